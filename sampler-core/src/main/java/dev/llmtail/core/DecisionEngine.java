@@ -1,0 +1,101 @@
+package dev.llmtail.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Runs every configured policy over a trace and combines their verdicts into a {@link Decision}.
+ *
+ * <p>Precedence, in this order:
+ *
+ * <ol>
+ *   <li>any {@link Vote#DROP} drops the trace (an explicit drop rule beats every keep);
+ *   <li>otherwise any {@link Vote#KEEP} keeps it;
+ *   <li>otherwise (every policy said no opinion) the trace is dropped: "no policy matched".
+ * </ol>
+ *
+ * <p>Every policy is evaluated for every trace, with no short-circuit, so the decision can show
+ * what each one saw; evaluation order therefore never changes the outcome. The adjusted count of a
+ * kept trace is {@code 1 / max(keepProbability)} over the keeping verdicts: a trace kept by any rule
+ * that always keeps what it matches counts once, a trace kept only by a {@code p}-sampler stands
+ * for {@code 1/p} traces (samplers share the trace id's randomness, so the largest {@code p}
+ * decides).
+ *
+ * <p>Thread-safe and stateless apart from the policies it holds; a policy that throws is recorded
+ * as {@link Vote#NO_OPINION} with the failure as its reason, and counted in {@code
+ * llmtail.policy.failures}.
+ */
+public final class DecisionEngine {
+
+  private final List<NamedPolicy> policies;
+  private final Clock clock;
+  private final MeterRegistry meters;
+
+  public DecisionEngine(List<NamedPolicy> policies, Clock clock, MeterRegistry meters) {
+    this.policies = List.copyOf(policies);
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    Set<String> names = new HashSet<>();
+    for (NamedPolicy p : this.policies) {
+      if (!names.add(p.name())) {
+        throw new IllegalArgumentException(
+            "policy name '" + p.name() + "' is used twice (expected: unique names)");
+      }
+    }
+  }
+
+  /** The policies in evaluation order. */
+  public List<NamedPolicy> policies() {
+    return policies;
+  }
+
+  public Decision decide(TraceView trace, DecisionTrigger trigger) {
+    List<PolicyVerdict> verdicts = new ArrayList<>(policies.size());
+    List<String> keepers = new ArrayList<>();
+    List<String> droppers = new ArrayList<>();
+    double keepProbability = 0;
+    for (NamedPolicy p : policies) {
+      Verdict v = evaluate(p, trace);
+      verdicts.add(new PolicyVerdict(p.name(), p.type(), v));
+      switch (v.vote()) {
+        case KEEP -> {
+          keepers.add(p.name());
+          keepProbability = Math.max(keepProbability, v.keepProbability());
+        }
+        case DROP -> droppers.add(p.name());
+        case NO_OPINION -> {}
+      }
+    }
+    boolean kept = droppers.isEmpty() && !keepers.isEmpty();
+    String reason;
+    if (!droppers.isEmpty()) {
+      reason = "dropped by " + String.join(", ", droppers);
+    } else if (kept) {
+      reason = "kept by " + String.join(", ", keepers);
+    } else {
+      reason = "no policy matched";
+    }
+    double adjustedCount = kept ? 1.0 / keepProbability : 0;
+    return new Decision(
+        trace.traceId(), kept, reason, adjustedCount, trigger, clock.instant(), verdicts);
+  }
+
+  private Verdict evaluate(NamedPolicy p, TraceView trace) {
+    try {
+      return Objects.requireNonNull(p.policy().evaluate(trace), "policy returned no verdict");
+    } catch (RuntimeException e) {
+      Counter.builder("llmtail.policy.failures")
+          .description("Policy evaluations that threw; recorded as no opinion")
+          .tag("policy", p.name())
+          .register(meters)
+          .increment();
+      return Verdict.noOpinion("policy failed: " + e);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package dev.llmtail.core;
+
+/** Why a trace was decided when it was. */
+public enum DecisionTrigger {
+  /** The root span had ended and no span arrived for the quiet period. */
+  COMPLETE,
+  /** The hard cap ({@code buffer.max_trace_wait}) since the first span passed. */
+  MAX_WAIT,
+  /** The buffer reached {@code max_traces} or {@code max_bytes}; the oldest trace was decided early. */
+  PRESSURE,
+  /** The sampler is shutting down and decided every buffered trace. */
+  SHUTDOWN
+}

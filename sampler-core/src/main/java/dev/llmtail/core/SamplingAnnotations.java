@@ -1,0 +1,50 @@
+package dev.llmtail.core;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes the sampling decision onto kept spans, so that a backend shows why a trace was kept and
+ * can re-weight counts: {@value #REASON} (e.g. {@code "kept by errors"}), {@value
+ * #ADJUSTED_COUNT} (how many traces this one stands for) and, on spans that arrived after the
+ * decision, {@value #LATE}.
+ */
+public final class SamplingAnnotations {
+
+  public static final String REASON = "llmtail.sampling.reason";
+  public static final String ADJUSTED_COUNT = "llmtail.sampling.adjusted_count";
+  public static final String LATE = "llmtail.sampling.late";
+
+  private SamplingAnnotations() {}
+
+  /** Returns copies of the fragments whose every span carries the decision attributes. */
+  public static List<ResourceSpans> annotate(
+      List<ResourceSpans> fragments, String reason, double adjustedCount, boolean late) {
+    List<KeyValue> extra = new ArrayList<>(3);
+    extra.add(kv(REASON, AnyValue.newBuilder().setStringValue(reason).build()));
+    extra.add(kv(ADJUSTED_COUNT, AnyValue.newBuilder().setDoubleValue(adjustedCount).build()));
+    if (late) {
+      extra.add(kv(LATE, AnyValue.newBuilder().setBoolValue(true).build()));
+    }
+    List<ResourceSpans> out = new ArrayList<>(fragments.size());
+    for (ResourceSpans rs : fragments) {
+      ResourceSpans.Builder rsb = rs.toBuilder();
+      for (ScopeSpans.Builder ssb : rsb.getScopeSpansBuilderList()) {
+        for (Span.Builder sb : ssb.getSpansBuilderList()) {
+          sb.addAllAttributes(extra);
+        }
+      }
+      out.add(rsb.build());
+    }
+    return out;
+  }
+
+  private static KeyValue kv(String key, AnyValue value) {
+    return KeyValue.newBuilder().setKey(key).setValue(value).build();
+  }
+}

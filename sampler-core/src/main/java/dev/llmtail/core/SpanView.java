@@ -1,0 +1,97 @@
+package dev.llmtail.core;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/** One span of a buffered trace together with the resource and scope it was reported under. */
+public final class SpanView {
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final Span span;
+  private final Resource resource;
+  private final InstrumentationScope scope;
+
+  public SpanView(Span span, Resource resource, InstrumentationScope scope) {
+    this.span = span;
+    this.resource = resource;
+    this.scope = scope;
+  }
+
+  public Span proto() {
+    return span;
+  }
+
+  public Resource resource() {
+    return resource;
+  }
+
+  public InstrumentationScope scope() {
+    return scope;
+  }
+
+  public String name() {
+    return span.getName();
+  }
+
+  public String spanIdHex() {
+    return HEX.formatHex(span.getSpanId().toByteArray());
+  }
+
+  /** True for a span without a parent: the root of its trace. */
+  public boolean isRoot() {
+    return span.getParentSpanId().isEmpty();
+  }
+
+  public long startEpochNanos() {
+    return span.getStartTimeUnixNano();
+  }
+
+  public long endEpochNanos() {
+    return span.getEndTimeUnixNano();
+  }
+
+  /** End minus start, or 0 when the span has no (valid) end time. */
+  public long durationNanos() {
+    long d = span.getEndTimeUnixNano() - span.getStartTimeUnixNano();
+    return Math.max(0, d);
+  }
+
+  public Status.StatusCode statusCode() {
+    return span.getStatus().getCode();
+  }
+
+  /** The {@code service.name} resource attribute, or {@code "unknown_service"}. */
+  public String serviceName() {
+    return resourceAttribute("service.name").map(AnyValue::getStringValue).orElse("unknown_service");
+  }
+
+  public Optional<AnyValue> attribute(String key) {
+    return find(span.getAttributesList(), key);
+  }
+
+  public Optional<AnyValue> resourceAttribute(String key) {
+    return find(resource.getAttributesList(), key);
+  }
+
+  private static Optional<AnyValue> find(List<KeyValue> attributes, String key) {
+    for (KeyValue kv : attributes) {
+      if (kv.getKey().equals(key)) {
+        return Optional.of(kv.getValue());
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public String toString() {
+    return spanIdHex() + "/" + name();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.llmtail.core;
+
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A trace as policies see it: every span received for one trace id, with its resource and scope,
+ * and the trace-level facts most policies need. Immutable and safe to share between threads.
+ */
+public final class TraceView {
+
+  private final TraceId traceId;
+  private final List<ResourceSpans> fragments;
+  private final List<SpanView> spans;
+  private final long startEpochNanos;
+  private final long endEpochNanos;
+
+  private TraceView(TraceId traceId, List<ResourceSpans> fragments) {
+    this.traceId = traceId;
+    this.fragments = List.copyOf(fragments);
+    List<SpanView> all = new ArrayList<>();
+    long start = Long.MAX_VALUE;
+    long end = Long.MIN_VALUE;
+    for (ResourceSpans rs : this.fragments) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span s : ss.getSpansList()) {
+          all.add(new SpanView(s, rs.getResource(), ss.getScope()));
+          start = Math.min(start, s.getStartTimeUnixNano());
+          end = Math.max(end, s.getEndTimeUnixNano());
+        }
+      }
+    }
+    this.spans = List.copyOf(all);
+    this.startEpochNanos = all.isEmpty() ? 0 : start;
+    this.endEpochNanos = all.isEmpty() ? 0 : end;
+  }
+
+  /** A view over the fragments (each holding spans of this trace only) received for a trace. */
+  public static TraceView of(TraceId traceId, List<ResourceSpans> fragments) {
+    return new TraceView(traceId, fragments);
+  }
+
+  public TraceId traceId() {
+    return traceId;
+  }
+
+  /** The spans as received, grouped under their resource and scope (the export shape). */
+  public List<ResourceSpans> fragments() {
+    return fragments;
+  }
+
+  public List<SpanView> spans() {
+    return spans;
+  }
+
+  public int spanCount() {
+    return spans.size();
+  }
+
+  /** The root span, if it was received. */
+  public Optional<SpanView> root() {
+    return spans.stream().filter(SpanView::isRoot).findFirst();
+  }
+
+  /** Earliest span start in the trace (epoch nanos), 0 for an empty trace. */
+  public long startEpochNanos() {
+    return startEpochNanos;
+  }
+
+  /** Latest span end in the trace (epoch nanos), 0 for an empty trace. */
+  public long endEpochNanos() {
+    return endEpochNanos;
+  }
+
+  /** From the earliest start to the latest end over all spans. */
+  public long durationNanos() {
+    return Math.max(0, endEpochNanos - startEpochNanos);
+  }
+}

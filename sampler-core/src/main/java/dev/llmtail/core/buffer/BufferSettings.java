@@ -1,0 +1,52 @@
+package dev.llmtail.core.buffer;
+
+import dev.llmtail.core.DurationFormat;
+import java.time.Duration;
+
+/**
+ * When a buffered trace is decided and how much the buffer may hold.
+ *
+ * @param quietPeriod after the root span has ended, decide once no span arrived for this long
+ * @param maxTraceWait decide at the latest this long after the trace's first span arrived
+ * @param maxTraces at most this many traces buffered; beyond it the oldest is decided early
+ * @param maxBytes at most this many span bytes (OTLP wire size) buffered; beyond it the oldest
+ *     trace is decided early
+ * @param decisionCacheSize how many decided trace ids are remembered for late spans
+ * @param decisionCacheTtl how long a decision is remembered for late spans
+ */
+public record BufferSettings(
+    Duration quietPeriod,
+    Duration maxTraceWait,
+    int maxTraces,
+    long maxBytes,
+    int decisionCacheSize,
+    Duration decisionCacheTtl) {
+
+  public BufferSettings {
+    requirePositive("quiet_period", quietPeriod);
+    requirePositive("max_trace_wait", maxTraceWait);
+    requirePositive("decision_cache.ttl", decisionCacheTtl);
+    if (maxTraceWait.compareTo(quietPeriod) < 0) {
+      throw new IllegalArgumentException(
+          "max_trace_wait: %s is shorter than quiet_period %s (expected: max_trace_wait >= quiet_period)"
+              .formatted(DurationFormat.format(maxTraceWait), DurationFormat.format(quietPeriod)));
+    }
+    if (maxTraces < 1) {
+      throw new IllegalArgumentException("max_traces: " + maxTraces + " (expected: >= 1)");
+    }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("max_bytes: " + maxBytes + " (expected: >= 1 byte)");
+    }
+    if (decisionCacheSize < 0) {
+      throw new IllegalArgumentException(
+          "decision_cache.max_entries: " + decisionCacheSize + " (expected: >= 0)");
+    }
+  }
+
+  private static void requirePositive(String key, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(
+          key + ": " + (d == null ? "missing" : DurationFormat.format(d)) + " (expected: a duration > 0, e.g. 10s)");
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package dev.llmtail.core.buffer;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.TraceFragment;
+
+/**
+ * Receives what the buffer decided: whole traces when they are decided, and spans that arrived
+ * after their trace was decided. Called on the deciding thread; must not block for long.
+ */
+public interface DecisionListener {
+
+  /** A trace was decided; {@code trace} holds every span buffered for it. */
+  void onDecided(Decision decision, TraceView trace);
+
+  /** Spans of an already decided trace arrived; they follow {@code decision}. */
+  void onLateSpans(RememberedDecision decision, TraceFragment fragment);
+}

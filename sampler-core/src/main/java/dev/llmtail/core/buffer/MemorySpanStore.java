@@ -1,0 +1,23 @@
+package dev.llmtail.core.buffer;
+
+import dev.llmtail.core.TraceId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A {@link SpanStore} on the heap: the bytes of each fragment as received, nothing else. */
+public final class MemorySpanStore implements SpanStore {
+
+  private final ConcurrentHashMap<TraceId, List<byte[]>> fragments = new ConcurrentHashMap<>();
+
+  @Override
+  public void append(TraceId traceId, byte[] fragment) {
+    fragments.computeIfAbsent(traceId, id -> new ArrayList<>(4)).add(fragment);
+  }
+
+  @Override
+  public List<byte[]> take(TraceId traceId) {
+    List<byte[]> taken = fragments.remove(traceId);
+    return taken == null ? List.of() : taken;
+  }
+}

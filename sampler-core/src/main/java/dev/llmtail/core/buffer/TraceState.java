@@ -1,0 +1,61 @@
+package dev.llmtail.core.buffer;
+
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.ingest.TraceFragment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The in-memory summary of one buffered trace. Every field but the final ones is guarded by
+ * {@link #lock}; {@link TraceBuffer} holds it while appending, rescheduling and closing.
+ *
+ * <p>Life cycle: open (spans are appended to the store) → closed (a thread has taken it to decide;
+ * spans that still arrive wait in {@link #late}) → decided ({@link #decision} set; the late spans
+ * follow it).
+ */
+final class TraceState {
+
+  final Object lock = new Object();
+  final TraceId traceId;
+  /** Creation order: smaller is older. */
+  final long seq;
+  final long firstSeenNanos;
+
+  long lastSpanNanos;
+  boolean rootEnded;
+  int spanCount;
+  long bytes;
+  boolean closed;
+  RememberedDecision decision;
+  List<TraceFragment> late;
+  Timer timer;
+
+  TraceState(TraceId traceId, long seq, long nowNanos) {
+    this.traceId = traceId;
+    this.seq = seq;
+    this.firstSeenNanos = nowNanos;
+    this.lastSpanNanos = nowNanos;
+  }
+
+  /** A scheduled check of one trace; ordered by deadline, then by trace age. */
+  record Timer(long deadlineNanos, TraceState state) implements Comparable<Timer> {
+    @Override
+    public int compareTo(Timer o) {
+      int c = Long.compare(deadlineNanos, o.deadlineNanos);
+      return c != 0 ? c : Long.compare(state.seq, o.state.seq);
+    }
+  }
+
+  List<TraceFragment> drainLate() {
+    List<TraceFragment> drained = late == null ? List.of() : late;
+    late = null;
+    return drained;
+  }
+
+  void addLate(TraceFragment fragment) {
+    if (late == null) {
+      late = new ArrayList<>(2);
+    }
+    late.add(fragment);
+  }
+}

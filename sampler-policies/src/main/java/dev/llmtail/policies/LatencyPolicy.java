@@ -1,0 +1,67 @@
+package dev.llmtail.policies;
+
+import dev.llmtail.core.DurationFormat;
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import java.time.Duration;
+
+/**
+ * The {@code latency} policy type: keeps a trace whose duration (earliest span start to latest
+ * span end) is at least {@code threshold} and, when {@code upper_threshold} is set, at most that.
+ */
+public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options> {
+
+  /**
+   * @param threshold keep traces at least this long, e.g. {@code 30s}
+   * @param upperThreshold if set, keep only traces at most this long
+   */
+  public record Options(Duration threshold, Duration upperThreshold) {
+    public Options {
+      if (threshold == null || threshold.isNegative() || threshold.isZero()) {
+        throw new IllegalArgumentException(
+            "threshold: "
+                + (threshold == null ? "missing" : DurationFormat.format(threshold))
+                + " (expected: a duration > 0, e.g. 30s)");
+      }
+      if (upperThreshold != null && upperThreshold.compareTo(threshold) < 0) {
+        throw new IllegalArgumentException(
+            "upper_threshold: %s is below threshold %s (expected: upper_threshold >= threshold)"
+                .formatted(DurationFormat.format(upperThreshold), DurationFormat.format(threshold)));
+      }
+    }
+  }
+
+  @Override
+  public String type() {
+    return "latency";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public Policy create(Options options) {
+    long min = options.threshold().toNanos();
+    long max = options.upperThreshold() == null ? Long.MAX_VALUE : options.upperThreshold().toNanos();
+    String range =
+        options.upperThreshold() == null
+            ? ">= " + DurationFormat.formatNanos(min)
+            : DurationFormat.formatNanos(min) + " .. " + DurationFormat.formatNanos(max);
+    return trace -> evaluate(trace, min, max, range);
+  }
+
+  private static Verdict evaluate(TraceView trace, long min, long max, String range) {
+    long duration = trace.durationNanos();
+    Evidence evidence = Evidence.ofTrace("trace duration", DurationFormat.formatNanos(duration), range);
+    if (duration >= min && duration <= max) {
+      return Verdict.keep("trace took " + DurationFormat.formatNanos(duration) + ", in " + range, evidence);
+    }
+    return Verdict.noOpinion(
+        "trace took " + DurationFormat.formatNanos(duration) + ", not in " + range, evidence);
+  }
+}

@@ -1,0 +1,75 @@
+package dev.llmtail.policies;
+
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import java.util.Locale;
+
+/**
+ * The {@code probabilistic} policy type: keeps a fixed share of traces, chosen by the trace id so
+ * that every replica (and OpenTelemetry's consistent-probability samplers) agrees.
+ *
+ * <p>The randomness is the trace id's 56 low bits, as in W3C Trace Context level 2 and the
+ * OpenTelemetry sampling spec: with {@code p} the configured fraction, the rejection threshold is
+ * {@code T = round((1 - p) * 2^56)} and a trace is kept when its randomness is {@code >= T}.
+ */
+public final class ProbabilisticPolicy implements PolicyProvider<ProbabilisticPolicy.Options> {
+
+  /**
+   * @param samplingPercentage share of traces to keep, in percent ({@code 0 < value <= 100})
+   */
+  public record Options(Double samplingPercentage) {
+    public Options {
+      if (samplingPercentage == null) {
+        throw new IllegalArgumentException(
+            "sampling_percentage: missing (expected: a percentage, 0 < value <= 100, e.g. 5)");
+      }
+      if (!(samplingPercentage > 0 && samplingPercentage <= 100)) {
+        throw new IllegalArgumentException(
+            "sampling_percentage: " + samplingPercentage + " (expected: 0 < value <= 100)");
+      }
+    }
+  }
+
+  private static final double TWO_TO_56 = 0x1p56;
+
+  @Override
+  public String type() {
+    return "probabilistic";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public Policy create(Options options) {
+    double p = options.samplingPercentage() / 100.0;
+    long threshold = Math.round((1 - p) * TWO_TO_56);
+    String percent = formatPercent(options.samplingPercentage());
+    return trace -> evaluate(trace, p, threshold, percent);
+  }
+
+  private static Verdict evaluate(TraceView trace, double p, long threshold, String percent) {
+    long randomness = trace.traceId().randomness();
+    Evidence evidence =
+        Evidence.ofTrace(
+            "trace id randomness (56 low bits)",
+            String.format(Locale.ROOT, "%014x", randomness),
+            String.format(Locale.ROOT, ">= %014x (%s sample)", threshold, percent));
+    if (randomness >= threshold) {
+      return Verdict.keepSampled(p, "trace id falls in the " + percent + " sample", evidence);
+    }
+    return Verdict.noOpinion("trace id is outside the " + percent + " sample", evidence);
+  }
+
+  private static String formatPercent(double percent) {
+    return (percent == Math.rint(percent)
+            ? String.format(Locale.ROOT, "%.0f", percent)
+            : String.format(Locale.ROOT, "%s", percent))
+        + "%";
+  }
+}

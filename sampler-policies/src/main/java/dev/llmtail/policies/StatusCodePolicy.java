@@ -1,0 +1,84 @@
+package dev.llmtail.policies;
+
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.SpanView;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import io.opentelemetry.proto.trace.v1.Status.StatusCode;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The {@code status_code} policy type: keeps a trace when any of its spans has one of the
+ * configured status codes ({@code ERROR}, {@code OK}, {@code UNSET}), as the Collector's policy of
+ * the same name.
+ */
+public final class StatusCodePolicy implements PolicyProvider<StatusCodePolicy.Options> {
+
+  /**
+   * @param statusCodes the span status codes that keep a trace: any of ERROR, OK, UNSET
+   */
+  public record Options(List<String> statusCodes) {
+    public Options {
+      if (statusCodes == null || statusCodes.isEmpty()) {
+        throw new IllegalArgumentException(
+            "status_codes: missing (expected: a list of ERROR, OK, UNSET, e.g. [ERROR])");
+      }
+      for (String code : statusCodes) {
+        parse(code);
+      }
+      statusCodes = List.copyOf(statusCodes);
+    }
+  }
+
+  @Override
+  public String type() {
+    return "status_code";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public Policy create(Options options) {
+    Set<StatusCode> wanted = EnumSet.noneOf(StatusCode.class);
+    options.statusCodes().forEach(c -> wanted.add(parse(c)));
+    String threshold = "one of " + options.statusCodes();
+    return trace -> evaluate(trace, wanted, threshold);
+  }
+
+  private static Verdict evaluate(TraceView trace, Set<StatusCode> wanted, String threshold) {
+    for (SpanView span : trace.spans()) {
+      if (wanted.contains(span.statusCode())) {
+        return Verdict.keep(
+            "span " + span + " has status " + name(span.statusCode()),
+            Evidence.ofSpan(span, "status.code", name(span.statusCode()), threshold));
+      }
+    }
+    return Verdict.noOpinion(
+        "no span of " + trace.spanCount() + " has a status " + threshold,
+        Evidence.ofTrace("span statuses", "none matched", threshold));
+  }
+
+  private static String name(StatusCode code) {
+    return code.name().substring("STATUS_CODE_".length());
+  }
+
+  private static StatusCode parse(String code) {
+    String upper = code == null ? "" : code.trim().toUpperCase(Locale.ROOT);
+    return switch (upper) {
+      case "ERROR" -> StatusCode.STATUS_CODE_ERROR;
+      case "OK" -> StatusCode.STATUS_CODE_OK;
+      case "UNSET" -> StatusCode.STATUS_CODE_UNSET;
+      default ->
+          throw new IllegalArgumentException(
+              "status_codes: '" + code + "' (expected: ERROR, OK or UNSET)");
+    };
+  }
+}

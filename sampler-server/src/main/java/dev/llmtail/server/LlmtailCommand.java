@@ -1,0 +1,122 @@
+package dev.llmtail.server;
+
+import dev.llmtail.server.config.ConfigException;
+import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.DurationText;
+import dev.llmtail.server.config.LlmtailConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code llmtail} command and its subcommands. */
+@Command(
+    name = "llmtail",
+    mixinStandardHelpOptions = true,
+    versionProvider = LlmtailCommand.Version.class,
+    description = "LLM-aware tail sampling for OpenTelemetry traces.",
+    subcommands = {LlmtailCommand.Run.class, LlmtailCommand.Validate.class})
+final class LlmtailCommand implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Exit code for a config that cannot be used. */
+  static final int CONFIG_ERROR = 1;
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Run the sampler until SIGTERM or Ctrl-C.")
+  static final class Run implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = {"-c", "--config"},
+        required = true,
+        paramLabel = "FILE",
+        description = "llmtail YAML config, e.g. config/llmtail.yaml")
+    Path config;
+
+    @Option(
+        names = "--shutdown-timeout",
+        defaultValue = "30s",
+        paramLabel = "DURATION",
+        description = "How long shutdown may take to decide and send buffered traces (default: ${DEFAULT-VALUE}).")
+    String shutdownTimeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      LlmtailConfig loaded;
+      try {
+        loaded = ConfigLoader.withSystemEnvironment().load(config);
+      } catch (ConfigException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return CONFIG_ERROR;
+      }
+      Duration deadline;
+      try {
+        deadline = DurationText.parse(shutdownTimeout);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("--shutdown-timeout: " + e.getMessage());
+        return CONFIG_ERROR;
+      }
+      Sidecar sidecar = Sidecar.start(loaded, new SimpleMeterRegistry(), deadline);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    sidecar.close();
+                    stopped.countDown();
+                  },
+                  "llmtail-shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "validate",
+      mixinStandardHelpOptions = true,
+      description = "Check a config file and print every problem; exit 0 if it is valid, 1 if not.")
+  static final class Validate implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "llmtail YAML config")
+    Path config;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try {
+        LlmtailConfig loaded = ConfigLoader.withSystemEnvironment().load(config);
+        out.printf("%s: valid (%d policies)%n", config, loaded.policies().size());
+        return 0;
+      } catch (ConfigException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return CONFIG_ERROR;
+      }
+    }
+  }
+
+  /** Reads the version from the jar manifest. */
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = LlmtailCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"llmtail " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

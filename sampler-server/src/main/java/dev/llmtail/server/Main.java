@@ -1,0 +1,21 @@
+package dev.llmtail.server;
+
+import picocli.CommandLine;
+
+/** The {@code llmtail} command line: {@code run}, {@code validate}, {@code --help}, {@code --version}. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty(
+          "java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+    }
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new LlmtailCommand());
+  }
+}

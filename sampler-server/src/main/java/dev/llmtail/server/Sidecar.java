@@ -1,0 +1,121 @@
+package dev.llmtail.server;
+
+import dev.llmtail.core.DecisionEngine;
+import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.server.exporter.Exporters;
+import dev.llmtail.server.exporter.KeptTraceForwarder;
+import dev.llmtail.server.exporter.SpanExporter;
+import dev.llmtail.server.receiver.OtlpGrpcReceiver;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running llmtail: receiver → buffer → decision engine → exporter, wired from a config, with
+ * the scheduler that decides due traces. Start with {@link #start}, stop with {@link #close}.
+ *
+ * <p>Shutdown order keeps every accepted span accounted for: stop accepting, decide every buffered
+ * trace, then give the exporter until the deadline to send what was kept.
+ */
+final class Sidecar implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
+
+  /** How often due traces are looked for; bounds how late a decision can be. */
+  static final Duration DECISION_TICK = Duration.ofMillis(50);
+
+  private final LlmtailConfig config;
+  private final SpanExporter exporter;
+  private final TraceBuffer buffer;
+  private final OtlpGrpcReceiver receiver;
+  private final ScheduledExecutorService decider;
+  private final Duration shutdownDeadline;
+
+  private Sidecar(LlmtailConfig config, MeterRegistry meters, Duration shutdownDeadline) {
+    this.config = config;
+    this.shutdownDeadline = shutdownDeadline;
+    this.exporter = Exporters.create(config.exporter(), meters);
+    DecisionEngine engine = new DecisionEngine(config.policies(), Clock.systemUTC(), meters);
+    this.buffer =
+        TraceBuffer.builder()
+            .settings(config.buffer())
+            .engine(() -> engine)
+            .listener(new KeptTraceForwarder(exporter))
+            .meters(meters)
+            .build();
+    this.receiver =
+        new OtlpGrpcReceiver(
+            HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),
+            config.receivers().grpc().maxMessageSize().bytes(),
+            buffer,
+            meters);
+    this.decider =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "llmtail-decider");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Builds and starts every component; throws if a port cannot be bound. */
+  static Sidecar start(LlmtailConfig config, MeterRegistry meters, Duration shutdownDeadline) {
+    Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline);
+    sidecar.decider.scheduleWithFixedDelay(
+        sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
+    sidecar.receiver.start();
+    LOG.log(
+        System.Logger.Level.INFO,
+        "llmtail listening for OTLP/gRPC on port {0}; {1} policies from {2}; kept traces go to {3}",
+        sidecar.receiver.port(),
+        config.policies().size(),
+        config.source(),
+        config.exporter().otlp().enabled()
+            ? config.exporter().otlp().endpoint()
+            : config.exporter().file().path());
+    return sidecar;
+  }
+
+  private void decideDue() {
+    try {
+      buffer.decideDue();
+    } catch (RuntimeException e) {
+      // Keep the schedule alive: a scheduled task that throws is never run again.
+      LOG.log(System.Logger.Level.ERROR, "deciding due traces failed", e);
+    }
+  }
+
+  int grpcPort() {
+    return receiver.port();
+  }
+
+  TraceBuffer buffer() {
+    return buffer;
+  }
+
+  LlmtailConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    long start = System.nanoTime();
+    receiver.shutdown(Math.max(1, shutdownDeadline.toMillis() / 4));
+    decider.shutdown();
+    try {
+      decider.awaitTermination(shutdownDeadline.toMillis() / 4 + 1, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
+    Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
+    exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);
+    LOG.log(System.Logger.Level.INFO, "llmtail stopped; decided {0} buffered traces at shutdown", decided);
+  }
+}

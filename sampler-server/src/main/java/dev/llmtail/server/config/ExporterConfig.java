@@ -1,0 +1,117 @@
+package dev.llmtail.server.config;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code exporter} section: where kept traces go. When {@code otlp.endpoint} is set they go
+ * there over OTLP/gRPC; otherwise they are appended as OTLP JSON lines to {@code file.path}.
+ */
+public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
+
+  public ExporterConfig {
+    otlp = otlp == null ? new OtlpExporterConfig(null, null, null, null, null, null, null, null) : otlp;
+    file = file == null ? new FileExporterConfig(null) : file;
+    if (!otlp.enabled() && file.path().isBlank()) {
+      throw new IllegalArgumentException(
+          "no destination for kept traces (expected: exporter.otlp.endpoint, e.g. localhost:4317, or exporter.file.path)");
+    }
+  }
+
+  /**
+   * The {@code exporter.otlp} section.
+   *
+   * @param endpoint {@code host:port} (plaintext), {@code http://host:port} or {@code
+   *     https://host:port} (TLS); empty disables OTLP export
+   * @param headers sent with every request, e.g. an API key
+   * @param compression {@code gzip} (default) or {@code none}
+   * @param timeout per request; default {@code 10s}
+   * @param queueSize most spans waiting to be sent; default {@code 200000}
+   * @param maxBatchSpans most spans per request; default {@code 1024}
+   * @param batchTimeout how long to wait to fill a batch; default {@code 200ms}
+   * @param retry retry with exponential backoff on retryable failures
+   */
+  public record OtlpExporterConfig(
+      String endpoint,
+      Map<String, String> headers,
+      String compression,
+      Duration timeout,
+      Integer queueSize,
+      Integer maxBatchSpans,
+      Duration batchTimeout,
+      RetryConfig retry) {
+
+    public OtlpExporterConfig {
+      endpoint = endpoint == null ? "" : endpoint.trim();
+      headers = headers == null ? Map.of() : Map.copyOf(headers);
+      compression = compression == null ? "gzip" : compression.toLowerCase(Locale.ROOT);
+      if (!compression.equals("gzip") && !compression.equals("none")) {
+        throw new IllegalArgumentException(
+            "compression: '" + compression + "' (expected: gzip or none)");
+      }
+      timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+      queueSize = queueSize == null ? 200_000 : queueSize;
+      maxBatchSpans = maxBatchSpans == null ? 1024 : maxBatchSpans;
+      batchTimeout = batchTimeout == null ? Duration.ofMillis(200) : batchTimeout;
+      retry = retry == null ? new RetryConfig(null, null, null) : retry;
+      if (queueSize < 1) {
+        throw new IllegalArgumentException("queue_size: " + queueSize + " (expected: >= 1 span)");
+      }
+      if (maxBatchSpans < 1) {
+        throw new IllegalArgumentException("max_batch_spans: " + maxBatchSpans + " (expected: >= 1)");
+      }
+      if (!endpoint.isEmpty()) {
+        HostPort.parse("endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
+      }
+    }
+
+    public boolean enabled() {
+      return !endpoint.isEmpty();
+    }
+
+    /** The endpoint without its scheme, for the gRPC channel. */
+    public HostPort target() {
+      return HostPort.parse("endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
+    }
+
+    public boolean tls() {
+      return endpoint.startsWith("https://");
+    }
+  }
+
+  /**
+   * The {@code exporter.otlp.retry} section.
+   *
+   * @param initialInterval wait before the first retry; default {@code 1s}
+   * @param maxInterval longest wait between retries; default {@code 30s}
+   * @param maxElapsedTime give up on a batch after this long; default {@code 5m}
+   */
+  public record RetryConfig(Duration initialInterval, Duration maxInterval, Duration maxElapsedTime) {
+    public RetryConfig {
+      initialInterval = initialInterval == null ? Duration.ofSeconds(1) : initialInterval;
+      maxInterval = maxInterval == null ? Duration.ofSeconds(30) : maxInterval;
+      maxElapsedTime = maxElapsedTime == null ? Duration.ofMinutes(5) : maxElapsedTime;
+      if (initialInterval.isNegative() || initialInterval.isZero()) {
+        throw new IllegalArgumentException(
+            "initial_interval: " + initialInterval + " (expected: > 0)");
+      }
+      if (maxInterval.compareTo(initialInterval) < 0) {
+        throw new IllegalArgumentException(
+            "max_interval: " + maxInterval + " (expected: >= initial_interval " + initialInterval + ")");
+      }
+    }
+  }
+
+  /**
+   * The {@code exporter.file} section.
+   *
+   * @param path file kept traces are appended to, one OTLP JSON {@code TracesData} per line;
+   *     created if missing
+   */
+  public record FileExporterConfig(String path) {
+    public FileExporterConfig {
+      path = path == null ? "" : path.trim();
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.llmtail.server.config;
+
+/** The {@code receivers} section: where llmtail listens for OTLP. */
+public record ReceiversConfig(GrpcReceiverConfig grpc) {
+
+  public ReceiversConfig {
+    grpc = grpc == null ? new GrpcReceiverConfig(null, null) : grpc;
+  }
+
+  /**
+   * The {@code receivers.grpc} section.
+   *
+   * @param endpoint {@code host:port} to listen on; default {@code 0.0.0.0:5317}
+   * @param maxMessageSize largest accepted request; default {@code 4MiB} (the Collector's)
+   */
+  public record GrpcReceiverConfig(String endpoint, ByteSize maxMessageSize) {
+    public GrpcReceiverConfig {
+      endpoint = endpoint == null ? "0.0.0.0:5317" : endpoint;
+      HostPort.parse("endpoint", endpoint);
+      maxMessageSize = maxMessageSize == null ? ByteSize.parse("4MiB") : maxMessageSize;
+      if (maxMessageSize.bytes() < 1024 || maxMessageSize.bytes() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "max_message_size: " + maxMessageSize + " (expected: between 1KiB and 2GiB)");
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.llmtail.server.exporter;
+
+import dev.llmtail.server.config.ExporterConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+
+/** Creates the configured exporter and names the metrics all exporters share. */
+public final class Exporters {
+
+  private Exporters() {}
+
+  /** OTLP when {@code exporter.otlp.endpoint} is set, the file exporter otherwise. */
+  public static SpanExporter create(ExporterConfig config, MeterRegistry meters) {
+    if (config.otlp().enabled()) {
+      return new OtlpGrpcExporter(config.otlp(), meters);
+    }
+    return new FileExporter(Path.of(config.file().path()), meters);
+  }
+
+  static Counter spans(MeterRegistry meters, String exporter, String result) {
+    return Counter.builder("llmtail.exporter.spans")
+        .description("Kept spans by exporter and result: sent, failed, dropped (queue full)")
+        .tag("exporter", exporter)
+        .tag("result", result)
+        .register(meters);
+  }
+}

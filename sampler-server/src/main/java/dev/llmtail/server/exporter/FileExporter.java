@@ -1,0 +1,77 @@
+package dev.llmtail.server.exporter;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Appends kept spans to a file, one OTLP JSON {@code TracesData} per line (the format of the
+ * Collector's file exporter, readable by {@code llmtail replay}). Each export is flushed before it
+ * returns. Thread-safe.
+ */
+public final class FileExporter implements SpanExporter {
+
+  private static final System.Logger LOG = System.getLogger(FileExporter.class.getName());
+
+  private final Object lock = new Object();
+  private final Path path;
+  private final BufferedWriter writer; // guarded by lock
+  private final Counter written;
+  private final Counter failed;
+
+  public FileExporter(Path path, MeterRegistry meters) {
+    this.path = path;
+    try {
+      Path parent = path.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      this.writer =
+          Files.newBufferedWriter(
+              path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot open " + path + " for kept traces (set exporter.file.path to a writable file)", e);
+    }
+    this.written = Exporters.spans(meters, "file", "sent");
+    this.failed = Exporters.spans(meters, "file", "failed");
+  }
+
+  @Override
+  public boolean export(List<ResourceSpans> spans, int spanCount) {
+    String line = OtlpJson.tracesData(spans);
+    synchronized (lock) {
+      try {
+        writer.write(line);
+        writer.newLine();
+        writer.flush();
+        written.increment(spanCount);
+        return true;
+      } catch (IOException e) {
+        failed.increment(spanCount);
+        LOG.log(System.Logger.Level.ERROR, "cannot write kept spans to " + path, e);
+        return false;
+      }
+    }
+  }
+
+  @Override
+  public void shutdown(Duration deadline) {
+    synchronized (lock) {
+      try {
+        writer.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.ERROR, "cannot close " + path, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,273 @@
+package dev.llmtail.server.exporter;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.RetryInfo;
+import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
+import dev.llmtail.server.config.ExporterConfig.RetryConfig;
+import dev.llmtail.server.config.HostPort;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends kept spans to an OTLP/gRPC endpoint: a queue bounded by span count, one sender thread that
+ * batches up to {@code max_batch_spans} or {@code batch_timeout}, and retries on the codes the OTLP
+ * spec calls retryable, with exponential backoff and jitter, honouring the server's {@code
+ * RetryInfo}. Non-retryable failures (e.g. {@code INVALID_ARGUMENT}) are logged with the server's
+ * reason and counted, never retried.
+ *
+ * <p>A full queue refuses new spans (counted as {@code dropped}); durable spilling and receiver
+ * backpressure build on this later.
+ */
+public final class OtlpGrpcExporter implements SpanExporter {
+
+  private static final System.Logger LOG = System.getLogger(OtlpGrpcExporter.class.getName());
+
+  /** OTLP spec: retryable gRPC codes; RESOURCE_EXHAUSTED only with RetryInfo. */
+  private static final Set<Status.Code> RETRYABLE =
+      EnumSet.of(
+          Status.Code.CANCELLED,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.ABORTED,
+          Status.Code.OUT_OF_RANGE,
+          Status.Code.UNAVAILABLE,
+          Status.Code.DATA_LOSS);
+
+  private record Item(List<ResourceSpans> spans, int spanCount) {}
+
+  private final OtlpExporterConfig config;
+  private final ManagedChannel channel;
+  private final TraceServiceGrpc.TraceServiceBlockingStub stub;
+  private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+  private final AtomicLong queuedSpans = new AtomicLong();
+  private final Thread sender;
+  private volatile boolean stopping;
+  private volatile long stopByNanos = Long.MAX_VALUE;
+
+  private final Counter sent;
+  private final Counter failed;
+  private final Counter dropped;
+  private final Counter rejectedByBackend;
+  private final Counter retries;
+
+  public OtlpGrpcExporter(OtlpExporterConfig config, MeterRegistry meters) {
+    this.config = config;
+    HostPort target = config.target();
+    NettyChannelBuilder channelBuilder = NettyChannelBuilder.forAddress(target.host(), target.port());
+    if (config.tls()) {
+      channelBuilder.useTransportSecurity();
+    } else {
+      channelBuilder.usePlaintext();
+    }
+    this.channel = channelBuilder.build();
+    Metadata headers = new Metadata();
+    config.headers()
+        .forEach((k, v) -> headers.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
+    TraceServiceGrpc.TraceServiceBlockingStub s =
+        TraceServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    this.stub = config.compression().equals("gzip") ? s.withCompression("gzip") : s;
+    this.sent = Exporters.spans(meters, "otlp", "sent");
+    this.failed = Exporters.spans(meters, "otlp", "failed");
+    this.dropped = Exporters.spans(meters, "otlp", "dropped");
+    this.rejectedByBackend = Exporters.spans(meters, "otlp", "rejected_by_backend");
+    this.retries =
+        Counter.builder("llmtail.exporter.retries")
+            .description("Export attempts retried after a retryable failure")
+            .tag("exporter", "otlp")
+            .register(meters);
+    Gauge.builder("llmtail.exporter.queue.spans", queuedSpans, AtomicLong::get)
+        .description("Kept spans waiting to be sent")
+        .tag("exporter", "otlp")
+        .register(meters);
+    this.sender = new Thread(this::sendLoop, "llmtail-otlp-exporter");
+    sender.setDaemon(true);
+    sender.start();
+  }
+
+  @Override
+  public boolean export(List<ResourceSpans> spans, int spanCount) {
+    if (stopping || queuedSpans.addAndGet(spanCount) > config.queueSize()) {
+      if (!stopping) {
+        queuedSpans.addAndGet(-spanCount);
+      }
+      dropped.increment(spanCount);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "export queue full ({0} spans, exporter.otlp.queue_size): dropped {1} kept spans",
+          config.queueSize(),
+          spanCount);
+      return false;
+    }
+    queue.add(new Item(spans, spanCount));
+    return true;
+  }
+
+  private void sendLoop() {
+    long batchTimeoutNanos = config.batchTimeout().toNanos();
+    while (!(stopping && queue.isEmpty()) && System.nanoTime() < stopByNanos) {
+      try {
+        Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        List<Item> batch = new ArrayList<>();
+        batch.add(first);
+        int spans = first.spanCount();
+        long batchDeadline = System.nanoTime() + batchTimeoutNanos;
+        while (spans < config.maxBatchSpans()) {
+          long wait = stopping ? 0 : batchDeadline - System.nanoTime();
+          Item next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+          spans += next.spanCount();
+        }
+        send(batch, spans);
+      } catch (InterruptedException e) {
+        if (!stopping) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+    int left = (int) queuedSpans.getAndSet(0);
+    if (left > 0) {
+      failed.increment(left);
+      LOG.log(System.Logger.Level.ERROR, "shutdown deadline passed: {0} kept spans were not sent", left);
+    }
+  }
+
+  private void send(List<Item> batch, int spanCount) throws InterruptedException {
+    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
+    batch.forEach(item -> request.addAllResourceSpans(item.spans()));
+    ExportTraceServiceRequest built = request.build();
+    RetryConfig retry = config.retry();
+    long started = System.nanoTime();
+    try {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          ExportTraceServiceResponse response =
+              stub.withDeadlineAfter(config.timeout().toMillis(), TimeUnit.MILLISECONDS).export(built);
+          long rejected = response.getPartialSuccess().getRejectedSpans();
+          if (rejected > 0) {
+            rejectedByBackend.increment(rejected);
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "backend rejected {0} of {1} spans: {2}",
+                rejected,
+                spanCount,
+                response.getPartialSuccess().getErrorMessage());
+          }
+          sent.increment(spanCount - rejected);
+          return;
+        } catch (StatusRuntimeException e) {
+          Duration hint = retryDelay(e);
+          Status.Code code = e.getStatus().getCode();
+          boolean retryable =
+              RETRYABLE.contains(code) || (code == Status.Code.RESOURCE_EXHAUSTED && hint != null);
+          long delayNanos = (hint != null ? hint : backoff(retry, attempt)).toNanos();
+          long now = System.nanoTime();
+          boolean outOfTime =
+              now + delayNanos - started > retry.maxElapsedTime().toNanos()
+                  || now + delayNanos > stopByNanos;
+          if (!retryable || outOfTime) {
+            failed.increment(spanCount);
+            LOG.log(
+                System.Logger.Level.ERROR,
+                "dropping {0} kept spans: export to {1} failed {2}: {3}",
+                spanCount,
+                config.endpoint(),
+                retryable ? "and the retry time ran out" : "with a non-retryable status",
+                e.getStatus());
+            return;
+          }
+          retries.increment();
+          LOG.log(
+              System.Logger.Level.DEBUG,
+              "export failed with {0}; retrying in {1} ms",
+              e.getStatus(),
+              delayNanos / 1_000_000);
+          try {
+            TimeUnit.NANOSECONDS.sleep(delayNanos);
+          } catch (InterruptedException interrupted) {
+            failed.increment(spanCount);
+            LOG.log(
+                System.Logger.Level.ERROR,
+                "dropping {0} kept spans: interrupted while waiting to retry",
+                spanCount);
+            throw interrupted;
+          }
+        }
+      }
+    } finally {
+      queuedSpans.addAndGet(-spanCount);
+    }
+  }
+
+  /** Exponential: initial × 1.5^attempt, capped at max_interval, ±50 % jitter. */
+  private static Duration backoff(RetryConfig retry, int attempt) {
+    double base =
+        Math.min(
+            retry.maxInterval().toNanos(),
+            retry.initialInterval().toNanos() * Math.pow(1.5, Math.min(attempt, 60)));
+    double jittered = base * (0.5 + ThreadLocalRandom.current().nextDouble());
+    return Duration.ofNanos((long) Math.min(jittered, retry.maxInterval().toNanos()));
+  }
+
+  private static Duration retryDelay(StatusRuntimeException e) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    if (status == null) {
+      return null;
+    }
+    for (Any detail : status.getDetailsList()) {
+      if (detail.is(RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration d = detail.unpack(RetryInfo.class).getRetryDelay();
+          return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+        } catch (InvalidProtocolBufferException ignored) {
+          return null; // a malformed hint is no hint: fall back to our own backoff
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void shutdown(Duration deadline) {
+    stopByNanos = System.nanoTime() + deadline.toNanos();
+    stopping = true;
+    try {
+      sender.join(Math.max(1, deadline.toMillis()));
+      if (sender.isAlive()) {
+        sender.interrupt();
+        sender.join(1_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    channel.shutdownNow();
+  }
+}
