@@ -1,0 +1,44 @@
+package dev.llmtail.policies;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Vote;
+import dev.llmtail.testing.PolicyContract;
+import dev.llmtail.testing.TraceBuilder;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> {
+
+  @Override
+  protected PolicyProvider<AlwaysSamplePolicy.Options> provider() {
+    return new AlwaysSamplePolicy();
+  }
+
+  @Override
+  protected AlwaysSamplePolicy.Options options() {
+    return new AlwaysSamplePolicy.Options();
+  }
+
+  @Override
+  protected TraceView matchingTrace() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("GET /");
+    return t.view();
+  }
+
+  @Override
+  protected Vote voteOnEmptyTrace() {
+    return Vote.KEEP;
+  }
+
+  @Test
+  @SuppressWarnings("rawtypes")
+  void everyShippedPolicyTypeIsRegisteredForTheConfig() {
+    ServiceLoader<PolicyProvider> providers = ServiceLoader.load(PolicyProvider.class);
+    assertThat(providers.stream().map(p -> p.get().type()))
+        .containsExactlyInAnyOrder("always_sample", "probabilistic", "status_code", "latency");
+  }
+}
