@@ -16,6 +16,9 @@ public final class DurationFormat {
     if (nanos < 0) {
       return "-" + formatNanos(-nanos);
     }
+    if (nanos == 0) {
+      return "0s";
+    }
     if (nanos < 1_000_000) {
       return String.format(Locale.ROOT, "%.3fms", nanos / 1e6);
     }

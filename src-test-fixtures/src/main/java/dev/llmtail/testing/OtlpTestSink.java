@@ -1,9 +1,17 @@
 package dev.llmtail.testing;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.google.rpc.RetryInfo;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -14,12 +22,14 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * An OTLP/gRPC trace receiver on loopback, built on the official service stubs, that records what
@@ -31,13 +41,24 @@ public final class OtlpTestSink implements AutoCloseable {
   private final List<ExportTraceServiceRequest> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger failuresToSend = new AtomicInteger();
   private final AtomicInteger failedRequests = new AtomicInteger();
-  private volatile Status failWith = Status.UNAVAILABLE;
+  private volatile Supplier<Throwable> failWith = () -> Status.UNAVAILABLE.asRuntimeException();
   private final Server server;
+  private volatile Metadata lastHeaders = new Metadata();
 
   private OtlpTestSink() {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-            .addService(new Service())
+            .addService(
+                ServerInterceptors.intercept(
+                    new Service(),
+                    new ServerInterceptor() {
+                      @Override
+                      public <Q, R> ServerCall.Listener<Q> interceptCall(
+                          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                        lastHeaders = headers;
+                        return next.startCall(call, headers);
+                      }
+                    }))
             .build();
     try {
       server.start();
@@ -57,12 +78,36 @@ public final class OtlpTestSink implements AutoCloseable {
 
   /** Answers the next {@code count} requests with {@code status} instead of accepting them. */
   public void failNext(int count, Status status) {
-    this.failWith = status;
+    this.failWith = () -> status.withDescription("test sink told to fail").asRuntimeException();
+    failuresToSend.set(count);
+  }
+
+  /** Like {@link #failNext(int, Status)}, with a {@code google.rpc.RetryInfo} retry delay. */
+  public void failNextWithRetryInfo(int count, Status.Code code, Duration retryDelay) {
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.value())
+            .setMessage("test sink told to fail; retry later")
+            .addDetails(
+                Any.pack(
+                    RetryInfo.newBuilder()
+                        .setRetryDelay(
+                            com.google.protobuf.Duration.newBuilder()
+                                .setSeconds(retryDelay.getSeconds())
+                                .setNanos(retryDelay.getNano()))
+                        .build()))
+            .build();
+    this.failWith = () -> StatusProto.toStatusRuntimeException(status);
     failuresToSend.set(count);
   }
 
   public int failedRequests() {
     return failedRequests.get();
+  }
+
+  /** The value of a request header on the most recent request, or null. */
+  public String lastHeader(String name) {
+    return lastHeaders.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
   }
 
   public List<ExportTraceServiceRequest> requests() {
@@ -104,7 +149,7 @@ public final class OtlpTestSink implements AutoCloseable {
         ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
       if (failuresToSend.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         failedRequests.incrementAndGet();
-        response.onError(failWith.withDescription("test sink told to fail").asRuntimeException());
+        response.onError(failWith.get());
         return;
       }
       requests.add(request);

@@ -145,6 +145,7 @@ public final class ConfigLoader {
           List.of(source + ":1: the file must be a mapping of sections (expected keys: " + SECTIONS + ")"));
     }
     substituteEnv(root, "", problems);
+    problems.throwIfAny(); // a value with a broken reference would only cause follow-on errors
 
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();

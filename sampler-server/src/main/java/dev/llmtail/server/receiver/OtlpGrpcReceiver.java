@@ -143,7 +143,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   }
 
   /** Passes the request body through as bytes. */
-  private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+  static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
     @Override
     public InputStream stream(byte[] value) {
       return new ByteArrayInputStream(value);

@@ -1,0 +1,208 @@
+package dev.llmtail.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmtail.core.NamedPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+  private static final Path SHIPPED = Path.of("..", "config", "llmtail.yaml");
+  private static final String MINIMAL_POLICIES =
+      """
+      policies:
+        - name: errors
+          type: status_code
+          status_codes: [ERROR]
+      exporter:
+        file:
+          path: kept.jsonl
+      """;
+
+  private static LlmtailConfig parse(String yaml) throws ConfigException {
+    return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("test.yaml"), yaml);
+  }
+
+  private static ConfigException problems(ThrowingCallable load) {
+    try {
+      load.call();
+    } catch (ConfigException e) {
+      return e;
+    } catch (Throwable t) {
+      throw new AssertionError("expected a ConfigException, got " + t, t);
+    }
+    throw new AssertionError("expected a ConfigException, but the config loaded");
+  }
+
+  @Test
+  void shippedDefaultConfigWritesToAFileWhenNoEndpointIsSet() throws Exception {
+    LlmtailConfig config = ConfigLoader.withEnvironment(Map.of()).load(SHIPPED);
+    assertThat(config.exporter().otlp().enabled()).isFalse();
+    assertThat(config.exporter().file().path()).isEqualTo("llmtail-kept.jsonl");
+    assertThat(config.receivers().grpc().endpoint()).isEqualTo("0.0.0.0:5317");
+    assertThat(config.buffer().quietPeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.buffer().maxTraceWait()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.policies()).extracting(NamedPolicy::name).containsExactly("errors", "slow", "baseline");
+  }
+
+  @Test
+  void shippedDefaultConfigExportsOverOtlpWhenTheEndpointVariableIsSet() throws Exception {
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(Map.of("LLMTAIL_EXPORTER_ENDPOINT", "collector:4317")).load(SHIPPED);
+    assertThat(config.exporter().otlp().enabled()).isTrue();
+    assertThat(config.exporter().otlp().target()).isEqualTo(new HostPort("collector", 4317));
+  }
+
+  @Test
+  void defaultsApplyToEverythingButPolicies() throws Exception {
+    LlmtailConfig config = parse(MINIMAL_POLICIES);
+    assertThat(config.receivers().grpc().maxMessageSize().bytes()).isEqualTo(4L << 20);
+    assertThat(config.buffer().maxTraces()).isEqualTo(100_000);
+    assertThat(config.buffer().maxBytes()).isEqualTo(256L << 20);
+    assertThat(config.buffer().decisionCacheTtl()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(config.exporter().otlp().retry().maxElapsedTime()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void substitutesEnvironmentVariablesWithDefaultsAsTheCollectorDoes() throws Exception {
+    String yaml =
+        """
+        receivers:
+          grpc:
+            endpoint: ${env:HOST}:${env:PORT:-5317}
+        buffer:
+          quiet_period: ${env:QUIET}
+        exporter:
+          otlp:
+            endpoint: ${env:UNSET}
+            headers:
+              api-key: $${not-a-variable}
+          file:
+            path: ${env:DIR:-/var/lib/llmtail}/kept.jsonl
+        """
+            + MINIMAL_POLICIES.substring(0, MINIMAL_POLICIES.indexOf("exporter:"));
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(Map.of("HOST", "127.0.0.1", "QUIET", "2s"))
+            .parse(Path.of("env.yaml"), yaml);
+    assertThat(config.receivers().grpc().endpoint()).isEqualTo("127.0.0.1:5317");
+    assertThat(config.buffer().quietPeriod()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.exporter().otlp().enabled()).isFalse(); // unset without default: empty
+    assertThat(config.exporter().otlp().headers()).containsEntry("api-key", "${not-a-variable}");
+    assertThat(config.exporter().file().path()).isEqualTo("/var/lib/llmtail/kept.jsonl");
+  }
+
+  @Test
+  void anUnknownKeyNamesFileLineKeyAndWhatIsAllowed() {
+    ConfigException e =
+        problems(() -> parse("buffer:\n  quiet_period: 5s\n  quiet_periood: 6s\n" + MINIMAL_POLICIES));
+    assertThat(e.problems())
+        .containsExactly(
+            "test.yaml:3: buffer.quiet_periood: unknown key (allowed here: max_bytes, max_trace_wait, max_traces, quiet_period)");
+  }
+
+  @Test
+  void aWrongTypeNamesTheLineAndWhatWasExpected() {
+    ConfigException e = problems(() -> parse("buffer:\n  max_traces: lots\n" + MINIMAL_POLICIES));
+    assertThat(e.problems()).containsExactly("test.yaml:2: buffer.max_traces: 'lots' is not a whole number");
+  }
+
+  @Test
+  void aBadValueNamesTheLineAndTheAllowedRange() {
+    assertThat(problems(() -> parse("buffer:\n  quiet_period: 0s\n" + MINIMAL_POLICIES)).problems())
+        .containsExactly("test.yaml:2: buffer.quiet_period: 0s (expected: a duration > 0, e.g. 10s)");
+    assertThat(problems(() -> parse("buffer:\n  quiet_period: 10\n" + MINIMAL_POLICIES)).problems())
+        .containsExactly(
+            "test.yaml:2: buffer.quiet_period: '10' is not a duration (expected: a number with a unit, e.g. 250ms, 10s, 5m)");
+    assertThat(problems(() -> parse("buffer:\n  max_bytes: 12 parsecs\n" + MINIMAL_POLICIES)).problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("test.yaml:2: buffer.max_bytes: '12 parsecs' is not a size");
+  }
+
+  @Test
+  void reportsEveryProblemAtOnceInLineOrder() {
+    String yaml =
+        """
+        receivers:
+          grpc:
+            endpoint: nowhere
+        buffer:
+          quiet_period: 1m
+          max_trace_wait: 30s
+        policies:
+          - name: errors
+            type: status_kode
+          - name: baseline
+            type: probabilistic
+            sampling_percentage: 250
+          - name: baseline
+            type: latency
+            threshold: 2s
+        exporter:
+          file:
+            path: kept.jsonl
+        surprise: true
+        """;
+    ConfigException e = problems(() -> parse(yaml));
+    assertThat(e.problems())
+        .containsExactly(
+            "test.yaml:3: receivers.grpc.endpoint: 'nowhere' (expected: host:port with a port 0-65535, e.g. 0.0.0.0:5317)",
+            "test.yaml:6: buffer.max_trace_wait: 30s is shorter than quiet_period 1m00s (expected: max_trace_wait >= quiet_period)",
+            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type (expected one of: always_sample, latency, probabilistic, status_code)",
+            "test.yaml:12: policies[1].sampling_percentage: 250.0 (expected: 0 < value <= 100)",
+            "test.yaml:13: policies[2].name: 'baseline' is used by an earlier policy (expected: unique names)",
+            "test.yaml:19: surprise: unknown section 'surprise' (allowed: buffer, decision_cache, exporter, policies, receivers)");
+    assertThat(e.getMessage()).startsWith("6 problems in test.yaml:");
+  }
+
+  @Test
+  void aConfigWithoutPoliciesIsRefusedWithAnExample() {
+    assertThat(problems(() -> parse("exporter:\n  file:\n    path: k.jsonl\n")).problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("test.yaml:1: policies: no policies (expected: a list with at least one policy")
+        .contains("known types: always_sample, latency, probabilistic, status_code");
+  }
+
+  @Test
+  void aConfigWithNowhereToSendKeptTracesIsRefused() {
+    assertThat(problems(() -> parse(MINIMAL_POLICIES.replace("path: kept.jsonl", "path: \"\""))).problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("exporter: no destination for kept traces");
+  }
+
+  @Test
+  void aMalformedReferenceIsAnError() {
+    assertThat(problems(() -> parse("buffer:\n  quiet_period: ${QUIET}\n" + MINIMAL_POLICIES)).problems())
+        .containsExactly(
+            "test.yaml:2: buffer.quiet_period: '${QUIET}' is not a valid reference (expected: ${env:NAME} or ${env:NAME:-default}; write $$ for a literal $)");
+  }
+
+  @Test
+  void invalidYamlNamesTheLine() {
+    ConfigException e = problems(() -> parse("buffer:\n  quiet_period: [10s\npolicies: []\n"));
+    assertThat(e.problems()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).startsWith("test.yaml:3: not valid YAML");
+  }
+
+  @Test
+  void anUnreadableFileSaysSo() {
+    ConfigException e =
+        problems(() -> ConfigLoader.withEnvironment(Map.of()).load(Path.of("does-not-exist.yaml")));
+    assertThat(e.problems()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("cannot read the config file");
+  }
+
+  @Test
+  void parsesDurationsAndSizesAsWrittenInCollectorConfigs() {
+    assertThat(DurationText.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(DurationText.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(DurationText.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
+    assertThatThrownBy(() -> DurationText.parse("5 minutes")).hasMessageContaining("is not a duration");
+    assertThat(ByteSize.parse("4MiB").bytes()).isEqualTo(4L << 20);
+    assertThat(ByteSize.parse("512MB").bytes()).isEqualTo(512_000_000L);
+    assertThat(ByteSize.parse(1024).bytes()).isEqualTo(1024);
+    assertThat(new ByteSize(256L << 20)).hasToString("256MiB");
+  }
+}

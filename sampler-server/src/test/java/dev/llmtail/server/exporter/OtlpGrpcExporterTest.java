@@ -1,0 +1,134 @@
+package dev.llmtail.server.exporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
+import dev.llmtail.server.config.ExporterConfig.RetryConfig;
+import dev.llmtail.testing.OtlpTestSink;
+import dev.llmtail.testing.TraceBuilder;
+import io.grpc.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class OtlpGrpcExporterTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private OtlpTestSink sink;
+  private OtlpGrpcExporter exporter;
+
+  @BeforeEach
+  void start() {
+    sink = OtlpTestSink.start();
+  }
+
+  @AfterEach
+  void stop() {
+    if (exporter != null) {
+      exporter.shutdown(Duration.ofMillis(500));
+    }
+    sink.close();
+  }
+
+  private OtlpGrpcExporter exporter(int queueSize) {
+    exporter =
+        new OtlpGrpcExporter(
+            new OtlpExporterConfig(
+                sink.endpoint(),
+                Map.of("x-api-key", "secret"),
+                "gzip",
+                Duration.ofSeconds(5),
+                queueSize,
+                100,
+                Duration.ofMillis(10),
+                new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(10))),
+            meters);
+    return exporter;
+  }
+
+  private static TraceBuilder trace() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    t.child("chat gpt-4o");
+    return t;
+  }
+
+  private double spans(String result) {
+    return meters.counter("llmtail.exporter.spans", "exporter", "otlp", "result", result).count();
+  }
+
+  @Test
+  void retriesRetryableFailuresUntilTheBackendTakesTheSpans() {
+    sink.failNext(3, Status.UNAVAILABLE);
+    TraceBuilder t = trace();
+    assertThat(exporter(1000).export(List.of(t.resourceSpans()), 2)).isTrue();
+
+    await().atMost(WAIT).until(() -> spans("sent") == 2);
+    assertThat(sink.spansOf(t.traceIdHex())).hasSize(2);
+    assertThat(sink.failedRequests()).isEqualTo(3);
+    assertThat(meters.counter("llmtail.exporter.retries", "exporter", "otlp").count()).isEqualTo(3);
+  }
+
+  @Test
+  void honoursTheServersRetryInfoOnResourceExhausted() {
+    sink.failNextWithRetryInfo(1, Status.Code.RESOURCE_EXHAUSTED, Duration.ofMillis(30));
+    TraceBuilder t = trace();
+    exporter(1000).export(List.of(t.resourceSpans()), 2);
+
+    await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);
+    assertThat(sink.failedRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void doesNotRetryAPermanentErrorButCountsTheSpansAndGoesOn() {
+    sink.failNext(1, Status.INVALID_ARGUMENT);
+    TraceBuilder refused = trace();
+    TraceBuilder next = trace();
+    OtlpGrpcExporter e = exporter(1000);
+    e.export(List.of(refused.resourceSpans()), 2);
+    await().atMost(WAIT).until(() -> spans("failed") == 2);
+
+    e.export(List.of(next.resourceSpans()), 2);
+    await().atMost(WAIT).until(() -> sink.spansOf(next.traceIdHex()).size() == 2);
+    assertThat(sink.failedRequests()).isEqualTo(1);
+    assertThat(sink.spansOf(refused.traceIdHex())).isEmpty();
+    assertThat(meters.counter("llmtail.exporter.retries", "exporter", "otlp").count()).isZero();
+  }
+
+  @Test
+  void resourceExhaustedWithoutRetryInfoIsNotRetried() {
+    sink.failNext(1, Status.RESOURCE_EXHAUSTED);
+    exporter(1000).export(List.of(trace().resourceSpans()), 2);
+    await().atMost(WAIT).until(() -> spans("failed") == 2);
+    assertThat(sink.failedRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void sendsConfiguredHeadersAndBatchesSeveralTracesIntoOneRequest() {
+    OtlpGrpcExporter e = exporter(1000);
+    sink.failNext(1, Status.UNAVAILABLE); // holds the first batch back while the rest queue up
+    for (int i = 0; i < 10; i++) {
+      e.export(List.of(trace().resourceSpans()), 2);
+    }
+    await().atMost(WAIT).until(() -> sink.spans().size() == 20);
+    assertThat(sink.requests().size()).isLessThan(10);
+    assertThat(sink.lastHeader("x-api-key")).isEqualTo("secret");
+  }
+
+  @Test
+  void refusesSpansBeyondTheQueueBoundAndCountsThem() {
+    sink.failNext(1_000, Status.UNAVAILABLE); // nothing leaves the queue
+    OtlpGrpcExporter e = exporter(4);
+    assertThat(e.export(List.of(trace().resourceSpans()), 2)).isTrue();
+    assertThat(e.export(List.of(trace().resourceSpans()), 2)).isTrue();
+    assertThat(e.export(List.of(trace().resourceSpans()), 2)).isFalse();
+    assertThat(spans("dropped")).isEqualTo(2);
+  }
+}

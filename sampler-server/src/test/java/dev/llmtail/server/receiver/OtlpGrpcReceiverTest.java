@@ -1,0 +1,147 @@
+package dev.llmtail.server.receiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionEngine;
+import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import dev.llmtail.core.buffer.BufferSettings;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.server.config.HostPort;
+import dev.llmtail.testing.TraceBuilder;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class OtlpGrpcReceiverTest {
+
+  private static final long MAX_MESSAGE = 64 * 1024;
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private TraceBuffer buffer;
+  private OtlpGrpcReceiver receiver;
+  private ManagedChannel channel;
+  private TraceServiceGrpc.TraceServiceBlockingStub client;
+
+  @BeforeEach
+  void start() {
+    buffer =
+        TraceBuffer.builder()
+            .settings(new BufferSettings(Duration.ofSeconds(10), Duration.ofMinutes(5), 1000, 1 << 24, 100, Duration.ofMinutes(1)))
+            .engine(
+                () ->
+                    new DecisionEngine(
+                        List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
+                        Clock.systemUTC(),
+                        meters))
+            .listener(
+                new DecisionListener() {
+                  @Override
+                  public void onDecided(Decision decision, TraceView trace) {}
+
+                  @Override
+                  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
+                })
+            .meters(meters)
+            .build();
+    receiver = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_MESSAGE, buffer, meters).start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
+    client = TraceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    receiver.close();
+  }
+
+  @Test
+  void acceptsAValidRequestWithoutPartialSuccess() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    t.child("chat gpt-4o");
+    ExportTraceServiceResponse response = client.export(t.request());
+    assertThat(response.hasPartialSuccess()).isFalse();
+    assertThat(buffer.bufferedTraces()).isEqualTo(1);
+    assertThat(meters.counter("llmtail.receiver.spans", "transport", "grpc", "result", "accepted").count()).isEqualTo(2);
+  }
+
+  @Test
+  void rejectsOnlyTheSpansWithBadIdsAndReportsThemAsPartialSuccess() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    t.child("chat gpt-4o");
+    ResourceSpans good = t.resourceSpans();
+    Span broken =
+        good.getScopeSpans(0).getSpans(1).toBuilder()
+            .setName("broken")
+            .setTraceId(ByteString.copyFrom(new byte[8]))
+            .build();
+    ResourceSpans mixed =
+        good.toBuilder().setScopeSpans(0, good.getScopeSpans(0).toBuilder().addSpans(broken)).build();
+
+    ExportTraceServiceResponse response =
+        client.export(ExportTraceServiceRequest.newBuilder().addResourceSpans(mixed).build());
+
+    assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+    assertThat(response.getPartialSuccess().getErrorMessage())
+        .contains("rejected 1 of 3 spans", "span 'broken'", "trace_id is 8 bytes");
+    assertThat(buffer.bufferedTraces()).isEqualTo(1);
+    assertThat(meters.counter("llmtail.receiver.spans", "transport", "grpc", "result", "rejected").count()).isEqualTo(1);
+  }
+
+  @Test
+  void answersAnUnparseableBodyWithInvalidArgument() {
+    MethodDescriptor<byte[], ExportTraceServiceResponse> raw =
+        TraceServiceGrpc.getExportMethod().toBuilder(new OtlpGrpcReceiver.RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
+    byte[] garbage = {(byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02};
+
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), garbage))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("is not an ExportTraceServiceRequest");
+            });
+    assertThat(buffer.bufferedTraces()).isZero();
+  }
+
+  @Test
+  void refusesAMessageAboveTheConfiguredSizeWithResourceExhausted() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat").attribute("gen_ai.prompt", "x".repeat((int) MAX_MESSAGE));
+
+    assertThatThrownBy(() -> client.export(t.request()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription()).contains("exceeds maximum");
+            });
+    assertThat(buffer.bufferedTraces()).isZero();
+  }
+}
