@@ -80,6 +80,7 @@ final class LlmtailCommand implements Runnable {
                   () -> {
                     sidecar.close();
                     stopped.countDown();
+                    ShutdownLogManager.shutdownFinished();
                   },
                   "llmtail-shutdown"));
       stopped.await();

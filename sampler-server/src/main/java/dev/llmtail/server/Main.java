@@ -8,6 +8,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Must be set before anything touches java.util.logging.
+    System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       System.setProperty(
           "java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");

@@ -73,8 +73,8 @@ final class Sidecar implements AutoCloseable {
     LOG.log(
         System.Logger.Level.INFO,
         "llmtail listening for OTLP/gRPC on port {0}; {1} policies from {2}; kept traces go to {3}",
-        sidecar.receiver.port(),
-        config.policies().size(),
+        String.valueOf(sidecar.receiver.port()),
+        String.valueOf(config.policies().size()),
         config.source(),
         config.exporter().otlp().enabled()
             ? config.exporter().otlp().endpoint()
