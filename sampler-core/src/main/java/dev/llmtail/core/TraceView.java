@@ -4,8 +4,10 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A trace as policies see it: every span received for one trace id, with its resource and scope,
@@ -18,10 +20,12 @@ public final class TraceView {
   private final List<SpanView> spans;
   private final long startEpochNanos;
   private final long endEpochNanos;
+  private final List<LlmCall> llmCalls;
 
-  private TraceView(TraceId traceId, List<ResourceSpans> fragments) {
+  private TraceView(TraceId traceId, List<ResourceSpans> fragments, List<LlmCall> llmCalls) {
     this.traceId = traceId;
     this.fragments = List.copyOf(fragments);
+    this.llmCalls = List.copyOf(llmCalls);
     List<SpanView> all = new ArrayList<>();
     long start = Long.MAX_VALUE;
     long end = Long.MIN_VALUE;
@@ -41,7 +45,12 @@ public final class TraceView {
 
   /** A view over the fragments (each holding spans of this trace only) received for a trace. */
   public static TraceView of(TraceId traceId, List<ResourceSpans> fragments) {
-    return new TraceView(traceId, fragments);
+    return new TraceView(traceId, fragments, List.of());
+  }
+
+  /** A view with the LLM calls that were read from its spans at ingest. */
+  public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, List<LlmCall> llmCalls) {
+    return new TraceView(traceId, fragments, llmCalls);
   }
 
   public TraceId traceId() {
@@ -55,6 +64,22 @@ public final class TraceView {
 
   public List<SpanView> spans() {
     return spans;
+  }
+
+  /** The LLM calls in this trace, normalised from whatever dialect their spans used. */
+  public List<LlmCall> llmCalls() {
+    return llmCalls;
+  }
+
+  /** Conversation or session ids found in this trace's LLM calls, in first-seen order. */
+  public Set<String> conversationIds() {
+    Set<String> ids = new LinkedHashSet<>();
+    for (LlmCall call : llmCalls) {
+      if (!call.conversationId().isEmpty()) {
+        ids.add(call.conversationId());
+      }
+    }
+    return ids;
   }
 
   public int spanCount() {

@@ -1,0 +1,83 @@
+package dev.llmtail.core;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One LLM call as every instrumentation dialect reports it, normalised once at ingest: what was
+ * asked of which model, what answered, how it finished, what it cost. Policies read these instead
+ * of span attributes.
+ *
+ * <p>Absent facts are {@code ""} for text and {@code null} for numbers and flags: "the span did
+ * not say" is different from zero.
+ *
+ * @param spanId hex id of the span the call was read from
+ * @param spanName name of that span, e.g. {@code chat gpt-4o}
+ * @param provider lower-case provider, e.g. {@code openai}, {@code anthropic}, {@code google}
+ * @param requestModel the model asked for
+ * @param responseModel the model that answered
+ * @param operation e.g. {@code chat}, {@code text_completion}, {@code embeddings}
+ * @param streaming whether the response was streamed
+ * @param finishReasons normalised finish reasons: lower case, {@code _} for {@code -}, provider
+ *     synonyms mapped ({@code stop}, {@code length}, {@code content_filter}, {@code refusal},
+ *     {@code tool_calls}, {@code error}, …); empty when none was reported
+ * @param inputTokens input tokens billed, including cached ones
+ * @param outputTokens output tokens billed
+ * @param cacheReadTokens input tokens read from the prompt cache
+ * @param cacheWriteTokens input tokens written to the prompt cache
+ * @param reasoningTokens output tokens spent on reasoning
+ * @param costUsd cost the span already carried, in USD
+ * @param errorType {@code error.type} or the span's error description
+ * @param statusError whether the span's status is ERROR
+ * @param ended whether the span has an end time
+ * @param attempt retry attempt or resend count (0 or 1 for a first try, as the dialect counts)
+ * @param conversationId conversation, session or thread id
+ * @param inputText captured prompt text (capped), for fingerprints and patterns
+ * @param outputText captured output text (capped), for patterns
+ * @param startEpochNanos span start
+ * @param endEpochNanos span end (0 if it has not ended)
+ */
+public record LlmCall(
+    String spanId,
+    String spanName,
+    String provider,
+    String requestModel,
+    String responseModel,
+    String operation,
+    Boolean streaming,
+    List<String> finishReasons,
+    Long inputTokens,
+    Long outputTokens,
+    Long cacheReadTokens,
+    Long cacheWriteTokens,
+    Long reasoningTokens,
+    Double costUsd,
+    String errorType,
+    boolean statusError,
+    boolean ended,
+    Integer attempt,
+    String conversationId,
+    String inputText,
+    String outputText,
+    long startEpochNanos,
+    long endEpochNanos) {
+
+  public LlmCall {
+    Objects.requireNonNull(spanId, "spanId");
+    spanName = Objects.requireNonNullElse(spanName, "");
+    provider = Objects.requireNonNullElse(provider, "");
+    requestModel = Objects.requireNonNullElse(requestModel, "");
+    responseModel = Objects.requireNonNullElse(responseModel, "");
+    operation = Objects.requireNonNullElse(operation, "");
+    finishReasons = finishReasons == null ? List.of() : List.copyOf(finishReasons);
+    errorType = Objects.requireNonNullElse(errorType, "");
+    conversationId = Objects.requireNonNullElse(conversationId, "");
+    inputText = Objects.requireNonNullElse(inputText, "");
+    outputText = Objects.requireNonNullElse(outputText, "");
+  }
+
+  /** The answering model if known, else the requested one, else {@code ""}. */
+  public String model() {
+    return responseModel.isEmpty() ? requestModel : responseModel;
+  }
+}
