@@ -21,11 +21,13 @@ public final class TraceView {
   private final long startEpochNanos;
   private final long endEpochNanos;
   private final List<LlmCall> llmCalls;
+  private final List<Evaluation> evaluations;
 
-  private TraceView(TraceId traceId, List<ResourceSpans> fragments, List<LlmCall> llmCalls) {
+  private TraceView(TraceId traceId, List<ResourceSpans> fragments, GenAiFacts genAi) {
     this.traceId = traceId;
     this.fragments = List.copyOf(fragments);
-    this.llmCalls = List.copyOf(llmCalls);
+    this.llmCalls = genAi.calls();
+    this.evaluations = genAi.evaluations();
     List<SpanView> all = new ArrayList<>();
     long start = Long.MAX_VALUE;
     long end = Long.MIN_VALUE;
@@ -45,12 +47,17 @@ public final class TraceView {
 
   /** A view over the fragments (each holding spans of this trace only) received for a trace. */
   public static TraceView of(TraceId traceId, List<ResourceSpans> fragments) {
-    return new TraceView(traceId, fragments, List.of());
+    return new TraceView(traceId, fragments, GenAiFacts.NONE);
   }
 
-  /** A view with the LLM calls that were read from its spans at ingest. */
-  public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, List<LlmCall> llmCalls) {
-    return new TraceView(traceId, fragments, llmCalls);
+  /** A view with the LLM calls and evaluations read from its spans. */
+  public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, GenAiFacts genAi) {
+    return new TraceView(traceId, fragments, genAi);
+  }
+
+  /** This view with the facts {@code reader} finds in it. */
+  public TraceView withGenAi(GenAiReader reader) {
+    return new TraceView(traceId, fragments, reader.read(this));
   }
 
   public TraceId traceId() {
@@ -69,6 +76,21 @@ public final class TraceView {
   /** The LLM calls in this trace, normalised from whatever dialect their spans used. */
   public List<LlmCall> llmCalls() {
     return llmCalls;
+  }
+
+  /** Evaluator, guardrail and feedback results found in this trace. */
+  public List<Evaluation> evaluations() {
+    return evaluations;
+  }
+
+  /** The span with this hex id, if the trace has it. */
+  public Optional<SpanView> span(String spanIdHex) {
+    for (SpanView s : spans) {
+      if (s.spanIdHex().equals(spanIdHex)) {
+        return Optional.of(s);
+      }
+    }
+    return Optional.empty();
   }
 
   /** Conversation or session ids found in this trace's LLM calls, in first-seen order. */

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.GenAiReader;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.ingest.TraceFragment;
@@ -64,6 +65,7 @@ public final class TraceBuffer {
   private final Supplier<DecisionEngine> engine;
   private final DecisionListener listener;
   private final SpanStore store;
+  private final GenAiReader genAi;
   private final Ticker ticker;
   private final long quietNanos;
   private final long maxWaitNanos;
@@ -88,6 +90,7 @@ public final class TraceBuffer {
     this.engine = b.engine;
     this.listener = b.listener;
     this.store = b.store;
+    this.genAi = b.genAi;
     this.ticker = b.ticker;
     this.meters = b.meters;
     this.quietNanos = settings.quietPeriod().toNanos();
@@ -309,7 +312,7 @@ public final class TraceBuffer {
     for (byte[] bytes : raw) {
       fragments.add(parseStored(bytes));
     }
-    TraceView view = TraceView.of(s.traceId, fragments);
+    TraceView view = TraceView.of(s.traceId, fragments).withGenAi(genAi);
     Decision decision = engine.get().decide(view, trigger);
     RememberedDecision remembered = RememberedDecision.of(decision);
     decisions.put(s.traceId, remembered);
@@ -385,6 +388,7 @@ public final class TraceBuffer {
     private Supplier<DecisionEngine> engine;
     private DecisionListener listener;
     private SpanStore store = new MemorySpanStore();
+    private GenAiReader genAi = GenAiReader.NONE;
     private Ticker ticker = Ticker.systemTicker();
     private MeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
@@ -408,6 +412,12 @@ public final class TraceBuffer {
 
     public Builder store(SpanStore store) {
       this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Reads LLM calls and evaluations from each trace before its policies run. */
+    public Builder genAi(GenAiReader reader) {
+      this.genAi = Objects.requireNonNull(reader, "reader");
       return this;
     }
 
