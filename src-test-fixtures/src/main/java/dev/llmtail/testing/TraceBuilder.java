@@ -7,6 +7,7 @@ import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -153,6 +154,8 @@ public final class TraceBuilder {
     private boolean ended = true;
     private Status status = Status.getDefaultInstance();
     private final List<KeyValue> attributes = new ArrayList<>();
+    private final List<Span.Event> events = new ArrayList<>();
+    private final List<Span.Link> links = new ArrayList<>();
 
     private SpanBuilder(String name, ByteString parent) {
       this.name = name;
@@ -199,6 +202,53 @@ public final class TraceBuilder {
       return this;
     }
 
+    public SpanBuilder attribute(String key, double value) {
+      attributes.add(
+          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setDoubleValue(value)).build());
+      return this;
+    }
+
+    public SpanBuilder attribute(String key, boolean value) {
+      attributes.add(
+          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setBoolValue(value)).build());
+      return this;
+    }
+
+    /** A string-array attribute, e.g. {@code gen_ai.response.finish_reasons}. */
+    public SpanBuilder attribute(String key, List<String> values) {
+      ArrayValue.Builder array = ArrayValue.newBuilder();
+      values.forEach(v -> array.addValues(AnyValue.newBuilder().setStringValue(v)));
+      attributes.add(KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setArrayValue(array)).build());
+      return this;
+    }
+
+    /** A span event with string attributes given as key, value, key, value… */
+    public SpanBuilder event(String name, String... keyValues) {
+      Span.Event.Builder e = Span.Event.newBuilder().setName(name);
+      for (int i = 0; i + 1 < keyValues.length; i += 2) {
+        e.addAttributes(kv(keyValues[i], keyValues[i + 1]));
+      }
+      events.add(e.build());
+      return this;
+    }
+
+    /** A link to another span of the same trace (as an evaluator span links the call it judged). */
+    public SpanBuilder linkTo(SpanBuilder other) {
+      links.add(Span.Link.newBuilder().setTraceId(ByteString.copyFrom(traceId)).setSpanId(other.spanId).build());
+      return this;
+    }
+
+    /** The child of this span, for nesting deeper than root → child. */
+    public SpanBuilder child(String name) {
+      SpanBuilder child = new SpanBuilder(name, spanId);
+      spans.add(child);
+      return child;
+    }
+
+    public String spanIdHex() {
+      return java.util.HexFormat.of().formatHex(spanId.toByteArray());
+    }
+
     /** Back to the trace, to add more spans. */
     public TraceBuilder and() {
       return TraceBuilder.this;
@@ -215,7 +265,9 @@ public final class TraceBuilder {
               .setKind(Span.SpanKind.SPAN_KIND_INTERNAL)
               .setStartTimeUnixNano(start)
               .setStatus(status)
-              .addAllAttributes(attributes);
+              .addAllAttributes(attributes)
+              .addAllEvents(events)
+              .addAllLinks(links);
       if (ended) {
         b.setEndTimeUnixNano(start + durationMillis * 1_000_000);
       }

@@ -1,0 +1,81 @@
+package dev.llmtail.policies;
+
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import dev.llmtail.policies.genai.SpanAttributes;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code billing-gap} policy type: keeps a trace in which the provider billed more output
+ * tokens than the client says it delivered — a stream the user stopped, billed to the end. The
+ * delivered count is an application attribute on the LLM span (no convention names it yet; the
+ * defaults are llmtail's suggestions, configure yours).
+ */
+public final class BillingGapPolicy implements PolicyProvider<BillingGapPolicy.Options> {
+
+  /**
+   * @param deliveredAttributes span attributes holding the output tokens the client delivered
+   * @param minTokens keep when billed − delivered is at least this; default 50
+   * @param minPercent or when the gap is at least this percent of the billed tokens; default 20
+   */
+  public record Options(List<String> deliveredAttributes, Long minTokens, Double minPercent) {
+    public Options {
+      deliveredAttributes =
+          deliveredAttributes == null
+              ? List.of("llmtail.delivered_output_tokens", "app.delivered_output_tokens", "gen_ai.client.delivered_output_tokens")
+              : List.copyOf(deliveredAttributes);
+      minTokens = minTokens == null ? 50 : minTokens;
+      minPercent = minPercent == null ? 20.0 : minPercent;
+      if (deliveredAttributes.isEmpty()) {
+        throw new IllegalArgumentException("delivered_attributes: empty (expected: at least one attribute name)");
+      }
+    }
+  }
+
+  @Override
+  public String type() {
+    return "billing-gap";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public Policy create(Options options) {
+    String[] keys = options.deliveredAttributes().toArray(String[]::new);
+    return trace -> evaluate(trace, options, keys);
+  }
+
+  private static Verdict evaluate(TraceView trace, Options options, String[] keys) {
+    int judged = 0;
+    for (LlmCall call : trace.llmCalls()) {
+      if (call.outputTokens() == null) {
+        continue;
+      }
+      Long delivered = trace.span(call.spanId()).map(s -> SpanAttributes.of(s).whole(keys)).orElse(null);
+      if (delivered == null) {
+        continue;
+      }
+      judged++;
+      long gap = call.outputTokens() - delivered;
+      double percent = call.outputTokens() == 0 ? 0 : 100.0 * gap / call.outputTokens();
+      if (gap > 0 && (gap >= options.minTokens() || percent >= options.minPercent())) {
+        return Verdict.keep(
+            "billing-gap: " + LlmEvidence.label(call) + " billed " + call.outputTokens() + " output tokens, delivered " + delivered,
+            LlmEvidence.of(call, "billed − delivered output tokens",
+                gap + String.format(Locale.ROOT, " (%.0f%%)", percent),
+                ">= " + options.minTokens() + " or >= " + options.minPercent() + "%"));
+      }
+    }
+    return Verdict.noOpinion(
+        judged == 0 ? "no LLM call reports delivered tokens" : "billed matched delivered in " + judged + " calls",
+        Evidence.ofTrace("calls with a delivered count", Integer.toString(judged), String.join(" | ", keys)));
+  }
+}

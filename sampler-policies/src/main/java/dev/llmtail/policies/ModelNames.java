@@ -1,0 +1,26 @@
+package dev.llmtail.policies;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Model names compared as people mean them: case-insensitive, without a provider prefix ({@code
+ * openai/gpt-4o}), and without a version or date suffix ({@code gpt-4o-2024-08-06}, {@code
+ * claude-3-5-sonnet-20241022}, {@code gpt-4-0613}, {@code gemini-1.5-pro-002}, {@code -latest}).
+ */
+final class ModelNames {
+
+  private static final Pattern SUFFIX =
+      Pattern.compile("(?:[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4}|\\d{3}|latest|v\\d+(?::\\d+)?))+$");
+
+  private ModelNames() {}
+
+  static String base(String model) {
+    String m = model.trim().toLowerCase(Locale.ROOT);
+    int slash = m.lastIndexOf('/');
+    if (slash >= 0) {
+      m = m.substring(slash + 1);
+    }
+    return SUFFIX.matcher(m).replaceFirst("");
+  }
+}

@@ -1,0 +1,77 @@
+package dev.llmtail.policies;
+
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code model-substitution} policy type: keeps a trace in which the model that answered is
+ * not the one asked for — compared without provider prefix and version or date suffix, so {@code
+ * gpt-4o} answered by {@code gpt-4o-2024-08-06} is not a substitution — or, when {@code
+ * allowed_models} is set, is not on that list. An "auto" model id answered by a concrete model is
+ * a substitution by design: it is exactly the routing this policy exists to surface.
+ */
+public final class ModelSubstitutionPolicy implements PolicyProvider<ModelSubstitutionPolicy.Options> {
+
+  /**
+   * @param allowedModels if not empty, any answering model not on this list keeps the trace
+   * @param compareRequested keep when the answering model differs from the requested one
+   *     (default true)
+   */
+  public record Options(List<String> allowedModels, Boolean compareRequested) {
+    public Options {
+      allowedModels = allowedModels == null ? List.of() : List.copyOf(allowedModels);
+      compareRequested = compareRequested == null || compareRequested;
+    }
+  }
+
+  @Override
+  public String type() {
+    return "model-substitution";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public Policy create(Options options) {
+    Set<String> allowed = options.allowedModels().stream().map(ModelNames::base).collect(Collectors.toSet());
+    return trace -> evaluate(trace, allowed, options.compareRequested());
+  }
+
+  private static Verdict evaluate(TraceView trace, Set<String> allowed, boolean compareRequested) {
+    int compared = 0;
+    for (LlmCall call : trace.llmCalls()) {
+      if (call.responseModel().isEmpty()) {
+        continue;
+      }
+      compared++;
+      String answered = ModelNames.base(call.responseModel());
+      if (!allowed.isEmpty() && !allowed.contains(answered)) {
+        return Verdict.keep(
+            "model-substitution: " + LlmEvidence.label(call) + " was answered by " + call.responseModel()
+                + ", not an allowed model",
+            LlmEvidence.of(call, "response model", call.responseModel(), "one of " + allowed));
+      }
+      if (compareRequested
+          && !call.requestModel().isEmpty()
+          && !ModelNames.base(call.requestModel()).equals(answered)) {
+        return Verdict.keep(
+            "model-substitution: " + LlmEvidence.label(call) + " asked for " + call.requestModel()
+                + " but " + call.responseModel() + " answered",
+            LlmEvidence.of(call, "response model", call.responseModel(), "= request model " + call.requestModel()));
+      }
+    }
+    return Verdict.noOpinion(
+        compared == 0 ? "no LLM call reported its answering model" : "every answering model matched (" + compared + " calls)",
+        Evidence.ofTrace("calls compared", Integer.toString(compared), "answering = requested model"));
+  }
+}

@@ -1,0 +1,113 @@
+package dev.llmtail.policies;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmtail.core.LlmCall;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Per-token USD prices by model: the table shipped in {@code prices.json}, optionally extended or
+ * overridden by a user file of the same shape ({@code {"models": {"gpt-4o": {"input": 2.5e-6,
+ * "output": 1e-5, "cache_read": 1.25e-6, "cache_write": …}}}}). A call is priced by its answering
+ * model, then its requested model, each first as written and then without date suffix.
+ */
+final class PriceTable {
+
+  /** Prices of one model, USD per token; cache prices fall back to the input price. */
+  record Price(double input, double output, double cacheRead, double cacheWrite) {
+
+    /** OTel counts cached tokens inside input tokens: bill them at the cache prices instead. */
+    double cost(LlmCall call) {
+      long in = orZero(call.inputTokens());
+      long read = orZero(call.cacheReadTokens());
+      long write = orZero(call.cacheWriteTokens());
+      long uncached = Math.max(0, in - read - write);
+      return uncached * input + read * cacheRead + write * cacheWrite + orZero(call.outputTokens()) * output;
+    }
+
+    private static long orZero(Long n) {
+      return n == null ? 0 : Math.max(0, n);
+    }
+  }
+
+  /** A priced match: which name matched and its price. */
+  record Match(String model, Price price) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Map<String, Price> prices;
+
+  private PriceTable(Map<String, Price> prices) {
+    this.prices = Map.copyOf(prices);
+  }
+
+  static PriceTable shipped() {
+    try (InputStream in = PriceTable.class.getResourceAsStream("prices.json")) {
+      if (in == null) {
+        throw new IllegalStateException("prices.json is missing from the llmtail jar");
+      }
+      return new PriceTable(parse(JSON.readTree(in), "the shipped prices.json"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the shipped prices.json", e);
+    }
+  }
+
+  /** The shipped table with every model in {@code file} added or replaced. */
+  PriceTable extendedWith(Path file) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readString(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "price_file: cannot read " + file + ": " + e.getMessage()
+              + " (expected: a JSON file {\"models\": {\"model-name\": {\"input\": 2.5e-6, \"output\": 1e-5}}})");
+    }
+    Map<String, Price> merged = new HashMap<>(prices);
+    merged.putAll(parse(root, "price_file " + file));
+    return new PriceTable(merged);
+  }
+
+  private static Map<String, Price> parse(JsonNode root, String source) {
+    JsonNode models = root.path("models");
+    if (!models.isObject()) {
+      throw new IllegalArgumentException(
+          "price_file: " + source + " has no \"models\" object (expected: {\"models\": {\"gpt-4o\": {\"input\": 2.5e-6, \"output\": 1e-5}}})");
+    }
+    Map<String, Price> out = new HashMap<>();
+    for (Map.Entry<String, JsonNode> e : models.properties()) {
+      JsonNode p = e.getValue();
+      if (!p.path("input").isNumber() || !p.path("output").isNumber()) {
+        throw new IllegalArgumentException(
+            "price_file: model '" + e.getKey() + "' in " + source + " needs numeric \"input\" and \"output\" (USD per token)");
+      }
+      double input = p.get("input").asDouble();
+      out.put(
+          e.getKey().toLowerCase(java.util.Locale.ROOT),
+          new Price(input, p.get("output").asDouble(), p.path("cache_read").asDouble(input), p.path("cache_write").asDouble(input)));
+    }
+    return out;
+  }
+
+  Optional<Match> find(LlmCall call) {
+    for (String model : new String[] {call.responseModel(), call.requestModel()}) {
+      if (model.isEmpty()) {
+        continue;
+      }
+      String lower = model.toLowerCase(java.util.Locale.ROOT);
+      Price p = prices.get(lower.substring(lower.lastIndexOf('/') + 1));
+      if (p == null) {
+        p = prices.get(ModelNames.base(model));
+      }
+      if (p != null) {
+        return Optional.of(new Match(model, p));
+      }
+    }
+    return Optional.empty();
+  }
+}

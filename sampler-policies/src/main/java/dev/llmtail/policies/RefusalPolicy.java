@@ -1,0 +1,93 @@
+package dev.llmtail.policies;
+
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import dev.llmtail.policies.genai.FinishReasons;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code refusal} policy type: keeps a trace in which any LLM call refused — a refusal finish
+ * reason ({@code content_filter}, Anthropic {@code refusal}, Gemini {@code SAFETY}…, including an
+ * OpenAI {@code refusal} message that arrived with finish reason {@code stop}), or refusal phrasing
+ * in the captured output.
+ */
+public final class RefusalPolicy implements PolicyProvider<RefusalPolicy.Options> {
+
+  static final List<String> DEFAULT_PHRASES =
+      List.of(
+          "i can't help with",
+          "i cannot help with",
+          "i can't assist with",
+          "i cannot assist with",
+          "i'm sorry, but i can't",
+          "i'm sorry, but i cannot",
+          "i am unable to help",
+          "i'm not able to help with",
+          "i won't be able to help");
+
+  /**
+   * @param finishReasons normalised finish reasons that mean a refusal; default content_filter,
+   *     refusal, safety, recitation, blocklist, prohibited_content, spii, image_safety
+   * @param phrases case-insensitive phrases in the output that mean a refusal; {@code []} turns
+   *     phrase matching off
+   */
+  public record Options(List<String> finishReasons, List<String> phrases) {
+    public Options {
+      finishReasons =
+          finishReasons == null
+              ? List.copyOf(FinishReasons.REFUSALS)
+              : finishReasons.stream().map(FinishReasons::normalise).toList();
+      phrases =
+          phrases == null
+              ? DEFAULT_PHRASES
+              : phrases.stream().map(p -> p.toLowerCase(Locale.ROOT).replace('’', '\'')).toList();
+    }
+  }
+
+  @Override
+  public String type() {
+    return "refusal";
+  }
+
+  @Override
+  public Class<Options> optionsType() {
+    return Options.class;
+  }
+
+  @Override
+  public Policy create(Options options) {
+    Set<String> reasons = Set.copyOf(options.finishReasons());
+    String reasonList = options.finishReasons().stream().sorted().collect(Collectors.joining(", ", "one of [", "]"));
+    return trace -> evaluate(trace, reasons, reasonList, options.phrases());
+  }
+
+  private static Verdict evaluate(TraceView trace, Set<String> reasons, String reasonList, List<String> phrases) {
+    List<LlmCall> calls = trace.llmCalls();
+    for (LlmCall call : calls) {
+      for (String r : call.finishReasons()) {
+        if (reasons.contains(r)) {
+          return Verdict.keep(
+              "refusal: " + LlmEvidence.label(call) + " " + call.model() + " finished with " + r,
+              LlmEvidence.of(call, "finish_reasons", r, reasonList));
+        }
+      }
+      String output = call.outputText().toLowerCase(Locale.ROOT).replace('’', '\'');
+      for (String phrase : phrases) {
+        if (output.contains(phrase)) {
+          return Verdict.keep(
+              "refusal: " + LlmEvidence.label(call) + " answered \"" + phrase + "…\"",
+              LlmEvidence.of(call, "output text", phrase, "refusal phrasing"));
+        }
+      }
+    }
+    return Verdict.noOpinion(
+        calls.isEmpty() ? "no LLM calls" : "no refusal in " + calls.size() + " LLM calls",
+        dev.llmtail.core.Evidence.ofTrace("llm calls", Integer.toString(calls.size()), reasonList));
+  }
+}

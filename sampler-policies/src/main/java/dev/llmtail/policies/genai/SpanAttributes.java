@@ -1,0 +1,234 @@
+package dev.llmtail.policies.genai;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Tolerant typed reads of one span's attributes, as the dialects write them: numbers as ints,
+ * doubles or strings ({@code "123"} in Spring AI), booleans as bools or strings, lists as arrays
+ * or strings ({@code "[STOP]"}). A value that cannot be read as the wanted type is ignored and
+ * reported to {@code onMalformed} with its key; reads never throw.
+ */
+public final class SpanAttributes {
+
+  private static final Pattern INDEXED = Pattern.compile("(\\d+)\\.(.+)");
+
+  private final Map<String, AnyValue> values;
+  private final Consumer<String> onMalformed;
+
+  /** The attributes of one span, for policies that read a configurable attribute. */
+  public static SpanAttributes of(dev.llmtail.core.SpanView span) {
+    return new SpanAttributes(span.proto().getAttributesList(), key -> {});
+  }
+
+  SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
+    this.values = new HashMap<>(attributes.size() * 2);
+    for (KeyValue kv : attributes) {
+      values.put(kv.getKey(), kv.getValue());
+    }
+    this.onMalformed = onMalformed;
+  }
+
+  public boolean has(String key) {
+    return values.containsKey(key);
+  }
+
+  boolean hasAnyWithPrefix(String prefix) {
+    for (String key : values.keySet()) {
+      if (key.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first of {@code keys} with a non-blank value, as text; {@code ""} if none. */
+  public String text(String... keys) {
+    for (String key : keys) {
+      AnyValue v = values.get(key);
+      if (v == null) {
+        continue;
+      }
+      String s =
+          switch (v.getValueCase()) {
+            case STRING_VALUE -> v.getStringValue();
+            case INT_VALUE -> Long.toString(v.getIntValue());
+            case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
+            case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
+            default -> "";
+          };
+      if (!s.isBlank()) {
+        return s.trim();
+      }
+    }
+    return "";
+  }
+
+  /** The first of {@code keys} readable as a whole number, or null. */
+  public Long whole(String... keys) {
+    for (String key : keys) {
+      AnyValue v = values.get(key);
+      if (v == null) {
+        continue;
+      }
+      switch (v.getValueCase()) {
+        case INT_VALUE -> {
+          return v.getIntValue();
+        }
+        case DOUBLE_VALUE -> {
+          double d = v.getDoubleValue();
+          if (d == Math.rint(d) && !Double.isInfinite(d)) {
+            return (long) d;
+          }
+        }
+        case STRING_VALUE -> {
+          try {
+            return Long.parseLong(v.getStringValue().trim());
+          } catch (NumberFormatException e) {
+            // falls through to "malformed"
+          }
+        }
+        default -> {}
+      }
+      onMalformed.accept(key);
+    }
+    return null;
+  }
+
+  /** The first of {@code keys} readable as a number, or null. */
+  public Double number(String... keys) {
+    for (String key : keys) {
+      AnyValue v = values.get(key);
+      if (v == null) {
+        continue;
+      }
+      switch (v.getValueCase()) {
+        case INT_VALUE -> {
+          return (double) v.getIntValue();
+        }
+        case DOUBLE_VALUE -> {
+          return v.getDoubleValue();
+        }
+        case STRING_VALUE -> {
+          try {
+            return Double.parseDouble(v.getStringValue().trim());
+          } catch (NumberFormatException e) {
+            // falls through to "malformed"
+          }
+        }
+        default -> {}
+      }
+      onMalformed.accept(key);
+    }
+    return null;
+  }
+
+  /** The first of {@code keys} readable as a boolean, or null. */
+  public Boolean flag(String... keys) {
+    for (String key : keys) {
+      AnyValue v = values.get(key);
+      if (v == null) {
+        continue;
+      }
+      if (v.hasBoolValue()) {
+        return v.getBoolValue();
+      }
+      if (v.hasStringValue()) {
+        String s = v.getStringValue().trim();
+        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+          return Boolean.parseBoolean(s);
+        }
+      }
+      onMalformed.accept(key);
+    }
+    return null;
+  }
+
+  /**
+   * The first of {@code keys} as a list of strings: an array, or a string holding one value or a
+   * bracketed list ({@code "[STOP]"}, {@code "[\"stop\",\"length\"]"}).
+   */
+  public List<String> list(String... keys) {
+    for (String key : keys) {
+      AnyValue v = values.get(key);
+      if (v == null) {
+        continue;
+      }
+      List<String> out = new ArrayList<>();
+      if (v.hasArrayValue()) {
+        for (AnyValue item : v.getArrayValue().getValuesList()) {
+          if (item.hasStringValue() && !item.getStringValue().isBlank()) {
+            out.add(item.getStringValue().trim());
+          }
+        }
+      } else if (v.hasStringValue()) {
+        String s = v.getStringValue().trim();
+        if (s.startsWith("[") && s.endsWith("]")) {
+          s = s.substring(1, s.length() - 1);
+        }
+        for (String part : s.split(",")) {
+          String p = part.trim().replaceAll("^[\"']|[\"']$", "");
+          if (!p.isEmpty()) {
+            out.add(p);
+          }
+        }
+      } else {
+        onMalformed.accept(key);
+        continue;
+      }
+      if (!out.isEmpty()) {
+        return out;
+      }
+    }
+    return List.of();
+  }
+
+  /**
+   * Values of flattened list attributes {@code prefix.N.suffix} in index order, e.g. {@code
+   * indexed("gen_ai.completion.", "content")}.
+   */
+  List<String> indexed(String prefix, String suffix) {
+    TreeMap<Integer, String> byIndex = new TreeMap<>();
+    for (Map.Entry<String, AnyValue> e : values.entrySet()) {
+      String key = e.getKey();
+      if (!key.startsWith(prefix)) {
+        continue;
+      }
+      Matcher m = INDEXED.matcher(key.substring(prefix.length()));
+      if (m.matches() && m.group(2).equals(suffix) && e.getValue().hasStringValue()) {
+        try {
+          byIndex.put(Integer.parseInt(m.group(1)), e.getValue().getStringValue());
+        } catch (NumberFormatException tooLarge) {
+          onMalformed.accept(key);
+        }
+      }
+    }
+    return new ArrayList<>(byIndex.values());
+  }
+
+  /** The distinct indexes N of flattened attributes {@code prefix.N.…}, ascending. */
+  List<Integer> indexes(String prefix) {
+    TreeMap<Integer, Boolean> seen = new TreeMap<>();
+    for (String key : values.keySet()) {
+      if (key.startsWith(prefix)) {
+        Matcher m = INDEXED.matcher(key.substring(prefix.length()));
+        if (m.matches()) {
+          try {
+            seen.put(Integer.parseInt(m.group(1)), true);
+          } catch (NumberFormatException tooLarge) {
+            onMalformed.accept(key);
+          }
+        }
+      }
+    }
+    return new ArrayList<>(seen.keySet());
+  }
+}

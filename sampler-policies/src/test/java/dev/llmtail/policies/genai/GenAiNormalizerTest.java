@@ -1,0 +1,155 @@
+package dev.llmtail.policies.genai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.llmtail.core.Evaluation;
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.testing.Dialect;
+import dev.llmtail.testing.LlmCallSpec;
+import dev.llmtail.testing.LlmTraces;
+import dev.llmtail.testing.TraceBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class GenAiNormalizerTest {
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+  private List<LlmCall> calls(TraceBuilder t) {
+    return t.view().withGenAi(new GenAiNormalizer(meters)).llmCalls();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void readsTheSameCallFromEveryDialect(Dialect dialect) {
+    LlmCall call =
+        calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().cache(400L, null))).stream().findFirst().orElseThrow();
+    assertThat(call.provider()).isEqualTo("openai");
+    assertThat(call.requestModel()).isEqualTo("gpt-4o");
+    assertThat(call.responseModel()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(call.operation()).isEqualTo("chat");
+    assertThat(call.finishReasons()).containsExactly("stop");
+    assertThat(call.inputTokens()).isEqualTo(1200);
+    assertThat(call.outputTokens()).isEqualTo(300);
+    assertThat(call.cacheReadTokens()).isEqualTo(400);
+    assertThat(call.ended()).isTrue();
+    assertThat(call.statusError()).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void readsOnlyLlmSpansAsCalls(Dialect dialect) {
+    TraceBuilder t = LlmTraces.chat(dialect, LlmCallSpec.healthy(), LlmCallSpec.healthy().at(2000, 500));
+    t.child("execute_tool search").attribute("gen_ai.operation.name", "execute_tool").attribute("gen_ai.tool.name", "search");
+    t.child("SELECT orders").attribute("db.system", "postgresql");
+    assertThat(calls(t)).hasSize(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void readsStreamingConversationAndContentWhereTheDialectHasThem(Dialect dialect) {
+    LlmCall call =
+        calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().streaming().conversation("conv-42").output("Hello there")))
+            .get(0);
+    if (dialect.expressesStreaming()) {
+      assertThat(call.streaming()).isTrue();
+    }
+    if (dialect.expressesConversation()) {
+      assertThat(call.conversationId()).isEqualTo("conv-42");
+    }
+    if (dialect.expressesContent()) {
+      assertThat(call.outputText()).contains("Hello there");
+      assertThat(call.inputText()).contains("Where is my order");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void anOpenAiRefusalMessageWithFinishReasonStopBecomesARefusal(Dialect dialect) {
+    assumeTrue(dialect.expressesContent());
+    // The AI SDK passes only the refusal's text on (ai.response.text): the refusal policy's phrases catch it.
+    assumeTrue(dialect != Dialect.VERCEL_AI_SDK);
+    LlmCall call = calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().refusalMessage("I can't help with that."))).get(0);
+    assertThat(call.finishReasons()).contains("stop", "refusal");
+  }
+
+  @Test
+  void normalisesFinishReasonSpellings() {
+    assertThat(FinishReasons.normalise("content-filter")).isEqualTo("content_filter");
+    assertThat(FinishReasons.normalise("[STOP]")).isEqualTo("stop");
+    assertThat(FinishReasons.normalise("MAX_TOKENS")).isEqualTo("length");
+    assertThat(FinishReasons.normalise("end_turn")).isEqualTo("stop");
+    assertThat(FinishReasons.normalise("SAFETY")).isEqualTo("safety");
+    assertThat(FinishReasons.normalise("tool-calls")).isEqualTo("tool_calls");
+  }
+
+  @Test
+  void anAbortedVercelStreamIsReadFromTheOuterSpanThatDidEnd() {
+    LlmCall call = calls(LlmTraces.chat(Dialect.VERCEL_AI_SDK, LlmCallSpec.healthy().streaming().unended())).get(0);
+    assertThat(call.spanName()).isEqualTo("ai.streamText");
+    assertThat(call.streaming()).isTrue();
+    assertThat(call.finishReasons()).isEmpty();
+    assertThat(call.outputTokens()).isNull();
+  }
+
+  @Test
+  void theVercelOuterSpanIsNotASecondCallWhenItsProviderCallArrived() {
+    assertThat(calls(LlmTraces.chat(Dialect.VERCEL_AI_SDK, LlmCallSpec.healthy().streaming())))
+        .extracting(LlmCall::spanName)
+        .containsExactly("ai.streamText.doStream");
+  }
+
+  @Test
+  void springAisNoneModelMeansUnknown() {
+    LlmCall call = calls(LlmTraces.chat(Dialect.SPRING_AI, LlmCallSpec.healthy().models("gpt-4o", null))).get(0);
+    assertThat(call.responseModel()).isEmpty();
+    assertThat(call.model()).isEqualTo("gpt-4o");
+  }
+
+  @Test
+  void malformedValuesAreIgnoredAndCounted() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("chat gpt-4o")
+        .attribute("gen_ai.operation.name", "chat")
+        .attribute("gen_ai.request.model", "gpt-4o")
+        .attribute("gen_ai.usage.input_tokens", "lots")
+        .attribute("gen_ai.request.stream", "sometimes");
+    LlmCall call = calls(t).get(0);
+    assertThat(call.inputTokens()).isNull();
+    assertThat(call.streaming()).isNull();
+    assertThat(meters.counter("llmtail.genai.values.ignored", "key", "gen_ai.usage.input_tokens").count()).isEqualTo(1);
+    assertThat(meters.counter("llmtail.genai.values.ignored", "key", "gen_ai.request.stream").count()).isEqualTo(1);
+  }
+
+  @Test
+  void readsEvaluationsFromEventsOpenInferenceAnnotationsAndGuardrails() {
+    TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
+    t.child("judge").event("gen_ai.evaluation.result", "gen_ai.evaluation.name", "relevance", "gen_ai.evaluation.score.label", "fail");
+    t.child("feedback")
+        .attribute("openinference.span.kind", "EVALUATOR")
+        .attribute("annotations.0.annotation.name", "user_feedback")
+        .attribute("annotations.0.annotation.label", "thumbs_down")
+        .attribute("annotations.0.annotation.annotator_kind", "HUMAN");
+    t.child("guard").attribute("gen_ai.guardrail.result.type", "blocked").attribute("gen_ai.guardrail.risk.category", "self_harm");
+    TraceView view = t.view().withGenAi(new GenAiNormalizer(meters));
+    assertThat(view.evaluations())
+        .extracting(Evaluation::name, Evaluation::label, Evaluation::source)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("relevance", "fail", "evaluation"),
+            org.assertj.core.groups.Tuple.tuple("user_feedback", "thumbs_down", "feedback"),
+            org.assertj.core.groups.Tuple.tuple("self_harm", "blocked", "guardrail"));
+  }
+
+  @Test
+  void aTraceWithoutLlmSpansHasNoCalls() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("GET /health");
+    t.child("SELECT 1");
+    assertThat(calls(t)).isEmpty();
+  }
+}
