@@ -39,6 +39,9 @@ class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> 
   void everyShippedPolicyTypeIsRegisteredForTheConfig() {
     ServiceLoader<PolicyProvider> providers = ServiceLoader.load(PolicyProvider.class);
     assertThat(providers.stream().map(p -> p.get().type()))
-        .containsExactlyInAnyOrder("always_sample", "probabilistic", "status_code", "latency");
+        .containsExactlyInAnyOrder(
+            "always_sample", "probabilistic", "status_code", "latency",
+            "semantic-flag", "refusal", "retry-storm", "truncated-stream", "high-cost",
+            "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift");
   }
 }

@@ -80,7 +80,7 @@ public abstract class PolicyContract<O extends Record> {
   }
 
   @Test
-  void typeNameIsSnakeCase() {
-    assertThat(provider().type()).matches("[a-z][a-z0-9_]*");
+  void typeNameIsLowerCaseWithUnderscoresOrHyphens() {
+    assertThat(provider().type()).matches("[a-z][a-z0-9_-]*");
   }
 }

@@ -106,7 +106,9 @@ public final class TraceBuilder {
         ScopeSpans.newBuilder()
             .setScope(InstrumentationScope.newBuilder().setName("llmtail-tests").setVersion("1"));
     for (SpanBuilder s : spans) {
-      scope.addSpans(s.build());
+      if (s.exported) {
+        scope.addSpans(s.build());
+      }
     }
     return ResourceSpans.newBuilder()
         .setResource(Resource.newBuilder().addAttributes(kv("service.name", service)))
@@ -152,6 +154,7 @@ public final class TraceBuilder {
     private long startMillis;
     private long durationMillis = 100;
     private boolean ended = true;
+    private boolean exported = true;
     private Status status = Status.getDefaultInstance();
     private final List<KeyValue> attributes = new ArrayList<>();
     private final List<Span.Event> events = new ArrayList<>();
@@ -177,6 +180,13 @@ public final class TraceBuilder {
     /** The span has not ended (no end time), as a root still in flight. */
     public SpanBuilder unended() {
       this.ended = false;
+      return this;
+    }
+
+    /** The span never reaches the sampler (an SDK exports only ended spans); its children still do. */
+    public SpanBuilder notExported() {
+      this.ended = false;
+      this.exported = false;
       return this;
     }
 

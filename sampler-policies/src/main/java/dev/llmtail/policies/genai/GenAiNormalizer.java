@@ -46,6 +46,7 @@ public final class GenAiNormalizer implements GenAiReader {
       Set.of("ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject");
   private static final int MAX_ANCESTRY = 64;
   private static final HexFormat HEX = HexFormat.of();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final MeterRegistry meters;
   private final Map<String, Counter> ignored = new ConcurrentHashMap<>();
@@ -224,11 +225,28 @@ public final class GenAiNormalizer implements GenAiReader {
     if (!direct.isEmpty()) {
       return direct;
     }
-    List<String> flat = a.indexed("gen_ai.prompt.", "content");
+    String flat = flattenedMessages(a, "gen_ai.prompt.", "role", "content");
     if (flat.isEmpty()) {
-      flat = a.indexed("llm.input_messages.", "message.content");
+      flat = flattenedMessages(a, "llm.input_messages.", "message.role", "message.content");
     }
-    return flat.isEmpty() ? eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt") : String.join("\n", flat);
+    return flat.isEmpty() ? eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt") : flat;
+  }
+
+  /**
+   * Flattened messages ({@code prefix.N.role}, {@code prefix.N.content}) as one JSON array, so that
+   * roles survive for later checks (e.g. whether an earlier assistant turn was sent).
+   */
+  private static String flattenedMessages(SpanAttributes a, String prefix, String roleKey, String contentKey) {
+    List<String> contents = a.indexed(prefix, contentKey);
+    if (contents.isEmpty()) {
+      return "";
+    }
+    List<String> roles = a.indexed(prefix, roleKey);
+    com.fasterxml.jackson.databind.node.ArrayNode messages = JSON.createArrayNode();
+    for (int i = 0; i < contents.size(); i++) {
+      messages.addObject().put("role", i < roles.size() ? roles.get(i) : "user").put("content", contents.get(i));
+    }
+    return messages.toString();
   }
 
   private static String outputCapture(SpanView s, SpanAttributes a) {

@@ -1,0 +1,98 @@
+package dev.llmtail.policies;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import dev.llmtail.core.Vote;
+import dev.llmtail.testing.Dialect;
+import dev.llmtail.testing.LlmCallSpec;
+import dev.llmtail.testing.LlmTraces;
+import dev.llmtail.testing.PolicyContract;
+import dev.llmtail.testing.TraceBuilder;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
+
+  private final RetryStormPolicy provider = new RetryStormPolicy();
+
+  @Override
+  protected PolicyProvider<RetryStormPolicy.Options> provider() {
+    return provider;
+  }
+
+  @Override
+  protected RetryStormPolicy.Options options() {
+    return new RetryStormPolicy.Options(3, null);
+  }
+
+  @Override
+  protected TraceView matchingTrace() {
+    return LlmViews.of(threeAttempts(Dialect.OTEL_GENAI));
+  }
+
+  /** Two attempts rejected with 429, the third answered. */
+  private static TraceBuilder threeAttempts(Dialect d) {
+    return LlmTraces.chat(d,
+        LlmCallSpec.healthy().error("429").finishReason(null).usage(null, null).at(0, 200),
+        LlmCallSpec.healthy().error("429").finishReason(null).usage(null, null).at(300, 200),
+        LlmCallSpec.healthy().at(900, 1400));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void keepsThreeAttemptsOfTheSameRequest(Dialect d) {
+    Verdict v = provider.create(options()).evaluate(LlmViews.of(threeAttempts(d)));
+    assertThat(v.vote()).isEqualTo(Vote.KEEP);
+    assertThat(v.reason()).startsWith("retry-storm: 3 attempts of one");
+  }
+
+  @Test
+  void keepsRetriesVisibleOnlyAsHttpClientSpans() {
+    TraceBuilder t = LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy());
+    TraceBuilder.SpanBuilder llm = t.child("ChatCompletion");
+    llm.child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 429L);
+    llm.child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 429L);
+    llm.child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 200L).attribute("http.request.resend_count", 2L);
+    Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
+    assertThat(v.vote()).isEqualTo(Vote.KEEP);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void leavesARequestThatSucceededOnTheFirstTryAlone(Dialect d) {
+    Verdict v = provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, LlmCallSpec.healthy())));
+    assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(v.reason()).isEqualTo("at most 1 attempt(s) of any request");
+  }
+
+  @Test
+  void twoDifferentPromptsAreNotRetriesOfEachOther() {
+    TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI,
+        LlmCallSpec.healthy().prompt("plan the trip"), LlmCallSpec.healthy().prompt("book the hotel").at(2000, 500),
+        LlmCallSpec.healthy().prompt("write the summary").at(3000, 500));
+    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote()).isEqualTo(Vote.NO_OPINION);
+  }
+
+  @Test
+  void theRollingRateKeepsRetryingTracesOnceAModelsRetryRateClimbs() {
+    Policy p = provider.create(new RetryStormPolicy.Options(5, new RetryStormPolicy.Rolling(Duration.ofMinutes(5), 0.2, 10)));
+    // Ten clean calls, then traces with one retry each: 1 retry per 2 calls pushes the rate over 0.2.
+    for (int i = 0; i < 10; i++) {
+      assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().prompt("q" + i)))).vote())
+          .isEqualTo(Vote.NO_OPINION);
+    }
+    Vote last = null;
+    for (int i = 0; i < 5; i++) {
+      TraceBuilder retried = LlmTraces.chat(Dialect.OTEL_GENAI,
+          LlmCallSpec.healthy().prompt("r" + i).error("503").finishReason(null), LlmCallSpec.healthy().prompt("r" + i).at(500, 900));
+      last = p.evaluate(LlmViews.of(retried)).vote();
+    }
+    assertThat(last).isEqualTo(Vote.KEEP);
+  }
+}
