@@ -3,6 +3,7 @@ package dev.llmtail.server;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
@@ -47,6 +48,7 @@ final class Sidecar implements AutoCloseable {
             .settings(config.buffer())
             .engine(() -> engine)
             .listener(new KeptTraceForwarder(exporter))
+            .genAi(new GenAiNormalizer(meters))
             .meters(meters)
             .build();
     this.receiver =

@@ -26,7 +26,7 @@ class CommandLineTest {
   @Test
   void validateAcceptsTheShippedConfig() {
     assertThat(llmtail("validate", "../config/llmtail.yaml")).isZero();
-    assertThat(out.toString()).contains("../config/llmtail.yaml: valid (3 policies)");
+    assertThat(out.toString()).contains("../config/llmtail.yaml: valid (13 policies)");
   }
 
   @Test

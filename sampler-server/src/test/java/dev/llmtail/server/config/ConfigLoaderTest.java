@@ -47,7 +47,11 @@ class ConfigLoaderTest {
     assertThat(config.receivers().grpc().endpoint()).isEqualTo("0.0.0.0:5317");
     assertThat(config.buffer().quietPeriod()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.buffer().maxTraceWait()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(config.policies()).extracting(NamedPolicy::name).containsExactly("errors", "slow", "baseline");
+    assertThat(config.policies())
+        .extracting(NamedPolicy::type)
+        .contains("semantic-flag", "refusal", "retry-storm", "truncated-stream", "high-cost",
+            "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift",
+            "status_code", "latency", "probabilistic");
   }
 
   @Test
@@ -152,7 +156,7 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:3: receivers.grpc.endpoint: 'nowhere' (expected: host:port with a port 0-65535, e.g. 0.0.0.0:5317)",
             "test.yaml:6: buffer.max_trace_wait: 30s is shorter than quiet_period 1m00s (expected: max_trace_wait >= quiet_period)",
-            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type (expected one of: always_sample, latency, probabilistic, status_code)",
+            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type (expected one of: always_sample, billing-gap, cache-miss, duplicate-request, high-cost, latency, model-substitution, probabilistic, refusal, retry-storm, semantic-flag, status_code, token-drift, truncated-stream)",
             "test.yaml:12: policies[1].sampling_percentage: 250.0 (expected: 0 < value <= 100)",
             "test.yaml:13: policies[2].name: 'baseline' is used by an earlier policy (expected: unique names)",
             "test.yaml:19: surprise: unknown section 'surprise' (allowed: buffer, decision_cache, exporter, policies, receivers)");
@@ -164,7 +168,7 @@ class ConfigLoaderTest {
     assertThat(problems(() -> parse("exporter:\n  file:\n    path: k.jsonl\n")).problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .startsWith("test.yaml:1: policies: no policies (expected: a list with at least one policy")
-        .contains("known types: always_sample, latency, probabilistic, status_code");
+        .contains("known types: always_sample, billing-gap, cache-miss");
   }
 
   @Test
