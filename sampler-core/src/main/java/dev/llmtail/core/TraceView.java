@@ -1,5 +1,6 @@
 package dev.llmtail.core;
 
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -17,15 +18,18 @@ public final class TraceView {
 
   private final TraceId traceId;
   private final List<ResourceSpans> fragments;
+  private final List<ResourceLogs> logs;
   private final List<SpanView> spans;
   private final long startEpochNanos;
   private final long endEpochNanos;
   private final List<LlmCall> llmCalls;
   private final List<Evaluation> evaluations;
 
-  private TraceView(TraceId traceId, List<ResourceSpans> fragments, GenAiFacts genAi) {
+  private TraceView(
+      TraceId traceId, List<ResourceSpans> fragments, List<ResourceLogs> logs, GenAiFacts genAi) {
     this.traceId = traceId;
     this.fragments = List.copyOf(fragments);
+    this.logs = List.copyOf(logs);
     this.llmCalls = genAi.calls();
     this.evaluations = genAi.evaluations();
     List<SpanView> all = new ArrayList<>();
@@ -47,17 +51,22 @@ public final class TraceView {
 
   /** A view over the fragments (each holding spans of this trace only) received for a trace. */
   public static TraceView of(TraceId traceId, List<ResourceSpans> fragments) {
-    return new TraceView(traceId, fragments, GenAiFacts.NONE);
+    return new TraceView(traceId, fragments, List.of(), GenAiFacts.NONE);
+  }
+
+  /** A view over the span fragments and the log records (GenAI events) received for a trace. */
+  public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, List<ResourceLogs> logs) {
+    return new TraceView(traceId, fragments, logs, GenAiFacts.NONE);
   }
 
   /** A view with the LLM calls and evaluations read from its spans. */
   public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, GenAiFacts genAi) {
-    return new TraceView(traceId, fragments, genAi);
+    return new TraceView(traceId, fragments, List.of(), genAi);
   }
 
   /** This view with the facts {@code reader} finds in it. */
   public TraceView withGenAi(GenAiReader reader) {
-    return new TraceView(traceId, fragments, reader.read(this));
+    return new TraceView(traceId, fragments, logs, reader.read(this));
   }
 
   public TraceId traceId() {
@@ -67,6 +76,22 @@ public final class TraceView {
   /** The spans as received, grouped under their resource and scope (the export shape). */
   public List<ResourceSpans> fragments() {
     return fragments;
+  }
+
+  /** Log records that carry this trace's id (GenAI events), under their resource and scope. */
+  public List<ResourceLogs> logs() {
+    return logs;
+  }
+
+  /** How many log records {@link #logs()} holds. */
+  public int logRecordCount() {
+    int n = 0;
+    for (ResourceLogs rl : logs) {
+      for (var sl : rl.getScopeLogsList()) {
+        n += sl.getLogRecordsCount();
+      }
+    }
+    return n;
   }
 
   public List<SpanView> spans() {

@@ -1,7 +1,14 @@
 package dev.llmtail.core;
 
 import com.google.protobuf.ByteString;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import dev.llmtail.core.ingest.TraceGrouper;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -55,6 +62,18 @@ public final class TestSpans {
   /** The ended root span (id 1) of a trace. */
   public static List<TraceFragment> endedRoot(TraceId trace) {
     return TraceGrouper.group(List.of(resourceSpans(span(trace, 1, 0, true, false)))).fragments();
+  }
+
+  /** One GenAI event log record of a trace, as the buffer admits it. */
+  public static List<LogFragment> evaluationLog(TraceId trace, String label) {
+    LogRecord record =
+        LogRecord.newBuilder()
+            .setTraceId(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(trace.high()).putLong(trace.low()).array()))
+            .setEventName("gen_ai.evaluation.result")
+            .addAttributes(KeyValue.newBuilder().setKey("gen_ai.evaluation.score.label").setValue(AnyValue.newBuilder().setStringValue(label)))
+            .build();
+    return LogGrouper.group(List.of(ResourceLogs.newBuilder().addScopeLogs(ScopeLogs.newBuilder().addLogRecords(record)).build()))
+        .fragments();
   }
 
   public static TraceView view(TraceId trace, Span... spans) {

@@ -56,6 +56,7 @@ final class Sidecar implements AutoCloseable {
             HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),
             config.receivers().grpc().maxMessageSize().bytes(),
             buffer,
+            untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()),
             meters);
     this.decider =
         Executors.newSingleThreadScheduledExecutor(

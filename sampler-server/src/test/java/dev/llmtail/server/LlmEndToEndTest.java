@@ -12,13 +12,25 @@ import dev.llmtail.testing.LlmTraces;
 import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.logs.Severity;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,6 +110,50 @@ class LlmEndToEndTest {
 
   private double decided() {
     return meters.find("llmtail.decisions").counters().stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  private static LogRecordData evaluation(TraceBuilder trace, String spanIdHex, String label) {
+    return TestLogRecordData.builder()
+        .setResource(Resource.getDefault())
+        .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("evaluator"))
+        .setSpanContext(SpanContext.create(trace.traceIdHex(), spanIdHex, TraceFlags.getSampled(), TraceState.getDefault()))
+        .setTimestamp(Instant.now())
+        .setSeverity(Severity.INFO)
+        .setEventName("gen_ai.evaluation.result")
+        .setAttributes(Attributes.of(
+            AttributeKey.stringKey("gen_ai.evaluation.name"), "answer_correctness",
+            AttributeKey.stringKey("gen_ai.evaluation.score.label"), label))
+        .setTotalAttributeCount(2)
+        .build();
+  }
+
+  @Test
+  void anEvaluationThatArrivesAsALogRecordKeepsItsTraceAndTravelsWithIt() {
+    // Trace ids whose randomness is far below the 5 % baseline threshold: only the evaluation can keep them.
+    TraceBuilder judgedBad = TraceBuilder.trace("4bf92f3577b34da6a300000000000011");
+    judgedBad.root("POST /chat").durationMillis(1500);
+    String badCall = Dialect.OTEL_GENAI.write(judgedBad.child("handler"), LlmCallSpec.healthy()).spanIdHex();
+    TraceBuilder judgedGood = TraceBuilder.trace("4bf92f3577b34da6a300000000000012");
+    judgedGood.root("POST /chat").durationMillis(1500);
+    String goodCall = Dialect.OTEL_GENAI.write(judgedGood.child("handler"), LlmCallSpec.healthy()).spanIdHex();
+
+    OtlpGrpcLogRecordExporter logs =
+        OtlpGrpcLogRecordExporter.builder().setEndpoint("http://127.0.0.1:" + llmtail.grpcPort()).build();
+    try {
+      List<SpanData> spans = new ArrayList<>(SdkSpans.of(judgedBad.resourceSpans()));
+      spans.addAll(SdkSpans.of(judgedGood.resourceSpans()));
+      assertThat(client.export(spans).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      assertThat(logs.export(List.of(evaluation(judgedBad, badCall, "incorrect"), evaluation(judgedGood, goodCall, "correct")))
+          .join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    } finally {
+      logs.shutdown().join(10, TimeUnit.SECONDS);
+    }
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> decided() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> sink.logRecords().size() == 1);
+    assertThat(attribute(sink.spansOf(judgedBad.traceIdHex()).get(0), SamplingAnnotations.REASON)).isEqualTo("kept by flagged");
+    assertThat(sink.logRecords().get(0).getSpanId().toByteArray()).isEqualTo(java.util.HexFormat.of().parseHex(badCall));
+    assertThat(sink.spansOf(judgedGood.traceIdHex())).isEmpty();
   }
 
   @Test

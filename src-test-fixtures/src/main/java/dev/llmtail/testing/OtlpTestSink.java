@@ -13,7 +13,11 @@ import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -39,6 +43,7 @@ import java.util.function.Supplier;
 public final class OtlpTestSink implements AutoCloseable {
 
   private final List<ExportTraceServiceRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<LogRecord> logRecords = new CopyOnWriteArrayList<>();
   private final AtomicInteger failuresToSend = new AtomicInteger();
   private final AtomicInteger failedRequests = new AtomicInteger();
   private volatile Supplier<Throwable> failWith = () -> Status.UNAVAILABLE.asRuntimeException();
@@ -59,6 +64,7 @@ public final class OtlpTestSink implements AutoCloseable {
                         return next.startCall(call, headers);
                       }
                     }))
+            .addService(new LogsService())
             .build();
     try {
       server.start();
@@ -133,6 +139,11 @@ public final class OtlpTestSink implements AutoCloseable {
     return spans().stream().filter(s -> s.getTraceId().equals(id)).toList();
   }
 
+  /** Every log record received on the logs service, in arrival order. */
+  public List<LogRecord> logRecords() {
+    return List.copyOf(logRecords);
+  }
+
   @Override
   public void close() {
     server.shutdownNow();
@@ -140,6 +151,15 @@ public final class OtlpTestSink implements AutoCloseable {
       server.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  private final class LogsService extends LogsServiceGrpc.LogsServiceImplBase {
+    @Override
+    public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
+      request.getResourceLogsList().forEach(rl -> rl.getScopeLogsList().forEach(sl -> logRecords.addAll(sl.getLogRecordsList())));
+      response.onNext(ExportLogsServiceResponse.getDefaultInstance());
+      response.onCompleted();
     }
   }
 

@@ -2,6 +2,7 @@ package dev.llmtail.core.buffer;
 
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 
 /**
@@ -15,4 +16,7 @@ public interface DecisionListener {
 
   /** Spans of an already decided trace arrived; they follow {@code decision}. */
   void onLateSpans(RememberedDecision decision, TraceFragment fragment);
+
+  /** Log records of an already decided trace arrived; they follow {@code decision}. */
+  void onLateLogs(RememberedDecision decision, LogFragment fragment);
 }

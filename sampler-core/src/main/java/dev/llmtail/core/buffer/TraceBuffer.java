@@ -9,7 +9,9 @@ import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.GenAiReader;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -82,6 +84,7 @@ public final class TraceBuffer {
   private final Counter lateKept;
   private final Counter lateDropped;
   private final Counter decidedEarly;
+  private final Counter logRecordsAdmitted;
   private final Counter listenerFailures;
   private final MeterRegistry meters;
 
@@ -116,6 +119,10 @@ public final class TraceBuffer {
             .register(meters);
     lateKept = lateCounter("kept");
     lateDropped = lateCounter("dropped");
+    logRecordsAdmitted =
+        Counter.builder("llmtail.buffer.log_records.admitted")
+            .description("Log records with a trace id attached to their trace or routed as late")
+            .register(meters);
     decidedEarly =
         Counter.builder("llmtail.buffer.decided.early")
             .description("Traces decided before they were complete because a buffer bound was hit")
@@ -147,6 +154,58 @@ public final class TraceBuffer {
       }
     }
     relievePressure();
+  }
+
+  /**
+   * Admits log records that carry a trace id (GenAI events such as {@code gen_ai.evaluation.result}):
+   * they join their trace — opening it if its spans have not arrived yet — feed its policies, and
+   * are forwarded exactly when it is kept. Like spans, they restart the quiet period.
+   */
+  public void admitLogs(List<LogFragment> fragments) {
+    for (LogFragment fragment : fragments) {
+      logRecordsAdmitted.increment(fragment.recordCount());
+      RememberedDecision late = admitLogsOne(fragment);
+      if (late != null) {
+        forwardLateLogs(late, fragment);
+      }
+    }
+    relievePressure();
+  }
+
+  private RememberedDecision admitLogsOne(LogFragment fragment) {
+    long now = ticker.read();
+    int size = fragment.logs().getSerializedSize();
+    RememberedDecision[] late = new RememberedDecision[1];
+    traces
+        .asMap()
+        .compute(
+            fragment.traceId(),
+            (id, state) -> {
+              if (state == null) {
+                RememberedDecision remembered = decisions.getIfPresent(id);
+                if (remembered != null) {
+                  late[0] = remembered;
+                  return null;
+                }
+                state = open(id, now);
+              }
+              synchronized (state.lock) {
+                if (state.closed) {
+                  if (state.decision != null) {
+                    late[0] = state.decision;
+                  } else {
+                    state.addLateLogs(fragment);
+                  }
+                } else {
+                  state.addLogs(fragment.logs());
+                  state.bytes += size;
+                  state.lastSpanNanos = now;
+                  bufferedBytes.addAndGet(size);
+                }
+              }
+              return state;
+            });
+    return late[0];
   }
 
   /** Returns the decision to apply now if the fragment is late for a decided trace. */
@@ -312,15 +371,21 @@ public final class TraceBuffer {
     for (byte[] bytes : raw) {
       fragments.add(parseStored(bytes));
     }
-    TraceView view = TraceView.of(s.traceId, fragments).withGenAi(genAi);
+    List<ResourceLogs> logs;
+    synchronized (s.lock) {
+      logs = List.copyOf(s.logs()); // closed: no more logs join s.logs
+    }
+    TraceView view = TraceView.of(s.traceId, fragments, logs).withGenAi(genAi);
     Decision decision = engine.get().decide(view, trigger);
     RememberedDecision remembered = RememberedDecision.of(decision);
     decisions.put(s.traceId, remembered);
     List<TraceFragment> late;
+    List<LogFragment> lateLogs;
     long bytes;
     synchronized (s.lock) {
       s.decision = remembered;
       late = s.drainLate();
+      lateLogs = s.drainLateLogs();
       bytes = s.bytes;
     }
     traces.asMap().remove(s.traceId, s);
@@ -340,6 +405,17 @@ public final class TraceBuffer {
     }
     for (TraceFragment f : late) {
       forwardLate(remembered, f);
+    }
+    for (LogFragment f : lateLogs) {
+      forwardLateLogs(remembered, f);
+    }
+  }
+
+  private void forwardLateLogs(RememberedDecision decision, LogFragment fragment) {
+    try {
+      listener.onLateLogs(decision, fragment);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
     }
   }
 

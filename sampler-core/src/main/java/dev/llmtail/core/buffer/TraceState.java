@@ -1,7 +1,9 @@
 package dev.llmtail.core.buffer;
 
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +30,9 @@ final class TraceState {
   boolean closed;
   RememberedDecision decision;
   List<TraceFragment> late;
+  /** Log records (GenAI events) of this trace; null until one arrives. */
+  List<ResourceLogs> logs;
+  List<LogFragment> lateLogs;
   Timer timer;
 
   TraceState(TraceId traceId, long seq, long nowNanos) {
@@ -49,6 +54,30 @@ final class TraceState {
   List<TraceFragment> drainLate() {
     List<TraceFragment> drained = late == null ? List.of() : late;
     late = null;
+    return drained;
+  }
+
+  void addLogs(ResourceLogs fragment) {
+    if (logs == null) {
+      logs = new ArrayList<>(2);
+    }
+    logs.add(fragment);
+  }
+
+  List<ResourceLogs> logs() {
+    return logs == null ? List.of() : logs;
+  }
+
+  void addLateLogs(LogFragment fragment) {
+    if (lateLogs == null) {
+      lateLogs = new ArrayList<>(1);
+    }
+    lateLogs.add(fragment);
+  }
+
+  List<LogFragment> drainLateLogs() {
+    List<LogFragment> drained = lateLogs == null ? List.of() : lateLogs;
+    lateLogs = null;
     return drained;
   }
 

@@ -2,6 +2,7 @@ package dev.llmtail.core.buffer;
 
 import static dev.llmtail.core.TestSpans.child;
 import static dev.llmtail.core.TestSpans.endedRoot;
+import static dev.llmtail.core.TestSpans.evaluationLog;
 import static dev.llmtail.core.TestSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +13,7 @@ import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
+import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -241,17 +243,64 @@ class TraceBufferTest {
     assertThat(buffer.bufferedBytes()).isZero();
   }
 
+  @Test
+  void logRecordsTravelWithTheirTraceEvenWhenTheyArriveFirst() {
+    TraceBuffer buffer = buffer();
+    TraceId id = traceId(1);
+    buffer.admitLogs(evaluationLog(id, "fail"));
+    buffer.admit(endedRoot(id));
+    buffer.admitLogs(evaluationLog(id, "pass"));
+    advance(QUIET);
+    buffer.decideDue();
+    assertThat(recorder.decidedLogRecords.get(id)).isEqualTo(2);
+    assertThat(recorder.spansOf(id)).isEqualTo(1);
+  }
+
+  @Test
+  void aLogRecordRestartsTheQuietPeriodLikeASpan() {
+    TraceBuffer buffer = buffer();
+    TraceId id = traceId(1);
+    buffer.admit(endedRoot(id));
+    advance(Duration.ofSeconds(8));
+    buffer.admitLogs(evaluationLog(id, "fail")); // an evaluator answered 8 s after the call
+    advance(Duration.ofSeconds(8));
+    assertThat(buffer.decideDue()).isZero();
+    advance(Duration.ofSeconds(2));
+    assertThat(buffer.decideDue()).isEqualTo(1);
+  }
+
+  @Test
+  void lateLogRecordsFollowTheDecision() {
+    TraceBuffer buffer = buffer();
+    TraceId kept = traceId(1);
+    buffer.admit(endedRoot(kept));
+    advance(QUIET);
+    buffer.decideDue();
+    buffer.admitLogs(evaluationLog(kept, "fail"));
+    assertThat(recorder.lateLogs).containsKey(kept);
+    assertThat(recorder.lateLogs.get(kept).kept()).isTrue();
+    assertThat(buffer.bufferedTraces()).isZero();
+  }
+
   /** Records what the buffer hands downstream. */
   private static final class Recorder implements DecisionListener {
     final List<Decision> decided = new CopyOnWriteArrayList<>();
     final Map<TraceId, AtomicLong> decidedSpans = new ConcurrentHashMap<>();
     final Map<TraceId, RememberedDecision> late = new ConcurrentHashMap<>();
     final AtomicLong lateSpans = new AtomicLong();
+    final Map<TraceId, Integer> decidedLogRecords = new ConcurrentHashMap<>();
+    final Map<TraceId, RememberedDecision> lateLogs = new ConcurrentHashMap<>();
 
     @Override
     public void onDecided(Decision decision, TraceView trace) {
       decided.add(decision);
       decidedSpans.computeIfAbsent(decision.traceId(), k -> new AtomicLong()).addAndGet(trace.spanCount());
+      decidedLogRecords.put(decision.traceId(), trace.logRecordCount());
+    }
+
+    @Override
+    public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
+      lateLogs.put(fragment.traceId(), decision);
     }
 
     @Override

@@ -8,6 +8,9 @@ import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceView;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
@@ -84,14 +87,17 @@ public final class GenAiNormalizer implements GenAiReader {
         }
       }
     }
-    List<LlmCall> calls = new ArrayList<>();
     List<Evaluation> evaluations = new ArrayList<>();
+    Map<String, String> loggedOutput = new HashMap<>();
+    Map<String, String> loggedInput = new HashMap<>();
+    readLogEvents(trace, evaluations, loggedInput, loggedOutput);
+    List<LlmCall> calls = new ArrayList<>();
     for (SpanView s : spans) {
       String id = s.spanIdHex();
       SpanAttributes a = attributes.get(id);
       Role role = roles.get(id);
       if (role == Role.CALL || (role == Role.WRAPPER && !aboveACall.contains(id))) {
-        calls.add(call(s, a));
+        calls.add(call(s, a, loggedInput.getOrDefault(id, ""), loggedOutput.getOrDefault(id, "")));
       }
       readEvaluations(s, a, evaluations);
     }
@@ -132,7 +138,35 @@ public final class GenAiNormalizer implements GenAiReader {
     return Role.NONE;
   }
 
-  private LlmCall call(SpanView s, SpanAttributes a) {
+  /**
+   * GenAI events arrive as log records: evaluation results, and (in older convention versions)
+   * the messages of a call, {@code gen_ai.user.message} and {@code gen_ai.choice}, keyed by the
+   * span id of the call they belong to.
+   */
+  private void readLogEvents(
+      TraceView trace, List<Evaluation> evaluations, Map<String, String> input, Map<String, String> output) {
+    for (ResourceLogs rl : trace.logs()) {
+      for (ScopeLogs sl : rl.getScopeLogsList()) {
+        for (LogRecord record : sl.getLogRecordsList()) {
+          SpanAttributes a = new SpanAttributes(record.getAttributesList(), this::countIgnored);
+          String event = record.getEventName().isEmpty() ? a.text("event.name") : record.getEventName();
+          String spanId = HEX.formatHex(record.getSpanId().toByteArray());
+          switch (event) {
+            case "gen_ai.evaluation.result" -> evaluations.add(otelEvaluation(spanId, a));
+            case "gen_ai.choice" -> output.merge(spanId, AnyValues.toJson(record.getBody()), (x, y) -> x + "\n" + y);
+            case "gen_ai.user.message", "gen_ai.system.message", "gen_ai.assistant.message" -> {
+              String role = event.substring("gen_ai.".length(), event.length() - ".message".length());
+              String message = "{\"role\":\"" + role + "\",\"body\":" + AnyValues.toJson(record.getBody()) + "}";
+              input.merge(spanId, "[" + message + "]", (x, y) -> x.substring(0, x.length() - 1) + "," + y.substring(1));
+            }
+            default -> {}
+          }
+        }
+      }
+    }
+  }
+
+  private LlmCall call(SpanView s, SpanAttributes a, String loggedInput, String loggedOutput) {
     boolean vercel = s.name().startsWith("ai.");
     boolean openInference = a.has("openinference.span.kind");
     String invocation = a.text("llm.invocation_parameters");
@@ -171,7 +205,8 @@ public final class GenAiNormalizer implements GenAiReader {
     reasons.addAll(a.list("gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"));
     reasons.addAll(a.indexed("gen_ai.completion.", "finish_reason"));
 
-    MessageText.Read output = MessageText.read(outputCapture(s, a));
+    String capturedOutput = outputCapture(s, a);
+    MessageText.Read output = MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
     reasons.addAll(output.finishReasons());
     LinkedHashSet<String> normalised = new LinkedHashSet<>(FinishReasons.normaliseAll(reasons));
     if (output.refusal()) {
@@ -214,7 +249,7 @@ public final class GenAiNormalizer implements GenAiReader {
             "traceloop.association.properties.conversation_id", "traceloop.association.properties.thread_id",
             "ai.telemetry.metadata.sessionId", "ai.telemetry.metadata.conversationId",
             "ai.telemetry.metadata.threadId"),
-        MessageText.cap(inputCapture(s, a)),
+        MessageText.cap(inputCapture(s, a).isEmpty() ? loggedInput : inputCapture(s, a)),
         output.text(),
         s.startEpochNanos(),
         s.endEpochNanos());

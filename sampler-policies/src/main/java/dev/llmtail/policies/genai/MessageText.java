@@ -79,7 +79,7 @@ final class MessageText {
           finishReasons.add(node.path(reasonKey).asText());
         }
       }
-      for (String child : List.of("parts", "choices", "message", "messages", "output", "candidates")) {
+      for (String child : List.of("parts", "choices", "message", "messages", "output", "candidates", "body")) {
         if (node.has(child)) {
           walk(node.get(child));
         }

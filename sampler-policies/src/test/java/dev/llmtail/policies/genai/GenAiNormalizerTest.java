@@ -3,7 +3,14 @@ package dev.llmtail.policies.genai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.protobuf.ByteString;
 import dev.llmtail.core.Evaluation;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.testing.Dialect;
@@ -143,6 +150,57 @@ class GenAiNormalizerTest {
             org.assertj.core.groups.Tuple.tuple("relevance", "fail", "evaluation"),
             org.assertj.core.groups.Tuple.tuple("user_feedback", "thumbs_down", "feedback"),
             org.assertj.core.groups.Tuple.tuple("self_harm", "blocked", "guardrail"));
+  }
+
+  private static LogRecord event(TraceBuilder t, String spanIdHex, String name, AnyValue body, KeyValue... attributes) {
+    return LogRecord.newBuilder()
+        .setTraceId(ByteString.fromHex(t.traceIdHex()))
+        .setSpanId(ByteString.fromHex(spanIdHex))
+        .setEventName(name)
+        .setBody(body)
+        .addAllAttributes(List.of(attributes))
+        .build();
+  }
+
+  private static AnyValue kvlist(String key, AnyValue value, String key2, AnyValue value2) {
+    return AnyValue.newBuilder()
+        .setKvlistValue(KeyValueList.newBuilder()
+            .addValues(KeyValue.newBuilder().setKey(key).setValue(value))
+            .addValues(KeyValue.newBuilder().setKey(key2).setValue(value2)))
+        .build();
+  }
+
+  private static AnyValue text(String s) {
+    return AnyValue.newBuilder().setStringValue(s).build();
+  }
+
+  @Test
+  void readsEvaluationsAndMessagesThatArriveAsLogRecords() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    TraceBuilder.SpanBuilder llm = t.child("chat gpt-4o")
+        .attribute("gen_ai.operation.name", "chat").attribute("gen_ai.request.model", "gpt-4o");
+    String callId = llm.spanIdHex();
+    ResourceLogs logs = ResourceLogs.newBuilder().addScopeLogs(ScopeLogs.newBuilder()
+        .addLogRecords(event(t, callId, "gen_ai.user.message", kvlist("role", text("user"), "content", text("Change my address"))))
+        .addLogRecords(event(t, callId, "gen_ai.choice",
+            kvlist("finish_reason", text("stop"), "message", kvlist("role", text("assistant"), "content", text("Cancel your service first.")))))
+        .addLogRecords(event(t, callId, "gen_ai.evaluation.result", AnyValue.getDefaultInstance(),
+            KeyValue.newBuilder().setKey("gen_ai.evaluation.name").setValue(text("harmfulness")).build(),
+            KeyValue.newBuilder().setKey("gen_ai.evaluation.score.label").setValue(text("unsafe")).build())))
+        .build();
+
+    TraceView view = TraceView.of(t.traceId(), List.of(t.resourceSpans()), List.of(logs)).withGenAi(new GenAiNormalizer(meters));
+
+    LlmCall call = view.llmCalls().get(0);
+    assertThat(call.outputText()).isEqualTo("Cancel your service first.");
+    assertThat(call.finishReasons()).containsExactly("stop");
+    assertThat(call.inputText()).contains("Change my address");
+    assertThat(view.evaluations()).singleElement().satisfies(e -> {
+      assertThat(e.spanId()).isEqualTo(callId);
+      assertThat(e.name()).isEqualTo("harmfulness");
+      assertThat(e.label()).isEqualTo("unsafe");
+    });
   }
 
   @Test

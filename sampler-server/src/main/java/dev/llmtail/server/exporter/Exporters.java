@@ -18,6 +18,14 @@ public final class Exporters {
     return new FileExporter(Path.of(config.file().path()), meters);
   }
 
+  static Counter logRecords(MeterRegistry meters, String exporter, String result) {
+    return Counter.builder("llmtail.exporter.log_records")
+        .description("Log records of kept traces by exporter and result: sent, failed, dropped (queue full)")
+        .tag("exporter", exporter)
+        .tag("result", result)
+        .register(meters);
+  }
+
   static Counter spans(MeterRegistry meters, String exporter, String result) {
     return Counter.builder("llmtail.exporter.spans")
         .description("Kept spans by exporter and result: sent, failed, dropped (queue full)")

@@ -2,6 +2,7 @@ package dev.llmtail.server.exporter;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -14,7 +15,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Appends kept spans to a file, one OTLP JSON {@code TracesData} per line (the format of the
+ * Appends kept spans to a file, one OTLP JSON {@code TracesData} per line (and their log records as
+ * {@code LogsData} lines) (the format of the
  * Collector's file exporter, readable by {@code llmtail replay}). Each export is flushed before it
  * returns. Thread-safe.
  */
@@ -27,6 +29,8 @@ public final class FileExporter implements SpanExporter {
   private final BufferedWriter writer; // guarded by lock
   private final Counter written;
   private final Counter failed;
+  private final Counter logsWritten;
+  private final Counter logsFailed;
 
   public FileExporter(Path path, MeterRegistry meters) {
     this.path = path;
@@ -44,21 +48,32 @@ public final class FileExporter implements SpanExporter {
     }
     this.written = Exporters.spans(meters, "file", "sent");
     this.failed = Exporters.spans(meters, "file", "failed");
+    this.logsWritten = Exporters.logRecords(meters, "file", "sent");
+    this.logsFailed = Exporters.logRecords(meters, "file", "failed");
   }
 
   @Override
   public boolean export(List<ResourceSpans> spans, int spanCount) {
-    String line = OtlpJson.tracesData(spans);
+    return writeLine(OtlpJson.tracesData(spans), spanCount, written, failed, "spans");
+  }
+
+  /** Log records go to the same file, as {@code LogsData} lines. */
+  @Override
+  public boolean exportLogs(List<ResourceLogs> logs, int recordCount) {
+    return writeLine(OtlpJson.logsData(logs), recordCount, logsWritten, logsFailed, "log records");
+  }
+
+  private boolean writeLine(String line, int count, Counter ok, Counter failure, String what) {
     synchronized (lock) {
       try {
         writer.write(line);
         writer.newLine();
         writer.flush();
-        written.increment(spanCount);
+        ok.increment(count);
         return true;
       } catch (IOException e) {
-        failed.increment(spanCount);
-        LOG.log(System.Logger.Level.ERROR, "cannot write kept spans to " + path, e);
+        failure.increment(count);
+        LOG.log(System.Logger.Level.ERROR, "cannot write kept " + what + " to " + path, e);
         return false;
       }
     }

@@ -5,10 +5,14 @@ import dev.llmtail.core.SamplingAnnotations;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import java.util.List;
 
-/** Sends kept traces, and late spans of kept traces, to the exporter with the decision on them. */
+/**
+ * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them;
+ * the log records (GenAI events) of kept traces go along, unchanged.
+ */
 public final class KeptTraceForwarder implements DecisionListener {
 
   private final SpanExporter exporter;
@@ -24,6 +28,9 @@ public final class KeptTraceForwarder implements DecisionListener {
           SamplingAnnotations.annotate(
               trace.fragments(), decision.reason(), decision.adjustedCount(), false),
           trace.spanCount());
+      if (trace.logRecordCount() > 0) {
+        exporter.exportLogs(trace.logs(), trace.logRecordCount());
+      }
     }
   }
 
@@ -34,6 +41,13 @@ public final class KeptTraceForwarder implements DecisionListener {
           SamplingAnnotations.annotate(
               List.of(fragment.spans()), decision.reason(), decision.adjustedCount(), true),
           fragment.spanCount());
+    }
+  }
+
+  @Override
+  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
+    if (decision.kept()) {
+      exporter.exportLogs(List.of(fragment.logs()), fragment.recordCount());
     }
   }
 }

@@ -16,9 +16,13 @@ import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,21 +58,29 @@ public final class OtlpGrpcExporter implements SpanExporter {
           Status.Code.UNAVAILABLE,
           Status.Code.DATA_LOSS);
 
-  private record Item(List<ResourceSpans> spans, int spanCount) {}
+  /** Spans or log records of kept traces waiting to be sent; {@code count} spans or records. */
+  private record Item(List<ResourceSpans> spans, List<ResourceLogs> logs, int count) {}
+
+  /** One kind of telemetry's counters. */
+  private record Outcomes(Counter sent, Counter failed, Counter dropped, Counter rejectedByBackend) {}
+
+  /** An export call that returns how many items the backend rejected. */
+  private interface Attempt {
+    long send();
+  }
 
   private final OtlpExporterConfig config;
   private final ManagedChannel channel;
   private final TraceServiceGrpc.TraceServiceBlockingStub stub;
+  private final LogsServiceGrpc.LogsServiceBlockingStub logsStub;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedSpans = new AtomicLong();
   private final Thread sender;
   private volatile boolean stopping;
   private volatile long stopByNanos = Long.MAX_VALUE;
 
-  private final Counter sent;
-  private final Counter failed;
-  private final Counter dropped;
-  private final Counter rejectedByBackend;
+  private final Outcomes spanOutcomes;
+  private final Outcomes logOutcomes;
   private final Counter retries;
 
   public OtlpGrpcExporter(OtlpExporterConfig config, MeterRegistry meters) {
@@ -88,10 +100,22 @@ public final class OtlpGrpcExporter implements SpanExporter {
         TraceServiceGrpc.newBlockingStub(channel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     this.stub = config.compression().equals("gzip") ? s.withCompression("gzip") : s;
-    this.sent = Exporters.spans(meters, "otlp", "sent");
-    this.failed = Exporters.spans(meters, "otlp", "failed");
-    this.dropped = Exporters.spans(meters, "otlp", "dropped");
-    this.rejectedByBackend = Exporters.spans(meters, "otlp", "rejected_by_backend");
+    LogsServiceGrpc.LogsServiceBlockingStub l =
+        LogsServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    this.logsStub = config.compression().equals("gzip") ? l.withCompression("gzip") : l;
+    this.spanOutcomes =
+        new Outcomes(
+            Exporters.spans(meters, "otlp", "sent"),
+            Exporters.spans(meters, "otlp", "failed"),
+            Exporters.spans(meters, "otlp", "dropped"),
+            Exporters.spans(meters, "otlp", "rejected_by_backend"));
+    this.logOutcomes =
+        new Outcomes(
+            Exporters.logRecords(meters, "otlp", "sent"),
+            Exporters.logRecords(meters, "otlp", "failed"),
+            Exporters.logRecords(meters, "otlp", "dropped"),
+            Exporters.logRecords(meters, "otlp", "rejected_by_backend"));
     this.retries =
         Counter.builder("llmtail.exporter.retries")
             .description("Export attempts retried after a retryable failure")
@@ -108,19 +132,29 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   @Override
   public boolean export(List<ResourceSpans> spans, int spanCount) {
-    if (stopping || queuedSpans.addAndGet(spanCount) > config.queueSize()) {
+    return enqueue(new Item(spans, null, spanCount), spanOutcomes, "spans");
+  }
+
+  @Override
+  public boolean exportLogs(List<ResourceLogs> logs, int recordCount) {
+    return enqueue(new Item(null, logs, recordCount), logOutcomes, "log records");
+  }
+
+  private boolean enqueue(Item item, Outcomes outcomes, String what) {
+    if (stopping || queuedSpans.addAndGet(item.count()) > config.queueSize()) {
       if (!stopping) {
-        queuedSpans.addAndGet(-spanCount);
+        queuedSpans.addAndGet(-item.count());
       }
-      dropped.increment(spanCount);
+      outcomes.dropped().increment(item.count());
       LOG.log(
           System.Logger.Level.WARNING,
-          "export queue full ({0} spans, exporter.otlp.queue_size): dropped {1} kept spans",
+          "export queue full ({0} items, exporter.otlp.queue_size): dropped {1} kept {2}",
           config.queueSize(),
-          spanCount);
+          item.count(),
+          what);
       return false;
     }
-    queue.add(new Item(spans, spanCount));
+    queue.add(item);
     return true;
   }
 
@@ -134,7 +168,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
         }
         List<Item> batch = new ArrayList<>();
         batch.add(first);
-        int spans = first.spanCount();
+        int spans = first.count();
         long batchDeadline = System.nanoTime() + batchTimeoutNanos;
         while (spans < config.maxBatchSpans()) {
           long wait = stopping ? 0 : batchDeadline - System.nanoTime();
@@ -143,9 +177,9 @@ public final class OtlpGrpcExporter implements SpanExporter {
             break;
           }
           batch.add(next);
-          spans += next.spanCount();
+          spans += next.count();
         }
-        send(batch, spans);
+        send(batch);
       } catch (InterruptedException e) {
         if (!stopping) {
           Thread.currentThread().interrupt();
@@ -153,77 +187,101 @@ public final class OtlpGrpcExporter implements SpanExporter {
         }
       }
     }
-    int left = (int) queuedSpans.getAndSet(0);
-    if (left > 0) {
-      failed.increment(left);
-      LOG.log(System.Logger.Level.ERROR, "shutdown deadline passed: {0} kept spans were not sent", left);
+    for (Item left = queue.poll(); left != null; left = queue.poll()) {
+      (left.spans() != null ? spanOutcomes : logOutcomes).failed().increment(left.count());
+      LOG.log(System.Logger.Level.ERROR, "shutdown deadline passed: {0} kept items were not sent", left.count());
+    }
+    queuedSpans.set(0);
+  }
+
+  /** Sends one batch: its spans to the trace service, its log records to the logs service. */
+  private void send(List<Item> batch) throws InterruptedException {
+    ExportTraceServiceRequest.Builder traces = ExportTraceServiceRequest.newBuilder();
+    ExportLogsServiceRequest.Builder logs = ExportLogsServiceRequest.newBuilder();
+    int spanCount = 0;
+    int recordCount = 0;
+    for (Item item : batch) {
+      if (item.spans() != null) {
+        traces.addAllResourceSpans(item.spans());
+        spanCount += item.count();
+      } else {
+        logs.addAllResourceLogs(item.logs());
+        recordCount += item.count();
+      }
+    }
+    try {
+      if (spanCount > 0) {
+        ExportTraceServiceRequest request = traces.build();
+        sendWithRetry(spanCount, "spans", spanOutcomes, () -> {
+          ExportTraceServiceResponse r = deadline(stub).export(request);
+          if (r.getPartialSuccess().getRejectedSpans() > 0) {
+            LOG.log(System.Logger.Level.WARNING, "backend rejected {0} spans: {1}",
+                r.getPartialSuccess().getRejectedSpans(), r.getPartialSuccess().getErrorMessage());
+          }
+          return r.getPartialSuccess().getRejectedSpans();
+        });
+      }
+      if (recordCount > 0) {
+        ExportLogsServiceRequest request = logs.build();
+        sendWithRetry(recordCount, "log records", logOutcomes, () -> {
+          ExportLogsServiceResponse r = deadline(logsStub).export(request);
+          if (r.getPartialSuccess().getRejectedLogRecords() > 0) {
+            LOG.log(System.Logger.Level.WARNING, "backend rejected {0} log records: {1}",
+                r.getPartialSuccess().getRejectedLogRecords(), r.getPartialSuccess().getErrorMessage());
+          }
+          return r.getPartialSuccess().getRejectedLogRecords();
+        });
+      }
+    } finally {
+      queuedSpans.addAndGet(-(spanCount + recordCount));
     }
   }
 
-  private void send(List<Item> batch, int spanCount) throws InterruptedException {
-    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-    batch.forEach(item -> request.addAllResourceSpans(item.spans()));
-    ExportTraceServiceRequest built = request.build();
+  private <S extends io.grpc.stub.AbstractStub<S>> S deadline(S s) {
+    return s.withDeadlineAfter(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void sendWithRetry(int count, String what, Outcomes outcomes, Attempt attempt)
+      throws InterruptedException {
     RetryConfig retry = config.retry();
     long started = System.nanoTime();
-    try {
-      for (int attempt = 0; ; attempt++) {
-        try {
-          ExportTraceServiceResponse response =
-              stub.withDeadlineAfter(config.timeout().toMillis(), TimeUnit.MILLISECONDS).export(built);
-          long rejected = response.getPartialSuccess().getRejectedSpans();
-          if (rejected > 0) {
-            rejectedByBackend.increment(rejected);
-            LOG.log(
-                System.Logger.Level.WARNING,
-                "backend rejected {0} of {1} spans: {2}",
-                rejected,
-                spanCount,
-                response.getPartialSuccess().getErrorMessage());
-          }
-          sent.increment(spanCount - rejected);
-          return;
-        } catch (StatusRuntimeException e) {
-          Duration hint = retryDelay(e);
-          Status.Code code = e.getStatus().getCode();
-          boolean retryable =
-              RETRYABLE.contains(code) || (code == Status.Code.RESOURCE_EXHAUSTED && hint != null);
-          long delayNanos = (hint != null ? hint : backoff(retry, attempt)).toNanos();
-          long now = System.nanoTime();
-          boolean outOfTime =
-              now + delayNanos - started > retry.maxElapsedTime().toNanos()
-                  || now + delayNanos > stopByNanos;
-          if (!retryable || outOfTime) {
-            failed.increment(spanCount);
-            LOG.log(
-                System.Logger.Level.ERROR,
-                "dropping {0} kept spans: export to {1} failed {2}: {3}",
-                spanCount,
-                config.endpoint(),
-                retryable ? "and the retry time ran out" : "with a non-retryable status",
-                e.getStatus());
-            return;
-          }
-          retries.increment();
+    for (int n = 0; ; n++) {
+      try {
+        long rejected = attempt.send();
+        outcomes.rejectedByBackend().increment(rejected);
+        outcomes.sent().increment(count - rejected);
+        return;
+      } catch (StatusRuntimeException e) {
+        Duration hint = retryDelay(e);
+        Status.Code code = e.getStatus().getCode();
+        boolean retryable =
+            RETRYABLE.contains(code) || (code == Status.Code.RESOURCE_EXHAUSTED && hint != null);
+        long delayNanos = (hint != null ? hint : backoff(retry, n)).toNanos();
+        long now = System.nanoTime();
+        boolean outOfTime =
+            now + delayNanos - started > retry.maxElapsedTime().toNanos() || now + delayNanos > stopByNanos;
+        if (!retryable || outOfTime) {
+          outcomes.failed().increment(count);
           LOG.log(
-              System.Logger.Level.DEBUG,
-              "export failed with {0}; retrying in {1} ms",
-              e.getStatus(),
-              delayNanos / 1_000_000);
-          try {
-            TimeUnit.NANOSECONDS.sleep(delayNanos);
-          } catch (InterruptedException interrupted) {
-            failed.increment(spanCount);
-            LOG.log(
-                System.Logger.Level.ERROR,
-                "dropping {0} kept spans: interrupted while waiting to retry",
-                spanCount);
-            throw interrupted;
-          }
+              System.Logger.Level.ERROR,
+              "dropping {0} kept {1}: export to {2} failed {3}: {4}",
+              count,
+              what,
+              config.endpoint(),
+              retryable ? "and the retry time ran out" : "with a non-retryable status",
+              e.getStatus());
+          return;
+        }
+        retries.increment();
+        LOG.log(System.Logger.Level.DEBUG, "export failed with {0}; retrying in {1} ms", e.getStatus(), delayNanos / 1_000_000);
+        try {
+          TimeUnit.NANOSECONDS.sleep(delayNanos);
+        } catch (InterruptedException interrupted) {
+          outcomes.failed().increment(count);
+          LOG.log(System.Logger.Level.ERROR, "dropping {0} kept {1}: interrupted while waiting to retry", count, what);
+          throw interrupted;
         }
       }
-    } finally {
-      queuedSpans.addAndGet(-spanCount);
     }
   }
 

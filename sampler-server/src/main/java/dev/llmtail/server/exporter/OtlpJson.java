@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.opentelemetry.proto.logs.v1.LogsData;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
@@ -32,13 +35,21 @@ final class OtlpJson {
 
   /** One {@code TracesData} object on one line. */
   static String tracesData(List<ResourceSpans> spans) {
-    TracesData data = TracesData.newBuilder().addAllResourceSpans(spans).build();
+    return print(TracesData.newBuilder().addAllResourceSpans(spans).build());
+  }
+
+  /** One {@code LogsData} object on one line. */
+  static String logsData(List<ResourceLogs> logs) {
+    return print(LogsData.newBuilder().addAllResourceLogs(logs).build());
+  }
+
+  private static String print(MessageOrBuilder data) {
     try {
       JsonNode tree = MAPPER.readTree(PRINTER.print(data));
       hexIds(tree);
       return MAPPER.writeValueAsString(tree);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("OTLP spans could not be printed as JSON", e);
+      throw new IllegalStateException("OTLP data could not be printed as JSON", e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

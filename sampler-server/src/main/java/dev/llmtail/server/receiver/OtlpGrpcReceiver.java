@@ -1,6 +1,10 @@
 package dev.llmtail.server.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
+import dev.llmtail.core.ingest.GroupedLogs;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.TraceGrouper;
@@ -14,6 +18,10 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -22,10 +30,13 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The OTLP/gRPC trace receiver ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export}).
+ * The OTLP/gRPC receiver: traces ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export})
+ * and log records ({@code LogsService/Export}; GenAI events travel with their trace, records
+ * without a trace id are forwarded as they are).
  *
  * <p>Follows the OTLP spec: spans with invalid ids are rejected and reported in {@code
  * partial_success} while the rest are accepted; a body that is not an {@code
@@ -43,10 +54,20 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private final Counter spansAccepted;
   private final Counter spansRejected;
   private final Counter requestsInvalid;
+  private final Counter logRecordsAccepted;
+  private final Counter logRecordsRejected;
+  private final Consumer<GroupedLogs> untracedLogs;
 
   public OtlpGrpcReceiver(
-      HostPort address, long maxMessageBytes, TraceBuffer buffer, MeterRegistry meters) {
+      HostPort address,
+      long maxMessageBytes,
+      TraceBuffer buffer,
+      Consumer<GroupedLogs> untracedLogs,
+      MeterRegistry meters) {
     this.buffer = buffer;
+    this.untracedLogs = untracedLogs;
+    this.logRecordsAccepted = logRecords(meters, "accepted");
+    this.logRecordsRejected = logRecords(meters, "rejected");
     this.spansAccepted = spans(meters, "accepted");
     this.spansRejected = spans(meters, "rejected");
     this.requestsInvalid =
@@ -58,15 +79,32 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
         TraceServiceGrpc.getExportMethod();
     MethodDescriptor<byte[], ExportTraceServiceResponse> rawExport =
         export.toBuilder(new RawBytes(), export.getResponseMarshaller()).build();
-    ServerServiceDefinition service =
+    ServerServiceDefinition traces =
         ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
             .addMethod(rawExport, ServerCalls.asyncUnaryCall(this::export))
+            .build();
+    MethodDescriptor<ExportLogsServiceRequest, ExportLogsServiceResponse> exportLogs =
+        LogsServiceGrpc.getExportMethod();
+    ServerServiceDefinition logs =
+        ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
+            .addMethod(
+                exportLogs.toBuilder(new RawBytes(), exportLogs.getResponseMarshaller()).build(),
+                ServerCalls.asyncUnaryCall(this::exportLogs))
             .build();
     this.server =
         NettyServerBuilder.forAddress(address.toSocketAddress())
             .maxInboundMessageSize((int) maxMessageBytes)
-            .addService(service)
+            .addService(traces)
+            .addService(logs)
             .build();
+  }
+
+  private static Counter logRecords(MeterRegistry meters, String result) {
+    return Counter.builder("llmtail.receiver.log_records")
+        .description("Log records received, by whether they were accepted or rejected to the client")
+        .tag("transport", "grpc")
+        .tag("result", result)
+        .register(meters);
   }
 
   private static Counter spans(MeterRegistry meters, String result) {
@@ -95,17 +133,9 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   }
 
   private void export(byte[] body, StreamObserver<ExportTraceServiceResponse> response) {
-    ExportTraceServiceRequest request;
-    try {
-      request = ExportTraceServiceRequest.parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
-      requestsInvalid.increment();
-      response.onError(
-          Status.INVALID_ARGUMENT
-              .withDescription(
-                  "request body (" + body.length + " bytes) is not an ExportTraceServiceRequest: "
-                      + e.getMessage())
-              .asRuntimeException());
+    ExportTraceServiceRequest request =
+        parseOrRefuse(body, ExportTraceServiceRequest.parser(), "ExportTraceServiceRequest", response);
+    if (request == null) {
       return;
     }
     GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
@@ -122,6 +152,50 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     }
     response.onNext(answer.build());
     response.onCompleted();
+  }
+
+  private void exportLogs(byte[] body, StreamObserver<ExportLogsServiceResponse> response) {
+    ExportLogsServiceRequest request =
+        parseOrRefuse(body, ExportLogsServiceRequest.parser(), "ExportLogsServiceRequest", response);
+    if (request == null) {
+      return;
+    }
+    GroupedLogs grouped = LogGrouper.group(request.getResourceLogsList());
+    buffer.admitLogs(grouped.fragments());
+    if (!grouped.untraced().isEmpty()) {
+      untracedLogs.accept(grouped); // not sampled: forwarded as they are
+    }
+    int accepted = grouped.untracedRecords();
+    for (LogFragment f : grouped.fragments()) {
+      accepted += f.recordCount();
+    }
+    logRecordsAccepted.increment(accepted);
+    ExportLogsServiceResponse.Builder answer = ExportLogsServiceResponse.newBuilder();
+    if (grouped.rejectedRecords() > 0) {
+      logRecordsRejected.increment(grouped.rejectedRecords());
+      answer.setPartialSuccess(
+          ExportLogsPartialSuccess.newBuilder()
+              .setRejectedLogRecords(grouped.rejectedRecords())
+              .setErrorMessage(grouped.rejectionMessage()));
+    }
+    response.onNext(answer.build());
+    response.onCompleted();
+  }
+
+  /** Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been. */
+  private <T> T parseOrRefuse(
+      byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
+    try {
+      return parser.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      requestsInvalid.increment();
+      response.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription(
+                  "request body (" + body.length + " bytes) is not an " + expected + ": " + e.getMessage())
+              .asRuntimeException());
+      return null;
+    }
   }
 
   /** Stops accepting requests and waits up to {@code timeoutMillis} for those in flight. */
