@@ -3,6 +3,7 @@ package dev.llmtail.core.buffer;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
@@ -11,11 +12,10 @@ import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -175,11 +176,36 @@ public final class TraceBuffer {
   private RememberedDecision admitLogsOne(LogFragment fragment) {
     long now = ticker.read();
     int size = fragment.logs().getSerializedSize();
+    return admitToTrace(fragment.traceId(), now, state -> {
+      synchronized (state.lock) {
+        if (state.closed) {
+          if (state.decision != null) {
+            return state.decision;
+          }
+          state.addLateLogs(fragment);
+          return null;
+        }
+        state.addLogs(fragment.logs());
+        state.bytes += size;
+        state.lastSpanNanos = now;
+        bufferedBytes.addAndGet(size);
+        return null;
+      }
+    });
+  }
+
+  /**
+   * Applies {@code append} to the trace's state atomically (creating the trace if it is neither
+   * buffered nor remembered as decided). Returns the decision to follow now if the data is late:
+   * the remembered one, or what {@code append} returned.
+   */
+  private RememberedDecision admitToTrace(
+      TraceId traceId, long now, Function<TraceState, RememberedDecision> append) {
     RememberedDecision[] late = new RememberedDecision[1];
     traces
         .asMap()
         .compute(
-            fragment.traceId(),
+            traceId,
             (id, state) -> {
               if (state == null) {
                 RememberedDecision remembered = decisions.getIfPresent(id);
@@ -189,20 +215,7 @@ public final class TraceBuffer {
                 }
                 state = open(id, now);
               }
-              synchronized (state.lock) {
-                if (state.closed) {
-                  if (state.decision != null) {
-                    late[0] = state.decision;
-                  } else {
-                    state.addLateLogs(fragment);
-                  }
-                } else {
-                  state.addLogs(fragment.logs());
-                  state.bytes += size;
-                  state.lastSpanNanos = now;
-                  bufferedBytes.addAndGet(size);
-                }
-              }
+              late[0] = append.apply(state);
               return state;
             });
     return late[0];
@@ -212,24 +225,7 @@ public final class TraceBuffer {
   private RememberedDecision admitOne(TraceFragment fragment) {
     long now = ticker.read();
     byte[] bytes = fragment.spans().toByteArray();
-    RememberedDecision[] late = new RememberedDecision[1];
-    traces
-        .asMap()
-        .compute(
-            fragment.traceId(),
-            (id, state) -> {
-              if (state == null) {
-                RememberedDecision remembered = decisions.getIfPresent(id);
-                if (remembered != null) {
-                  late[0] = remembered;
-                  return null;
-                }
-                state = open(id, now);
-              }
-              late[0] = append(state, fragment, bytes, now);
-              return state;
-            });
-    return late[0];
+    return admitToTrace(fragment.traceId(), now, state -> append(state, fragment, bytes, now));
   }
 
   private TraceState open(TraceId id, long now) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -74,82 +75,74 @@ public final class SpanAttributes {
 
   /** The first of {@code keys} readable as a whole number, or null. */
   public Long whole(String... keys) {
-    for (String key : keys) {
-      AnyValue v = values.get(key);
-      if (v == null) {
-        continue;
-      }
-      switch (v.getValueCase()) {
-        case INT_VALUE -> {
-          return v.getIntValue();
-        }
-        case DOUBLE_VALUE -> {
-          double d = v.getDoubleValue();
-          if (d == Math.rint(d) && !Double.isInfinite(d)) {
-            return (long) d;
-          }
-        }
-        case STRING_VALUE -> {
-          try {
-            return Long.parseLong(v.getStringValue().trim());
-          } catch (NumberFormatException e) {
-            // falls through to "malformed"
-          }
-        }
-        default -> {}
-      }
-      onMalformed.accept(key);
-    }
-    return null;
+    return first(keys, SpanAttributes::asWhole);
   }
 
   /** The first of {@code keys} readable as a number, or null. */
   public Double number(String... keys) {
+    return first(keys, SpanAttributes::asNumber);
+  }
+
+  /** The first of {@code keys} readable as a boolean, or null. */
+  public Boolean flag(String... keys) {
+    return first(keys, SpanAttributes::asFlag);
+  }
+
+  /** The first present key's value that {@code read} understands; others are reported malformed. */
+  private <T> T first(String[] keys, Function<AnyValue, T> read) {
     for (String key : keys) {
       AnyValue v = values.get(key);
       if (v == null) {
         continue;
       }
-      switch (v.getValueCase()) {
-        case INT_VALUE -> {
-          return (double) v.getIntValue();
-        }
-        case DOUBLE_VALUE -> {
-          return v.getDoubleValue();
-        }
-        case STRING_VALUE -> {
-          try {
-            return Double.parseDouble(v.getStringValue().trim());
-          } catch (NumberFormatException e) {
-            // falls through to "malformed"
-          }
-        }
-        default -> {}
+      T value = read.apply(v);
+      if (value != null) {
+        return value;
       }
       onMalformed.accept(key);
     }
     return null;
   }
 
-  /** The first of {@code keys} readable as a boolean, or null. */
-  public Boolean flag(String... keys) {
-    for (String key : keys) {
-      AnyValue v = values.get(key);
-      if (v == null) {
-        continue;
+  private static Long asWhole(AnyValue v) {
+    return switch (v.getValueCase()) {
+      case INT_VALUE -> v.getIntValue();
+      case DOUBLE_VALUE -> {
+        double d = v.getDoubleValue();
+        yield d == Math.rint(d) && !Double.isInfinite(d) ? (long) d : null;
       }
-      if (v.hasBoolValue()) {
-        return v.getBoolValue();
-      }
-      if (v.hasStringValue()) {
-        String s = v.getStringValue().trim();
-        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-          return Boolean.parseBoolean(s);
+      case STRING_VALUE -> {
+        try {
+          yield Long.parseLong(v.getStringValue().trim());
+        } catch (NumberFormatException e) {
+          yield null;
         }
       }
-      onMalformed.accept(key);
+      default -> null;
+    };
+  }
+
+  private static Double asNumber(AnyValue v) {
+    return switch (v.getValueCase()) {
+      case INT_VALUE -> (double) v.getIntValue();
+      case DOUBLE_VALUE -> v.getDoubleValue();
+      case STRING_VALUE -> {
+        try {
+          yield Double.parseDouble(v.getStringValue().trim());
+        } catch (NumberFormatException e) {
+          yield null;
+        }
+      }
+      default -> null;
+    };
+  }
+
+  private static Boolean asFlag(AnyValue v) {
+    if (v.hasBoolValue()) {
+      return v.getBoolValue();
     }
-    return null;
+    String s = v.hasStringValue() ? v.getStringValue().trim() : "";
+    return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false") ? Boolean.parseBoolean(s) : null;
   }
 
   /**

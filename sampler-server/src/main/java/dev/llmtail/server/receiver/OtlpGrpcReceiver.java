@@ -2,11 +2,11 @@ package dev.llmtail.server.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
+import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedLogs;
+import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.LogGrouper;
-import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.server.config.HostPort;
 import io.grpc.MethodDescriptor;
@@ -30,8 +30,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The OTLP/gRPC receiver: traces ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export})
