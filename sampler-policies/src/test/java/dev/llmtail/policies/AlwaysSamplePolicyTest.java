@@ -42,6 +42,8 @@ class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> 
         .containsExactlyInAnyOrder(
             "always_sample", "probabilistic", "status_code", "latency",
             "semantic-flag", "refusal", "retry-storm", "truncated-stream", "high-cost",
-            "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift");
+            "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift",
+            "string_attribute", "numeric_attribute", "boolean_attribute", "span_count", "trace_state",
+            "rate_limiting", "bytes_limiting", "and", "not", "drop", "composite");
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -71,6 +72,7 @@ public final class ConfigLoader {
     this.providers = providers;
     SimpleModule values = new SimpleModule("llmtail-config-values");
     values.addDeserializer(Duration.class, new DurationDeserializer());
+    values.addDeserializer(NamedPolicy.class, new SubPolicyDeserializer());
     this.mapper =
         YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -205,8 +207,8 @@ public final class ConfigLoader {
    * (recursively into nested records), so that all misspellings show at once. Returns the count.
    */
   private static int unknownKeys(JsonNode node, Class<?> type, String pointer, Problems problems) {
-    if (!type.isRecord() || !node.isObject()) {
-      return 0;
+    if (!type.isRecord() || !node.isObject() || type == NamedPolicy.class) {
+      return 0; // sub-policies are checked by their own binding
     }
     Map<String, RecordComponent> components = new TreeMap<>();
     for (RecordComponent c : type.getRecordComponents()) {
@@ -468,6 +470,52 @@ public final class ConfigLoader {
         throw new ConfigException(source, messages.stream().map(Map.Entry::getValue).toList());
       }
     }
+  }
+
+  /**
+   * Binds a sub-policy ({@code and}, {@code not}, {@code drop}, {@code composite} options) exactly
+   * like a top-level policy entry; its {@code name} is optional and defaults to its type. Problems
+   * surface with the sub-policy's path, e.g. {@code policies[2].policies[0].threshold}.
+   */
+  private final class SubPolicyDeserializer extends StdDeserializer<NamedPolicy> {
+    private static final long serialVersionUID = 1L;
+
+    SubPolicyDeserializer() {
+      super(NamedPolicy.class);
+    }
+
+    @Override
+    public NamedPolicy deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      JsonNode node = p.readValueAsTree();
+      if (!(node instanceof ObjectNode entry)) {
+        throw MismatchedInputException.from(p, NamedPolicy.class,
+            "expected a sub-policy (a mapping with a type, e.g. {type: latency, threshold: 5s}), found " + describe(node));
+      }
+      String type = entry.path("type").asText("");
+      PolicyProvider<?> provider = providers.get(type);
+      if (provider == null) {
+        String problem = (type.isEmpty() ? "type: missing" : "type: '" + type + "' is not a policy type")
+            + " (expected one of: " + String.join(", ", providers.keySet()) + ")";
+        throw JsonMappingException.from(p, problem, new IllegalArgumentException(problem));
+      }
+      ObjectNode options = entry.deepCopy();
+      options.remove("name");
+      options.remove("type");
+      return bindSubPolicy(provider, entry.path("name").asText(type), options);
+    }
+  }
+
+  private <O extends Record> NamedPolicy bindSubPolicy(PolicyProvider<O> provider, String name, ObjectNode options)
+      throws JsonProcessingException {
+    Problems unknown = new Problems("");
+    if (unknownKeys(options, provider.optionsType(), "", unknown) > 0) {
+      // Report the first misspelt key here; its path is completed as the error travels up.
+      Map.Entry<Integer, String> first = unknown.messages.get(0);
+      String problem = first.getValue().replaceFirst("^:\\d+: ", "");
+      throw JsonMappingException.from((JsonParser) null, problem, new IllegalArgumentException(problem));
+    }
+    O bound = mapper.treeToValue(options, provider.optionsType());
+    return new NamedPolicy(name, provider.type(), provider.create(bound));
   }
 
   /** Reads {@code 10s}-style durations; a bare number is refused because its unit is unclear. */
