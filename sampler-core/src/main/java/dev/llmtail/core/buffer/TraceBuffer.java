@@ -75,6 +75,7 @@ public final class TraceBuffer {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicInteger bufferedTraces = new AtomicInteger();
   private final AtomicLong bufferedBytes = new AtomicLong();
+  private final AtomicLong bufferedSpans = new AtomicLong();
 
   private final Counter spansReceived;
   private final Counter lateKept;
@@ -106,6 +107,9 @@ public final class TraceBuffer {
     Gauge.builder("llmtail.buffer.bytes", bufferedBytes, AtomicLong::get)
         .description("Span bytes (OTLP wire size) waiting for a decision")
         .baseUnit("bytes")
+        .register(meters);
+    Gauge.builder("llmtail.buffer.spans", bufferedSpans, AtomicLong::get)
+        .description("Spans waiting for a decision (their trace is open or being decided)")
         .register(meters);
     spansReceived =
         Counter.builder("llmtail.buffer.spans.admitted")
@@ -195,6 +199,7 @@ public final class TraceBuffer {
       store.append(state.traceId, bytes);
       state.spanCount += fragment.spanCount();
       state.bytes += bytes.length;
+      bufferedSpans.addAndGet(fragment.spanCount());
       state.lastSpanNanos = now;
       bufferedBytes.addAndGet(bytes.length);
       if (fragment.endsRoot() && !state.rootEnded) {
@@ -315,10 +320,12 @@ public final class TraceBuffer {
     decisions.put(s.traceId, remembered);
     List<TraceFragment> late;
     long bytes;
+    int spans;
     synchronized (s.lock) {
       s.decision = remembered;
       late = s.drainLate();
       bytes = s.bytes;
+      spans = s.spanCount;
     }
     traces.asMap().remove(s.traceId, s);
     byAge.remove(s.seq, s);
@@ -335,6 +342,8 @@ public final class TraceBuffer {
     } catch (RuntimeException e) {
       listenerFailed(e);
     }
+    // Only after the listener took them: for a moment they count twice, never not at all.
+    bufferedSpans.addAndGet(-spans);
     for (TraceFragment f : late) {
       forwardLate(remembered, f);
     }

@@ -6,15 +6,26 @@ import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.TraceFragment;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
-/** Sends kept traces, and late spans of kept traces, to the exporter with the decision on them. */
+/**
+ * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them;
+ * counts the spans of dropped ones in {@code llmtail.spans.dropped} (the decision's share of the
+ * span accounting).
+ */
 public final class KeptTraceForwarder implements DecisionListener {
 
   private final SpanExporter exporter;
+  private final Counter droppedByDecision;
 
-  public KeptTraceForwarder(SpanExporter exporter) {
+  public KeptTraceForwarder(SpanExporter exporter, MeterRegistry meters) {
     this.exporter = exporter;
+    this.droppedByDecision =
+        Counter.builder("llmtail.spans.dropped")
+            .description("Spans not exported because their trace was decided to be dropped")
+            .register(meters);
   }
 
   @Override
@@ -24,6 +35,8 @@ public final class KeptTraceForwarder implements DecisionListener {
           SamplingAnnotations.annotate(
               trace.fragments(), decision.reason(), decision.adjustedCount(), false),
           trace.spanCount());
+    } else {
+      droppedByDecision.increment(trace.spanCount());
     }
   }
 
@@ -34,6 +47,8 @@ public final class KeptTraceForwarder implements DecisionListener {
           SamplingAnnotations.annotate(
               List.of(fragment.spans()), decision.reason(), decision.adjustedCount(), true),
           fragment.spanCount());
+    } else {
+      droppedByDecision.increment(fragment.spanCount());
     }
   }
 }

@@ -20,6 +20,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -31,14 +32,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sends kept spans to an OTLP/gRPC endpoint: a queue bounded by span count, one sender thread that
- * batches up to {@code max_batch_spans} or {@code batch_timeout}, and retries on the codes the OTLP
- * spec calls retryable, with exponential backoff and jitter, honouring the server's {@code
- * RetryInfo}. Non-retryable failures (e.g. {@code INVALID_ARGUMENT}) are logged with the server's
- * reason and counted, never retried.
+ * Sends kept spans to an OTLP/gRPC endpoint: a memory queue bounded by span count and bytes, one
+ * sender thread that batches up to {@code max_batch_spans} or {@code batch_timeout}, and retries on
+ * the codes the OTLP spec calls retryable, with exponential backoff and jitter, honouring the
+ * server's {@code RetryInfo}. Non-retryable failures (e.g. {@code INVALID_ARGUMENT}) are logged
+ * with the server's reason and counted as {@code failed}, never retried.
  *
- * <p>A full queue refuses new spans (counted as {@code dropped}); durable spilling and receiver
- * backpressure build on this later.
+ * <p>Never loses what it took. When the memory queue is at its bound, new batches go to the
+ * {@link SpillDirectory} if one is configured; a batch whose retry time ran out, and everything
+ * still queued at the shutdown deadline, goes there too, and is sent after the next start. Only
+ * when there is no room on disk either is a batch taken over the memory bound ({@link
+ * #atCapacity} then tells the receivers to refuse new requests, which bounds the overshoot), or,
+ * at shutdown, counted as {@code failed}.
  */
 public final class OtlpGrpcExporter implements SpanExporter {
 
@@ -54,25 +59,30 @@ public final class OtlpGrpcExporter implements SpanExporter {
           Status.Code.UNAVAILABLE,
           Status.Code.DATA_LOSS);
 
-  private record Item(List<ResourceSpans> spans, int spanCount) {}
+  private record Item(List<ResourceSpans> spans, int spanCount, long bytes) {}
 
   private final OtlpExporterConfig config;
   private final ManagedChannel channel;
   private final TraceServiceGrpc.TraceServiceBlockingStub stub;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedSpans = new AtomicLong();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final SpillDirectory spill; // null when spilling is off
   private final Thread sender;
   private volatile boolean stopping;
   private volatile long stopByNanos = Long.MAX_VALUE;
 
   private final Counter sent;
   private final Counter failed;
-  private final Counter dropped;
   private final Counter rejectedByBackend;
   private final Counter retries;
 
   public OtlpGrpcExporter(OtlpExporterConfig config, MeterRegistry meters) {
     this.config = config;
+    this.spill =
+        config.spill().enabled()
+            ? new SpillDirectory(Path.of(config.spill().directory()), config.spill().maxSize().bytes(), meters)
+            : null;
     HostPort target = config.target();
     NettyChannelBuilder channelBuilder = NettyChannelBuilder.forAddress(target.host(), target.port());
     if (config.tls()) {
@@ -90,7 +100,6 @@ public final class OtlpGrpcExporter implements SpanExporter {
     this.stub = config.compression().equals("gzip") ? s.withCompression("gzip") : s;
     this.sent = Exporters.spans(meters, "otlp", "sent");
     this.failed = Exporters.spans(meters, "otlp", "failed");
-    this.dropped = Exporters.spans(meters, "otlp", "dropped");
     this.rejectedByBackend = Exporters.spans(meters, "otlp", "rejected_by_backend");
     this.retries =
         Counter.builder("llmtail.exporter.retries")
@@ -101,6 +110,11 @@ public final class OtlpGrpcExporter implements SpanExporter {
         .description("Kept spans waiting to be sent")
         .tag("exporter", "otlp")
         .register(meters);
+    Gauge.builder("llmtail.exporter.queue.bytes", queuedBytes, AtomicLong::get)
+        .description("Kept span bytes waiting in memory to be sent")
+        .tag("exporter", "otlp")
+        .baseUnit("bytes")
+        .register(meters);
     this.sender = new Thread(this::sendLoop, "llmtail-otlp-exporter");
     sender.setDaemon(true);
     sender.start();
@@ -108,28 +122,49 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   @Override
   public boolean export(List<ResourceSpans> spans, int spanCount) {
-    if (stopping || queuedSpans.addAndGet(spanCount) > config.queueSize()) {
-      if (!stopping) {
-        queuedSpans.addAndGet(-spanCount);
-      }
-      dropped.increment(spanCount);
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "export queue full ({0} spans, exporter.otlp.queue_size): dropped {1} kept spans",
-          config.queueSize(),
-          spanCount);
-      return false;
+    long bytes = 0;
+    for (ResourceSpans rs : spans) {
+      bytes += rs.getSerializedSize();
     }
-    queue.add(new Item(spans, spanCount));
+    if (stopping || memoryFull()) {
+      if (spill != null && spill.offer(spans, spanCount)) {
+        return true;
+      }
+      if (stopping) {
+        failed.increment(spanCount);
+        LOG.log(
+            System.Logger.Level.ERROR,
+            "{0} kept spans arrived after the exporter stopped and could not be spilled",
+            spanCount);
+        return false;
+      }
+      // Over the memory bound with nowhere else to go: take it anyway (it was accepted), and let
+      // atCapacity() make the receivers refuse new requests until the queue drains.
+    }
+    queuedSpans.addAndGet(spanCount);
+    queuedBytes.addAndGet(bytes);
+    queue.add(new Item(spans, spanCount, bytes));
     return true;
+  }
+
+  private boolean memoryFull() {
+    return queuedSpans.get() >= config.queueSize() || queuedBytes.get() >= config.queueMaxBytes().bytes();
+  }
+
+  @Override
+  public boolean atCapacity() {
+    return memoryFull() && (spill == null || !spill.hasRoomFor(config.queueMaxBytes().bytes() / 16));
   }
 
   private void sendLoop() {
     long batchTimeoutNanos = config.batchTimeout().toNanos();
-    while (!(stopping && queue.isEmpty()) && System.nanoTime() < stopByNanos) {
-      try {
-        Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+    try {
+      while (!(stopping && queue.isEmpty()) && System.nanoTime() < stopByNanos) {
+        Item first = queue.poll(stopping ? 0 : 100, TimeUnit.MILLISECONDS);
         if (first == null) {
+          if (!stopping) {
+            sendSpilled();
+          }
           continue;
         }
         List<Item> batch = new ArrayList<>();
@@ -145,85 +180,123 @@ public final class OtlpGrpcExporter implements SpanExporter {
           batch.add(next);
           spans += next.spanCount();
         }
-        send(batch, spans);
-      } catch (InterruptedException e) {
-        if (!stopping) {
-          Thread.currentThread().interrupt();
-          return;
+        List<ResourceSpans> resourceSpans = new ArrayList<>();
+        long bytes = 0;
+        for (Item item : batch) {
+          resourceSpans.addAll(item.spans());
+          bytes += item.bytes();
+        }
+        try {
+          if (!send(resourceSpans, spans)) {
+            keepForLater(resourceSpans, spans);
+          }
+        } catch (InterruptedException e) {
+          keepForLater(resourceSpans, spans);
+          throw e;
+        } finally {
+          queuedSpans.addAndGet(-spans);
+          queuedBytes.addAndGet(-bytes);
         }
       }
+    } catch (InterruptedException e) {
+      // Shutdown ran out of time while sending: what is left goes to disk below.
     }
-    int left = (int) queuedSpans.getAndSet(0);
-    if (left > 0) {
-      failed.increment(left);
-      LOG.log(System.Logger.Level.ERROR, "shutdown deadline passed: {0} kept spans were not sent", left);
+    List<Item> left = new ArrayList<>();
+    queue.drainTo(left);
+    for (Item item : left) {
+      keepForLater(item.spans(), item.spanCount());
+      queuedSpans.addAndGet(-item.spanCount());
+      queuedBytes.addAndGet(-item.bytes());
     }
   }
 
-  private void send(List<Item> batch, int spanCount) throws InterruptedException {
-    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-    batch.forEach(item -> request.addAllResourceSpans(item.spans()));
-    ExportTraceServiceRequest built = request.build();
+  /** Sends the oldest spilled batch, if any; it leaves the disk only once it was sent or refused. */
+  private void sendSpilled() throws InterruptedException {
+    if (spill == null) {
+      return;
+    }
+    SpillDirectory.Batch batch = spill.peek();
+    if (batch != null && send(batch.spans(), batch.spanCount())) {
+      spill.remove(batch);
+    }
+  }
+
+  /** A batch that could not be sent in time: to disk, or counted as failed if there is no room. */
+  private void keepForLater(List<ResourceSpans> spans, int spanCount) {
+    if (spill != null && spill.offer(spans, spanCount)) {
+      LOG.log(System.Logger.Level.WARNING, "spilled {0} kept spans to disk; they will be sent later", spanCount);
+      return;
+    }
+    failed.increment(spanCount);
+    LOG.log(
+        System.Logger.Level.ERROR,
+        "dropping {0} kept spans: export to {1} did not succeed in time and {2}",
+        spanCount,
+        config.endpoint(),
+        spill == null ? "no spill directory is configured (exporter.otlp.spill.directory)" : "the spill directory is full");
+  }
+
+  /**
+   * Sends one batch with retries. Returns true when the batch is done with (sent, or refused for
+   * good and counted), false when it should be kept for later (retry time or shutdown deadline ran
+   * out).
+   */
+  private boolean send(List<ResourceSpans> batch, int spanCount) throws InterruptedException {
+    ExportTraceServiceRequest built = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build();
     RetryConfig retry = config.retry();
     long started = System.nanoTime();
-    try {
-      for (int attempt = 0; ; attempt++) {
-        try {
-          ExportTraceServiceResponse response =
-              stub.withDeadlineAfter(config.timeout().toMillis(), TimeUnit.MILLISECONDS).export(built);
-          long rejected = response.getPartialSuccess().getRejectedSpans();
-          if (rejected > 0) {
-            rejectedByBackend.increment(rejected);
-            LOG.log(
-                System.Logger.Level.WARNING,
-                "backend rejected {0} of {1} spans: {2}",
-                rejected,
-                spanCount,
-                response.getPartialSuccess().getErrorMessage());
-          }
-          sent.increment(spanCount - rejected);
-          return;
-        } catch (StatusRuntimeException e) {
-          Duration hint = retryDelay(e);
-          Status.Code code = e.getStatus().getCode();
-          boolean retryable =
-              RETRYABLE.contains(code) || (code == Status.Code.RESOURCE_EXHAUSTED && hint != null);
-          long delayNanos = (hint != null ? hint : backoff(retry, attempt)).toNanos();
-          long now = System.nanoTime();
-          boolean outOfTime =
-              now + delayNanos - started > retry.maxElapsedTime().toNanos()
-                  || now + delayNanos > stopByNanos;
-          if (!retryable || outOfTime) {
-            failed.increment(spanCount);
-            LOG.log(
-                System.Logger.Level.ERROR,
-                "dropping {0} kept spans: export to {1} failed {2}: {3}",
-                spanCount,
-                config.endpoint(),
-                retryable ? "and the retry time ran out" : "with a non-retryable status",
-                e.getStatus());
-            return;
-          }
-          retries.increment();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        ExportTraceServiceResponse response =
+            stub.withDeadlineAfter(config.timeout().toMillis(), TimeUnit.MILLISECONDS).export(built);
+        long rejected = response.getPartialSuccess().getRejectedSpans();
+        if (rejected > 0) {
+          rejectedByBackend.increment(rejected);
           LOG.log(
-              System.Logger.Level.DEBUG,
-              "export failed with {0}; retrying in {1} ms",
-              e.getStatus(),
-              delayNanos / 1_000_000);
-          try {
-            TimeUnit.NANOSECONDS.sleep(delayNanos);
-          } catch (InterruptedException interrupted) {
-            failed.increment(spanCount);
-            LOG.log(
-                System.Logger.Level.ERROR,
-                "dropping {0} kept spans: interrupted while waiting to retry",
-                spanCount);
-            throw interrupted;
-          }
+              System.Logger.Level.WARNING,
+              "backend rejected {0} of {1} spans: {2}",
+              rejected,
+              spanCount,
+              response.getPartialSuccess().getErrorMessage());
         }
+        sent.increment(spanCount - rejected);
+        return true;
+      } catch (StatusRuntimeException e) {
+        Duration hint = retryDelay(e);
+        Status.Code code = e.getStatus().getCode();
+        boolean retryable =
+            RETRYABLE.contains(code) || (code == Status.Code.RESOURCE_EXHAUSTED && hint != null);
+        if (!retryable) {
+          failed.increment(spanCount);
+          LOG.log(
+              System.Logger.Level.ERROR,
+              "dropping {0} kept spans: export to {1} failed with a non-retryable status: {2}",
+              spanCount,
+              config.endpoint(),
+              e.getStatus());
+          return true;
+        }
+        long delayNanos = (hint != null ? hint : backoff(retry, attempt)).toNanos();
+        long now = System.nanoTime();
+        if (now + delayNanos - started > retry.maxElapsedTime().toNanos()
+            || now + delayNanos > stopByNanos) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "export of {0} kept spans to {1} still failing after {2} attempts: {3}",
+              spanCount,
+              config.endpoint(),
+              attempt + 1,
+              e.getStatus());
+          return false;
+        }
+        retries.increment();
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "export failed with {0}; retrying in {1} ms",
+            e.getStatus(),
+            delayNanos / 1_000_000);
+        TimeUnit.NANOSECONDS.sleep(delayNanos);
       }
-    } finally {
-      queuedSpans.addAndGet(-spanCount);
     }
   }
 

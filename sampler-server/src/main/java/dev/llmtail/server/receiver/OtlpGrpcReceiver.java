@@ -2,17 +2,19 @@ package dev.llmtail.server.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.GroupedRequest;
-import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.server.config.HostPort;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -29,7 +31,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Follows the OTLP spec: spans with invalid ids are rejected and reported in {@code
  * partial_success} while the rest are accepted; a body that is not an {@code
- * ExportTraceServiceRequest} is answered with {@code INVALID_ARGUMENT}; a message above the
+ * ExportTraceServiceRequest} is answered with {@code INVALID_ARGUMENT}; under {@link Backpressure}
+ * the request is refused whole with {@code RESOURCE_EXHAUSTED} or {@code UNAVAILABLE} and a {@code
+ * RetryInfo}, so the client retries; a message above the
  * configured size is refused by gRPC with {@code RESOURCE_EXHAUSTED} before it is read. The
  * request body is taken as bytes and parsed here (not by gRPC's marshaller) so that a parse failure
  * is the client's error, not {@code INTERNAL}.
@@ -39,21 +43,10 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(OtlpGrpcReceiver.class.getName());
 
   private final Server server;
-  private final TraceBuffer buffer;
-  private final Counter spansAccepted;
-  private final Counter spansRejected;
-  private final Counter requestsInvalid;
+  private final SpanIntake intake;
 
-  public OtlpGrpcReceiver(
-      HostPort address, long maxMessageBytes, TraceBuffer buffer, MeterRegistry meters) {
-    this.buffer = buffer;
-    this.spansAccepted = spans(meters, "accepted");
-    this.spansRejected = spans(meters, "rejected");
-    this.requestsInvalid =
-        Counter.builder("llmtail.receiver.requests.invalid")
-            .description("Export requests refused as unparseable")
-            .tag("transport", "grpc")
-            .register(meters);
+  public OtlpGrpcReceiver(HostPort address, long maxMessageBytes, SpanIntake intake) {
+    this.intake = intake;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
         TraceServiceGrpc.getExportMethod();
     MethodDescriptor<byte[], ExportTraceServiceResponse> rawExport =
@@ -69,12 +62,10 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
             .build();
   }
 
-  private static Counter spans(MeterRegistry meters, String result) {
-    return Counter.builder("llmtail.receiver.spans")
-        .description("Spans received, by whether they were accepted or rejected to the client")
-        .tag("transport", "grpc")
-        .tag("result", result)
-        .register(meters);
+  /** A receiver that admits straight into {@code buffer}, never refusing (for tests). */
+  public OtlpGrpcReceiver(
+      HostPort address, long maxMessageBytes, TraceBuffer buffer, MeterRegistry meters) {
+    this(address, maxMessageBytes, new SpanIntake(buffer, Backpressure.none(), meters));
   }
 
   /** Starts listening; throws with the address if the port cannot be bound. */
@@ -99,7 +90,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     try {
       request = ExportTraceServiceRequest.parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
-      requestsInvalid.increment();
+      intake.invalid("grpc");
       response.onError(
           Status.INVALID_ARGUMENT
               .withDescription(
@@ -108,20 +99,42 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
               .asRuntimeException());
       return;
     }
-    GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
-    buffer.admit(grouped.fragments());
-    spansAccepted.increment(grouped.acceptedSpans());
+    SpanIntake.Outcome outcome = intake.accept(request, "grpc");
+    if (outcome instanceof SpanIntake.Refused refused) {
+      response.onError(retryable(refused.refusal()));
+      return;
+    }
+    SpanIntake.Admitted admitted = (SpanIntake.Admitted) outcome;
     ExportTraceServiceResponse.Builder answer = ExportTraceServiceResponse.newBuilder();
-    if (grouped.rejectedSpans() > 0) {
-      spansRejected.increment(grouped.rejectedSpans());
-      LOG.log(System.Logger.Level.DEBUG, grouped.rejectionMessage());
+    if (admitted.rejectedSpans() > 0) {
+      LOG.log(System.Logger.Level.DEBUG, admitted.message());
       answer.setPartialSuccess(
           ExportTracePartialSuccess.newBuilder()
-              .setRejectedSpans(grouped.rejectedSpans())
-              .setErrorMessage(grouped.rejectionMessage()));
+              .setRejectedSpans(admitted.rejectedSpans())
+              .setErrorMessage(admitted.message()));
     }
     response.onNext(answer.build());
     response.onCompleted();
+  }
+
+  /**
+   * OTLP: RESOURCE_EXHAUSTED is retryable only with RetryInfo, so both refusals carry it; a full
+   * exporter is UNAVAILABLE (the backend is the bottleneck, not this request).
+   */
+  static StatusRuntimeException retryable(Backpressure.Refusal refusal) {
+    Code code =
+        refusal.kind() == Backpressure.Kind.BUFFER_FULL ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE;
+    com.google.protobuf.Duration delay =
+        com.google.protobuf.Duration.newBuilder()
+            .setSeconds(refusal.retryAfter().getSeconds())
+            .setNanos(refusal.retryAfter().getNano())
+            .build();
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.getNumber())
+            .setMessage(refusal.message())
+            .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(delay).build()))
+            .build());
   }
 
   /** Stops accepting requests and waits up to {@code timeoutMillis} for those in flight. */

@@ -1,0 +1,40 @@
+package dev.llmtail.server.receiver;
+
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+
+/**
+ * Where decoded OTLP log export requests go: the seam for log-record support in the buffer.
+ * Until that exists, {@link #unsupported()} answers every record as rejected in partial success,
+ * which the spec says a client must not retry.
+ */
+public interface LogIntake {
+
+  /** Takes a decoded request and returns the OTLP answer. Never throws. */
+  ExportLogsServiceResponse accept(ExportLogsServiceRequest request);
+
+  /** Rejects every log record with a partial success that explains why. */
+  static LogIntake unsupported() {
+    return request -> {
+      long records = 0;
+      for (ResourceLogs rl : request.getResourceLogsList()) {
+        for (ScopeLogs sl : rl.getScopeLogsList()) {
+          records += sl.getLogRecordsCount();
+        }
+      }
+      ExportLogsServiceResponse.Builder answer = ExportLogsServiceResponse.newBuilder();
+      if (records > 0) {
+        answer.setPartialSuccess(
+            ExportLogsPartialSuccess.newBuilder()
+                .setRejectedLogRecords(records)
+                .setErrorMessage(
+                    "llmtail does not handle log records yet: rejected " + records
+                        + " (send logs to the Collector directly)"));
+      }
+      return answer.build();
+    };
+  }
+}
