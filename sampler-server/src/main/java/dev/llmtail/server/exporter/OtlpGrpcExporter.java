@@ -160,7 +160,9 @@ public final class OtlpGrpcExporter implements SpanExporter {
     long batchTimeoutNanos = config.batchTimeout().toNanos();
     try {
       while (!(stopping && queue.isEmpty()) && System.nanoTime() < stopByNanos) {
-        Item first = queue.poll(stopping ? 0 : 100, TimeUnit.MILLISECONDS);
+        // Wait for new spans only when there is nothing on disk to send meanwhile.
+        boolean spilled = spill != null && !spill.isEmpty();
+        Item first = queue.poll(stopping || spilled ? 0 : 100, TimeUnit.MILLISECONDS);
         if (first == null) {
           if (!stopping) {
             sendSpilled();
