@@ -33,11 +33,15 @@ final class ReceiverHarness implements AutoCloseable {
   final OtlpGrpcReceiver grpc;
 
   ReceiverHarness() {
+    this(1_000_000);
+  }
+
+  ReceiverHarness(int maxTraces) {
     buffer =
         TraceBuffer.builder()
             .settings(
                 new BufferSettings(
-                    Duration.ofSeconds(10), Duration.ofMinutes(5), 1_000_000, 1L << 30, 100, Duration.ofMinutes(1)))
+                    Duration.ofSeconds(10), Duration.ofMinutes(5), maxTraces, 1L << 30, 100, Duration.ofMinutes(1)))
             .engine(
                 () ->
                     new DecisionEngine(
@@ -66,6 +70,10 @@ final class ReceiverHarness implements AutoCloseable {
 
   double spans(String transport, String result) {
     return meters.counter("llmtail.receiver.spans", "transport", transport, "result", result).count();
+  }
+
+  double acceptedOrRejected(String transport) {
+    return spans(transport, "accepted") + spans(transport, "rejected");
   }
 
   double invalidRequests(String transport) {
