@@ -37,17 +37,15 @@ final class ReceiverHarness implements AutoCloseable {
   }
 
   ReceiverHarness(int maxTraces) {
+    DecisionEngine engine =
+        new DecisionEngine(
+            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))), Clock.systemUTC(), meters);
     buffer =
         TraceBuffer.builder()
             .settings(
                 new BufferSettings(
                     Duration.ofSeconds(10), Duration.ofMinutes(5), maxTraces, 1L << 30, 100, Duration.ofMinutes(1)))
-            .engine(
-                () ->
-                    new DecisionEngine(
-                        List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
-                        Clock.systemUTC(),
-                        meters))
+            .engine(() -> engine)
             .listener(
                 new DecisionListener() {
                   @Override
