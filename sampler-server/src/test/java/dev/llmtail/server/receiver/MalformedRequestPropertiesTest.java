@@ -42,7 +42,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * of a decodable request is counted as accepted or rejected, and a valid request right after is
  * still accepted.
  */
-class MalformedRequestProperties {
+class MalformedRequestPropertiesTest {
 
   private static ReceiverHarness harness;
   private static ManagedChannel channel;
