@@ -64,7 +64,7 @@ class FaultTest {
             ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint(), "SPILL", spill.toString()))
                 .parse(Path.of("fault.yaml"), yaml),
             meters,
-            Duration.ofSeconds(5));
+            Duration.ofSeconds(2));
     return llmtail;
   }
 
@@ -205,5 +205,67 @@ class FaultTest {
     assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
     assertThat(meters.get("llmtail.receiver.spans").tag("result", "refused").counter().count())
         .isEqualTo(statuses.get(429).get() * 2);
+  }
+
+  @Test
+  void shutdownUnderLoadWithTheBackendDownSpillsEverythingAndARestartSendsIt() throws Exception {
+    String yaml =
+        """
+        receivers:
+          grpc: {endpoint: "127.0.0.1:0"}
+          http: {endpoint: "127.0.0.1:0"}
+        buffer: {quiet_period: 20s, max_trace_wait: 60s}
+        policies:
+          - {name: all, type: always_sample}
+        exporter:
+          otlp:
+            endpoint: ${env:SINK}
+            batch_timeout: 10ms
+            retry: {initial_interval: 10ms, max_interval: 50ms}
+            spill: {directory: "${env:SPILL}"}
+        """;
+    start(yaml);
+    sink.failNext(Integer.MAX_VALUE, Status.UNAVAILABLE);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", llmtail.grpcPort()).usePlaintext().build();
+    toClose.add(channel::shutdownNow);
+    TraceServiceGrpc.TraceServiceBlockingStub client = TraceServiceGrpc.newBlockingStub(channel);
+    Set<String> accepted = ConcurrentHashMap.newKeySet();
+    Thread load =
+        new Thread(
+            () -> {
+              while (true) {
+                TraceBuilder t = chat();
+                try {
+                  client.withDeadlineAfter(5, TimeUnit.SECONDS).export(t.request());
+                  accepted.add(t.traceIdHex());
+                } catch (StatusRuntimeException e) {
+                  return; // llmtail stopped listening
+                }
+              }
+            },
+            "load");
+    load.start();
+    await().atMost(WAIT).until(() -> accepted.size() >= 300);
+
+    llmtail.close(); // what SIGTERM runs, while the load is still coming
+    load.join(WAIT.toMillis());
+    assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
+    assertThat(meters.get("llmtail.exporter.spans").tag("result", "failed").counter().count()).isZero();
+    assertThat(meters.get("llmtail.exporter.spill.spans").gauge().value())
+        .isEqualTo(llmtail.ledger().in());
+
+    sink.failNext(0, Status.UNAVAILABLE); // the backend is back; llmtail restarts
+    llmtail = null;
+    SimpleMeterRegistry restarted = new SimpleMeterRegistry();
+    llmtail =
+        Sidecar.start(
+            ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint(), "SPILL", spill.toString()))
+                .parse(Path.of("fault.yaml"), yaml),
+            restarted,
+            Duration.ofSeconds(5));
+    await().atMost(WAIT).until(() -> distinctTraces(sink.spans()).containsAll(accepted));
+    await().atMost(WAIT).until(() -> restarted.get("llmtail.exporter.spill.spans").gauge().value() == 0);
+    assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
   }
 }

@@ -225,7 +225,18 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   /** A batch that could not be sent in time: to disk, or counted as failed if there is no room. */
   private void keepForLater(List<ResourceSpans> spans, int spanCount) {
-    if (spill != null && spill.offer(spans, spanCount)) {
+    // Shutdown may have interrupted this thread (gRPC restores the flag after a cancelled call);
+    // file channels refuse to write on an interrupted thread, so clear it while spilling.
+    boolean interrupted = Thread.interrupted();
+    boolean spilled;
+    try {
+      spilled = spill != null && spill.offer(spans, spanCount);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (spilled) {
       LOG.log(System.Logger.Level.WARNING, "spilled {0} kept spans to disk; they will be sent later", spanCount);
       return;
     }
