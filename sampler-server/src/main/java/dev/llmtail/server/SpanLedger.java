@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.search.Search;
  * <pre>
  * accepted + recovered from disk
  *   = exported (sent + rejected_by_backend + failed) + dropped by a decision
+ *   + found corrupt on disk
  *   + still buffered + queued in memory + spilled to disk
  * </pre>
  *
@@ -40,6 +41,7 @@ final class SpanLedger {
   long out() {
     return counted(meters.find("llmtail.exporter.spans"))
         + counted(meters.find("llmtail.spans.dropped"))
+        + counted(meters.find("llmtail.exporter.spill.corrupt"))
         + gauged(meters.find("llmtail.buffer.spans"))
         + gauged(meters.find("llmtail.exporter.queue.spans"))
         + gauged(meters.find("llmtail.exporter.spill.spans"));

@@ -94,7 +94,7 @@ final class SpillDirectory {
             .register(meters);
     corrupt =
         Counter.builder("llmtail.exporter.spill.corrupt")
-            .description("Spilled batches that could not be read back (renamed .corrupt)")
+            .description("Kept spans in spilled batches that could not be read back (renamed .corrupt)")
             .register(meters);
     if (recoveredSpans > 0) {
       LOG.log(
@@ -188,7 +188,7 @@ final class SpillDirectory {
   }
 
   private void quarantine(Path file, int spanCount, Exception e) {
-    corrupt.increment();
+    corrupt.increment(spanCount);
     LOG.log(System.Logger.Level.ERROR, "spilled batch " + file + " cannot be read; renamed .corrupt", e);
     synchronized (lock) {
       files.values().remove(file);
