@@ -212,14 +212,26 @@ public final class OtlpGrpcExporter implements SpanExporter {
     }
   }
 
-  /** Sends the oldest spilled batch, if any; it leaves the disk only once it was sent or refused. */
+  /**
+   * Sends the oldest spilled batches, up to {@code max_batch_spans} in one request; they leave the
+   * disk only once they were sent or refused for good.
+   */
   private void sendSpilled() throws InterruptedException {
     if (spill == null) {
       return;
     }
-    SpillDirectory.Batch batch = spill.peek();
-    if (batch != null && send(batch.spans(), batch.spanCount())) {
-      spill.remove(batch);
+    List<SpillDirectory.Batch> batches = spill.peekUpTo(config.maxBatchSpans());
+    if (batches.isEmpty()) {
+      return;
+    }
+    List<ResourceSpans> spans = new ArrayList<>();
+    int spanCount = 0;
+    for (SpillDirectory.Batch batch : batches) {
+      spans.addAll(batch.spans());
+      spanCount += batch.spanCount();
+    }
+    if (send(spans, spanCount)) {
+      batches.forEach(spill::remove);
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.llmtail.server.exporter;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +12,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -135,28 +135,53 @@ final class SpillDirectory {
 
   /** The oldest batch still on disk (it stays there until {@link #remove}), or null if none. */
   Batch peek() {
-    while (true) {
-      Path file;
+    List<Batch> oldest = peekUpTo(1);
+    return oldest.isEmpty() ? null : oldest.get(0);
+  }
+
+  /**
+   * The oldest batches still on disk, together at least one and up to about {@code maxSpans}
+   * spans, so that many small spilled batches go back in few requests. They stay on disk until
+   * {@link #remove}d.
+   */
+  List<Batch> peekUpTo(int maxSpans) {
+    List<Batch> batches = new ArrayList<>();
+    int spans = 0;
+    while (batches.isEmpty()) {
+      List<Path> candidates;
       synchronized (lock) {
         if (files.isEmpty()) {
-          return null;
+          return batches;
         }
-        file = files.firstEntry().getValue();
+        // Each file holds at least one span; corrupt ones leave the map, so this loop ends.
+        candidates = new ArrayList<>(files.values().stream().limit(Math.max(1, maxSpans)).toList());
       }
-      Matcher m = NAME.matcher(file.getFileName().toString());
-      int spanCount = m.matches() ? Integer.parseInt(m.group(2)) : 0;
-      try {
-        byte[] encoded = Files.readAllBytes(file);
-        return new Batch(
-            file,
-            ExportTraceServiceRequest.parseFrom(encoded).getResourceSpansList(),
-            spanCount,
-            encoded.length);
-      } catch (InvalidProtocolBufferException e) {
-        quarantine(file, spanCount, e);
-      } catch (IOException e) {
-        quarantine(file, spanCount, e);
+      for (Path file : candidates) {
+        Batch batch = read(file);
+        if (batch == null) {
+          continue;
+        }
+        if (!batches.isEmpty() && spans + batch.spanCount() > maxSpans) {
+          break;
+        }
+        batches.add(batch);
+        spans += batch.spanCount();
       }
+    }
+    return batches;
+  }
+
+  /** Reads one spilled batch, or sets it aside and returns null if it cannot be read. */
+  private Batch read(Path file) {
+    Matcher m = NAME.matcher(file.getFileName().toString());
+    int spanCount = m.matches() ? Integer.parseInt(m.group(2)) : 0;
+    try {
+      byte[] encoded = Files.readAllBytes(file);
+      return new Batch(
+          file, ExportTraceServiceRequest.parseFrom(encoded).getResourceSpansList(), spanCount, encoded.length);
+    } catch (IOException e) { // includes InvalidProtocolBufferException
+      quarantine(file, spanCount, e);
+      return null;
     }
   }
 

@@ -43,6 +43,20 @@ class SpillDirectoryTest {
   }
 
   @Test
+  void handsManySmallBatchesBackTogetherUpToTheSpanLimit() {
+    SpillDirectory spill = new SpillDirectory(dir, 1 << 20, meters);
+    for (int i = 0; i < 10; i++) {
+      spill.offer(batch("b" + i), 2);
+    }
+    List<SpillDirectory.Batch> first = spill.peekUpTo(7);
+    assertThat(first).hasSize(3);
+    assertThat(first.get(0).spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("b0");
+    first.forEach(spill::remove);
+    assertThat(spill.peekUpTo(1)).singleElement()
+        .satisfies(b -> assertThat(b.spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("b3"));
+  }
+
+  @Test
   void refusesABatchThatWouldPassTheSizeBound() {
     long oneBatch = batch("x").get(0).getSerializedSize();
     SpillDirectory spill = new SpillDirectory(dir, oneBatch * 3 / 2, meters);
