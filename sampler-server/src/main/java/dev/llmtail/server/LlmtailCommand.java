@@ -53,7 +53,9 @@ final class LlmtailCommand implements Runnable {
         names = "--shutdown-timeout",
         defaultValue = "30s",
         paramLabel = "DURATION",
-        description = "How long shutdown may take to decide and send buffered traces (default: ${DEFAULT-VALUE}).")
+        description =
+            "How long shutdown may take to decide buffered traces and send kept ones; what is not"
+                + " sent by then is spilled to exporter.otlp.spill.directory (default: ${DEFAULT-VALUE}).")
     String shutdownTimeout;
 
     @Override
@@ -81,6 +83,12 @@ final class LlmtailCommand implements Runnable {
                     sidecar.close();
                     stopped.countDown();
                     ShutdownLogManager.shutdownFinished();
+                    // A JVM ended by SIGTERM exits 143 however cleanly its hooks finish. Shutdown
+                    // is complete (nothing accepted is unaccounted for), so report success: an
+                    // orchestrator must not count a normal stop as a crash. halt() is the only way
+                    // to set the status from a shutdown hook; the JDK's remaining hooks only
+                    // reset logging, which shutdownFinished() has done.
+                    Runtime.getRuntime().halt(0);
                   },
                   "llmtail-shutdown"));
       stopped.await();

@@ -9,7 +9,11 @@ import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
 import dev.llmtail.server.exporter.KeptTraceForwarder;
 import dev.llmtail.server.exporter.SpanExporter;
+import dev.llmtail.server.receiver.Backpressure;
+import dev.llmtail.server.receiver.LogIntake;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
+import dev.llmtail.server.receiver.OtlpHttpReceiver;
+import dev.llmtail.server.receiver.SpanIntake;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * One running llmtail: receiver → buffer → decision engine → exporter, wired from a config, with
  * the scheduler that decides due traces. Start with {@link #start}, stop with {@link #close}.
  *
- * <p>Shutdown order keeps every accepted span accounted for: stop accepting, decide every buffered
- * trace, then give the exporter until the deadline to send what was kept.
+ * <p>Shutdown order keeps every accepted span accounted for: stop accepting (both receivers), decide
+ * every buffered trace, then give the exporter until the deadline to send what was kept; it spills
+ * what it could not send.
  */
 final class Sidecar implements AutoCloseable {
 
@@ -31,10 +36,15 @@ final class Sidecar implements AutoCloseable {
   /** How often due traces are looked for; bounds how late a decision can be. */
   static final Duration DECISION_TICK = Duration.ofMillis(50);
 
+  /** Retry delay suggested to clients refused under backpressure. */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
   private final LlmtailConfig config;
   private final SpanExporter exporter;
   private final TraceBuffer buffer;
   private final OtlpGrpcReceiver receiver;
+  private final OtlpHttpReceiver httpReceiver;
+  private final SpanLedger ledger;
   private final ScheduledExecutorService decider;
   private final Duration shutdownDeadline;
 
@@ -47,17 +57,31 @@ final class Sidecar implements AutoCloseable {
         TraceBuffer.builder()
             .settings(config.buffer())
             .engine(() -> engine)
-            .listener(new KeptTraceForwarder(exporter))
+            .listener(new KeptTraceForwarder(exporter, meters))
             .genAi(new GenAiNormalizer(meters))
             .meters(meters)
             .build();
+    Backpressure backpressure =
+        new Backpressure(
+            buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);
+    SpanIntake intake = new SpanIntake(buffer, backpressure, meters);
+    // Log records without a trace id are not sampled: forwarded as they are.
+    LogIntake logs =
+        LogIntake.intoBuffer(buffer, untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()), meters);
     this.receiver =
         new OtlpGrpcReceiver(
             HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),
             config.receivers().grpc().maxMessageSize().bytes(),
-            buffer,
-            untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()),
+            intake,
+            logs);
+    this.httpReceiver =
+        new OtlpHttpReceiver(
+            HostPort.parse("receivers.http.endpoint", config.receivers().http().endpoint()),
+            config.receivers().http().maxRequestSize().bytes(),
+            intake,
+            logs,
             meters);
+    this.ledger = new SpanLedger(meters);
     this.decider =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -72,11 +96,19 @@ final class Sidecar implements AutoCloseable {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline);
     sidecar.decider.scheduleWithFixedDelay(
         sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
-    sidecar.receiver.start();
+    try {
+      sidecar.receiver.start();
+      sidecar.httpReceiver.start();
+    } catch (RuntimeException e) {
+      sidecar.close();
+      throw e;
+    }
     LOG.log(
         System.Logger.Level.INFO,
-        "llmtail listening for OTLP/gRPC on port {0}; {1} policies from {2}; kept traces go to {3}",
+        "llmtail listening for OTLP/gRPC on port {0} and OTLP/HTTP on port {1}; {2} policies from {3};"
+            + " kept traces go to {4}",
         String.valueOf(sidecar.receiver.port()),
+        String.valueOf(sidecar.httpReceiver.port()),
         String.valueOf(config.policies().size()),
         config.source(),
         config.exporter().otlp().enabled()
@@ -98,6 +130,14 @@ final class Sidecar implements AutoCloseable {
     return receiver.port();
   }
 
+  int httpPort() {
+    return httpReceiver.port();
+  }
+
+  SpanLedger ledger() {
+    return ledger;
+  }
+
   TraceBuffer buffer() {
     return buffer;
   }
@@ -109,7 +149,9 @@ final class Sidecar implements AutoCloseable {
   @Override
   public void close() {
     long start = System.nanoTime();
-    receiver.shutdown(Math.max(1, shutdownDeadline.toMillis() / 4));
+    long receiverMillis = Math.max(1, shutdownDeadline.toMillis() / 8);
+    receiver.shutdown(receiverMillis);
+    httpReceiver.shutdown(receiverMillis);
     decider.shutdown();
     try {
       decider.awaitTermination(shutdownDeadline.toMillis() / 4 + 1, TimeUnit.MILLISECONDS);
@@ -119,6 +161,10 @@ final class Sidecar implements AutoCloseable {
     int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
     Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
     exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);
-    LOG.log(System.Logger.Level.INFO, "llmtail stopped; decided {0} buffered traces at shutdown", decided);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "llmtail stopped; decided {0} buffered traces at shutdown; spans: {1}",
+        decided,
+        ledger);
   }
 }

@@ -53,6 +53,8 @@ class EndToEndTest {
         receivers:
           grpc:
             endpoint: 127.0.0.1:0
+          http:
+            endpoint: 127.0.0.1:0
         buffer:
           quiet_period: 300ms
           max_trace_wait: 20s

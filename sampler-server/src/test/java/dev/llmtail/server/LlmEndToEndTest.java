@@ -62,7 +62,10 @@ class LlmEndToEndTest {
     String shipped = Files.readString(SHIPPED).replace("quiet_period: 10s", "quiet_period: 300ms");
     LlmtailConfig config =
         ConfigLoader.withEnvironment(
-                Map.of("LLMTAIL_GRPC_ENDPOINT", "127.0.0.1:0", "LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint()))
+                Map.of(
+                    "LLMTAIL_GRPC_ENDPOINT", "127.0.0.1:0",
+                    "LLMTAIL_HTTP_ENDPOINT", "127.0.0.1:0",
+                    "LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint()))
             .parse(SHIPPED, shipped);
     llmtail = Sidecar.start(config, meters, Duration.ofSeconds(5));
     client = OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + llmtail.grpcPort()).build();
@@ -150,7 +153,7 @@ class LlmEndToEndTest {
     }
 
     await().atMost(Duration.ofSeconds(20)).until(() -> decided() == 2);
-    await().atMost(Duration.ofSeconds(10)).until(() -> sink.logRecords().size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> sink.logRecords().size() == 1 && !sink.spansOf(judgedBad.traceIdHex()).isEmpty());
     assertThat(attribute(sink.spansOf(judgedBad.traceIdHex()).get(0), SamplingAnnotations.REASON)).isEqualTo("kept by flagged");
     assertThat(sink.logRecords().get(0).getSpanId().toByteArray()).isEqualTo(java.util.HexFormat.of().parseHex(badCall));
     assertThat(sink.spansOf(judgedGood.traceIdHex())).isEmpty();

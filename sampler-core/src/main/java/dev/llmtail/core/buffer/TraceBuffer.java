@@ -80,6 +80,7 @@ public final class TraceBuffer {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicInteger bufferedTraces = new AtomicInteger();
   private final AtomicLong bufferedBytes = new AtomicLong();
+  private final AtomicLong bufferedSpans = new AtomicLong();
 
   private final Counter spansReceived;
   private final Counter lateKept;
@@ -113,6 +114,9 @@ public final class TraceBuffer {
     Gauge.builder("llmtail.buffer.bytes", bufferedBytes, AtomicLong::get)
         .description("Span bytes (OTLP wire size) waiting for a decision")
         .baseUnit("bytes")
+        .register(meters);
+    Gauge.builder("llmtail.buffer.spans", bufferedSpans, AtomicLong::get)
+        .description("Spans waiting for a decision (their trace is open or being decided)")
         .register(meters);
     spansReceived =
         Counter.builder("llmtail.buffer.spans.admitted")
@@ -253,6 +257,7 @@ public final class TraceBuffer {
       store.append(state.traceId, bytes);
       state.spanCount += fragment.spanCount();
       state.bytes += bytes.length;
+      bufferedSpans.addAndGet(fragment.spanCount());
       state.lastSpanNanos = now;
       bufferedBytes.addAndGet(bytes.length);
       if (fragment.endsRoot() && !state.rootEnded) {
@@ -378,11 +383,13 @@ public final class TraceBuffer {
     List<TraceFragment> late;
     List<LogFragment> lateLogs;
     long bytes;
+    int spans;
     synchronized (s.lock) {
       s.decision = remembered;
       late = s.drainLate();
       lateLogs = s.drainLateLogs();
       bytes = s.bytes;
+      spans = s.spanCount;
     }
     traces.asMap().remove(s.traceId, s);
     byAge.remove(s.seq, s);
@@ -399,6 +406,8 @@ public final class TraceBuffer {
     } catch (RuntimeException e) {
       listenerFailed(e);
     }
+    // Only after the listener took them: for a moment they count twice, never not at all.
+    bufferedSpans.addAndGet(-spans);
     for (TraceFragment f : late) {
       forwardLate(remembered, f);
     }

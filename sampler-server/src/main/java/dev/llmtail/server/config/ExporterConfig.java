@@ -11,7 +11,7 @@ import java.util.Map;
 public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
 
   public ExporterConfig {
-    otlp = otlp == null ? new OtlpExporterConfig(null, null, null, null, null, null, null, null) : otlp;
+    otlp = otlp == null ? new OtlpExporterConfig(null, null, null, null, null, null, null, null, null, null) : otlp;
     file = file == null ? new FileExporterConfig(null) : file;
     if (!otlp.enabled() && file.path().isBlank()) {
       throw new IllegalArgumentException(
@@ -27,10 +27,13 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
    * @param headers sent with every request, e.g. an API key
    * @param compression {@code gzip} (default) or {@code none}
    * @param timeout per request; default {@code 10s}
-   * @param queueSize most spans waiting to be sent; default {@code 200000}
+   * @param queueSize most spans waiting in memory to be sent; default {@code 200000}
+   * @param queueMaxBytes most span bytes waiting in memory to be sent; default {@code 64MiB}
    * @param maxBatchSpans most spans per request; default {@code 1024}
    * @param batchTimeout how long to wait to fill a batch; default {@code 200ms}
    * @param retry retry with exponential backoff on retryable failures
+   * @param spill where batches go when the memory queue is full, the backend is down for longer
+   *     than the retry time, or at shutdown; replayed on the next start
    */
   public record OtlpExporterConfig(
       String endpoint,
@@ -38,9 +41,11 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       String compression,
       Duration timeout,
       Integer queueSize,
+      ByteSize queueMaxBytes,
       Integer maxBatchSpans,
       Duration batchTimeout,
-      RetryConfig retry) {
+      RetryConfig retry,
+      SpillConfig spill) {
 
     public OtlpExporterConfig {
       endpoint = endpoint == null ? "" : endpoint.trim();
@@ -52,6 +57,12 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       }
       timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
       queueSize = queueSize == null ? 200_000 : queueSize;
+      queueMaxBytes = queueMaxBytes == null ? new ByteSize(64L << 20) : queueMaxBytes;
+      spill = spill == null ? new SpillConfig(null, null) : spill;
+      if (queueMaxBytes.bytes() < 1) {
+        throw new IllegalArgumentException(
+            "queue_max_bytes: " + queueMaxBytes + " (expected: >= 1 byte, e.g. 64MiB)");
+      }
       maxBatchSpans = maxBatchSpans == null ? 1024 : maxBatchSpans;
       batchTimeout = batchTimeout == null ? Duration.ofMillis(200) : batchTimeout;
       retry = retry == null ? new RetryConfig(null, null, null) : retry;
@@ -100,6 +111,28 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
         throw new IllegalArgumentException(
             "max_interval: " + maxInterval + " (expected: >= initial_interval " + initialInterval + ")");
       }
+    }
+  }
+
+  /**
+   * The {@code exporter.otlp.spill} section: a local directory that holds kept batches the backend
+   * could not take yet.
+   *
+   * @param directory where batches are written, one file each; empty (default) disables spilling
+   * @param maxSize most bytes the directory may hold; default {@code 1GiB}
+   */
+  public record SpillConfig(String directory, ByteSize maxSize) {
+    public SpillConfig {
+      directory = directory == null ? "" : directory.trim();
+      maxSize = maxSize == null ? new ByteSize(1L << 30) : maxSize;
+      if (maxSize.bytes() < 1024) {
+        throw new IllegalArgumentException(
+            "max_size: " + maxSize + " (expected: >= 1KiB, e.g. 1GiB)");
+      }
+    }
+
+    public boolean enabled() {
+      return !directory.isEmpty();
     }
   }
 

@@ -1,10 +1,11 @@
 package dev.llmtail.server.config;
 
 /** The {@code receivers} section: where llmtail listens for OTLP. */
-public record ReceiversConfig(GrpcReceiverConfig grpc) {
+public record ReceiversConfig(GrpcReceiverConfig grpc, HttpReceiverConfig http) {
 
   public ReceiversConfig {
     grpc = grpc == null ? new GrpcReceiverConfig(null, null) : grpc;
+    http = http == null ? new HttpReceiverConfig(null, null) : http;
   }
 
   /**
@@ -21,6 +22,25 @@ public record ReceiversConfig(GrpcReceiverConfig grpc) {
       if (maxMessageSize.bytes() < 1024 || maxMessageSize.bytes() > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
             "max_message_size: " + maxMessageSize + " (expected: between 1KiB and 2GiB)");
+      }
+    }
+  }
+
+  /**
+   * The {@code receivers.http} section (OTLP/HTTP).
+   *
+   * @param endpoint {@code host:port} to listen on; default {@code 0.0.0.0:5318}
+   * @param maxRequestSize largest accepted request body, both as sent and after gzip
+   *     decompression; default {@code 4MiB}
+   */
+  public record HttpReceiverConfig(String endpoint, ByteSize maxRequestSize) {
+    public HttpReceiverConfig {
+      endpoint = endpoint == null ? "0.0.0.0:5318" : endpoint;
+      HostPort.parse("endpoint", endpoint);
+      maxRequestSize = maxRequestSize == null ? ByteSize.parse("4MiB") : maxRequestSize;
+      if (maxRequestSize.bytes() < 1024 || maxRequestSize.bytes() > Integer.MAX_VALUE / 2) {
+        throw new IllegalArgumentException(
+            "max_request_size: " + maxRequestSize + " (expected: between 1KiB and 1GiB)");
       }
     }
   }

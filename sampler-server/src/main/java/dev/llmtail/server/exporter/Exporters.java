@@ -28,7 +28,7 @@ public final class Exporters {
 
   static Counter spans(MeterRegistry meters, String exporter, String result) {
     return Counter.builder("llmtail.exporter.spans")
-        .description("Kept spans by exporter and result: sent, failed, dropped (queue full)")
+        .description("Kept spans by exporter and result: sent, failed (given up), rejected_by_backend")
         .tag("exporter", exporter)
         .tag("result", result)
         .register(meters);

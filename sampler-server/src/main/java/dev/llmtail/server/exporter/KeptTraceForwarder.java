@@ -7,18 +7,26 @@ import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
 /**
  * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them;
- * the log records (GenAI events) of kept traces go along, unchanged.
+ * the log records (GenAI events) of kept traces go along, unchanged; counts the spans of dropped
+ * ones in {@code llmtail.spans.dropped} (the decision's share of the span accounting).
  */
 public final class KeptTraceForwarder implements DecisionListener {
 
   private final SpanExporter exporter;
+  private final Counter droppedByDecision;
 
-  public KeptTraceForwarder(SpanExporter exporter) {
+  public KeptTraceForwarder(SpanExporter exporter, MeterRegistry meters) {
     this.exporter = exporter;
+    this.droppedByDecision =
+        Counter.builder("llmtail.spans.dropped")
+            .description("Spans not exported because their trace was decided to be dropped")
+            .register(meters);
   }
 
   @Override
@@ -31,6 +39,8 @@ public final class KeptTraceForwarder implements DecisionListener {
       if (trace.logRecordCount() > 0) {
         exporter.exportLogs(trace.logs(), trace.logRecordCount());
       }
+    } else {
+      droppedByDecision.increment(trace.spanCount());
     }
   }
 
@@ -41,6 +51,8 @@ public final class KeptTraceForwarder implements DecisionListener {
           SamplingAnnotations.annotate(
               List.of(fragment.spans()), decision.reason(), decision.adjustedCount(), true),
           fragment.spanCount());
+    } else {
+      droppedByDecision.increment(fragment.spanCount());
     }
   }
 

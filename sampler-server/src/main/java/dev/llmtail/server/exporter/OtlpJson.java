@@ -1,11 +1,13 @@
 package dev.llmtail.server.exporter;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.opentelemetry.proto.logs.v1.LogsData;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -20,16 +22,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes OTLP JSON as the spec defines it (and the Collector's file exporter writes it): protobuf
- * JSON mapping with lowerCamelCase keys and enums as integers, except that trace and span ids are
- * hex strings instead of base64.
+ * Reads and writes OTLP JSON as the spec defines it (and the Collector's file exporter writes it):
+ * protobuf JSON mapping with lowerCamelCase keys and enums as integers, except that trace and span
+ * ids are hex strings instead of base64. Reading also takes enum names, int64 as strings or
+ * numbers and the original snake_case keys, and ignores unknown fields, as the spec asks of
+ * receivers.
  */
-final class OtlpJson {
+public final class OtlpJson {
 
   private static final Set<String> ID_FIELDS = Set.of("traceId", "spanId", "parentSpanId");
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace().printingEnumsAsInts();
+  private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Set<String> ALL_ID_FIELDS =
+      Set.of("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id");
 
   private OtlpJson() {}
 
@@ -53,6 +60,54 @@ final class OtlpJson {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Parses an OTLP JSON body into {@code builder}; throws with a message that names the problem
+   * (not JSON, a field of the wrong type, an id that is not hex).
+   */
+  public static void merge(byte[] json, Message.Builder builder) throws InvalidProtocolBufferException {
+    JsonNode tree;
+    try {
+      tree = MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException("not valid JSON: "
+              + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new InvalidProtocolBufferException("expected a JSON object at the top level");
+    }
+    base64Ids(tree);
+    PARSER.merge(tree.toString(), builder);
+  }
+
+  private static void base64Ids(JsonNode node) throws InvalidProtocolBufferException {
+    if (node instanceof ObjectNode object) {
+      for (Map.Entry<String, JsonNode> field : object.properties()) {
+        if (ALL_ID_FIELDS.contains(field.getKey()) && field.getValue().isTextual()) {
+          String hex = field.getValue().asText();
+          byte[] raw;
+          try {
+            raw = HexFormat.of().parseHex(hex);
+          } catch (IllegalArgumentException e) {
+            throw new InvalidProtocolBufferException(
+                field.getKey() + ": '" + abbreviate(hex) + "' is not a hex id (expected: 32 hex"
+                    + " digits for a trace id, 16 for a span id)");
+          }
+          field.setValue(new TextNode(Base64.getEncoder().encodeToString(raw)));
+        } else {
+          base64Ids(field.getValue());
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode element : node) {
+        base64Ids(element);
+      }
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 40) + "…";
   }
 
   private static void hexIds(JsonNode node) {

@@ -10,12 +10,20 @@ public interface SpanExporter {
 
   /**
    * Takes spans for export without blocking for long. Returns false if they could not be taken
-   * (e.g. the queue is full); the exporter has then counted and logged them as dropped.
+   * (e.g. a write failed); the exporter has then counted and logged them as failed.
    */
   boolean export(List<ResourceSpans> spans, int spanCount);
 
   /** Takes log records for export, like {@link #export}; OTLP exporters send them to the logs service. */
   boolean exportLogs(List<ResourceLogs> logs, int recordCount);
+
+  /**
+   * Whether the exporter holds as much as it may (memory queue and spill directory full): the
+   * receivers then refuse new requests with a retryable error instead of accepting more.
+   */
+  default boolean atCapacity() {
+    return false;
+  }
 
   /** Sends or writes what is pending, for at most {@code deadline}, then releases resources. */
   void shutdown(Duration deadline);

@@ -3,22 +3,20 @@ package dev.llmtail.server.receiver;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.GroupedLogs;
-import dev.llmtail.core.ingest.GroupedRequest;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.LogGrouper;
-import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.server.config.HostPort;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
@@ -31,16 +29,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The OTLP/gRPC receiver: traces ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export})
- * and log records ({@code LogsService/Export}; GenAI events travel with their trace, records
- * without a trace id are forwarded as they are).
+ * and log records ({@code LogsService/Export}, handed to a {@link LogIntake}).
  *
  * <p>Follows the OTLP spec: spans with invalid ids are rejected and reported in {@code
  * partial_success} while the rest are accepted; a body that is not an {@code
- * ExportTraceServiceRequest} is answered with {@code INVALID_ARGUMENT}; a message above the
+ * ExportTraceServiceRequest} is answered with {@code INVALID_ARGUMENT}; under {@link Backpressure}
+ * the request is refused whole with {@code RESOURCE_EXHAUSTED} or {@code UNAVAILABLE} and a {@code
+ * RetryInfo}, so the client retries; a message above the
  * configured size is refused by gRPC with {@code RESOURCE_EXHAUSTED} before it is read. The
  * request body is taken as bytes and parsed here (not by gRPC's marshaller) so that a parse failure
  * is the client's error, not {@code INTERNAL}.
@@ -50,42 +48,23 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(OtlpGrpcReceiver.class.getName());
 
   private final Server server;
-  private final TraceBuffer buffer;
-  private final Counter spansAccepted;
-  private final Counter spansRejected;
-  private final Counter requestsInvalid;
-  private final Counter logRecordsAccepted;
-  private final Counter logRecordsRejected;
-  private final Consumer<GroupedLogs> untracedLogs;
+  private final SpanIntake intake;
+  private final LogIntake logs;
 
-  public OtlpGrpcReceiver(
-      HostPort address,
-      long maxMessageBytes,
-      TraceBuffer buffer,
-      Consumer<GroupedLogs> untracedLogs,
-      MeterRegistry meters) {
-    this.buffer = buffer;
-    this.untracedLogs = untracedLogs;
-    this.logRecordsAccepted = logRecords(meters, "accepted");
-    this.logRecordsRejected = logRecords(meters, "rejected");
-    this.spansAccepted = spans(meters, "accepted");
-    this.spansRejected = spans(meters, "rejected");
-    this.requestsInvalid =
-        Counter.builder("llmtail.receiver.requests.invalid")
-            .description("Export requests refused as unparseable")
-            .tag("transport", "grpc")
-            .register(meters);
+  public OtlpGrpcReceiver(HostPort address, long maxMessageBytes, SpanIntake intake, LogIntake logs) {
+    this.intake = intake;
+    this.logs = logs;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
         TraceServiceGrpc.getExportMethod();
     MethodDescriptor<byte[], ExportTraceServiceResponse> rawExport =
         export.toBuilder(new RawBytes(), export.getResponseMarshaller()).build();
-    ServerServiceDefinition traces =
+    ServerServiceDefinition service =
         ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
             .addMethod(rawExport, ServerCalls.asyncUnaryCall(this::export))
             .build();
     MethodDescriptor<ExportLogsServiceRequest, ExportLogsServiceResponse> exportLogs =
         LogsServiceGrpc.getExportMethod();
-    ServerServiceDefinition logs =
+    ServerServiceDefinition logService =
         ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
             .addMethod(
                 exportLogs.toBuilder(new RawBytes(), exportLogs.getResponseMarshaller()).build(),
@@ -94,25 +73,16 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     this.server =
         NettyServerBuilder.forAddress(address.toSocketAddress())
             .maxInboundMessageSize((int) maxMessageBytes)
-            .addService(traces)
-            .addService(logs)
+            .addService(service)
+            .addService(logService)
             .build();
   }
 
-  private static Counter logRecords(MeterRegistry meters, String result) {
-    return Counter.builder("llmtail.receiver.log_records")
-        .description("Log records received, by whether they were accepted or rejected to the client")
-        .tag("transport", "grpc")
-        .tag("result", result)
-        .register(meters);
-  }
-
-  private static Counter spans(MeterRegistry meters, String result) {
-    return Counter.builder("llmtail.receiver.spans")
-        .description("Spans received, by whether they were accepted or rejected to the client")
-        .tag("transport", "grpc")
-        .tag("result", result)
-        .register(meters);
+  /** A receiver that admits straight into {@code buffer}, never refusing (for tests). */
+  public OtlpGrpcReceiver(
+      HostPort address, long maxMessageBytes, TraceBuffer buffer, MeterRegistry meters) {
+    this(address, maxMessageBytes, new SpanIntake(buffer, Backpressure.none(), meters),
+        LogIntake.intoBuffer(buffer, untraced -> {}, meters));
   }
 
   /** Starts listening; throws with the address if the port cannot be bound. */
@@ -138,17 +108,19 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     if (request == null) {
       return;
     }
-    GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
-    buffer.admit(grouped.fragments());
-    spansAccepted.increment(grouped.acceptedSpans());
+    SpanIntake.Outcome outcome = intake.accept(request, "grpc");
+    if (outcome instanceof SpanIntake.Refused refused) {
+      response.onError(retryable(refused.refusal()));
+      return;
+    }
+    SpanIntake.Admitted admitted = (SpanIntake.Admitted) outcome;
     ExportTraceServiceResponse.Builder answer = ExportTraceServiceResponse.newBuilder();
-    if (grouped.rejectedSpans() > 0) {
-      spansRejected.increment(grouped.rejectedSpans());
-      LOG.log(System.Logger.Level.DEBUG, grouped.rejectionMessage());
+    if (admitted.rejectedSpans() > 0) {
+      LOG.log(System.Logger.Level.DEBUG, admitted.message());
       answer.setPartialSuccess(
           ExportTracePartialSuccess.newBuilder()
-              .setRejectedSpans(grouped.rejectedSpans())
-              .setErrorMessage(grouped.rejectionMessage()));
+              .setRejectedSpans(admitted.rejectedSpans())
+              .setErrorMessage(admitted.message()));
     }
     response.onNext(answer.build());
     response.onCompleted();
@@ -157,45 +129,44 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private void exportLogs(byte[] body, StreamObserver<ExportLogsServiceResponse> response) {
     ExportLogsServiceRequest request =
         parseOrRefuse(body, ExportLogsServiceRequest.parser(), "ExportLogsServiceRequest", response);
-    if (request == null) {
-      return;
+    if (request != null) {
+      response.onNext(logs.accept(request));
+      response.onCompleted();
     }
-    GroupedLogs grouped = LogGrouper.group(request.getResourceLogsList());
-    buffer.admitLogs(grouped.fragments());
-    if (!grouped.untraced().isEmpty()) {
-      untracedLogs.accept(grouped); // not sampled: forwarded as they are
-    }
-    int accepted = grouped.untracedRecords();
-    for (LogFragment f : grouped.fragments()) {
-      accepted += f.recordCount();
-    }
-    logRecordsAccepted.increment(accepted);
-    ExportLogsServiceResponse.Builder answer = ExportLogsServiceResponse.newBuilder();
-    if (grouped.rejectedRecords() > 0) {
-      logRecordsRejected.increment(grouped.rejectedRecords());
-      answer.setPartialSuccess(
-          ExportLogsPartialSuccess.newBuilder()
-              .setRejectedLogRecords(grouped.rejectedRecords())
-              .setErrorMessage(grouped.rejectionMessage()));
-    }
-    response.onNext(answer.build());
-    response.onCompleted();
   }
 
   /** Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been. */
-  private <T> T parseOrRefuse(
-      byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
+  private <T> T parseOrRefuse(byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
     try {
       return parser.parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
-      requestsInvalid.increment();
+      intake.invalid("grpc");
       response.onError(
           Status.INVALID_ARGUMENT
-              .withDescription(
-                  "request body (" + body.length + " bytes) is not an " + expected + ": " + e.getMessage())
+              .withDescription("request body (" + body.length + " bytes) is not an " + expected + ": " + e.getMessage())
               .asRuntimeException());
       return null;
     }
+  }
+
+  /**
+   * OTLP: RESOURCE_EXHAUSTED is retryable only with RetryInfo, so both refusals carry it; a full
+   * exporter is UNAVAILABLE (the backend is the bottleneck, not this request).
+   */
+  static StatusRuntimeException retryable(Backpressure.Refusal refusal) {
+    Code code =
+        refusal.kind() == Backpressure.Kind.BUFFER_FULL ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE;
+    com.google.protobuf.Duration delay =
+        com.google.protobuf.Duration.newBuilder()
+            .setSeconds(refusal.retryAfter().getSeconds())
+            .setNanos(refusal.retryAfter().getNano())
+            .build();
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.getNumber())
+            .setMessage(refusal.message())
+            .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(delay).build()))
+            .build());
   }
 
   /** Stops accepting requests and waits up to {@code timeoutMillis} for those in flight. */

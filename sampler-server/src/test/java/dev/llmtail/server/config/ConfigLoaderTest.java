@@ -70,6 +70,28 @@ class ConfigLoaderTest {
     assertThat(config.buffer().maxBytes()).isEqualTo(256L << 20);
     assertThat(config.buffer().decisionCacheTtl()).isEqualTo(Duration.ofMinutes(10));
     assertThat(config.exporter().otlp().retry().maxElapsedTime()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.receivers().http().endpoint()).isEqualTo("0.0.0.0:5318");
+    assertThat(config.receivers().http().maxRequestSize().bytes()).isEqualTo(4L << 20);
+    assertThat(config.exporter().otlp().queueMaxBytes().bytes()).isEqualTo(64L << 20);
+    assertThat(config.exporter().otlp().spill().enabled()).isFalse();
+    assertThat(config.exporter().otlp().spill().maxSize().bytes()).isEqualTo(1L << 30);
+  }
+
+  @Test
+  void badHttpReceiverAndSpillValuesNameTheirKeys() {
+    assertThat(
+            problems(() -> parse("receivers:\n  http:\n    endpoint: localhost\n" + MINIMAL_POLICIES)).problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("receivers.http.endpoint: 'localhost' (expected: host:port");
+    assertThat(
+            problems(
+                    () ->
+                        parse(
+                            "exporter:\n  otlp:\n    endpoint: localhost:4317\n    spill:\n      max_size: 10\n"
+                                + "policies:\n  - {name: all, type: always_sample}\n"))
+                .problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("spill.max_size: 10 (expected: >= 1KiB");
   }
 
   @Test

@@ -10,7 +10,11 @@ import dev.llmtail.testing.TraceBuilder;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import dev.llmtail.server.config.ExporterConfig.SpillConfig;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +42,10 @@ class OtlpGrpcExporterTest {
   }
 
   private OtlpGrpcExporter exporter(int queueSize) {
+    return exporter(queueSize, "", Duration.ofSeconds(10));
+  }
+
+  private OtlpGrpcExporter exporter(int queueSize, String spillDirectory, Duration maxElapsed) {
     exporter =
         new OtlpGrpcExporter(
             new OtlpExporterConfig(
@@ -46,9 +54,11 @@ class OtlpGrpcExporterTest {
                 "gzip",
                 Duration.ofSeconds(5),
                 queueSize,
+                null,
                 100,
                 Duration.ofMillis(10),
-                new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(10))),
+                new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), maxElapsed),
+                new SpillConfig(spillDirectory, null)),
             meters);
     return exporter;
   }
@@ -123,12 +133,58 @@ class OtlpGrpcExporterTest {
   }
 
   @Test
-  void refusesSpansBeyondTheQueueBoundAndCountsThem() {
+  void takesSpansBeyondTheQueueBoundButReportsItIsAtCapacity() {
     sink.failNext(1_000, Status.UNAVAILABLE); // nothing leaves the queue
     OtlpGrpcExporter e = exporter(4);
+    assertThat(e.atCapacity()).isFalse();
     assertThat(e.export(List.of(trace().resourceSpans()), 2)).isTrue();
     assertThat(e.export(List.of(trace().resourceSpans()), 2)).isTrue();
-    assertThat(e.export(List.of(trace().resourceSpans()), 2)).isFalse();
-    assertThat(spans("dropped")).isEqualTo(2);
+    assertThat(e.atCapacity()).isTrue();
+    assertThat(e.export(List.of(trace().resourceSpans()), 2)).isTrue();
+    assertThat(spans("failed")).isZero();
+  }
+
+  @Test
+  void spillsWhatDoesNotFitInMemoryAndSendsItOnceTheBackendIsBack(@TempDir Path spill) {
+    sink.failNext(1_000, Status.UNAVAILABLE);
+    OtlpGrpcExporter e = exporter(4, spill.toString(), Duration.ofSeconds(30));
+    List<TraceBuilder> traces = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      TraceBuilder t = trace();
+      traces.add(t);
+      assertThat(e.export(List.of(t.resourceSpans()), 2)).isTrue();
+    }
+    assertThat(e.atCapacity()).isFalse(); // the disk still has room
+    assertThat(meters.get("llmtail.exporter.spill.spans").gauge().value()).isPositive();
+
+    sink.failNext(0, Status.UNAVAILABLE);
+    await().atMost(WAIT).until(() -> spans("sent") == 20);
+    for (TraceBuilder t : traces) {
+      assertThat(sink.spansOf(t.traceIdHex())).hasSize(2);
+    }
+    await().atMost(WAIT).until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() == 0);
+  }
+
+  @Test
+  void spillsWhatItCouldNotSendBeforeShutdownAndSendsItAfterARestart(@TempDir Path spill) {
+    sink.failNext(1_000, Status.UNAVAILABLE);
+    OtlpGrpcExporter first = exporter(1000, spill.toString(), Duration.ofSeconds(30));
+    TraceBuilder t = trace();
+    first.export(List.of(t.resourceSpans()), 2);
+    first.shutdown(Duration.ofMillis(300));
+    assertThat(spans("failed")).isZero();
+    assertThat(spill.toFile().list()).hasSize(1);
+
+    sink.failNext(0, Status.UNAVAILABLE);
+    SimpleMeterRegistry afterRestart = new SimpleMeterRegistry();
+    exporter =
+        new OtlpGrpcExporter(
+            new OtlpExporterConfig(
+                sink.endpoint(), null, null, null, null, null, null, Duration.ofMillis(10), null,
+                new SpillConfig(spill.toString(), null)),
+            afterRestart);
+    await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);
+    assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
+    await().atMost(WAIT).until(() -> spill.toFile().list().length == 0);
   }
 }

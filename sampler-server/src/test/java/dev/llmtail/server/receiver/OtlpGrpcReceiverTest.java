@@ -13,7 +13,6 @@ import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.GroupedLogs;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.HostPort;
@@ -44,7 +43,6 @@ class OtlpGrpcReceiverTest {
   private static final long MAX_MESSAGE = 64 * 1024;
 
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final List<GroupedLogs> untraced = new java.util.concurrent.CopyOnWriteArrayList<>();
   private TraceBuffer buffer;
   private OtlpGrpcReceiver receiver;
   private ManagedChannel channel;
@@ -74,7 +72,7 @@ class OtlpGrpcReceiverTest {
                 })
             .meters(meters)
             .build();
-    receiver = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_MESSAGE, buffer, untraced::add, meters).start();
+    receiver = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_MESSAGE, buffer, meters).start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
     client = TraceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }

@@ -1,0 +1,295 @@
+package dev.llmtail.server.receiver;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import dev.llmtail.server.exporter.OtlpJson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Answers one OTLP/HTTP request as the OTLP specification says: 200 with an {@code Export…Response}
+ * (and partial success for rejected spans); 400 for a body that cannot be decoded; 404 for an
+ * unknown path; 405 for a method other than POST; 413 for a body over the limit, before or after
+ * gzip; 415 for a content type other than {@code application/x-protobuf} or {@code
+ * application/json} or an encoding other than gzip; 429 or 503 with {@code Retry-After} under
+ * backpressure. Error bodies are a {@code google.rpc.Status}; every body is in the request's
+ * content type. Nothing here throws to Netty: an unexpected failure is answered 500 and counted.
+ */
+final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+  private static final System.Logger LOG = System.getLogger(OtlpHttpHandler.class.getName());
+  private static final String PROTOBUF = "application/x-protobuf";
+  private static final String JSON = "application/json";
+  private static final JsonFormat.Printer JSON_PRINTER =
+      JsonFormat.printer().omittingInsignificantWhitespace().printingEnumsAsInts();
+
+  /** Counters shared by every connection's handler. */
+  static final class Metrics {
+    final MeterRegistry meters;
+    final Counter failures;
+
+    Metrics(MeterRegistry meters) {
+      this.meters = meters;
+      this.failures =
+          Counter.builder("llmtail.receiver.requests.failed")
+              .description("Requests that failed inside llmtail (a bug): answered 500")
+              .tag("transport", "http")
+              .register(meters);
+    }
+
+    Counter answered(int status) {
+      return Counter.builder("llmtail.receiver.http.responses")
+          .description("OTLP/HTTP responses by status code")
+          .tag("status", String.valueOf(status))
+          .register(meters);
+    }
+  }
+
+  private final int maxBodyBytes;
+  private final SpanIntake spans;
+  private final LogIntake logs;
+  private final Metrics metrics;
+
+  OtlpHttpHandler(int maxBodyBytes, SpanIntake spans, LogIntake logs, Metrics metrics) {
+    this.maxBodyBytes = maxBodyBytes;
+    this.spans = spans;
+    this.logs = logs;
+    this.metrics = metrics;
+  }
+
+  /** A failure answered with an HTTP status and a message, in the request's content type. */
+  private static final class Refusal extends Exception {
+    final HttpResponseStatus status;
+    final Code code;
+
+    Refusal(HttpResponseStatus status, Code code, String message) {
+      super(message, null, false, false);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    boolean json = JSON.equals(mediaType(request));
+    try {
+      handle(ctx, request, json);
+    } catch (Refusal r) {
+      if (r.status.code() == 400) {
+        spans.invalid("http");
+      }
+      answerError(ctx, request, json, r.status, r.code, r.getMessage(), null);
+    } catch (RuntimeException e) {
+      metrics.failures.increment();
+      LOG.log(System.Logger.Level.ERROR, "OTLP/HTTP request failed inside llmtail", e);
+      answerError(
+          ctx, request, json, HttpResponseStatus.INTERNAL_SERVER_ERROR, Code.INTERNAL,
+          "llmtail failed to handle the request: " + e, null);
+    }
+  }
+
+  private void handle(ChannelHandlerContext ctx, FullHttpRequest request, boolean json)
+      throws Refusal {
+    if (request.decoderResult().isFailure()) {
+      throw new Refusal(
+          HttpResponseStatus.BAD_REQUEST, Code.INVALID_ARGUMENT,
+          "malformed HTTP request: " + request.decoderResult().cause());
+    }
+    String path = request.uri();
+    int query = path.indexOf('?');
+    if (query >= 0) {
+      path = path.substring(0, query);
+    }
+    boolean traces = path.equals("/v1/traces");
+    if (!traces && !path.equals("/v1/logs")) {
+      throw new Refusal(
+          HttpResponseStatus.NOT_FOUND, Code.NOT_FOUND,
+          "no OTLP endpoint at '" + abbreviate(path) + "' (expected: POST /v1/traces or /v1/logs)");
+    }
+    if (!HttpMethod.POST.equals(request.method())) {
+      throw new Refusal(
+          HttpResponseStatus.METHOD_NOT_ALLOWED, Code.UNIMPLEMENTED,
+          request.method() + " " + path + " is not supported (expected: POST)");
+    }
+    String type = mediaType(request);
+    if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
+      throw new Refusal(
+          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Code.INVALID_ARGUMENT,
+          "Content-Type '" + abbreviate(String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))
+              + "' is not supported (expected: application/x-protobuf or application/json)");
+    }
+    byte[] body = decompress(request);
+    if (traces) {
+      ExportTraceServiceRequest.Builder parsed = ExportTraceServiceRequest.newBuilder();
+      decode(body, json, parsed, "ExportTraceServiceRequest");
+      answerTraces(ctx, request, json, spans.accept(parsed.build(), "http"));
+    } else {
+      ExportLogsServiceRequest.Builder parsed = ExportLogsServiceRequest.newBuilder();
+      decode(body, json, parsed, "ExportLogsServiceRequest");
+      answer(ctx, request, json, HttpResponseStatus.OK, logs.accept(parsed.build()), null);
+    }
+  }
+
+  private static void decode(byte[] body, boolean json, Message.Builder into, String what)
+      throws Refusal {
+    try {
+      if (json) {
+        OtlpJson.merge(body, into);
+      } else {
+        into.mergeFrom(body);
+      }
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      // JsonFormat reports some type mismatches as unchecked exceptions: still the client's error.
+      throw new Refusal(
+          HttpResponseStatus.BAD_REQUEST, Code.INVALID_ARGUMENT,
+          "request body (" + body.length + " bytes) is not " + (json ? "an OTLP JSON " : "a protobuf ")
+              + what + ": " + abbreviate(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** The body, gunzipped if it says so, never more than {@code maxBodyBytes}. */
+  private byte[] decompress(FullHttpRequest request) throws Refusal {
+    byte[] raw = ByteBufUtil.getBytes(request.content());
+    String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+    if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
+      return raw;
+    }
+    if (!encoding.trim().equalsIgnoreCase("gzip")) {
+      throw new Refusal(
+          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Code.INVALID_ARGUMENT,
+          "Content-Encoding '" + abbreviate(encoding) + "' is not supported (expected: gzip or none)");
+    }
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw), 8192)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBodyBytes, raw.length * 4 + 64));
+      byte[] chunk = new byte[8192];
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        if (out.size() + n > maxBodyBytes) {
+          throw new Refusal(
+              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Code.RESOURCE_EXHAUSTED,
+              "gzip body inflates to more than " + maxBodyBytes
+                  + " bytes (receivers.http.max_request_size); send smaller batches");
+        }
+        out.write(chunk, 0, n);
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new Refusal(
+          HttpResponseStatus.BAD_REQUEST, Code.INVALID_ARGUMENT,
+          "Content-Encoding is gzip but the body (" + raw.length + " bytes) is not valid gzip: "
+              + e.getMessage());
+    }
+  }
+
+  private void answerTraces(
+      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, SpanIntake.Outcome outcome) {
+    if (outcome instanceof SpanIntake.Refused refused) {
+      Backpressure.Refusal r = refused.refusal();
+      boolean bufferFull = r.kind() == Backpressure.Kind.BUFFER_FULL;
+      answerError(
+          ctx, request, json,
+          bufferFull ? HttpResponseStatus.TOO_MANY_REQUESTS : HttpResponseStatus.SERVICE_UNAVAILABLE,
+          bufferFull ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE,
+          r.message(),
+          String.valueOf(Math.max(1, (r.retryAfter().toMillis() + 999) / 1000)));
+      return;
+    }
+    SpanIntake.Admitted admitted = (SpanIntake.Admitted) outcome;
+    ExportTraceServiceResponse.Builder answer = ExportTraceServiceResponse.newBuilder();
+    if (admitted.rejectedSpans() > 0) {
+      answer.setPartialSuccess(
+          ExportTracePartialSuccess.newBuilder()
+              .setRejectedSpans(admitted.rejectedSpans())
+              .setErrorMessage(admitted.message()));
+    }
+    answer(ctx, request, json, HttpResponseStatus.OK, answer.build(), null);
+  }
+
+  private void answerError(
+      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, HttpResponseStatus status,
+      Code code, String message, String retryAfter) {
+    LOG.log(System.Logger.Level.DEBUG, "OTLP/HTTP {0}: {1}", status.code(), message);
+    answer(
+        ctx, request, json, status,
+        Status.newBuilder().setCode(code.getNumber()).setMessage(message).build(),
+        retryAfter);
+  }
+
+  private void answer(
+      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, HttpResponseStatus status,
+      Message body, String retryAfter) {
+    byte[] bytes;
+    try {
+      bytes = json ? JSON_PRINTER.print(body).getBytes(StandardCharsets.UTF_8) : body.toByteArray();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print an OTLP response as JSON", e);
+    }
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, json ? JSON : PROTOBUF)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    if (status == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+      response.headers().set(HttpHeaderNames.ALLOW, "POST");
+    }
+    if (retryAfter != null) {
+      response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+    }
+    metrics.answered(status.code()).increment();
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      ctx.writeAndFlush(response);
+    } else {
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // A broken connection or a malformed HTTP message: nothing was admitted, nobody to answer.
+    LOG.log(System.Logger.Level.DEBUG, "OTLP/HTTP connection closed after an error: {0}", cause.toString());
+    ctx.close();
+  }
+
+  private static String mediaType(FullHttpRequest request) {
+    String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    if (type == null) {
+      return "";
+    }
+    int semicolon = type.indexOf(';');
+    return (semicolon >= 0 ? type.substring(0, semicolon) : type).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "…";
+  }
+}

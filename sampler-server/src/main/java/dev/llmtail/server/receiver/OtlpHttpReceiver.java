@@ -1,0 +1,96 @@
+package dev.llmtail.server.receiver;
+
+import dev.llmtail.server.config.HostPort;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OTLP/HTTP receiver: {@code POST /v1/traces} and {@code /v1/logs}, protobuf or JSON, plain
+ * or gzip, on Netty's HTTP/1.1 codec.
+ *
+ * <p>Bodies are aggregated up to {@code max_request_size} (a larger {@code Content-Length} is
+ * answered 413 before the body is read) and decoded on the I/O threads. See {@link
+ * OtlpHttpHandler} for the status codes.
+ */
+public final class OtlpHttpReceiver implements AutoCloseable {
+
+  /**
+   * I/O threads, which also decode and admit requests (admitting does not block: it appends to the
+   * buffer and, for decided traces, to the exporter's queue); this bounds the requests in flight.
+   */
+  static final int IO_THREADS = 2;
+
+  private final HostPort address;
+  private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup io = new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
+  private final ServerBootstrap bootstrap;
+  private Channel channel;
+
+  public OtlpHttpReceiver(
+      HostPort address, long maxRequestBytes, SpanIntake spans, LogIntake logs, MeterRegistry meters) {
+    this.address = address;
+    OtlpHttpHandler.Metrics metrics = new OtlpHttpHandler.Metrics(meters);
+    this.bootstrap =
+        new ServerBootstrap()
+            .group(boss, io)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(new ReadTimeoutHandler(60, TimeUnit.SECONDS))
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator((int) maxRequestBytes))
+                        .addLast(new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics));
+                  }
+                });
+  }
+
+  /** Starts listening; throws with the address if the port cannot be bound. */
+  public OtlpHttpReceiver start() {
+    try {
+      channel = bootstrap.bind(address.toSocketAddress()).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      close();
+      throw new UncheckedIOException(
+          "cannot listen for OTLP/HTTP on " + address.host() + ":" + address.port()
+              + " (is another process using the port? set receivers.http.endpoint)",
+          new java.io.IOException(e));
+    }
+    return this;
+  }
+
+  /** The bound port (useful when configured with port 0). */
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** Stops accepting connections, then waits up to {@code timeoutMillis} for requests in flight. */
+  public void shutdown(long timeoutMillis) {
+    if (channel != null) {
+      channel.close().awaitUninterruptibly(timeoutMillis);
+    }
+    boss.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS);
+    io.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS);
+    io.terminationFuture().awaitUninterruptibly(timeoutMillis);
+  }
+
+  @Override
+  public void close() {
+    shutdown(5_000);
+  }
+}

@@ -1,0 +1,100 @@
+package dev.llmtail.server.receiver;
+
+import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.ingest.GroupedRequest;
+import dev.llmtail.core.ingest.TraceGrouper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+
+/**
+ * What every OTLP receiver does with a decoded trace export request, so that gRPC and HTTP behave
+ * the same: refuse it whole under {@link Backpressure}, or group it with {@link TraceGrouper},
+ * admit the valid spans to the buffer and report the invalid ones as a partial success.
+ *
+ * <p>Every span of a decoded request is counted exactly once in {@code llmtail.receiver.spans}:
+ * {@code accepted}, {@code rejected} (invalid ids, reported in partial success) or {@code refused}
+ * (backpressure, the client retries). Thread-safe.
+ */
+public final class SpanIntake {
+
+  /** The answer to one request. */
+  public sealed interface Outcome {}
+
+  /** Admitted; {@code rejectedSpans} were invalid and are explained in {@code message}. */
+  public record Admitted(int acceptedSpans, int rejectedSpans, String message) implements Outcome {}
+
+  /** Refused whole; the client should retry after the given delay. */
+  public record Refused(Backpressure.Refusal refusal, int spans) implements Outcome {}
+
+  private final TraceBuffer buffer;
+  private final Backpressure backpressure;
+  private final MeterRegistry meters;
+
+  public SpanIntake(TraceBuffer buffer, Backpressure backpressure, MeterRegistry meters) {
+    this.buffer = buffer;
+    this.backpressure = backpressure;
+    this.meters = meters;
+  }
+
+  /** Admits or refuses one request that arrived over {@code transport} ({@code grpc}, {@code http}). */
+  public Outcome accept(ExportTraceServiceRequest request, String transport) {
+    Backpressure.Refusal refusal = backpressure.check();
+    if (refusal != null) {
+      int spans = countSpans(request);
+      spans(transport, "refused").increment(spans);
+      Counter.builder("llmtail.receiver.refusals")
+          .description("Export requests refused with a retryable error, by reason")
+          .tag("transport", transport)
+          .tag("reason", refusal.kind().name().toLowerCase(java.util.Locale.ROOT))
+          .register(meters)
+          .increment();
+      return new Refused(refusal, spans);
+    }
+    GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
+    buffer.admit(grouped.fragments());
+    spans(transport, "accepted").increment(grouped.acceptedSpans());
+    if (grouped.rejectedSpans() > 0) {
+      spans(transport, "rejected").increment(grouped.rejectedSpans());
+    }
+    return new Admitted(grouped.acceptedSpans(), grouped.rejectedSpans(), grouped.rejectionMessage());
+  }
+
+  /** Counts a request whose body could not be decoded (its spans cannot be counted). */
+  public void invalid(String transport) {
+    invalidRequests(meters, transport).increment();
+  }
+
+  static Counter invalidRequests(MeterRegistry meters, String transport) {
+    return Counter.builder("llmtail.receiver.requests.invalid")
+        .description("Export requests refused as unparseable")
+        .tag("transport", transport)
+        .register(meters);
+  }
+
+  private Counter spans(String transport, String result) {
+    return spansCounter(meters, transport, result);
+  }
+
+  static Counter spansCounter(MeterRegistry meters, String transport, String result) {
+    return Counter.builder("llmtail.receiver.spans")
+        .description(
+            "Spans received, by transport and result: accepted, rejected (invalid, partial success)"
+                + " or refused (backpressure, retryable)")
+        .tag("transport", transport)
+        .tag("result", result)
+        .register(meters);
+  }
+
+  static int countSpans(ExportTraceServiceRequest request) {
+    int spans = 0;
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        spans += ss.getSpansCount();
+      }
+    }
+    return spans;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.llmtail.server.receiver;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionEngine;
+import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import dev.llmtail.core.buffer.BufferSettings;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.server.config.HostPort;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Both receivers on loopback port 0 in front of one buffer that keeps everything, with switches
+ * for the two backpressure conditions.
+ */
+final class ReceiverHarness implements AutoCloseable {
+
+  static final int MAX_BODY = 64 * 1024;
+
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final AtomicBoolean bufferFull = new AtomicBoolean();
+  final AtomicBoolean exporterFull = new AtomicBoolean();
+  final TraceBuffer buffer;
+  final OtlpHttpReceiver http;
+  final OtlpGrpcReceiver grpc;
+
+  ReceiverHarness() {
+    this(1_000_000);
+  }
+
+  ReceiverHarness(int maxTraces) {
+    DecisionEngine engine =
+        new DecisionEngine(
+            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))), Clock.systemUTC(), meters);
+    buffer =
+        TraceBuffer.builder()
+            .settings(
+                new BufferSettings(
+                    Duration.ofSeconds(10), Duration.ofMinutes(5), maxTraces, 1L << 30, 100, Duration.ofMinutes(1)))
+            .engine(() -> engine)
+            .listener(
+                new DecisionListener() {
+                  @Override
+                  public void onDecided(Decision decision, TraceView trace) {}
+
+                  @Override
+                  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
+
+                  @Override
+                  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
+                })
+            .meters(meters)
+            .build();
+    Backpressure backpressure =
+        new Backpressure(
+            () -> bufferFull.get() ? Long.MAX_VALUE : 0, 1000, exporterFull::get, Duration.ofSeconds(2));
+    SpanIntake intake = new SpanIntake(buffer, backpressure, meters);
+    http =
+        new OtlpHttpReceiver(new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported(), meters)
+            .start();
+    grpc = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported()).start();
+  }
+
+  double spans(String transport, String result) {
+    return meters.counter("llmtail.receiver.spans", "transport", transport, "result", result).count();
+  }
+
+  double acceptedOrRejected(String transport) {
+    return spans(transport, "accepted") + spans(transport, "rejected");
+  }
+
+  double invalidRequests(String transport) {
+    return meters.counter("llmtail.receiver.requests.invalid", "transport", transport).count();
+  }
+
+  @Override
+  public void close() {
+    http.close();
+    grpc.close();
+  }
+}
