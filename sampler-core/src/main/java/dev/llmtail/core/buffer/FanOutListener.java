@@ -1,0 +1,50 @@
+package dev.llmtail.core.buffer;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.TraceFragment;
+import java.util.List;
+
+/**
+ * Passes every decision and late fragment to several listeners in order, e.g. the exporter, the
+ * decision log and the metrics. One listener failing does not keep the others from seeing the
+ * decision: every listener is called, then the first failure is rethrown for the buffer to count.
+ */
+public final class FanOutListener implements DecisionListener {
+
+  private final List<DecisionListener> listeners;
+
+  public FanOutListener(List<DecisionListener> listeners) {
+    this.listeners = List.copyOf(listeners);
+  }
+
+  @Override
+  public void onDecided(Decision decision, TraceView trace) {
+    RuntimeException first = null;
+    for (DecisionListener l : listeners) {
+      try {
+        l.onDecided(decision, trace);
+      } catch (RuntimeException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  @Override
+  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
+    RuntimeException first = null;
+    for (DecisionListener l : listeners) {
+      try {
+        l.onLateSpans(decision, fragment);
+      } catch (RuntimeException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}
