@@ -4,7 +4,8 @@ import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.DurationText;
 import dev.llmtail.server.config.LlmtailConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +73,7 @@ final class LlmtailCommand implements Runnable {
         spec.commandLine().getErr().println("--shutdown-timeout: " + e.getMessage());
         return CONFIG_ERROR;
       }
-      Sidecar sidecar = Sidecar.start(loaded, new SimpleMeterRegistry(), deadline);
+      Sidecar sidecar = Sidecar.start(loaded, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), deadline);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(

@@ -2,7 +2,13 @@ package dev.llmtail.server;
 
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.core.metrics.DecisionMetrics;
+import dev.llmtail.core.metrics.LlmUsageMetrics;
+import dev.llmtail.core.metrics.ModelCardinalityFilter;
+import dev.llmtail.server.admin.AdminServer;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
@@ -10,18 +16,29 @@ import dev.llmtail.server.exporter.KeptTraceForwarder;
 import dev.llmtail.server.exporter.SpanExporter;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One running llmtail: receiver → buffer → decision engine → exporter, wired from a config, with
  * the scheduler that decides due traces. Start with {@link #start}, stop with {@link #close}.
  *
- * <p>Shutdown order keeps every accepted span accounted for: stop accepting, decide every buffered
- * trace, then give the exporter until the deadline to send what was kept.
+ * <p>Every decision goes to the exporter (kept traces), the {@link DecisionLog} (what {@code /debug}
+ * explains) and the decision metrics. Metrics are served by the admin server from a Prometheus
+ * registry; a registry passed in (tests, embedding) receives the same meters.
+ *
+ * <p>Start order: admin server first (so {@code /healthz} answers during startup), then the
+ * receivers, then {@code /readyz} turns ready. Shutdown order keeps every accepted span accounted
+ * for: not ready, stop accepting, decide every buffered trace, give the exporter until the
+ * deadline to send what was kept, then stop the admin server.
  */
 final class Sidecar implements AutoCloseable {
 
@@ -36,19 +53,44 @@ final class Sidecar implements AutoCloseable {
   private final OtlpGrpcReceiver receiver;
   private final ScheduledExecutorService decider;
   private final Duration shutdownDeadline;
+  private final DecisionLog decisionLog;
+  private final LlmUsageMetrics llmUsage;
+  private final AdminServer admin;
+  private final AtomicBoolean ready = new AtomicBoolean();
 
-  private Sidecar(LlmtailConfig config, MeterRegistry meters, Duration shutdownDeadline) {
+  private Sidecar(LlmtailConfig config, MeterRegistry given, Duration shutdownDeadline) {
     this.config = config;
     this.shutdownDeadline = shutdownDeadline;
+    Clock clock = Clock.systemUTC();
+    PrometheusMeterRegistry prometheus =
+        given instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    // Before any meter exists: a filter only applies to meters registered after it.
+    meters.config().meterFilter(ModelCardinalityFilter.withDefaults());
+    meters.add(prometheus);
+    if (given != prometheus) {
+      meters.add(given);
+    }
     this.exporter = Exporters.create(config.exporter(), meters);
-    DecisionEngine engine = new DecisionEngine(config.policies(), Clock.systemUTC(), meters);
+    DecisionEngine engine = new DecisionEngine(config.policies(), clock, meters);
+    this.decisionLog =
+        new DecisionLog(
+                config.admin().decisionLog().maxEntries(),
+                config.admin().decisionLog().maxAge(),
+                config.admin().showMessageContent(),
+                clock)
+            .registerMetrics(meters);
+    this.llmUsage = new LlmUsageMetrics(meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
             .engine(() -> engine)
-            .listener(new KeptTraceForwarder(exporter))
+            .listener(
+                new FanOutListener(
+                    List.of(new KeptTraceForwarder(exporter), decisionLog, new DecisionMetrics(meters))))
             .meters(meters)
             .build();
+    this.admin = new AdminServer(config, decisionLog, buffer::describe, prometheus, ready::get, clock);
     this.receiver =
         new OtlpGrpcReceiver(
             HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),
@@ -69,16 +111,24 @@ final class Sidecar implements AutoCloseable {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline);
     sidecar.decider.scheduleWithFixedDelay(
         sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
-    sidecar.receiver.start();
+    sidecar.admin.start();
+    try {
+      sidecar.receiver.start();
+    } catch (RuntimeException e) {
+      sidecar.admin.close();
+      throw e;
+    }
+    sidecar.ready.set(true);
     LOG.log(
         System.Logger.Level.INFO,
-        "llmtail listening for OTLP/gRPC on port {0}; {1} policies from {2}; kept traces go to {3}",
+        "llmtail listening for OTLP/gRPC on port {0}, admin HTTP on port {4}; {1} policies from {2}; kept traces go to {3}",
         String.valueOf(sidecar.receiver.port()),
         String.valueOf(config.policies().size()),
         config.source(),
         config.exporter().otlp().enabled()
             ? config.exporter().otlp().endpoint()
-            : config.exporter().file().path());
+            : config.exporter().file().path(),
+        String.valueOf(sidecar.admin.port()));
     return sidecar;
   }
 
@@ -99,6 +149,19 @@ final class Sidecar implements AutoCloseable {
     return buffer;
   }
 
+  int adminPort() {
+    return admin.port();
+  }
+
+  DecisionLog decisionLog() {
+    return decisionLog;
+  }
+
+  /** Where the normaliser hands the LLM calls of each ingested fragment (counted before sampling). */
+  LlmUsageMetrics llmUsage() {
+    return llmUsage;
+  }
+
   LlmtailConfig config() {
     return config;
   }
@@ -106,6 +169,7 @@ final class Sidecar implements AutoCloseable {
   @Override
   public void close() {
     long start = System.nanoTime();
+    ready.set(false);
     receiver.shutdown(Math.max(1, shutdownDeadline.toMillis() / 4));
     decider.shutdown();
     try {
@@ -116,6 +180,7 @@ final class Sidecar implements AutoCloseable {
     int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
     Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
     exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);
+    admin.close();
     LOG.log(System.Logger.Level.INFO, "llmtail stopped; decided {0} buffered traces at shutdown", decided);
   }
 }
