@@ -127,13 +127,9 @@ final class DebugApi {
     out.put("log_horizon", horizon.toString());
     ArrayNode traces = out.putArray("traces");
     for (DecisionRecord r : records) {
-      ObjectNode t = traces.addObject();
-      t.put("trace_id", r.traceId().toHex());
-      t.put("outcome", r.decision().kept() ? "kept" : "dropped");
-      t.put("reason", r.decision().reason());
-      t.put("decided_at", r.decision().decidedAt().toString());
+      ObjectNode t = record(r);
       t.put("explanation", PlainWords.decided(r));
-      t.set("decision", record(r));
+      traces.add(t);
     }
     return json(200, out);
   }

@@ -57,7 +57,8 @@ final class PlainWords {
           .append(r.lateSpans())
           .append(r.lateSpans() == 1 ? " span" : " spans")
           .append(" arrived after the decision and ")
-          .append(d.kept() ? "were forwarded too." : "were dropped too.");
+          .append(r.lateSpans() == 1 ? "was " : "were ")
+          .append(d.kept() ? "forwarded too." : "dropped too.");
     }
     s.append(" Decided on trigger ").append(d.trigger().name().toLowerCase(Locale.ROOT)).append('.');
     return s.toString();
