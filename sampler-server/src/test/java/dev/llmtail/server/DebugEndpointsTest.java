@@ -275,6 +275,8 @@ class DebugEndpointsTest {
     assertThat(config.path("policies").get(0).path("status_codes").get(0).asText()).isEqualTo("ERROR");
     assertThat(config.path("policies").get(1).path("threshold").asText()).isEqualTo("30s");
     assertThat(config.path("buffer").path("quiet_period").asText()).isEqualTo("100ms");
+    assertThat(config.path("buffer").path("max_bytes").asText()).isEqualTo("256MiB");
+    assertThat(config.path("decision_cache").path("max_entries").asInt()).isEqualTo(200_000);
     assertThat(config.path("admin").path("decision_log").path("max_entries").asInt()).isEqualTo(50_000);
   }
 }

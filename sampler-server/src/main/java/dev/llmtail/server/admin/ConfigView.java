@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.LlmtailConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -44,8 +45,15 @@ final class ConfigView {
     ObjectNode out = MAPPER.createObjectNode();
     out.put("source", String.valueOf(config.source()));
     out.set("receivers", MAPPER.valueToTree(config.receivers()));
-    ObjectNode buffer = MAPPER.valueToTree(config.buffer());
-    out.set("buffer", buffer);
+    // Shown under the keys the file uses, not the names of the buffer's settings record.
+    ObjectNode buffer = out.putObject("buffer");
+    buffer.put("quiet_period", DurationFormat.format(config.buffer().quietPeriod()));
+    buffer.put("max_trace_wait", DurationFormat.format(config.buffer().maxTraceWait()));
+    buffer.put("max_traces", config.buffer().maxTraces());
+    buffer.put("max_bytes", new ByteSize(config.buffer().maxBytes()).toString());
+    ObjectNode cache = out.putObject("decision_cache");
+    cache.put("max_entries", config.buffer().decisionCacheSize());
+    cache.put("ttl", DurationFormat.format(config.buffer().decisionCacheTtl()));
     out.set("exporter", MAPPER.valueToTree(config.exporter()));
     out.set("admin", MAPPER.valueToTree(config.admin()));
     ArrayNode policies = out.putArray("policies");
