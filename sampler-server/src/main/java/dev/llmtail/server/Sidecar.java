@@ -90,7 +90,7 @@ final class Sidecar implements AutoCloseable {
                     List.of(new KeptTraceForwarder(exporter), decisionLog, new DecisionMetrics(meters))))
             .meters(meters)
             .build();
-    this.admin = new AdminServer(config, decisionLog, buffer::describe, prometheus, ready::get, clock);
+    this.admin = new AdminServer(config, decisionLog, buffer, prometheus, ready::get, clock);
     this.receiver =
         new OtlpGrpcReceiver(
             HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),

@@ -72,8 +72,14 @@ final class AdminClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The trace's state; "decided" only once the decision log holds the full record (for a moment
+   * the answer may come from the buffer's remembered decision alone).
+   */
   String state(String traceId) {
-    return json("/debug/traces/" + traceId).path("state").asText();
+    JsonNode answer = json("/debug/traces/" + traceId);
+    String state = answer.path("state").asText();
+    return state.equals("decided") && !answer.path("decision").has("policies") ? "decided, record pending" : state;
   }
 
   @Override

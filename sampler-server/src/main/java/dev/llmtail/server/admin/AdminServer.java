@@ -1,7 +1,6 @@
 package dev.llmtail.server.admin;
 
-import dev.llmtail.core.TraceId;
-import dev.llmtail.core.buffer.BufferedTraceInfo;
+import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.server.config.AdminConfig;
 import dev.llmtail.server.config.LlmtailConfig;
@@ -36,10 +35,8 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 /**
  * The admin HTTP server (default port 5319) on Netty's HTTP codec: {@code /debug} (page and API),
@@ -59,13 +56,13 @@ public final class AdminServer implements AutoCloseable {
   private Channel channel;
 
   /**
-   * @param buffered what the buffer knows of a waiting trace
+   * @param buffer answers for traces still waiting, or decided a moment ago
    * @param ready whether the receivers listen (answers {@code /readyz})
    */
   public AdminServer(
       LlmtailConfig config,
       DecisionLog log,
-      Function<TraceId, Optional<BufferedTraceInfo>> buffered,
+      TraceBuffer buffer,
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       Clock clock) {
@@ -73,7 +70,7 @@ public final class AdminServer implements AutoCloseable {
     this.address = admin.address().toSocketAddress();
     this.routes =
         new AdminRoutes(
-            new DebugApi(log, buffered, clock, admin.showMessageContent()),
+            new DebugApi(log, buffer::describe, buffer::rememberedDecision, clock, admin.showMessageContent()),
             new BearerToken(admin.bearerToken()),
             prometheus,
             ready,

@@ -9,6 +9,7 @@ import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.Vote;
 import dev.llmtail.core.buffer.BufferedTraceInfo;
+import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.log.ForgottenTrace;
@@ -48,16 +49,19 @@ final class DebugApi {
 
   private final DecisionLog log;
   private final Function<TraceId, Optional<BufferedTraceInfo>> buffered;
+  private final Function<TraceId, RememberedDecision> remembered;
   private final Clock clock;
   private final boolean showContent;
 
   DebugApi(
       DecisionLog log,
       Function<TraceId, Optional<BufferedTraceInfo>> buffered,
+      Function<TraceId, RememberedDecision> remembered,
       Clock clock,
       boolean showContent) {
     this.log = log;
     this.buffered = buffered;
+    this.remembered = remembered;
     this.clock = clock;
     this.showContent = showContent;
   }
@@ -98,7 +102,18 @@ final class DebugApi {
     } else {
       Instant horizon = log.horizon();
       Optional<ForgottenTrace> forgotten = log.forgotten(id);
-      if (forgotten.isPresent()) {
+      // The buffer remembers a decision a moment before the log records it, and (with a
+      // decision_cache longer than the log) possibly after the log forgot it.
+      RememberedDecision cached = remembered.apply(id);
+      if (forgotten.isEmpty() && cached != null) {
+        out.put("state", "decided");
+        out.put("explanation", PlainWords.rememberedOnly(cached));
+        ObjectNode n = out.putObject("decision");
+        n.put("trace_id", id.toHex());
+        n.put("outcome", cached.kept() ? "kept" : "dropped");
+        n.put("reason", cached.reason());
+        n.put("adjusted_count", cached.adjustedCount());
+      } else if (forgotten.isPresent()) {
         ForgottenTrace f = forgotten.get();
         out.put("state", "forgotten");
         out.put("explanation", PlainWords.forgotten(f, horizon, log.maxEntries(), log.maxAge()));

@@ -6,6 +6,7 @@ import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.Vote;
 import dev.llmtail.core.buffer.BufferedTraceInfo;
+import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.log.ForgottenTrace;
 import dev.llmtail.core.log.LlmSummary;
@@ -84,6 +85,12 @@ final class PlainWords {
       parts.add("conversation " + String.join(", ", r.conversationIds()));
     }
     return String.join("; ", parts) + ".";
+  }
+
+  static String rememberedOnly(RememberedDecision d) {
+    return (d.kept() ? "Kept" : "Dropped") + ": " + d.reason()
+        + ". The full record (each policy's verdict and evidence) is not in the decision log:"
+        + " either it is being written right now (ask again), or the log already forgot it.";
   }
 
   static String buffered(BufferedTraceInfo b, Instant dueAt) {

@@ -8,6 +8,7 @@ import dev.llmtail.core.Evidence;
 import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
+import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -26,10 +27,11 @@ class AdminRoutesTest {
 
   private final DecisionLog log = new DecisionLog(10, Duration.ofHours(1), false, Clock.systemUTC());
   private final AtomicBoolean ready = new AtomicBoolean();
+  private RememberedDecision remembered;
 
   private AdminRoutes routes(boolean showContent) {
     return new AdminRoutes(
-        new DebugApi(log, id -> Optional.empty(), Clock.systemUTC(), showContent),
+        new DebugApi(log, id -> Optional.empty(), id -> remembered, Clock.systemUTC(), showContent),
         new BearerToken(""),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         ready::get,
@@ -78,5 +80,12 @@ class AdminRoutesTest {
 
     assertThat(hidden).doesNotContain("rm -rf / is safe").contains("message content hidden");
     assertThat(shown).contains("rm -rf / is safe to run");
+  }
+
+  @Test
+  void traceTheBufferDecidedButTheLogHasNotRecordedIsReportedAsDecided() {
+    remembered = new RememberedDecision(false, "no policy matched", 0);
+    String answer = body(routes(false).handle("GET", "/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736", Map.of(), null));
+    assertThat(answer).contains("\"state\" : \"decided\"").contains("Dropped: no policy matched. The full record");
   }
 }
