@@ -87,7 +87,11 @@ final class Sidecar implements AutoCloseable {
             .engine(() -> engine)
             .listener(
                 new FanOutListener(
-                    List.of(new KeptTraceForwarder(exporter), decisionLog, new DecisionMetrics(meters))))
+                    List.of(
+                        new KeptTraceForwarder(exporter),
+                        decisionLog,
+                        new DecisionMetrics(meters),
+                        llmUsage)))
             .meters(meters)
             .build();
     this.admin = new AdminServer(config, decisionLog, buffer, prometheus, ready::get, clock);
@@ -157,7 +161,7 @@ final class Sidecar implements AutoCloseable {
     return decisionLog;
   }
 
-  /** Where the normaliser hands the LLM calls of each ingested fragment (counted before sampling). */
+  /** Counts LLM usage of every decided trace; an ingest-time normaliser may call it directly. */
   LlmUsageMetrics llmUsage() {
     return llmUsage;
   }

@@ -1,6 +1,11 @@
 package dev.llmtail.core.metrics;
 
+import dev.llmtail.core.Decision;
 import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -19,10 +24,13 @@ import java.util.Set;
  * that reported a cost), {@code llmtail.llm.errors}, {@code llmtail.llm.retries}, {@code
  * llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
  *
- * <p>Call {@link #count} once per ingested fragment with the calls normalised from it, never again
- * at decision time. Thread-safe (Micrometer counters are).
+ * <p>Two ways in, use one: {@link #count} for the calls normalised from each ingested fragment, or
+ * this class as a {@link DecisionListener}, which counts the calls of every decided trace — kept
+ * and dropped alike, so still 100 % of traffic — from {@link TraceView#llmCalls()} (filled once
+ * per trace by the GenAI reader before the policies run). The listener misses LLM spans that
+ * arrive after their trace was decided. Thread-safe (Micrometer counters are).
  */
-public final class LlmUsageMetrics {
+public final class LlmUsageMetrics implements DecisionListener {
 
   private static final Set<String> REFUSALS = Set.of("content_filter", "refusal", "safety");
   private static final Set<String> CUT_SHORT = Set.of("length", "max_tokens", "error", "cancelled", "canceled");
@@ -67,6 +75,17 @@ public final class LlmUsageMetrics {
             .increment();
       }
     }
+  }
+
+  /** Counts the trace's LLM calls, whatever the decision. */
+  @Override
+  public void onDecided(Decision decision, TraceView trace) {
+    count(trace.llmCalls());
+  }
+
+  @Override
+  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
+    // Late spans are not normalised; their calls are not counted.
   }
 
   /** A streamed call that failed, was cut off, or ended without any finish reason. */

@@ -2,7 +2,16 @@ package dev.llmtail.core.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.PolicyVerdict;
+import dev.llmtail.core.TestSpans;
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,5 +31,28 @@ class LlmUsageMetricsTest {
     assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("stop"), true))).isTrue();
     assertThat(LlmUsageMetrics.truncated(streamed(false, List.of(), true))).isFalse();
     assertThat(LlmUsageMetrics.truncated(streamed(null, List.of(), false))).isFalse();
+  }
+
+  @Test
+  void countsTheCallsOfEveryDecidedTraceKeptOrDropped() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    LlmUsageMetrics usage = new LlmUsageMetrics(meters);
+    TraceId id = TestSpans.traceId(1);
+    TraceView trace =
+        TraceView.of(
+            id,
+            List.of(TestSpans.resourceSpans(TestSpans.span(id, 1, 0, true, false))),
+            List.of(streamed(false, List.of("stop"), false), streamed(true, List.of(), false)));
+
+    for (boolean kept : List.of(true, false)) {
+      usage.onDecided(
+          new Decision(id, kept, kept ? "kept by p" : "no policy matched", kept ? 1 : 0,
+              DecisionTrigger.COMPLETE, Instant.now(), List.of(new PolicyVerdict("p", "t", Verdict.noOpinion("x")))),
+          trace);
+    }
+
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count()).isEqualTo(4);
+    assertThat(meters.counter("llmtail.llm.streams.truncated", "provider", "openai", "model", "gpt-4o").count()).isEqualTo(2);
+    assertThat(meters.counter("llmtail.llm.tokens", "provider", "openai", "model", "gpt-4o", "type", "input").count()).isEqualTo(4);
   }
 }
