@@ -12,6 +12,7 @@ import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TestSpans;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.TraceViews;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.TraceFragment;
@@ -179,7 +180,7 @@ class DecisionLogTest {
         new LlmCall(
             "0000000000000002", "chat", "openai", "gpt-4o", "gpt-4o-mini", "chat", false, List.of("stop"),
             100L, 20L, 10L, null, null, 0.5, "", false, true, 1, "conv-9", "the prompt", "the answer", 1, 2);
-    TraceView withCall = TraceView.of(t.traceId(), t.fragments(), List.of(call));
+    TraceView withCall = TraceViews.withCalls(t.traceId(), t.fragments(), List.of(call));
 
     DecisionRecord hidden = DecisionLog.recordOf(decision(withCall, false), withCall, false);
     DecisionRecord shown = DecisionLog.recordOf(decision(withCall, false), withCall, true);

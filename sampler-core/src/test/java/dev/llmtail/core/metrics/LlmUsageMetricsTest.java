@@ -9,6 +9,7 @@ import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TestSpans;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.TraceViews;
 import dev.llmtail.core.Verdict;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
@@ -39,7 +40,7 @@ class LlmUsageMetricsTest {
     LlmUsageMetrics usage = new LlmUsageMetrics(meters);
     TraceId id = TestSpans.traceId(1);
     TraceView trace =
-        TraceView.of(
+        TraceViews.withCalls(
             id,
             List.of(TestSpans.resourceSpans(TestSpans.span(id, 1, 0, true, false))),
             List.of(streamed(false, List.of("stop"), false), streamed(true, List.of(), false)));

@@ -1,0 +1,19 @@
+package dev.llmtail.core;
+
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.util.List;
+
+/** Trace views with hand-made LLM calls, for tests of what consumes {@link TraceView#llmCalls()}. */
+public final class TraceViews {
+
+  private TraceViews() {}
+
+  /**
+   * A view whose LLM calls are {@code calls}. (Merge note: where {@code TraceView} takes a {@code
+   * GenAiFacts} instead, this is {@code TraceView.of(id, fragments, new GenAiFacts(calls,
+   * List.of()))}.)
+   */
+  public static TraceView withCalls(TraceId id, List<ResourceSpans> fragments, List<LlmCall> calls) {
+    return TraceView.of(id, fragments, calls);
+  }
+}
