@@ -11,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,13 +27,14 @@ class DebugPageBrowserTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  @TempDir Path dir;
-  private Sidecar llmtail;
-  private AdminClient client;
-  private HeadlessChromium browser;
+  @TempDir static Path dir;
+  private static Sidecar llmtail;
+  private static AdminClient client;
+  private static HeadlessChromium browser;
 
-  @BeforeEach
-  void start() throws Exception {
+  /** One sidecar and one browser for the class: starting Chromium is the slow part. */
+  @BeforeAll
+  static void start() throws Exception {
     Path chromium = HeadlessChromium.binary().orElse(null);
     if (chromium == null) {
       if ("true".equals(System.getenv("CI"))) {
@@ -67,8 +68,8 @@ class DebugPageBrowserTest {
     browser = HeadlessChromium.launch(chromium);
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stop() {
     if (browser != null) {
       browser.close();
     }
