@@ -98,7 +98,8 @@ class DebugEndpointsTest {
         .contains("no policy matched.")
         .contains("errors: no span of 2 has a status one of [ERROR].")
         .contains("POST /chat in chat-api, 2 spans over 1.2s")
-        .contains("conversation conv-42");
+        .contains("conversation conv-42")
+        .endsWith("It was decided once complete (root span ended, then quiet_period with no new span).");
     JsonNode decision = byTrace.path("decision");
     assertThat(decision.path("outcome").asText()).isEqualTo("dropped");
     assertThat(decision.path("trigger").asText()).isEqualTo("complete");

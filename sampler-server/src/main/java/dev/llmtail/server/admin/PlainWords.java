@@ -1,6 +1,7 @@
 package dev.llmtail.server.admin;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
@@ -61,8 +62,17 @@ final class PlainWords {
           .append(r.lateSpans() == 1 ? "was " : "were ")
           .append(d.kept() ? "forwarded too." : "dropped too.");
     }
-    s.append(" Decided on trigger ").append(d.trigger().name().toLowerCase(Locale.ROOT)).append('.');
+    s.append(' ').append(when(d.trigger()));
     return s.toString();
+  }
+
+  private static String when(DecisionTrigger trigger) {
+    return switch (trigger) {
+      case COMPLETE -> "It was decided once complete (root span ended, then quiet_period with no new span).";
+      case MAX_WAIT -> "It was decided at max_trace_wait, before it was complete: policies saw only the spans that had arrived.";
+      case PRESSURE -> "It was decided early because the buffer was full (buffer.max_traces or max_bytes): policies saw only the spans that had arrived.";
+      case SHUTDOWN -> "It was decided when llmtail shut down: policies saw only the spans that had arrived.";
+    };
   }
 
   private static String shape(DecisionRecord r) {
