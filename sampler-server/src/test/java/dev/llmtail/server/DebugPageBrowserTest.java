@@ -120,6 +120,41 @@ class DebugPageBrowserTest {
   }
 
   @Test
+  void pageAsksForTheBearerTokenWhenTheApiNeedsOne() throws Exception {
+    String token = "page-test-token-0123456789";
+    String yaml =
+        """
+        receivers:
+          grpc:
+            endpoint: 127.0.0.1:0
+        policies:
+          - name: errors
+            type: status_code
+            status_codes: [ERROR]
+        exporter:
+          file:
+            path: ${env:OUT}
+        admin:
+          endpoint: 127.0.0.1:0
+          bearer_token: ${env:TOKEN}
+        """;
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept-token.jsonl").toString(), "TOKEN", token))
+            .parse(Path.of("browser-token-test.yaml"), yaml);
+    try (Sidecar protectedLlmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5))) {
+      browser.open("http://127.0.0.1:" + protectedLlmtail.adminPort() + "/debug");
+
+      assertThat(answerAfterTyping("4bf92f3577b34da6a3ce929d0e0e4736")).startsWith("This llmtail requires a bearer token");
+      assertThat(browser.evaluate("String(document.getElementById('token-row').hidden)")).isEqualTo("false");
+
+      browser.evaluate("document.getElementById('token').focus()");
+      browser.type(token);
+      assertThat(answerAfterTyping("4bf92f3577b34da6a3ce929d0e0e4736"))
+          .startsWith("llmtail has no record of trace 4bf92f3577b34da6a3ce929d0e0e4736");
+    }
+  }
+
+  @Test
   void personTypesUnknownTraceIdAndIsToldItWasNeverSeen() {
     browser.open("http://127.0.0.1:" + llmtail.adminPort() + "/debug");
     assertThat(answerAfterTyping("4bf92f3577b34da6a3ce929d0e0e4736"))
