@@ -115,11 +115,12 @@ final class Sidecar implements AutoCloseable {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline);
     sidecar.decider.scheduleWithFixedDelay(
         sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
-    sidecar.admin.start();
     try {
+      sidecar.admin.start();
       sidecar.receiver.start();
     } catch (RuntimeException e) {
-      sidecar.admin.close();
+      // A port was taken: release the threads and files the constructor already opened.
+      sidecar.close();
       throw e;
     }
     sidecar.ready.set(true);

@@ -1,6 +1,7 @@
 package dev.llmtail.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.llmtail.core.LlmCall;
@@ -9,6 +10,9 @@ import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,6 +159,33 @@ class AdminEndpointsTest {
     assertThat(value(metrics, "llmtail_decision_log_entries")).isEqualTo(2);
     assertThat(value(metrics, "llmtail_buffer_traces")).isEqualTo(0);
     assertThat(value(metrics, "llmtail_decision_latency_seconds_count")).isEqualTo(2);
+  }
+
+  @Test
+  void takenAdminPortFailsStartupNamingTheKey() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String yaml =
+          """
+          receivers:
+            grpc:
+              endpoint: 127.0.0.1:0
+          policies:
+            - {name: errors, type: status_code, status_codes: [ERROR]}
+          exporter:
+            file:
+              path: ${env:OUT}
+          admin:
+            endpoint: 127.0.0.1:%d
+          """
+              .formatted(taken.getLocalPort());
+      LlmtailConfig config =
+          ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()))
+              .parse(Path.of("taken.yaml"), yaml);
+      assertThatThrownBy(() -> Sidecar.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(1)))
+          .isInstanceOf(UncheckedIOException.class)
+          .hasMessageContaining("127.0.0.1:" + taken.getLocalPort())
+          .hasMessageContaining("set admin.endpoint");
+    }
   }
 
   /** The value of the one sample of {@code name} whose labels include every {@code labels}. */

@@ -124,7 +124,7 @@ public final class AdminServer implements AutoCloseable {
 
   /** The bound port (useful when configured with port 0). */
   public int port() {
-    return ((InetSocketAddress) channel.localAddress()).getPort();
+    return channel == null ? -1 : ((InetSocketAddress) channel.localAddress()).getPort();
   }
 
   @Override
