@@ -5,14 +5,11 @@ import static dev.llmtail.core.TestSpans.endedRoot;
 import static dev.llmtail.core.TestSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,14 +33,7 @@ class TraceBufferDescribeTest {
                       List.of(new NamedPolicy("none", "test", t -> Verdict.noOpinion("never"))),
                       Clock.systemUTC(),
                       new SimpleMeterRegistry()))
-          .listener(
-              new DecisionListener() {
-                @Override
-                public void onDecided(Decision decision, TraceView trace) {}
-
-                @Override
-                public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-              })
+          .listener(new FanOutListener(List.of())) // listens to nothing: describe() is under test
           .ticker(now::get)
           .build();
 
