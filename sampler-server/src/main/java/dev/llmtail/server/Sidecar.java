@@ -2,8 +2,14 @@ package dev.llmtail.server;
 
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.policies.genai.GenAiNormalizer;
+import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.core.metrics.DecisionMetrics;
+import dev.llmtail.core.metrics.LlmUsageMetrics;
+import dev.llmtail.core.metrics.ModelCardinalityFilter;
+import dev.llmtail.server.admin.AdminServer;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
@@ -15,19 +21,30 @@ import dev.llmtail.server.receiver.OtlpGrpcReceiver;
 import dev.llmtail.server.receiver.OtlpHttpReceiver;
 import dev.llmtail.server.receiver.SpanIntake;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One running llmtail: receiver → buffer → decision engine → exporter, wired from a config, with
  * the scheduler that decides due traces. Start with {@link #start}, stop with {@link #close}.
  *
- * <p>Shutdown order keeps every accepted span accounted for: stop accepting (both receivers), decide
- * every buffered trace, then give the exporter until the deadline to send what was kept; it spills
- * what it could not send.
+ * <p>Every decision goes to the exporter (kept traces), the {@link DecisionLog} (what {@code /debug}
+ * explains) and the decision metrics. Metrics are served by the admin server from a Prometheus
+ * registry; a registry passed in (tests, embedding) receives the same meters.
+ *
+ * <p>Start order: admin server first (so {@code /healthz} answers during startup), then both
+ * receivers, then {@code /readyz} turns ready. Shutdown order keeps every accepted span accounted
+ * for: not ready, stop accepting (both receivers), decide every buffered trace, give the exporter
+ * until the deadline to send what was kept (it spills what it could not send), then stop the
+ * admin server.
  */
 final class Sidecar implements AutoCloseable {
 
@@ -47,20 +64,49 @@ final class Sidecar implements AutoCloseable {
   private final SpanLedger ledger;
   private final ScheduledExecutorService decider;
   private final Duration shutdownDeadline;
+  private final DecisionLog decisionLog;
+  private final LlmUsageMetrics llmUsage;
+  private final AdminServer admin;
+  private final AtomicBoolean ready = new AtomicBoolean();
 
-  private Sidecar(LlmtailConfig config, MeterRegistry meters, Duration shutdownDeadline) {
+  private Sidecar(LlmtailConfig config, MeterRegistry given, Duration shutdownDeadline) {
     this.config = config;
     this.shutdownDeadline = shutdownDeadline;
+    Clock clock = Clock.systemUTC();
+    PrometheusMeterRegistry prometheus =
+        given instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    // Before any meter exists: a filter only applies to meters registered after it.
+    meters.config().meterFilter(ModelCardinalityFilter.withDefaults());
+    meters.add(prometheus);
+    if (given != prometheus) {
+      meters.add(given);
+    }
     this.exporter = Exporters.create(config.exporter(), meters);
-    DecisionEngine engine = new DecisionEngine(config.policies(), Clock.systemUTC(), meters);
+    DecisionEngine engine = new DecisionEngine(config.policies(), clock, meters);
+    this.decisionLog =
+        new DecisionLog(
+                config.admin().decisionLog().maxEntries(),
+                config.admin().decisionLog().maxAge(),
+                config.admin().showMessageContent(),
+                clock)
+            .registerMetrics(meters);
+    this.llmUsage = new LlmUsageMetrics(meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
             .engine(() -> engine)
-            .listener(new KeptTraceForwarder(exporter, meters))
+            .listener(
+                new FanOutListener(
+                    List.of(
+                        new KeptTraceForwarder(exporter, meters),
+                        decisionLog,
+                        new DecisionMetrics(meters),
+                        llmUsage)))
             .genAi(new GenAiNormalizer(meters))
             .meters(meters)
             .build();
+    this.admin = new AdminServer(config, decisionLog, buffer, prometheus, ready::get, clock);
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);
@@ -97,23 +143,27 @@ final class Sidecar implements AutoCloseable {
     sidecar.decider.scheduleWithFixedDelay(
         sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
     try {
+      sidecar.admin.start();
       sidecar.receiver.start();
       sidecar.httpReceiver.start();
     } catch (RuntimeException e) {
+      // A port was taken: release the threads and files the constructor already opened.
       sidecar.close();
       throw e;
     }
+    sidecar.ready.set(true);
     LOG.log(
         System.Logger.Level.INFO,
-        "llmtail listening for OTLP/gRPC on port {0} and OTLP/HTTP on port {1}; {2} policies from {3};"
-            + " kept traces go to {4}",
+        "llmtail listening for OTLP/gRPC on port {0}, OTLP/HTTP on port {1}, admin HTTP on port {5};"
+            + " {2} policies from {3}; kept traces go to {4}",
         String.valueOf(sidecar.receiver.port()),
         String.valueOf(sidecar.httpReceiver.port()),
         String.valueOf(config.policies().size()),
         config.source(),
         config.exporter().otlp().enabled()
             ? config.exporter().otlp().endpoint()
-            : config.exporter().file().path());
+            : config.exporter().file().path(),
+        String.valueOf(sidecar.admin.port()));
     return sidecar;
   }
 
@@ -142,6 +192,19 @@ final class Sidecar implements AutoCloseable {
     return buffer;
   }
 
+  int adminPort() {
+    return admin.port();
+  }
+
+  DecisionLog decisionLog() {
+    return decisionLog;
+  }
+
+  /** Counts LLM usage of every decided trace; an ingest-time normaliser may call it directly. */
+  LlmUsageMetrics llmUsage() {
+    return llmUsage;
+  }
+
   LlmtailConfig config() {
     return config;
   }
@@ -149,6 +212,7 @@ final class Sidecar implements AutoCloseable {
   @Override
   public void close() {
     long start = System.nanoTime();
+    ready.set(false);
     long receiverMillis = Math.max(1, shutdownDeadline.toMillis() / 8);
     receiver.shutdown(receiverMillis);
     httpReceiver.shutdown(receiverMillis);
@@ -161,6 +225,7 @@ final class Sidecar implements AutoCloseable {
     int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
     Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
     exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);
+    admin.close();
     LOG.log(
         System.Logger.Level.INFO,
         "llmtail stopped; decided {0} buffered traces at shutdown; spans: {1}",

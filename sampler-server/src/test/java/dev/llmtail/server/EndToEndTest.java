@@ -68,6 +68,8 @@ class EndToEndTest {
             batch_timeout: 20ms
             retry:
               initial_interval: 20ms
+        admin:
+          endpoint: 127.0.0.1:0
         """;
     LlmtailConfig config =
         ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint())).parse(Path.of("e2e.yaml"), yaml);

@@ -81,6 +81,7 @@ class FaultTest {
   void everyKeptTraceArrivesAfterTheBackendWasDownUnderSteadyLoad() throws Exception {
     start(
         """
+        admin: {endpoint: "127.0.0.1:0"}
         receivers:
           grpc: {endpoint: "127.0.0.1:0"}
           http: {endpoint: "127.0.0.1:0"}
@@ -188,6 +189,7 @@ class FaultTest {
     long maxBytes = 128 * 1024;
     start(
         """
+        admin: {endpoint: "127.0.0.1:0"}
         receivers:
           grpc: {endpoint: "127.0.0.1:0"}
           http: {endpoint: "127.0.0.1:0"}
@@ -243,6 +245,7 @@ class FaultTest {
   void shutdownUnderLoadWithTheBackendDownSpillsEverythingAndARestartSendsIt() throws Exception {
     String yaml =
         """
+        admin: {endpoint: "127.0.0.1:0"}
         receivers:
           grpc: {endpoint: "127.0.0.1:0"}
           http: {endpoint: "127.0.0.1:0"}

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GracefulShutdownTest {
 
   private static final Pattern PORTS =
-      Pattern.compile("OTLP/gRPC on port (\\d+) and OTLP/HTTP on port (\\d+)");
+      Pattern.compile("OTLP/gRPC on port (\\d+), OTLP/HTTP on port (\\d+)");
   private static final Pattern LEDGER = Pattern.compile("accepted\\+recovered=(\\d+) .* unaccounted=(-?\\d+)");
 
   @TempDir Path dir;
@@ -48,6 +48,8 @@ class GracefulShutdownTest {
     Files.writeString(
         config,
         """
+        admin:
+          endpoint: 127.0.0.1:0
         receivers:
           grpc:
             endpoint: 127.0.0.1:0

@@ -36,6 +36,8 @@ class HttpEndToEndTest {
   HttpEndToEndTest() throws Exception {
     String yaml =
         """
+        admin:
+          endpoint: 127.0.0.1:0
         receivers:
           grpc:
             endpoint: 127.0.0.1:0

@@ -65,6 +65,7 @@ class LlmEndToEndTest {
                 Map.of(
                     "LLMTAIL_GRPC_ENDPOINT", "127.0.0.1:0",
                     "LLMTAIL_HTTP_ENDPOINT", "127.0.0.1:0",
+                    "LLMTAIL_ADMIN_ENDPOINT", "127.0.0.1:0",
                     "LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint()))
             .parse(SHIPPED, shipped);
     llmtail = Sidecar.start(config, meters, Duration.ofSeconds(5));

@@ -8,6 +8,7 @@ import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.GenAiReader;
+import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.ingest.LogFragment;
@@ -17,12 +18,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -456,6 +459,55 @@ public final class TraceBuffer {
   /** Span bytes currently waiting for a decision. */
   public long bufferedBytes() {
     return bufferedBytes.get();
+  }
+
+  /**
+   * Describes a trace that is waiting for its decision, or returns empty if the buffer does not
+   * hold it (never seen, or already decided). Read-only; safe from any thread.
+   */
+  public Optional<BufferedTraceInfo> describe(TraceId traceId) {
+    TraceState s = traces.getIfPresent(traceId);
+    if (s == null) {
+      return Optional.empty();
+    }
+    long now = ticker.read();
+    synchronized (s.lock) {
+      if (s.decision != null) {
+        return Optional.empty();
+      }
+      long hardCap = s.firstSeenNanos + maxWaitNanos;
+      long quietDue = s.rootEnded ? s.lastSpanNanos + quietNanos : Long.MAX_VALUE;
+      boolean complete = quietDue <= hardCap;
+      long due = Math.min(hardCap, quietDue);
+      String waitingFor;
+      if (s.closed) {
+        waitingFor = "it is being decided right now";
+      } else if (s.rootEnded) {
+        waitingFor =
+            "its root span has ended; it is decided once no span arrives for quiet_period "
+                + DurationFormat.format(settings.quietPeriod())
+                + (complete ? "" : ", but max_trace_wait " + DurationFormat.format(settings.maxTraceWait()) + " comes first");
+      } else {
+        waitingFor =
+            "its root span has not ended yet (or has not arrived); it is decided quiet_period "
+                + DurationFormat.format(settings.quietPeriod())
+                + " after the root ends, or at the latest max_trace_wait "
+                + DurationFormat.format(settings.maxTraceWait())
+                + " after its first span";
+      }
+      return Optional.of(
+          new BufferedTraceInfo(
+              traceId,
+              s.spanCount,
+              s.bytes,
+              s.rootEnded,
+              s.closed,
+              Duration.ofNanos(Math.max(0, now - s.firstSeenNanos)),
+              Duration.ofNanos(Math.max(0, now - s.lastSpanNanos)),
+              Duration.ofNanos(Math.max(0, due - now)),
+              complete ? DecisionTrigger.COMPLETE : DecisionTrigger.MAX_WAIT,
+              waitingFor));
+    }
   }
 
   /** The remembered decision for a trace, if it was decided recently enough. */

@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,7 +58,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
   private static final Set<String> SECTIONS =
-      new TreeSet<>(List.of("receivers", "buffer", "decision_cache", "policies", "exporter"));
+      new TreeSet<>(
+          List.of("receivers", "buffer", "decision_cache", "policies", "exporter", "admin"));
   private static final Pattern LEADING_KEY = Pattern.compile("^([a-z][a-z0-9_]*): (.*)$", Pattern.DOTALL);
 
   private static final PropertyNamingStrategies.NamingBase SNAKE_CASE =
@@ -160,7 +162,9 @@ public final class ConfigLoader {
     BufferConfig.DecisionCacheConfig cache =
         bind(root, "decision_cache", BufferConfig.DecisionCacheConfig.class, problems);
     ExporterConfig exporter = bind(root, "exporter", ExporterConfig.class, problems);
-    List<NamedPolicy> policies = bindPolicies(root.get("policies"), problems);
+    AdminConfig admin = bind(root, "admin", AdminConfig.class, problems);
+    Map<String, Record> policyOptions = new LinkedHashMap<>();
+    List<NamedPolicy> policies = bindPolicies(root.get("policies"), policyOptions, problems);
     BufferSettings settings = null;
     if (buffer != null && cache != null) {
       try {
@@ -172,7 +176,7 @@ public final class ConfigLoader {
       }
     }
     problems.throwIfAny();
-    return new LlmtailConfig(source, receivers, settings, policies, exporter);
+    return new LlmtailConfig(source, receivers, settings, policies, exporter, admin, policyOptions);
   }
 
   private <T> T bind(JsonNode root, String section, Class<T> type, Problems problems) {
@@ -228,7 +232,8 @@ public final class ConfigLoader {
     return unknown;
   }
 
-  private List<NamedPolicy> bindPolicies(JsonNode node, Problems problems) {
+  private List<NamedPolicy> bindPolicies(
+      JsonNode node, Map<String, Record> options, Problems problems) {
     List<NamedPolicy> policies = new ArrayList<>();
     if (node == null || node.isNull() || (node.isArray() && node.isEmpty())) {
       problems.add(
@@ -266,10 +271,10 @@ public final class ConfigLoader {
                 + " (expected one of: " + String.join(", ", providers.keySet()) + ")");
         continue;
       }
-      ObjectNode options = ((ObjectNode) entry).deepCopy();
-      options.remove("name");
-      options.remove("type");
-      NamedPolicy policy = create(provider, name, options, pointer, problems);
+      ObjectNode entryOptions = ((ObjectNode) entry).deepCopy();
+      entryOptions.remove("name");
+      entryOptions.remove("type");
+      NamedPolicy policy = create(provider, name, entryOptions, pointer, options, problems);
       if (policy != null) {
         policies.add(policy);
       }
@@ -278,13 +283,19 @@ public final class ConfigLoader {
   }
 
   private <O extends Record> NamedPolicy create(
-      PolicyProvider<O> provider, String name, ObjectNode options, String pointer, Problems problems) {
+      PolicyProvider<O> provider,
+      String name,
+      ObjectNode options,
+      String pointer,
+      Map<String, Record> boundOptions,
+      Problems problems) {
     O bound = bindNode(options, pointer, provider.optionsType(), problems);
     if (bound == null) {
       return null;
     }
     try {
       Policy policy = provider.create(bound);
+      boundOptions.put(name, bound);
       return new NamedPolicy(name, provider.type(), policy);
     } catch (IllegalArgumentException e) {
       problems.addKeyed(pointer, e.getMessage());

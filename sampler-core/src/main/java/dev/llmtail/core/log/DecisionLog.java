@@ -1,0 +1,294 @@
+package dev.llmtail.core.log;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.SpanView;
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * Remembers every decided trace, kept or dropped, as a compact {@link DecisionRecord}, so that
+ * "why was this trace dropped?" can be answered by trace id or by conversation id.
+ *
+ * <p>Bounds: at most {@code maxEntries} records, none older than {@code maxAge}; the oldest go
+ * first. Of a record that leaves, only the trace id, its decision time and outcome stay, in a
+ * second bounded ring of the same size, so a lookup can still say "decided, but forgotten" rather
+ * than "never seen" for a while. The {@link #horizon} is the decision time of the oldest record
+ * still held (or the log's creation time while nothing was forgotten): decisions before it are
+ * gone.
+ *
+ * <p>Indexes: by trace id, by decision order (for newest-first listings) and by conversation id.
+ * Conversation ids come from the trace's normalised LLM calls and, for spans the normaliser does
+ * not treat as LLM calls, from the {@code gen_ai.conversation.id} and {@code session.id} span
+ * attributes.
+ *
+ * <p>Concurrency: one {@code lock} guards every structure; writes happen on the deciding thread,
+ * reads on admin threads, and each holds the lock for a map operation or a bounded scan. Message
+ * content is copied into records only when {@code keepContent} is set, so by default no prompt or
+ * output is held here at all.
+ */
+public final class DecisionLog implements DecisionListener {
+
+  /** Span attributes read for conversation ids besides the normalised LLM calls. */
+  private static final List<String> CONVERSATION_ATTRIBUTES =
+      List.of("gen_ai.conversation.id", "session.id");
+
+  private final int maxEntries;
+  private final Duration maxAge;
+  private final boolean keepContent;
+  private final Clock clock;
+  private final Instant createdAt;
+
+  private final Object lock = new Object();
+  // All guarded by lock.
+  private final Map<TraceId, Entry> byTrace = new HashMap<>();
+  private final TreeMap<Long, Entry> byOrder = new TreeMap<>();
+  private final Map<String, Set<TraceId>> byConversation = new HashMap<>();
+  private final LinkedHashMap<TraceId, ForgottenTrace> forgotten;
+  private long sequence;
+  private boolean anyForgotten;
+
+  /**
+   * @param maxEntries most records held; also how many forgotten trace ids are remembered
+   * @param maxAge records older than this are forgotten
+   * @param keepContent whether prompts and outputs are copied into records
+   */
+  public DecisionLog(int maxEntries, Duration maxAge, boolean keepContent, Clock clock) {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("max_entries: " + maxEntries + " (expected: >= 1)");
+    }
+    if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+      throw new IllegalArgumentException("max_age: " + maxAge + " (expected: a duration > 0, e.g. 1h)");
+    }
+    this.maxEntries = maxEntries;
+    this.maxAge = maxAge;
+    this.keepContent = keepContent;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.createdAt = clock.instant();
+    this.forgotten =
+        new LinkedHashMap<>() {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<TraceId, ForgottenTrace> eldest) {
+            return size() > maxEntries;
+          }
+        };
+  }
+
+  /** Publishes the number of records held as {@code llmtail.decision_log.entries}. */
+  public DecisionLog registerMetrics(MeterRegistry meters) {
+    Gauge.builder("llmtail.decision_log.entries", this, DecisionLog::size)
+        .description("Decided traces the decision log can explain")
+        .register(meters);
+    return this;
+  }
+
+  @Override
+  public void onDecided(Decision decision, TraceView trace) {
+    DecisionRecord record = recordOf(decision, trace, keepContent);
+    synchronized (lock) {
+      Entry previous = byTrace.get(record.traceId());
+      if (previous != null) {
+        remove(previous);
+      }
+      Entry e = new Entry(++sequence, record);
+      byTrace.put(record.traceId(), e);
+      byOrder.put(e.seq, e);
+      for (String conversation : record.conversationIds()) {
+        byConversation.computeIfAbsent(conversation, c -> new LinkedHashSet<>()).add(record.traceId());
+      }
+      forgotten.remove(record.traceId());
+      evict(clock.instant());
+    }
+  }
+
+  @Override
+  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
+    synchronized (lock) {
+      Entry e = byTrace.get(fragment.traceId());
+      if (e != null) {
+        e.lateSpans += fragment.spanCount();
+      }
+    }
+  }
+
+  /** The record of a decided trace, if the log still holds it. */
+  public Optional<DecisionRecord> find(TraceId traceId) {
+    synchronized (lock) {
+      evict(clock.instant());
+      Entry e = byTrace.get(traceId);
+      return e == null ? Optional.empty() : Optional.of(e.snapshot());
+    }
+  }
+
+  /** What is left of a trace whose record the log dropped, if it is still remembered. */
+  public Optional<ForgottenTrace> forgotten(TraceId traceId) {
+    synchronized (lock) {
+      evict(clock.instant());
+      return Optional.ofNullable(forgotten.get(traceId));
+    }
+  }
+
+  /** Every held record of a conversation, newest decision first. */
+  public List<DecisionRecord> conversation(String conversationId) {
+    synchronized (lock) {
+      evict(clock.instant());
+      Set<TraceId> ids = byConversation.getOrDefault(conversationId, Set.of());
+      List<Entry> entries = new ArrayList<>(ids.size());
+      ids.forEach(id -> entries.add(byTrace.get(id)));
+      entries.sort((a, b) -> Long.compare(b.seq, a.seq));
+      return entries.stream().map(Entry::snapshot).toList();
+    }
+  }
+
+  /** Up to {@code limit} held records that match, newest decision first. */
+  public List<DecisionRecord> recent(Predicate<DecisionRecord> filter, int limit) {
+    List<DecisionRecord> out = new ArrayList<>(Math.min(limit, 256));
+    synchronized (lock) {
+      evict(clock.instant());
+      for (Entry e : byOrder.descendingMap().values()) {
+        if (out.size() >= limit) {
+          break;
+        }
+        DecisionRecord r = e.snapshot();
+        if (filter.test(r)) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Decisions made before this instant are no longer held. */
+  public Instant horizon() {
+    synchronized (lock) {
+      evict(clock.instant());
+      if (!anyForgotten) {
+        return createdAt;
+      }
+      Map.Entry<Long, Entry> oldest = byOrder.firstEntry();
+      return oldest == null ? clock.instant() : oldest.getValue().record.decision().decidedAt();
+    }
+  }
+
+  /** Records held now. */
+  public int size() {
+    synchronized (lock) {
+      return byTrace.size();
+    }
+  }
+
+  public int maxEntries() {
+    return maxEntries;
+  }
+
+  public Duration maxAge() {
+    return maxAge;
+  }
+
+  public boolean keepsContent() {
+    return keepContent;
+  }
+
+  private void evict(Instant now) {
+    Instant cutoff = now.minus(maxAge);
+    while (!byOrder.isEmpty()) {
+      Entry oldest = byOrder.firstEntry().getValue();
+      if (byOrder.size() <= maxEntries && !oldest.record.decision().decidedAt().isBefore(cutoff)) {
+        return;
+      }
+      remove(oldest);
+      anyForgotten = true;
+      Decision d = oldest.record.decision();
+      forgotten.put(oldest.record.traceId(), new ForgottenTrace(oldest.record.traceId(), d.decidedAt(), d.kept(), now));
+    }
+  }
+
+  private void remove(Entry e) {
+    byTrace.remove(e.record.traceId(), e);
+    byOrder.remove(e.seq);
+    for (String conversation : e.record.conversationIds()) {
+      Set<TraceId> ids = byConversation.get(conversation);
+      if (ids != null) {
+        ids.remove(e.record.traceId());
+        if (ids.isEmpty()) {
+          byConversation.remove(conversation);
+        }
+      }
+    }
+  }
+
+  /** The compact record of a decided trace. */
+  static DecisionRecord recordOf(Decision decision, TraceView trace, boolean keepContent) {
+    Optional<SpanView> root = trace.root();
+    String service =
+        root.map(SpanView::serviceName)
+            .orElse(trace.spans().isEmpty() ? "" : trace.spans().get(0).serviceName());
+    return new DecisionRecord(
+        trace.traceId(),
+        conversationIds(trace),
+        root.map(SpanView::name).orElse(""),
+        service,
+        Instant.EPOCH.plusNanos(trace.startEpochNanos()),
+        Duration.ofNanos(trace.durationNanos()),
+        trace.spanCount(),
+        LlmSummary.of(trace.llmCalls(), keepContent),
+        decision,
+        0);
+  }
+
+  private static List<String> conversationIds(TraceView trace) {
+    Set<String> ids = new LinkedHashSet<>(trace.conversationIds());
+    for (SpanView span : trace.spans()) {
+      for (String key : CONVERSATION_ATTRIBUTES) {
+        span.attribute(key)
+            .map(AnyValue::getStringValue)
+            .filter(v -> !v.isEmpty())
+            .ifPresent(ids::add);
+      }
+    }
+    return List.copyOf(ids);
+  }
+
+  /** A held record and the late spans counted since; guarded by the log's lock. */
+  private static final class Entry {
+    final long seq;
+    final DecisionRecord record;
+    int lateSpans;
+
+    Entry(long seq, DecisionRecord record) {
+      this.seq = seq;
+      this.record = record;
+    }
+
+    DecisionRecord snapshot() {
+      return record.withLateSpans(lateSpans);
+    }
+  }
+
+  @Override
+  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
+    // Late log records change nothing the log explains.
+  }
+}

@@ -1,0 +1,68 @@
+package dev.llmtail.core.log;
+
+import dev.llmtail.core.LlmCall;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The LLM side of one trace in a few numbers: how many calls, which models were asked and which
+ * answered, tokens, and cost (null when no call reported one). {@code content} holds the captured
+ * prompts and outputs only when the decision log was told to keep message content.
+ */
+public record LlmSummary(
+    int calls,
+    List<String> modelsAsked,
+    List<String> modelsAnswered,
+    long inputTokens,
+    long outputTokens,
+    long cachedInputTokens,
+    Double costUsd,
+    List<MessageContent> content) {
+
+  /** Longest prompt or output text kept per call when content is captured. */
+  static final int CONTENT_CAP = 2_000;
+
+  public LlmSummary {
+    modelsAsked = List.copyOf(modelsAsked);
+    modelsAnswered = List.copyOf(modelsAnswered);
+    content = List.copyOf(content);
+  }
+
+  /** The prompt and output text of one call, each capped. */
+  public record MessageContent(String spanId, String input, String output) {}
+
+  static LlmSummary of(List<LlmCall> calls, boolean keepContent) {
+    Set<String> asked = new LinkedHashSet<>();
+    Set<String> answered = new LinkedHashSet<>();
+    long in = 0;
+    long out = 0;
+    long cached = 0;
+    Double cost = null;
+    List<MessageContent> content = new ArrayList<>();
+    for (LlmCall c : calls) {
+      if (!c.requestModel().isEmpty()) {
+        asked.add(c.requestModel());
+      }
+      if (!c.responseModel().isEmpty()) {
+        answered.add(c.responseModel());
+      }
+      in += c.inputTokens() == null ? 0 : c.inputTokens();
+      out += c.outputTokens() == null ? 0 : c.outputTokens();
+      cached += c.cacheReadTokens() == null ? 0 : c.cacheReadTokens();
+      if (c.costUsd() != null) {
+        cost = (cost == null ? 0 : cost) + c.costUsd();
+      }
+      if (keepContent && !(c.inputText().isEmpty() && c.outputText().isEmpty())) {
+        content.add(new MessageContent(c.spanId(), cap(c.inputText()), cap(c.outputText())));
+      }
+    }
+    return new LlmSummary(
+        calls.size(), List.copyOf(asked), List.copyOf(answered), in, out, cached, cost, content);
+  }
+
+  private static String cap(String text) {
+    return text.length() <= CONTENT_CAP ? text : text.substring(0, CONTENT_CAP) + "…";
+  }
+}

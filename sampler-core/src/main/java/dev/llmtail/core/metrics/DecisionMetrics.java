@@ -1,0 +1,72 @@
+package dev.llmtail.core.metrics;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.PolicyVerdict;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Sampling metrics that need the whole decision: traces and spans kept and dropped, which policy
+ * voted how ({@code llmtail.policy.votes{policy,vote}}), and the decision latency — from the end of
+ * the trace's last span (by the spans' own clocks) to its decision ({@code
+ * llmtail.decision.latency}).
+ */
+public final class DecisionMetrics implements DecisionListener {
+
+  private final MeterRegistry meters;
+  private final Timer latency;
+
+  public DecisionMetrics(MeterRegistry meters) {
+    this.meters = meters;
+    this.latency =
+        Timer.builder("llmtail.decision.latency")
+            .description("From the end of a trace's last span to its decision")
+            .register(meters);
+  }
+
+  @Override
+  public void onDecided(Decision decision, TraceView trace) {
+    String outcome = decision.kept() ? "kept" : "dropped";
+    Counter.builder("llmtail.traces")
+        .description("Decided traces by outcome")
+        .tag("outcome", outcome)
+        .register(meters)
+        .increment();
+    Counter.builder("llmtail.spans")
+        .description("Spans of decided traces by outcome")
+        .tag("outcome", outcome)
+        .register(meters)
+        .increment(trace.spanCount());
+    for (PolicyVerdict v : decision.verdicts()) {
+      Counter.builder("llmtail.policy.votes")
+          .description("Votes of each policy, over every decided trace")
+          .tag("policy", v.policy())
+          .tag("vote", v.verdict().vote().name().toLowerCase(Locale.ROOT))
+          .register(meters)
+          .increment();
+    }
+    if (trace.endEpochNanos() > 0) {
+      long ended = trace.endEpochNanos();
+      long decided = decision.decidedAt().getEpochSecond() * 1_000_000_000L + decision.decidedAt().getNano();
+      latency.record(Duration.ofNanos(Math.max(0, decided - ended)));
+    }
+  }
+
+  @Override
+  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
+    // Counted by the buffer as llmtail.late.spans{outcome}.
+  }
+
+  @Override
+  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
+    // Log records are counted by the receivers and the exporter.
+  }
+}

@@ -1,0 +1,127 @@
+package dev.llmtail.core.metrics;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Counts LLM usage over 100 % of traffic, at ingest, before any sampling decision: calls, tokens,
+ * cost, errors, retries, refusals and truncated streams, by provider and answering model. These
+ * numbers are unbiased by construction; sampled traces only explain them.
+ *
+ * <p>Meters (all tagged {@code provider} and {@code model}; {@link ModelCardinalityFilter} folds
+ * unknown values into {@code other}): {@code llmtail.llm.calls}, {@code
+ * llmtail.llm.tokens{type=input|output|cached_input}}, {@code llmtail.llm.cost} (USD, from calls
+ * that reported a cost), {@code llmtail.llm.errors}, {@code llmtail.llm.retries}, {@code
+ * llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
+ *
+ * <p>Two ways in, use one: {@link #count} for the calls normalised from each ingested fragment, or
+ * this class as a {@link DecisionListener}, which counts the calls of every decided trace — kept
+ * and dropped alike, so still 100 % of traffic — from {@link TraceView#llmCalls()} (filled once
+ * per trace by the GenAI reader before the policies run). The listener misses LLM spans that
+ * arrive after their trace was decided. Thread-safe (Micrometer counters are).
+ */
+public final class LlmUsageMetrics implements DecisionListener {
+
+  private static final Set<String> REFUSALS = Set.of("content_filter", "refusal", "safety");
+  private static final Set<String> CUT_SHORT = Set.of("length", "max_tokens", "error", "cancelled", "canceled");
+
+  private final MeterRegistry meters;
+
+  public LlmUsageMetrics(MeterRegistry meters) {
+    this.meters = Objects.requireNonNull(meters, "meters");
+  }
+
+  /** Counts the LLM calls read from one ingested fragment. */
+  public void count(List<LlmCall> calls) {
+    for (LlmCall call : calls) {
+      String provider = call.provider().isEmpty() ? "unknown" : call.provider().toLowerCase(Locale.ROOT);
+      String model = call.model().isEmpty() ? "unknown" : call.model().toLowerCase(Locale.ROOT);
+      counter("llmtail.llm.calls", "LLM calls seen at ingest (100 % of traffic)", provider, model).increment();
+      tokens(provider, model, "input", call.inputTokens());
+      tokens(provider, model, "output", call.outputTokens());
+      tokens(provider, model, "cached_input", call.cacheReadTokens());
+      if (call.costUsd() != null && call.costUsd() > 0) {
+        Counter.builder("llmtail.llm.cost")
+            .description("Cost in USD of LLM calls that reported one, at ingest")
+            .baseUnit("usd")
+            .tag("provider", provider)
+            .tag("model", model)
+            .register(meters)
+            .increment(call.costUsd());
+      }
+      if (call.statusError() || !call.errorType().isEmpty()) {
+        counter("llmtail.llm.errors", "LLM calls that failed", provider, model).increment();
+      }
+      if (call.attempt() != null && call.attempt() > 1) {
+        counter("llmtail.llm.retries", "LLM calls that were a retry of an earlier attempt", provider, model)
+            .increment();
+      }
+      if (call.finishReasons().stream().anyMatch(REFUSALS::contains)) {
+        counter("llmtail.llm.refusals", "LLM calls the model refused or a filter blocked", provider, model)
+            .increment();
+      }
+      if (truncated(call)) {
+        counter("llmtail.llm.streams.truncated", "Streamed LLM calls that ended without a normal finish", provider, model)
+            .increment();
+      }
+    }
+  }
+
+  /** Counts the trace's LLM calls, whatever the decision. */
+  @Override
+  public void onDecided(Decision decision, TraceView trace) {
+    count(trace.llmCalls());
+  }
+
+  @Override
+  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
+    // Late spans are not normalised; their calls are not counted.
+  }
+
+  /** A streamed call that failed, was cut off, or ended without any finish reason. */
+  static boolean truncated(LlmCall call) {
+    if (!Boolean.TRUE.equals(call.streaming())) {
+      return false;
+    }
+    return call.statusError()
+        || call.finishReasons().isEmpty()
+        || call.finishReasons().stream().anyMatch(CUT_SHORT::contains);
+  }
+
+  private void tokens(String provider, String model, String type, Long value) {
+    if (value != null && value > 0) {
+      Counter.builder("llmtail.llm.tokens")
+          .description("Tokens billed by LLM calls, at ingest")
+          .baseUnit("tokens")
+          .tag("provider", provider)
+          .tag("model", model)
+          .tag("type", type)
+          .register(meters)
+          .increment(value);
+    }
+  }
+
+  private Counter counter(String name, String description, String provider, String model) {
+    return Counter.builder(name)
+        .description(description)
+        .tag("provider", provider)
+        .tag("model", model)
+        .register(meters);
+  }
+
+  @Override
+  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
+    // Log records carry no LLM usage of their own.
+  }
+}

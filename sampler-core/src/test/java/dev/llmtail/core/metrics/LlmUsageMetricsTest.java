@@ -1,0 +1,59 @@
+package dev.llmtail.core.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.PolicyVerdict;
+import dev.llmtail.core.TestSpans;
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.TraceViews;
+import dev.llmtail.core.Verdict;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LlmUsageMetricsTest {
+
+  private static LlmCall streamed(Boolean streaming, List<String> finish, boolean error) {
+    return new LlmCall(
+        "0000000000000001", "chat", "openai", "gpt-4o", "gpt-4o", "chat", streaming, finish, 1L, 1L, null,
+        null, null, null, "", error, true, null, "", "", "", 1, 2);
+  }
+
+  @Test
+  void streamIsTruncatedWhenItFailedWasCutOffOrNeverSaidHowItEnded() {
+    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("stop"), false))).isFalse();
+    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of(), false))).isTrue();
+    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("length"), false))).isTrue();
+    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("stop"), true))).isTrue();
+    assertThat(LlmUsageMetrics.truncated(streamed(false, List.of(), true))).isFalse();
+    assertThat(LlmUsageMetrics.truncated(streamed(null, List.of(), false))).isFalse();
+  }
+
+  @Test
+  void countsTheCallsOfEveryDecidedTraceKeptOrDropped() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    LlmUsageMetrics usage = new LlmUsageMetrics(meters);
+    TraceId id = TestSpans.traceId(1);
+    TraceView trace =
+        TraceViews.withCalls(
+            id,
+            List.of(TestSpans.resourceSpans(TestSpans.span(id, 1, 0, true, false))),
+            List.of(streamed(false, List.of("stop"), false), streamed(true, List.of(), false)));
+
+    for (boolean kept : List.of(true, false)) {
+      usage.onDecided(
+          new Decision(id, kept, kept ? "kept by p" : "no policy matched", kept ? 1 : 0,
+              DecisionTrigger.COMPLETE, Instant.now(), List.of(new PolicyVerdict("p", "t", Verdict.noOpinion("x")))),
+          trace);
+    }
+
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count()).isEqualTo(4);
+    assertThat(meters.counter("llmtail.llm.streams.truncated", "provider", "openai", "model", "gpt-4o").count()).isEqualTo(2);
+    assertThat(meters.counter("llmtail.llm.tokens", "provider", "openai", "model", "gpt-4o", "type", "input").count()).isEqualTo(4);
+  }
+}

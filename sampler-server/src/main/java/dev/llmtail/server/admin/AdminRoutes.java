@@ -1,0 +1,105 @@
+package dev.llmtail.server.admin;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Maps an admin request (method, path, query, authorization) to its answer. Knows nothing of
+ * Netty, so every route is tested without a socket as well as through the real server.
+ *
+ * <p>{@code /metrics}, {@code /healthz} and {@code /readyz} are open (scrapers and probes carry no
+ * token). The {@code /debug} page itself holds no data and is open too, so a browser can load it;
+ * every {@code /debug/...} API call it makes needs the bearer token when one is configured.
+ */
+final class AdminRoutes {
+
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final DebugApi debug;
+  private final BearerToken token;
+  private final PrometheusMeterRegistry prometheus;
+  private final BooleanSupplier ready;
+  private final ObjectNode config;
+  private final String page;
+
+  AdminRoutes(
+      DebugApi debug,
+      BearerToken token,
+      PrometheusMeterRegistry prometheus,
+      BooleanSupplier ready,
+      ObjectNode config) {
+    this.debug = debug;
+    this.token = token;
+    this.prometheus = prometheus;
+    this.ready = ready;
+    this.config = config;
+    this.page = resource("debug.html");
+  }
+
+  AdminResponse handle(String method, String path, Map<String, List<String>> query, String authorization) {
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      return DebugApi.error(405, "method " + method + " (expected: GET)").withHeader("Allow", "GET, HEAD");
+    }
+    switch (path) {
+      case "/healthz":
+        return AdminResponse.of(200, AdminResponse.TEXT, "ok\n");
+      case "/readyz":
+        return ready.getAsBoolean()
+            ? AdminResponse.of(200, AdminResponse.TEXT, "ready\n")
+            : AdminResponse.of(503, AdminResponse.TEXT, "not ready: the receivers are not listening yet, or llmtail is stopping\n");
+      case "/metrics":
+        return AdminResponse.of(200, PROMETHEUS_TEXT, prometheus.scrape());
+      case "/debug":
+      case "/debug/":
+        return AdminResponse.of(200, AdminResponse.HTML, page);
+      default:
+        break;
+    }
+    if (!path.startsWith("/debug/")) {
+      return DebugApi.error(404, "no such page: " + path + " (try /debug, /metrics, /healthz or /readyz)");
+    }
+    if (!token.admits(authorization)) {
+      return DebugApi.error(401, "/debug needs a bearer token: send Authorization: Bearer <admin.bearer_token>")
+          .withHeader("WWW-Authenticate", "Bearer realm=\"llmtail\"");
+    }
+    String rest = path.substring("/debug/".length());
+    if (rest.startsWith("traces/") && rest.length() > "traces/".length()) {
+      return debug.trace(decode(rest.substring("traces/".length())));
+    }
+    if (rest.startsWith("conversations/") && rest.length() > "conversations/".length()) {
+      return debug.conversation(decode(rest.substring("conversations/".length())));
+    }
+    return switch (rest) {
+      case "decisions" -> debug.decisions(query);
+      case "config" -> DebugApi.json(200, config);
+      default ->
+          DebugApi.error(
+              404,
+              "no such page: " + path
+                  + " (expected: /debug/traces/{trace id}, /debug/conversations/{id}, /debug/decisions or /debug/config)");
+    };
+  }
+
+  private static String decode(String segment) {
+    return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = AdminRoutes.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name + " next to " + AdminRoutes.class.getName());
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

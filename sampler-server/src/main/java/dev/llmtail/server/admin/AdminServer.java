@@ -1,0 +1,194 @@
+package dev.llmtail.server.admin;
+
+import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.server.config.AdminConfig;
+import dev.llmtail.server.config.LlmtailConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The admin HTTP server (default port 5319) on Netty's HTTP codec: {@code /debug} (page and API),
+ * {@code /metrics}, {@code /healthz}, {@code /readyz}. One event-loop thread serves it: every
+ * answer is computed from in-memory state in well under a millisecond, except a metrics scrape.
+ * Requests are small GETs; bodies above 64 KiB are refused by the aggregator and idle connections
+ * are closed after 30 s.
+ */
+public final class AdminServer implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
+  private static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+  private final InetSocketAddress address;
+  private final AdminRoutes routes;
+  private final EventLoopGroup group;
+  private Channel channel;
+
+  /**
+   * @param buffer answers for traces still waiting, or decided a moment ago
+   * @param ready whether the receivers listen (answers {@code /readyz})
+   */
+  public AdminServer(
+      LlmtailConfig config,
+      DecisionLog log,
+      TraceBuffer buffer,
+      PrometheusMeterRegistry prometheus,
+      BooleanSupplier ready,
+      Clock clock) {
+    AdminConfig admin = config.admin();
+    this.address = admin.address().toSocketAddress();
+    this.routes =
+        new AdminRoutes(
+            new DebugApi(log, buffer::describe, buffer::rememberedDecision, clock, admin.showMessageContent()),
+            new BearerToken(admin.bearerToken()),
+            prometheus,
+            ready,
+            ConfigView.of(config));
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            1,
+            r -> {
+              Thread t = new Thread(r, "llmtail-admin");
+              t.setDaemon(true);
+              return t;
+            },
+            NioIoHandler.newFactory());
+  }
+
+  /** Starts listening; throws naming the address and the config key if the port is taken. */
+  public AdminServer start() {
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                        .addLast(new Handler(routes));
+                  }
+                });
+    try {
+      channel = bootstrap.bind(address).sync().channel();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new IllegalStateException("interrupted while binding the admin server to " + address, e);
+    } catch (Exception e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (e instanceof BindException || e.getCause() instanceof BindException) {
+        throw new UncheckedIOException(
+            "cannot listen for admin HTTP on " + address
+                + " (is another process using the port? set admin.endpoint)",
+            new java.io.IOException(e));
+      }
+      throw e;
+    }
+    return this;
+  }
+
+  /** The bound port (useful when configured with port 0). */
+  public int port() {
+    return channel == null ? -1 : ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    if (channel != null) {
+      channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+  }
+
+  /** Turns each aggregated request into a route call and writes the answer. */
+  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final AdminRoutes routes;
+
+    Handler(AdminRoutes routes) {
+      this.routes = routes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      AdminResponse answer;
+      if (!request.decoderResult().isSuccess()) {
+        answer = DebugApi.error(400, "malformed HTTP request: " + request.decoderResult().cause());
+      } else {
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        try {
+          answer =
+              routes.handle(
+                  request.method().name(),
+                  uri.path(),
+                  uri.parameters(),
+                  request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.ERROR, "admin request " + request.uri() + " failed", e);
+          answer = DebugApi.error(500, "internal error answering " + uri.path() + ": " + e);
+        }
+      }
+      boolean head = request.method().equals(HttpMethod.HEAD);
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.valueOf(answer.status()),
+              head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body()));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      response.headers().set("X-Content-Type-Options", "nosniff");
+      for (Map.Entry<String, String> h : answer.headers().entrySet()) {
+        response.headers().set(h.getKey(), h.getValue());
+      }
+      boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+      if (keepAlive) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        ctx.writeAndFlush(response);
+      } else {
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // A client that resets or idles out is not an error of ours; close and forget the connection.
+      LOG.log(System.Logger.Level.DEBUG, "admin connection closed: " + cause);
+      ctx.close();
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.llmtail.server.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.PolicyVerdict;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Verdict;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.testing.TraceBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Routing decisions that need no socket: readiness, methods, unknown pages, content hiding. */
+class AdminRoutesTest {
+
+  private final DecisionLog log = new DecisionLog(10, Duration.ofHours(1), false, Clock.systemUTC());
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private RememberedDecision remembered;
+
+  private AdminRoutes routes(boolean showContent) {
+    return new AdminRoutes(
+        new DebugApi(log, id -> Optional.empty(), id -> remembered, Clock.systemUTC(), showContent),
+        new BearerToken(""),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        ready::get,
+        DebugApi.JSON.createObjectNode());
+  }
+
+  private static String body(AdminResponse r) {
+    return new String(r.body(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void notReadyUntilTheReceiversListen() {
+    AdminRoutes routes = routes(false);
+    assertThat(routes.handle("GET", "/readyz", Map.of(), null).status()).isEqualTo(503);
+    ready.set(true);
+    assertThat(routes.handle("GET", "/readyz", Map.of(), null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void onlyGetIsAllowedAndUnknownPagesSayWhatExists() {
+    AdminRoutes routes = routes(false);
+    AdminResponse post = routes.handle("POST", "/debug/decisions", Map.of(), null);
+    assertThat(post.status()).isEqualTo(405);
+    assertThat(post.headers()).containsEntry("Allow", "GET, HEAD");
+    AdminResponse missing = routes.handle("GET", "/debug/nothing", Map.of(), null);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(body(missing)).contains("/debug/traces/{trace id}");
+  }
+
+  @Test
+  void evidenceThatCarriesMessageContentIsHiddenUnlessEnabled() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    TraceView view = t.view();
+    Verdict v =
+        Verdict.keep(
+            "output matched a risky pattern",
+            new Evidence("00f067aa0ba902b7", "gen_ai.output.messages", "rm -rf / is safe to run", "pattern rm -rf"));
+    log.onDecided(
+        new Decision(view.traceId(), true, "kept by risky", 1, DecisionTrigger.COMPLETE, java.time.Instant.now(),
+            List.of(new PolicyVerdict("risky", "semantic_flag", v))),
+        view);
+
+    String hidden = body(routes(false).handle("GET", "/debug/traces/" + t.traceIdHex(), Map.of(), null));
+    String shown = body(routes(true).handle("GET", "/debug/traces/" + t.traceIdHex(), Map.of(), null));
+
+    assertThat(hidden).doesNotContain("rm -rf / is safe").contains("message content hidden");
+    assertThat(shown).contains("rm -rf / is safe to run");
+  }
+
+  @Test
+  void traceTheBufferDecidedButTheLogHasNotRecordedIsReportedAsDecided() {
+    remembered = new RememberedDecision(false, "no policy matched", 0);
+    String answer = body(routes(false).handle("GET", "/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736", Map.of(), null));
+    assertThat(answer).contains("\"state\" : \"decided\"").contains("Dropped: no policy matched. The full record");
+  }
+}
