@@ -44,6 +44,6 @@ class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> 
             "semantic-flag", "refusal", "retry-storm", "truncated-stream", "high-cost",
             "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift",
             "string_attribute", "numeric_attribute", "boolean_attribute", "span_count", "trace_state",
-            "rate_limiting", "bytes_limiting", "and", "not", "drop", "composite", "condition");
+            "rate_limiting", "bytes_limiting", "and", "not", "drop", "composite", "condition", "dynamic");
   }
 }

@@ -178,7 +178,7 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:3: receivers.grpc.endpoint: 'nowhere' (expected: host:port with a port 0-65535, e.g. 0.0.0.0:5317)",
             "test.yaml:6: buffer.max_trace_wait: 30s is shorter than quiet_period 1m00s (expected: max_trace_wait >= quiet_period)",
-            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type (expected one of: always_sample, and, billing-gap, boolean_attribute, bytes_limiting, cache-miss, composite, condition, drop, duplicate-request, high-cost, latency, model-substitution, not, numeric_attribute, probabilistic, rate_limiting, refusal, retry-storm, semantic-flag, span_count, status_code, string_attribute, token-drift, trace_state, truncated-stream)",
+            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type (expected one of: always_sample, and, billing-gap, boolean_attribute, bytes_limiting, cache-miss, composite, condition, drop, duplicate-request, dynamic, high-cost, latency, model-substitution, not, numeric_attribute, probabilistic, rate_limiting, refusal, retry-storm, semantic-flag, span_count, status_code, string_attribute, token-drift, trace_state, truncated-stream)",
             "test.yaml:12: policies[1].sampling_percentage: 250.0 (expected: 0 < value <= 100)",
             "test.yaml:13: policies[2].name: 'baseline' is used by an earlier policy (expected: unique names)",
             "test.yaml:19: surprise: unknown section 'surprise' (allowed: admin, buffer, decision_cache, exporter, policies, receivers)");
