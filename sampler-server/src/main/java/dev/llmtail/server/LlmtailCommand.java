@@ -1,5 +1,6 @@
 package dev.llmtail.server;
 
+import dev.llmtail.server.config.CollectorConfigImport;
 import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.DurationText;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = LlmtailCommand.Version.class,
     description = "LLM-aware tail sampling for OpenTelemetry traces.",
-    subcommands = {LlmtailCommand.Run.class, LlmtailCommand.Validate.class})
+    subcommands = {LlmtailCommand.Run.class, LlmtailCommand.Validate.class, LlmtailCommand.ImportOtelConfig.class})
 final class LlmtailCommand implements Runnable {
 
   @Spec CommandSpec spec;
@@ -127,6 +128,52 @@ final class LlmtailCommand implements Runnable {
         spec.commandLine().getErr().println(e.getMessage());
         return CONFIG_ERROR;
       }
+    }
+  }
+
+  @Command(
+      name = "import-otel-config",
+      mixinStandardHelpOptions = true,
+      description =
+          "Convert the tail_sampling processor of an OpenTelemetry Collector config into an llmtail config"
+              + " (printed, or written with -o); what cannot be converted is listed on stderr with the reason.")
+  static final class ImportOtelConfig implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "OpenTelemetry Collector YAML config")
+    Path collectorConfig;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the llmtail config here instead of stdout")
+    Path output;
+
+    @Override
+    public Integer call() {
+      CollectorConfigImport.Result result;
+      try {
+        result = CollectorConfigImport.convert(java.nio.file.Files.readString(collectorConfig));
+      } catch (java.io.IOException e) {
+        spec.commandLine().getErr().println(collectorConfig + ": cannot read: " + e.getMessage());
+        return CONFIG_ERROR;
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println(collectorConfig + ": " + e.getMessage());
+        return CONFIG_ERROR;
+      }
+      if (output == null) {
+        spec.commandLine().getOut().print(result.yaml());
+      } else {
+        try {
+          java.nio.file.Files.writeString(output, result.yaml());
+        } catch (java.io.IOException e) {
+          spec.commandLine().getErr().println(output + ": cannot write: " + e.getMessage());
+          return CONFIG_ERROR;
+        }
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      if (!result.notConverted().isEmpty()) {
+        err.println("Not converted (" + result.notConverted().size() + "):");
+        result.notConverted().forEach(line -> err.println("  " + line));
+      }
+      return 0;
     }
   }
 

@@ -52,6 +52,16 @@ class CommandLineTest {
   }
 
   @Test
+  void importOtelConfigWritesAConfigThatValidatesAndListsWhatItCouldNotConvert() throws Exception {
+    Path out = dir.resolve("from-collector.yaml");
+    assertThat(llmtail("import-otel-config", "src/test/resources/collector/production-errors-slow-baseline.yaml", "-o", out.toString()))
+        .isZero();
+    assertThat(err.toString()).contains("Not converted (3):", "hash_salt");
+    assertThat(llmtail("validate", out.toString())).isZero();
+    assertThat(out.toString()).contains("valid (4 policies)");
+  }
+
+  @Test
   void helpListsTheCommands() {
     assertThat(llmtail("--help")).isZero();
     assertThat(out.toString()).contains("run", "validate");

@@ -1,0 +1,68 @@
+package dev.llmtail.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmtail.core.NamedPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CollectorConfigImportTest {
+
+  private static String collector(String name) throws Exception {
+    return Files.readString(Path.of("src", "test", "resources", "collector", name));
+  }
+
+  private static LlmtailConfig load(CollectorConfigImport.Result result) throws ConfigException {
+    return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("converted.yaml"), result.yaml());
+  }
+
+  @Test
+  void convertsEverySharedPolicyTypeOfTheCollectorReadmeExampleIntoAConfigThatLoads() throws Exception {
+    CollectorConfigImport.Result result = CollectorConfigImport.convert(collector("contrib-readme-example.yaml"));
+    LlmtailConfig config = load(result);
+
+    assertThat(config.policies())
+        .extracting(NamedPolicy::type)
+        .containsExactly(
+            "always_sample", "latency", "numeric_attribute", "probabilistic", "status_code", "string_attribute",
+            "string_attribute", "rate_limiting", "string_attribute", "span_count", "trace_state", "bytes_limiting",
+            "boolean_attribute", "and", "composite", "drop");
+    assertThat(config.buffer().maxTraces()).isEqualTo(100);
+    assertThat(config.buffer().maxTraceWait()).hasSeconds(10);
+    assertThat(config.buffer().decisionCacheSize()).isEqualTo(100_000);
+    assertThat(result.yaml()).contains("threshold: 5000ms", "upper_threshold: 10000ms");
+    assertThat(result.notConverted())
+        .anySatisfy(l -> assertThat(l).contains("test-policy-14").contains("ottl_condition").contains("condition"))
+        .anySatisfy(l -> assertThat(l).contains("cache_max_size"))
+        .anySatisfy(l -> assertThat(l).contains("expected_new_traces_per_sec"));
+  }
+
+  @Test
+  void keepsTheCollectorsCompositeEvaluationOrder() throws Exception {
+    String yaml = CollectorConfigImport.convert(collector("contrib-readme-example.yaml")).yaml();
+    assertThat(yaml.indexOf("name: test-composite-policy-1"))
+        .isLessThan(yaml.indexOf("name: test-composite-policy-2"))
+        .isLessThan(yaml.indexOf("name: test-composite-policy-3"));
+  }
+
+  @Test
+  void convertsANamedProcessorAndSaysWhatBehavesDifferently() throws Exception {
+    CollectorConfigImport.Result result = CollectorConfigImport.convert(collector("production-errors-slow-baseline.yaml"));
+    LlmtailConfig config = load(result);
+    assertThat(config.policies()).extracting(NamedPolicy::name).containsExactly("errors", "slow", "not-health", "baseline");
+    assertThat(config.buffer().maxTraces()).isEqualTo(50_000);
+    assertThat(result.notConverted())
+        .anySatisfy(l -> assertThat(l).contains("hash_salt").contains("trace id's own randomness"))
+        .anySatisfy(l -> assertThat(l).contains("sample_on_first_match"))
+        .anySatisfy(l -> assertThat(l).contains("decision_wait").contains("quiet_period"));
+  }
+
+  @Test
+  void refusesAConfigWithoutATailSamplingProcessor() {
+    assertThatThrownBy(() -> CollectorConfigImport.convert(collector("no-tail-sampling.yaml")))
+        .hasMessageStartingWith("no tail_sampling processor under processors:");
+  }
+}
