@@ -4,7 +4,6 @@ import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.SpanView;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import java.util.List;

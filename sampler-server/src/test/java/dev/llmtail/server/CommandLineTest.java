@@ -53,11 +53,11 @@ class CommandLineTest {
 
   @Test
   void importOtelConfigWritesAConfigThatValidatesAndListsWhatItCouldNotConvert() throws Exception {
-    Path out = dir.resolve("from-collector.yaml");
-    assertThat(llmtail("import-otel-config", "src/test/resources/collector/production-errors-slow-baseline.yaml", "-o", out.toString()))
+    Path converted = dir.resolve("from-collector.yaml");
+    assertThat(llmtail("import-otel-config", "src/test/resources/collector/production-errors-slow-baseline.yaml", "-o", converted.toString()))
         .isZero();
     assertThat(err.toString()).contains("Not converted (3):", "hash_salt");
-    assertThat(llmtail("validate", out.toString())).isZero();
+    assertThat(llmtail("validate", converted.toString())).isZero();
     assertThat(out.toString()).contains("valid (4 policies)");
   }
 

@@ -4,32 +4,25 @@ import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.server.config.AdminConfig;
 import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -92,17 +85,7 @@ public final class AdminServer implements AutoCloseable {
         new ServerBootstrap()
             .group(group)
             .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
-                        .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                        .addLast(new Handler(routes));
-                  }
-                });
+            .childHandler(NettyHttp.pipeline(30, MAX_REQUEST_BYTES, () -> new Handler(routes)));
     try {
       channel = bootstrap.bind(address).sync().channel();
     } catch (InterruptedException e) {
@@ -175,13 +158,7 @@ public final class AdminServer implements AutoCloseable {
       for (Map.Entry<String, String> h : answer.headers().entrySet()) {
         response.headers().set(h.getKey(), h.getValue());
       }
-      boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
-      if (keepAlive) {
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        ctx.writeAndFlush(response);
-      } else {
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-      }
+      NettyHttp.send(ctx, request, response);
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.llmtail.server.receiver;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.server.config.HostPort;
 import io.grpc.MethodDescriptor;
@@ -9,11 +12,8 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
-import com.google.protobuf.Any;
-import com.google.rpc.Code;
-import com.google.rpc.RetryInfo;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;

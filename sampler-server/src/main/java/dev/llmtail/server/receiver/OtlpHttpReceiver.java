@@ -1,18 +1,14 @@
 package dev.llmtail.server.receiver;
 
 import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -48,16 +44,8 @@ public final class OtlpHttpReceiver implements AutoCloseable {
             .group(boss, io)
             .channel(NioServerSocketChannel.class)
             .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(new ReadTimeoutHandler(60, TimeUnit.SECONDS))
-                        .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator((int) maxRequestBytes))
-                        .addLast(new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics));
-                  }
-                });
+                NettyHttp.pipeline(
+                    60, (int) maxRequestBytes, () -> new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics)));
   }
 
   /** Starts listening; throws with the address if the port cannot be bound. */

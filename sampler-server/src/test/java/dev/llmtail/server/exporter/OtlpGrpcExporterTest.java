@@ -5,20 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import dev.llmtail.server.config.ExporterConfig.RetryConfig;
+import dev.llmtail.server.config.ExporterConfig.SpillConfig;
 import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.io.TempDir;
-import dev.llmtail.server.config.ExporterConfig.SpillConfig;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OtlpGrpcExporterTest {
 
