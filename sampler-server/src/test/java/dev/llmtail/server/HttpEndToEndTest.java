@@ -7,7 +7,20 @@ import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.OtlpTestSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -114,5 +127,42 @@ class HttpEndToEndTest {
       plain.shutdown().join(10, TimeUnit.SECONDS);
       gzip.shutdown().join(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void logRecordsSentOverOtlpHttpTravelWithTheirTraceAndOnlyWhenItIsKept() {
+    SdkTracerProvider spans = sdk("gzip");
+    OtlpHttpLogRecordExporter logs =
+        OtlpHttpLogRecordExporter.builder()
+            .setEndpoint("http://127.0.0.1:" + llmtail.httpPort() + "/v1/logs")
+            .setCompression("gzip")
+            .build();
+    try {
+      String kept = trace(spans.get("e2e"), true);
+      String dropped = trace(spans.get("e2e"), false);
+      assertThat(spans.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      assertThat(logs.export(List.of(event(kept), event(dropped))).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+
+      await().atMost(WAIT).until(() -> sink.logRecords().size() == 1 && sink.spansOf(kept).size() == 2);
+      assertThat(HexFormat.of().formatHex(sink.logRecords().get(0).getTraceId().toByteArray())).isEqualTo(kept);
+      await().atMost(WAIT).until(() -> llmtail.buffer().bufferedTraces() == 0);
+      assertThat(sink.logRecords()).hasSize(1);
+      assertThat(meters.counter("llmtail.receiver.log_records", "result", "accepted").count()).isEqualTo(2);
+    } finally {
+      spans.shutdown().join(10, TimeUnit.SECONDS);
+      logs.shutdown().join(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static LogRecordData event(String traceId) {
+    return TestLogRecordData.builder()
+        .setResource(Resource.getDefault())
+        .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("evaluator"))
+        .setSpanContext(SpanContext.create(traceId, "0000000000000001", TraceFlags.getSampled(), TraceState.getDefault()))
+        .setTimestamp(Instant.now())
+        .setEventName("gen_ai.evaluation.result")
+        .setAttributes(Attributes.of(AttributeKey.stringKey("gen_ai.evaluation.score.label"), "pass"))
+        .setTotalAttributeCount(1)
+        .build();
   }
 }
