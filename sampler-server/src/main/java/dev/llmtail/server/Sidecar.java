@@ -2,6 +2,7 @@ package dev.llmtail.server;
 
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
@@ -92,6 +93,7 @@ final class Sidecar implements AutoCloseable {
                 clock)
             .registerMetrics(meters);
     this.llmUsage = new LlmUsageMetrics(meters);
+    GenAiNormalizer genAi = new GenAiNormalizer(meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
@@ -101,16 +103,22 @@ final class Sidecar implements AutoCloseable {
                     List.of(
                         new KeptTraceForwarder(exporter, meters),
                         decisionLog,
-                        new DecisionMetrics(meters),
-                        llmUsage)))
-            .genAi(new GenAiNormalizer(meters))
+                        new DecisionMetrics(meters))))
+            .genAi(genAi)
             .meters(meters)
             .build();
     this.admin = new AdminServer(config, decisionLog, buffer, prometheus, ready::get, clock);
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);
-    SpanIntake intake = new SpanIntake(buffer, backpressure, meters);
+    // LLM usage is counted as spans arrive, over 100 % of traffic, before any decision.
+    SpanIntake intake =
+        new SpanIntake(
+            buffer,
+            backpressure,
+            fragments -> fragments.forEach(f ->
+                llmUsage.count(genAi.read(TraceView.of(f.traceId(), List.of(f.spans()))).calls())),
+            meters);
     // Log records without a trace id are not sampled: forwarded as they are.
     LogIntake logs =
         LogIntake.intoBuffer(buffer, untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()), meters);

@@ -1,12 +1,6 @@
 package dev.llmtail.core.metrics;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.LlmCall;
-import dev.llmtail.core.TraceView;
-import dev.llmtail.core.buffer.DecisionListener;
-import dev.llmtail.core.buffer.RememberedDecision;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -25,15 +19,14 @@ import java.util.Set;
  * that reported a cost), {@code llmtail.llm.errors}, {@code llmtail.llm.retries}, {@code
  * llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
  *
- * <p>Two ways in, use one: {@link #count} for the calls normalised from each ingested fragment, or
- * this class as a {@link DecisionListener}, which counts the calls of every decided trace — kept
- * and dropped alike, so still 100 % of traffic — from {@link TraceView#llmCalls()} (filled once
- * per trace by the GenAI reader before the policies run). The listener misses LLM spans that
- * arrive after their trace was decided. Thread-safe (Micrometer counters are).
+ * <p>The receivers call {@link #count} with the calls normalised from each admitted fragment, before
+ * it enters the buffer, so late spans are counted too. Thread-safe (Micrometer counters are).
  */
-public final class LlmUsageMetrics implements DecisionListener {
+public final class LlmUsageMetrics {
 
-  private static final Set<String> REFUSALS = Set.of("content_filter", "refusal", "safety");
+  /** Normalised finish reasons that mean a refusal (the GenAI reader maps every provider's spelling). */
+  private static final Set<String> REFUSALS =
+      Set.of("content_filter", "refusal", "safety", "recitation", "blocklist", "prohibited_content", "spii", "image_safety");
   private static final Set<String> CUT_SHORT = Set.of("length", "max_tokens", "error", "cancelled", "canceled");
 
   private final MeterRegistry meters;
@@ -78,17 +71,6 @@ public final class LlmUsageMetrics implements DecisionListener {
     }
   }
 
-  /** Counts the trace's LLM calls, whatever the decision. */
-  @Override
-  public void onDecided(Decision decision, TraceView trace) {
-    count(trace.llmCalls());
-  }
-
-  @Override
-  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
-    // Late spans are not normalised; their calls are not counted.
-  }
-
   /** A streamed call that failed, was cut off, or ended without any finish reason. */
   static boolean truncated(LlmCall call) {
     if (!Boolean.TRUE.equals(call.streaming())) {
@@ -120,8 +102,4 @@ public final class LlmUsageMetrics implements DecisionListener {
         .register(meters);
   }
 
-  @Override
-  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
-    // Log records carry no LLM usage of their own.
-  }
 }

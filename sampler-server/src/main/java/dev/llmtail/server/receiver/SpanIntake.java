@@ -2,7 +2,10 @@ package dev.llmtail.server.receiver;
 
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
+import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
+import java.util.List;
+import java.util.function.Consumer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -32,10 +35,21 @@ public final class SpanIntake {
   private final TraceBuffer buffer;
   private final Backpressure backpressure;
   private final MeterRegistry meters;
+  private final Consumer<List<TraceFragment>> admitted;
 
   public SpanIntake(TraceBuffer buffer, Backpressure backpressure, MeterRegistry meters) {
+    this(buffer, backpressure, fragments -> {}, meters);
+  }
+
+  /**
+   * @param admitted sees every admitted fragment before any decision (e.g. to count LLM usage over
+   *     100 % of traffic); must be quick and must not throw
+   */
+  public SpanIntake(
+      TraceBuffer buffer, Backpressure backpressure, Consumer<List<TraceFragment>> admitted, MeterRegistry meters) {
     this.buffer = buffer;
     this.backpressure = backpressure;
+    this.admitted = admitted;
     this.meters = meters;
   }
 
@@ -54,6 +68,7 @@ public final class SpanIntake {
       return new Refused(refusal, spans);
     }
     GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
+    admitted.accept(grouped.fragments());
     buffer.admit(grouped.fragments());
     spans(transport, "accepted").increment(grouped.acceptedSpans());
     if (grouped.rejectedSpans() > 0) {
