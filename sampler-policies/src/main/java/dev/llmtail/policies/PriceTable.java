@@ -13,12 +13,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Per-token USD prices by model: the table shipped in {@code prices.json}, optionally extended or
+ * Per-token USD prices by model, used by {@code high-cost} and the LLM cost metric: the table
+ * shipped in {@code prices.json}, optionally extended or
  * overridden by a user file of the same shape ({@code {"models": {"gpt-4o": {"input": 2.5e-6,
  * "output": 1e-5, "cache_read": 1.25e-6, "cache_write": …}}}}). A call is priced by its answering
  * model, then its requested model, each first as written and then without date suffix.
  */
-final class PriceTable {
+public final class PriceTable {
 
   /** Prices of one model, USD per token; cache prices fall back to the input price. */
   record Price(double input, double output, double cacheRead, double cacheWrite) {
@@ -47,7 +48,8 @@ final class PriceTable {
     this.prices = Map.copyOf(prices);
   }
 
-  static PriceTable shipped() {
+  /** The table shipped with llmtail. */
+  public static PriceTable shipped() {
     try (InputStream in = PriceTable.class.getResourceAsStream("prices.json")) {
       if (in == null) {
         throw new IllegalStateException("prices.json is missing from the llmtail jar");
@@ -92,6 +94,14 @@ final class PriceTable {
           new Price(input, p.get("output").asDouble(), p.path("cache_read").asDouble(input), p.path("cache_write").asDouble(input)));
     }
     return out;
+  }
+
+  /** The call's cost: what its span reported, else its usage priced; 0 when neither is known. */
+  public double costOf(LlmCall call) {
+    if (call.costUsd() != null) {
+      return call.costUsd();
+    }
+    return find(call).map(m -> m.price().cost(call)).orElse(0.0);
   }
 
   Optional<Match> find(LlmCall call) {

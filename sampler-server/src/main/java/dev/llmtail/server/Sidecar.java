@@ -9,6 +9,7 @@ import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.metrics.DecisionMetrics;
 import dev.llmtail.core.metrics.LlmUsageMetrics;
 import dev.llmtail.core.metrics.ModelCardinalityFilter;
+import dev.llmtail.policies.PriceTable;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.admin.AdminServer;
 import dev.llmtail.server.config.HostPort;
@@ -92,7 +93,7 @@ final class Sidecar implements AutoCloseable {
                 config.admin().showMessageContent(),
                 clock)
             .registerMetrics(meters);
-    this.llmUsage = new LlmUsageMetrics(meters);
+    this.llmUsage = new LlmUsageMetrics(meters, PriceTable.shipped()::costOf);
     GenAiNormalizer genAi = new GenAiNormalizer(meters);
     this.buffer =
         TraceBuffer.builder()

@@ -158,6 +158,11 @@ class LlmEndToEndTest {
     assertThat(attribute(sink.spansOf(judgedBad.traceIdHex()).get(0), SamplingAnnotations.REASON)).isEqualTo("kept by flagged");
     assertThat(sink.logRecords().get(0).getSpanId().toByteArray()).isEqualTo(java.util.HexFormat.of().parseHex(badCall));
     assertThat(sink.spansOf(judgedGood.traceIdHex())).isEmpty();
+
+    // Usage is counted at ingest for both traces, kept or dropped: 2 × (1200 × $2.50/M + 300 × $10/M).
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o-2024-08-06").count()).isEqualTo(2);
+    assertThat(meters.counter("llmtail.llm.cost", "provider", "openai", "model", "gpt-4o-2024-08-06").count())
+        .isCloseTo(0.012, org.assertj.core.data.Offset.offset(1e-9));
   }
 
   @Test

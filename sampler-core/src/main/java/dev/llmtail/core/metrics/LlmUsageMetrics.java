@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Counts LLM usage over 100 % of traffic, at ingest, before any sampling decision: calls, tokens,
@@ -15,8 +16,8 @@ import java.util.Set;
  *
  * <p>Meters (all tagged {@code provider} and {@code model}; {@link ModelCardinalityFilter} folds
  * unknown values into {@code other}): {@code llmtail.llm.calls}, {@code
- * llmtail.llm.tokens{type=input|output|cached_input}}, {@code llmtail.llm.cost} (USD, from calls
- * that reported a cost), {@code llmtail.llm.errors}, {@code llmtail.llm.retries}, {@code
+ * llmtail.llm.tokens{type=input|output|cached_input}}, {@code llmtail.llm.cost} (USD: a cost the
+ * span reported, else its usage priced), {@code llmtail.llm.errors}, {@code llmtail.llm.retries}, {@code
  * llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
  *
  * <p>The receivers call {@link #count} with the calls normalised from each admitted fragment, before
@@ -30,9 +31,17 @@ public final class LlmUsageMetrics {
   private static final Set<String> CUT_SHORT = Set.of("length", "max_tokens", "error", "cancelled", "canceled");
 
   private final MeterRegistry meters;
+  private final ToDoubleFunction<LlmCall> cost;
 
+  /** Counts cost only from calls whose span reported one. */
   public LlmUsageMetrics(MeterRegistry meters) {
+    this(meters, call -> call.costUsd() == null ? 0 : call.costUsd());
+  }
+
+  /** @param cost the USD cost of a call (e.g. its reported cost, else its usage priced from a table) */
+  public LlmUsageMetrics(MeterRegistry meters, ToDoubleFunction<LlmCall> cost) {
     this.meters = Objects.requireNonNull(meters, "meters");
+    this.cost = Objects.requireNonNull(cost, "cost");
   }
 
   /** Counts the LLM calls read from one ingested fragment. */
@@ -44,14 +53,15 @@ public final class LlmUsageMetrics {
       tokens(provider, model, "input", call.inputTokens());
       tokens(provider, model, "output", call.outputTokens());
       tokens(provider, model, "cached_input", call.cacheReadTokens());
-      if (call.costUsd() != null && call.costUsd() > 0) {
+      double usd = cost.applyAsDouble(call);
+      if (usd > 0) {
         Counter.builder("llmtail.llm.cost")
-            .description("Cost in USD of LLM calls that reported one, at ingest")
+            .description("Cost in USD of LLM calls at ingest: reported by the span, else usage priced from the price table")
             .baseUnit("usd")
             .tag("provider", provider)
             .tag("model", model)
             .register(meters)
-            .increment(call.costUsd());
+            .increment(usd);
       }
       if (call.statusError() || !call.errorType().isEmpty()) {
         counter("llmtail.llm.errors", "LLM calls that failed", provider, model).increment();
