@@ -61,6 +61,17 @@ class CollectorConfigImportTest {
   }
 
   @Test
+  void convertsTheFirstOfSeveralProcessorsAndPointsOttlAtCel() throws Exception {
+    CollectorConfigImport.Result result = CollectorConfigImport.convert(collector("two-processors-ottl.yaml"));
+    LlmtailConfig config = load(result);
+    assertThat(config.policies()).extracting(NamedPolicy::name).containsExactly("gen-ai-errors", "debug-flag", "large");
+    assertThat(config.buffer().decisionCacheSize()).isEqualTo(100_000);
+    assertThat(result.notConverted())
+        .anySatisfy(l -> assertThat(l).contains("tail_sampling/web").contains("only tail_sampling/llm was converted"))
+        .anySatisfy(l -> assertThat(l).contains("expensive-ottl").contains("condition"));
+  }
+
+  @Test
   void refusesAConfigWithoutATailSamplingProcessor() {
     assertThatThrownBy(() -> CollectorConfigImport.convert(collector("no-tail-sampling.yaml")))
         .hasMessageStartingWith("no tail_sampling processor under processors:");
