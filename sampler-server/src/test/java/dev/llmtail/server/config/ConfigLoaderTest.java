@@ -245,6 +245,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aKeyWrittenTwiceIsAnErrorNotASilentOverride() {
+    ConfigException e = problems(() -> parse(MINIMAL_POLICIES + "exporter:\n  file:\n    path: other.jsonl\n"));
+    assertThat(e.problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("test.yaml:8: not valid YAML: Duplicate field 'exporter'");
+  }
+
+  @Test
   void invalidYamlNamesTheLine() {
     ConfigException e = problems(() -> parse("buffer:\n  quiet_period: [10s\npolicies: []\n"));
     assertThat(e.problems()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).startsWith("test.yaml:3: not valid YAML");
