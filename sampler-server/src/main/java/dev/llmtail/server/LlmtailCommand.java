@@ -83,11 +83,22 @@ final class LlmtailCommand implements Runnable {
                 + " sent by then is spilled to exporter.otlp.spill.directory (default: ${DEFAULT-VALUE}).")
     String shutdownTimeout;
 
+    @Option(
+        names = "--reload-interval",
+        defaultValue = "1s",
+        paramLabel = "DURATION",
+        description =
+            "How often the config file is checked for changes; a valid change of its policies is"
+                + " applied without a restart, an invalid one is logged and ignored. 0s turns"
+                + " reloading off (default: ${DEFAULT-VALUE}).")
+    String reloadInterval;
+
     @Override
     public Integer call() throws InterruptedException {
       LlmtailConfig loaded;
+      ConfigLoader loader = ConfigLoader.withSystemEnvironment();
       try {
-        loaded = ConfigLoader.withSystemEnvironment().load(config);
+        loaded = loader.load(config);
       } catch (ConfigException e) {
         spec.commandLine().getErr().println(e.getMessage());
         return CONFIG_ERROR;
@@ -99,12 +110,19 @@ final class LlmtailCommand implements Runnable {
         spec.commandLine().getErr().println("--shutdown-timeout: " + e.getMessage());
         return CONFIG_ERROR;
       }
+      Duration reloadEvery;
+      try {
+        reloadEvery = DurationText.parse(reloadInterval);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("--reload-interval: " + e.getMessage());
+        return CONFIG_ERROR;
+      }
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new JvmMemoryMetrics().bindTo(meters);
       new JvmThreadMetrics().bindTo(meters);
       new ProcessorMetrics().bindTo(meters);
       new UptimeMetrics().bindTo(meters);
-      Sidecar sidecar = Sidecar.start(loaded, meters, deadline);
+      Sidecar sidecar = Sidecar.start(loaded, meters, deadline, loader, reloadEvery);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
