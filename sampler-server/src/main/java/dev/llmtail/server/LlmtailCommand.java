@@ -6,6 +6,7 @@ import dev.llmtail.core.TraceView;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.ConfigSchema;
 import dev.llmtail.server.config.DurationText;
 import dev.llmtail.server.config.LlmtailConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Spec;
       LlmtailCommand.Run.class,
       LlmtailCommand.Validate.class,
       LlmtailCommand.ReplayTraces.class,
-      LlmtailCommand.ExplainTrace.class
+      LlmtailCommand.ExplainTrace.class,
+      LlmtailCommand.Schema.class
     })
 final class LlmtailCommand implements Runnable {
 
@@ -316,6 +318,25 @@ final class LlmtailCommand implements Runnable {
       }
       ReplayReport.explain(
           loaded.replay().decide(view.get()), inputs.format, spec.commandLine().getOut());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "schema",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print the JSON Schema of the config file (what config/llmtail.schema.json holds), for"
+            + " editors to complete and check llmtail.yaml."
+      })
+  static final class Schema implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(ConfigSchema.of(ConfigLoader.withSystemEnvironment()).text());
+      out.flush();
       return 0;
     }
   }
