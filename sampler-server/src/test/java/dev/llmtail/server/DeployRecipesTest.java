@@ -190,4 +190,25 @@ class DeployRecipesTest {
     assertThat(collector.at("/exporters/otlp_grpc~1llmtail/endpoint").asText())
         .isEqualTo(config.receivers().grpc().endpoint());
   }
+
+  @Test
+  void docsDeployMirrorsEveryRecipeFileAsShipped() throws IOException {
+    String doc = Files.readString(Path.of("../docs/deploy.md"));
+    java.util.regex.Matcher block =
+        java.util.regex.Pattern.compile("<!-- mirrors (\\S+): [^>]*-->\n```yaml\n(.*?)```\n", java.util.regex.Pattern.DOTALL)
+            .matcher(doc);
+    Set<String> mirrored = new HashSet<>();
+    while (block.find()) {
+      Path file = Path.of("..", block.group(1));
+      assertThat(block.group(2)).as("docs/deploy.md copy of " + block.group(1)).isEqualTo(Files.readString(file));
+      mirrored.add(block.group(1));
+    }
+    assertThat(mirrored)
+        .containsExactlyInAnyOrder(
+            "docker/sidecar/otelcol.yaml",
+            "docker/sidecar/compose.yaml",
+            "docker/scale-out/otelcol.yaml",
+            "docker/scale-out/compose.yaml",
+            "docker/kubernetes/llmtail.yaml");
+  }
 }
