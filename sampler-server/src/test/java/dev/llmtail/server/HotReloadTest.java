@@ -168,4 +168,17 @@ class HotReloadTest {
     assertThat(admin.get("/metrics").body())
         .contains("llmtail_config_reloads_total{outcome=\"rejected\"} 1.0");
   }
+
+  @Test
+  void runRefusesAReloadIntervalThatIsNotADuration() throws Exception {
+    Path plain =
+        Files.writeString(
+            dir.resolve("plain.yaml"),
+            "exporter:\n  file:\n    path: " + dir.resolve("out.jsonl") + "\npolicies:\n" + KEEP_ALL);
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setErr(new java.io.PrintWriter(err, true));
+    assertThat(cli.execute("run", "--config", plain.toString(), "--reload-interval", "often")).isEqualTo(1);
+    assertThat(err.toString()).startsWith("--reload-interval: ");
+  }
 }

@@ -160,7 +160,7 @@ class ReplayCommandTest {
                 recording.toString()))
         .isZero();
     assertThat(out.toString())
-        .startsWith("trace " + refused.traceIdHex() + ": KEPT — kept by refusals")
+        .startsWith("trace " + refused.traceIdHex() + ": KEPT — kept by refusals\n2 spans, 1 LLM call,")
         .contains("keep       refusals (refusal): ")
         .contains("content_filter")
         .containsPattern("no-opinion\\s+slow \\(latency\\): ");

@@ -125,9 +125,11 @@ public final class ReplayReport {
         "trace %s: %s — %s%n",
         d.traceId().toHex(), d.kept() ? "KEPT" : "DROPPED", d.reason());
     out.printf(
-        "%d spans, %d LLM calls%s%n%n",
+        "%d span%s, %d LLM call%s%s%n%n",
         outcome.spanCount(),
+        outcome.spanCount() == 1 ? "" : "s",
         outcome.llmCalls(),
+        outcome.llmCalls() == 1 ? "" : "s",
         d.kept() ? ", adjusted count " + trim(d.adjustedCount()) : "");
     for (PolicyVerdict v : d.verdicts()) {
       out.printf(
