@@ -172,6 +172,8 @@ final class Sidecar implements AutoCloseable {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
     sidecar.decider.scheduleWithFixedDelay(
         sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
+    // The config check shares the decider thread: it reads and hashes a small file, and parses it
+    // only when its content changed, so decisions are delayed at most by one parse per edit.
     if (!sidecar.reloadInterval.isZero() && !sidecar.reloadInterval.isNegative()) {
       sidecar.decider.scheduleWithFixedDelay(
           sidecar::checkConfig,
