@@ -36,8 +36,22 @@ public final class DecisionEngine {
   private final List<NamedPolicy> policies;
   private final Clock clock;
   private final MeterRegistry meters;
+  private final int configVersion;
 
   public DecisionEngine(List<NamedPolicy> policies, Clock clock, MeterRegistry meters) {
+    this(policies, clock, meters, 0);
+  }
+
+  /**
+   * An engine whose decisions name {@code configVersion}, the version of the config its policies
+   * came from (so a decision log can say which policy set decided a trace after a reload).
+   */
+  public DecisionEngine(
+      List<NamedPolicy> policies, Clock clock, MeterRegistry meters, int configVersion) {
+    if (configVersion < 0) {
+      throw new IllegalArgumentException("configVersion: " + configVersion + " (expected: >= 0)");
+    }
+    this.configVersion = configVersion;
     this.policies = List.copyOf(policies);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.meters = Objects.requireNonNull(meters, "meters");
@@ -48,6 +62,11 @@ public final class DecisionEngine {
             "policy name '" + p.name() + "' is used twice (expected: unique names)");
       }
     }
+  }
+
+  /** The version of the config these policies came from; 0 if unversioned. */
+  public int configVersion() {
+    return configVersion;
   }
 
   /** The policies in evaluation order. */
@@ -83,7 +102,8 @@ public final class DecisionEngine {
     }
     double adjustedCount = kept ? 1.0 / keepProbability : 0;
     return new Decision(
-        trace.traceId(), kept, reason, adjustedCount, trigger, clock.instant(), verdicts);
+        trace.traceId(), kept, reason, adjustedCount, trigger, clock.instant(), verdicts,
+        configVersion);
   }
 
   private Verdict evaluate(NamedPolicy p, TraceView trace) {

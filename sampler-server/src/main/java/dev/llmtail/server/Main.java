@@ -2,7 +2,7 @@ package dev.llmtail.server;
 
 import picocli.CommandLine;
 
-/** The {@code llmtail} command line: {@code run}, {@code validate}, {@code --help}, {@code --version}. */
+/** The {@code llmtail} command line: {@code run}, {@code validate}, {@code replay}, {@code explain}, {@code --help}, {@code --version}. */
 public final class Main {
 
   private Main() {}
@@ -18,6 +18,6 @@ public final class Main {
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new LlmtailCommand());
+    return new CommandLine(new LlmtailCommand()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 }

@@ -1,6 +1,5 @@
 package dev.llmtail.server;
 
-import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.FanOutListener;
@@ -12,6 +11,8 @@ import dev.llmtail.core.metrics.ModelCardinalityFilter;
 import dev.llmtail.policies.PriceTable;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.admin.AdminServer;
+import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
@@ -70,8 +71,15 @@ final class Sidecar implements AutoCloseable {
   private final LlmUsageMetrics llmUsage;
   private final AdminServer admin;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final ConfigReloader reloader;
+  private final Duration reloadInterval;
 
-  private Sidecar(LlmtailConfig config, MeterRegistry given, Duration shutdownDeadline) {
+  private Sidecar(
+      LlmtailConfig config,
+      MeterRegistry given,
+      Duration shutdownDeadline,
+      ConfigLoader reloadWith,
+      Duration reloadInterval) {
     this.config = config;
     this.shutdownDeadline = shutdownDeadline;
     Clock clock = Clock.systemUTC();
@@ -85,7 +93,14 @@ final class Sidecar implements AutoCloseable {
       meters.add(given);
     }
     this.exporter = Exporters.create(config.exporter(), meters);
-    DecisionEngine engine = new DecisionEngine(config.policies(), clock, meters);
+    this.reloader =
+        new ConfigReloader(
+            config.source(),
+            config,
+            reloadWith == null ? ConfigLoader.withSystemEnvironment() : reloadWith,
+            clock,
+            meters);
+    this.reloadInterval = reloadWith == null ? Duration.ZERO : reloadInterval;
     this.decisionLog =
         new DecisionLog(
                 config.admin().decisionLog().maxEntries(),
@@ -98,7 +113,7 @@ final class Sidecar implements AutoCloseable {
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
-            .engine(() -> engine)
+            .engine(reloader.engine())
             .listener(
                 new FanOutListener(
                     List.of(
@@ -108,7 +123,8 @@ final class Sidecar implements AutoCloseable {
             .genAi(genAi)
             .meters(meters)
             .build();
-    this.admin = new AdminServer(config, decisionLog, buffer, prometheus, ready::get, clock);
+    this.admin =
+        new AdminServer(config, reloader, decisionLog, buffer, prometheus, ready::get, clock);
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);
@@ -146,11 +162,34 @@ final class Sidecar implements AutoCloseable {
             });
   }
 
-  /** Builds and starts every component; throws if a port cannot be bound. */
+  /** Builds and starts every component, without watching the config file; throws if a port cannot be bound. */
   static Sidecar start(LlmtailConfig config, MeterRegistry meters, Duration shutdownDeadline) {
-    Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline);
+    return start(config, meters, shutdownDeadline, null, Duration.ZERO);
+  }
+
+  /**
+   * Builds and starts every component; throws if a port cannot be bound. When {@code reloadWith} is
+   * given and {@code reloadInterval} is positive, the config file is checked that often and a valid
+   * change of its policies applied (see {@link ConfigReloader}).
+   */
+  static Sidecar start(
+      LlmtailConfig config,
+      MeterRegistry meters,
+      Duration shutdownDeadline,
+      ConfigLoader reloadWith,
+      Duration reloadInterval) {
+    Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
     sidecar.decider.scheduleWithFixedDelay(
         sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
+    // The config check shares the decider thread: it reads and hashes a small file, and parses it
+    // only when its content changed, so decisions are delayed at most by one parse per edit.
+    if (!sidecar.reloadInterval.isZero() && !sidecar.reloadInterval.isNegative()) {
+      sidecar.decider.scheduleWithFixedDelay(
+          sidecar::checkConfig,
+          sidecar.reloadInterval.toMillis(),
+          sidecar.reloadInterval.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
     try {
       sidecar.admin.start();
       sidecar.receiver.start();
@@ -183,6 +222,20 @@ final class Sidecar implements AutoCloseable {
       // Keep the schedule alive: a scheduled task that throws is never run again.
       LOG.log(System.Logger.Level.ERROR, "deciding due traces failed", e);
     }
+  }
+
+  private void checkConfig() {
+    try {
+      reloader.check();
+    } catch (RuntimeException e) {
+      // check() reports every expected failure itself; keep the schedule alive for the rest.
+      LOG.log(System.Logger.Level.ERROR, "checking the config file failed", e);
+    }
+  }
+
+  /** The config as reloaded; {@link ConfigReloader#check} may be called to check now. */
+  ConfigReloader reloader() {
+    return reloader;
   }
 
   int grpcPort() {

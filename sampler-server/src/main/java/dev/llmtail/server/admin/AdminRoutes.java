@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Maps an admin request (method, path, query, authorization) to its answer. Knows nothing of
@@ -27,7 +28,7 @@ final class AdminRoutes {
   private final BearerToken token;
   private final PrometheusMeterRegistry prometheus;
   private final BooleanSupplier ready;
-  private final ObjectNode config;
+  private final Supplier<ObjectNode> config;
   private final String page;
 
   AdminRoutes(
@@ -36,6 +37,16 @@ final class AdminRoutes {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       ObjectNode config) {
+    this(debug, token, prometheus, ready, () -> config);
+  }
+
+  /** {@code config} is asked on each {@code /debug/config}: a reload changes what it shows. */
+  AdminRoutes(
+      DebugApi debug,
+      BearerToken token,
+      PrometheusMeterRegistry prometheus,
+      BooleanSupplier ready,
+      Supplier<ObjectNode> config) {
     this.debug = debug;
     this.token = token;
     this.prometheus = prometheus;
@@ -79,7 +90,7 @@ final class AdminRoutes {
     }
     return switch (rest) {
       case "decisions" -> debug.decisions(query);
-      case "config" -> DebugApi.json(200, config);
+      case "config" -> DebugApi.json(200, config.get());
       default ->
           DebugApi.error(
               404,

@@ -2,7 +2,9 @@ package dev.llmtail.server.admin;
 
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.server.config.AdminConfig;
+import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -30,6 +32,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin HTTP server (default port 5319) on Netty's HTTP codec: {@code /debug} (page and API),
@@ -59,7 +62,26 @@ public final class AdminServer implements AutoCloseable {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       Clock clock) {
+    this(config, null, log, buffer, prometheus, ready, clock);
+  }
+
+  /**
+   * @param reloader the config as it is reloaded: {@code /debug/config} shows the active version
+   *     and the last rejected change; {@code null} shows {@code config} as it is
+   * @param buffer answers for traces still waiting, or decided a moment ago
+   * @param ready whether the receivers listen (answers {@code /readyz})
+   */
+  public AdminServer(
+      LlmtailConfig config,
+      ConfigReloader reloader,
+      DecisionLog log,
+      TraceBuffer buffer,
+      PrometheusMeterRegistry prometheus,
+      BooleanSupplier ready,
+      Clock clock) {
     AdminConfig admin = config.admin();
+    ObjectNode fixed = ConfigView.of(config);
+    Supplier<ObjectNode> view = reloader == null ? () -> fixed : () -> ConfigView.of(reloader);
     this.address = admin.address().toSocketAddress();
     this.routes =
         new AdminRoutes(
@@ -67,7 +89,7 @@ public final class AdminServer implements AutoCloseable {
             new BearerToken(admin.bearerToken()),
             prometheus,
             ready,
-            ConfigView.of(config));
+            view);
     this.group =
         new MultiThreadIoEventLoopGroup(
             1,

@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.server.config.ActiveConfig;
 import dev.llmtail.server.config.ByteSize;
+import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -40,6 +42,33 @@ final class ConfigView {
           .build();
 
   private ConfigView() {}
+
+  /**
+   * The active config of a reloading sidecar, headed by its {@code version} (number, file hash, when
+   * applied) and, if a later change of the file was rejected, {@code last_rejected_change} with its
+   * problems.
+   */
+  static ObjectNode of(ConfigReloader reloader) {
+    ActiveConfig active = reloader.active();
+    ObjectNode out = MAPPER.createObjectNode();
+    ObjectNode version = out.putObject("version");
+    version.put("number", active.version());
+    version.put("sha256", active.sha256());
+    version.put("applied_at", active.appliedAt().toString());
+    version.put("file", String.valueOf(reloader.file()));
+    reloader
+        .lastRejection()
+        .filter(r -> r.at().isAfter(active.appliedAt()) || r.at().equals(active.appliedAt()))
+        .ifPresent(
+            r -> {
+              ObjectNode rejected = out.putObject("last_rejected_change");
+              rejected.put("at", r.at().toString());
+              rejected.put("sha256", r.sha256());
+              rejected.put("problems", r.problems());
+            });
+    out.setAll(of(active.config()));
+    return out;
+  }
 
   static ObjectNode of(LlmtailConfig config) {
     ObjectNode out = MAPPER.createObjectNode();

@@ -228,6 +228,9 @@ final class DebugApi {
     n.put("decided_at", d.decidedAt().toString());
     n.put("trigger", d.trigger().name().toLowerCase(Locale.ROOT));
     n.put("adjusted_count", d.adjustedCount());
+    if (d.configVersion() > 0) {
+      n.put("config_version", d.configVersion());
+    }
     n.put("late_spans_since", r.lateSpans());
     ArrayNode conversations = n.putArray("conversation_ids");
     r.conversationIds().forEach(conversations::add);

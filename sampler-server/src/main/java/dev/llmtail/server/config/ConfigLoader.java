@@ -112,6 +112,13 @@ public final class ConfigLoader {
     return found;
   }
 
+  /** The options record of each policy type this loader knows, by type name, sorted. */
+  Map<String, Class<? extends Record>> policyOptionTypes() {
+    Map<String, Class<? extends Record>> types = new TreeMap<>();
+    providers.forEach((type, provider) -> types.put(type, provider.optionsType()));
+    return types;
+  }
+
   /** The policy types this loader knows, by name. */
   public Set<String> policyTypes() {
     return providers.keySet();

@@ -74,6 +74,15 @@ public final class OtlpJson {
       throw new InvalidProtocolBufferException("not valid JSON: "
               + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
+    merge(tree, builder);
+  }
+
+  /**
+   * Parses one already-read OTLP JSON object (e.g. one line of a file exporter's output) into
+   * {@code builder}; {@code tree} is modified (ids are rewritten). Throws naming the problem.
+   */
+  public static void merge(JsonNode tree, Message.Builder builder)
+      throws InvalidProtocolBufferException {
     if (tree == null || !tree.isObject()) {
       throw new InvalidProtocolBufferException("expected a JSON object at the top level");
     }

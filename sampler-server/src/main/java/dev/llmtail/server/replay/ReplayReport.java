@@ -1,0 +1,170 @@
+package dev.llmtail.server.replay;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.Evidence;
+import dev.llmtail.core.PolicyVerdict;
+import dev.llmtail.core.Vote;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints what {@link Replay} decided: a table (one line per trace and a summary) or JSON, and for
+ * one trace every policy's verdict with its evidence.
+ */
+public final class ReplayReport {
+
+  /** How a report is printed. */
+  public enum Format {
+    TABLE,
+    JSON
+  }
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final int REASON_WIDTH = 80;
+
+  private ReplayReport() {}
+
+  /** Prints every trace's outcome and a summary with how many each policy kept. */
+  public static void traces(List<Replay.Outcome> outcomes, Format format, PrintWriter out) {
+    long kept = outcomes.stream().filter(o -> o.decision().kept()).count();
+    Map<String, Integer> keptBy = new LinkedHashMap<>();
+    for (Replay.Outcome o : outcomes) {
+      if (o.decision().kept()) {
+        o.decision().keptBy().forEach(p -> keptBy.merge(p, 1, Integer::sum));
+      }
+    }
+    if (format == Format.JSON) {
+      ObjectNode root = JSON.createObjectNode();
+      ObjectNode summary = root.putObject("summary");
+      summary.put("traces", outcomes.size());
+      summary.put("kept", kept);
+      summary.put("dropped", outcomes.size() - kept);
+      ObjectNode by = summary.putObject("kept_by");
+      keptBy.forEach(by::put);
+      ArrayNode traces = root.putArray("traces");
+      for (Replay.Outcome o : outcomes) {
+        Decision d = o.decision();
+        ObjectNode t = traces.addObject();
+        t.put("trace_id", d.traceId().toHex());
+        t.put("outcome", d.kept() ? "kept" : "dropped");
+        t.put("reason", d.reason());
+        t.put("adjusted_count", d.adjustedCount());
+        ArrayNode ks = t.putArray("kept_by");
+        d.keptBy().forEach(ks::add);
+        t.put("span_count", o.spanCount());
+        t.put("llm_calls", o.llmCalls());
+      }
+      print(root, out);
+      return;
+    }
+    out.printf("%-32s  %-7s  %5s  %4s  %s%n", "TRACE ID", "OUTCOME", "SPANS", "LLM", "WHY");
+    for (Replay.Outcome o : outcomes) {
+      Decision d = o.decision();
+      out.printf(
+          "%-32s  %-7s  %5d  %4d  %s%n",
+          d.traceId().toHex(),
+          d.kept() ? "kept" : "dropped",
+          o.spanCount(),
+          o.llmCalls(),
+          abbreviate(d.reason()));
+    }
+    out.printf(
+        "%n%d traces: %d kept (%.1f%%), %d dropped%n",
+        outcomes.size(),
+        kept,
+        outcomes.isEmpty() ? 0.0 : 100.0 * kept / outcomes.size(),
+        outcomes.size() - kept);
+    keptBy.forEach((policy, n) -> out.printf("  kept by %s: %d%n", policy, n));
+    out.flush();
+  }
+
+  /** Prints one trace's decision with every policy's verdict and evidence. */
+  public static void explain(Replay.Outcome outcome, Format format, PrintWriter out) {
+    Decision d = outcome.decision();
+    if (format == Format.JSON) {
+      ObjectNode root = JSON.createObjectNode();
+      root.put("trace_id", d.traceId().toHex());
+      root.put("outcome", d.kept() ? "kept" : "dropped");
+      root.put("reason", d.reason());
+      root.put("adjusted_count", d.adjustedCount());
+      root.put("span_count", outcome.spanCount());
+      root.put("llm_calls", outcome.llmCalls());
+      ArrayNode policies = root.putArray("policies");
+      for (PolicyVerdict v : d.verdicts()) {
+        ObjectNode p = policies.addObject();
+        p.put("name", v.policy());
+        p.put("type", v.type());
+        p.put("vote", vote(v.verdict().vote()));
+        p.put("reason", v.verdict().reason());
+        if (v.verdict().vote() == Vote.KEEP) {
+          p.put("keep_probability", v.verdict().keepProbability());
+        }
+        ArrayNode evidence = p.putArray("evidence");
+        for (Evidence e : v.verdict().evidence()) {
+          evidence
+              .addObject()
+              .put("span_id", e.spanId())
+              .put("attribute", e.attribute())
+              .put("observed", e.observed())
+              .put("threshold", e.threshold());
+        }
+      }
+      print(root, out);
+      return;
+    }
+    out.printf(
+        "trace %s: %s — %s%n",
+        d.traceId().toHex(), d.kept() ? "KEPT" : "DROPPED", d.reason());
+    out.printf(
+        "%d span%s, %d LLM call%s%s%n%n",
+        outcome.spanCount(),
+        outcome.spanCount() == 1 ? "" : "s",
+        outcome.llmCalls(),
+        outcome.llmCalls() == 1 ? "" : "s",
+        d.kept() ? ", adjusted count " + trim(d.adjustedCount()) : "");
+    for (PolicyVerdict v : d.verdicts()) {
+      out.printf(
+          "%-10s %s (%s): %s%n",
+          vote(v.verdict().vote()), v.policy(), v.type(), v.verdict().reason());
+      for (Evidence e : v.verdict().evidence()) {
+        out.printf(
+            "           %s%s = %s%s%n",
+            e.spanId().isEmpty() ? "trace: " : "span " + e.spanId() + ": ",
+            e.attribute(),
+            e.observed(),
+            e.threshold().isEmpty() ? "" : " (threshold " + e.threshold() + ")");
+      }
+    }
+    out.flush();
+  }
+
+  private static String vote(Vote vote) {
+    return vote.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+  }
+
+  private static String abbreviate(String reason) {
+    return reason.length() <= REASON_WIDTH ? reason : reason.substring(0, REASON_WIDTH - 1) + "…";
+  }
+
+  private static void print(ObjectNode root, PrintWriter out) {
+    try {
+      out.println(JSON.writeValueAsString(root));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a report tree could not be printed", e);
+    }
+    out.flush();
+  }
+}

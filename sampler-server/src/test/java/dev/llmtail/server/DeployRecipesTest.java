@@ -1,0 +1,214 @@
+package dev.llmtail.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.LlmtailConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deployment recipes under {@code docker/} (mirrored in {@code docs/deploy.md}) parse, use only
+ * Collector components and keys that otelcol-contrib has under these names, wire the Collector and
+ * llmtail to each other's ports, and carry llmtail configs that {@link ConfigLoader} accepts.
+ */
+class DeployRecipesTest {
+
+  private static final Path DOCKER = Path.of("../docker");
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  /**
+   * Component types by kind, as otelcol-contrib names them now (checked against its docs:
+   * otlp_grpc/otlp_http replaced otlp/otlphttp as exporter names, load_balancing replaced
+   * loadbalancing; the old names are deprecated aliases).
+   */
+  private static final Map<String, Set<String>> COMPONENTS =
+      Map.of(
+          "receivers", Set.of("otlp"),
+          "processors", Set.of("memory_limiter", "batch"),
+          "exporters", Set.of("otlp_grpc", "otlp_http", "debug", "load_balancing"),
+          "extensions", Set.of("health_check"));
+
+  /** The keys each component type's config may have in these recipes. */
+  private static final Map<String, Set<String>> KEYS =
+      Map.of(
+          "otlp", Set.of("protocols"),
+          "memory_limiter", Set.of("check_interval", "limit_percentage", "spike_limit_percentage"),
+          "otlp_grpc",
+              Set.of("endpoint", "tls", "retry_on_failure", "sending_queue", "compression", "timeout", "headers"),
+          "debug", Set.of("verbosity"),
+          "load_balancing", Set.of("routing_key", "protocol", "resolver", "timeout", "retry_on_failure", "sending_queue"),
+          "health_check", Set.of("endpoint"));
+
+  private static List<JsonNode> documents(Path file) throws IOException {
+    List<JsonNode> docs = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+      while (it.hasNext()) {
+        docs.add(it.next());
+      }
+    }
+    return docs;
+  }
+
+  private static List<Path> yamlFiles() throws IOException {
+    try (Stream<Path> files = Files.walk(DOCKER)) {
+      return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+  }
+
+  private static JsonNode configMap() throws IOException {
+    return documents(DOCKER.resolve("kubernetes/llmtail.yaml")).stream()
+        .filter(d -> d.path("kind").asText().equals("ConfigMap"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** Every Collector config shipped: the recipes' files and the one inside the ConfigMap. */
+  private static Map<String, JsonNode> collectorConfigs() throws IOException {
+    return Map.of(
+        "sidecar/otelcol.yaml", documents(DOCKER.resolve("sidecar/otelcol.yaml")).get(0),
+        "scale-out/otelcol.yaml", documents(DOCKER.resolve("scale-out/otelcol.yaml")).get(0),
+        "kubernetes ConfigMap otelcol.yaml", YAML.readTree(configMap().at("/data/otelcol.yaml").asText()));
+  }
+
+  @Test
+  void everyRecipeFileIsYaml() throws IOException {
+    assertThat(yamlFiles()).hasSizeGreaterThanOrEqualTo(5);
+    for (Path file : yamlFiles()) {
+      assertThat(documents(file)).as(file.toString()).isNotEmpty().allSatisfy(d -> assertThat(d.isObject()).isTrue());
+    }
+  }
+
+  @Test
+  void collectorConfigsUseCurrentComponentNamesAndKeys() throws IOException {
+    collectorConfigs()
+        .forEach(
+            (name, config) -> {
+              Set<String> defined = new HashSet<>();
+              COMPONENTS.forEach(
+                  (kind, types) ->
+                      config.path(kind).properties().forEach(component -> {
+                        String type = component.getKey().split("/", 2)[0];
+                        assertThat(types).as(name + ": " + kind + "." + component.getKey()).contains(type);
+                        Set<String> keys = new HashSet<>();
+                        component.getValue().fieldNames().forEachRemaining(keys::add);
+                        assertThat(KEYS.get(type)).as(name + ": keys of " + component.getKey()).containsAll(keys);
+                        defined.add(kind + ":" + component.getKey());
+                      }));
+              config.at("/service/extensions").forEach(
+                  e -> assertThat(defined).as(name + ": service.extensions").contains("extensions:" + e.asText()));
+              JsonNode pipelines = config.at("/service/pipelines");
+              assertThat(pipelines.size()).as(name + ": pipelines").isGreaterThanOrEqualTo(2);
+              pipelines.properties().forEach(pipeline -> {
+                assertThat(pipeline.getKey()).matches("(traces|logs|metrics)(/[a-z0-9_-]+)?");
+                for (String kind : List.of("receivers", "processors", "exporters")) {
+                  pipeline.getValue().path(kind).forEach(c ->
+                      assertThat(defined).as(name + ": " + pipeline.getKey() + "." + kind).contains(kind + ":" + c.asText()));
+                }
+              });
+            });
+  }
+
+  @Test
+  void theLoadBalancerRoutesByTraceIdToEveryReplicaOfTheComposeFile() throws IOException {
+    JsonNode lb = documents(DOCKER.resolve("scale-out/otelcol.yaml")).get(0).at("/exporters/load_balancing");
+    assertThat(lb.path("routing_key").asText()).isEqualTo("traceID");
+    assertThat(lb.at("/protocol/otlp/tls/insecure").asBoolean()).isTrue();
+    List<String> hosts = new ArrayList<>();
+    lb.at("/resolver/static/hostnames").forEach(h -> hosts.add(h.asText()));
+    JsonNode services = documents(DOCKER.resolve("scale-out/compose.yaml")).get(0).path("services");
+    List<String> replicas = new ArrayList<>();
+    services.fieldNames().forEachRemaining(s -> {
+      if (s.startsWith("llmtail")) {
+        replicas.add(s + ":5317");
+      }
+    });
+    assertThat(hosts).containsExactlyInAnyOrderElementsOf(replicas).hasSize(3);
+  }
+
+  @Test
+  void llmtailSendsKeptTracesToTheCollectorsSampledReceiver() throws IOException {
+    for (String recipe : List.of("sidecar", "scale-out")) {
+      JsonNode collector = documents(DOCKER.resolve(recipe + "/otelcol.yaml")).get(0);
+      assertThat(collector.at("/receivers/otlp~1sampled/protocols/grpc/endpoint").asText()).isEqualTo("0.0.0.0:4417");
+      JsonNode compose = documents(DOCKER.resolve(recipe + "/compose.yaml")).get(0);
+      // YAML merge keys (<<: *llmtail) are not expanded by Jackson: fall back to the anchor.
+      String shared = compose.at("/x-llmtail/environment/LLMTAIL_EXPORTER_ENDPOINT").asText();
+      compose.path("services").properties().forEach(s -> {
+        if (s.getKey().startsWith("llmtail")) {
+          String env = s.getValue().at("/environment/LLMTAIL_EXPORTER_ENDPOINT").asText(shared);
+          assertThat(env.isEmpty() ? shared : env).as(recipe + " " + s.getKey()).isEqualTo("collector:4417");
+        }
+      });
+    }
+    JsonNode sidecar = documents(DOCKER.resolve("sidecar/otelcol.yaml")).get(0);
+    assertThat(sidecar.at("/exporters/otlp_grpc~1llmtail/endpoint").asText()).isEqualTo("llmtail:5317");
+  }
+
+  @Test
+  void kubernetesPodProbesTheAdminEndpointsAndMountsAValidLlmtailConfig() throws Exception {
+    List<JsonNode> docs = documents(DOCKER.resolve("kubernetes/llmtail.yaml"));
+    assertThat(docs).extracting(d -> d.path("kind").asText()).containsExactly("ConfigMap", "Deployment", "Service");
+    JsonNode containers = docs.get(1).at("/spec/template/spec/containers");
+    JsonNode llmtail = null;
+    for (JsonNode c : containers) {
+      if (c.path("name").asText().equals("llmtail")) {
+        llmtail = c;
+      }
+    }
+    assertThat(containers).hasSize(2);
+    assertThat(llmtail).isNotNull();
+    assertThat(llmtail.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(llmtail.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
+    assertThat(llmtail.at("/ports/0/containerPort").asInt()).isEqualTo(5319);
+
+    String yaml = configMap().at("/data/llmtail.yaml").asText();
+    LlmtailConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("llmtail.yaml"), yaml);
+    Schema schema =
+        SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+            .getSchema(Files.readString(Path.of("../config/llmtail.schema.json")), InputFormat.JSON);
+    assertThat(schema.validate(YAML.readTree(yaml))).isEmpty();
+    assertThat(config.admin().endpoint()).isEqualTo("0.0.0.0:5319");
+    assertThat(config.exporter().otlp().endpoint()).isEqualTo("127.0.0.1:4417");
+    JsonNode collector = YAML.readTree(configMap().at("/data/otelcol.yaml").asText());
+    assertThat(collector.at("/receivers/otlp~1sampled/protocols/grpc/endpoint").asText()).isEqualTo("127.0.0.1:4417");
+    assertThat(collector.at("/exporters/otlp_grpc~1llmtail/endpoint").asText())
+        .isEqualTo(config.receivers().grpc().endpoint());
+  }
+
+  @Test
+  void docsDeployMirrorsEveryRecipeFileAsShipped() throws IOException {
+    String doc = Files.readString(Path.of("../docs/deploy.md"));
+    java.util.regex.Matcher block =
+        java.util.regex.Pattern.compile("<!-- mirrors (\\S+): [^>]*-->\n```yaml\n(.*?)```\n", java.util.regex.Pattern.DOTALL)
+            .matcher(doc);
+    Set<String> mirrored = new HashSet<>();
+    while (block.find()) {
+      Path file = Path.of("..", block.group(1));
+      assertThat(block.group(2)).as("docs/deploy.md copy of " + block.group(1)).isEqualTo(Files.readString(file));
+      mirrored.add(block.group(1));
+    }
+    assertThat(mirrored)
+        .containsExactlyInAnyOrder(
+            "docker/sidecar/otelcol.yaml",
+            "docker/sidecar/compose.yaml",
+            "docker/scale-out/otelcol.yaml",
+            "docker/scale-out/compose.yaml",
+            "docker/kubernetes/llmtail.yaml");
+  }
+}
