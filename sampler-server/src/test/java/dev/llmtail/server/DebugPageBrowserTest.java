@@ -43,12 +43,8 @@ class DebugPageBrowserTest {
       Assumptions.abort("chromium is not installed (apt-get install chromium)");
     }
     String yaml =
-        """
-        receivers:
-          grpc:
-            endpoint: 127.0.0.1:0
-          http:
-            endpoint: 127.0.0.1:0
+        TestPorts.LOOPBACK
+        + """
         buffer:
           quiet_period: 100ms
           max_trace_wait: 1m
@@ -59,8 +55,6 @@ class DebugPageBrowserTest {
         exporter:
           file:
             path: ${env:OUT}
-        admin:
-          endpoint: 127.0.0.1:0
         """;
     LlmtailConfig config =
         ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()))

@@ -49,12 +49,8 @@ class EndToEndTest {
   void start() throws Exception {
     sink = OtlpTestSink.start();
     String yaml =
-        """
-        receivers:
-          grpc:
-            endpoint: 127.0.0.1:0
-          http:
-            endpoint: 127.0.0.1:0
+        TestPorts.LOOPBACK
+        + """
         buffer:
           quiet_period: 300ms
           max_trace_wait: 20s
@@ -68,8 +64,6 @@ class EndToEndTest {
             batch_timeout: 20ms
             retry:
               initial_interval: 20ms
-        admin:
-          endpoint: 127.0.0.1:0
         """;
     LlmtailConfig config =
         ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint())).parse(Path.of("e2e.yaml"), yaml);

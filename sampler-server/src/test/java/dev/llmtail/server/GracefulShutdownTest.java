@@ -47,14 +47,8 @@ class GracefulShutdownTest {
     Path config = dir.resolve("llmtail.yaml");
     Files.writeString(
         config,
-        """
-        admin:
-          endpoint: 127.0.0.1:0
-        receivers:
-          grpc:
-            endpoint: 127.0.0.1:0
-          http:
-            endpoint: 127.0.0.1:0
+        TestPorts.LOOPBACK
+        + """
         buffer:
           quiet_period: 30s
           max_trace_wait: 5m

@@ -34,20 +34,14 @@ class HotReloadTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final String HEAD =
-      """
-      receivers:
-        grpc:
-          endpoint: 127.0.0.1:0
-        http:
-          endpoint: 127.0.0.1:0
+      TestPorts.LOOPBACK
+      + """
       buffer:
         quiet_period: 100ms
         max_trace_wait: 5m
       exporter:
         file:
           path: ${env:OUT}
-      admin:
-        endpoint: 127.0.0.1:0
       policies:
       """;
   private static final String ERRORS_ONLY =

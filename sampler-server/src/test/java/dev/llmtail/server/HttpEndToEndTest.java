@@ -48,14 +48,8 @@ class HttpEndToEndTest {
 
   HttpEndToEndTest() throws Exception {
     String yaml =
-        """
-        admin:
-          endpoint: 127.0.0.1:0
-        receivers:
-          grpc:
-            endpoint: 127.0.0.1:0
-          http:
-            endpoint: 127.0.0.1:0
+        TestPorts.LOOPBACK
+        + """
         buffer:
           quiet_period: 200ms
           max_trace_wait: 20s
