@@ -214,6 +214,7 @@ public final class BenchmarkRun {
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       Thread.sleep(1500); // the exporter's last batch
       long[] latencies = latencies(generator, sink, seq0, seq1);
+      long refused = generator.refusedRequests() - refused0;
       double heapPerSpan = Double.NaN;
       String note =
           String.format(
@@ -222,7 +223,8 @@ public final class BenchmarkRun {
               ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
               s1.bufferedTraces() - s0.bufferedTraces(),
               drainSeconds)
-          + (generator.failedRequests() > 0 ? "; " + generator.failedRequests() + " failed requests" : "");
+          + (generator.failedRequests() > 0 ? "; " + generator.failedRequests() + " failed requests" : "")
+          + (generator.lastProblem().isEmpty() ? "" : "; last refusal: " + generator.lastProblem());
       if (heap) {
         heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet);
       }
@@ -238,7 +240,7 @@ public final class BenchmarkRun {
               wirePerSpan(),
               s1.gcCount() - s0.gcCount(),
               s1.gcMillis() - s0.gcMillis(),
-              generator.refusedRequests() - refused0,
+              refused,
               note));
     }
   }

@@ -26,6 +26,7 @@ final class LoadGenerator implements AutoCloseable {
   private final AtomicLong acceptedBytes = new AtomicLong();
   private final AtomicLong refusedRequests = new AtomicLong();
   private final AtomicLong failedRequests = new AtomicLong();
+  private volatile String lastProblem = "";
   private long nextSeq = 1;
   private int nextTemplate;
   private AtomicLongArray sent = new AtomicLongArray(1);
@@ -96,7 +97,9 @@ final class LoadGenerator implements AutoCloseable {
 
             @Override
             public void onError(Throwable e) {
-              Status.Code code = Status.fromThrowable(e).getCode();
+              Status status = Status.fromThrowable(e);
+              Status.Code code = status.getCode();
+              lastProblem = code + ": " + status.getDescription();
               if (code == Status.Code.RESOURCE_EXHAUSTED || code == Status.Code.UNAVAILABLE) {
                 refusedRequests.incrementAndGet();
               } else {
@@ -140,6 +143,11 @@ final class LoadGenerator implements AutoCloseable {
 
   long refusedRequests() {
     return refusedRequests.get();
+  }
+
+  /** The status of the last refused or failed request, or empty. */
+  String lastProblem() {
+    return lastProblem;
   }
 
   long failedRequests() {
