@@ -18,6 +18,11 @@ public final class SpanView {
   private final Span span;
   private final Resource resource;
   private final InstrumentationScope scope;
+  /**
+   * Computed on first use: the normaliser and several policies ask for it per span. A racy but
+   * benign cache (String is immutable; two threads at worst compute the same value twice).
+   */
+  private String spanIdHex;
 
   public SpanView(Span span, Resource resource, InstrumentationScope scope) {
     this.span = span;
@@ -42,7 +47,12 @@ public final class SpanView {
   }
 
   public String spanIdHex() {
-    return HEX.formatHex(span.getSpanId().toByteArray());
+    String hex = spanIdHex;
+    if (hex == null) {
+      hex = HEX.formatHex(span.getSpanId().toByteArray());
+      spanIdHex = hex;
+    }
+    return hex;
   }
 
   /** True for a span without a parent: the root of its trace. */

@@ -75,6 +75,11 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
   /** The most-attempted request of a trace. */
   private record Attempts(int count, String spanId, String model, String how) {}
 
+  /** The only attributes read from every span (indexing all of them was a hot spot). */
+  private static final String[] HTTP_KEYS = {
+    "http.request.resend_count", "http.response.status_code", "http.status_code"
+  };
+
   private static final class Evaluator implements Policy {
     private final Options options;
     private final Object lock = new Object();
@@ -136,7 +141,7 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
       }
       Map<String, Integer> failedHttp = new HashMap<>();
       for (SpanView s : trace.spans()) {
-        SpanAttributes a = SpanAttributes.of(s);
+        SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
         Long resend = a.whole("http.request.resend_count");
         if (resend != null && resend + 1 > best.count()) {
           best = new Attempts((int) Math.min(1000, resend + 1), s.spanIdHex(), "", "http.request.resend_count");

@@ -102,14 +102,22 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
   }
 
   private static SpanView failedOrphanHttpSpan(TraceView trace) {
-    Set<String> present = new HashSet<>();
-    trace.spans().forEach(s -> present.add(s.spanIdHex()));
+    Set<String> present = null; // built only for the rare failed non-root HTTP span
     for (SpanView s : trace.spans()) {
+      if (s.isRoot() || s.statusCode() != Status.StatusCode.STATUS_CODE_ERROR) {
+        continue;
+      }
       boolean http = s.attribute("http.request.method").isPresent() || s.attribute("http.method").isPresent();
-      if (http
-          && !s.isRoot()
-          && s.statusCode() == Status.StatusCode.STATUS_CODE_ERROR
-          && !present.contains(HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray()))) {
+      if (!http) {
+        continue;
+      }
+      if (present == null) {
+        present = new HashSet<>();
+        for (SpanView p : trace.spans()) {
+          present.add(p.spanIdHex());
+        }
+      }
+      if (!present.contains(HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray()))) {
         return s;
       }
     }

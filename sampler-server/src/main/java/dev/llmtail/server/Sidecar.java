@@ -56,6 +56,13 @@ final class Sidecar implements AutoCloseable {
   /** How often due traces are looked for; bounds how late a decision can be. */
   static final Duration DECISION_TICK = Duration.ofMillis(50);
 
+  /**
+   * Threads that decide due traces: one per core, at most 4. Deciding (normalise, every policy,
+   * decision log, metrics, hand-off to the exporter) is the CPU-heavy step; with one thread the
+   * benchmark (docs/performance.md) showed it falling behind the receivers on a 2-core machine.
+   */
+  static final int DECIDERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
   /** Retry delay suggested to clients refused under backpressure. */
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -154,7 +161,8 @@ final class Sidecar implements AutoCloseable {
             meters);
     this.ledger = new SpanLedger(meters);
     this.decider =
-        Executors.newSingleThreadScheduledExecutor(
+        Executors.newScheduledThreadPool(
+            DECIDERS,
             r -> {
               Thread t = new Thread(r, "llmtail-decider");
               t.setDaemon(true);
@@ -179,9 +187,15 @@ final class Sidecar implements AutoCloseable {
       ConfigLoader reloadWith,
       Duration reloadInterval) {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
-    sidecar.decider.scheduleWithFixedDelay(
-        sidecar::decideDue, DECISION_TICK.toMillis(), DECISION_TICK.toMillis(), TimeUnit.MILLISECONDS);
-    // The config check shares the decider thread: it reads and hashes a small file, and parses it
+    // Several loops over the same deadline queue: each due trace is taken by exactly one of them.
+    for (int i = 0; i < DECIDERS; i++) {
+      sidecar.decider.scheduleWithFixedDelay(
+          sidecar::decideDue,
+          DECISION_TICK.toMillis() + i * DECISION_TICK.toMillis() / DECIDERS,
+          DECISION_TICK.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+    // The config check shares the decider threads: it reads and hashes a small file, and parses it
     // only when its content changed, so decisions are delayed at most by one parse per edit.
     if (!sidecar.reloadInterval.isZero() && !sidecar.reloadInterval.isNegative()) {
       sidecar.decider.scheduleWithFixedDelay(

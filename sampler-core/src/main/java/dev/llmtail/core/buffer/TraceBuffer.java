@@ -56,8 +56,9 @@ import java.util.function.Supplier;
  * gives the oldest open trace under pressure. Span bytes go to a {@link SpanStore}; only a summary
  * stays here.
  *
- * <p>Concurrency. Any thread may {@link #admit}; {@link #decideDue} is meant to be called from one
- * scheduler thread; pressure decisions run on the admitting thread. A trace is decided exactly
+ * <p>Concurrency. Any thread may {@link #admit}; {@link #decideDue} may be called from several
+ * scheduler threads at once (each due timer is taken by whoever removes it from the skip-list);
+ * pressure decisions run on the admitting thread. A trace is decided exactly
  * once: whoever closes its state (under the state's lock) decides it. The decision is remembered
  * before the trace leaves the map, so a span arriving at any moment either joins the open trace,
  * waits on the closed one, or finds the remembered decision. Time comes from the injected

@@ -30,6 +30,29 @@ public final class SpanAttributes {
     return new SpanAttributes(span.proto().getAttributesList(), key -> {});
   }
 
+  /**
+   * Only the attributes named {@code keys} of one span: for a policy that reads a few keys of
+   * every span, this skips indexing all the others.
+   */
+  public static SpanAttributes of(dev.llmtail.core.SpanView span, String... keys) {
+    Map<String, AnyValue> wanted = new HashMap<>(4);
+    for (KeyValue kv : span.proto().getAttributesList()) {
+      String key = kv.getKey();
+      for (String k : keys) {
+        if (k.equals(key)) {
+          wanted.put(key, kv.getValue()); // the last duplicate wins, as in the full index
+          break;
+        }
+      }
+    }
+    return new SpanAttributes(wanted, key -> {});
+  }
+
+  private SpanAttributes(Map<String, AnyValue> values, Consumer<String> onMalformed) {
+    this.values = values;
+    this.onMalformed = onMalformed;
+  }
+
   SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
     this.values = new HashMap<>(attributes.size() * 2);
     for (KeyValue kv : attributes) {

@@ -1,0 +1,68 @@
+package dev.llmtail.bench;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.server.config.ConfigException;
+import dev.llmtail.server.config.ConfigLoader;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The JMH benchmarks' input: the load generator's traffic mix, and the shipped policy set. */
+final class BenchData {
+
+  /** Requests of 50 traces (about 500 spans) each, as the load generator sends them. */
+  static final int REQUESTS = 8;
+
+  private BenchData() {}
+
+  /** The encoded requests (stamped once, so every trace id is distinct). */
+  static List<byte[]> requests() {
+    List<byte[]> requests = new ArrayList<>();
+    long seq = 1;
+    for (TrafficMix.Template t : TrafficMix.build(REQUESTS, 50, 7)) {
+      requests.add(t.stamp(seq));
+      seq += t.traces();
+    }
+    return requests;
+  }
+
+  /** Every trace of {@link #requests}, as the buffer hands it to the engine (not yet normalised). */
+  static List<TraceView> traces() {
+    List<TraceView> views = new ArrayList<>();
+    for (byte[] request : requests()) {
+      for (TraceFragment f : TraceGrouper.group(parse(request).getResourceSpansList()).fragments()) {
+        views.add(TraceView.of(f.traceId(), List.of(f.spans())));
+      }
+    }
+    return views;
+  }
+
+  static ExportTraceServiceRequest parse(byte[] request) {
+    try {
+      return ExportTraceServiceRequest.parseFrom(request);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The policies of the shipped {@code config/llmtail.yaml} (set {@code -Dllmtail.config} elsewhere). */
+  static List<NamedPolicy> shippedPolicies() {
+    Path file = Path.of(System.getProperty("llmtail.config", "config/llmtail.yaml"));
+    try {
+      return ConfigLoader.withEnvironment(Map.of()).parse(file, Files.readString(file)).policies();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,370 @@
+package dev.llmtail.bench;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The one benchmark command: runs the decode floor, pass-through and llmtail with the shipped
+ * policy set (and the shipped config at its trace bound) over the same pre-encoded traffic mix, in
+ * one run on one machine, and prints the table of docs/performance.md.
+ *
+ * <p>Options ({@code --name=value}): {@code duration} measured seconds per configuration (20),
+ * {@code warmup} seconds before measuring (5; llmtail waits one quiet period more, so that the
+ * window also pays for the decisions of the traffic it receives), {@code rate} spans/s (0: as fast
+ * as possible), {@code inflight} concurrent requests (4), {@code configs} (a,b,c,d), {@code config}
+ * the shipped config file (config/llmtail.yaml), {@code out} directory for logs and JFR files
+ * (sampler-bench/target/bench), {@code jfr} record a JFR profile of each llmtail (false), {@code
+ * heap-spans} spans sent for the heap measurement (100000), {@code xmx} llmtail's heap (2g).
+ */
+public final class BenchmarkRun {
+
+  private static final int REQUESTS = 40;
+  private static final int TRACES_PER_REQUEST = 50;
+  private static final int SEQ_CAPACITY = 4_000_000;
+
+  private final Map<String, String> options;
+  private final List<TrafficMix.Template> templates;
+  private final Path out;
+  private final List<Row> rows = new ArrayList<>();
+
+  /** One line of the table; NaN where a figure does not apply. */
+  private record Row(
+      String name,
+      double spansPerSecond,
+      double cpuSecondsPerMillion,
+      double p50Millis,
+      double p99Millis,
+      long keptTraces,
+      double heapPerSpan,
+      double wirePerSpan,
+      long gcCount,
+      long gcMillis,
+      long refused,
+      String note) {}
+
+  private BenchmarkRun(Map<String, String> options) {
+    this.options = options;
+    this.templates = TrafficMix.build(REQUESTS, TRACES_PER_REQUEST, 7);
+    this.out = Path.of(options.getOrDefault("out", "sampler-bench/target/bench"));
+  }
+
+  /** Runs the configurations named by {@code --configs} and prints the table. */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (String a : args) {
+      String[] kv = a.replaceFirst("^--", "").split("=", 2);
+      options.put(kv[0], kv.length > 1 ? kv[1] : "true");
+    }
+    new BenchmarkRun(options).run();
+  }
+
+  private int seconds(String name, int defaultValue) {
+    return Integer.parseInt(options.getOrDefault(name, Integer.toString(defaultValue)));
+  }
+
+  private void run() throws Exception {
+    Files.createDirectories(out);
+    printMachine();
+    String shipped = Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
+    List<String> configs = Arrays.asList(options.getOrDefault("configs", "a,b,c,d").split(","));
+    if (configs.contains("a")) {
+      decodeFloor();
+    }
+    try (LatencySink sink = new LatencySink()) {
+      if (configs.contains("b")) {
+        // Pass-through: the same receiver, buffer and exporter, but every trace is decided on the
+        // first decision tick after its root span arrives and kept without a policy to ask.
+        String yaml =
+            replace(shipped, "quiet_period: 10s", "quiet_period: 1ms")
+                .replaceAll("(?s)\npolicies:.*?\nexporter:", "\npolicies:\n  - {name: all, type: always_sample}\n\nexporter:");
+        measure(sink, "(b) pass-through", yaml, Duration.ofMillis(1), false);
+      }
+      if (configs.contains("c")) {
+        measure(sink, "(c) llmtail", shipped, Duration.ofSeconds(10), true);
+      }
+      if (configs.contains("d")) {
+        measure(
+            sink,
+            "(d) llmtail at bound",
+            replace(shipped, "max_traces: 100000", "max_traces: 2000"),
+            Duration.ofSeconds(10),
+            false);
+      }
+    }
+    printTable();
+  }
+
+  private static String replace(String yaml, String from, String to) {
+    if (!yaml.contains(from)) {
+      throw new IllegalArgumentException("the shipped config no longer contains '" + from + "'");
+    }
+    return yaml.replace(from, to);
+  }
+
+  private void printMachine() throws IOException {
+    String cpu = "unknown";
+    Path cpuinfo = Path.of("/proc/cpuinfo");
+    if (Files.isReadable(cpuinfo)) {
+      cpu =
+          Files.readAllLines(cpuinfo).stream()
+              .filter(l -> l.startsWith("model name"))
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .findFirst()
+              .orElse(cpu);
+    }
+    long spans = templates.stream().mapToLong(TrafficMix.Template::spans).sum();
+    long bytes = templates.stream().mapToLong(t -> t.bytes().length).sum();
+    System.out.printf(
+        Locale.ROOT,
+        "machine: %d cores (%s), %s %s, Java %s (%s), load average %.2f, %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        cpu,
+        System.getProperty("os.name"),
+        System.getProperty("os.version"),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Instant.now());
+    System.out.printf(
+        Locale.ROOT,
+        "input: %d pre-encoded requests, %d traces, %d spans (%.1f per trace), %.0f wire bytes per span%n",
+        templates.size(),
+        templates.size() * TRACES_PER_REQUEST,
+        spans,
+        spans / (double) (templates.size() * TRACES_PER_REQUEST),
+        bytes / (double) spans);
+  }
+
+  /** (a) The same requests, only parsed by protobuf-java, on one thread of this JVM. */
+  private void decodeFloor() throws Exception {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long warmupEnd = System.nanoTime() + seconds("warmup", 5) * 1_000_000_000L;
+    long sink = 0;
+    int i = 0;
+    while (System.nanoTime() < warmupEnd) {
+      sink += ExportTraceServiceRequest.parseFrom(templates.get(i++ % templates.size()).bytes()).getResourceSpansCount();
+    }
+    long cpu0 = threads.getCurrentThreadCpuTime();
+    long t0 = System.nanoTime();
+    long end = t0 + seconds("duration", 20) * 1_000_000_000L;
+    long spans = 0;
+    long bytes = 0;
+    while (System.nanoTime() < end) {
+      TrafficMix.Template t = templates.get(i++ % templates.size());
+      sink += ExportTraceServiceRequest.parseFrom(t.bytes()).getResourceSpansCount();
+      spans += t.spans();
+      bytes += t.bytes().length;
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+    rows.add(
+        new Row(
+            "(a) decode floor", spans / seconds, cpu / (spans / 1e6), Double.NaN, Double.NaN, 0,
+            Double.NaN, bytes / (double) spans, 0, 0, 0, sink > 0 ? "1 thread" : "?"));
+  }
+
+  private void measure(LatencySink sink, String name, String yaml, Duration quiet, boolean heap)
+      throws Exception {
+    String slug = name.replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
+    Path config = out.resolve(slug + ".yaml");
+    Files.writeString(config, yaml);
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + options.getOrDefault("xmx", "2g"), "-XX:+UseG1GC"));
+    if (Boolean.parseBoolean(options.getOrDefault("jfr", "false"))) {
+      jvm.add("-XX:StartFlightRecording=filename=" + out.resolve(slug + ".jfr") + ",settings=profile,dumponexit=true");
+    }
+    double rate = Double.parseDouble(options.getOrDefault("rate", "0"));
+    System.out.printf("running %s (log: %s)%n", name, out.resolve(slug + ".log"));
+    try (SidecarProcess llmtail = SidecarProcess.start(config, sink.endpoint(), jvm, out.resolve(slug + ".log"));
+        LoadGenerator generator = new LoadGenerator(llmtail.port(), templates, seconds("inflight", 4))) {
+      generator.reset(SEQ_CAPACITY);
+      sink.reset(SEQ_CAPACITY);
+      long warmup = seconds("warmup", 5) * 1_000_000_000L + (heap ? quiet.toNanos() : 0);
+      generator.run(System.nanoTime() + warmup, rate);
+
+      SidecarProcess.Stats s0 = llmtail.stats();
+      long seq0 = generator.nextSequence();
+      long spans0 = generator.acceptedSpans();
+      long refused0 = generator.refusedRequests();
+      long t0 = System.nanoTime();
+      generator.run(t0 + seconds("duration", 20) * 1_000_000_000L, rate);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      SidecarProcess.Stats s1 = llmtail.stats();
+      long seq1 = generator.nextSequence();
+      long spans = generator.acceptedSpans() - spans0;
+
+      // Every trace sent is decided within a quiet period (plus a tick and an export batch) unless
+      // the deciding thread fell behind; wait for it, bounded.
+      long drainStart = System.nanoTime();
+      long drainEnd = drainStart + quiet.toNanos() + 60_000_000_000L;
+      while (System.nanoTime() < drainEnd && llmtail.stats().bufferedTraces() > 0) {
+        Thread.sleep(100);
+      }
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+      Thread.sleep(1500); // the exporter's last batch
+      long[] latencies = latencies(generator, sink, seq0, seq1);
+      long refused = generator.refusedRequests() - refused0;
+      double heapPerSpan = Double.NaN;
+      String note =
+          String.format(
+              Locale.ROOT,
+              "load %.1f; backlog %+d traces over the window; drained in %.1f s",
+              ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+              s1.bufferedTraces() - s0.bufferedTraces(),
+              drainSeconds)
+          + (generator.failedRequests() > 0 ? "; " + generator.failedRequests() + " failed requests" : "")
+          + (generator.lastProblem().isEmpty() ? "" : "; last refusal: " + generator.lastProblem());
+      if (heap) {
+        heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet);
+      }
+      rows.add(
+          new Row(
+              name,
+              spans / seconds,
+              (s1.cpuNanos() - s0.cpuNanos()) / 1e9 / (spans / 1e6),
+              percentile(latencies, 0.50),
+              percentile(latencies, 0.99),
+              latencies.length,
+              heapPerSpan,
+              wirePerSpan(),
+              s1.gcCount() - s0.gcCount(),
+              s1.gcMillis() - s0.gcMillis(),
+              refused,
+              note));
+    }
+  }
+
+  /**
+   * Heap per buffered span: from a drained llmtail, heap after GC, then one batch of traffic
+   * (sent well within a quiet period, so nothing is decided yet), then heap after GC again.
+   */
+  private double heapPerBufferedSpan(SidecarProcess llmtail, LoadGenerator generator, Duration quiet)
+      throws Exception {
+    SidecarProcess.Stats b = llmtail.stats();
+    if (b.bufferedTraces() > 0) {
+      System.out.printf("heap measurement skipped: llmtail still buffers %d traces%n", b.bufferedTraces());
+      return Double.NaN;
+    }
+    long before = llmtail.heapAfterGc();
+    b = llmtail.stats();
+    long deadline = System.nanoTime() + quiet.toNanos() / 2;
+    generator.run(deadline, 0, Long.parseLong(options.getOrDefault("heap-spans", "100000")));
+    SidecarProcess.Stats a = llmtail.stats();
+    long after = llmtail.heapAfterGc();
+    long spans = a.bufferedSpans() - b.bufferedSpans();
+    if (a.decided() != b.decided() || spans <= 0) {
+      System.out.printf("heap measurement disturbed: %d decisions during it, %d spans buffered%n", a.decided() - b.decided(), spans);
+      return Double.NaN;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "heap: %d spans buffered, %.0f stored bytes per span, heap %d -> %d bytes after GC%n",
+        spans,
+        (a.bufferedBytes() - b.bufferedBytes()) / (double) spans,
+        before,
+        after);
+    return (after - before) / (double) spans;
+  }
+
+  private double wirePerSpan() {
+    long spans = templates.stream().mapToLong(TrafficMix.Template::spans).sum();
+    long bytes = templates.stream().mapToLong(t -> t.bytes().length).sum();
+    return bytes / (double) spans;
+  }
+
+  private static long[] latencies(LoadGenerator generator, LatencySink sink, long from, long to) {
+    long[] all = new long[(int) (to - from)];
+    int n = 0;
+    for (long seq = from; seq < to; seq++) {
+      long sent = generator.sentAt(seq);
+      long arrived = sink.arrival(seq);
+      if (sent != 0 && arrived != 0) {
+        all[n++] = arrived - sent;
+      }
+    }
+    long[] kept = Arrays.copyOf(all, n);
+    Arrays.sort(kept);
+    return kept;
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int index = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
+    return sorted[Math.max(0, index)] / 1e6;
+  }
+
+  private void printTable() {
+    System.out.println();
+    System.out.printf(
+        "%-22s %10s %12s %9s %9s %8s %10s %10s %9s %14s %8s  %s%n",
+        "configuration", "spans/s", "CPU s/Mspan", "p50 ms", "p99 ms", "kept", "heap B/sp", "wire B/sp",
+        "heap/wire", "GC pauses", "refused", "note");
+    for (Row r : rows) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-22s %10.0f %12.2f %9s %9s %8d %10s %10.0f %9s %14s %8d  %s%n",
+          r.name(),
+          r.spansPerSecond(),
+          r.cpuSecondsPerMillion(),
+          figure(r.p50Millis()),
+          figure(r.p99Millis()),
+          r.keptTraces(),
+          figure(r.heapPerSpan()),
+          r.wirePerSpan(),
+          Double.isNaN(r.heapPerSpan()) ? "-" : String.format(Locale.ROOT, "%.2fx", r.heapPerSpan() / r.wirePerSpan()),
+          r.gcCount() + " / " + r.gcMillis() + " ms",
+          r.refused(),
+          r.note());
+    }
+    Row a = find("(a)");
+    Row b = find("(b)");
+    Row c = find("(c)");
+    Row d = find("(d)");
+    System.out.println();
+    if (c != null && a != null) {
+      System.out.printf(Locale.ROOT, "(c)/(a) throughput: %.1f %%%n", 100 * c.spansPerSecond() / a.spansPerSecond());
+    }
+    if (c != null && b != null) {
+      System.out.printf(Locale.ROOT, "(c)/(b) throughput: %.1f %% (target >= 50 %%)%n", 100 * c.spansPerSecond() / b.spansPerSecond());
+    }
+    if (c != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "heap per buffered span: %.2fx wire (target <= 1.5x); p99 last-span-to-export %.0f ms (target <= 10000 + 250 ms)%n",
+          c.heapPerSpan() / c.wirePerSpan(),
+          c.p99Millis());
+    }
+    if (c != null && d != null) {
+      System.out.printf(Locale.ROOT, "(d)/(c) throughput at the trace bound: %.1f %% (no collapse)%n", 100 * d.spansPerSecond() / c.spansPerSecond());
+    }
+    if (c != null && b != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "HEADLINE: llmtail with the shipped policy set carries %.0f spans/s on this machine, %.0f %% of pass-through%s%n",
+          c.spansPerSecond(),
+          100 * c.spansPerSecond() / b.spansPerSecond(),
+          a == null ? "" : String.format(Locale.ROOT, " and %.0f %% of the protobuf decode floor", 100 * c.spansPerSecond() / a.spansPerSecond()));
+    }
+  }
+
+  private Row find(String prefix) {
+    return rows.stream().filter(r -> r.name().startsWith(prefix)).findFirst().orElse(null);
+  }
+
+  private static String figure(double value) {
+    return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.0f", value);
+  }
+}
