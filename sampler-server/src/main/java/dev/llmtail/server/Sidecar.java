@@ -54,7 +54,7 @@ final class Sidecar implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
 
   /** How often due traces are looked for; bounds how late a decision can be. */
-  static final Duration DECISION_TICK = Duration.ofMillis(50);
+  static final Duration DECISION_TICK = Duration.ofMillis(25);
 
   /**
    * Threads that decide due traces: one per core, at most 4. Deciding (normalise, every policy,

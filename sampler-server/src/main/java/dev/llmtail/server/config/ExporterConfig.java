@@ -30,7 +30,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
    * @param queueSize most spans waiting in memory to be sent; default {@code 200000}
    * @param queueMaxBytes most span bytes waiting in memory to be sent; default {@code 64MiB}
    * @param maxBatchSpans most spans per request; default {@code 1024}
-   * @param batchTimeout how long to wait to fill a batch; default {@code 200ms}
+   * @param batchTimeout how long to wait to fill a batch; default {@code 50ms}
    * @param retry retry with exponential backoff on retryable failures
    * @param spill where batches go when the memory queue is full, the backend is down for longer
    *     than the retry time, or at shutdown; replayed on the next start
@@ -64,7 +64,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
             "queue_max_bytes: " + queueMaxBytes + " (expected: >= 1 byte, e.g. 64MiB)");
       }
       maxBatchSpans = maxBatchSpans == null ? 1024 : maxBatchSpans;
-      batchTimeout = batchTimeout == null ? Duration.ofMillis(200) : batchTimeout;
+      batchTimeout = batchTimeout == null ? Duration.ofMillis(50) : batchTimeout;
       retry = retry == null ? new RetryConfig(null, null, null) : retry;
       if (queueSize < 1) {
         throw new IllegalArgumentException("queue_size: " + queueSize + " (expected: >= 1 span)");
