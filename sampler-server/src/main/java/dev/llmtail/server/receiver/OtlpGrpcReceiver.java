@@ -7,6 +7,7 @@ import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.internal.RawBytes;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -24,9 +25,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 
@@ -185,22 +184,5 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   @Override
   public void close() {
     shutdown(5_000);
-  }
-
-  /** Passes the request body through as bytes. */
-  static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("cannot read request body").withCause(e).asRuntimeException();
-      }
-    }
   }
 }

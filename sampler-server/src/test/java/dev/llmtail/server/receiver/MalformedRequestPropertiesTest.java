@@ -3,6 +3,7 @@ package dev.llmtail.server.receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.llmtail.server.internal.RawBytes;
 import dev.llmtail.testing.TraceBuilder;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -50,7 +51,7 @@ class MalformedRequestPropertiesTest {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private static final MethodDescriptor<byte[], ExportTraceServiceResponse> RAW_EXPORT =
       TraceServiceGrpc.getExportMethod()
-          .toBuilder(new OtlpGrpcReceiver.RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+          .toBuilder(new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
           .build();
 
   @BeforeContainer

@@ -16,6 +16,7 @@ import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.internal.RawBytes;
 import dev.llmtail.testing.TraceBuilder;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -121,7 +122,7 @@ class OtlpGrpcReceiverTest {
   @Test
   void answersAnUnparseableBodyWithInvalidArgument() {
     MethodDescriptor<byte[], ExportTraceServiceResponse> raw =
-        TraceServiceGrpc.getExportMethod().toBuilder(new OtlpGrpcReceiver.RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
+        TraceServiceGrpc.getExportMethod().toBuilder(new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
     byte[] garbage = {(byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02};
 
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), garbage))
