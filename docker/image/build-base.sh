@@ -5,9 +5,10 @@
 #     packages libc6, libgcc-s1, libstdc++6 and zlib1g (with their copyright files),
 #   * /etc/passwd and /etc/group with the unprivileged user llmtail (65532), /tmp, and
 #     /var/lib/llmtail owned by that user (the spill directory lives there).
-# It writes OUT/rootfs (used by docker/Dockerfile) and OUT/llmtail-base.tar, a `docker save`
-# archive with one layer whose image config carries the user, PATH and the HEALTHCHECK; Jib
-# builds the llmtail image on top of it (sampler-server/pom.xml, profile `image`).
+# It writes OUT/rootfs.tar (that tree as one layer, which docker/Dockerfile ADDs) and
+# OUT/llmtail-base.tar, the same layer as a `docker save` archive whose image config carries the
+# user, PATH and the HEALTHCHECK; Jib builds the llmtail image on top of it
+# (sampler-server/pom.xml, profile `image`).
 #
 # Usage: docker/image/build-base.sh OUT        (JDK: $LLMTAIL_BASE_JDK, default Debian's JDK 17)
 set -euo pipefail
@@ -28,7 +29,7 @@ for p in "${packages[@]}"; do
 done
 
 rootfs=$out/rootfs
-rm -rf "$rootfs" "$out/llmtail-base.tar" "$out/base-archive"
+rm -rf "$rootfs" "$out/llmtail-base.tar" "$out/rootfs.tar"
 mkdir -p "$rootfs"/{etc,tmp,var/lib/llmtail/spill,opt,usr/share/doc}
 
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
@@ -54,17 +55,16 @@ chmod 1777 "$rootfs/tmp"
 "$rootfs/opt/java/bin/java" -version >/dev/null 2>&1 || fail "the jlink runtime does not start on this machine"
 
 # One uncompressed layer, owned by root except the user's home; fixed times so that the same
-# inputs give the same layer digest.
-archive=$out/base-archive
-mkdir -p "$archive"
+# inputs give the same layer digest. docker/Dockerfile ADDs this same file.
+layer=$out/rootfs.tar
 tar_opts=(--sort=name --mtime=@0 --numeric-owner --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime)
-tar -C "$rootfs" "${tar_opts[@]}" --owner=0 --group=0 --exclude=./var/lib/llmtail -cf "$archive/layer.tar" .
-tar -C "$rootfs" "${tar_opts[@]}" --owner=65532 --group=65532 -rf "$archive/layer.tar" ./var/lib/llmtail
-diff_id=sha256:$(sha256sum "$archive/layer.tar" | cut -d' ' -f1)
+tar -C "$rootfs" "${tar_opts[@]}" --owner=0 --group=0 --exclude=./var/lib/llmtail -cf "$layer" .
+tar -C "$rootfs" "${tar_opts[@]}" --owner=65532 --group=65532 -rf "$layer" ./var/lib/llmtail
+diff_id=sha256:$(sha256sum "$layer" | cut -d' ' -f1)
 
 # Docker image config: HEALTHCHECK asks /readyz through a class of the application layer, so
 # the image needs no shell or curl (Jib keeps the base image's health check).
-cat >"$archive/config.json" <<JSON
+config=$(cat <<JSON
 {"architecture":"amd64","os":"linux",
  "config":{"User":"65532:65532","WorkingDir":"/var/lib/llmtail",
   "Env":["PATH=/opt/java/bin:/usr/bin:/bin","JAVA_HOME=/opt/java"],
@@ -73,9 +73,12 @@ cat >"$archive/config.json" <<JSON
  "rootfs":{"type":"layers","diff_ids":["$diff_id"]},
  "history":[{"created":"1970-01-01T00:00:00Z","created_by":"docker/image/build-base.sh: jlink runtime from Debian openjdk-17 + ${packages[*]}"}]}
 JSON
-config_id=$(sha256sum "$archive/config.json" | cut -d' ' -f1)
-mv "$archive/config.json" "$archive/$config_id.json"
-printf '[{"Config":"%s.json","RepoTags":["llmtail-base:local"],"Layers":["layer.tar"]}]\n' "$config_id" >"$archive/manifest.json"
-tar -C "$archive" --mtime=@0 --owner=0 --group=0 -cf "$out/llmtail-base.tar" manifest.json "$config_id.json" layer.tar
-rm -rf "$archive"
-echo "base layer: $out/llmtail-base.tar ($(du -h "$out/llmtail-base.tar" | cut -f1)), rootfs: $rootfs"
+)
+config_id=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
+printf '%s' "$config" >"$out/$config_id.json"
+printf '[{"Config":"%s.json","RepoTags":["llmtail-base:local"],"Layers":["layer.tar"]}]\n' "$config_id" >"$out/manifest.json"
+# The `docker save` layout Jib reads as a tar:// base image.
+tar -C "$out" --mtime=@0 --owner=0 --group=0 --transform='s/^rootfs\.tar$/layer.tar/' \
+  -cf "$out/llmtail-base.tar" manifest.json "$config_id.json" rootfs.tar
+rm "$out/manifest.json" "$out/$config_id.json"
+echo "base layer: $layer ($(du -h "$layer" | cut -f1)), as a base image: $out/llmtail-base.tar"
