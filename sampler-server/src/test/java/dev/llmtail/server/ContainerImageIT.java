@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import dev.llmtail.testing.Dialect;
 import dev.llmtail.testing.LlmCallSpec;
 import dev.llmtail.testing.LlmTraces;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +30,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -42,6 +47,7 @@ import org.testcontainers.utility.DockerImageName;
  * <p>Without a Docker engine the test is skipped, unless {@code LLMTAIL_REQUIRE_DOCKER} is set
  * (as {@code .ci/run} does after starting {@code dockerd}): then it fails.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerImageIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,6 +84,7 @@ class ContainerImageIT {
   }
 
   @Test
+  @Order(1)
   void runsAsAnUnprivilegedUserWithTheDefaultConfig() {
     InspectContainerResponse info =
         DockerClientFactory.instance().client().inspectContainerCmd(llmtail.getContainerId()).exec();
@@ -88,6 +95,7 @@ class ContainerImageIT {
   }
 
   @Test
+  @Order(2)
   void decidesATraceSentOverOtlpAndExplainsItOnDebug() {
     TraceBuilder refused =
         LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy().finishReason("content_filter"));
@@ -118,6 +126,35 @@ class ContainerImageIT {
     assertThat(dropped.path("outcome").asText()).isEqualTo("dropped");
     assertThat(dropped.path("policies").findValuesAsText("name")).contains("refusals", "flagged", "baseline");
     assertThat(dropped.path("policies").findValuesAsText("vote")).doesNotContain("keep");
+
+    // With no exporter endpoint set, the shipped config appends kept traces to a file in the
+    // working directory, which the unprivileged user owns.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptionsInstanceOf(NotFoundException.class) // until the first kept trace is written
+        .untilAsserted(
+            () ->
+                assertThat(keptFile())
+                    .contains(refused.traceIdHex())
+                    .doesNotContain(healthy.traceIdHex()));
+  }
+
+  @Test
+  @Order(3)
+  void dockerStopEndsItCleanly() {
+    DockerClient client = DockerClientFactory.instance().client();
+    client.stopContainerCmd(llmtail.getContainerId()).withTimeout(40).exec();
+    InspectContainerResponse.ContainerState state =
+        client.inspectContainerCmd(llmtail.getContainerId()).exec().getState();
+    // The JVM is PID 1: SIGTERM must reach its shutdown, which accounts for every span.
+    assertThat(state.getExitCodeLong()).isZero();
+    assertThat(llmtail.getLogs()).containsPattern("unaccounted=0");
+  }
+
+  private static String keptFile() {
+    return llmtail.copyFileFromContainer(
+        "/var/lib/llmtail/llmtail-kept.jsonl",
+        in -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
   }
 
   private static JsonNode awaitDecision(String traceId) {
