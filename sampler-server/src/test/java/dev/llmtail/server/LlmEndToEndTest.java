@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.llmtail.core.SamplingAnnotations;
-import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.Dialect;
 import dev.llmtail.testing.LlmCallSpec;
@@ -27,8 +26,6 @@ import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +44,6 @@ import org.junit.jupiter.api.Test;
  */
 class LlmEndToEndTest {
 
-  private static final Path SHIPPED = Path.of("..", "config", "llmtail.yaml");
   private static final int BENIGN = 600;
 
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -59,15 +55,7 @@ class LlmEndToEndTest {
   void start() throws Exception {
     sink = OtlpTestSink.start();
     // The shipped config as it is, with a short quiet period so the test does not wait 10 s.
-    String shipped = Files.readString(SHIPPED).replace("quiet_period: 10s", "quiet_period: 300ms");
-    LlmtailConfig config =
-        ConfigLoader.withEnvironment(
-                Map.of(
-                    "LLMTAIL_GRPC_ENDPOINT", "127.0.0.1:0",
-                    "LLMTAIL_HTTP_ENDPOINT", "127.0.0.1:0",
-                    "LLMTAIL_ADMIN_ENDPOINT", "127.0.0.1:0",
-                    "LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint()))
-            .parse(SHIPPED, shipped);
+    LlmtailConfig config = TestPorts.shippedConfig("300ms", Map.of("LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint()));
     llmtail = Sidecar.start(config, meters, Duration.ofSeconds(5));
     client = OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + llmtail.grpcPort()).build();
   }

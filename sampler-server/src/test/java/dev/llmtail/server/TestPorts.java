@@ -1,5 +1,14 @@
 package dev.llmtail.server;
 
+import dev.llmtail.server.config.ConfigException;
+import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.LlmtailConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
 /** Config for tests: every port of a sidecar on loopback, chosen by the OS, so tests never collide. */
 final class TestPorts {
 
@@ -15,5 +24,31 @@ final class TestPorts {
           endpoint: 127.0.0.1:0
       """;
 
+  /** The shipped config, config/llmtail.yaml. */
+  static final Path SHIPPED_CONFIG = Path.of("..", "config", "llmtail.yaml");
+
+  /** The variables the shipped config reads its endpoints from, set to 127.0.0.1, port 0. */
+  static final Map<String, String> SHIPPED_CONFIG_ON_LOOPBACK =
+      Map.of(
+          "LLMTAIL_GRPC_ENDPOINT", "127.0.0.1:0",
+          "LLMTAIL_HTTP_ENDPOINT", "127.0.0.1:0",
+          "LLMTAIL_ADMIN_ENDPOINT", "127.0.0.1:0");
+
   private TestPorts() {}
+
+  /**
+   * The shipped config as it is but for its ports, on loopback, and its quiet period (the shipped
+   * 10s would make a test wait); {@code environment} adds or overrides variables it reads.
+   */
+  static LlmtailConfig shippedConfig(String quietPeriod, Map<String, String> environment)
+      throws IOException, ConfigException {
+    String shipped = Files.readString(SHIPPED_CONFIG);
+    String quick = shipped.replace("quiet_period: 10s", "quiet_period: " + quietPeriod);
+    if (quick.equals(shipped) && !quietPeriod.equals("10s")) {
+      throw new IllegalStateException(SHIPPED_CONFIG + " no longer says quiet_period: 10s");
+    }
+    Map<String, String> variables = new HashMap<>(SHIPPED_CONFIG_ON_LOOPBACK);
+    variables.putAll(environment);
+    return ConfigLoader.withEnvironment(variables).parse(SHIPPED_CONFIG, quick);
+  }
 }

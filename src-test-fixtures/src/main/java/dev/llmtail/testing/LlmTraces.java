@@ -13,7 +13,16 @@ public final class LlmTraces {
 
   /** A {@code POST /chat} request with the given LLM calls, in order, written in {@code dialect}. */
   public static TraceBuilder chat(Dialect dialect, LlmCallSpec... calls) {
-    TraceBuilder t = TraceBuilder.trace().service("chat-api");
+    return chat(TraceBuilder.trace(), dialect, calls);
+  }
+
+  /** {@link #chat(Dialect, LlmCallSpec...)} with the given trace id (32 hex characters), e.g. one the docs show. */
+  public static TraceBuilder chat(String traceIdHex, Dialect dialect, LlmCallSpec... calls) {
+    return chat(TraceBuilder.trace(traceIdHex), dialect, calls);
+  }
+
+  private static TraceBuilder chat(TraceBuilder t, Dialect dialect, LlmCallSpec... calls) {
+    t.service("chat-api");
     long end = 0;
     for (LlmCallSpec c : calls) {
       end = Math.max(end, c.startMillis + c.durationMillis);
