@@ -76,7 +76,9 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
       CelAbstractSyntaxTree ast = COMPILER.compile(o.expression()).getAst();
       program = RUNTIME.createProgram(ast);
     } catch (CelValidationException e) {
-      throw new IllegalArgumentException("expression: " + e.getMessage().replace("<input>", "expression"), e);
+      // CEL names the source "<input>" and adds "(in container '')" when no container is set.
+      String problem = e.getMessage().replace("<input>", "expression").replace(" (in container '')", "");
+      throw new IllegalArgumentException("expression: " + problem, e);
     } catch (CelEvaluationException e) {
       throw new IllegalArgumentException("expression: " + e.getMessage(), e);
     }

@@ -66,7 +66,8 @@ class ConditionPolicyTest extends PolicyContract<ConditionPolicy.Options> {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("expression: ")
         .hasMessageContaining("expression:1:1")
-        .hasMessageContaining("undeclared reference to 'llm_callz'");
+        .hasMessageContaining("undeclared reference to 'llm_callz'")
+        .hasMessageNotContaining("in container");
   }
 
   @Test

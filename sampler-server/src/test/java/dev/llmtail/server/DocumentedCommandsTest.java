@@ -60,10 +60,11 @@ class DocumentedCommandsTest {
           // README.md
           Map.entry("./mvnw -B verify -Pfaults", CI_RUN),
           Map.entry("./mvnw -q -DskipTests package", "not run as such: .ci/run's ./mvnw -B verify -Pfaults packages the same jar"),
-          // docs/deploy.md; its image section changes with the container-image work: recheck after a merge
-          Map.entry("./mvnw -B -DskipTests package", "not run as such: .ci/run's ./mvnw -B verify -Pfaults packages the same jar"),
-          Map.entry("docker build -f docker/Dockerfile -t llmtail .", "not run: needs a Docker engine"),
-          Map.entry("docker stop -t 40", "not run: needs Docker; GracefulShutdownTest stops llmtail with SIGTERM"),
+          // docs/deploy.md and README.md: the image
+          Map.entry("./mvnw -B -DskipTests verify", "not run as such: .ci/run's ./mvnw -B verify -Pfaults builds the same jar and image"),
+          Map.entry("docker load -i sampler-server/target/llmtail-image.tar", CI_RUN),
+          Map.entry("docker build -f docker/Dockerfile -t llmtail .", CI_RUN),
+          Map.entry("docker stop -t 40", "not run as such: ContainerImageIT stops the image through the engine's API with a 40 s timeout and expects exit 0"),
           Map.entry(
               "BACKEND_ENDPOINT=tempo:4317 docker compose -f docker/sidecar/compose.yaml up",
               "not run: needs Docker, a Collector image and a backend; DeployRecipesTest checks the files"),
