@@ -22,19 +22,23 @@ final class ReadinessProbe {
   public static void main(String[] args) {
     String host = args.length > 0 ? args[0] : "127.0.0.1";
     int port = args.length > 1 ? Integer.parseInt(args[1]) : 5319;
+    System.exit(check(host, port) ? 0 : 1);
+  }
+
+  /** Whether {@code GET /readyz} answers 200; says why on stderr when it does not. */
+  static boolean check(String host, int port) {
     String status;
     try {
       status = statusLine(host, port);
     } catch (IOException e) {
       System.err.println("llmtail not ready: " + host + ":" + port + ": " + e);
-      System.exit(1);
-      return;
+      return false;
     }
     if (status.startsWith("HTTP/1.1 200 ") || status.startsWith("HTTP/1.0 200 ")) {
-      System.exit(0);
+      return true;
     }
     System.err.println("llmtail not ready: GET /readyz answered " + status);
-    System.exit(1);
+    return false;
   }
 
   private static String statusLine(String host, int port) throws IOException {

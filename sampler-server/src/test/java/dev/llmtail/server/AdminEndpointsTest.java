@@ -83,6 +83,17 @@ class AdminEndpointsTest {
   }
 
   @Test
+  void theImagesHealthCheckPassesWhileReadyAndFailsOnceStopped() throws Exception {
+    start(TOKEN); // probes need no token
+    int admin = llmtail.adminPort();
+    assertThat(ReadinessProbe.check("127.0.0.1", admin)).isTrue();
+    client.close();
+    llmtail.close();
+    llmtail = null;
+    assertThat(ReadinessProbe.check("127.0.0.1", admin)).isFalse();
+  }
+
+  @Test
   void withoutTokenConfiguredDebugNeedsNoAuthorization() throws Exception {
     start("");
     assertThat(client.get("/debug/decisions").statusCode()).isEqualTo(200);
