@@ -35,30 +35,15 @@ class AdminEndpointsTest {
   private AdminClient client;
 
   private void start(String token) throws Exception {
-    String yaml =
-        """
-        receivers:
-          grpc:
-            endpoint: 127.0.0.1:0
-          http:
-            endpoint: 127.0.0.1:0
-        buffer:
-          quiet_period: 100ms
-          max_trace_wait: 1m
-        policies:
-          - name: errors
-            type: status_code
-            status_codes: [ERROR]
-        exporter:
-          file:
-            path: ${env:OUT}
-        admin:
-          endpoint: 127.0.0.1:0
-          bearer_token: "${env:TOKEN}"
-        """;
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString(), "TOKEN", token))
-            .parse(Path.of("admin-test.yaml"), yaml);
+        TestPorts.quickConfig(
+            dir.resolve("kept.jsonl"),
+            """
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+            """,
+            "  bearer_token: \"" + token + "\"\n");
     llmtail = Sidecar.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,33 +28,18 @@ class DebugEndpointsTest {
   private AdminClient client;
 
   private void start(String adminSection) throws Exception {
-    String yaml =
-        """
-        receivers:
-          grpc:
-            endpoint: 127.0.0.1:0
-          http:
-            endpoint: 127.0.0.1:0
-        buffer:
-          quiet_period: 100ms
-          max_trace_wait: 1m
-        policies:
-          - name: errors
-            type: status_code
-            status_codes: [ERROR]
-          - name: slow
-            type: latency
-            threshold: 30s
-        exporter:
-          file:
-            path: ${env:OUT}
-        admin:
-          endpoint: 127.0.0.1:0
-        """
-            + adminSection;
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()))
-            .parse(Path.of("debug-test.yaml"), yaml);
+        TestPorts.quickConfig(
+            dir.resolve("kept.jsonl"),
+            """
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+              - name: slow
+                type: latency
+                threshold: 30s
+            """,
+            adminSection);
     llmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
   }

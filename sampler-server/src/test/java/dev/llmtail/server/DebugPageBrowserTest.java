@@ -42,23 +42,15 @@ class DebugPageBrowserTest {
       }
       Assumptions.abort("chromium is not installed (apt-get install chromium)");
     }
-    String yaml =
-        TestPorts.LOOPBACK
-        + """
-        buffer:
-          quiet_period: 100ms
-          max_trace_wait: 1m
-        policies:
-          - name: errors
-            type: status_code
-            status_codes: [ERROR]
-        exporter:
-          file:
-            path: ${env:OUT}
-        """;
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()))
-            .parse(Path.of("browser-test.yaml"), yaml);
+        TestPorts.quickConfig(
+            dir.resolve("kept.jsonl"),
+            """
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+            """,
+            "");
     llmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
     browser = HeadlessChromium.launch(chromium);

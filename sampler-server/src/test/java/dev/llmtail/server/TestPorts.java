@@ -51,4 +51,35 @@ final class TestPorts {
     variables.putAll(environment);
     return ConfigLoader.withEnvironment(variables).parse(SHIPPED_CONFIG, quick);
   }
+
+  /**
+   * A config that decides quickly, for tests of what the admin port shows: every port on
+   * loopback, a 100ms quiet period, kept traces appended to {@code keptFile}. {@code policies} is
+   * the YAML list under {@code policies:} and {@code adminLines} more keys under {@code admin:},
+   * both indented by two spaces.
+   */
+  static LlmtailConfig quickConfig(Path keptFile, String policies, String adminLines) throws ConfigException {
+    String yaml =
+        """
+        admin:
+          endpoint: 127.0.0.1:0
+        """
+            + adminLines
+            + """
+            receivers:
+              grpc:
+                endpoint: 127.0.0.1:0
+              http:
+                endpoint: 127.0.0.1:0
+            buffer:
+              quiet_period: 100ms
+              max_trace_wait: 1m
+            exporter:
+              file:
+                path: ${env:OUT}
+            policies:
+            """
+            + policies;
+    return ConfigLoader.withEnvironment(Map.of("OUT", keptFile.toString())).parse(Path.of("quick-test.yaml"), yaml);
+  }
 }

@@ -4,17 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.llmtail.core.Decision;
-import dev.llmtail.core.DecisionEngine;
-import dev.llmtail.core.NamedPolicy;
-import dev.llmtail.core.TraceView;
-import dev.llmtail.core.Verdict;
-import dev.llmtail.core.buffer.BufferSettings;
-import dev.llmtail.core.buffer.DecisionListener;
-import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.internal.RawBytes;
 import dev.llmtail.testing.TraceBuilder;
@@ -31,9 +21,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,28 +38,7 @@ class OtlpGrpcReceiverTest {
 
   @BeforeEach
   void start() {
-    buffer =
-        TraceBuffer.builder()
-            .settings(new BufferSettings(Duration.ofSeconds(10), Duration.ofMinutes(5), 1000, 1 << 24, 100, Duration.ofMinutes(1)))
-            .engine(
-                () ->
-                    new DecisionEngine(
-                        List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
-                        Clock.systemUTC(),
-                        meters))
-            .listener(
-                new DecisionListener() {
-                  @Override
-                  public void onDecided(Decision decision, TraceView trace) {}
-
-                  @Override
-                  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-                  @Override
-                  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-                })
-            .meters(meters)
-            .build();
+    buffer = ReceiverHarness.keepAllBuffer(1000, 1 << 24, meters);
     receiver = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_MESSAGE, buffer, meters).start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
     client = TraceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);

@@ -38,28 +38,7 @@ final class ReceiverHarness implements AutoCloseable {
   }
 
   ReceiverHarness(int maxTraces) {
-    DecisionEngine engine =
-        new DecisionEngine(
-            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))), Clock.systemUTC(), meters);
-    buffer =
-        TraceBuffer.builder()
-            .settings(
-                new BufferSettings(
-                    Duration.ofSeconds(10), Duration.ofMinutes(5), maxTraces, 1L << 30, 100, Duration.ofMinutes(1)))
-            .engine(() -> engine)
-            .listener(
-                new DecisionListener() {
-                  @Override
-                  public void onDecided(Decision decision, TraceView trace) {}
-
-                  @Override
-                  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-                  @Override
-                  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-                })
-            .meters(meters)
-            .build();
+    buffer = keepAllBuffer(maxTraces, 1L << 30, meters);
     Backpressure backpressure =
         new Backpressure(
             () -> bufferFull.get() ? Long.MAX_VALUE : 0, 1000, exporterFull::get, Duration.ofSeconds(2));
@@ -86,5 +65,30 @@ final class ReceiverHarness implements AutoCloseable {
   public void close() {
     http.close();
     grpc.close();
+  }
+
+  /** A buffer that keeps every trace it decides and sends nothing anywhere. */
+  static TraceBuffer keepAllBuffer(int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
+    DecisionEngine engine =
+        new DecisionEngine(
+            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))), Clock.systemUTC(), meters);
+    return TraceBuffer.builder()
+        .settings(
+            new BufferSettings(
+                Duration.ofSeconds(10), Duration.ofMinutes(5), maxTraces, maxBytes, 100, Duration.ofMinutes(1)))
+        .engine(() -> engine)
+        .listener(
+            new DecisionListener() {
+              @Override
+              public void onDecided(Decision decision, TraceView trace) {}
+
+              @Override
+              public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
+
+              @Override
+              public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
+            })
+        .meters(meters)
+        .build();
   }
 }
