@@ -35,11 +35,14 @@ final class BenchData {
     return requests;
   }
 
-  /** Every trace of {@link #requests}, as the buffer hands it to the engine (not yet normalised). */
+  /**
+   * Every trace of {@link #requests}, as the buffer hands it to the engine (not yet normalised).
+   */
   static List<TraceView> traces() {
     List<TraceView> views = new ArrayList<>();
     for (byte[] request : requests()) {
-      for (TraceFragment f : TraceGrouper.group(parse(request).getResourceSpansList()).fragments()) {
+      for (TraceFragment f :
+          TraceGrouper.group(parse(request).getResourceSpansList()).fragments()) {
         views.add(TraceView.of(f.traceId(), List.of(f.spans())));
       }
     }
@@ -54,7 +57,10 @@ final class BenchData {
     }
   }
 
-  /** The policies of the shipped {@code config/llmtail.yaml} (set {@code -Dllmtail.config} elsewhere). */
+  /**
+   * The policies of the shipped {@code config/llmtail.yaml} (set {@code -Dllmtail.config}
+   * elsewhere).
+   */
   static List<NamedPolicy> shippedPolicies() {
     Path file = Path.of(System.getProperty("llmtail.config", "config/llmtail.yaml"));
     try {

@@ -77,7 +77,8 @@ public final class BenchmarkRun {
   private void run() throws Exception {
     Files.createDirectories(out);
     printMachine();
-    String shipped = Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
+    String shipped =
+        Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
     List<String> configs = Arrays.asList(options.getOrDefault("configs", "a,b,c,d").split(","));
     if (configs.contains("a")) {
       decodeFloor();
@@ -88,7 +89,9 @@ public final class BenchmarkRun {
         // first decision tick after its root span arrives and kept without a policy to ask.
         String yaml =
             replace(shipped, "quiet_period: 10s", "quiet_period: 1ms")
-                .replaceAll("(?s)\npolicies:.*?\nexporter:", "\npolicies:\n  - {name: all, type: always_sample}\n\nexporter:");
+                .replaceAll(
+                    "(?s)\npolicies:.*?\nexporter:",
+                    "\npolicies:\n  - {name: all, type: always_sample}\n\nexporter:");
         measure(sink, "(b) pass-through", yaml, Duration.ofMillis(1), false);
       }
       if (configs.contains("c")) {
@@ -154,7 +157,9 @@ public final class BenchmarkRun {
     long sink = 0;
     int i = 0;
     while (System.nanoTime() < warmupEnd) {
-      sink += ExportTraceServiceRequest.parseFrom(templates.get(i++ % templates.size()).bytes()).getResourceSpansCount();
+      sink +=
+          ExportTraceServiceRequest.parseFrom(templates.get(i++ % templates.size()).bytes())
+              .getResourceSpansCount();
     }
     long cpu0 = threads.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
@@ -171,8 +176,18 @@ public final class BenchmarkRun {
     double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
     rows.add(
         new Row(
-            "(a) decode floor", spans / seconds, cpu / (spans / 1e6), Double.NaN, Double.NaN, 0,
-            Double.NaN, bytes / (double) spans, 0, 0, 0, sink > 0 ? "1 thread" : "?"));
+            "(a) decode floor",
+            spans / seconds,
+            cpu / (spans / 1e6),
+            Double.NaN,
+            Double.NaN,
+            0,
+            Double.NaN,
+            bytes / (double) spans,
+            0,
+            0,
+            0,
+            sink > 0 ? "1 thread" : "?"));
   }
 
   private void measure(LatencySink sink, String name, String yaml, Duration quiet, boolean heap)
@@ -180,14 +195,20 @@ public final class BenchmarkRun {
     String slug = name.replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
     Path config = out.resolve(slug + ".yaml");
     Files.writeString(config, yaml);
-    List<String> jvm = new ArrayList<>(List.of("-Xmx" + options.getOrDefault("xmx", "2g"), "-XX:+UseG1GC"));
+    List<String> jvm =
+        new ArrayList<>(List.of("-Xmx" + options.getOrDefault("xmx", "2g"), "-XX:+UseG1GC"));
     if (Boolean.parseBoolean(options.getOrDefault("jfr", "false"))) {
-      jvm.add("-XX:StartFlightRecording=filename=" + out.resolve(slug + ".jfr") + ",settings=profile,dumponexit=true");
+      jvm.add(
+          "-XX:StartFlightRecording=filename="
+              + out.resolve(slug + ".jfr")
+              + ",settings=profile,dumponexit=true");
     }
     double rate = Double.parseDouble(options.getOrDefault("rate", "0"));
     System.out.printf("running %s (log: %s)%n", name, out.resolve(slug + ".log"));
-    try (SidecarProcess llmtail = SidecarProcess.start(config, sink.endpoint(), jvm, out.resolve(slug + ".log"));
-        LoadGenerator generator = new LoadGenerator(llmtail.port(), templates, seconds("inflight", 4))) {
+    try (SidecarProcess llmtail =
+            SidecarProcess.start(config, sink.endpoint(), jvm, out.resolve(slug + ".log"));
+        LoadGenerator generator =
+            new LoadGenerator(llmtail.port(), templates, seconds("inflight", 4))) {
       generator.reset(SEQ_CAPACITY);
       sink.reset(SEQ_CAPACITY);
       long warmup = seconds("warmup", 5) * 1_000_000_000L + (heap ? quiet.toNanos() : 0);
@@ -218,13 +239,17 @@ public final class BenchmarkRun {
       double heapPerSpan = Double.NaN;
       String note =
           String.format(
-              Locale.ROOT,
-              "load %.1f; backlog %+d traces over the window; drained in %.1f s",
-              ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-              s1.bufferedTraces() - s0.bufferedTraces(),
-              drainSeconds)
-          + (generator.failedRequests() > 0 ? "; " + generator.failedRequests() + " failed requests" : "")
-          + (generator.lastProblem().isEmpty() ? "" : "; last refusal: " + generator.lastProblem());
+                  Locale.ROOT,
+                  "load %.1f; backlog %+d traces over the window; drained in %.1f s",
+                  ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                  s1.bufferedTraces() - s0.bufferedTraces(),
+                  drainSeconds)
+              + (generator.failedRequests() > 0
+                  ? "; " + generator.failedRequests() + " failed requests"
+                  : "")
+              + (generator.lastProblem().isEmpty()
+                  ? ""
+                  : "; last refusal: " + generator.lastProblem());
       if (heap) {
         heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet);
       }
@@ -246,14 +271,15 @@ public final class BenchmarkRun {
   }
 
   /**
-   * Heap per buffered span: from a drained llmtail, heap after GC, then one batch of traffic
-   * (sent well within a quiet period, so nothing is decided yet), then heap after GC again.
+   * Heap per buffered span: from a drained llmtail, heap after GC, then one batch of traffic (sent
+   * well within a quiet period, so nothing is decided yet), then heap after GC again.
    */
-  private double heapPerBufferedSpan(SidecarProcess llmtail, LoadGenerator generator, Duration quiet)
-      throws Exception {
+  private double heapPerBufferedSpan(
+      SidecarProcess llmtail, LoadGenerator generator, Duration quiet) throws Exception {
     SidecarProcess.Stats b = llmtail.stats();
     if (b.bufferedTraces() > 0) {
-      System.out.printf("heap measurement skipped: llmtail still buffers %d traces%n", b.bufferedTraces());
+      System.out.printf(
+          "heap measurement skipped: llmtail still buffers %d traces%n", b.bufferedTraces());
       return Double.NaN;
     }
     long before = llmtail.heapAfterGc();
@@ -264,7 +290,9 @@ public final class BenchmarkRun {
     long after = llmtail.heapAfterGc();
     long spans = a.bufferedSpans() - b.bufferedSpans();
     if (a.decided() != b.decided() || spans <= 0) {
-      System.out.printf("heap measurement disturbed: %d decisions during it, %d spans buffered%n", a.decided() - b.decided(), spans);
+      System.out.printf(
+          "heap measurement disturbed: %d decisions during it, %d spans buffered%n",
+          a.decided() - b.decided(), spans);
       return Double.NaN;
     }
     System.out.printf(
@@ -310,8 +338,18 @@ public final class BenchmarkRun {
     System.out.println();
     System.out.printf(
         "%-22s %10s %12s %9s %9s %8s %10s %10s %9s %14s %8s  %s%n",
-        "configuration", "spans/s", "CPU s/Mspan", "p50 ms", "p99 ms", "kept", "heap B/sp", "wire B/sp",
-        "heap/wire", "GC pauses", "refused", "note");
+        "configuration",
+        "spans/s",
+        "CPU s/Mspan",
+        "p50 ms",
+        "p99 ms",
+        "kept",
+        "heap B/sp",
+        "wire B/sp",
+        "heap/wire",
+        "GC pauses",
+        "refused",
+        "note");
     for (Row r : rows) {
       System.out.printf(
           Locale.ROOT,
@@ -324,7 +362,9 @@ public final class BenchmarkRun {
           r.keptTraces(),
           figure(r.heapPerSpan()),
           r.wirePerSpan(),
-          Double.isNaN(r.heapPerSpan()) ? "-" : String.format(Locale.ROOT, "%.2fx", r.heapPerSpan() / r.wirePerSpan()),
+          Double.isNaN(r.heapPerSpan())
+              ? "-"
+              : String.format(Locale.ROOT, "%.2fx", r.heapPerSpan() / r.wirePerSpan()),
           r.gcCount() + " / " + r.gcMillis() + " ms",
           r.refused(),
           r.note());
@@ -335,10 +375,16 @@ public final class BenchmarkRun {
     Row d = find("(d)");
     System.out.println();
     if (c != null && a != null) {
-      System.out.printf(Locale.ROOT, "(c)/(a) throughput: %.1f %%%n", 100 * c.spansPerSecond() / a.spansPerSecond());
+      System.out.printf(
+          Locale.ROOT,
+          "(c)/(a) throughput: %.1f %%%n",
+          100 * c.spansPerSecond() / a.spansPerSecond());
     }
     if (c != null && b != null) {
-      System.out.printf(Locale.ROOT, "(c)/(b) throughput: %.1f %% (target >= 50 %%)%n", 100 * c.spansPerSecond() / b.spansPerSecond());
+      System.out.printf(
+          Locale.ROOT,
+          "(c)/(b) throughput: %.1f %% (target >= 50 %%)%n",
+          100 * c.spansPerSecond() / b.spansPerSecond());
     }
     if (c != null) {
       System.out.printf(
@@ -348,7 +394,10 @@ public final class BenchmarkRun {
           c.p99Millis());
     }
     if (c != null && d != null) {
-      System.out.printf(Locale.ROOT, "(d)/(c) throughput at the trace bound: %.1f %% (no collapse)%n", 100 * d.spansPerSecond() / c.spansPerSecond());
+      System.out.printf(
+          Locale.ROOT,
+          "(d)/(c) throughput at the trace bound: %.1f %% (no collapse)%n",
+          100 * d.spansPerSecond() / c.spansPerSecond());
     }
     if (c != null && b != null) {
       System.out.printf(
@@ -356,7 +405,12 @@ public final class BenchmarkRun {
           "HEADLINE: llmtail with the shipped policy set carries %.0f spans/s on this machine, %.0f %% of pass-through%s%n",
           c.spansPerSecond(),
           100 * c.spansPerSecond() / b.spansPerSecond(),
-          a == null ? "" : String.format(Locale.ROOT, " and %.0f %% of the protobuf decode floor", 100 * c.spansPerSecond() / a.spansPerSecond()));
+          a == null
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  " and %.0f %% of the protobuf decode floor",
+                  100 * c.spansPerSecond() / a.spansPerSecond()));
     }
   }
 

@@ -38,7 +38,8 @@ public class DecisionLogBenchmark {
   public void setUp() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     GenAiNormalizer normalizer = new GenAiNormalizer(meters);
-    DecisionEngine engine = new DecisionEngine(BenchData.shippedPolicies(), Clock.systemUTC(), meters);
+    DecisionEngine engine =
+        new DecisionEngine(BenchData.shippedPolicies(), Clock.systemUTC(), meters);
     for (TraceView raw : BenchData.traces()) {
       TraceView t = raw.withGenAi(normalizer);
       traces.add(t);

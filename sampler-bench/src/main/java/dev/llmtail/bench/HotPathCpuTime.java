@@ -28,40 +28,49 @@ public final class HotPathCpuTime {
     GenAiNormalizer normalizer = new GenAiNormalizer(meters);
     List<TraceView> raw = BenchData.traces();
     List<TraceView> normalised = raw.stream().map(t -> t.withGenAi(normalizer)).toList();
-    DecisionEngine engine = new DecisionEngine(BenchData.shippedPolicies(), Clock.systemUTC(), meters);
+    DecisionEngine engine =
+        new DecisionEngine(BenchData.shippedPolicies(), Clock.systemUTC(), meters);
     int spans = raw.stream().mapToInt(TraceView::spanCount).sum();
     for (int round = 0; round < 2; round++) {
       String label = round == 0 ? "warm-up" : "measured";
       double perSpan =
-          cpuPerOp(seconds, spans, () -> {
+          cpuPerOp(
+              seconds,
+              spans,
+              () -> {
+                int n = 0;
+                for (TraceView t : raw) {
+                  n += normalizer.read(t).calls().size();
+                }
+                return n;
+              });
+      double perTrace =
+          cpuPerOp(
+              seconds,
+              normalised.size(),
+              () -> {
+                int kept = 0;
+                for (TraceView t : normalised) {
+                  kept += engine.decide(t, DecisionTrigger.COMPLETE).kept() ? 1 : 0;
+                }
+                return kept;
+              });
+      IntSupplier normalise =
+          () -> {
             int n = 0;
             for (TraceView t : raw) {
               n += normalizer.read(t).calls().size();
             }
             return n;
-          });
-      double perTrace =
-          cpuPerOp(seconds, normalised.size(), () -> {
+          };
+      IntSupplier decide =
+          () -> {
             int kept = 0;
             for (TraceView t : normalised) {
               kept += engine.decide(t, DecisionTrigger.COMPLETE).kept() ? 1 : 0;
             }
             return kept;
-          });
-      IntSupplier normalise = () -> {
-        int n = 0;
-        for (TraceView t : raw) {
-          n += normalizer.read(t).calls().size();
-        }
-        return n;
-      };
-      IntSupplier decide = () -> {
-        int kept = 0;
-        for (TraceView t : normalised) {
-          kept += engine.decide(t, DecisionTrigger.COMPLETE).kept() ? 1 : 0;
-        }
-        return kept;
-      };
+          };
       System.out.printf(
           Locale.ROOT,
           "%s: GenAI normalisation %.0f CPU ns/span, %.0f B allocated/span; shipped policy set %.1f CPU us/trace, %.0f B allocated/trace%n",

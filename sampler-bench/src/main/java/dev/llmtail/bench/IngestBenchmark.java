@@ -48,7 +48,8 @@ public class IngestBenchmark {
   @Benchmark
   public long decodeGroupAndStore() {
     long bytes = 0;
-    for (TraceFragment f : TraceGrouper.group(BenchData.parse(nextRequest()).getResourceSpansList()).fragments()) {
+    for (TraceFragment f :
+        TraceGrouper.group(BenchData.parse(nextRequest()).getResourceSpansList()).fragments()) {
       bytes += f.spans().toByteArray().length;
     }
     return bytes;

@@ -52,7 +52,8 @@ final class LatencySink implements AutoCloseable {
     try {
       request = ExportTraceServiceRequest.parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(
+          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     AtomicLongArray a = arrivals;

@@ -52,8 +52,8 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   /**
-   * Sends until {@code deadlineNanos} (or until trace numbers run out), at most {@code spansPerSecond}
-   * (0: as fast as possible); returns once every request has been answered.
+   * Sends until {@code deadlineNanos} (or until trace numbers run out), at most {@code
+   * spansPerSecond} (0: as fast as possible); returns once every request has been answered.
    */
   void run(long deadlineNanos, double spansPerSecond) throws InterruptedException {
     run(deadlineNanos, spansPerSecond, Long.MAX_VALUE);
@@ -76,7 +76,8 @@ final class LoadGenerator implements AutoCloseable {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
       }
-      if (!permits.tryAcquire(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!permits.tryAcquire(
+          Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         break;
       }
       nextTemplate = (nextTemplate + 1) % templates.size();
@@ -89,7 +90,8 @@ final class LoadGenerator implements AutoCloseable {
       }
       spansSent += t.spans();
       ClientCalls.asyncUnaryCall(
-          channel.newCall(RawBytes.EXPORT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
+          channel.newCall(
+              RawBytes.EXPORT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
           body,
           new StreamObserver<>() {
             @Override

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * llmtail in a child JVM ({@code dev.llmtail.server.BenchSidecar}), so that its CPU time, heap and
- * GC pauses are its own and not the generator's. Commands go over the child's stdin/stdout; its
- * log goes to a file.
+ * GC pauses are its own and not the generator's. Commands go over the child's stdin/stdout; its log
+ * goes to a file.
  */
 final class SidecarProcess implements AutoCloseable {
 
@@ -31,8 +31,13 @@ final class SidecarProcess implements AutoCloseable {
     static Stats parse(String line) {
       String[] f = line.split(" ");
       return new Stats(
-          Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
-          Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]));
+          Long.parseLong(f[1]),
+          Long.parseLong(f[2]),
+          Long.parseLong(f[3]),
+          Long.parseLong(f[4]),
+          Long.parseLong(f[5]),
+          Long.parseLong(f[6]),
+          Long.parseLong(f[7]));
     }
   }
 
@@ -43,13 +48,16 @@ final class SidecarProcess implements AutoCloseable {
 
   private SidecarProcess(Process process) throws IOException {
     this.process = process;
-    this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    this.out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     String ready = expect("READY");
     this.port = Integer.parseInt(ready.substring("READY ".length()).trim());
   }
 
-  /** Starts llmtail with {@code config}, exporting to {@code sinkEndpoint}; waits until it listens. */
+  /**
+   * Starts llmtail with {@code config}, exporting to {@code sinkEndpoint}; waits until it listens.
+   */
   static SidecarProcess start(Path config, String sinkEndpoint, List<String> jvmOptions, Path log)
       throws IOException {
     List<String> command = new ArrayList<>();
@@ -61,9 +69,7 @@ final class SidecarProcess implements AutoCloseable {
     command.add(config.toString());
     command.add(sinkEndpoint);
     Process p =
-        new ProcessBuilder(command)
-            .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
-            .start();
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
     try {
       return new SidecarProcess(p);
     } catch (IOException | RuntimeException e) {
@@ -84,7 +90,9 @@ final class SidecarProcess implements AutoCloseable {
 
   private String exitCode() {
     try {
-      return process.waitFor(2, TimeUnit.SECONDS) ? Integer.toString(process.exitValue()) : "still running";
+      return process.waitFor(2, TimeUnit.SECONDS)
+          ? Integer.toString(process.exitValue())
+          : "still running";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "unknown";

@@ -102,7 +102,8 @@ final class TrafficMix {
   }
 
   /** Finds every span's trace id: field 1 of Span, tag 0x0A, length 16. */
-  private static Template template(byte[] bytes, int spans, int traces, Map<Key, Integer> traceIndex) {
+  private static Template template(
+      byte[] bytes, int spans, int traces, Map<Key, Integer> traceIndex) {
     List<int[]> found = new ArrayList<>();
     for (int i = 0; i + 18 <= bytes.length; i++) {
       if (bytes[i] == 0x0A && bytes[i + 1] == 0x10) {
@@ -114,7 +115,8 @@ final class TrafficMix {
       }
     }
     if (found.size() != spans) {
-      throw new IllegalStateException("found " + found.size() + " trace ids for " + spans + " spans");
+      throw new IllegalStateException(
+          "found " + found.size() + " trace ids for " + spans + " spans");
     }
     int[] offsets = new int[found.size()];
     int[] owners = new int[found.size()];
@@ -160,7 +162,14 @@ final class TrafficMix {
       if (rnd.nextInt(5) == 0) {
         spec.prompt(content(rnd, 2048 + rnd.nextInt(6 * 1024)));
       } else {
-        spec.prompt("question " + c + " of request " + traceNo + ": where is order #" + rnd.nextInt(100_000) + "?");
+        spec.prompt(
+            "question "
+                + c
+                + " of request "
+                + traceNo
+                + ": where is order #"
+                + rnd.nextInt(100_000)
+                + "?");
       }
       if (failing && c == calls - 1) {
         spec.error("500").finishReason(null).usage(null, null);
@@ -187,7 +196,8 @@ final class TrafficMix {
             .durationMillis(40 + rnd.nextInt(60))
             .attribute("db.system.name", "postgresql")
             .attribute("db.operation.name", "SELECT")
-            .attribute("db.query.text", "SELECT id, body FROM docs ORDER BY embedding <-> $1 LIMIT 5")
+            .attribute(
+                "db.query.text", "SELECT id, body FROM docs ORDER BY embedding <-> $1 LIMIT 5")
             .attribute("gen_ai.operation.name", "retrieval");
       } else {
         root.child("execute_tool get_order_status")

@@ -42,7 +42,8 @@ public final class BenchSidecar {
     Sidecar sidecar = Sidecar.start(parsed, meters, Duration.ofSeconds(10));
     System.out.println("READY " + sidecar.grpcPort());
     System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {
       switch (line.trim()) {
@@ -76,12 +77,18 @@ public final class BenchSidecar {
     double decided =
         meters.find("llmtail.decisions").counters().stream().mapToDouble(c -> c.count()).sum();
     return cpu
-        + " " + gcCount
-        + " " + gcMillis
-        + " " + sidecar.buffer().bufferedTraces()
-        + " " + (spans == null ? 0 : (long) spans.value())
-        + " " + sidecar.buffer().bufferedBytes()
-        + " " + (long) decided;
+        + " "
+        + gcCount
+        + " "
+        + gcMillis
+        + " "
+        + sidecar.buffer().bufferedTraces()
+        + " "
+        + (spans == null ? 0 : (long) spans.value())
+        + " "
+        + sidecar.buffer().bufferedBytes()
+        + " "
+        + (long) decided;
   }
 
   /** Heap in use after a full collection (run twice so that finalizable garbage is gone too). */

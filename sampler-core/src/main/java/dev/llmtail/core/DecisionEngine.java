@@ -22,9 +22,9 @@ import java.util.Set;
  *
  * <p>Every policy is evaluated for every trace, with no short-circuit, so the decision can show
  * what each one saw; evaluation order therefore never changes the outcome. The adjusted count of a
- * kept trace is {@code 1 / max(keepProbability)} over the keeping verdicts: a trace kept by any rule
- * that always keeps what it matches counts once, a trace kept only by a {@code p}-sampler stands
- * for {@code 1/p} traces (samplers share the trace id's randomness, so the largest {@code p}
+ * kept trace is {@code 1 / max(keepProbability)} over the keeping verdicts: a trace kept by any
+ * rule that always keeps what it matches counts once, a trace kept only by a {@code p}-sampler
+ * stands for {@code 1/p} traces (samplers share the trace id's randomness, so the largest {@code p}
  * decides).
  *
  * <p>Thread-safe and stateless apart from the policies it holds; a policy that throws is recorded
@@ -102,7 +102,13 @@ public final class DecisionEngine {
     }
     double adjustedCount = kept ? 1.0 / keepProbability : 0;
     return new Decision(
-        trace.traceId(), kept, reason, adjustedCount, trigger, clock.instant(), verdicts,
+        trace.traceId(),
+        kept,
+        reason,
+        adjustedCount,
+        trigger,
+        clock.instant(),
+        verdicts,
         configVersion);
   }
 

@@ -6,7 +6,9 @@ public enum DecisionTrigger {
   COMPLETE,
   /** The hard cap ({@code buffer.max_trace_wait}) since the first span passed. */
   MAX_WAIT,
-  /** The buffer reached {@code max_traces} or {@code max_bytes}; the oldest trace was decided early. */
+  /**
+   * The buffer reached {@code max_traces} or {@code max_bytes}; the oldest trace was decided early.
+   */
   PRESSURE,
   /** The sampler is shutting down and decided every buffered trace. */
   SHUTDOWN

@@ -22,7 +22,8 @@ public record Evidence(String spanId, String attribute, String observed, String 
   }
 
   /** Evidence read from one span. */
-  public static Evidence ofSpan(SpanView span, String attribute, String observed, String threshold) {
+  public static Evidence ofSpan(
+      SpanView span, String attribute, String observed, String threshold) {
     return new Evidence(span.spanIdHex(), attribute, observed, threshold);
   }
 }

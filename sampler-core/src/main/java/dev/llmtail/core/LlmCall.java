@@ -8,8 +8,8 @@ import java.util.Objects;
  * asked of which model, what answered, how it finished, what it cost. Policies read these instead
  * of span attributes.
  *
- * <p>Absent facts are {@code ""} for text and {@code null} for numbers and flags: "the span did
- * not say" is different from zero.
+ * <p>Absent facts are {@code ""} for text and {@code null} for numbers and flags: "the span did not
+ * say" is different from zero.
  *
  * @param spanId hex id of the span the call was read from
  * @param spanName name of that span, e.g. {@code chat gpt-4o}

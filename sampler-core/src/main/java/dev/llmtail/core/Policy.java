@@ -4,9 +4,9 @@ package dev.llmtail.core;
  * A sampling rule: looks at one complete trace and votes keep, drop or no opinion, saying why.
  *
  * <p>Implementations must be thread-safe (the engine may evaluate several traces at once),
- * deterministic for the same trace and state, cheap (they run for every trace), and must not
- * throw for any well-formed trace: an unexpected exception is turned into a
- * {@link Vote#NO_OPINION} verdict naming the failure, and counted.
+ * deterministic for the same trace and state, cheap (they run for every trace), and must not throw
+ * for any well-formed trace: an unexpected exception is turned into a {@link Vote#NO_OPINION}
+ * verdict naming the failure, and counted.
  */
 public interface Policy {
 

@@ -1,13 +1,13 @@
 package dev.llmtail.core;
 
 /**
- * Service-provider interface that makes a policy type available to the configuration: the
- * {@code type} name used in YAML, the record its options bind to, and a factory.
+ * Service-provider interface that makes a policy type available to the configuration: the {@code
+ * type} name used in YAML, the record its options bind to, and a factory.
  *
  * <p>Providers are found with {@link java.util.ServiceLoader}. The options type is a record whose
  * components are bound from snake_case YAML keys; its constructor validates the values and throws
- * {@link IllegalArgumentException} with a message that starts with the offending key, e.g.
- * {@code "sampling_percentage: 150 (expected: 0 < value <= 100)"}.
+ * {@link IllegalArgumentException} with a message that starts with the offending key, e.g. {@code
+ * "sampling_percentage: 150 (expected: 0 < value <= 100)"}.
  *
  * @param <O> the options record
  */

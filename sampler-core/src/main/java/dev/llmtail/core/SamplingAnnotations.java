@@ -10,9 +10,9 @@ import java.util.List;
 
 /**
  * Writes the sampling decision onto kept spans, so that a backend shows why a trace was kept and
- * can re-weight counts: {@value #REASON} (e.g. {@code "kept by errors"}), {@value
- * #ADJUSTED_COUNT} (how many traces this one stands for) and, on spans that arrived after the
- * decision, {@value #LATE}.
+ * can re-weight counts: {@value #REASON} (e.g. {@code "kept by errors"}), {@value #ADJUSTED_COUNT}
+ * (how many traces this one stands for) and, on spans that arrived after the decision, {@value
+ * #LATE}.
  */
 public final class SamplingAnnotations {
 

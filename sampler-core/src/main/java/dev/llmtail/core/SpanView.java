@@ -18,6 +18,7 @@ public final class SpanView {
   private final Span span;
   private final Resource resource;
   private final InstrumentationScope scope;
+
   /**
    * Computed on first use: the normaliser and several policies ask for it per span. A racy but
    * benign cache (String is immutable; two threads at worst compute the same value twice).
@@ -80,7 +81,9 @@ public final class SpanView {
 
   /** The {@code service.name} resource attribute, or {@code "unknown_service"}. */
   public String serviceName() {
-    return resourceAttribute("service.name").map(AnyValue::getStringValue).orElse("unknown_service");
+    return resourceAttribute("service.name")
+        .map(AnyValue::getStringValue)
+        .orElse("unknown_service");
   }
 
   public Optional<AnyValue> attribute(String key) {

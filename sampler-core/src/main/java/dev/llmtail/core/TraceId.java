@@ -29,12 +29,15 @@ public record TraceId(long high, long low) {
   public static TraceId fromHex(String hex) {
     if (hex == null || hex.length() != 32) {
       throw new IllegalArgumentException(
-          "trace id: '" + hex + "' (expected: 32 hex characters, e.g. 4bf92f3577b34da6a3ce929d0e0e4736)");
+          "trace id: '"
+              + hex
+              + "' (expected: 32 hex characters, e.g. 4bf92f3577b34da6a3ce929d0e0e4736)");
     }
     try {
       TraceId id =
           new TraceId(
-              HexFormat.fromHexDigitsToLong(hex, 0, 16), HexFormat.fromHexDigitsToLong(hex, 16, 32));
+              HexFormat.fromHexDigitsToLong(hex, 0, 16),
+              HexFormat.fromHexDigitsToLong(hex, 16, 32));
       if (id.high == 0 && id.low == 0) {
         throw new IllegalArgumentException("trace id: all zero (expected: a non-zero id)");
       }

@@ -55,7 +55,8 @@ public final class TraceView {
   }
 
   /** A view over the span fragments and the log records (GenAI events) received for a trace. */
-  public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, List<ResourceLogs> logs) {
+  public static TraceView of(
+      TraceId traceId, List<ResourceSpans> fragments, List<ResourceLogs> logs) {
     return new TraceView(traceId, fragments, logs, GenAiFacts.NONE);
   }
 

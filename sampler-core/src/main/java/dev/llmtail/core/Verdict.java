@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * One policy's answer for one trace: the vote, a sentence a person can read, the evidence behind
- * it, and the probability with which this policy keeps traces like this one ({@code 1.0} for a
- * rule that always keeps what it matches, {@code p} for a sampler keeping a fraction {@code p}).
+ * it, and the probability with which this policy keeps traces like this one ({@code 1.0} for a rule
+ * that always keeps what it matches, {@code p} for a sampler keeping a fraction {@code p}).
  */
 public record Verdict(Vote vote, String reason, List<Evidence> evidence, double keepProbability) {
 

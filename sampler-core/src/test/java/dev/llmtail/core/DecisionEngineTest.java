@@ -78,7 +78,9 @@ class DecisionEngineTest {
   @Test
   void aTraceAlsoKeptByARuleCountsOnce() {
     Decision d =
-        decide(policy("baseline", Verdict.keepSampled(0.05, "in 5%")), policy("errors", Verdict.keep("error")));
+        decide(
+            policy("baseline", Verdict.keepSampled(0.05, "in 5%")),
+            policy("errors", Verdict.keep("error")));
     assertThat(d.adjustedCount()).isEqualTo(1.0);
   }
 
@@ -114,9 +116,13 @@ class DecisionEngineTest {
       for (int i = 0; i < n; i++) {
         policies.add(policy("p" + i, pool.get(random.nextInt(pool.size()))));
       }
-      Decision first = new DecisionEngine(policies, Clock.systemUTC(), meters).decide(trace, DecisionTrigger.COMPLETE);
+      Decision first =
+          new DecisionEngine(policies, Clock.systemUTC(), meters)
+              .decide(trace, DecisionTrigger.COMPLETE);
       Collections.shuffle(policies, random);
-      Decision shuffled = new DecisionEngine(policies, Clock.systemUTC(), meters).decide(trace, DecisionTrigger.COMPLETE);
+      Decision shuffled =
+          new DecisionEngine(policies, Clock.systemUTC(), meters)
+              .decide(trace, DecisionTrigger.COMPLETE);
       assertThat(shuffled.kept()).isEqualTo(first.kept());
       assertThat(shuffled.adjustedCount()).isEqualTo(first.adjustedCount());
     }

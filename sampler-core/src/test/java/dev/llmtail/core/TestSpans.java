@@ -32,7 +32,9 @@ public final class TestSpans {
   public static Span span(TraceId trace, long spanId, long parentId, boolean ended, boolean error) {
     Span.Builder b =
         Span.newBuilder()
-            .setTraceId(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(trace.high()).putLong(trace.low()).array()))
+            .setTraceId(
+                ByteString.copyFrom(
+                    ByteBuffer.allocate(16).putLong(trace.high()).putLong(trace.low()).array()))
             .setSpanId(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(spanId).array()))
             .setName("span-" + spanId)
             .setStartTimeUnixNano(1_000_000_000L * spanId);
@@ -56,7 +58,8 @@ public final class TestSpans {
 
   /** A child span (parent 1) of trace {@code n}, as the buffer admits it. */
   public static List<TraceFragment> child(TraceId trace, long spanId) {
-    return TraceGrouper.group(List.of(resourceSpans(span(trace, spanId, 1, true, false)))).fragments();
+    return TraceGrouper.group(List.of(resourceSpans(span(trace, spanId, 1, true, false))))
+        .fragments();
   }
 
   /** The ended root span (id 1) of a trace. */
@@ -68,11 +71,20 @@ public final class TestSpans {
   public static List<LogFragment> evaluationLog(TraceId trace, String label) {
     LogRecord record =
         LogRecord.newBuilder()
-            .setTraceId(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(trace.high()).putLong(trace.low()).array()))
+            .setTraceId(
+                ByteString.copyFrom(
+                    ByteBuffer.allocate(16).putLong(trace.high()).putLong(trace.low()).array()))
             .setEventName("gen_ai.evaluation.result")
-            .addAttributes(KeyValue.newBuilder().setKey("gen_ai.evaluation.score.label").setValue(AnyValue.newBuilder().setStringValue(label)))
+            .addAttributes(
+                KeyValue.newBuilder()
+                    .setKey("gen_ai.evaluation.score.label")
+                    .setValue(AnyValue.newBuilder().setStringValue(label)))
             .build();
-    return LogGrouper.group(List.of(ResourceLogs.newBuilder().addScopeLogs(ScopeLogs.newBuilder().addLogRecords(record)).build()))
+    return LogGrouper.group(
+            List.of(
+                ResourceLogs.newBuilder()
+                    .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(record))
+                    .build()))
         .fragments();
   }
 

@@ -9,7 +9,9 @@ import java.util.List;
 /** The {@code and} policy type: keeps a trace that every one of its sub-policies keeps. */
 public final class AndPolicy implements PolicyProvider<AndPolicy.Options> {
 
-  /** @param policies sub-policies, each {@code {type: …, options…}} (a {@code name} is optional) */
+  /**
+   * @param policies sub-policies, each {@code {type: …, options…}} (a {@code name} is optional)
+   */
   public record Options(List<NamedPolicy> policies) {
     public Options {
       policies = SubPolicies.require("and", policies);
@@ -31,7 +33,11 @@ public final class AndPolicy implements PolicyProvider<AndPolicy.Options> {
     return trace -> {
       SubPolicies.Results r = SubPolicies.evaluate(o.policies(), trace);
       return r.allKeep()
-          ? new Verdict(dev.llmtail.core.Vote.KEEP, "all sub-policies keep: " + r.summary(), List.of(r.evidence()), r.minKeepProbability())
+          ? new Verdict(
+              dev.llmtail.core.Vote.KEEP,
+              "all sub-policies keep: " + r.summary(),
+              List.of(r.evidence()),
+              r.minKeepProbability())
           : Verdict.noOpinion("not all sub-policies keep: " + r.summary(), r.evidence());
     };
   }

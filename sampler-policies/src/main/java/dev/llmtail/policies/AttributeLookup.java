@@ -32,7 +32,10 @@ final class AttributeLookup {
     return Optional.empty();
   }
 
-  /** The value as the text a person would write in config ({@code 42}, {@code true}, {@code gpt-4o}). */
+  /**
+   * The value as the text a person would write in config ({@code 42}, {@code true}, {@code
+   * gpt-4o}).
+   */
   static String text(AnyValue v) {
     return switch (v.getValueCase()) {
       case STRING_VALUE -> v.getStringValue();

@@ -27,12 +27,16 @@ public final class BillingGapPolicy implements PolicyProvider<BillingGapPolicy.O
     public Options {
       deliveredAttributes =
           deliveredAttributes == null
-              ? List.of("llmtail.delivered_output_tokens", "app.delivered_output_tokens", "gen_ai.client.delivered_output_tokens")
+              ? List.of(
+                  "llmtail.delivered_output_tokens",
+                  "app.delivered_output_tokens",
+                  "gen_ai.client.delivered_output_tokens")
               : List.copyOf(deliveredAttributes);
       minTokens = minTokens == null ? 50 : minTokens;
       minPercent = minPercent == null ? 20.0 : minPercent;
       if (deliveredAttributes.isEmpty()) {
-        throw new IllegalArgumentException("delivered_attributes: empty (expected: at least one attribute name)");
+        throw new IllegalArgumentException(
+            "delivered_attributes: empty (expected: at least one attribute name)");
       }
     }
   }
@@ -59,7 +63,8 @@ public final class BillingGapPolicy implements PolicyProvider<BillingGapPolicy.O
       if (call.outputTokens() == null) {
         continue;
       }
-      Long delivered = trace.span(call.spanId()).map(s -> SpanAttributes.of(s).whole(keys)).orElse(null);
+      Long delivered =
+          trace.span(call.spanId()).map(s -> SpanAttributes.of(s).whole(keys)).orElse(null);
       if (delivered == null) {
         continue;
       }
@@ -68,14 +73,24 @@ public final class BillingGapPolicy implements PolicyProvider<BillingGapPolicy.O
       double percent = call.outputTokens() == 0 ? 0 : 100.0 * gap / call.outputTokens();
       if (gap > 0 && (gap >= options.minTokens() || percent >= options.minPercent())) {
         return Verdict.keep(
-            "billing-gap: " + LlmEvidence.label(call) + " billed " + call.outputTokens() + " output tokens, delivered " + delivered,
-            LlmEvidence.of(call, "billed − delivered output tokens",
+            "billing-gap: "
+                + LlmEvidence.label(call)
+                + " billed "
+                + call.outputTokens()
+                + " output tokens, delivered "
+                + delivered,
+            LlmEvidence.of(
+                call,
+                "billed − delivered output tokens",
                 gap + String.format(Locale.ROOT, " (%.0f%%)", percent),
                 ">= " + options.minTokens() + " or >= " + options.minPercent() + "%"));
       }
     }
     return Verdict.noOpinion(
-        judged == 0 ? "no LLM call reports delivered tokens" : "billed matched delivered in " + judged + " calls",
-        Evidence.ofTrace("calls with a delivered count", Integer.toString(judged), String.join(" | ", keys)));
+        judged == 0
+            ? "no LLM call reports delivered tokens"
+            : "billed matched delivered in " + judged + " calls",
+        Evidence.ofTrace(
+            "calls with a delivered count", Integer.toString(judged), String.join(" | ", keys)));
   }
 }

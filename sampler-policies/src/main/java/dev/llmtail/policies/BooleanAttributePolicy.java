@@ -13,7 +13,8 @@ import java.util.Optional;
  * resource or scope has boolean attribute {@code key} equal to {@code value}; with {@code
  * invert_match}, the traces where none does.
  */
-public final class BooleanAttributePolicy implements PolicyProvider<BooleanAttributePolicy.Options> {
+public final class BooleanAttributePolicy
+    implements PolicyProvider<BooleanAttributePolicy.Options> {
 
   /**
    * @param key attribute to read
@@ -23,7 +24,8 @@ public final class BooleanAttributePolicy implements PolicyProvider<BooleanAttri
   public record Options(String key, Boolean value, Boolean invertMatch) {
     public Options {
       if (key == null || key.isBlank()) {
-        throw new IllegalArgumentException("key: missing (expected: the attribute to match, e.g. app.debug)");
+        throw new IllegalArgumentException(
+            "key: missing (expected: the attribute to match, e.g. app.debug)");
       }
       if (value == null) {
         throw new IllegalArgumentException("value: missing (expected: true or false)");
@@ -48,9 +50,11 @@ public final class BooleanAttributePolicy implements PolicyProvider<BooleanAttri
       for (SpanView span : trace.spans()) {
         Optional<AnyValue> v = AttributeLookup.find(span, o.key());
         if (v.isPresent() && v.get().hasBoolValue() && v.get().getBoolValue() == o.value()) {
-          Evidence e = Evidence.ofSpan(span, o.key(), Boolean.toString(o.value()), "= " + o.value());
+          Evidence e =
+              Evidence.ofSpan(span, o.key(), Boolean.toString(o.value()), "= " + o.value());
           return o.invertMatch()
-              ? Verdict.noOpinion("span " + span + " has " + o.key() + "=" + o.value() + " (inverted match)", e)
+              ? Verdict.noOpinion(
+                  "span " + span + " has " + o.key() + "=" + o.value() + " (inverted match)", e)
               : Verdict.keep("span " + span + " has " + o.key() + "=" + o.value(), e);
         }
       }

@@ -20,11 +20,19 @@ public final class BytesLimitingPolicy implements PolicyProvider<BytesLimitingPo
   public record Options(Long bytesPerSecond, Long burstCapacity) {
     public Options {
       if (bytesPerSecond == null || bytesPerSecond < 1) {
-        throw new IllegalArgumentException("bytes_per_second: " + (bytesPerSecond == null ? "missing" : bytesPerSecond) + " (expected: >= 1)");
+        throw new IllegalArgumentException(
+            "bytes_per_second: "
+                + (bytesPerSecond == null ? "missing" : bytesPerSecond)
+                + " (expected: >= 1)");
       }
       burstCapacity = burstCapacity == null ? 2 * bytesPerSecond : burstCapacity;
       if (burstCapacity < bytesPerSecond) {
-        throw new IllegalArgumentException("burst_capacity: " + burstCapacity + " (expected: >= bytes_per_second " + bytesPerSecond + ")");
+        throw new IllegalArgumentException(
+            "burst_capacity: "
+                + burstCapacity
+                + " (expected: >= bytes_per_second "
+                + bytesPerSecond
+                + ")");
       }
     }
   }

@@ -15,8 +15,8 @@ import java.time.Duration;
  * The {@code cache-miss} policy type: keeps a trace in which a long prompt in the middle of a
  * conversation read (almost) nothing from the prompt cache — the sign of a lost session affinity
  * that sends long sessions to cold replicas. A call is mid-conversation when its captured input
- * holds an earlier assistant turn, or when an earlier trace of the same conversation was seen;
- * the first turn of a conversation is never a miss. Calls that do not report cache reads are not
+ * holds an earlier assistant turn, or when an earlier trace of the same conversation was seen; the
+ * first turn of a conversation is never a miss. Calls that do not report cache reads are not
  * judged.
  */
 public final class CacheMissPolicy implements PolicyProvider<CacheMissPolicy.Options> {
@@ -26,13 +26,15 @@ public final class CacheMissPolicy implements PolicyProvider<CacheMissPolicy.Opt
    * @param maxCacheReadRatio keep when cache-read tokens / input tokens is at most this; default 0
    * @param conversationMemory how long a conversation is remembered as started; default 1h
    */
-  public record Options(Long minInputTokens, Double maxCacheReadRatio, Duration conversationMemory) {
+  public record Options(
+      Long minInputTokens, Double maxCacheReadRatio, Duration conversationMemory) {
     public Options {
       minInputTokens = minInputTokens == null ? 4096 : minInputTokens;
       maxCacheReadRatio = maxCacheReadRatio == null ? 0.0 : maxCacheReadRatio;
       conversationMemory = conversationMemory == null ? Duration.ofHours(1) : conversationMemory;
       if (maxCacheReadRatio < 0 || maxCacheReadRatio >= 1) {
-        throw new IllegalArgumentException("max_cache_read_ratio: " + maxCacheReadRatio + " (expected: 0 <= value < 1)");
+        throw new IllegalArgumentException(
+            "max_cache_read_ratio: " + maxCacheReadRatio + " (expected: 0 <= value < 1)");
       }
     }
   }
@@ -50,11 +52,15 @@ public final class CacheMissPolicy implements PolicyProvider<CacheMissPolicy.Opt
   @Override
   public Policy create(Options options) {
     Cache<String, String> firstTraceOfConversation =
-        Caffeine.newBuilder().maximumSize(200_000).expireAfterAccess(options.conversationMemory()).build();
+        Caffeine.newBuilder()
+            .maximumSize(200_000)
+            .expireAfterAccess(options.conversationMemory())
+            .build();
     return trace -> evaluate(trace, options, firstTraceOfConversation);
   }
 
-  private static Verdict evaluate(TraceView trace, Options options, Cache<String, String> firstTrace) {
+  private static Verdict evaluate(
+      TraceView trace, Options options, Cache<String, String> firstTrace) {
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
       boolean laterTurn = CapturedInput.continuesConversation(call.inputText());
@@ -62,22 +68,37 @@ public final class CacheMissPolicy implements PolicyProvider<CacheMissPolicy.Opt
         String first = firstTrace.get(call.conversationId(), id -> trace.traceId().toHex());
         laterTurn |= !first.equals(trace.traceId().toHex());
       }
-      if (call.inputTokens() == null || call.cacheReadTokens() == null
-          || call.inputTokens() < options.minInputTokens() || !laterTurn) {
+      if (call.inputTokens() == null
+          || call.cacheReadTokens() == null
+          || call.inputTokens() < options.minInputTokens()
+          || !laterTurn) {
         continue;
       }
       judged++;
       double ratio = (double) call.cacheReadTokens() / call.inputTokens();
       if (ratio <= options.maxCacheReadRatio()) {
         return Verdict.keep(
-            "cache-miss: " + LlmEvidence.label(call) + " sent " + call.inputTokens() + " input tokens mid-conversation and read "
-                + call.cacheReadTokens() + " from the cache",
-            LlmEvidence.of(call, "cache_read.input_tokens / input_tokens",
-                call.cacheReadTokens() + "/" + call.inputTokens(), "<= " + options.maxCacheReadRatio()));
+            "cache-miss: "
+                + LlmEvidence.label(call)
+                + " sent "
+                + call.inputTokens()
+                + " input tokens mid-conversation and read "
+                + call.cacheReadTokens()
+                + " from the cache",
+            LlmEvidence.of(
+                call,
+                "cache_read.input_tokens / input_tokens",
+                call.cacheReadTokens() + "/" + call.inputTokens(),
+                "<= " + options.maxCacheReadRatio()));
       }
     }
     return Verdict.noOpinion(
-        judged == 0 ? "no long mid-conversation prompt with reported cache reads" : judged + " long prompts all read from the cache",
-        Evidence.ofTrace("calls judged", Integer.toString(judged), ">= " + options.minInputTokens() + " input tokens, turn > 1"));
+        judged == 0
+            ? "no long mid-conversation prompt with reported cache reads"
+            : judged + " long prompts all read from the cache",
+        Evidence.ofTrace(
+            "calls judged",
+            Integer.toString(judged),
+            ">= " + options.minInputTokens() + " input tokens, turn > 1"));
   }
 }

@@ -26,11 +26,14 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
    * @param policies sub-policies in evaluation order, each with a {@code name}
    * @param rateAllocation percent of the total per sub-policy name
    */
-  public record Options(Long maxTotalSpansPerSecond, List<NamedPolicy> policies, List<Allocation> rateAllocation) {
+  public record Options(
+      Long maxTotalSpansPerSecond, List<NamedPolicy> policies, List<Allocation> rateAllocation) {
     public Options {
       if (maxTotalSpansPerSecond == null || maxTotalSpansPerSecond < 1) {
-        throw new IllegalArgumentException("max_total_spans_per_second: "
-            + (maxTotalSpansPerSecond == null ? "missing" : maxTotalSpansPerSecond) + " (expected: >= 1)");
+        throw new IllegalArgumentException(
+            "max_total_spans_per_second: "
+                + (maxTotalSpansPerSecond == null ? "missing" : maxTotalSpansPerSecond)
+                + " (expected: >= 1)");
       }
       policies = SubPolicies.require("composite", policies);
       rateAllocation = rateAllocation == null ? List.of() : List.copyOf(rateAllocation);
@@ -39,12 +42,18 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
       double total = 0;
       for (Allocation a : rateAllocation) {
         if (!names.contains(a.policy())) {
-          throw new IllegalArgumentException("rate_allocation: '" + a.policy() + "' is not a sub-policy (expected one of: " + names + ")");
+          throw new IllegalArgumentException(
+              "rate_allocation: '"
+                  + a.policy()
+                  + "' is not a sub-policy (expected one of: "
+                  + names
+                  + ")");
         }
         total += a.percent();
       }
       if (total > 100) {
-        throw new IllegalArgumentException("rate_allocation: percentages add up to " + total + " (expected: <= 100)");
+        throw new IllegalArgumentException(
+            "rate_allocation: percentages add up to " + total + " (expected: <= 100)");
       }
     }
   }
@@ -59,7 +68,8 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
         throw new IllegalArgumentException("policy: missing (expected: a sub-policy name)");
       }
       if (percent == null || !(percent > 0 && percent <= 100)) {
-        throw new IllegalArgumentException("percent: " + percent + " (expected: 0 < percent <= 100)");
+        throw new IllegalArgumentException(
+            "percent: " + percent + " (expected: 0 < percent <= 100)");
       }
     }
   }
@@ -83,10 +93,17 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
     List<SpanBudget> budgets = new ArrayList<>();
     List<String> limits = new ArrayList<>();
     for (NamedPolicy p : o.policies()) {
-      double percent = share.getOrDefault(p.name(), unallocated == 0 ? 0 : (100 - allocated) / unallocated);
+      double percent =
+          share.getOrDefault(p.name(), unallocated == 0 ? 0 : (100 - allocated) / unallocated);
       double perSecond = o.maxTotalSpansPerSecond() * percent / 100;
       budgets.add(new SpanBudget(perSecond, perSecond));
-      limits.add(String.format(java.util.Locale.ROOT, "<= %.0f spans/s (%.0f%% of %d)", perSecond, percent, o.maxTotalSpansPerSecond()));
+      limits.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "<= %.0f spans/s (%.0f%% of %d)",
+              perSecond,
+              percent,
+              o.maxTotalSpansPerSecond()));
     }
     return trace -> {
       List<Evidence> evidence = new ArrayList<>();
@@ -96,13 +113,19 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
         evidence.addAll(v.evidence());
         if (v.vote() == Vote.KEEP) {
           if (budgets.get(i).take(trace.endEpochNanos(), trace.spanCount())) {
-            evidence.add(Evidence.ofTrace(p.name() + " share", trace.spanCount() + " spans", limits.get(i)));
-            return new Verdict(Vote.KEEP, "composite: kept by " + p.name() + " (" + v.reason() + ")", evidence, v.keepProbability());
+            evidence.add(
+                Evidence.ofTrace(p.name() + " share", trace.spanCount() + " spans", limits.get(i)));
+            return new Verdict(
+                Vote.KEEP,
+                "composite: kept by " + p.name() + " (" + v.reason() + ")",
+                evidence,
+                v.keepProbability());
           }
           evidence.add(Evidence.ofTrace(p.name() + " share", "spent", limits.get(i)));
         }
       }
-      return Verdict.noOpinion("composite: no sub-policy with room kept it", evidence.toArray(Evidence[]::new));
+      return Verdict.noOpinion(
+          "composite: no sub-policy with room kept it", evidence.toArray(Evidence[]::new));
     };
   }
 }

@@ -31,9 +31,9 @@ import java.util.Map;
  * The {@code condition} policy type: keeps a trace for which a Common Expression Language
  * expression is true. The expression sees {@code trace}, {@code spans}, {@code llm_calls} and
  * {@code evaluations} (see docs/policies.md for their fields), e.g. {@code llm_calls.exists(c,
- * c.finish_reasons.exists(r, r == "length") && c.streaming)}. It is compiled and type-checked
- * when the config loads; an error names the position in the expression and the problem. Facts a
- * span did not report are absent from its map: test them with {@code has(c.input_tokens)}.
+ * c.finish_reasons.exists(r, r == "length") && c.streaming)}. It is compiled and type-checked when
+ * the config loads; an error names the position in the expression and the problem. Facts a span did
+ * not report are absent from its map: test them with {@code has(c.input_tokens)}.
  */
 public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Options> {
 
@@ -49,7 +49,9 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
           .build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
-  /** @param expression a CEL expression that yields a bool */
+  /**
+   * @param expression a CEL expression that yields a bool
+   */
   public record Options(String expression) {
     public Options {
       if (expression == null || expression.isBlank()) {
@@ -77,7 +79,8 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
       program = RUNTIME.createProgram(ast);
     } catch (CelValidationException e) {
       // CEL names the source "<input>" and adds "(in container '')" when no container is set.
-      String problem = e.getMessage().replace("<input>", "expression").replace(" (in container '')", "");
+      String problem =
+          e.getMessage().replace("<input>", "expression").replace(" (in container '')", "");
       throw new IllegalArgumentException("expression: " + problem, e);
     } catch (CelEvaluationException e) {
       throw new IllegalArgumentException("expression: " + e.getMessage(), e);
@@ -90,7 +93,8 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
             ? Verdict.keep("condition is true: " + o.expression(), e)
             : Verdict.noOpinion("condition is false: " + o.expression(), e);
       } catch (CelEvaluationException | RuntimeException failed) {
-        return Verdict.noOpinion("condition could not be evaluated on this trace: " + failed.getMessage(), e);
+        return Verdict.noOpinion(
+            "condition could not be evaluated on this trace: " + failed.getMessage(), e);
       }
     };
   }
@@ -100,10 +104,13 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
     t.put("trace_id", trace.traceId().toHex());
     t.put("span_count", (long) trace.spanCount());
     t.put("duration_ms", trace.durationNanos() / 1e6);
-    trace.root().ifPresent(r -> {
-      t.put("root_name", r.name());
-      t.put("service", r.serviceName());
-    });
+    trace
+        .root()
+        .ifPresent(
+            r -> {
+              t.put("root_name", r.name());
+              t.put("service", r.serviceName());
+            });
     t.put("conversation_ids", new ArrayList<>(trace.conversationIds()));
     List<Object> spans = new ArrayList<>();
     for (SpanView s : trace.spans()) {
@@ -184,7 +191,11 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
       case INT_VALUE -> v.getIntValue();
       case DOUBLE_VALUE -> v.getDoubleValue();
       case BOOL_VALUE -> v.getBoolValue();
-      case ARRAY_VALUE -> v.getArrayValue().getValuesList().stream().map(ConditionPolicy::value).filter(x -> x != null).toList();
+      case ARRAY_VALUE ->
+          v.getArrayValue().getValuesList().stream()
+              .map(ConditionPolicy::value)
+              .filter(x -> x != null)
+              .toList();
       case KVLIST_VALUE -> attributes(v.getKvlistValue().getValuesList());
       default -> null;
     };

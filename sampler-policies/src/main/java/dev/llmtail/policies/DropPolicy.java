@@ -13,7 +13,9 @@ import java.util.List;
  */
 public final class DropPolicy implements PolicyProvider<DropPolicy.Options> {
 
-  /** @param policies sub-policies that must all match (keep) for the trace to be dropped */
+  /**
+   * @param policies sub-policies that must all match (keep) for the trace to be dropped
+   */
   public record Options(List<NamedPolicy> policies) {
     public Options {
       policies = SubPolicies.require("drop", policies);

@@ -21,10 +21,12 @@ import java.util.Map;
  * conversation within {@code window} — and (by default) the first of them was cut off: the client
  * re-sent a whole prompt after a proxy cut its stream.
  */
-public final class DuplicateRequestPolicy implements PolicyProvider<DuplicateRequestPolicy.Options> {
+public final class DuplicateRequestPolicy
+    implements PolicyProvider<DuplicateRequestPolicy.Options> {
 
   /**
-   * @param requireFirstCut only count a repeat whose first call did not finish normally; default true
+   * @param requireFirstCut only count a repeat whose first call did not finish normally; default
+   *     true
    * @param window how long a conversation's prompts are remembered across traces; default 2m, 0s
    *     turns the cross-trace check off
    */
@@ -54,20 +56,27 @@ public final class DuplicateRequestPolicy implements PolicyProvider<DuplicateReq
   @Override
   public Policy create(Options options) {
     Cache<String, Seen> conversations =
-        Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(options.window().isZero() ? Duration.ofNanos(1) : options.window()).build();
+        Caffeine.newBuilder()
+            .maximumSize(200_000)
+            .expireAfterWrite(options.window().isZero() ? Duration.ofNanos(1) : options.window())
+            .build();
     return trace -> evaluate(trace, options, conversations);
   }
 
   private static boolean billed(LlmCall c) {
-    return (c.inputTokens() != null && c.inputTokens() > 0) || (c.outputTokens() != null && c.outputTokens() > 0);
+    return (c.inputTokens() != null && c.inputTokens() > 0)
+        || (c.outputTokens() != null && c.outputTokens() > 0);
   }
 
   private static boolean cut(LlmCall c) {
-    return !c.ended() || c.statusError() || c.finishReasons().isEmpty()
+    return !c.ended()
+        || c.statusError()
+        || c.finishReasons().isEmpty()
         || c.finishReasons().stream().anyMatch(FinishReasons.TRUNCATIONS::contains);
   }
 
-  private static Verdict evaluate(TraceView trace, Options options, Cache<String, Seen> conversations) {
+  private static Verdict evaluate(
+      TraceView trace, Options options, Cache<String, Seen> conversations) {
     List<LlmCall> calls =
         trace.llmCalls().stream()
             .filter(c -> RequestFingerprint.hasPrompt(c) && billed(c))
@@ -79,26 +88,49 @@ public final class DuplicateRequestPolicy implements PolicyProvider<DuplicateReq
       LlmCall earlier = first.putIfAbsent(fingerprint, call);
       if (earlier != null && (!options.requireFirstCut() || cut(earlier))) {
         return Verdict.keep(
-            "duplicate-request: " + LlmEvidence.label(call) + " re-sent the prompt of " + LlmEvidence.label(earlier)
+            "duplicate-request: "
+                + LlmEvidence.label(call)
+                + " re-sent the prompt of "
+                + LlmEvidence.label(earlier)
                 + (cut(earlier) ? ", which was cut off" : ""),
-            LlmEvidence.of(call, "same model and prompt as", earlier.spanId(), options.requireFirstCut() ? "first call cut off" : "billed twice"));
+            LlmEvidence.of(
+                call,
+                "same model and prompt as",
+                earlier.spanId(),
+                options.requireFirstCut() ? "first call cut off" : "billed twice"));
       }
       if (!options.window().isZero() && !call.conversationId().isEmpty()) {
         String key = call.conversationId() + "|" + fingerprint;
-        Seen seen = conversations.get(key, k -> new Seen(trace.traceId().toHex(), call.startEpochNanos(), cut(call), call.spanId()));
+        Seen seen =
+            conversations.get(
+                key,
+                k ->
+                    new Seen(
+                        trace.traceId().toHex(), call.startEpochNanos(), cut(call), call.spanId()));
         boolean sameCall = seen.traceId().equals(trace.traceId().toHex());
-        if (!sameCall && call.startEpochNanos() - seen.startNanos() <= options.window().toNanos()
+        if (!sameCall
+            && call.startEpochNanos() - seen.startNanos() <= options.window().toNanos()
             && (!options.requireFirstCut() || seen.cut())) {
           return Verdict.keep(
-              "duplicate-request: " + LlmEvidence.label(call) + " re-sent a prompt of trace " + seen.traceId()
-                  + " in conversation " + call.conversationId(),
-              LlmEvidence.of(call, "same conversation, model and prompt as span", seen.spanId(),
+              "duplicate-request: "
+                  + LlmEvidence.label(call)
+                  + " re-sent a prompt of trace "
+                  + seen.traceId()
+                  + " in conversation "
+                  + call.conversationId(),
+              LlmEvidence.of(
+                  call,
+                  "same conversation, model and prompt as span",
+                  seen.spanId(),
                   "within " + dev.llmtail.core.DurationFormat.format(options.window())));
         }
       }
     }
     return Verdict.noOpinion(
-        calls.isEmpty() ? "no billed LLM call with a captured prompt" : "no prompt billed twice in " + calls.size() + " calls",
-        Evidence.ofTrace("billed calls with prompts", Integer.toString(calls.size()), "a repeated prompt"));
+        calls.isEmpty()
+            ? "no billed LLM call with a captured prompt"
+            : "no prompt billed twice in " + calls.size() + " calls",
+        Evidence.ofTrace(
+            "billed calls with prompts", Integer.toString(calls.size()), "a repeated prompt"));
   }
 }

@@ -18,16 +18,16 @@ import java.util.Optional;
 /**
  * The {@code dynamic} policy type (what Refinery calls dynamic sampling): keeps traces at a rate
  * that depends on how common their key is, so that rare values (a persona, an experiment arm, a
- * route, a model) are kept far more often than common ones and every value stays visible, while
- * all of them together come close to one in {@code goal_sample_rate}.
+ * route, a model) are kept far more often than common ones and every value stays visible, while all
+ * of them together come close to one in {@code goal_sample_rate}.
  *
- * <p>Each {@code window} (in trace time, so replays match live traffic) the traces seen per key
- * set the next window's rates, as Refinery's average-sample-rate sampler does: with {@code n_k}
- * traces of key {@code k} and {@code N} in all, key {@code k} gets {@code goal_k = max(1, log10(n_k)
- * · (N / goal_sample_rate) / Σ log10(n_j))} kept traces, i.e. a rate of {@code max(1, n_k /
- * goal_k)}. A key not seen in the previous window is kept at rate 1. The choice within a key uses
- * the trace id's randomness (consistent on every replica), and a kept trace's adjusted count is
- * the rate it stood for.
+ * <p>Each {@code window} (in trace time, so replays match live traffic) the traces seen per key set
+ * the next window's rates, as Refinery's average-sample-rate sampler does: with {@code n_k} traces
+ * of key {@code k} and {@code N} in all, key {@code k} gets {@code goal_k = max(1, log10(n_k) · (N
+ * / goal_sample_rate) / Σ log10(n_j))} kept traces, i.e. a rate of {@code max(1, n_k / goal_k)}. A
+ * key not seen in the previous window is kept at rate 1. The choice within a key uses the trace
+ * id's randomness (consistent on every replica), and a kept trace's adjusted count is the rate it
+ * stood for.
  */
 public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options> {
 
@@ -42,16 +42,19 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
   public record Options(List<String> keys, Double goalSampleRate, Duration window) {
     public Options {
       if (keys == null || keys.isEmpty()) {
-        throw new IllegalArgumentException("keys: missing (expected: the attributes that form the key, e.g. [app.persona])");
+        throw new IllegalArgumentException(
+            "keys: missing (expected: the attributes that form the key, e.g. [app.persona])");
       }
       keys = List.copyOf(keys);
       goalSampleRate = goalSampleRate == null ? 10.0 : goalSampleRate;
       window = window == null ? Duration.ofSeconds(30) : window;
       if (!(goalSampleRate >= 1)) {
-        throw new IllegalArgumentException("goal_sample_rate: " + goalSampleRate + " (expected: >= 1; 1 keeps everything)");
+        throw new IllegalArgumentException(
+            "goal_sample_rate: " + goalSampleRate + " (expected: >= 1; 1 keeps everything)");
       }
       if (window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("window: " + DurationFormat.format(window) + " (expected: > 0)");
+        throw new IllegalArgumentException(
+            "window: " + DurationFormat.format(window) + " (expected: > 0)");
       }
     }
   }
@@ -80,7 +83,10 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
         SpanView s = trace.spans().get(i);
         v = AttributeLookup.find(s, k);
       }
-      key.append(key.length() == 0 ? "" : ",").append(k).append('=').append(v.map(AttributeLookup::text).orElse("(none)"));
+      key.append(key.length() == 0 ? "" : ",")
+          .append(k)
+          .append('=')
+          .append(v.map(AttributeLookup::text).orElse("(none)"));
     }
     return key.toString();
   }
@@ -111,14 +117,27 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
       double p = 1 / rate;
       long threshold = Math.round((1 - p) * TWO_TO_56);
       long randomness = trace.traceId().randomness();
-      Evidence e = Evidence.ofTrace("key " + key, String.format(Locale.ROOT, "rate 1 in %.1f", rate),
-          "goal 1 in " + options.goalSampleRate());
+      Evidence e =
+          Evidence.ofTrace(
+              "key " + key,
+              String.format(Locale.ROOT, "rate 1 in %.1f", rate),
+              "goal 1 in " + options.goalSampleRate());
       return randomness >= threshold
-          ? Verdict.keepSampled(p, String.format(Locale.ROOT, "dynamic: %s is kept 1 in %.1f", key, rate), e)
-          : Verdict.noOpinion(String.format(Locale.ROOT, "dynamic: %s is kept 1 in %.1f and this trace is not one", key, rate), e);
+          ? Verdict.keepSampled(
+              p, String.format(Locale.ROOT, "dynamic: %s is kept 1 in %.1f", key, rate), e)
+          : Verdict.noOpinion(
+              String.format(
+                  Locale.ROOT,
+                  "dynamic: %s is kept 1 in %.1f and this trace is not one",
+                  key,
+                  rate),
+              e);
     }
 
-    /** Counts the trace in its window (rolling the window first if it is over) and returns its key's rate. */
+    /**
+     * Counts the trace in its window (rolling the window first if it is over) and returns its key's
+     * rate.
+     */
     double rateFor(String key, TraceView trace) {
       long now = trace.endEpochNanos();
       synchronized (lock) {
@@ -148,7 +167,8 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
     Map<String, Double> rates = new HashMap<>();
     double goalCount = total / goalSampleRate;
     for (Map.Entry<String, Long> e : counts.entrySet()) {
-      double goalForKey = logSum == 0 ? goalCount / counts.size() : Math.log10(e.getValue()) * goalCount / logSum;
+      double goalForKey =
+          logSum == 0 ? goalCount / counts.size() : Math.log10(e.getValue()) * goalCount / logSum;
       rates.put(e.getKey(), Math.max(1, e.getValue() / Math.max(1, goalForKey)));
     }
     return rates;

@@ -38,7 +38,8 @@ public final class HighCostPolicy implements PolicyProvider<HighCostPolicy.Optio
         throw new IllegalArgumentException("threshold_usd: " + thresholdUsd + " (expected: >= 0)");
       }
       if (topPercent != null && !(topPercent > 0 && topPercent < 100)) {
-        throw new IllegalArgumentException("top_percent: " + topPercent + " (expected: 0 < value < 100)");
+        throw new IllegalArgumentException(
+            "top_percent: " + topPercent + " (expected: 0 < value < 100)");
       }
       if (window < 10) {
         throw new IllegalArgumentException("window: " + window + " (expected: >= 10 traces)");
@@ -85,7 +86,9 @@ public final class HighCostPolicy implements PolicyProvider<HighCostPolicy.Optio
     public Verdict evaluate(TraceView trace) {
       List<LlmCall> calls = trace.llmCalls();
       if (calls.isEmpty()) {
-        return Verdict.noOpinion("no LLM calls", Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd())));
+        return Verdict.noOpinion(
+            "no LLM calls",
+            Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd())));
       }
       double total = 0;
       LlmCall priciest = null;
@@ -114,28 +117,46 @@ public final class HighCostPolicy implements PolicyProvider<HighCostPolicy.Optio
       List<Evidence> evidence = new ArrayList<>();
       evidence.add(Evidence.ofTrace("trace cost", usd(total), ">= " + usd(options.thresholdUsd())));
       if (priciest != null) {
-        evidence.add(LlmEvidence.of(priciest, priciest.costUsd() != null ? "cost on span" : "priced usage",
-            usd(priciestCost), "largest of " + calls.size() + " calls"));
+        evidence.add(
+            LlmEvidence.of(
+                priciest,
+                priciest.costUsd() != null ? "cost on span" : "priced usage",
+                usd(priciestCost),
+                "largest of " + calls.size() + " calls"));
       }
       if (!unpriced.isEmpty()) {
-        evidence.add(Evidence.ofTrace("models without a price", String.join(", ", unpriced), "add them with price_file"));
+        evidence.add(
+            Evidence.ofTrace(
+                "models without a price", String.join(", ", unpriced), "add them with price_file"));
       }
       Evidence[] ev = evidence.toArray(Evidence[]::new);
       if (total >= options.thresholdUsd() && total > 0) {
-        return Verdict.keep("high-cost: trace cost " + usd(total) + " >= " + usd(options.thresholdUsd()), ev);
+        return Verdict.keep(
+            "high-cost: trace cost " + usd(total) + " >= " + usd(options.thresholdUsd()), ev);
       }
       if (options.topPercent() != null) {
         double cutoff = rememberAndRank(total);
         if (!Double.isNaN(cutoff) && total >= cutoff && total > 0) {
           return Verdict.keep(
-              "high-cost: trace cost " + usd(total) + " is in the top " + options.topPercent() + "% of recent traces",
-              Evidence.ofTrace("trace cost", usd(total), ">= " + usd(cutoff) + " (top " + options.topPercent() + "%)"));
+              "high-cost: trace cost "
+                  + usd(total)
+                  + " is in the top "
+                  + options.topPercent()
+                  + "% of recent traces",
+              Evidence.ofTrace(
+                  "trace cost",
+                  usd(total),
+                  ">= " + usd(cutoff) + " (top " + options.topPercent() + "%)"));
         }
       }
-      return Verdict.noOpinion("high-cost: " + usd(total) + " < " + usd(options.thresholdUsd()), ev);
+      return Verdict.noOpinion(
+          "high-cost: " + usd(total) + " < " + usd(options.thresholdUsd()), ev);
     }
 
-    /** Adds the cost to the window; returns the top-percent cutoff, NaN until the window has 10 costs. */
+    /**
+     * Adds the cost to the window; returns the top-percent cutoff, NaN until the window has 10
+     * costs.
+     */
     private double rememberAndRank(double cost) {
       double[] sorted;
       synchronized (lock) {

@@ -9,8 +9,8 @@ import dev.llmtail.core.Verdict;
 import java.time.Duration;
 
 /**
- * The {@code latency} policy type: keeps a trace whose duration (earliest span start to latest
- * span end) is at least {@code threshold} and, when {@code upper_threshold} is set, at most that.
+ * The {@code latency} policy type: keeps a trace whose duration (earliest span start to latest span
+ * end) is at least {@code threshold} and, when {@code upper_threshold} is set, at most that.
  */
 public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options> {
 
@@ -29,7 +29,8 @@ public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options
       if (upperThreshold != null && upperThreshold.compareTo(threshold) < 0) {
         throw new IllegalArgumentException(
             "upper_threshold: %s is below threshold %s (expected: upper_threshold >= threshold)"
-                .formatted(DurationFormat.format(upperThreshold), DurationFormat.format(threshold)));
+                .formatted(
+                    DurationFormat.format(upperThreshold), DurationFormat.format(threshold)));
       }
     }
   }
@@ -47,7 +48,8 @@ public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options
   @Override
   public Policy create(Options options) {
     long min = options.threshold().toNanos();
-    long max = options.upperThreshold() == null ? Long.MAX_VALUE : options.upperThreshold().toNanos();
+    long max =
+        options.upperThreshold() == null ? Long.MAX_VALUE : options.upperThreshold().toNanos();
     String range =
         options.upperThreshold() == null
             ? ">= " + DurationFormat.formatNanos(min)
@@ -57,9 +59,11 @@ public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options
 
   private static Verdict evaluate(TraceView trace, long min, long max, String range) {
     long duration = trace.durationNanos();
-    Evidence evidence = Evidence.ofTrace("trace duration", DurationFormat.formatNanos(duration), range);
+    Evidence evidence =
+        Evidence.ofTrace("trace duration", DurationFormat.formatNanos(duration), range);
     if (duration >= min && duration <= max) {
-      return Verdict.keep("trace took " + DurationFormat.formatNanos(duration) + ", in " + range, evidence);
+      return Verdict.keep(
+          "trace took " + DurationFormat.formatNanos(duration) + ", in " + range, evidence);
     }
     return Verdict.noOpinion(
         "trace took " + DurationFormat.formatNanos(duration) + ", not in " + range, evidence);

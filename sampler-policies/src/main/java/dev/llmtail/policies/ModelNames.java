@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 final class ModelNames {
 
   private static final Pattern SUFFIX =
-      Pattern.compile("(?:[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4}|\\d{3}|latest|v\\d+(?::\\d+)?))+$");
+      Pattern.compile(
+          "(?:[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4}|\\d{3}|latest|v\\d+(?::\\d+)?))+$");
 
   private ModelNames() {}
 

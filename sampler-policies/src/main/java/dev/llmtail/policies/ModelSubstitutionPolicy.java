@@ -11,18 +11,19 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The {@code model-substitution} policy type: keeps a trace in which the model that answered is
- * not the one asked for — compared without provider prefix and version or date suffix, so {@code
+ * The {@code model-substitution} policy type: keeps a trace in which the model that answered is not
+ * the one asked for — compared without provider prefix and version or date suffix, so {@code
  * gpt-4o} answered by {@code gpt-4o-2024-08-06} is not a substitution — or, when {@code
- * allowed_models} is set, is not on that list. An "auto" model id answered by a concrete model is
- * a substitution by design: it is exactly the routing this policy exists to surface.
+ * allowed_models} is set, is not on that list. An "auto" model id answered by a concrete model is a
+ * substitution by design: it is exactly the routing this policy exists to surface.
  */
-public final class ModelSubstitutionPolicy implements PolicyProvider<ModelSubstitutionPolicy.Options> {
+public final class ModelSubstitutionPolicy
+    implements PolicyProvider<ModelSubstitutionPolicy.Options> {
 
   /**
    * @param allowedModels if not empty, any answering model not on this list keeps the trace
-   * @param compareRequested keep when the answering model differs from the requested one
-   *     (default true)
+   * @param compareRequested keep when the answering model differs from the requested one (default
+   *     true)
    */
   public record Options(List<String> allowedModels, Boolean compareRequested) {
     public Options {
@@ -43,7 +44,8 @@ public final class ModelSubstitutionPolicy implements PolicyProvider<ModelSubsti
 
   @Override
   public Policy create(Options options) {
-    Set<String> allowed = options.allowedModels().stream().map(ModelNames::base).collect(Collectors.toSet());
+    Set<String> allowed =
+        options.allowedModels().stream().map(ModelNames::base).collect(Collectors.toSet());
     return trace -> evaluate(trace, allowed, options.compareRequested());
   }
 
@@ -57,7 +59,10 @@ public final class ModelSubstitutionPolicy implements PolicyProvider<ModelSubsti
       String answered = ModelNames.base(call.responseModel());
       if (!allowed.isEmpty() && !allowed.contains(answered)) {
         return Verdict.keep(
-            "model-substitution: " + LlmEvidence.label(call) + " was answered by " + call.responseModel()
+            "model-substitution: "
+                + LlmEvidence.label(call)
+                + " was answered by "
+                + call.responseModel()
                 + ", not an allowed model",
             LlmEvidence.of(call, "response model", call.responseModel(), "one of " + allowed));
       }
@@ -65,13 +70,25 @@ public final class ModelSubstitutionPolicy implements PolicyProvider<ModelSubsti
           && !call.requestModel().isEmpty()
           && !ModelNames.base(call.requestModel()).equals(answered)) {
         return Verdict.keep(
-            "model-substitution: " + LlmEvidence.label(call) + " asked for " + call.requestModel()
-                + " but " + call.responseModel() + " answered",
-            LlmEvidence.of(call, "response model", call.responseModel(), "= request model " + call.requestModel()));
+            "model-substitution: "
+                + LlmEvidence.label(call)
+                + " asked for "
+                + call.requestModel()
+                + " but "
+                + call.responseModel()
+                + " answered",
+            LlmEvidence.of(
+                call,
+                "response model",
+                call.responseModel(),
+                "= request model " + call.requestModel()));
       }
     }
     return Verdict.noOpinion(
-        compared == 0 ? "no LLM call reported its answering model" : "every answering model matched (" + compared + " calls)",
-        Evidence.ofTrace("calls compared", Integer.toString(compared), "answering = requested model"));
+        compared == 0
+            ? "no LLM call reported its answering model"
+            : "every answering model matched (" + compared + " calls)",
+        Evidence.ofTrace(
+            "calls compared", Integer.toString(compared), "answering = requested model"));
   }
 }

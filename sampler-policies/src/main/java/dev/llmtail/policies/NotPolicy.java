@@ -12,11 +12,14 @@ import dev.llmtail.core.Vote;
  */
 public final class NotPolicy implements PolicyProvider<NotPolicy.Options> {
 
-  /** @param policy the sub-policy to invert, {@code {type: …, options…}} */
+  /**
+   * @param policy the sub-policy to invert, {@code {type: …, options…}}
+   */
   public record Options(NamedPolicy policy) {
     public Options {
       if (policy == null) {
-        throw new IllegalArgumentException("policy: missing (expected: the sub-policy to invert, e.g. {type: status_code, status_codes: [OK]})");
+        throw new IllegalArgumentException(
+            "policy: missing (expected: the sub-policy to invert, e.g. {type: status_code, status_codes: [OK]})");
       }
     }
   }
@@ -36,8 +39,12 @@ public final class NotPolicy implements PolicyProvider<NotPolicy.Options> {
     return trace -> {
       Verdict inner = o.policy().policy().evaluate(trace);
       return inner.vote() == Vote.KEEP
-          ? Verdict.noOpinion("not: " + o.policy().name() + " keeps it (" + inner.reason() + ")", inner.evidence().toArray(dev.llmtail.core.Evidence[]::new))
-          : Verdict.keep("not: " + o.policy().name() + " does not keep it (" + inner.reason() + ")", inner.evidence().toArray(dev.llmtail.core.Evidence[]::new));
+          ? Verdict.noOpinion(
+              "not: " + o.policy().name() + " keeps it (" + inner.reason() + ")",
+              inner.evidence().toArray(dev.llmtail.core.Evidence[]::new))
+          : Verdict.keep(
+              "not: " + o.policy().name() + " does not keep it (" + inner.reason() + ")",
+              inner.evidence().toArray(dev.llmtail.core.Evidence[]::new));
     };
   }
 }

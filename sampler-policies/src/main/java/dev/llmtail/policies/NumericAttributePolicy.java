@@ -14,7 +14,8 @@ import java.util.Optional;
  * max_value} (inclusive; either may be left out). With {@code invert_match} it keeps the traces
  * where none does. Non-numeric values never match.
  */
-public final class NumericAttributePolicy implements PolicyProvider<NumericAttributePolicy.Options> {
+public final class NumericAttributePolicy
+    implements PolicyProvider<NumericAttributePolicy.Options> {
 
   /**
    * @param key attribute to read
@@ -25,13 +26,20 @@ public final class NumericAttributePolicy implements PolicyProvider<NumericAttri
   public record Options(String key, Double minValue, Double maxValue, Boolean invertMatch) {
     public Options {
       if (key == null || key.isBlank()) {
-        throw new IllegalArgumentException("key: missing (expected: the attribute to compare, e.g. http.response.status_code)");
+        throw new IllegalArgumentException(
+            "key: missing (expected: the attribute to compare, e.g. http.response.status_code)");
       }
       if (minValue == null && maxValue == null) {
-        throw new IllegalArgumentException("min_value: missing (expected: min_value, max_value or both)");
+        throw new IllegalArgumentException(
+            "min_value: missing (expected: min_value, max_value or both)");
       }
       if (minValue != null && maxValue != null && maxValue < minValue) {
-        throw new IllegalArgumentException("max_value: " + maxValue + " is below min_value " + minValue + " (expected: max_value >= min_value)");
+        throw new IllegalArgumentException(
+            "max_value: "
+                + maxValue
+                + " is below min_value "
+                + minValue
+                + " (expected: max_value >= min_value)");
       }
       invertMatch = Boolean.TRUE.equals(invertMatch);
     }
@@ -51,7 +59,12 @@ public final class NumericAttributePolicy implements PolicyProvider<NumericAttri
   public Policy create(Options o) {
     double min = o.minValue() == null ? Double.NEGATIVE_INFINITY : o.minValue();
     double max = o.maxValue() == null ? Double.POSITIVE_INFINITY : o.maxValue();
-    String range = "[" + (o.minValue() == null ? "-∞" : o.minValue()) + ", " + (o.maxValue() == null ? "∞" : o.maxValue()) + "]";
+    String range =
+        "["
+            + (o.minValue() == null ? "-∞" : o.minValue())
+            + ", "
+            + (o.maxValue() == null ? "∞" : o.maxValue())
+            + "]";
     return trace -> {
       for (SpanView span : trace.spans()) {
         Optional<AnyValue> v = AttributeLookup.find(span, o.key());
@@ -59,8 +72,25 @@ public final class NumericAttributePolicy implements PolicyProvider<NumericAttri
         if (n != null && n >= min && n <= max) {
           Evidence e = Evidence.ofSpan(span, o.key(), AttributeLookup.text(v.get()), "in " + range);
           return o.invertMatch()
-              ? Verdict.noOpinion("span " + span + " has " + o.key() + "=" + AttributeLookup.text(v.get()) + " (inverted match)", e)
-              : Verdict.keep("span " + span + " has " + o.key() + "=" + AttributeLookup.text(v.get()) + ", in " + range, e);
+              ? Verdict.noOpinion(
+                  "span "
+                      + span
+                      + " has "
+                      + o.key()
+                      + "="
+                      + AttributeLookup.text(v.get())
+                      + " (inverted match)",
+                  e)
+              : Verdict.keep(
+                  "span "
+                      + span
+                      + " has "
+                      + o.key()
+                      + "="
+                      + AttributeLookup.text(v.get())
+                      + ", in "
+                      + range,
+                  e);
         }
       }
       Evidence none = Evidence.ofTrace(o.key(), "no span in range", "in " + range);

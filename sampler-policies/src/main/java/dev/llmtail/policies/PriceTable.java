@@ -14,10 +14,10 @@ import java.util.Optional;
 
 /**
  * Per-token USD prices by model, used by {@code high-cost} and the LLM cost metric: the table
- * shipped in {@code prices.json}, optionally extended or
- * overridden by a user file of the same shape ({@code {"models": {"gpt-4o": {"input": 2.5e-6,
- * "output": 1e-5, "cache_read": 1.25e-6, "cache_write": …}}}}). A call is priced by its answering
- * model, then its requested model, each first as written and then without date suffix.
+ * shipped in {@code prices.json}, optionally extended or overridden by a user file of the same
+ * shape ({@code {"models": {"gpt-4o": {"input": 2.5e-6, "output": 1e-5, "cache_read": 1.25e-6,
+ * "cache_write": …}}}}). A call is priced by its answering model, then its requested model, each
+ * first as written and then without date suffix.
  */
 public final class PriceTable {
 
@@ -30,7 +30,10 @@ public final class PriceTable {
       long read = orZero(call.cacheReadTokens());
       long write = orZero(call.cacheWriteTokens());
       long uncached = Math.max(0, in - read - write);
-      return uncached * input + read * cacheRead + write * cacheWrite + orZero(call.outputTokens()) * output;
+      return uncached * input
+          + read * cacheRead
+          + write * cacheWrite
+          + orZero(call.outputTokens()) * output;
     }
 
     private static long orZero(Long n) {
@@ -67,7 +70,10 @@ public final class PriceTable {
       root = JSON.readTree(Files.readString(file));
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "price_file: cannot read " + file + ": " + e.getMessage()
+          "price_file: cannot read "
+              + file
+              + ": "
+              + e.getMessage()
               + " (expected: a JSON file {\"models\": {\"model-name\": {\"input\": 2.5e-6, \"output\": 1e-5}}})");
     }
     Map<String, Price> merged = new HashMap<>(prices);
@@ -79,19 +85,29 @@ public final class PriceTable {
     JsonNode models = root.path("models");
     if (!models.isObject()) {
       throw new IllegalArgumentException(
-          "price_file: " + source + " has no \"models\" object (expected: {\"models\": {\"gpt-4o\": {\"input\": 2.5e-6, \"output\": 1e-5}}})");
+          "price_file: "
+              + source
+              + " has no \"models\" object (expected: {\"models\": {\"gpt-4o\": {\"input\": 2.5e-6, \"output\": 1e-5}}})");
     }
     Map<String, Price> out = new HashMap<>();
     for (Map.Entry<String, JsonNode> e : models.properties()) {
       JsonNode p = e.getValue();
       if (!p.path("input").isNumber() || !p.path("output").isNumber()) {
         throw new IllegalArgumentException(
-            "price_file: model '" + e.getKey() + "' in " + source + " needs numeric \"input\" and \"output\" (USD per token)");
+            "price_file: model '"
+                + e.getKey()
+                + "' in "
+                + source
+                + " needs numeric \"input\" and \"output\" (USD per token)");
       }
       double input = p.get("input").asDouble();
       out.put(
           e.getKey().toLowerCase(java.util.Locale.ROOT),
-          new Price(input, p.get("output").asDouble(), p.path("cache_read").asDouble(input), p.path("cache_write").asDouble(input)));
+          new Price(
+              input,
+              p.get("output").asDouble(),
+              p.path("cache_read").asDouble(input),
+              p.path("cache_write").asDouble(input)));
     }
     return out;
   }

@@ -11,11 +11,16 @@ import dev.llmtail.core.Verdict;
  */
 public final class RateLimitingPolicy implements PolicyProvider<RateLimitingPolicy.Options> {
 
-  /** @param spansPerSecond spans this policy may keep per second */
+  /**
+   * @param spansPerSecond spans this policy may keep per second
+   */
   public record Options(Long spansPerSecond) {
     public Options {
       if (spansPerSecond == null || spansPerSecond < 1) {
-        throw new IllegalArgumentException("spans_per_second: " + (spansPerSecond == null ? "missing" : spansPerSecond) + " (expected: >= 1)");
+        throw new IllegalArgumentException(
+            "spans_per_second: "
+                + (spansPerSecond == null ? "missing" : spansPerSecond)
+                + " (expected: >= 1)");
       }
     }
   }

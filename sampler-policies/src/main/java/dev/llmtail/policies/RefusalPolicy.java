@@ -63,11 +63,15 @@ public final class RefusalPolicy implements PolicyProvider<RefusalPolicy.Options
   @Override
   public Policy create(Options options) {
     Set<String> reasons = Set.copyOf(options.finishReasons());
-    String reasonList = options.finishReasons().stream().sorted().collect(Collectors.joining(", ", "one of [", "]"));
+    String reasonList =
+        options.finishReasons().stream()
+            .sorted()
+            .collect(Collectors.joining(", ", "one of [", "]"));
     return trace -> evaluate(trace, reasons, reasonList, options.phrases());
   }
 
-  private static Verdict evaluate(TraceView trace, Set<String> reasons, String reasonList, List<String> phrases) {
+  private static Verdict evaluate(
+      TraceView trace, Set<String> reasons, String reasonList, List<String> phrases) {
     List<LlmCall> calls = trace.llmCalls();
     for (LlmCall call : calls) {
       for (String r : call.finishReasons()) {

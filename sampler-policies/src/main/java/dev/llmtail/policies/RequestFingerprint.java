@@ -11,8 +11,12 @@ final class RequestFingerprint {
   private RequestFingerprint() {}
 
   static String of(LlmCall call) {
-    String model = ModelNames.base(call.requestModel().isEmpty() ? call.model() : call.requestModel());
-    String prompt = call.inputText().isEmpty() ? "name:" + call.spanName() : "prompt:" + call.inputText().hashCode() + ":" + call.inputText().length();
+    String model =
+        ModelNames.base(call.requestModel().isEmpty() ? call.model() : call.requestModel());
+    String prompt =
+        call.inputText().isEmpty()
+            ? "name:" + call.spanName()
+            : "prompt:" + call.inputText().hashCode() + ":" + call.inputText().length();
     return model + "|" + prompt;
   }
 

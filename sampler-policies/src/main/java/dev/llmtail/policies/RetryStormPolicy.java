@@ -36,7 +36,8 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
     public Options {
       minAttempts = minAttempts == null ? 3 : minAttempts;
       if (minAttempts < 2) {
-        throw new IllegalArgumentException("min_attempts: " + minAttempts + " (expected: >= 2; 1 attempt is no retry)");
+        throw new IllegalArgumentException(
+            "min_attempts: " + minAttempts + " (expected: >= 2; 1 attempt is no retry)");
       }
     }
   }
@@ -52,7 +53,8 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
       maxRetryRate = maxRetryRate == null ? 0.2 : maxRetryRate;
       minCalls = minCalls == null ? 20 : minCalls;
       if (!(maxRetryRate > 0)) {
-        throw new IllegalArgumentException("max_retry_rate: " + maxRetryRate + " (expected: > 0, e.g. 0.2)");
+        throw new IllegalArgumentException(
+            "max_retry_rate: " + maxRetryRate + " (expected: > 0, e.g. 0.2)");
       }
     }
   }
@@ -83,8 +85,10 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
   private static final class Evaluator implements Policy {
     private final Options options;
     private final Object lock = new Object();
+
     /** Per model: (end time, calls, retries) of recent traces, oldest first. Guarded by lock. */
     private final Map<String, ArrayDeque<long[]>> windows = new HashMap<>();
+
     /** Traces already counted in a window, so evaluating a trace twice counts it once. */
     private final Map<String, Boolean> counted =
         new LinkedHashMap<>(16, 0.75f, false) {
@@ -103,12 +107,20 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
       List<LlmCall> calls = trace.llmCalls();
       Attempts most = mostAttempted(trace, calls);
       Evidence evidence =
-          new Evidence(most.spanId(), "attempts (" + most.how() + ")", Integer.toString(most.count()),
+          new Evidence(
+              most.spanId(),
+              "attempts (" + most.how() + ")",
+              Integer.toString(most.count()),
               ">= " + options.minAttempts());
       if (most.count() >= options.minAttempts()) {
         return Verdict.keep(
-            "retry-storm: " + most.count() + " attempts of one " + (most.model().isEmpty() ? "" : most.model() + " ")
-                + "request (" + most.how() + ")",
+            "retry-storm: "
+                + most.count()
+                + " attempts of one "
+                + (most.model().isEmpty() ? "" : most.model() + " ")
+                + "request ("
+                + most.how()
+                + ")",
             evidence);
       }
       if (options.rolling() != null && !calls.isEmpty()) {
@@ -116,27 +128,45 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
         double rate = recordAndRate(trace, model, calls.size(), most.count() - 1);
         if (most.count() > 1 && rate > options.rolling().maxRetryRate()) {
           return Verdict.keep(
-              "retry-storm: " + model + " retry rate " + String.format(java.util.Locale.ROOT, "%.2f", rate)
-                  + " over the last " + dev.llmtail.core.DurationFormat.format(options.rolling().window()),
-              new Evidence(most.spanId(), "rolling retry rate of " + model, String.format(java.util.Locale.ROOT, "%.3f", rate),
+              "retry-storm: "
+                  + model
+                  + " retry rate "
+                  + String.format(java.util.Locale.ROOT, "%.2f", rate)
+                  + " over the last "
+                  + dev.llmtail.core.DurationFormat.format(options.rolling().window()),
+              new Evidence(
+                  most.spanId(),
+                  "rolling retry rate of " + model,
+                  String.format(java.util.Locale.ROOT, "%.3f", rate),
                   "> " + options.rolling().maxRetryRate()));
         }
       }
       return Verdict.noOpinion(
-          calls.isEmpty() ? "no LLM calls" : "at most " + most.count() + " attempt(s) of any request", evidence);
+          calls.isEmpty()
+              ? "no LLM calls"
+              : "at most " + most.count() + " attempt(s) of any request",
+          evidence);
     }
 
     private Attempts mostAttempted(TraceView trace, List<LlmCall> calls) {
-      Attempts best = new Attempts(calls.isEmpty() ? 0 : 1, calls.isEmpty() ? "" : calls.get(0).spanId(),
-          calls.isEmpty() ? "" : calls.get(0).model(), "one call each");
+      Attempts best =
+          new Attempts(
+              calls.isEmpty() ? 0 : 1,
+              calls.isEmpty() ? "" : calls.get(0).spanId(),
+              calls.isEmpty() ? "" : calls.get(0).model(),
+              "one call each");
       Map<String, Integer> same = new HashMap<>();
       for (LlmCall call : calls) {
         int n = same.merge(RequestFingerprint.of(call) + "|" + call.model(), 1, Integer::sum);
         if (n > best.count()) {
-          best = new Attempts(n, call.spanId(), call.model(), "LLM spans with the same model and prompt");
+          best =
+              new Attempts(
+                  n, call.spanId(), call.model(), "LLM spans with the same model and prompt");
         }
         if (call.attempt() != null && call.attempt() + 1 > best.count()) {
-          best = new Attempts(call.attempt() + 1, call.spanId(), call.model(), "resend count on the LLM span");
+          best =
+              new Attempts(
+                  call.attempt() + 1, call.spanId(), call.model(), "resend count on the LLM span");
         }
       }
       Map<String, Integer> failedHttp = new HashMap<>();
@@ -144,11 +174,14 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
         SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
         Long resend = a.whole("http.request.resend_count");
         if (resend != null && resend + 1 > best.count()) {
-          best = new Attempts((int) Math.min(1000, resend + 1), s.spanIdHex(), "", "http.request.resend_count");
+          best =
+              new Attempts(
+                  (int) Math.min(1000, resend + 1), s.spanIdHex(), "", "http.request.resend_count");
         }
         Long status = a.whole("http.response.status_code", "http.status_code");
         if (status != null && (status == 429 || status >= 500)) {
-          String parent = java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
+          String parent =
+              java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
           // each failed attempt plus the one that followed it
           int n = failedHttp.merge(parent, 1, Integer::sum) + 1;
           if (n > best.count()) {

@@ -16,16 +16,31 @@ import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
- * The {@code semantic-flag} policy type: keeps a trace that an evaluator, guardrail or user
- * flagged — an evaluation, guardrail or feedback result with a flagging label or a score at or
- * below {@code max_score} — or whose LLM output matches a configured risky pattern. This is the
- * call that returned 200, fast, valid JSON, and still told a customer something destructive.
+ * The {@code semantic-flag} policy type: keeps a trace that an evaluator, guardrail or user flagged
+ * — an evaluation, guardrail or feedback result with a flagging label or a score at or below {@code
+ * max_score} — or whose LLM output matches a configured risky pattern. This is the call that
+ * returned 200, fast, valid JSON, and still told a customer something destructive.
  */
 public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPolicy.Options> {
 
   static final List<String> DEFAULT_LABELS =
-      List.of("fail", "failed", "failure", "unsafe", "toxic", "harmful", "hallucination", "hallucinated",
-          "incorrect", "irrelevant", "negative", "thumbs_down", "bad", "blocked", "flagged", "violation",
+      List.of(
+          "fail",
+          "failed",
+          "failure",
+          "unsafe",
+          "toxic",
+          "harmful",
+          "hallucination",
+          "hallucinated",
+          "incorrect",
+          "irrelevant",
+          "negative",
+          "thumbs_down",
+          "bad",
+          "blocked",
+          "flagged",
+          "violation",
           "jailbreak");
 
   static final List<String> DEFAULT_PATTERNS =
@@ -41,15 +56,23 @@ public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPoli
    */
   public record Options(List<String> labels, Double maxScore, List<String> patterns) {
     public Options {
-      labels = labels == null ? DEFAULT_LABELS : labels.stream().map(l -> l.toLowerCase(Locale.ROOT)).toList();
+      labels =
+          labels == null
+              ? DEFAULT_LABELS
+              : labels.stream().map(l -> l.toLowerCase(Locale.ROOT)).toList();
       patterns = patterns == null ? DEFAULT_PATTERNS : List.copyOf(patterns);
       for (String p : patterns) {
         try {
           Pattern.compile(p);
         } catch (PatternSyntaxException e) {
           throw new IllegalArgumentException(
-              "patterns: '" + p + "' is not a regular expression: " + e.getDescription()
-                  + " at index " + e.getIndex() + " (expected: a Java regex, e.g. (?i)\\\\bdrop table\\\\b)");
+              "patterns: '"
+                  + p
+                  + "' is not a regular expression: "
+                  + e.getDescription()
+                  + " at index "
+                  + e.getIndex()
+                  + " (expected: a Java regex, e.g. (?i)\\\\bdrop table\\\\b)");
         }
       }
     }
@@ -72,13 +95,18 @@ public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPoli
     return trace -> evaluate(trace, labels, options.maxScore(), patterns);
   }
 
-  private static Verdict evaluate(TraceView trace, Set<String> labels, Double maxScore, List<Pattern> patterns) {
+  private static Verdict evaluate(
+      TraceView trace, Set<String> labels, Double maxScore, List<Pattern> patterns) {
     for (Evaluation e : trace.evaluations()) {
       String label = e.label().toLowerCase(Locale.ROOT);
       String what = e.source() + " " + (e.name().isEmpty() ? "result" : e.name());
       if (labels.contains(label)) {
         return Verdict.keep(
-            "semantic-flag: " + what + " labelled " + e.label() + (e.explanation().isEmpty() ? "" : ": " + e.explanation()),
+            "semantic-flag: "
+                + what
+                + " labelled "
+                + e.label()
+                + (e.explanation().isEmpty() ? "" : ": " + e.explanation()),
             new Evidence(e.spanId(), what + " label", e.label(), "one of the flagging labels"));
       }
       if (maxScore != null && e.score() != null && e.score() <= maxScore) {
@@ -98,8 +126,17 @@ public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPoli
       }
     }
     return Verdict.noOpinion(
-        "no flag in " + trace.evaluations().size() + " evaluations and " + trace.llmCalls().size() + " LLM outputs",
-        Evidence.ofTrace("evaluations", Integer.toString(trace.evaluations().size()),
-            labels.stream().sorted().limit(4).collect(Collectors.joining(", ", "labels like ", "…"))));
+        "no flag in "
+            + trace.evaluations().size()
+            + " evaluations and "
+            + trace.llmCalls().size()
+            + " LLM outputs",
+        Evidence.ofTrace(
+            "evaluations",
+            Integer.toString(trace.evaluations().size()),
+            labels.stream()
+                .sorted()
+                .limit(4)
+                .collect(Collectors.joining(", ", "labels like ", "…"))));
   }
 }

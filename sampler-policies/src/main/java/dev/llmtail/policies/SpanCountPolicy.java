@@ -18,10 +18,16 @@ public final class SpanCountPolicy implements PolicyProvider<SpanCountPolicy.Opt
   public record Options(Integer minSpans, Integer maxSpans) {
     public Options {
       if (minSpans == null || minSpans < 1) {
-        throw new IllegalArgumentException("min_spans: " + (minSpans == null ? "missing" : minSpans) + " (expected: >= 1)");
+        throw new IllegalArgumentException(
+            "min_spans: " + (minSpans == null ? "missing" : minSpans) + " (expected: >= 1)");
       }
       if (maxSpans != null && maxSpans < minSpans) {
-        throw new IllegalArgumentException("max_spans: " + maxSpans + " is below min_spans " + minSpans + " (expected: max_spans >= min_spans)");
+        throw new IllegalArgumentException(
+            "max_spans: "
+                + maxSpans
+                + " is below min_spans "
+                + minSpans
+                + " (expected: max_spans >= min_spans)");
       }
     }
   }
@@ -39,7 +45,8 @@ public final class SpanCountPolicy implements PolicyProvider<SpanCountPolicy.Opt
   @Override
   public Policy create(Options o) {
     int max = o.maxSpans() == null ? Integer.MAX_VALUE : o.maxSpans();
-    String range = o.maxSpans() == null ? ">= " + o.minSpans() : o.minSpans() + " .. " + o.maxSpans();
+    String range =
+        o.maxSpans() == null ? ">= " + o.minSpans() : o.minSpans() + " .. " + o.maxSpans();
     return trace -> {
       Evidence e = Evidence.ofTrace("span count", Integer.toString(trace.spanCount()), range);
       return trace.spanCount() >= o.minSpans() && trace.spanCount() <= max

@@ -26,13 +26,16 @@ public final class StringAttributePolicy implements PolicyProvider<StringAttribu
    * @param enabledRegexMatching treat {@code values} as regular expressions; default false
    * @param invertMatch keep traces where no span matches; default false
    */
-  public record Options(String key, List<String> values, Boolean enabledRegexMatching, Boolean invertMatch) {
+  public record Options(
+      String key, List<String> values, Boolean enabledRegexMatching, Boolean invertMatch) {
     public Options {
       if (key == null || key.isBlank()) {
-        throw new IllegalArgumentException("key: missing (expected: the attribute to match, e.g. http.route)");
+        throw new IllegalArgumentException(
+            "key: missing (expected: the attribute to match, e.g. http.route)");
       }
       if (values == null || values.isEmpty()) {
-        throw new IllegalArgumentException("values: missing (expected: a list of values, e.g. [/checkout])");
+        throw new IllegalArgumentException(
+            "values: missing (expected: a list of values, e.g. [/checkout])");
       }
       values = List.copyOf(values);
       enabledRegexMatching = Boolean.TRUE.equals(enabledRegexMatching);
@@ -43,7 +46,11 @@ public final class StringAttributePolicy implements PolicyProvider<StringAttribu
             Pattern.compile(v);
           } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(
-                "values: '" + v + "' is not a regular expression: " + e.getDescription() + " (expected: a Java regex)");
+                "values: '"
+                    + v
+                    + "' is not a regular expression: "
+                    + e.getDescription()
+                    + " (expected: a Java regex)");
           }
         }
       }
@@ -62,7 +69,8 @@ public final class StringAttributePolicy implements PolicyProvider<StringAttribu
 
   @Override
   public Policy create(Options o) {
-    List<Pattern> patterns = o.enabledRegexMatching() ? o.values().stream().map(Pattern::compile).toList() : List.of();
+    List<Pattern> patterns =
+        o.enabledRegexMatching() ? o.values().stream().map(Pattern::compile).toList() : List.of();
     Set<String> exact = Set.copyOf(o.values());
     String wanted = (o.enabledRegexMatching() ? "matching one of " : "one of ") + o.values();
     return trace -> {
@@ -70,11 +78,15 @@ public final class StringAttributePolicy implements PolicyProvider<StringAttribu
         Optional<AnyValue> v = AttributeLookup.find(span, o.key());
         if (v.isPresent() && v.get().hasStringValue()) {
           String s = v.get().getStringValue();
-          boolean match = o.enabledRegexMatching() ? patterns.stream().anyMatch(p -> p.matcher(s).find()) : exact.contains(s);
+          boolean match =
+              o.enabledRegexMatching()
+                  ? patterns.stream().anyMatch(p -> p.matcher(s).find())
+                  : exact.contains(s);
           if (match) {
             Evidence e = Evidence.ofSpan(span, o.key(), s, wanted);
             return o.invertMatch()
-                ? Verdict.noOpinion("span " + span + " has " + o.key() + "=" + s + " (inverted match)", e)
+                ? Verdict.noOpinion(
+                    "span " + span + " has " + o.key() + "=" + s + " (inverted match)", e)
                 : Verdict.keep("span " + span + " has " + o.key() + "=" + s, e);
           }
         }

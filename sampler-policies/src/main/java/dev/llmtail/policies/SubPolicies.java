@@ -18,7 +18,9 @@ final class SubPolicies {
       return !verdicts.isEmpty() && verdicts.stream().allMatch(v -> v.vote() == Vote.KEEP);
     }
 
-    /** Samplers share the trace id's randomness: a trace all of them keep has the smallest chance. */
+    /**
+     * Samplers share the trace id's randomness: a trace all of them keep has the smallest chance.
+     */
     double minKeepProbability() {
       return verdicts.stream().mapToDouble(Verdict::keepProbability).min().orElse(1);
     }
@@ -51,7 +53,9 @@ final class SubPolicies {
   static List<NamedPolicy> require(String type, List<NamedPolicy> policies) {
     if (policies == null || policies.isEmpty()) {
       throw new IllegalArgumentException(
-          "policies: missing (expected: the sub-policies of this " + type + ", e.g. [{type: latency, threshold: 5s}])");
+          "policies: missing (expected: the sub-policies of this "
+              + type
+              + ", e.g. [{type: latency, threshold: 5s}])");
     }
     return List.copyOf(policies);
   }

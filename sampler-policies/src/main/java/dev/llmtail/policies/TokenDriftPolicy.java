@@ -12,8 +12,8 @@ import java.util.Locale;
 
 /**
  * The {@code token-drift} policy type: keeps a trace in which the client's own estimate of a
- * prompt's tokens (an application attribute on the LLM span) is off from the billed input tokens
- * by at least {@code min_percent} — the estimate budgets and rate limits were planned on.
+ * prompt's tokens (an application attribute on the LLM span) is off from the billed input tokens by
+ * at least {@code min_percent} — the estimate budgets and rate limits were planned on.
  */
 public final class TokenDriftPolicy implements PolicyProvider<TokenDriftPolicy.Options> {
 
@@ -26,7 +26,10 @@ public final class TokenDriftPolicy implements PolicyProvider<TokenDriftPolicy.O
     public Options {
       estimateAttributes =
           estimateAttributes == null
-              ? List.of("llmtail.estimated_input_tokens", "app.estimated_input_tokens", "gen_ai.client.estimated_input_tokens")
+              ? List.of(
+                  "llmtail.estimated_input_tokens",
+                  "app.estimated_input_tokens",
+                  "gen_ai.client.estimated_input_tokens")
               : List.copyOf(estimateAttributes);
       minPercent = minPercent == null ? 25.0 : minPercent;
       minTokens = minTokens == null ? 100 : minTokens;
@@ -58,7 +61,8 @@ public final class TokenDriftPolicy implements PolicyProvider<TokenDriftPolicy.O
       if (call.inputTokens() == null || call.inputTokens() < options.minTokens()) {
         continue;
       }
-      Long estimate = trace.span(call.spanId()).map(s -> SpanAttributes.of(s).whole(keys)).orElse(null);
+      Long estimate =
+          trace.span(call.spanId()).map(s -> SpanAttributes.of(s).whole(keys)).orElse(null);
       if (estimate == null) {
         continue;
       }
@@ -66,14 +70,25 @@ public final class TokenDriftPolicy implements PolicyProvider<TokenDriftPolicy.O
       double drift = 100.0 * Math.abs(call.inputTokens() - estimate) / call.inputTokens();
       if (drift >= options.minPercent()) {
         return Verdict.keep(
-            String.format(Locale.ROOT, "token-drift: %s was estimated at %d input tokens, billed %d (%.0f%% off)",
-                LlmEvidence.label(call), estimate, call.inputTokens(), drift),
-            LlmEvidence.of(call, "estimate vs input_tokens", estimate + " vs " + call.inputTokens(),
+            String.format(
+                Locale.ROOT,
+                "token-drift: %s was estimated at %d input tokens, billed %d (%.0f%% off)",
+                LlmEvidence.label(call),
+                estimate,
+                call.inputTokens(),
+                drift),
+            LlmEvidence.of(
+                call,
+                "estimate vs input_tokens",
+                estimate + " vs " + call.inputTokens(),
                 ">= " + options.minPercent() + "% off"));
       }
     }
     return Verdict.noOpinion(
-        judged == 0 ? "no LLM call carries a token estimate" : "estimates within " + options.minPercent() + "% in " + judged + " calls",
-        Evidence.ofTrace("calls with an estimate", Integer.toString(judged), String.join(" | ", keys)));
+        judged == 0
+            ? "no LLM call carries a token estimate"
+            : "estimates within " + options.minPercent() + "% in " + judged + " calls",
+        Evidence.ofTrace(
+            "calls with an estimate", Integer.toString(judged), String.join(" | ", keys)));
   }
 }

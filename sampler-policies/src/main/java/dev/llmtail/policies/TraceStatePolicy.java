@@ -47,13 +47,21 @@ public final class TraceStatePolicy implements PolicyProvider<TraceStatePolicy.O
       for (SpanView span : trace.spans()) {
         for (String member : span.proto().getTraceState().split(",")) {
           int eq = member.indexOf('=');
-          if (eq > 0 && member.substring(0, eq).trim().equals(o.key()) && values.contains(member.substring(eq + 1).trim())) {
-            return Verdict.keep("span " + span + " has tracestate " + member.trim(),
-                Evidence.ofSpan(span, "tracestate " + o.key(), member.substring(eq + 1).trim(), "one of " + o.values()));
+          if (eq > 0
+              && member.substring(0, eq).trim().equals(o.key())
+              && values.contains(member.substring(eq + 1).trim())) {
+            return Verdict.keep(
+                "span " + span + " has tracestate " + member.trim(),
+                Evidence.ofSpan(
+                    span,
+                    "tracestate " + o.key(),
+                    member.substring(eq + 1).trim(),
+                    "one of " + o.values()));
           }
         }
       }
-      return Verdict.noOpinion("no span has tracestate " + o.key() + " in " + o.values(),
+      return Verdict.noOpinion(
+          "no span has tracestate " + o.key() + " in " + o.values(),
           Evidence.ofTrace("tracestate " + o.key(), "no match", "one of " + o.values()));
     };
   }

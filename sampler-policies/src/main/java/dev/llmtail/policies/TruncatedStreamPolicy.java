@@ -30,7 +30,8 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
    * @param orphanHttpErrors also keep traces with a failed HTTP span whose parent never arrived
    *     (default true)
    */
-  public record Options(List<String> truncatingReasons, Boolean streamedOnly, Boolean orphanHttpErrors) {
+  public record Options(
+      List<String> truncatingReasons, Boolean streamedOnly, Boolean orphanHttpErrors) {
     public Options {
       truncatingReasons =
           truncatingReasons == null
@@ -70,7 +71,9 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
         why = "never ended";
         evidence = LlmEvidence.of(call, "end time", "none", "an ended span");
       } else if (call.statusError()) {
-        why = "ended with an error" + (call.errorType().isEmpty() ? "" : " (" + call.errorType() + ")");
+        why =
+            "ended with an error"
+                + (call.errorType().isEmpty() ? "" : " (" + call.errorType() + ")");
         evidence = LlmEvidence.of(call, "status", "ERROR " + call.errorType(), "OK or UNSET");
       } else if (call.finishReasons().isEmpty()) {
         why = "ended without a finish reason";
@@ -107,7 +110,8 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
       if (s.isRoot() || s.statusCode() != Status.StatusCode.STATUS_CODE_ERROR) {
         continue;
       }
-      boolean http = s.attribute("http.request.method").isPresent() || s.attribute("http.method").isPresent();
+      boolean http =
+          s.attribute("http.request.method").isPresent() || s.attribute("http.method").isPresent();
       if (!http) {
         continue;
       }

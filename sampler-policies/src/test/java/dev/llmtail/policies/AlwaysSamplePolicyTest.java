@@ -40,10 +40,32 @@ class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> 
     ServiceLoader<PolicyProvider> providers = ServiceLoader.load(PolicyProvider.class);
     assertThat(providers.stream().map(p -> p.get().type()))
         .containsExactlyInAnyOrder(
-            "always_sample", "probabilistic", "status_code", "latency",
-            "semantic-flag", "refusal", "retry-storm", "truncated-stream", "high-cost",
-            "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift",
-            "string_attribute", "numeric_attribute", "boolean_attribute", "span_count", "trace_state",
-            "rate_limiting", "bytes_limiting", "and", "not", "drop", "composite", "condition", "dynamic");
+            "always_sample",
+            "probabilistic",
+            "status_code",
+            "latency",
+            "semantic-flag",
+            "refusal",
+            "retry-storm",
+            "truncated-stream",
+            "high-cost",
+            "model-substitution",
+            "cache-miss",
+            "duplicate-request",
+            "billing-gap",
+            "token-drift",
+            "string_attribute",
+            "numeric_attribute",
+            "boolean_attribute",
+            "span_count",
+            "trace_state",
+            "rate_limiting",
+            "bytes_limiting",
+            "and",
+            "not",
+            "drop",
+            "composite",
+            "condition",
+            "dynamic");
   }
 }

@@ -31,7 +31,11 @@ class BillingGapPolicyTest extends PolicyContract<BillingGapPolicy.Options> {
 
   /** The user pressed stop after 120 tokens; the provider billed all 900. */
   private static LlmCallSpec stoppedEarly() {
-    return LlmCallSpec.healthy().streaming().finishReason(null).usage(1_000L, 900L).attribute("app.delivered_output_tokens", 120L);
+    return LlmCallSpec.healthy()
+        .streaming()
+        .finishReason(null)
+        .usage(1_000L, 900L)
+        .attribute("app.delivered_output_tokens", 120L);
   }
 
   @Override
@@ -51,16 +55,31 @@ class BillingGapPolicyTest extends PolicyContract<BillingGapPolicy.Options> {
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesAStreamDeliveredInFullAlone(Dialect d) {
-    LlmCallSpec full = LlmCallSpec.healthy().streaming().usage(1_000L, 900L).attribute("app.delivered_output_tokens", 900L);
-    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, full))).vote()).isEqualTo(Vote.NO_OPINION);
+    LlmCallSpec full =
+        LlmCallSpec.healthy()
+            .streaming()
+            .usage(1_000L, 900L)
+            .attribute("app.delivered_output_tokens", 900L);
+    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, full))).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void readsAConfiguredAttributeAndIgnoresCallsWithoutOne() {
-    BillingGapPolicy.Options mine = new BillingGapPolicy.Options(List.of("acme.tokens_shown"), 10L, 50.0);
-    LlmCallSpec call = LlmCallSpec.healthy().usage(1_000L, 100L).attribute("acme.tokens_shown", 85L);
-    assertThat(provider.create(mine).evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, call))).vote()).isEqualTo(Vote.KEEP);
-    Verdict none = provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy())));
+    BillingGapPolicy.Options mine =
+        new BillingGapPolicy.Options(List.of("acme.tokens_shown"), 10L, 50.0);
+    LlmCallSpec call =
+        LlmCallSpec.healthy().usage(1_000L, 100L).attribute("acme.tokens_shown", 85L);
+    assertThat(
+            provider
+                .create(mine)
+                .evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, call)))
+                .vote())
+        .isEqualTo(Vote.KEEP);
+    Verdict none =
+        provider
+            .create(options())
+            .evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy())));
     assertThat(none.reason()).isEqualTo("no LLM call reports delivered tokens");
   }
 }

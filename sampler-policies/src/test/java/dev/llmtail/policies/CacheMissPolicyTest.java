@@ -36,7 +36,10 @@ class CacheMissPolicyTest extends PolicyContract<CacheMissPolicy.Options> {
   }
 
   private static LlmCallSpec coldLongTurn() {
-    return LlmCallSpec.healthy().usage(30_000L, 400L).cache(0L, null).afterTurns("Here is the plan.", "Done.");
+    return LlmCallSpec.healthy()
+        .usage(30_000L, 400L)
+        .cache(0L, null)
+        .afterTurns("Here is the plan.", "Done.");
   }
 
   @ParameterizedTest
@@ -53,33 +56,71 @@ class CacheMissPolicyTest extends PolicyContract<CacheMissPolicy.Options> {
   void aConversationsSecondTraceIsALaterTurnEvenWithoutCapturedContent(Dialect d) {
     assumeTrue(d.expressesConversation() && d.expressesCache());
     Policy p = provider.create(options());
-    LlmCallSpec first = LlmCallSpec.healthy().usage(30_000L, 400L).cache(0L, 30_000L).conversation("c-7");
-    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(d, first))).vote()).as("first turn, no cache yet").isEqualTo(Vote.NO_OPINION);
-    LlmCallSpec second = LlmCallSpec.healthy().usage(31_000L, 400L).cache(0L, null).conversation("c-7");
+    LlmCallSpec first =
+        LlmCallSpec.healthy().usage(30_000L, 400L).cache(0L, 30_000L).conversation("c-7");
+    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(d, first))).vote())
+        .as("first turn, no cache yet")
+        .isEqualTo(Vote.NO_OPINION);
+    LlmCallSpec second =
+        LlmCallSpec.healthy().usage(31_000L, 400L).cache(0L, null).conversation("c-7");
     assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(d, second))).vote()).isEqualTo(Vote.KEEP);
   }
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesAConversationsFirstTurnWithNoCacheAlone(Dialect d) {
-    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d,
-        LlmCallSpec.healthy().usage(30_000L, 400L).cache(0L, 30_000L).conversation("c-new")))).vote())
+    assertThat(
+            provider
+                .create(options())
+                .evaluate(
+                    LlmViews.of(
+                        LlmTraces.chat(
+                            d,
+                            LlmCallSpec.healthy()
+                                .usage(30_000L, 400L)
+                                .cache(0L, 30_000L)
+                                .conversation("c-new"))))
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void leavesAWarmCacheAndShortPromptsAlone() {
     Policy p = provider.create(options());
-    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI,
-        LlmCallSpec.healthy().usage(30_000L, 400L).cache(28_000L, null).afterTurns("ok")))).vote()).isEqualTo(Vote.NO_OPINION);
-    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI,
-        LlmCallSpec.healthy().usage(900L, 40L).cache(0L, null).afterTurns("ok")))).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(
+            p.evaluate(
+                    LlmViews.of(
+                        LlmTraces.chat(
+                            Dialect.OTEL_GENAI,
+                            LlmCallSpec.healthy()
+                                .usage(30_000L, 400L)
+                                .cache(28_000L, null)
+                                .afterTurns("ok"))))
+                .vote())
+        .isEqualTo(Vote.NO_OPINION);
+    assertThat(
+            p.evaluate(
+                    LlmViews.of(
+                        LlmTraces.chat(
+                            Dialect.OTEL_GENAI,
+                            LlmCallSpec.healthy()
+                                .usage(900L, 40L)
+                                .cache(0L, null)
+                                .afterTurns("ok"))))
+                .vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void doesNotJudgeACallThatDoesNotReportCacheReads() {
-    Verdict v = provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI,
-        LlmCallSpec.healthy().usage(30_000L, 400L).afterTurns("ok"))));
+    Verdict v =
+        provider
+            .create(options())
+            .evaluate(
+                LlmViews.of(
+                    LlmTraces.chat(
+                        Dialect.OTEL_GENAI,
+                        LlmCallSpec.healthy().usage(30_000L, 400L).afterTurns("ok"))));
     assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
   }
 }

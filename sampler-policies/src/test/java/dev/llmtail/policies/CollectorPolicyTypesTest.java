@@ -22,7 +22,10 @@ class CollectorPolicyTypesTest {
 
   static TraceView checkout(long durationMillis, String route) {
     TraceBuilder t = TraceBuilder.trace().service("shop");
-    t.root("POST " + route).durationMillis(durationMillis).attribute("http.route", route).attribute("http.response.status_code", 200L)
+    t.root("POST " + route)
+        .durationMillis(durationMillis)
+        .attribute("http.route", route)
+        .attribute("http.response.status_code", 200L)
         .attribute("app.debug", true);
     t.child("SELECT cart");
     return t.view();
@@ -39,57 +42,125 @@ class CollectorPolicyTypesTest {
   class StringAttribute extends PolicyContract<StringAttributePolicy.Options> {
     final StringAttributePolicy provider = new StringAttributePolicy();
 
-    @Override protected PolicyProvider<StringAttributePolicy.Options> provider() { return provider; }
-    @Override protected StringAttributePolicy.Options options() { return new StringAttributePolicy.Options("http.route", List.of("/checkout"), null, null); }
-    @Override protected TraceView matchingTrace() { return checkout(100, "/checkout"); }
+    @Override
+    protected PolicyProvider<StringAttributePolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected StringAttributePolicy.Options options() {
+      return new StringAttributePolicy.Options("http.route", List.of("/checkout"), null, null);
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(100, "/checkout");
+    }
 
     @Test
     void matchesExactValuesRegexesAndResourceAttributes() {
-      assertThat(provider.create(options()).evaluate(checkout(100, "/cart")).vote()).isEqualTo(Vote.NO_OPINION);
-      assertThat(provider.create(new StringAttributePolicy.Options("http.route", List.of("^/check"), true, null)).evaluate(checkout(1, "/checkout")).vote())
+      assertThat(provider.create(options()).evaluate(checkout(100, "/cart")).vote())
+          .isEqualTo(Vote.NO_OPINION);
+      assertThat(
+              provider
+                  .create(
+                      new StringAttributePolicy.Options(
+                          "http.route", List.of("^/check"), true, null))
+                  .evaluate(checkout(1, "/checkout"))
+                  .vote())
           .isEqualTo(Vote.KEEP);
-      assertThat(provider.create(new StringAttributePolicy.Options("service.name", List.of("shop"), null, null)).evaluate(checkout(1, "/x")).vote())
-          .as("resource attribute").isEqualTo(Vote.KEEP);
+      assertThat(
+              provider
+                  .create(
+                      new StringAttributePolicy.Options(
+                          "service.name", List.of("shop"), null, null))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .as("resource attribute")
+          .isEqualTo(Vote.KEEP);
     }
 
     @Test
     void invertKeepsTracesWithoutTheValueAndNeverDrops() {
-      Policy p = provider.create(new StringAttributePolicy.Options("http.route", List.of("/healthz"), null, true));
+      Policy p =
+          provider.create(
+              new StringAttributePolicy.Options("http.route", List.of("/healthz"), null, true));
       assertThat(p.evaluate(checkout(1, "/checkout")).vote()).isEqualTo(Vote.KEEP);
       assertThat(p.evaluate(checkout(1, "/healthz")).vote()).isEqualTo(Vote.NO_OPINION);
     }
 
     @Test
     void aNonStringValueOrAMissingAttributeNeverMatches() {
-      assertThat(provider.create(new StringAttributePolicy.Options("http.response.status_code", List.of("200"), null, null))
-          .evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.NO_OPINION);
-      assertThat(provider.create(new StringAttributePolicy.Options("nope", List.of("x"), null, null))
-          .evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.NO_OPINION);
+      assertThat(
+              provider
+                  .create(
+                      new StringAttributePolicy.Options(
+                          "http.response.status_code", List.of("200"), null, null))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .isEqualTo(Vote.NO_OPINION);
+      assertThat(
+              provider
+                  .create(new StringAttributePolicy.Options("nope", List.of("x"), null, null))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .isEqualTo(Vote.NO_OPINION);
     }
 
-    @Override protected Vote voteOnEmptyTrace() { return Vote.NO_OPINION; }
+    @Override
+    protected Vote voteOnEmptyTrace() {
+      return Vote.NO_OPINION;
+    }
   }
 
   @Nested
   class NumericAttribute extends PolicyContract<NumericAttributePolicy.Options> {
     final NumericAttributePolicy provider = new NumericAttributePolicy();
 
-    @Override protected PolicyProvider<NumericAttributePolicy.Options> provider() { return provider; }
-    @Override protected NumericAttributePolicy.Options options() { return new NumericAttributePolicy.Options("http.response.status_code", 200.0, 299.0, null); }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/checkout"); }
+    @Override
+    protected PolicyProvider<NumericAttributePolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected NumericAttributePolicy.Options options() {
+      return new NumericAttributePolicy.Options("http.response.status_code", 200.0, 299.0, null);
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/checkout");
+    }
 
     @Test
     void keepsValuesInRangeAndInvertsOnRequest() {
-      assertThat(provider.create(new NumericAttributePolicy.Options("http.response.status_code", 500.0, null, null)).evaluate(checkout(1, "/x")).vote())
+      assertThat(
+              provider
+                  .create(
+                      new NumericAttributePolicy.Options(
+                          "http.response.status_code", 500.0, null, null))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
           .isEqualTo(Vote.NO_OPINION);
-      assertThat(provider.create(new NumericAttributePolicy.Options("http.response.status_code", 500.0, null, true)).evaluate(checkout(1, "/x")).vote())
+      assertThat(
+              provider
+                  .create(
+                      new NumericAttributePolicy.Options(
+                          "http.response.status_code", 500.0, null, true))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
           .isEqualTo(Vote.KEEP);
-      assertThatThrownBy(() -> new NumericAttributePolicy.Options("k", 5.0, 1.0, null)).hasMessageStartingWith("max_value: 1.0 is below min_value 5.0");
+      assertThatThrownBy(() -> new NumericAttributePolicy.Options("k", 5.0, 1.0, null))
+          .hasMessageStartingWith("max_value: 1.0 is below min_value 5.0");
     }
 
     @Test
     void aStringThatLooksLikeANumberIsNotANumber() {
-      assertThat(provider.create(new NumericAttributePolicy.Options("http.route", 0.0, null, null)).evaluate(checkout(1, "/1")).vote())
+      assertThat(
+              provider
+                  .create(new NumericAttributePolicy.Options("http.route", 0.0, null, null))
+                  .evaluate(checkout(1, "/1"))
+                  .vote())
           .isEqualTo(Vote.NO_OPINION);
     }
   }
@@ -98,14 +169,35 @@ class CollectorPolicyTypesTest {
   class BooleanAttribute extends PolicyContract<BooleanAttributePolicy.Options> {
     final BooleanAttributePolicy provider = new BooleanAttributePolicy();
 
-    @Override protected PolicyProvider<BooleanAttributePolicy.Options> provider() { return provider; }
-    @Override protected BooleanAttributePolicy.Options options() { return new BooleanAttributePolicy.Options("app.debug", true, null); }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/checkout"); }
+    @Override
+    protected PolicyProvider<BooleanAttributePolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected BooleanAttributePolicy.Options options() {
+      return new BooleanAttributePolicy.Options("app.debug", true, null);
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/checkout");
+    }
 
     @Test
     void matchesOnlyTheConfiguredValue() {
-      assertThat(provider.create(new BooleanAttributePolicy.Options("app.debug", false, null)).evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.NO_OPINION);
-      assertThat(provider.create(new BooleanAttributePolicy.Options("app.debug", false, true)).evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.KEEP);
+      assertThat(
+              provider
+                  .create(new BooleanAttributePolicy.Options("app.debug", false, null))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .isEqualTo(Vote.NO_OPINION);
+      assertThat(
+              provider
+                  .create(new BooleanAttributePolicy.Options("app.debug", false, true))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .isEqualTo(Vote.KEEP);
     }
   }
 
@@ -113,14 +205,31 @@ class CollectorPolicyTypesTest {
   class SpanCount extends PolicyContract<SpanCountPolicy.Options> {
     final SpanCountPolicy provider = new SpanCountPolicy();
 
-    @Override protected PolicyProvider<SpanCountPolicy.Options> provider() { return provider; }
-    @Override protected SpanCountPolicy.Options options() { return new SpanCountPolicy.Options(2, 5); }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/checkout"); }
+    @Override
+    protected PolicyProvider<SpanCountPolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected SpanCountPolicy.Options options() {
+      return new SpanCountPolicy.Options(2, 5);
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/checkout");
+    }
 
     @Test
     void keepsOnlyCountsInRange() {
-      assertThat(provider.create(new SpanCountPolicy.Options(3, null)).evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.NO_OPINION);
-      assertThatThrownBy(() -> new SpanCountPolicy.Options(0, null)).hasMessageStartingWith("min_spans: 0");
+      assertThat(
+              provider
+                  .create(new SpanCountPolicy.Options(3, null))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .isEqualTo(Vote.NO_OPINION);
+      assertThatThrownBy(() -> new SpanCountPolicy.Options(0, null))
+          .hasMessageStartingWith("min_spans: 0");
     }
   }
 
@@ -128,8 +237,15 @@ class CollectorPolicyTypesTest {
   class TraceState extends PolicyContract<TraceStatePolicy.Options> {
     final TraceStatePolicy provider = new TraceStatePolicy();
 
-    @Override protected PolicyProvider<TraceStatePolicy.Options> provider() { return provider; }
-    @Override protected TraceStatePolicy.Options options() { return new TraceStatePolicy.Options("vendor", List.of("keep")); }
+    @Override
+    protected PolicyProvider<TraceStatePolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected TraceStatePolicy.Options options() {
+      return new TraceStatePolicy.Options("vendor", List.of("keep"));
+    }
 
     @Override
     protected TraceView matchingTrace() {
@@ -142,8 +258,14 @@ class CollectorPolicyTypesTest {
 
     @Test
     void ignoresOtherKeysAndValues() {
-      assertThat(provider.create(new TraceStatePolicy.Options("vendor", List.of("drop"))).evaluate(matchingTrace()).vote()).isEqualTo(Vote.NO_OPINION);
-      assertThat(provider.create(options()).evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.NO_OPINION);
+      assertThat(
+              provider
+                  .create(new TraceStatePolicy.Options("vendor", List.of("drop")))
+                  .evaluate(matchingTrace())
+                  .vote())
+          .isEqualTo(Vote.NO_OPINION);
+      assertThat(provider.create(options()).evaluate(checkout(1, "/x")).vote())
+          .isEqualTo(Vote.NO_OPINION);
     }
   }
 
@@ -151,10 +273,25 @@ class CollectorPolicyTypesTest {
   class RateLimiting extends PolicyContract<RateLimitingPolicy.Options> {
     final RateLimitingPolicy provider = new RateLimitingPolicy();
 
-    @Override protected PolicyProvider<RateLimitingPolicy.Options> provider() { return provider; }
-    @Override protected RateLimitingPolicy.Options options() { return new RateLimitingPolicy.Options(1_000_000L); }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/x"); }
-    @Override protected Vote voteOnEmptyTrace() { return Vote.KEEP; }
+    @Override
+    protected PolicyProvider<RateLimitingPolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected RateLimitingPolicy.Options options() {
+      return new RateLimitingPolicy.Options(1_000_000L);
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/x");
+    }
+
+    @Override
+    protected Vote voteOnEmptyTrace() {
+      return Vote.KEEP;
+    }
 
     @Test
     void keepsTracesUntilTheSecondsSpanBudgetIsSpent() {
@@ -162,7 +299,9 @@ class CollectorPolicyTypesTest {
       TraceView twoSpans = checkout(1, "/x"); // all built traces end in the same second
       assertThat(p.evaluate(twoSpans).vote()).isEqualTo(Vote.KEEP);
       assertThat(p.evaluate(twoSpans).vote()).isEqualTo(Vote.KEEP);
-      assertThat(p.evaluate(twoSpans).vote()).as("5 spans per second: the third trace's 2 spans do not fit").isEqualTo(Vote.NO_OPINION);
+      assertThat(p.evaluate(twoSpans).vote())
+          .as("5 spans per second: the third trace's 2 spans do not fit")
+          .isEqualTo(Vote.NO_OPINION);
     }
   }
 
@@ -170,10 +309,25 @@ class CollectorPolicyTypesTest {
   class BytesLimiting extends PolicyContract<BytesLimitingPolicy.Options> {
     final BytesLimitingPolicy provider = new BytesLimitingPolicy();
 
-    @Override protected PolicyProvider<BytesLimitingPolicy.Options> provider() { return provider; }
-    @Override protected BytesLimitingPolicy.Options options() { return new BytesLimitingPolicy.Options(100_000_000L, null); }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/x"); }
-    @Override protected Vote voteOnEmptyTrace() { return Vote.KEEP; }
+    @Override
+    protected PolicyProvider<BytesLimitingPolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected BytesLimitingPolicy.Options options() {
+      return new BytesLimitingPolicy.Options(100_000_000L, null);
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/x");
+    }
+
+    @Override
+    protected Vote voteOnEmptyTrace() {
+      return Vote.KEEP;
+    }
 
     @Test
     void keepsTracesWhileTheBurstLasts() {
@@ -190,29 +344,48 @@ class CollectorPolicyTypesTest {
   class And extends PolicyContract<AndPolicy.Options> {
     final AndPolicy provider = new AndPolicy();
 
-    @Override protected PolicyProvider<AndPolicy.Options> provider() { return provider; }
+    @Override
+    protected PolicyProvider<AndPolicy.Options> provider() {
+      return provider;
+    }
 
     @Override
     protected AndPolicy.Options options() {
-      return new AndPolicy.Options(List.of(
-          named("slow", new LatencyPolicy().create(new LatencyPolicy.Options(Duration.ofSeconds(2), null))),
-          named("checkout", new StringAttributePolicy().create(new StringAttributePolicy.Options("http.route", List.of("/checkout"), null, null)))));
+      return new AndPolicy.Options(
+          List.of(
+              named(
+                  "slow",
+                  new LatencyPolicy()
+                      .create(new LatencyPolicy.Options(Duration.ofSeconds(2), null))),
+              named(
+                  "checkout",
+                  new StringAttributePolicy()
+                      .create(
+                          new StringAttributePolicy.Options(
+                              "http.route", List.of("/checkout"), null, null)))));
     }
 
-    @Override protected TraceView matchingTrace() { return checkout(3_000, "/checkout"); }
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(3_000, "/checkout");
+    }
 
     @Test
     void keepsOnlyWhenEverySubPolicyKeeps() {
       Policy p = provider.create(options());
       assertThat(p.evaluate(checkout(3_000, "/cart")).vote()).isEqualTo(Vote.NO_OPINION);
       assertThat(p.evaluate(checkout(100, "/checkout")).vote()).isEqualTo(Vote.NO_OPINION);
-      assertThat(p.evaluate(checkout(3_000, "/checkout")).reason()).startsWith("all sub-policies keep: slow: trace took 3s, in >= 2s; checkout: span ");
+      assertThat(p.evaluate(checkout(3_000, "/checkout")).reason())
+          .startsWith("all sub-policies keep: slow: trace took 3s, in >= 2s; checkout: span ");
     }
 
     @Test
     void aSampledAndStandsForItsSmallestProbability() {
       Policy sampled = t -> Verdict.keepSampled(0.25, "in 25%");
-      Verdict v = provider.create(new AndPolicy.Options(List.of(named("a", ALWAYS), named("s", sampled)))).evaluate(matchingTrace());
+      Verdict v =
+          provider
+              .create(new AndPolicy.Options(List.of(named("a", ALWAYS), named("s", sampled))))
+              .evaluate(matchingTrace());
       assertThat(v.keepProbability()).isEqualTo(0.25);
     }
   }
@@ -221,14 +394,35 @@ class CollectorPolicyTypesTest {
   class Not extends PolicyContract<NotPolicy.Options> {
     final NotPolicy provider = new NotPolicy();
 
-    @Override protected PolicyProvider<NotPolicy.Options> provider() { return provider; }
-    @Override protected NotPolicy.Options options() { return new NotPolicy.Options(named("ok", new StatusCodePolicy().create(new StatusCodePolicy.Options(List.of("OK"))))); }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/x"); }
-    @Override protected Vote voteOnEmptyTrace() { return Vote.KEEP; }
+    @Override
+    protected PolicyProvider<NotPolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected NotPolicy.Options options() {
+      return new NotPolicy.Options(
+          named("ok", new StatusCodePolicy().create(new StatusCodePolicy.Options(List.of("OK")))));
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/x");
+    }
+
+    @Override
+    protected Vote voteOnEmptyTrace() {
+      return Vote.KEEP;
+    }
 
     @Test
     void hasNoOpinionWhereTheSubPolicyKeeps() {
-      assertThat(provider.create(new NotPolicy.Options(named("always", ALWAYS))).evaluate(checkout(1, "/x")).vote()).isEqualTo(Vote.NO_OPINION);
+      assertThat(
+              provider
+                  .create(new NotPolicy.Options(named("always", ALWAYS)))
+                  .evaluate(checkout(1, "/x"))
+                  .vote())
+          .isEqualTo(Vote.NO_OPINION);
     }
   }
 
@@ -236,17 +430,37 @@ class CollectorPolicyTypesTest {
   class Drop extends PolicyContract<DropPolicy.Options> {
     final DropPolicy provider = new DropPolicy();
 
-    @Override protected PolicyProvider<DropPolicy.Options> provider() { return provider; }
-    @Override protected DropPolicy.Options options() {
-      return new DropPolicy.Options(List.of(named("health", new StringAttributePolicy().create(new StringAttributePolicy.Options("http.route", List.of("/healthz"), null, null)))));
+    @Override
+    protected PolicyProvider<DropPolicy.Options> provider() {
+      return provider;
     }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/healthz"); }
+
+    @Override
+    protected DropPolicy.Options options() {
+      return new DropPolicy.Options(
+          List.of(
+              named(
+                  "health",
+                  new StringAttributePolicy()
+                      .create(
+                          new StringAttributePolicy.Options(
+                              "http.route", List.of("/healthz"), null, null)))));
+    }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/healthz");
+    }
 
     @Test
     void dropsOnlyWhenEveryRuleMatches() {
       Verdict v = provider.create(options()).evaluate(checkout(1, "/healthz"));
       assertThat(v.vote()).isEqualTo(Vote.DROP);
-      assertThat(provider.create(new DropPolicy.Options(List.of(named("a", ALWAYS), named("n", NEVER)))).evaluate(checkout(1, "/healthz")).vote())
+      assertThat(
+              provider
+                  .create(new DropPolicy.Options(List.of(named("a", ALWAYS), named("n", NEVER))))
+                  .evaluate(checkout(1, "/healthz"))
+                  .vote())
           .isEqualTo(Vote.NO_OPINION);
     }
   }
@@ -255,18 +469,35 @@ class CollectorPolicyTypesTest {
   class Composite extends PolicyContract<CompositePolicy.Options> {
     final CompositePolicy provider = new CompositePolicy();
 
-    @Override protected PolicyProvider<CompositePolicy.Options> provider() { return provider; }
-    @Override protected CompositePolicy.Options options() {
+    @Override
+    protected PolicyProvider<CompositePolicy.Options> provider() {
+      return provider;
+    }
+
+    @Override
+    protected CompositePolicy.Options options() {
       return new CompositePolicy.Options(1_000_000L, List.of(named("everything", ALWAYS)), null);
     }
-    @Override protected TraceView matchingTrace() { return checkout(1, "/x"); }
-    @Override protected Vote voteOnEmptyTrace() { return Vote.KEEP; }
+
+    @Override
+    protected TraceView matchingTrace() {
+      return checkout(1, "/x");
+    }
+
+    @Override
+    protected Vote voteOnEmptyTrace() {
+      return Vote.KEEP;
+    }
 
     @Test
     void givesEachSubPolicyItsShareAndFallsThroughWhenItIsSpent() {
       // 10 spans/s: "first" may keep 4 (40 %), "second" the other 6.
-      Policy p = provider.create(new CompositePolicy.Options(10L, List.of(named("first", ALWAYS), named("second", ALWAYS)),
-          List.of(new CompositePolicy.Allocation("first", 40.0))));
+      Policy p =
+          provider.create(
+              new CompositePolicy.Options(
+                  10L,
+                  List.of(named("first", ALWAYS), named("second", ALWAYS)),
+                  List.of(new CompositePolicy.Allocation("first", 40.0))));
       TraceView twoSpans = checkout(1, "/x");
       assertThat(p.evaluate(twoSpans).reason()).startsWith("composite: kept by first");
       assertThat(p.evaluate(twoSpans).reason()).startsWith("composite: kept by first");
@@ -278,9 +509,21 @@ class CollectorPolicyTypesTest {
 
     @Test
     void refusesAllocationsToUnknownPoliciesOrAbove100Percent() {
-      assertThatThrownBy(() -> new CompositePolicy.Options(10L, List.of(named("a", ALWAYS)), List.of(new CompositePolicy.Allocation("b", 10.0))))
+      assertThatThrownBy(
+              () ->
+                  new CompositePolicy.Options(
+                      10L,
+                      List.of(named("a", ALWAYS)),
+                      List.of(new CompositePolicy.Allocation("b", 10.0))))
           .hasMessageStartingWith("rate_allocation: 'b' is not a sub-policy");
-      assertThatThrownBy(() -> new CompositePolicy.Options(10L, List.of(named("a", ALWAYS)), List.of(new CompositePolicy.Allocation("a", 60.0), new CompositePolicy.Allocation("a", 60.0))))
+      assertThatThrownBy(
+              () ->
+                  new CompositePolicy.Options(
+                      10L,
+                      List.of(named("a", ALWAYS)),
+                      List.of(
+                          new CompositePolicy.Allocation("a", 60.0),
+                          new CompositePolicy.Allocation("a", 60.0))))
           .hasMessageStartingWith("rate_allocation: percentages add up to 120.0");
     }
   }

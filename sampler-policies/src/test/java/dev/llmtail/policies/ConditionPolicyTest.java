@@ -36,7 +36,9 @@ class ConditionPolicyTest extends PolicyContract<ConditionPolicy.Options> {
 
   @Override
   protected TraceView matchingTrace() {
-    return LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().streaming().finishReason("length")));
+    return LlmViews.of(
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI, LlmCallSpec.healthy().streaming().finishReason("length")));
   }
 
   private Verdict eval(String expression, TraceBuilder t) {
@@ -44,25 +46,41 @@ class ConditionPolicyTest extends PolicyContract<ConditionPolicy.Options> {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Dialect.class, names = {"OTEL_GENAI", "OPENINFERENCE", "TRACELOOP_LEGACY", "VERCEL_AI_SDK"})
+  @EnumSource(
+      value = Dialect.class,
+      names = {"OTEL_GENAI", "OPENINFERENCE", "TRACELOOP_LEGACY", "VERCEL_AI_SDK"})
   void seesTheNormalisedLlmCallsOfEveryDialect(Dialect d) {
-    assertThat(eval(STREAM_CUT_BY_LENGTH, LlmTraces.chat(d, LlmCallSpec.healthy().streaming().finishReason("max_tokens"))).vote())
+    assertThat(
+            eval(
+                    STREAM_CUT_BY_LENGTH,
+                    LlmTraces.chat(d, LlmCallSpec.healthy().streaming().finishReason("max_tokens")))
+                .vote())
         .isEqualTo(Vote.KEEP);
-    assertThat(eval(STREAM_CUT_BY_LENGTH, LlmTraces.chat(d, LlmCallSpec.healthy().streaming())).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(
+            eval(STREAM_CUT_BY_LENGTH, LlmTraces.chat(d, LlmCallSpec.healthy().streaming())).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void seesSpansTheirAttributesResourceAndTheTrace() {
     TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
-    assertThat(eval("spans.exists(s, s.root && s.attributes[\"http.request.method\"] == \"POST\")", t).vote()).isEqualTo(Vote.KEEP);
-    assertThat(eval("trace.service == \"chat-api\" && trace.span_count == 2", t).vote()).isEqualTo(Vote.KEEP);
-    assertThat(eval("llm_calls.all(c, has(c.input_tokens) && c.input_tokens > 1000)", t).vote()).isEqualTo(Vote.KEEP);
-    assertThat(eval("llm_calls.exists(c, has(c.cost_usd))", t).vote()).as("unknown facts are absent").isEqualTo(Vote.NO_OPINION);
+    assertThat(
+            eval("spans.exists(s, s.root && s.attributes[\"http.request.method\"] == \"POST\")", t)
+                .vote())
+        .isEqualTo(Vote.KEEP);
+    assertThat(eval("trace.service == \"chat-api\" && trace.span_count == 2", t).vote())
+        .isEqualTo(Vote.KEEP);
+    assertThat(eval("llm_calls.all(c, has(c.input_tokens) && c.input_tokens > 1000)", t).vote())
+        .isEqualTo(Vote.KEEP);
+    assertThat(eval("llm_calls.exists(c, has(c.cost_usd))", t).vote())
+        .as("unknown facts are absent")
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void anExpressionThatDoesNotCompileNamesThePositionAndTheProblem() {
-    assertThatThrownBy(() -> provider.create(new ConditionPolicy.Options("llm_callz.exists(c, c.streaming)")))
+    assertThatThrownBy(
+            () -> provider.create(new ConditionPolicy.Options("llm_callz.exists(c, c.streaming)")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("expression: ")
         .hasMessageContaining("expression:1:1")
@@ -78,7 +96,8 @@ class ConditionPolicyTest extends PolicyContract<ConditionPolicy.Options> {
 
   @Test
   void anExpressionThatFailsOnATraceHasNoOpinionAndSaysWhy() {
-    Policy p = provider.create(new ConditionPolicy.Options("llm_calls.exists(c, c.cost_usd > 1.0)"));
+    Policy p =
+        provider.create(new ConditionPolicy.Options("llm_calls.exists(c, c.cost_usd > 1.0)"));
     Verdict v = p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy())));
     assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
     assertThat(v.reason()).startsWith("condition could not be evaluated on this trace");

@@ -34,7 +34,12 @@ class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.O
   private static LlmCallSpec[] cutThenResent() {
     String prompt = "Summarise this 40-page contract for me.";
     return new LlmCallSpec[] {
-      LlmCallSpec.healthy().streaming().prompt(prompt).finishReason(null).usage(12_000L, 800L).at(0, 60_000),
+      LlmCallSpec.healthy()
+          .streaming()
+          .prompt(prompt)
+          .finishReason(null)
+          .usage(12_000L, 800L)
+          .at(0, 60_000),
       LlmCallSpec.healthy().streaming().prompt(prompt).usage(12_000L, 1_900L).at(61_000, 30_000)
     };
   }
@@ -48,7 +53,8 @@ class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.O
   @EnumSource(Dialect.class)
   void keepsAPromptBilledTwiceAfterTheFirstStreamWasCut(Dialect d) {
     assumeTrue(d.expressesContent());
-    Verdict v = provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, cutThenResent())));
+    Verdict v =
+        provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, cutThenResent())));
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
     assertThat(v.reason()).endsWith("which was cut off");
   }
@@ -57,9 +63,13 @@ class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.O
   void keepsAResendInALaterTraceOfTheSameConversation() {
     Policy p = provider.create(options());
     LlmCallSpec[] calls = cutThenResent();
-    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, calls[0].conversation("c-9")))).vote())
+    assertThat(
+            p.evaluate(
+                    LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, calls[0].conversation("c-9"))))
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
-    Verdict second = p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, calls[1].conversation("c-9"))));
+    Verdict second =
+        p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, calls[1].conversation("c-9"))));
     assertThat(second.vote()).isEqualTo(Vote.KEEP);
     assertThat(second.reason()).contains("in conversation c-9");
   }
@@ -69,7 +79,8 @@ class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.O
   void leavesTheSamePromptAskedTwiceAndAnsweredTwiceAlone(Dialect d) {
     LlmCallSpec a = LlmCallSpec.healthy().prompt("What's the weather?");
     LlmCallSpec b = LlmCallSpec.healthy().prompt("What's the weather?").at(5000, 900);
-    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, a, b))).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, a, b))).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
@@ -77,6 +88,7 @@ class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.O
     LlmCallSpec a = LlmCallSpec.healthy().prompt("What's the weather?");
     LlmCallSpec b = LlmCallSpec.healthy().prompt("What's the weather?").at(5000, 900);
     Policy p = provider.create(new DuplicateRequestPolicy.Options(false, null));
-    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, a, b))).vote()).isEqualTo(Vote.KEEP);
+    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, a, b))).vote())
+        .isEqualTo(Vote.KEEP);
   }
 }

@@ -43,7 +43,10 @@ class DynamicPolicyTest extends PolicyContract<DynamicPolicy.Options> {
   /** A trace of {@code persona} that ends {@code atSecond} seconds into the test. */
   static TraceView trace(String persona, long atSecond) {
     TraceBuilder t = TraceBuilder.trace();
-    t.root("POST /chat").startMillis(atSecond * 1000).durationMillis(200).attribute("app.persona", persona);
+    t.root("POST /chat")
+        .startMillis(atSecond * 1000)
+        .durationMillis(200)
+        .attribute("app.persona", persona);
     return t.view();
   }
 
@@ -58,9 +61,18 @@ class DynamicPolicyTest extends PolicyContract<DynamicPolicy.Options> {
       p.evaluate(trace(i % 2 == 0 ? "concise" : "conversational", 1));
     }
     // Window 2: the rates computed from window 1 apply.
-    Map<String, Double> rates = DynamicPolicy.ratesFrom(Map.of("app.persona=thorough", 910L, "app.persona=concise", 45L,
-        "app.persona=conversational", 45L), 10.0);
-    assertThat(rates.get("app.persona=thorough")).isGreaterThan(rates.get("app.persona=concise") * 5);
+    Map<String, Double> rates =
+        DynamicPolicy.ratesFrom(
+            Map.of(
+                "app.persona=thorough",
+                910L,
+                "app.persona=concise",
+                45L,
+                "app.persona=conversational",
+                45L),
+            10.0);
+    assertThat(rates.get("app.persona=thorough"))
+        .isGreaterThan(rates.get("app.persona=concise") * 5);
 
     int keptThorough = 0;
     int keptConcise = 0;
@@ -93,11 +105,13 @@ class DynamicPolicyTest extends PolicyContract<DynamicPolicy.Options> {
   void aTraceWithoutTheKeyHasItsOwnKey() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("GET /health");
-    assertThat(DynamicPolicy.keyOf(t.view(), List.of("app.persona"))).isEqualTo("app.persona=(none)");
+    assertThat(DynamicPolicy.keyOf(t.view(), List.of("app.persona")))
+        .isEqualTo("app.persona=(none)");
   }
 
   @Test
   void refusesAGoalBelowOne() {
-    assertThatThrownBy(() -> new DynamicPolicy.Options(List.of("k"), 0.5, null)).hasMessageStartingWith("goal_sample_rate: 0.5");
+    assertThatThrownBy(() -> new DynamicPolicy.Options(List.of("k"), 0.5, null))
+        .hasMessageStartingWith("goal_sample_rate: 0.5");
   }
 }

@@ -55,15 +55,20 @@ class LatencyPolicyTest extends PolicyContract<LatencyPolicy.Options> {
 
   @Test
   void anUpperThresholdLeavesOutTracesAboveIt() {
-    LatencyPolicy.Options band = new LatencyPolicy.Options(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    LatencyPolicy.Options band =
+        new LatencyPolicy.Options(Duration.ofSeconds(1), Duration.ofSeconds(10));
     assertThat(provider.create(band).evaluate(traceLasting(5_000)).vote()).isEqualTo(Vote.KEEP);
-    assertThat(provider.create(band).evaluate(traceLasting(20_000)).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(provider.create(band).evaluate(traceLasting(20_000)).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void refusesThresholdsThatCannotMatch() {
-    assertThatThrownBy(() -> new LatencyPolicy.Options(null, null)).hasMessageStartingWith("threshold: missing");
-    assertThatThrownBy(() -> new LatencyPolicy.Options(Duration.ofSeconds(10), Duration.ofSeconds(5)))
-        .hasMessage("upper_threshold: 5s is below threshold 10s (expected: upper_threshold >= threshold)");
+    assertThatThrownBy(() -> new LatencyPolicy.Options(null, null))
+        .hasMessageStartingWith("threshold: missing");
+    assertThatThrownBy(
+            () -> new LatencyPolicy.Options(Duration.ofSeconds(10), Duration.ofSeconds(5)))
+        .hasMessage(
+            "upper_threshold: 5s is below threshold 10s (expected: upper_threshold >= threshold)");
   }
 }

@@ -32,7 +32,9 @@ class ModelSubstitutionPolicyTest extends PolicyContract<ModelSubstitutionPolicy
 
   @Override
   protected TraceView matchingTrace() {
-    return LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().models("auto", "claude-3-5-haiku-20241022")));
+    return LlmViews.of(
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI, LlmCallSpec.healthy().models("auto", "claude-3-5-haiku-20241022")));
   }
 
   private Verdict verdict(Dialect d, LlmCallSpec spec, ModelSubstitutionPolicy.Options o) {
@@ -42,9 +44,16 @@ class ModelSubstitutionPolicyTest extends PolicyContract<ModelSubstitutionPolicy
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void keepsAPremiumRequestAnsweredByACheaperModel(Dialect d) {
-    Verdict v = verdict(d, LlmCallSpec.healthy().provider("anthropic").models("claude-sonnet-4-5", "claude-3-5-haiku-20241022"), options());
+    Verdict v =
+        verdict(
+            d,
+            LlmCallSpec.healthy()
+                .provider("anthropic")
+                .models("claude-sonnet-4-5", "claude-3-5-haiku-20241022"),
+            options());
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
-    assertThat(v.reason()).contains("asked for claude-sonnet-4-5 but claude-3-5-haiku-20241022 answered");
+    assertThat(v.reason())
+        .contains("asked for claude-sonnet-4-5 but claude-3-5-haiku-20241022 answered");
   }
 
   @ParameterizedTest
@@ -56,16 +65,29 @@ class ModelSubstitutionPolicyTest extends PolicyContract<ModelSubstitutionPolicy
     "gemini-1.5-pro, gemini-1.5-pro-002"
   })
   void aDateOrVersionSuffixIsNotASubstitution(String requested, String answered) {
-    assertThat(verdict(Dialect.OTEL_GENAI, LlmCallSpec.healthy().models(requested, answered), options()).vote())
+    assertThat(
+            verdict(
+                    Dialect.OTEL_GENAI,
+                    LlmCallSpec.healthy().models(requested, answered),
+                    options())
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void withAnAllowListAnyOtherAnsweringModelKeeps() {
-    ModelSubstitutionPolicy.Options allow = new ModelSubstitutionPolicy.Options(List.of("gpt-4o", "claude-sonnet-4-5"), false);
-    assertThat(verdict(Dialect.OTEL_GENAI, LlmCallSpec.healthy().models("auto", "gpt-4o-2024-08-06"), allow).vote())
+    ModelSubstitutionPolicy.Options allow =
+        new ModelSubstitutionPolicy.Options(List.of("gpt-4o", "claude-sonnet-4-5"), false);
+    assertThat(
+            verdict(
+                    Dialect.OTEL_GENAI,
+                    LlmCallSpec.healthy().models("auto", "gpt-4o-2024-08-06"),
+                    allow)
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
-    assertThat(verdict(Dialect.OTEL_GENAI, LlmCallSpec.healthy().models("auto", "gpt-4o-mini"), allow).vote())
+    assertThat(
+            verdict(Dialect.OTEL_GENAI, LlmCallSpec.healthy().models("auto", "gpt-4o-mini"), allow)
+                .vote())
         .isEqualTo(Vote.KEEP);
   }
 

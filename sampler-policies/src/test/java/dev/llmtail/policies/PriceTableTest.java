@@ -19,7 +19,8 @@ class PriceTableTest {
   void prefersTheCostASpanReportedThenPricesUsageThenGivesZero() {
     PriceTable prices = PriceTable.shipped();
     assertThat(prices.costOf(call(LlmCallSpec.healthy().cost(0.42)))).isEqualTo(0.42);
-    assertThat(prices.costOf(call(LlmCallSpec.healthy().usage(1_000_000L, 0L)))).isCloseTo(2.50, within(1e-9));
+    assertThat(prices.costOf(call(LlmCallSpec.healthy().usage(1_000_000L, 0L))))
+        .isCloseTo(2.50, within(1e-9));
     assertThat(prices.costOf(call(LlmCallSpec.healthy().models("acme-7b", "acme-7b")))).isZero();
   }
 }

@@ -37,7 +37,9 @@ class ProbabilisticPolicyTest extends PolicyContract<ProbabilisticPolicy.Options
     return t.view();
   }
 
-  /** Sampling looks at the trace id alone, so an id inside the sample is kept even with no spans. */
+  /**
+   * Sampling looks at the trace id alone, so an id inside the sample is kept even with no spans.
+   */
   @Override
   protected Vote voteOnEmptyTrace() {
     return Vote.KEEP;
@@ -73,7 +75,8 @@ class ProbabilisticPolicyTest extends PolicyContract<ProbabilisticPolicy.Options
     Policy b = provider.create(new ProbabilisticPolicy.Options(30.0));
     Random random = new Random(99);
     for (int i = 0; i < 1_000; i++) {
-      TraceView t = traceWithId(String.format("%016x%016x", random.nextLong(), random.nextLong() | 1));
+      TraceView t =
+          traceWithId(String.format("%016x%016x", random.nextLong(), random.nextLong() | 1));
       assertThat(a.evaluate(t).vote()).isEqualTo(b.evaluate(t).vote());
     }
   }
@@ -82,8 +85,10 @@ class ProbabilisticPolicyTest extends PolicyContract<ProbabilisticPolicy.Options
   void followsTheOpenTelemetryThresholdOnTheLow56BitsOfTheTraceId() {
     Policy half = provider.create(new ProbabilisticPolicy.Options(50.0));
     // T = 2^55 = 0x80000000000000: randomness >= T is kept.
-    assertThat(half.evaluate(traceWithId("ffffffffffffffff0080000000000000")).vote()).isEqualTo(Vote.KEEP);
-    assertThat(half.evaluate(traceWithId("ffffffffffffffff007fffffffffffff")).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(half.evaluate(traceWithId("ffffffffffffffff0080000000000000")).vote())
+        .isEqualTo(Vote.KEEP);
+    assertThat(half.evaluate(traceWithId("ffffffffffffffff007fffffffffffff")).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
@@ -97,7 +102,8 @@ class ProbabilisticPolicyTest extends PolicyContract<ProbabilisticPolicy.Options
   @Test
   void hundredPercentKeepsEvenTheLowestRandomness() {
     Policy all = provider.create(new ProbabilisticPolicy.Options(100.0));
-    assertThat(all.evaluate(traceWithId("ffffffffffffffff0000000000000001")).vote()).isEqualTo(Vote.KEEP);
+    assertThat(all.evaluate(traceWithId("ffffffffffffffff0000000000000001")).vote())
+        .isEqualTo(Vote.KEEP);
   }
 
   @ParameterizedTest

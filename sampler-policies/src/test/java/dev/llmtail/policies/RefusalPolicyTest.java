@@ -31,7 +31,8 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
 
   @Override
   protected TraceView matchingTrace() {
-    return LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().finishReason("content_filter")));
+    return LlmViews.of(
+        LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().finishReason("content_filter")));
   }
 
   private Verdict verdict(Dialect d, LlmCallSpec spec) {
@@ -48,9 +49,14 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"refusal", "SAFETY", "RECITATION", "content-filter", "PROHIBITED_CONTENT"})
+  @ValueSource(
+      strings = {"refusal", "SAFETY", "RECITATION", "content-filter", "PROHIBITED_CONTENT"})
   void keepsEveryProvidersRefusalReason(String reason) {
-    assertThat(verdict(Dialect.OTEL_GENAI, LlmCallSpec.healthy().provider("anthropic").finishReason(reason)).vote())
+    assertThat(
+            verdict(
+                    Dialect.OTEL_GENAI,
+                    LlmCallSpec.healthy().provider("anthropic").finishReason(reason))
+                .vote())
         .isEqualTo(Vote.KEEP);
   }
 
@@ -58,7 +64,9 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
   @EnumSource(Dialect.class)
   void keepsAnOpenAiRefusalThatArrivedWithFinishReasonStop(Dialect d) {
     assumeTrue(d.expressesContent());
-    assertThat(verdict(d, LlmCallSpec.healthy().refusalMessage("I can't help with that request.")).vote())
+    assertThat(
+            verdict(d, LlmCallSpec.healthy().refusalMessage("I can't help with that request."))
+                .vote())
         .isEqualTo(Vote.KEEP);
   }
 
@@ -74,7 +82,11 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
   @EnumSource(Dialect.class)
   void anAnswerThatMerelyMentionsHelpIsNotARefusal(Dialect d) {
     assumeTrue(d.expressesContent());
-    assertThat(verdict(d, LlmCallSpec.healthy().output("I can help with that: your order ships Friday.")).vote())
+    assertThat(
+            verdict(
+                    d,
+                    LlmCallSpec.healthy().output("I can help with that: your order ships Friday."))
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
   }
 }

@@ -38,7 +38,8 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
 
   /** Two attempts rejected with 429, the third answered. */
   private static TraceBuilder threeAttempts(Dialect d) {
-    return LlmTraces.chat(d,
+    return LlmTraces.chat(
+        d,
         LlmCallSpec.healthy().error("429").finishReason(null).usage(null, null).at(0, 200),
         LlmCallSpec.healthy().error("429").finishReason(null).usage(null, null).at(300, 200),
         LlmCallSpec.healthy().at(900, 1400));
@@ -56,9 +57,16 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
   void keepsRetriesVisibleOnlyAsHttpClientSpans() {
     TraceBuilder t = LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy());
     TraceBuilder.SpanBuilder llm = t.child("ChatCompletion");
-    llm.child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 429L);
-    llm.child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 429L);
-    llm.child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 200L).attribute("http.request.resend_count", 2L);
+    llm.child("POST")
+        .attribute("http.request.method", "POST")
+        .attribute("http.response.status_code", 429L);
+    llm.child("POST")
+        .attribute("http.request.method", "POST")
+        .attribute("http.response.status_code", 429L);
+    llm.child("POST")
+        .attribute("http.request.method", "POST")
+        .attribute("http.response.status_code", 200L)
+        .attribute("http.request.resend_count", 2L);
     Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
   }
@@ -66,31 +74,48 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesARequestThatSucceededOnTheFirstTryAlone(Dialect d) {
-    Verdict v = provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, LlmCallSpec.healthy())));
+    Verdict v =
+        provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d, LlmCallSpec.healthy())));
     assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
     assertThat(v.reason()).isEqualTo("at most 1 attempt(s) of any request");
   }
 
   @Test
   void twoDifferentPromptsAreNotRetriesOfEachOther() {
-    TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI,
-        LlmCallSpec.healthy().prompt("plan the trip"), LlmCallSpec.healthy().prompt("book the hotel").at(2000, 500),
-        LlmCallSpec.healthy().prompt("write the summary").at(3000, 500));
-    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote()).isEqualTo(Vote.NO_OPINION);
+    TraceBuilder t =
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI,
+            LlmCallSpec.healthy().prompt("plan the trip"),
+            LlmCallSpec.healthy().prompt("book the hotel").at(2000, 500),
+            LlmCallSpec.healthy().prompt("write the summary").at(3000, 500));
+    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void theRollingRateKeepsRetryingTracesOnceAModelsRetryRateClimbs() {
-    Policy p = provider.create(new RetryStormPolicy.Options(5, new RetryStormPolicy.Rolling(Duration.ofMinutes(5), 0.2, 10)));
-    // Ten clean calls, then traces with one retry each: 1 retry per 2 calls pushes the rate over 0.2.
+    Policy p =
+        provider.create(
+            new RetryStormPolicy.Options(
+                5, new RetryStormPolicy.Rolling(Duration.ofMinutes(5), 0.2, 10)));
+    // Ten clean calls, then traces with one retry each: 1 retry per 2 calls pushes the rate over
+    // 0.2.
     for (int i = 0; i < 10; i++) {
-      assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().prompt("q" + i)))).vote())
+      assertThat(
+              p.evaluate(
+                      LlmViews.of(
+                          LlmTraces.chat(
+                              Dialect.OTEL_GENAI, LlmCallSpec.healthy().prompt("q" + i))))
+                  .vote())
           .isEqualTo(Vote.NO_OPINION);
     }
     Vote last = null;
     for (int i = 0; i < 5; i++) {
-      TraceBuilder retried = LlmTraces.chat(Dialect.OTEL_GENAI,
-          LlmCallSpec.healthy().prompt("r" + i).error("503").finishReason(null), LlmCallSpec.healthy().prompt("r" + i).at(500, 900));
+      TraceBuilder retried =
+          LlmTraces.chat(
+              Dialect.OTEL_GENAI,
+              LlmCallSpec.healthy().prompt("r" + i).error("503").finishReason(null),
+              LlmCallSpec.healthy().prompt("r" + i).at(500, 900));
       last = p.evaluate(LlmViews.of(retried)).vote();
     }
     assertThat(last).isEqualTo(Vote.KEEP);

@@ -23,7 +23,8 @@ class SamplingRatePropertiesTest {
   }
 
   @Property(tries = 15)
-  void probabilisticKeepsItsPercentageOfRandomTraceIds(@ForAll @DoubleRange(min = 0.5, max = 90) double percent) {
+  void probabilisticKeepsItsPercentageOfRandomTraceIds(
+      @ForAll @DoubleRange(min = 0.5, max = 90) double percent) {
     Policy p = new ProbabilisticPolicy().create(new ProbabilisticPolicy.Options(percent));
     int n = 20_000;
     int kept = 0;
@@ -35,14 +36,18 @@ class SamplingRatePropertiesTest {
       }
     }
     double expected = n * percent / 100;
-    assertThat((double) kept).isBetween(expected - fiveSigma(n, percent / 100), expected + fiveSigma(n, percent / 100));
+    assertThat((double) kept)
+        .isBetween(expected - fiveSigma(n, percent / 100), expected + fiveSigma(n, percent / 100));
   }
 
   @Property(tries = 8)
   void dynamicKeepsWhatItsRatesPromiseAndNoMoreThanTheGoalAllows(
       @ForAll @Size(min = 2, max = 5) List<@IntRange(min = 5, max = 1200) Integer> countsPerKey,
       @ForAll @DoubleRange(min = 2, max = 20) double goal) {
-    Policy p = new DynamicPolicy().create(new DynamicPolicy.Options(List.of("app.persona"), goal, Duration.ofSeconds(30)));
+    Policy p =
+        new DynamicPolicy()
+            .create(
+                new DynamicPolicy.Options(List.of("app.persona"), goal, Duration.ofSeconds(30)));
     Map<String, Long> counts = new HashMap<>();
     for (int k = 0; k < countsPerKey.size(); k++) {
       counts.put("app.persona=v" + k, (long) countsPerKey.get(k));
@@ -66,9 +71,14 @@ class SamplingRatePropertiesTest {
           kept++;
         }
       }
-      assertThat(n * keep).as("every value expects at least one kept trace").isGreaterThanOrEqualTo(Math.min(1, n));
+      assertThat(n * keep)
+          .as("every value expects at least one kept trace")
+          .isGreaterThanOrEqualTo(Math.min(1, n));
     }
-    assertThat((double) kept).isBetween(expected - 5 * Math.sqrt(variance) - 1, expected + 5 * Math.sqrt(variance) + 1);
-    assertThat(expected).as("about one in goal overall").isLessThanOrEqualTo(total / goal + countsPerKey.size());
+    assertThat((double) kept)
+        .isBetween(expected - 5 * Math.sqrt(variance) - 1, expected + 5 * Math.sqrt(variance) + 1);
+    assertThat(expected)
+        .as("about one in goal overall")
+        .isLessThanOrEqualTo(total / goal + countsPerKey.size());
   }
 }

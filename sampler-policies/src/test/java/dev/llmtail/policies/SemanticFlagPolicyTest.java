@@ -35,8 +35,13 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
   @Override
   protected TraceView matchingTrace() {
     TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
-    t.child("evaluate").event("gen_ai.evaluation.result", "gen_ai.evaluation.name", "faithfulness",
-        "gen_ai.evaluation.score.label", "hallucinated");
+    t.child("evaluate")
+        .event(
+            "gen_ai.evaluation.result",
+            "gen_ai.evaluation.name",
+            "faithfulness",
+            "gen_ai.evaluation.score.label",
+            "hallucinated");
     return LlmViews.of(t);
   }
 
@@ -49,8 +54,13 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
   void keepsADestructiveAnswerThatLookedLikeRoutineSuccess(Dialect d) {
     assumeTrue(d.expressesContent());
     // 200 OK, fast, finish reason stop — and it told the customer to cancel their service.
-    Verdict v = verdict(LlmTraces.chat(d, LlmCallSpec.healthy().output(
-        "To update your address, please cancel your service and sign up again.")));
+    Verdict v =
+        verdict(
+            LlmTraces.chat(
+                d,
+                LlmCallSpec.healthy()
+                    .output(
+                        "To update your address, please cancel your service and sign up again.")));
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
     assertThat(v.reason()).contains("output matched \"cancel your service\"");
   }
@@ -59,18 +69,24 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
   void keepsATraceAnEvaluatorFailed() {
     Verdict v = provider.create(options()).evaluate(matchingTrace());
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
-    assertThat(v.reason()).isEqualTo("semantic-flag: evaluation faithfulness labelled hallucinated");
+    assertThat(v.reason())
+        .isEqualTo("semantic-flag: evaluation faithfulness labelled hallucinated");
   }
 
   @Test
   void keepsALowScoreAndNegativeUserFeedback() {
     TraceBuilder scored = LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy());
-    scored.child("eval").attribute("openinference.span.kind", "EVALUATOR")
-        .attribute("evaluations.0.evaluation.name", "relevance").attribute("evaluations.0.evaluation.score", 0.1);
+    scored
+        .child("eval")
+        .attribute("openinference.span.kind", "EVALUATOR")
+        .attribute("evaluations.0.evaluation.name", "relevance")
+        .attribute("evaluations.0.evaluation.score", 0.1);
     assertThat(verdict(scored).vote()).isEqualTo(Vote.KEEP);
 
     TraceBuilder feedback = LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy());
-    feedback.child("feedback").attribute("openinference.span.kind", "EVALUATOR")
+    feedback
+        .child("feedback")
+        .attribute("openinference.span.kind", "EVALUATOR")
         .attribute("annotations.0.annotation.name", "user_feedback")
         .attribute("annotations.0.annotation.label", "thumbs_down")
         .attribute("annotations.0.annotation.annotator_kind", "HUMAN");
@@ -88,8 +104,15 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
   @EnumSource(Dialect.class)
   void leavesAPassingEvaluationAndAnOrdinaryAnswerAlone(Dialect d) {
     TraceBuilder t = LlmTraces.chat(d, LlmCallSpec.healthy());
-    t.child("evaluate").event("gen_ai.evaluation.result", "gen_ai.evaluation.name", "relevance",
-        "gen_ai.evaluation.score.label", "pass", "gen_ai.evaluation.score.value", "0.92");
+    t.child("evaluate")
+        .event(
+            "gen_ai.evaluation.result",
+            "gen_ai.evaluation.name",
+            "relevance",
+            "gen_ai.evaluation.score.label",
+            "pass",
+            "gen_ai.evaluation.score.value",
+            "0.92");
     Verdict v = verdict(t);
     assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
   }

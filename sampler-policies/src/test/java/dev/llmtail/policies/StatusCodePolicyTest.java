@@ -56,7 +56,8 @@ class StatusCodePolicyTest extends PolicyContract<StatusCodePolicy.Options> {
   void acceptsStatusNamesInAnyCase() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("GET /health").ok();
-    assertThat(provider.create(new StatusCodePolicy.Options(List.of("ok"))).evaluate(t.view()).vote())
+    assertThat(
+            provider.create(new StatusCodePolicy.Options(List.of("ok"))).evaluate(t.view()).vote())
         .isEqualTo(Vote.KEEP);
   }
 

@@ -30,14 +30,27 @@ class TokenDriftPolicyTest extends PolicyContract<TokenDriftPolicy.Options> {
 
   @Override
   protected TraceView matchingTrace() {
-    return LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().usage(12_000L, 300L).attribute("app.estimated_input_tokens", 8_000L)));
+    return LlmViews.of(
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI,
+            LlmCallSpec.healthy()
+                .usage(12_000L, 300L)
+                .attribute("app.estimated_input_tokens", 8_000L)));
   }
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void keepsACallBilledFarFromTheClientsEstimate(Dialect d) {
-    Verdict v = provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d,
-        LlmCallSpec.healthy().usage(12_000L, 300L).attribute("app.estimated_input_tokens", 8_000L))));
+    Verdict v =
+        provider
+            .create(options())
+            .evaluate(
+                LlmViews.of(
+                    LlmTraces.chat(
+                        d,
+                        LlmCallSpec.healthy()
+                            .usage(12_000L, 300L)
+                            .attribute("app.estimated_input_tokens", 8_000L))));
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
     assertThat(v.reason()).endsWith("estimated at 8000 input tokens, billed 12000 (33% off)");
   }
@@ -45,15 +58,33 @@ class TokenDriftPolicyTest extends PolicyContract<TokenDriftPolicy.Options> {
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesAnEstimateWithinToleranceAlone(Dialect d) {
-    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(d,
-        LlmCallSpec.healthy().usage(12_000L, 300L).attribute("app.estimated_input_tokens", 11_000L)))).vote())
+    assertThat(
+            provider
+                .create(options())
+                .evaluate(
+                    LlmViews.of(
+                        LlmTraces.chat(
+                            d,
+                            LlmCallSpec.healthy()
+                                .usage(12_000L, 300L)
+                                .attribute("app.estimated_input_tokens", 11_000L))))
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
   void ignoresTinyCallsWhereAFewTokensAreABigPercentage() {
-    assertThat(provider.create(options()).evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI,
-        LlmCallSpec.healthy().usage(40L, 10L).attribute("app.estimated_input_tokens", 20L)))).vote())
+    assertThat(
+            provider
+                .create(options())
+                .evaluate(
+                    LlmViews.of(
+                        LlmTraces.chat(
+                            Dialect.OTEL_GENAI,
+                            LlmCallSpec.healthy()
+                                .usage(40L, 10L)
+                                .attribute("app.estimated_input_tokens", 20L))))
+                .vote())
         .isEqualTo(Vote.NO_OPINION);
   }
 }

@@ -32,7 +32,9 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
 
   @Override
   protected TraceView matchingTrace() {
-    return LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy().streaming().finishReason("length")));
+    return LlmViews.of(
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI, LlmCallSpec.healthy().streaming().finishReason("length")));
   }
 
   private Verdict verdict(Dialect d, LlmCallSpec spec) {
@@ -52,7 +54,8 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
   @EnumSource(Dialect.class)
   void keepsAStreamThatEndedWithoutAFinishReason(Dialect d) {
     assumeTrue(d.expressesStreaming());
-    assertThat(verdict(d, LlmCallSpec.healthy().streaming().finishReason(null)).vote()).isEqualTo(Vote.KEEP);
+    assertThat(verdict(d, LlmCallSpec.healthy().streaming().finishReason(null)).vote())
+        .isEqualTo(Vote.KEEP);
   }
 
   @ParameterizedTest
@@ -74,8 +77,12 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
   void keepsAFailedHttpSpanWhoseLlmParentNeverArrived() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("POST /chat")
-        .child("ChatCompletion").notExported() // a cut stream never ends its LLM span
-        .child("POST").attribute("http.request.method", "POST").attribute("http.response.status_code", 200L).error("UND_ERR_SOCKET");
+        .child("ChatCompletion")
+        .notExported() // a cut stream never ends its LLM span
+        .child("POST")
+        .attribute("http.request.method", "POST")
+        .attribute("http.response.status_code", 200L)
+        .error("UND_ERR_SOCKET");
     Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
     assertThat(v.reason()).contains("its parent span never arrived");
@@ -85,13 +92,15 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
   @EnumSource(Dialect.class)
   void leavesAStreamThatFinishedNormallyAlone(Dialect d) {
     assertThat(verdict(d, LlmCallSpec.healthy().streaming()).vote()).isEqualTo(Vote.NO_OPINION);
-    assertThat(verdict(d, LlmCallSpec.healthy().streaming().finishReason("tool_calls")).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(verdict(d, LlmCallSpec.healthy().streaming().finishReason("tool_calls")).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesANonStreamedCallToTheOtherPolicies(Dialect d) {
     assumeTrue(d.expressesStreaming());
-    assertThat(verdict(d, LlmCallSpec.healthy().finishReason("length")).vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(verdict(d, LlmCallSpec.healthy().finishReason("length")).vote())
+        .isEqualTo(Vote.NO_OPINION);
   }
 }

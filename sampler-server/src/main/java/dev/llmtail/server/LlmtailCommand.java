@@ -1,24 +1,24 @@
 package dev.llmtail.server;
 
-import dev.llmtail.server.config.CollectorConfigImport;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.policies.genai.GenAiNormalizer;
+import dev.llmtail.server.config.CollectorConfigImport;
 import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.ConfigSchema;
 import dev.llmtail.server.config.DurationText;
 import dev.llmtail.server.config.LlmtailConfig;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import dev.llmtail.server.replay.ReadProgress;
 import dev.llmtail.server.replay.RecordedTraces;
 import dev.llmtail.server.replay.RecordingException;
 import dev.llmtail.server.replay.Replay;
 import dev.llmtail.server.replay.ReplayReport;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -184,7 +184,10 @@ final class LlmtailCommand implements Runnable {
     @Parameters(paramLabel = "FILE", description = "OpenTelemetry Collector YAML config")
     Path collectorConfig;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the llmtail config here instead of stdout")
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "write the llmtail config here instead of stdout")
     Path output;
 
     @Override

@@ -2,7 +2,10 @@ package dev.llmtail.server;
 
 import picocli.CommandLine;
 
-/** The {@code llmtail} command line: {@code run}, {@code validate}, {@code replay}, {@code explain}, {@code --help}, {@code --version}. */
+/**
+ * The {@code llmtail} command line: {@code run}, {@code validate}, {@code replay}, {@code explain},
+ * {@code --help}, {@code --version}.
+ */
 public final class Main {
 
   private Main() {}

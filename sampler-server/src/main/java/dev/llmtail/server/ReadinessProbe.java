@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The container image's health check: exits 0 when {@code GET /readyz} on the admin port answers
- * 200, 1 otherwise. It uses only {@code java.base} and a plain socket so that the probe JVM
- * starts in a fraction of a second and the image needs no shell or curl.
+ * 200, 1 otherwise. It uses only {@code java.base} and a plain socket so that the probe JVM starts
+ * in a fraction of a second and the image needs no shell or curl.
  *
  * <p>Arguments: {@code [host [port]]}, default {@code 127.0.0.1 5319}.
  */

@@ -39,15 +39,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One running llmtail: receiver → buffer → decision engine → exporter, wired from a config, with
  * the scheduler that decides due traces. Start with {@link #start}, stop with {@link #close}.
  *
- * <p>Every decision goes to the exporter (kept traces), the {@link DecisionLog} (what {@code /debug}
- * explains) and the decision metrics. Metrics are served by the admin server from a Prometheus
- * registry; a registry passed in (tests, embedding) receives the same meters.
+ * <p>Every decision goes to the exporter (kept traces), the {@link DecisionLog} (what {@code
+ * /debug} explains) and the decision metrics. Metrics are served by the admin server from a
+ * Prometheus registry; a registry passed in (tests, embedding) receives the same meters.
  *
  * <p>Start order: admin server first (so {@code /healthz} answers during startup), then both
  * receivers, then {@code /readyz} turns ready. Shutdown order keeps every accepted span accounted
  * for: not ready, stop accepting (both receivers), decide every buffered trace, give the exporter
- * until the deadline to send what was kept (it spills what it could not send), then stop the
- * admin server.
+ * until the deadline to send what was kept (it spills what it could not send), then stop the admin
+ * server.
  */
 final class Sidecar implements AutoCloseable {
 
@@ -91,7 +91,9 @@ final class Sidecar implements AutoCloseable {
     this.shutdownDeadline = shutdownDeadline;
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry prometheus =
-        given instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        given instanceof PrometheusMeterRegistry p
+            ? p
+            : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     CompositeMeterRegistry meters = new CompositeMeterRegistry();
     // Before any meter exists: a filter only applies to meters registered after it.
     meters.config().meterFilter(ModelCardinalityFilter.withDefaults());
@@ -140,12 +142,18 @@ final class Sidecar implements AutoCloseable {
         new SpanIntake(
             buffer,
             backpressure,
-            fragments -> fragments.forEach(f ->
-                llmUsage.count(genAi.read(TraceView.of(f.traceId(), List.of(f.spans()))).calls())),
+            fragments ->
+                fragments.forEach(
+                    f ->
+                        llmUsage.count(
+                            genAi.read(TraceView.of(f.traceId(), List.of(f.spans()))).calls())),
             meters);
     // Log records without a trace id are not sampled: forwarded as they are.
     LogIntake logs =
-        LogIntake.intoBuffer(buffer, untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()), meters);
+        LogIntake.intoBuffer(
+            buffer,
+            untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()),
+            meters);
     this.receiver =
         new OtlpGrpcReceiver(
             HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),
@@ -170,7 +178,10 @@ final class Sidecar implements AutoCloseable {
             });
   }
 
-  /** Builds and starts every component, without watching the config file; throws if a port cannot be bound. */
+  /**
+   * Builds and starts every component, without watching the config file; throws if a port cannot be
+   * bound.
+   */
   static Sidecar start(LlmtailConfig config, MeterRegistry meters, Duration shutdownDeadline) {
     return start(config, meters, shutdownDeadline, null, Duration.ZERO);
   }

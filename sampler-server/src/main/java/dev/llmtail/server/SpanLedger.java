@@ -15,10 +15,10 @@ import io.micrometer.core.instrument.search.Search;
  *   + still buffered + queued in memory + spilled to disk
  * </pre>
  *
- * <p>Spans rejected (invalid) or refused (backpressure) are answered to the client and never
- * enter. {@link #unaccounted} is the difference, published as {@code llmtail.spans.unaccounted}:
- * zero whenever llmtail is at rest; briefly positive or negative while spans move between stages;
- * a value that stays away from zero is a bug. Thread-safe; reads only.
+ * <p>Spans rejected (invalid) or refused (backpressure) are answered to the client and never enter.
+ * {@link #unaccounted} is the difference, published as {@code llmtail.spans.unaccounted}: zero
+ * whenever llmtail is at rest; briefly positive or negative while spans move between stages; a
+ * value that stays away from zero is a bug. Thread-safe; reads only.
  */
 final class SpanLedger {
 
@@ -27,7 +27,8 @@ final class SpanLedger {
   SpanLedger(MeterRegistry meters) {
     this.meters = meters;
     Gauge.builder("llmtail.spans.unaccounted", this, SpanLedger::unaccounted)
-        .description("Spans accepted but found in no stage: should be 0 at rest; anything else is a bug")
+        .description(
+            "Spans accepted but found in no stage: should be 0 at rest; anything else is a bug")
         .register(meters);
   }
 

@@ -28,7 +28,8 @@ final class AdminClient implements AutoCloseable {
 
   AdminClient(Sidecar sidecar) {
     this.sidecar = sidecar;
-    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.grpcPort()).usePlaintext().build();
+    this.channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", sidecar.grpcPort()).usePlaintext().build();
   }
 
   AdminClient withToken(String token) {
@@ -73,13 +74,15 @@ final class AdminClient implements AutoCloseable {
   }
 
   /**
-   * The trace's state; "decided" only once the decision log holds the full record (for a moment
-   * the answer may come from the buffer's remembered decision alone).
+   * The trace's state; "decided" only once the decision log holds the full record (for a moment the
+   * answer may come from the buffer's remembered decision alone).
    */
   String state(String traceId) {
     JsonNode answer = json("/debug/traces/" + traceId);
     String state = answer.path("state").asText();
-    return state.equals("decided") && !answer.path("decision").has("policies") ? "decided, record pending" : state;
+    return state.equals("decided") && !answer.path("decision").has("policies")
+        ? "decided, record pending"
+        : state;
   }
 
   @Override

@@ -44,7 +44,9 @@ class AdminEndpointsTest {
                 status_codes: [ERROR]
             """,
             "  bearer_token: \"" + token + "\"\n");
-    llmtail = Sidecar.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(5));
+    llmtail =
+        Sidecar.start(
+            config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
   }
 
@@ -82,7 +84,8 @@ class AdminEndpointsTest {
   void withoutTokenConfiguredDebugNeedsNoAuthorization() throws Exception {
     start("");
     assertThat(client.get("/debug/decisions").statusCode()).isEqualTo(200);
-    assertThat(client.get("/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736").statusCode()).isEqualTo(200);
+    assertThat(client.get("/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736").statusCode())
+        .isEqualTo(200);
   }
 
   @Test
@@ -94,10 +97,12 @@ class AdminEndpointsTest {
     assertThat(none.body()).contains("Authorization: Bearer");
     assertThat(client.get("/debug/config").statusCode()).isEqualTo(401);
     assertThat(client.withToken(TOKEN + "x").get("/debug/decisions").statusCode()).isEqualTo(401);
-    assertThat(client.withToken(TOKEN.substring(1)).get("/debug/decisions").statusCode()).isEqualTo(401);
+    assertThat(client.withToken(TOKEN.substring(1)).get("/debug/decisions").statusCode())
+        .isEqualTo(401);
 
     assertThat(client.withToken(TOKEN).get("/debug/decisions").statusCode()).isEqualTo(200);
-    assertThat(client.get("/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736").statusCode()).isEqualTo(200);
+    assertThat(client.get("/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736").statusCode())
+        .isEqualTo(200);
   }
 
   @Test
@@ -105,7 +110,8 @@ class AdminEndpointsTest {
     start(TOKEN);
     HttpResponse<String> page = client.get("/debug");
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
     assertThat(page.body()).contains("<form id=\"ask\"");
     assertThat(client.get("/metrics").statusCode()).isEqualTo(200);
     assertThat(client.get("/healthz").statusCode()).isEqualTo(200);
@@ -115,14 +121,70 @@ class AdminEndpointsTest {
   @Test
   void metricsCountLlmUsageAtIngestAndSamplingOutcomes() throws Exception {
     start("");
-    llmtail.llmUsage()
+    llmtail
+        .llmUsage()
         .count(
             List.of(
-                call("openai", "gpt-4o", "gpt-4o-2024-08-06", false, List.of("stop"), 100L, 50L, 20L, 0.01, false, 1),
-                call("openai", "gpt-4o", "", false, List.of("content_filter"), 200L, 10L, null, 0.02, false, null),
-                call("anthropic", "claude-sonnet-4", "claude-sonnet-4", true, List.of(), 300L, 5L, 0L, null, true, 2),
-                call("openai", "my-private-finetune", "", false, List.of("stop"), 1L, 1L, null, null, false, null),
-                call("acme-llm", "gpt-4o", "gpt-4o", false, List.of("stop"), 1L, 1L, null, null, false, null)));
+                call(
+                    "openai",
+                    "gpt-4o",
+                    "gpt-4o-2024-08-06",
+                    false,
+                    List.of("stop"),
+                    100L,
+                    50L,
+                    20L,
+                    0.01,
+                    false,
+                    1),
+                call(
+                    "openai",
+                    "gpt-4o",
+                    "",
+                    false,
+                    List.of("content_filter"),
+                    200L,
+                    10L,
+                    null,
+                    0.02,
+                    false,
+                    null),
+                call(
+                    "anthropic",
+                    "claude-sonnet-4",
+                    "claude-sonnet-4",
+                    true,
+                    List.of(),
+                    300L,
+                    5L,
+                    0L,
+                    null,
+                    true,
+                    2),
+                call(
+                    "openai",
+                    "my-private-finetune",
+                    "",
+                    false,
+                    List.of("stop"),
+                    1L,
+                    1L,
+                    null,
+                    null,
+                    false,
+                    null),
+                call(
+                    "acme-llm",
+                    "gpt-4o",
+                    "gpt-4o",
+                    false,
+                    List.of("stop"),
+                    1L,
+                    1L,
+                    null,
+                    null,
+                    false,
+                    null)));
     TraceBuilder failing = TraceBuilder.trace();
     failing.root("POST /chat");
     failing.child("chat gpt-4o").error("500");
@@ -133,25 +195,66 @@ class AdminEndpointsTest {
     await().atMost(WAIT).until(() -> llmtail.decisionLog().size() == 2);
 
     String metrics = client.get("/metrics").body();
-    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"openai\"", "model=\"gpt-4o-2024-08-06\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"openai\"", "model=\"gpt-4o\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"openai\"", "model=\"other\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"other\"", "model=\"gpt-4o\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_tokens_total", "model=\"gpt-4o-2024-08-06\"", "type=\"input\"")).isEqualTo(100);
-    assertThat(value(metrics, "llmtail_llm_tokens_total", "model=\"gpt-4o-2024-08-06\"", "type=\"cached_input\"")).isEqualTo(20);
-    assertThat(value(metrics, "llmtail_llm_tokens_total", "model=\"claude-sonnet-4\"", "type=\"output\"")).isEqualTo(5);
-    assertThat(value(metrics, "llmtail_llm_cost_usd_total", "model=\"gpt-4o\"", "provider=\"openai\"")).isEqualTo(0.02);
+    assertThat(
+            value(
+                metrics,
+                "llmtail_llm_calls_total",
+                "provider=\"openai\"",
+                "model=\"gpt-4o-2024-08-06\""))
+        .isEqualTo(1);
+    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"openai\"", "model=\"gpt-4o\""))
+        .isEqualTo(1);
+    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"openai\"", "model=\"other\""))
+        .isEqualTo(1);
+    assertThat(value(metrics, "llmtail_llm_calls_total", "provider=\"other\"", "model=\"gpt-4o\""))
+        .isEqualTo(1);
+    assertThat(
+            value(
+                metrics,
+                "llmtail_llm_tokens_total",
+                "model=\"gpt-4o-2024-08-06\"",
+                "type=\"input\""))
+        .isEqualTo(100);
+    assertThat(
+            value(
+                metrics,
+                "llmtail_llm_tokens_total",
+                "model=\"gpt-4o-2024-08-06\"",
+                "type=\"cached_input\""))
+        .isEqualTo(20);
+    assertThat(
+            value(
+                metrics,
+                "llmtail_llm_tokens_total",
+                "model=\"claude-sonnet-4\"",
+                "type=\"output\""))
+        .isEqualTo(5);
+    assertThat(
+            value(metrics, "llmtail_llm_cost_usd_total", "model=\"gpt-4o\"", "provider=\"openai\""))
+        .isEqualTo(0.02);
     assertThat(value(metrics, "llmtail_llm_refusals_total", "model=\"gpt-4o\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_errors_total", "model=\"claude-sonnet-4\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_retries_total", "model=\"claude-sonnet-4\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_llm_streams_truncated_total", "model=\"claude-sonnet-4\"")).isEqualTo(1);
+    assertThat(value(metrics, "llmtail_llm_errors_total", "model=\"claude-sonnet-4\""))
+        .isEqualTo(1);
+    assertThat(value(metrics, "llmtail_llm_retries_total", "model=\"claude-sonnet-4\""))
+        .isEqualTo(1);
+    assertThat(value(metrics, "llmtail_llm_streams_truncated_total", "model=\"claude-sonnet-4\""))
+        .isEqualTo(1);
     assertThat(metrics).doesNotContain("my-private-finetune").doesNotContain("acme-llm");
 
     assertThat(value(metrics, "llmtail_receiver_spans_total", "result=\"accepted\"")).isEqualTo(3);
-    assertThat(value(metrics, "llmtail_decisions_total", "outcome=\"kept\"", "trigger=\"complete\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_decisions_total", "outcome=\"dropped\"", "trigger=\"complete\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_policy_votes_total", "policy=\"errors\"", "vote=\"keep\"")).isEqualTo(1);
-    assertThat(value(metrics, "llmtail_policy_votes_total", "policy=\"errors\"", "vote=\"no_opinion\"")).isEqualTo(1);
+    assertThat(
+            value(metrics, "llmtail_decisions_total", "outcome=\"kept\"", "trigger=\"complete\""))
+        .isEqualTo(1);
+    assertThat(
+            value(
+                metrics, "llmtail_decisions_total", "outcome=\"dropped\"", "trigger=\"complete\""))
+        .isEqualTo(1);
+    assertThat(value(metrics, "llmtail_policy_votes_total", "policy=\"errors\"", "vote=\"keep\""))
+        .isEqualTo(1);
+    assertThat(
+            value(
+                metrics, "llmtail_policy_votes_total", "policy=\"errors\"", "vote=\"no_opinion\""))
+        .isEqualTo(1);
     assertThat(value(metrics, "llmtail_spans_total", "outcome=\"kept\"")).isEqualTo(2);
     assertThat(value(metrics, "llmtail_spans_total", "outcome=\"dropped\"")).isEqualTo(1);
     assertThat(value(metrics, "llmtail_decision_log_entries")).isEqualTo(2);
@@ -181,7 +284,12 @@ class AdminEndpointsTest {
       LlmtailConfig config =
           ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()))
               .parse(Path.of("taken.yaml"), yaml);
-      assertThatThrownBy(() -> Sidecar.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(1)))
+      assertThatThrownBy(
+              () ->
+                  Sidecar.start(
+                      config,
+                      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                      Duration.ofSeconds(1)))
           .isInstanceOf(UncheckedIOException.class)
           .hasMessageContaining("127.0.0.1:" + taken.getLocalPort())
           .hasMessageContaining("set admin.endpoint");
@@ -190,7 +298,8 @@ class AdminEndpointsTest {
 
   /** The value of the one sample of {@code name} whose labels include every {@code labels}. */
   private static double value(String exposition, String name, String... labels) {
-    Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);
+    Pattern line =
+        Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);
     Matcher m = line.matcher(exposition);
     Double found = null;
     while (m.find()) {
@@ -203,7 +312,8 @@ class AdminEndpointsTest {
       }
     }
     if (found == null) {
-      throw new AssertionError("no sample of " + name + " with " + List.of(labels) + " in:\n" + exposition);
+      throw new AssertionError(
+          "no sample of " + name + " with " + List.of(labels) + " in:\n" + exposition);
     }
     return found;
   }
@@ -221,8 +331,28 @@ class AdminEndpointsTest {
       boolean error,
       Integer attempt) {
     return new LlmCall(
-        "00f067aa0ba902b7", "chat " + requestModel, provider, requestModel, responseModel, "chat",
-        streaming, finish, in, out, cached, null, null, cost, "", error, true, attempt, "", "", "",
-        TraceBuilder.BASE_EPOCH_NANOS, TraceBuilder.BASE_EPOCH_NANOS + 1_000_000);
+        "00f067aa0ba902b7",
+        "chat " + requestModel,
+        provider,
+        requestModel,
+        responseModel,
+        "chat",
+        streaming,
+        finish,
+        in,
+        out,
+        cached,
+        null,
+        null,
+        cost,
+        "",
+        error,
+        true,
+        attempt,
+        "",
+        "",
+        "",
+        TraceBuilder.BASE_EPOCH_NANOS,
+        TraceBuilder.BASE_EPOCH_NANOS + 1_000_000);
   }
 }

@@ -31,7 +31,10 @@ class CommandLineTest {
 
   @Test
   void validatePrintsEveryProblemAndExitsOne() throws Exception {
-    Path bad = Files.writeString(dir.resolve("bad.yaml"), "buffer:\n  quiet: 5s\npolicies:\n  - name: x\n    type: nope\n");
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad.yaml"),
+            "buffer:\n  quiet: 5s\npolicies:\n  - name: x\n    type: nope\n");
     assertThat(llmtail("validate", bad.toString())).isEqualTo(1);
     assertThat(err.toString())
         .contains(bad + ":2: buffer.quiet: unknown key")
@@ -54,7 +57,12 @@ class CommandLineTest {
   @Test
   void importOtelConfigWritesAConfigThatValidatesAndListsWhatItCouldNotConvert() throws Exception {
     Path converted = dir.resolve("from-collector.yaml");
-    assertThat(llmtail("import-otel-config", "src/test/resources/collector/production-errors-slow-baseline.yaml", "-o", converted.toString()))
+    assertThat(
+            llmtail(
+                "import-otel-config",
+                "src/test/resources/collector/production-errors-slow-baseline.yaml",
+                "-o",
+                converted.toString()))
         .isZero();
     assertThat(err.toString()).contains("Not converted (3):", "hash_salt");
     assertThat(llmtail("validate", converted.toString())).isZero();

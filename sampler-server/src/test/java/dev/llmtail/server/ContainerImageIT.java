@@ -40,12 +40,12 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * The image Jib wrote to {@code target/llmtail-image.tar}, as a user runs it: loaded into the
- * local Docker engine, started with its own default config and health check, sent a trace by
- * the OpenTelemetry SDK's OTLP/gRPC exporter, and asked on {@code /debug} what it decided.
+ * The image Jib wrote to {@code target/llmtail-image.tar}, as a user runs it: loaded into the local
+ * Docker engine, started with its own default config and health check, sent a trace by the
+ * OpenTelemetry SDK's OTLP/gRPC exporter, and asked on {@code /debug} what it decided.
  *
- * <p>Without a Docker engine the test is skipped, unless {@code LLMTAIL_REQUIRE_DOCKER} is set
- * (as {@code .ci/run} does after starting {@code dockerd}): then it fails.
+ * <p>Without a Docker engine the test is skipped, unless {@code LLMTAIL_REQUIRE_DOCKER} is set (as
+ * {@code .ci/run} does after starting {@code dockerd}): then it fails.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerImageIT {
@@ -59,7 +59,8 @@ class ContainerImageIT {
     boolean required = System.getenv("LLMTAIL_REQUIRE_DOCKER") != null;
     boolean docker = DockerClientFactory.instance().isDockerAvailable();
     if (!required) {
-      Assumptions.assumeTrue(docker, "no Docker engine: the container image test needs one (dockerd)");
+      Assumptions.assumeTrue(
+          docker, "no Docker engine: the container image test needs one (dockerd)");
     }
     assertThat(docker).as("a Docker engine (LLMTAIL_REQUIRE_DOCKER is set)").isTrue();
     assertThat(tar).as("the image Jib writes in pre-integration-test").isRegularFile();
@@ -69,7 +70,8 @@ class ContainerImageIT {
       client.loadImageCmd(in).exec();
     }
     llmtail =
-        new GenericContainer<>(DockerImageName.parse(System.getProperty("llmtail.image", "llmtail:latest")))
+        new GenericContainer<>(
+                DockerImageName.parse(System.getProperty("llmtail.image", "llmtail:latest")))
             .withExposedPorts(5317, 5318, 5319)
             // The image's own HEALTHCHECK (ReadinessProbe → /readyz) must report healthy.
             .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofSeconds(90)));
@@ -87,9 +89,13 @@ class ContainerImageIT {
   @Order(1)
   void runsAsAnUnprivilegedUserWithTheDefaultConfig() {
     InspectContainerResponse info =
-        DockerClientFactory.instance().client().inspectContainerCmd(llmtail.getContainerId()).exec();
+        DockerClientFactory.instance()
+            .client()
+            .inspectContainerCmd(llmtail.getContainerId())
+            .exec();
     assertThat(info.getConfig().getUser()).isEqualTo("65532:65532");
-    assertThat(info.getConfig().getCmd()).containsExactly("run", "--config", "/etc/llmtail/llmtail.yaml");
+    assertThat(info.getConfig().getCmd())
+        .containsExactly("run", "--config", "/etc/llmtail/llmtail.yaml");
     assertThat(info.getState().getHealth().getStatus()).isEqualTo("healthy");
     assertThat(llmtail.getLogs()).contains("policies from /etc/llmtail/llmtail.yaml");
   }
@@ -124,14 +130,16 @@ class ContainerImageIT {
     assertThat(kept.path("reason").asText()).contains("refusals");
     JsonNode dropped = awaitDecision(healthy.traceIdHex());
     assertThat(dropped.path("outcome").asText()).isEqualTo("dropped");
-    assertThat(dropped.path("policies").findValuesAsText("name")).contains("refusals", "flagged", "baseline");
+    assertThat(dropped.path("policies").findValuesAsText("name"))
+        .contains("refusals", "flagged", "baseline");
     assertThat(dropped.path("policies").findValuesAsText("vote")).doesNotContain("keep");
 
     // With no exporter endpoint set, the shipped config appends kept traces to a file in the
     // working directory, which the unprivileged user owns.
     await()
         .atMost(Duration.ofSeconds(20))
-        .ignoreExceptionsInstanceOf(NotFoundException.class) // until the first kept trace is written
+        .ignoreExceptionsInstanceOf(
+            NotFoundException.class) // until the first kept trace is written
         .untilAsserted(
             () ->
                 assertThat(keptFile())
@@ -159,7 +167,13 @@ class ContainerImageIT {
 
   private static JsonNode awaitDecision(String traceId) {
     URI uri =
-        URI.create("http://" + llmtail.getHost() + ":" + llmtail.getMappedPort(5319) + "/debug/traces/" + traceId);
+        URI.create(
+            "http://"
+                + llmtail.getHost()
+                + ":"
+                + llmtail.getMappedPort(5319)
+                + "/debug/traces/"
+                + traceId);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     JsonNode[] answer = new JsonNode[1];
     await()
@@ -168,7 +182,8 @@ class ContainerImageIT {
         .until(
             () -> {
               HttpResponse<String> r =
-                  http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                  http.send(
+                      HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
                       HttpResponse.BodyHandlers.ofString());
               if (r.statusCode() != 200) {
                 return false;

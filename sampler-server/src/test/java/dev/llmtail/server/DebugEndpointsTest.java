@@ -59,7 +59,10 @@ class DebugEndpointsTest {
     TraceBuilder t = TraceBuilder.trace().service("chat-api");
     t.root("POST /chat").durationMillis(1200);
     TraceBuilder.SpanBuilder llm =
-        t.child("chat gpt-4o").startMillis(100).durationMillis(900).attribute("gen_ai.conversation.id", conversation);
+        t.child("chat gpt-4o")
+            .startMillis(100)
+            .durationMillis(900)
+            .attribute("gen_ai.conversation.id", conversation);
     if (error) {
       llm.error("upstream 500");
     }
@@ -84,11 +87,13 @@ class DebugEndpointsTest {
         .contains("errors: no span of 2 has a status one of [ERROR].")
         .contains("POST /chat in chat-api, 2 spans over 1.2s")
         .contains("conversation conv-42")
-        .endsWith("It was decided once complete (root span ended, then quiet_period with no new span).");
+        .endsWith(
+            "It was decided once complete (root span ended, then quiet_period with no new span).");
     JsonNode decision = byTrace.path("decision");
     assertThat(decision.path("outcome").asText()).isEqualTo("dropped");
     assertThat(decision.path("trigger").asText()).isEqualTo("complete");
-    assertThat(decision.path("policies").findValuesAsText("name")).containsExactly("errors", "slow");
+    assertThat(decision.path("policies").findValuesAsText("name"))
+        .containsExactly("errors", "slow");
     assertThat(decision.path("policies").get(0).path("evidence").get(0).path("threshold").asText())
         .isEqualTo("one of [ERROR]");
 
@@ -116,7 +121,8 @@ class DebugEndpointsTest {
     JsonNode conversation = client.json("/debug/conversations/conv-7");
     assertThat(conversation.path("traces").findValuesAsText("trace_id"))
         .containsExactly(second.traceIdHex(), first.traceIdHex());
-    assertThat(conversation.path("traces").findValuesAsText("outcome")).containsExactly("kept", "dropped");
+    assertThat(conversation.path("traces").findValuesAsText("outcome"))
+        .containsExactly("kept", "dropped");
     assertThat(conversation.path("traces").get(0).path("explanation").asText())
         .startsWith("Kept at ")
         .contains("errors voted keep: span ");
@@ -148,7 +154,8 @@ class DebugEndpointsTest {
     assertThat(buffered.path("expected_trigger").asText()).isEqualTo("max_wait");
     Instant due = Instant.parse(buffered.path("decided_by").asText());
     Instant firstSpan = Instant.parse(buffered.path("first_span_at").asText());
-    assertThat(Duration.between(firstSpan, due)).isBetween(Duration.ofSeconds(59), Duration.ofSeconds(61));
+    assertThat(Duration.between(firstSpan, due))
+        .isBetween(Duration.ofSeconds(59), Duration.ofSeconds(61));
     assertThat(answer.path("explanation").asText())
         .startsWith("Not decided yet: 2 spans of this trace are buffered")
         .contains("its root span has not ended yet")
@@ -161,7 +168,8 @@ class DebugEndpointsTest {
     String id = "4bf92f3577b34da6a3ce929d0e0e4736";
     JsonNode answer = client.json("/debug/traces/" + id);
     assertThat(answer.path("state").asText()).isEqualTo("never_seen");
-    assertThat(Instant.parse(answer.path("log_horizon").asText())).isBefore(Instant.now().plusSeconds(1));
+    assertThat(Instant.parse(answer.path("log_horizon").asText()))
+        .isBefore(Instant.now().plusSeconds(1));
     assertThat(answer.path("explanation").asText())
         .startsWith("llmtail has no record of trace " + id)
         .contains("never reached llmtail");
@@ -206,7 +214,14 @@ class DebugEndpointsTest {
 
     await()
         .atMost(WAIT)
-        .until(() -> client.json("/debug/traces/" + trace.traceIdHex()).path("decision").path("late_spans_since").asInt() == 1);
+        .until(
+            () ->
+                client
+                        .json("/debug/traces/" + trace.traceIdHex())
+                        .path("decision")
+                        .path("late_spans_since")
+                        .asInt()
+                    == 1);
     assertThat(client.json("/debug/traces/" + trace.traceIdHex()).path("explanation").asText())
         .contains("1 span arrived after the decision and was dropped too.");
   }
@@ -231,18 +246,28 @@ class DebugEndpointsTest {
 
     assertThat(client.json("/debug/decisions").path("decisions").findValuesAsText("trace_id"))
         .containsExactly(kept.traceIdHex(), dropped.traceIdHex());
-    assertThat(client.json("/debug/decisions?outcome=dropped").path("decisions").findValuesAsText("trace_id"))
+    assertThat(
+            client
+                .json("/debug/decisions?outcome=dropped")
+                .path("decisions")
+                .findValuesAsText("trace_id"))
         .containsExactly(dropped.traceIdHex());
-    assertThat(client.json("/debug/decisions?policy=errors").path("decisions").findValuesAsText("trace_id"))
+    assertThat(
+            client
+                .json("/debug/decisions?policy=errors")
+                .path("decisions")
+                .findValuesAsText("trace_id"))
         .containsExactly(kept.traceIdHex());
     assertThat(client.json("/debug/decisions?limit=1").path("count").asInt()).isEqualTo(1);
-    assertThat(client.json("/debug/decisions?since=2099-01-01T00:00:00Z").path("count").asInt()).isZero();
+    assertThat(client.json("/debug/decisions?since=2099-01-01T00:00:00Z").path("count").asInt())
+        .isZero();
     assertThat(client.json("/debug/decisions?since=10m").path("count").asInt()).isEqualTo(2);
 
     HttpResponse<String> bad = client.get("/debug/decisions?outcome=maybe");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("outcome: 'maybe' (expected: kept or dropped)");
-    assertThat(client.get("/debug/decisions?limit=0").body()).contains("limit: '0' (expected: a whole number from 1 to 1000)");
+    assertThat(client.get("/debug/decisions?limit=0").body())
+        .contains("limit: '0' (expected: a whole number from 1 to 1000)");
   }
 
   @Test
@@ -258,11 +283,13 @@ class DebugEndpointsTest {
     JsonNode config = client.json("/debug/config");
     assertThat(config.path("admin").path("bearer_token").asText()).isEqualTo("***");
     assertThat(config.path("policies").findValuesAsText("name")).containsExactly("errors", "slow");
-    assertThat(config.path("policies").get(0).path("status_codes").get(0).asText()).isEqualTo("ERROR");
+    assertThat(config.path("policies").get(0).path("status_codes").get(0).asText())
+        .isEqualTo("ERROR");
     assertThat(config.path("policies").get(1).path("threshold").asText()).isEqualTo("30s");
     assertThat(config.path("buffer").path("quiet_period").asText()).isEqualTo("100ms");
     assertThat(config.path("buffer").path("max_bytes").asText()).isEqualTo("256MiB");
     assertThat(config.path("decision_cache").path("max_entries").asInt()).isEqualTo(200_000);
-    assertThat(config.path("admin").path("decision_log").path("max_entries").asInt()).isEqualTo(50_000);
+    assertThat(config.path("admin").path("decision_log").path("max_entries").asInt())
+        .isEqualTo(50_000);
   }
 }

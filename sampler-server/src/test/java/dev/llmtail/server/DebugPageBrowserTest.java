@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code /debug} page in a real headless Chromium: a person types a trace id or a conversation
  * id, presses Enter, and reads the plain-words answer the page rendered. Needs Debian's {@code
- * chromium} (installed by {@code .ci/run}); skipped on a developer machine without it, never in
- * CI.
+ * chromium} (installed by {@code .ci/run}); skipped on a developer machine without it, never in CI.
  */
 class DebugPageBrowserTest {
 
@@ -76,10 +75,11 @@ class DebugPageBrowserTest {
     browser.pressEnter();
     await()
         .atMost(WAIT)
-        .until(() -> {
-          String text = browser.evaluate("document.getElementById('answer').innerText");
-          return !text.isEmpty() && !text.startsWith("Looking up");
-        });
+        .until(
+            () -> {
+              String text = browser.evaluate("document.getElementById('answer').innerText");
+              return !text.isEmpty() && !text.startsWith("Looking up");
+            });
     return browser.evaluate("document.getElementById('answer').innerText");
   }
 
@@ -129,13 +129,17 @@ class DebugPageBrowserTest {
           bearer_token: ${env:TOKEN}
         """;
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept-token.jsonl").toString(), "TOKEN", token))
+        ConfigLoader.withEnvironment(
+                Map.of("OUT", dir.resolve("kept-token.jsonl").toString(), "TOKEN", token))
             .parse(Path.of("browser-token-test.yaml"), yaml);
-    try (Sidecar protectedLlmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5))) {
+    try (Sidecar protectedLlmtail =
+        Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5))) {
       browser.open("http://127.0.0.1:" + protectedLlmtail.adminPort() + "/debug");
 
-      assertThat(answerAfterTyping("4bf92f3577b34da6a3ce929d0e0e4736")).startsWith("This llmtail requires a bearer token");
-      assertThat(browser.evaluate("String(document.getElementById('token-row').hidden)")).isEqualTo("false");
+      assertThat(answerAfterTyping("4bf92f3577b34da6a3ce929d0e0e4736"))
+          .startsWith("This llmtail requires a bearer token");
+      assertThat(browser.evaluate("String(document.getElementById('token-row').hidden)"))
+          .isEqualTo("false");
 
       browser.evaluate("document.getElementById('token').focus()");
       browser.type(token);

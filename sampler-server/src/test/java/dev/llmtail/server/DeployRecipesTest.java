@@ -50,9 +50,23 @@ class DeployRecipesTest {
           "otlp", Set.of("protocols"),
           "memory_limiter", Set.of("check_interval", "limit_percentage", "spike_limit_percentage"),
           "otlp_grpc",
-              Set.of("endpoint", "tls", "retry_on_failure", "sending_queue", "compression", "timeout", "headers"),
+              Set.of(
+                  "endpoint",
+                  "tls",
+                  "retry_on_failure",
+                  "sending_queue",
+                  "compression",
+                  "timeout",
+                  "headers"),
           "debug", Set.of("verbosity"),
-          "load_balancing", Set.of("routing_key", "protocol", "resolver", "timeout", "retry_on_failure", "sending_queue"),
+          "load_balancing",
+              Set.of(
+                  "routing_key",
+                  "protocol",
+                  "resolver",
+                  "timeout",
+                  "retry_on_failure",
+                  "sending_queue"),
           "health_check", Set.of("endpoint"));
 
   private static List<JsonNode> documents(Path file) throws IOException {
@@ -83,14 +97,18 @@ class DeployRecipesTest {
     return Map.of(
         "sidecar/otelcol.yaml", documents(DOCKER.resolve("sidecar/otelcol.yaml")).get(0),
         "scale-out/otelcol.yaml", documents(DOCKER.resolve("scale-out/otelcol.yaml")).get(0),
-        "kubernetes ConfigMap otelcol.yaml", YAML.readTree(configMap().at("/data/otelcol.yaml").asText()));
+        "kubernetes ConfigMap otelcol.yaml",
+            YAML.readTree(configMap().at("/data/otelcol.yaml").asText()));
   }
 
   @Test
   void everyRecipeFileIsYaml() throws IOException {
     assertThat(yamlFiles()).hasSizeGreaterThanOrEqualTo(5);
     for (Path file : yamlFiles()) {
-      assertThat(documents(file)).as(file.toString()).isNotEmpty().allSatisfy(d -> assertThat(d.isObject()).isTrue());
+      assertThat(documents(file))
+          .as(file.toString())
+          .isNotEmpty()
+          .allSatisfy(d -> assertThat(d.isObject()).isTrue());
     }
   }
 
@@ -102,42 +120,69 @@ class DeployRecipesTest {
               Set<String> defined = new HashSet<>();
               COMPONENTS.forEach(
                   (kind, types) ->
-                      config.path(kind).properties().forEach(component -> {
-                        String type = component.getKey().split("/", 2)[0];
-                        assertThat(types).as(name + ": " + kind + "." + component.getKey()).contains(type);
-                        Set<String> keys = new HashSet<>();
-                        component.getValue().fieldNames().forEachRemaining(keys::add);
-                        assertThat(KEYS.get(type)).as(name + ": keys of " + component.getKey()).containsAll(keys);
-                        defined.add(kind + ":" + component.getKey());
-                      }));
-              config.at("/service/extensions").forEach(
-                  e -> assertThat(defined).as(name + ": service.extensions").contains("extensions:" + e.asText()));
+                      config
+                          .path(kind)
+                          .properties()
+                          .forEach(
+                              component -> {
+                                String type = component.getKey().split("/", 2)[0];
+                                assertThat(types)
+                                    .as(name + ": " + kind + "." + component.getKey())
+                                    .contains(type);
+                                Set<String> keys = new HashSet<>();
+                                component.getValue().fieldNames().forEachRemaining(keys::add);
+                                assertThat(KEYS.get(type))
+                                    .as(name + ": keys of " + component.getKey())
+                                    .containsAll(keys);
+                                defined.add(kind + ":" + component.getKey());
+                              }));
+              config
+                  .at("/service/extensions")
+                  .forEach(
+                      e ->
+                          assertThat(defined)
+                              .as(name + ": service.extensions")
+                              .contains("extensions:" + e.asText()));
               JsonNode pipelines = config.at("/service/pipelines");
               assertThat(pipelines.size()).as(name + ": pipelines").isGreaterThanOrEqualTo(2);
-              pipelines.properties().forEach(pipeline -> {
-                assertThat(pipeline.getKey()).matches("(traces|logs|metrics)(/[a-z0-9_-]+)?");
-                for (String kind : List.of("receivers", "processors", "exporters")) {
-                  pipeline.getValue().path(kind).forEach(c ->
-                      assertThat(defined).as(name + ": " + pipeline.getKey() + "." + kind).contains(kind + ":" + c.asText()));
-                }
-              });
+              pipelines
+                  .properties()
+                  .forEach(
+                      pipeline -> {
+                        assertThat(pipeline.getKey())
+                            .matches("(traces|logs|metrics)(/[a-z0-9_-]+)?");
+                        for (String kind : List.of("receivers", "processors", "exporters")) {
+                          pipeline
+                              .getValue()
+                              .path(kind)
+                              .forEach(
+                                  c ->
+                                      assertThat(defined)
+                                          .as(name + ": " + pipeline.getKey() + "." + kind)
+                                          .contains(kind + ":" + c.asText()));
+                        }
+                      });
             });
   }
 
   @Test
   void theLoadBalancerRoutesByTraceIdToEveryReplicaOfTheComposeFile() throws IOException {
-    JsonNode lb = documents(DOCKER.resolve("scale-out/otelcol.yaml")).get(0).at("/exporters/load_balancing");
+    JsonNode lb =
+        documents(DOCKER.resolve("scale-out/otelcol.yaml")).get(0).at("/exporters/load_balancing");
     assertThat(lb.path("routing_key").asText()).isEqualTo("traceID");
     assertThat(lb.at("/protocol/otlp/tls/insecure").asBoolean()).isTrue();
     List<String> hosts = new ArrayList<>();
     lb.at("/resolver/static/hostnames").forEach(h -> hosts.add(h.asText()));
     JsonNode services = documents(DOCKER.resolve("scale-out/compose.yaml")).get(0).path("services");
     List<String> replicas = new ArrayList<>();
-    services.fieldNames().forEachRemaining(s -> {
-      if (s.startsWith("llmtail")) {
-        replicas.add(s + ":5317");
-      }
-    });
+    services
+        .fieldNames()
+        .forEachRemaining(
+            s -> {
+              if (s.startsWith("llmtail")) {
+                replicas.add(s + ":5317");
+              }
+            });
     assertThat(hosts).containsExactlyInAnyOrderElementsOf(replicas).hasSize(3);
   }
 
@@ -145,25 +190,36 @@ class DeployRecipesTest {
   void llmtailSendsKeptTracesToTheCollectorsSampledReceiver() throws IOException {
     for (String recipe : List.of("sidecar", "scale-out")) {
       JsonNode collector = documents(DOCKER.resolve(recipe + "/otelcol.yaml")).get(0);
-      assertThat(collector.at("/receivers/otlp~1sampled/protocols/grpc/endpoint").asText()).isEqualTo("0.0.0.0:4417");
+      assertThat(collector.at("/receivers/otlp~1sampled/protocols/grpc/endpoint").asText())
+          .isEqualTo("0.0.0.0:4417");
       JsonNode compose = documents(DOCKER.resolve(recipe + "/compose.yaml")).get(0);
       // YAML merge keys (<<: *llmtail) are not expanded by Jackson: fall back to the anchor.
       String shared = compose.at("/x-llmtail/environment/LLMTAIL_EXPORTER_ENDPOINT").asText();
-      compose.path("services").properties().forEach(s -> {
-        if (s.getKey().startsWith("llmtail")) {
-          String env = s.getValue().at("/environment/LLMTAIL_EXPORTER_ENDPOINT").asText(shared);
-          assertThat(env.isEmpty() ? shared : env).as(recipe + " " + s.getKey()).isEqualTo("collector:4417");
-        }
-      });
+      compose
+          .path("services")
+          .properties()
+          .forEach(
+              s -> {
+                if (s.getKey().startsWith("llmtail")) {
+                  String env =
+                      s.getValue().at("/environment/LLMTAIL_EXPORTER_ENDPOINT").asText(shared);
+                  assertThat(env.isEmpty() ? shared : env)
+                      .as(recipe + " " + s.getKey())
+                      .isEqualTo("collector:4417");
+                }
+              });
     }
     JsonNode sidecar = documents(DOCKER.resolve("sidecar/otelcol.yaml")).get(0);
-    assertThat(sidecar.at("/exporters/otlp_grpc~1llmtail/endpoint").asText()).isEqualTo("llmtail:5317");
+    assertThat(sidecar.at("/exporters/otlp_grpc~1llmtail/endpoint").asText())
+        .isEqualTo("llmtail:5317");
   }
 
   @Test
   void kubernetesPodProbesTheAdminEndpointsAndMountsAValidLlmtailConfig() throws Exception {
     List<JsonNode> docs = documents(DOCKER.resolve("kubernetes/llmtail.yaml"));
-    assertThat(docs).extracting(d -> d.path("kind").asText()).containsExactly("ConfigMap", "Deployment", "Service");
+    assertThat(docs)
+        .extracting(d -> d.path("kind").asText())
+        .containsExactly("ConfigMap", "Deployment", "Service");
     JsonNode containers = docs.get(1).at("/spec/template/spec/containers");
     JsonNode llmtail = null;
     for (JsonNode c : containers) {
@@ -178,15 +234,18 @@ class DeployRecipesTest {
     assertThat(llmtail.at("/ports/0/containerPort").asInt()).isEqualTo(5319);
 
     String yaml = configMap().at("/data/llmtail.yaml").asText();
-    LlmtailConfig config = ConfigLoader.withEnvironment(Map.of()).parse(Path.of("llmtail.yaml"), yaml);
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(Map.of()).parse(Path.of("llmtail.yaml"), yaml);
     Schema schema =
         SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
-            .getSchema(Files.readString(Path.of("../config/llmtail.schema.json")), InputFormat.JSON);
+            .getSchema(
+                Files.readString(Path.of("../config/llmtail.schema.json")), InputFormat.JSON);
     assertThat(schema.validate(YAML.readTree(yaml))).isEmpty();
     assertThat(config.admin().endpoint()).isEqualTo("0.0.0.0:5319");
     assertThat(config.exporter().otlp().endpoint()).isEqualTo("127.0.0.1:4417");
     JsonNode collector = YAML.readTree(configMap().at("/data/otelcol.yaml").asText());
-    assertThat(collector.at("/receivers/otlp~1sampled/protocols/grpc/endpoint").asText()).isEqualTo("127.0.0.1:4417");
+    assertThat(collector.at("/receivers/otlp~1sampled/protocols/grpc/endpoint").asText())
+        .isEqualTo("127.0.0.1:4417");
     assertThat(collector.at("/exporters/otlp_grpc~1llmtail/endpoint").asText())
         .isEqualTo(config.receivers().grpc().endpoint());
   }
@@ -195,12 +254,16 @@ class DeployRecipesTest {
   void docsDeployMirrorsEveryRecipeFileAsShipped() throws IOException {
     String doc = Files.readString(Path.of("../docs/deploy.md"));
     java.util.regex.Matcher block =
-        java.util.regex.Pattern.compile("<!-- mirrors (\\S+): [^>]*-->\n```yaml\n(.*?)```\n", java.util.regex.Pattern.DOTALL)
+        java.util.regex.Pattern.compile(
+                "<!-- mirrors (\\S+): [^>]*-->\n```yaml\n(.*?)```\n",
+                java.util.regex.Pattern.DOTALL)
             .matcher(doc);
     Set<String> mirrored = new HashSet<>();
     while (block.find()) {
       Path file = Path.of("..", block.group(1));
-      assertThat(block.group(2)).as("docs/deploy.md copy of " + block.group(1)).isEqualTo(Files.readString(file));
+      assertThat(block.group(2))
+          .as("docs/deploy.md copy of " + block.group(1))
+          .isEqualTo(Files.readString(file));
       mirrored.add(block.group(1));
     }
     assertThat(mirrored)

@@ -18,19 +18,24 @@ import java.util.Map;
 import picocli.CommandLine;
 
 /**
- * A directory that holds every file the documented commands name, standing in for the
- * repository root a reader runs them from: the shipped config, a recording of kept traces as the
- * file exporter writes it, and a Collector config with a {@code tail_sampling} processor.
+ * A directory that holds every file the documented commands name, standing in for the repository
+ * root a reader runs them from: the shipped config, a recording of kept traces as the file exporter
+ * writes it, and a Collector config with a {@code tail_sampling} processor.
  */
 final class DocWorkspace {
 
-  /** In the recordings: kept by the shipped {@code refusals} policy; the id docs/configuration.md explains. */
+  /**
+   * In the recordings: kept by the shipped {@code refusals} policy; the id docs/configuration.md
+   * explains.
+   */
   static final String REFUSED_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+
   /** In the recordings: a healthy chat whose randomness is below the 5 % baseline, so dropped. */
   static final String HEALTHY_TRACE = "0af7651916cd43dd8400000000000001";
 
   static final Path REPOSITORY = Path.of("..");
-  private static final Path COLLECTOR_CONFIG = Path.of("src/test/resources/collector/production-errors-slow-baseline.yaml");
+  private static final Path COLLECTOR_CONFIG =
+      Path.of("src/test/resources/collector/production-errors-slow-baseline.yaml");
 
   /** Files the docs name, and what each holds here. */
   private static final Map<String, Path> COPIES =
@@ -82,7 +87,10 @@ final class DocWorkspace {
     FileExporter exporter = new FileExporter(file, new SimpleMeterRegistry());
     for (TraceBuilder trace :
         List.of(
-            LlmTraces.chat(REFUSED_TRACE, Dialect.OTEL_GENAI, LlmCallSpec.healthy().finishReason("content_filter")),
+            LlmTraces.chat(
+                REFUSED_TRACE,
+                Dialect.OTEL_GENAI,
+                LlmCallSpec.healthy().finishReason("content_filter")),
             LlmTraces.chat(HEALTHY_TRACE, Dialect.OPENINFERENCE, LlmCallSpec.healthy()))) {
       exporter.export(List.of(trace.resourceSpans()), 2);
     }
@@ -122,7 +130,10 @@ final class DocWorkspace {
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       boolean output = i > 0 && List.of("-o", "--output").contains(args.get(i - 1));
-      resolved.add(output || (!arg.startsWith("-") && Files.exists(dir.resolve(arg))) ? dir.resolve(arg).toString() : arg);
+      resolved.add(
+          output || (!arg.startsWith("-") && Files.exists(dir.resolve(arg)))
+              ? dir.resolve(arg).toString()
+              : arg);
     }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -43,7 +43,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
-/** Every command in README.md and docs/*.md works as written or is listed with where it runs, and the outputs shown match. */
+/**
+ * Every command in README.md and docs/*.md works as written or is listed with where it runs, and
+ * the outputs shown match.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DocumentedCommandsTest {
 
@@ -51,20 +54,26 @@ class DocumentedCommandsTest {
   private static final String CI_RUN = ".ci/run runs it";
 
   /**
-   * Documented commands this test does not run, exactly as the docs write them, with where they
-   * are exercised or why they are not. {@value #CI_RUN} is checked against .ci/run; a command the
-   * docs add or change must be run above or listed here.
+   * Documented commands this test does not run, exactly as the docs write them, with where they are
+   * exercised or why they are not. {@value #CI_RUN} is checked against .ci/run; a command the docs
+   * add or change must be run above or listed here.
    */
   private static final Map<String, String> NOT_RUN_HERE =
       Map.ofEntries(
           // README.md
           Map.entry("./mvnw -B verify -Pfaults", CI_RUN),
-          Map.entry("./mvnw -q -DskipTests package", "not run as such: .ci/run's ./mvnw -B verify -Pfaults packages the same jar"),
+          Map.entry(
+              "./mvnw -q -DskipTests package",
+              "not run as such: .ci/run's ./mvnw -B verify -Pfaults packages the same jar"),
           // docs/deploy.md and README.md: the image
-          Map.entry("./mvnw -B -DskipTests verify", "not run as such: .ci/run's ./mvnw -B verify -Pfaults builds the same jar and image"),
+          Map.entry(
+              "./mvnw -B -DskipTests verify",
+              "not run as such: .ci/run's ./mvnw -B verify -Pfaults builds the same jar and image"),
           Map.entry("docker load -i sampler-server/target/llmtail-image.tar", CI_RUN),
           Map.entry("docker build -f docker/Dockerfile -t llmtail .", CI_RUN),
-          Map.entry("docker stop -t 40", "not run as such: ContainerImageIT stops the image through the engine's API with a 40 s timeout and expects exit 0"),
+          Map.entry(
+              "docker stop -t 40",
+              "not run as such: ContainerImageIT stops the image through the engine's API with a 40 s timeout and expects exit 0"),
           Map.entry(
               "BACKEND_ENDPOINT=tempo:4317 docker compose -f docker/sidecar/compose.yaml up",
               "not run: needs Docker, a Collector image and a backend; DeployRecipesTest checks the files"),
@@ -75,17 +84,32 @@ class DocumentedCommandsTest {
               "kubectl apply -f docker/kubernetes/llmtail.yaml",
               "not run: needs a Kubernetes cluster; DeployRecipesTest checks the manifest"),
           // docs/debugging.md
-          Map.entry("kubectl port-forward pod/<llmtail-pod> 5319", "not run: needs a Kubernetes cluster"),
+          Map.entry(
+              "kubectl port-forward pod/<llmtail-pod> 5319", "not run: needs a Kubernetes cluster"),
           // docs/performance.md: the benchmark is outside the default build and takes minutes
           Map.entry("./mvnw -B verify", CI_RUN),
-          Map.entry("./mvnw -B -q -Pbench -pl sampler-bench -am package -DskipTests", "not run: the benchmark build (-Pbench)"),
-          Map.entry("java -jar sampler-bench/target/llmtail-bench.jar", "not run: the benchmark takes about four minutes"),
-          Map.entry("java -jar sampler-bench/target/llmtail-bench.jar --configs=c --rate=8000", "not run: a benchmark run"),
-          Map.entry("java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -i 5", "not run: JMH benchmarks"),
-          Map.entry("java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.HotPathCpuTime", "not run: a benchmark run"));
+          Map.entry(
+              "./mvnw -B -q -Pbench -pl sampler-bench -am package -DskipTests",
+              "not run: the benchmark build (-Pbench)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar",
+              "not run: the benchmark takes about four minutes"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --rate=8000",
+              "not run: a benchmark run"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -i 5",
+              "not run: JMH benchmarks"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.HotPathCpuTime",
+              "not run: a benchmark run"));
 
-  /** The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped policies. */
+  /**
+   * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
+   * policies.
+   */
   private static final String DEBUGGING_TRACE = "359d41baf78afe0de1bbe7ae28c0450c";
+
   private static final String DEBUGGING_CONVERSATION = "support-ticket-1234";
 
   private static final Pattern ADMIN_PORT = Pattern.compile("admin HTTP on port (\\d+)");
@@ -108,7 +132,9 @@ class DocumentedCommandsTest {
 
   private static Map<String, MarkdownCommands> docs() throws IOException {
     Map<String, MarkdownCommands> docs = new LinkedHashMap<>();
-    docs.put("README.md", MarkdownCommands.read(DocWorkspace.REPOSITORY.resolve("README.md"), "README.md"));
+    docs.put(
+        "README.md",
+        MarkdownCommands.read(DocWorkspace.REPOSITORY.resolve("README.md"), "README.md"));
     try (Stream<Path> files = Files.list(DocWorkspace.REPOSITORY.resolve("docs"))) {
       for (Path doc : files.filter(f -> f.toString().endsWith(".md")).sorted().toList()) {
         String name = "docs/" + doc.getFileName();
@@ -124,14 +150,22 @@ class DocumentedCommandsTest {
     return all;
   }
 
-  /** One test per documented command, grouped by file; a file's commands share a workspace, in order. */
+  /**
+   * One test per documented command, grouped by file; a file's commands share a workspace, in
+   * order.
+   */
   @TestFactory
   Stream<DynamicContainer> everyDocumentedCommandWorksOrIsAccountedFor() throws IOException {
     return docs().entrySet().stream()
-        .map(doc -> DynamicContainer.dynamicContainer(
-            doc.getKey(),
-            doc.getValue().commands().stream()
-                .map(c -> DynamicTest.dynamicTest(c.line() + ": " + c.text(), () -> exercise(c)))));
+        .map(
+            doc ->
+                DynamicContainer.dynamicContainer(
+                    doc.getKey(),
+                    doc.getValue().commands().stream()
+                        .map(
+                            c ->
+                                DynamicTest.dynamicTest(
+                                    c.line() + ": " + c.text(), () -> exercise(c)))));
   }
 
   @Test
@@ -150,15 +184,22 @@ class DocumentedCommandsTest {
     assertThat(texts).containsAll(NOT_RUN_HERE.keySet());
   }
 
-  /** The jar the docs run is the one the build writes, and its main is the {@link Main} this test runs. */
+  /**
+   * The jar the docs run is the one the build writes, and its main is the {@link Main} this test
+   * runs.
+   */
   @Test
   void theDocumentedJarIsTheShadedJarOfThisModule() throws Exception {
-    Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+    Document pom =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(Path.of("pom.xml").toFile());
     XPath xpath = XPathFactory.newInstance().newXPath();
     String shade = "//plugin[artifactId='maven-shade-plugin']//configuration/";
     assertThat("sampler-server/target/" + xpath.evaluate(shade + "finalName", pom) + ".jar")
         .isEqualTo(LLMTAIL_JAR.split(" ")[2]);
-    assertThat(xpath.evaluate(shade + "transformers/transformer/mainClass", pom)).isEqualTo(Main.class.getName());
+    assertThat(xpath.evaluate(shade + "transformers/transformer/mainClass", pom))
+        .isEqualTo(Main.class.getName());
   }
 
   private void exercise(MarkdownCommands.Command command) throws Exception {
@@ -172,30 +213,36 @@ class DocumentedCommandsTest {
   private void exerciseOrFail(MarkdownCommands.Command command) throws Exception {
     String text = command.text();
     if (text.startsWith(LLMTAIL_JAR)) {
-      llmtail(DocWorkspace.arguments(text.substring(LLMTAIL_JAR.length())), workspace(command.file()));
+      llmtail(
+          DocWorkspace.arguments(text.substring(LLMTAIL_JAR.length())), workspace(command.file()));
     } else if (text.startsWith("curl ")) {
       curl(text);
     } else if (text.startsWith("llmtail ")) {
       // A mention in prose such as `llmtail replay`: the subcommand must exist.
       assertThat(Main.commandLine().getSubcommands()).containsKey(ShellWords.words(text).get(1));
     } else if (!NOT_RUN_HERE.containsKey(text)) {
-      fail("%s is neither run by %s nor listed in its NOT_RUN_HERE with where it is exercised",
+      fail(
+          "%s is neither run by %s nor listed in its NOT_RUN_HERE with where it is exercised",
           command, getClass().getSimpleName());
     } else if (NOT_RUN_HERE.get(text).equals(CI_RUN)) {
       assertThat(Files.readAllLines(DocWorkspace.REPOSITORY.resolve(".ci/run")))
           .as(".ci/run, which %s says runs %s", getClass().getSimpleName(), text)
-          .anyMatch(line -> !line.strip().startsWith("#") && line.replaceAll("\\s+", " ").contains(text));
+          .anyMatch(
+              line -> !line.strip().startsWith("#") && line.replaceAll("\\s+", " ").contains(text));
     }
   }
 
   private DocWorkspace workspace(String doc) {
-    return workspaces.computeIfAbsent(doc, name -> {
-      try {
-        return DocWorkspace.create(Files.createDirectories(dir.resolve(name.replace('/', '_'))));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    return workspaces.computeIfAbsent(
+        doc,
+        name -> {
+          try {
+            return DocWorkspace.create(
+                Files.createDirectories(dir.resolve(name.replace('/', '_'))));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 
   // ---------------------------------------------------------------- llmtail's own commands
@@ -210,7 +257,9 @@ class DocumentedCommandsTest {
     assertThat(result.exitCode()).as("%s", result).isZero();
     switch (subcommand) {
       case "validate" ->
-          assertThat(result.out()).as("%s", result).matches(Pattern.quote(args.get(1)) + ": valid \\(\\d+ policies\\)\\R");
+          assertThat(result.out())
+              .as("%s", result)
+              .matches(Pattern.quote(args.get(1)) + ": valid \\(\\d+ policies\\)\\R");
       case "replay" -> {
         assertThat(result.out())
             .as("%s", result)
@@ -220,22 +269,32 @@ class DocumentedCommandsTest {
         assertThat(result.err()).isEmpty();
       }
       case "explain" -> {
-        assertThat(result.out()).as("%s", result).startsWith("trace " + DocWorkspace.REFUSED_TRACE + ": KEPT — kept by refusals");
+        assertThat(result.out())
+            .as("%s", result)
+            .startsWith("trace " + DocWorkspace.REFUSED_TRACE + ": KEPT — kept by refusals");
         for (NamedPolicy policy : config(workspace, option(args, "--config", "-c")).policies()) {
           assertThat(result.out())
               .as("%s: the verdict of policy %s", result, policy.name())
-              .containsPattern("(keep|drop|no-opinion)\\s+" + Pattern.quote(policy.name()) + " \\(");
+              .containsPattern(
+                  "(keep|drop|no-opinion)\\s+" + Pattern.quote(policy.name()) + " \\(");
         }
       }
       case "import-otel-config" -> {
         String written = option(args, "-o", "--output");
-        assertThat(workspace.llmtail(List.of("validate", written)).exitCode()).as("validate %s", written).isZero();
+        assertThat(workspace.llmtail(List.of("validate", written)).exitCode())
+            .as("validate %s", written)
+            .isZero();
       }
       case "schema" ->
-          assertThat(result.out()).isEqualTo(Files.readString(DocWorkspace.REPOSITORY.resolve("config/llmtail.schema.json")));
+          assertThat(result.out())
+              .isEqualTo(
+                  Files.readString(DocWorkspace.REPOSITORY.resolve("config/llmtail.schema.json")));
       case "--help" ->
           assertThat(result.out()).contains(Main.commandLine().getSubcommands().keySet());
-      default -> fail("%s: no expectation for `llmtail %s` here yet: add what the docs promise", result, subcommand);
+      default ->
+          fail(
+              "%s: no expectation for `llmtail %s` here yet: add what the docs promise",
+              result, subcommand);
     }
   }
 
@@ -253,38 +312,61 @@ class DocumentedCommandsTest {
   }
 
   /**
-   * {@code llmtail run} as a process in the workspace, every port on loopback, chosen by the OS:
-   * it answers {@code /readyz}, and SIGTERM stops it with exit code 0, as the README promises.
+   * {@code llmtail run} as a process in the workspace, every port on loopback, chosen by the OS: it
+   * answers {@code /readyz}, and SIGTERM stops it with exit code 0, as the README promises.
    */
   private void runUntilSigterm(List<String> args, DocWorkspace workspace) throws Exception {
-    Main.commandLine().parseArgs(args.toArray(String[]::new)); // a renamed option fails here, as picocli says it
+    Main.commandLine()
+        .parseArgs(args.toArray(String[]::new)); // a renamed option fails here, as picocli says it
     Map<String, String> loopback = TestPorts.SHIPPED_CONFIG_ON_LOOPBACK;
-    LlmtailConfig config = ConfigLoader.withEnvironment(loopback).load(workspace.resolve(option(args, "--config", "-c")));
-    assertThat(List.of(config.receivers().grpc().endpoint(), config.receivers().http().endpoint(), config.admin().endpoint()))
-        .as("the documented config must listen where LLMTAIL_*_ENDPOINT say, so that this test binds only loopback")
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(loopback)
+            .load(workspace.resolve(option(args, "--config", "-c")));
+    assertThat(
+            List.of(
+                config.receivers().grpc().endpoint(),
+                config.receivers().http().endpoint(),
+                config.admin().endpoint()))
+        .as(
+            "the documented config must listen where LLMTAIL_*_ENDPOINT say, so that this test binds only loopback")
         .containsOnly("127.0.0.1:0");
     Path log = workspace.resolve("run.log");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .directory(workspace.dir().toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(workspace.dir().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     builder.environment().keySet().removeIf(name -> name.startsWith("LLMTAIL_"));
     builder.environment().putAll(loopback);
     Process process = builder.start();
     try {
-      await().atMost(WAIT).until(() -> ADMIN_PORT.matcher(Files.readString(log)).find() || !process.isAlive());
+      await()
+          .atMost(WAIT)
+          .until(() -> ADMIN_PORT.matcher(Files.readString(log)).find() || !process.isAlive());
       Matcher port = ADMIN_PORT.matcher(Files.readString(log));
       assertThat(port.find()).as(Files.readString(log)).isTrue();
-      HttpResponse<String> ready = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/readyz")).timeout(WAIT).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> ready =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + port.group(1) + "/readyz"))
+                      .timeout(WAIT)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
       process.destroy(); // SIGTERM
-      assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("stopped within %s", WAIT).isTrue();
+      assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as("stopped within %s", WAIT)
+          .isTrue();
       assertThat(process.exitValue()).as(Files.readString(log)).isZero();
     } finally {
       process.destroyForcibly();
@@ -298,10 +380,14 @@ class DocumentedCommandsTest {
     JsonNode answer = curl.check(admin());
     Matcher trace = Pattern.compile("/debug/traces/(\\w+)").matcher(curl.path());
     if (trace.matches()) {
-      assertThat(answer.path("state").asText()).as("the state of the trace %s asks for", command).isEqualTo("decided");
+      assertThat(answer.path("state").asText())
+          .as("the state of the trace %s asks for", command)
+          .isEqualTo("decided");
     }
     if (curl.path().startsWith("/debug/conversations/")) {
-      assertThat(answer.path("traces")).as("the traces of the conversation %s asks for", command).isNotEmpty();
+      assertThat(answer.path("traces"))
+          .as("the traces of the conversation %s asks for", command)
+          .isNotEmpty();
     }
   }
 
@@ -316,15 +402,21 @@ class DocumentedCommandsTest {
     }
     try {
       LlmtailConfig config =
-          TestPorts.shippedConfig("200ms", Map.of("LLMTAIL_EXPORTER_FILE", dir.resolve("sidecar-kept.jsonl").toString()));
-      sidecar = Sidecar.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(5));
+          TestPorts.shippedConfig(
+              "200ms",
+              Map.of("LLMTAIL_EXPORTER_FILE", dir.resolve("sidecar-kept.jsonl").toString()));
+      sidecar =
+          Sidecar.start(
+              config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(5));
     } catch (Exception e) {
       throw new AssertionError("starting the sidecar", e);
     }
     admin = new AdminClient(sidecar);
     admin.send(
         LlmTraces.chat(
-            DEBUGGING_TRACE, Dialect.OTEL_GENAI, LlmCallSpec.healthy().conversation(DEBUGGING_CONVERSATION).at(100, 650)));
+            DEBUGGING_TRACE,
+            Dialect.OTEL_GENAI,
+            LlmCallSpec.healthy().conversation(DEBUGGING_CONVERSATION).at(100, 650)));
     await().atMost(WAIT).until(() -> admin.state(DEBUGGING_TRACE).equals("decided"));
     return admin;
   }
@@ -333,18 +425,24 @@ class DocumentedCommandsTest {
 
   /** The content of the one fenced block of {@code doc} that starts with {@code firstLine}. */
   private static String shownOutput(String doc, String firstLine) throws IOException {
-    List<String> shown = docs().get(doc).blocks().stream()
-        .map(MarkdownCommands.Block::content)
-        .filter(content -> content.startsWith(firstLine))
-        .toList();
+    List<String> shown =
+        docs().get(doc).blocks().stream()
+            .map(MarkdownCommands.Block::content)
+            .filter(content -> content.startsWith(firstLine))
+            .toList();
     assertThat(shown).as("blocks of %s that start with %s", doc, firstLine).hasSize(1);
     return shown.get(0);
   }
 
-  /** Fails unless the block of {@code doc} that starts with {@code firstLine} shows what was {@code printed}. */
+  /**
+   * Fails unless the block of {@code doc} that starts with {@code firstLine} shows what was {@code
+   * printed}.
+   */
   private static void assertShows(String doc, String firstLine, String printed) throws IOException {
     String shown = shownOutput(doc, firstLine);
-    assertThat(OutputTemplate.of(shown).matches(printed)).as("%s shows\n%s\nllmtail printed\n%s", doc, shown, printed).isTrue();
+    assertThat(OutputTemplate.of(shown).matches(printed))
+        .as("%s shows\n%s\nllmtail printed\n%s", doc, shown, printed)
+        .isTrue();
   }
 
   /** {@code llmtail validate FILE}, {@code yaml} written to FILE in a directory of its own. */
@@ -372,13 +470,15 @@ class DocumentedCommandsTest {
   @Test
   void importOtelConfigListsWhatItCouldNotConvertAsTheMigrationGuideShows() throws IOException {
     String doc = "docs/migrating-from-tail-sampling.md";
-    String command = docs().get(doc).commands().stream()
-        .map(MarkdownCommands.Command::text)
-        .filter(t -> t.startsWith(LLMTAIL_JAR + "import-otel-config "))
-        .findFirst()
-        .orElseThrow();
+    String command =
+        docs().get(doc).commands().stream()
+            .map(MarkdownCommands.Command::text)
+            .filter(t -> t.startsWith(LLMTAIL_JAR + "import-otel-config "))
+            .findFirst()
+            .orElseThrow();
     DocWorkspace workspace = DocWorkspace.create(Files.createDirectories(dir.resolve("migration")));
-    DocWorkspace.Result result = workspace.llmtail(DocWorkspace.arguments(command.substring(LLMTAIL_JAR.length())));
+    DocWorkspace.Result result =
+        workspace.llmtail(DocWorkspace.arguments(command.substring(LLMTAIL_JAR.length())));
     assertThat(result.exitCode()).isZero();
     assertShows(doc, "Not converted (", result.err());
   }
@@ -386,11 +486,19 @@ class DocumentedCommandsTest {
   @Test
   void theDebugPageAnswersAsDocsDebuggingShows() throws IOException {
     JsonNode conversation = admin().json("/debug/conversations/" + DEBUGGING_CONVERSATION);
-    // What debug.html shows for a conversation: its explanation, then each trace's id and explanation.
+    // What debug.html shows for a conversation: its explanation, then each trace's id and
+    // explanation.
     StringBuilder page = new StringBuilder(conversation.path("explanation").asText());
-    conversation.path("traces").forEach(t ->
-        page.append("\n\n• ").append(t.path("trace_id").asText()).append('\n').append(t.path("explanation").asText()));
-    assertShows("docs/debugging.md", "Conversation " + DEBUGGING_CONVERSATION + ":", page.toString());
+    conversation
+        .path("traces")
+        .forEach(
+            t ->
+                page.append("\n\n• ")
+                    .append(t.path("trace_id").asText())
+                    .append('\n')
+                    .append(t.path("explanation").asText()));
+    assertShows(
+        "docs/debugging.md", "Conversation " + DEBUGGING_CONVERSATION + ":", page.toString());
   }
 
   /** Where the two configs below start: receivers and exporter, lines 2 to 11. */
@@ -408,7 +516,9 @@ class DocumentedCommandsTest {
 
       """;
 
-  /** A config with the three mistakes docs/configuration.md shows reported, on the lines it names. */
+  /**
+   * A config with the three mistakes docs/configuration.md shows reported, on the lines it names.
+   */
   private static final String THREE_MISTAKES =
       "# llmtail config with three mistakes (docs/configuration.md, \"Errors\")\n"
           + RECEIVERS_AND_EXPORTER
@@ -440,7 +550,10 @@ class DocumentedCommandsTest {
               sampling_percentage: 150
           """;
 
-  /** A config whose condition policy, on the line docs/policies.md names, reads a variable that does not exist. */
+  /**
+   * A config whose condition policy, on the line docs/policies.md names, reads a variable that does
+   * not exist.
+   */
   private static final String UNDECLARED_VARIABLE =
       "# llmtail config whose condition reads llm_callz (docs/policies.md, \"condition\")\n"
           + RECEIVERS_AND_EXPORTER

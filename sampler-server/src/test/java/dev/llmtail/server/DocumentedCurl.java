@@ -13,16 +13,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A documented {@code curl -s localhost:5319/PATH [| jq [-r] FILTER] [| grep [-E] REGEX]}: the
- * path it asks for and what the rest of the pipeline selects, checked against a running sidecar.
- * jq is understood as far as the docs use it: {@code .} and paths like {@code .a.b[].c}, joined
- * by commas.
+ * A documented {@code curl -s localhost:5319/PATH [| jq [-r] FILTER] [| grep [-E] REGEX]}: the path
+ * it asks for and what the rest of the pipeline selects, checked against a running sidecar. jq is
+ * understood as far as the docs use it: {@code .} and paths like {@code .a.b[].c}, joined by
+ * commas.
  */
 final class DocumentedCurl {
 
   private static final String ADMIN = "localhost:5319";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern JQ_PATH = Pattern.compile("(\\.[A-Za-z_][A-Za-z0-9_]*(\\[\\])?)+|\\.");
+  private static final Pattern JQ_PATH =
+      Pattern.compile("(\\.[A-Za-z_][A-Za-z0-9_]*(\\[\\])?)+|\\.");
   private static final Pattern JQ_STEP = Pattern.compile("\\.([A-Za-z_][A-Za-z0-9_]*)(\\[\\])?");
 
   private final String path;
@@ -49,12 +50,16 @@ final class DocumentedCurl {
     List<String> jq = null;
     Pattern grep = null;
     for (List<String> stage : stages.subList(1, stages.size())) {
-      List<String> args = stage.subList(1, stage.size()).stream().filter(a -> !a.startsWith("-")).toList();
+      List<String> args =
+          stage.subList(1, stage.size()).stream().filter(a -> !a.startsWith("-")).toList();
       switch (stage.get(0)) {
         case "jq" -> jq = jqPaths(args.isEmpty() ? "." : args.get(0));
-        // grep without -E reads a basic regular expression: the same as Java's for what the docs grep.
+        // grep without -E reads a basic regular expression: the same as Java's for what the docs
+        // grep.
         case "grep" -> grep = Pattern.compile(args.get(0));
-        default -> throw new IllegalArgumentException("unknown pipeline stage " + stage.get(0) + " in: " + command);
+        default ->
+            throw new IllegalArgumentException(
+                "unknown pipeline stage " + stage.get(0) + " in: " + command);
       }
     }
     return new DocumentedCurl(url.substring(ADMIN.length()), jq == null ? List.of() : jq, grep);
@@ -65,7 +70,8 @@ final class DocumentedCurl {
     for (String path : filter.split(",")) {
       String p = path.strip();
       if (!JQ_PATH.matcher(p).matches()) {
-        throw new IllegalArgumentException("jq filter " + filter + ": only paths like .a.b[].c are understood here");
+        throw new IllegalArgumentException(
+            "jq filter " + filter + ": only paths like .a.b[].c are understood here");
       }
       paths.add(p);
     }
@@ -100,9 +106,18 @@ final class DocumentedCurl {
       List<JsonNode> selected = select(json, jqPath);
       assertThat(selected).as("jq " + jqPath + " of GET " + path).isNotEmpty();
       for (JsonNode value : selected) {
-        assertThat(value.isNull() || value.isMissingNode() || (value.isContainerNode() && value.isEmpty())
-                || (value.isTextual() && value.asText().isBlank()))
-            .as("jq " + jqPath + " of GET " + path + " selects nothing, null or an empty value: " + value.getNodeType())
+        assertThat(
+                value.isNull()
+                    || value.isMissingNode()
+                    || (value.isContainerNode() && value.isEmpty())
+                    || (value.isTextual() && value.asText().isBlank()))
+            .as(
+                "jq "
+                    + jqPath
+                    + " of GET "
+                    + path
+                    + " selects nothing, null or an empty value: "
+                    + value.getNodeType())
             .isFalse();
       }
     }

@@ -50,7 +50,7 @@ class EndToEndTest {
     sink = OtlpTestSink.start();
     String yaml =
         TestPorts.LOOPBACK
-        + """
+            + """
         buffer:
           quiet_period: 300ms
           max_trace_wait: 20s
@@ -66,11 +66,13 @@ class EndToEndTest {
               initial_interval: 20ms
         """;
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint())).parse(Path.of("e2e.yaml"), yaml);
+        ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint()))
+            .parse(Path.of("e2e.yaml"), yaml);
     llmtail = Sidecar.start(config, meters, Duration.ofSeconds(5));
     tracerProvider =
         SdkTracerProvider.builder()
-            .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "chat-api")))
+            .setResource(
+                Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "chat-api")))
             .addSpanProcessor(
                 BatchSpanProcessor.builder(
                         OtlpGrpcSpanExporter.builder()
@@ -124,7 +126,8 @@ class EndToEndTest {
   }
 
   private static Map<String, AnyValue> attributes(io.opentelemetry.proto.trace.v1.Span span) {
-    return span.getAttributesList().stream().collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
+    return span.getAttributesList().stream()
+        .collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
   }
 
   @Test
@@ -138,12 +141,14 @@ class EndToEndTest {
     List<io.opentelemetry.proto.trace.v1.Span> kept = sink.spansOf(failed.getTraceId());
     assertThat(kept)
         .extracting(io.opentelemetry.proto.trace.v1.Span::getName)
-        .containsExactlyInAnyOrder("POST /chat", "chat gpt-4o", "execute_tool search", "GET /search");
+        .containsExactlyInAnyOrder(
+            "POST /chat", "chat gpt-4o", "execute_tool search", "GET /search");
     assertThat(kept)
         .allSatisfy(
             s -> {
               Map<String, AnyValue> a = attributes(s);
-              assertThat(a.get(SamplingAnnotations.REASON).getStringValue()).isEqualTo("kept by errors");
+              assertThat(a.get(SamplingAnnotations.REASON).getStringValue())
+                  .isEqualTo("kept by errors");
               assertThat(a.get(SamplingAnnotations.ADJUSTED_COUNT).getDoubleValue()).isEqualTo(1.0);
               assertThat(a).doesNotContainKey(SamplingAnnotations.LATE);
             });
@@ -167,7 +172,8 @@ class EndToEndTest {
             .findFirst()
             .orElseThrow();
     assertThat(attributes(late).get(SamplingAnnotations.LATE).getBoolValue()).isTrue();
-    assertThat(attributes(late).get(SamplingAnnotations.REASON).getStringValue()).isEqualTo("kept by errors");
+    assertThat(attributes(late).get(SamplingAnnotations.REASON).getStringValue())
+        .isEqualTo("kept by errors");
 
     assertThat(meters.counter("llmtail.late.spans", "outcome", "dropped").count()).isEqualTo(1);
     assertThat(meters.counter("llmtail.late.spans", "outcome", "kept").count()).isEqualTo(1);
@@ -176,8 +182,10 @@ class EndToEndTest {
 
   @Test
   void shutdownDecidesBufferedTracesAndSendsTheKeptOnes() {
-    Span root = tracer.spanBuilder("POST /agent").startSpan(); // never ends: waits for max_trace_wait
-    tracer.spanBuilder("chat claude-sonnet")
+    Span root =
+        tracer.spanBuilder("POST /agent").startSpan(); // never ends: waits for max_trace_wait
+    tracer
+        .spanBuilder("chat claude-sonnet")
         .setParent(Context.root().with(root))
         .startSpan()
         .setStatus(StatusCode.ERROR)
@@ -188,6 +196,8 @@ class EndToEndTest {
     llmtail.close();
 
     assertThat(sink.spansOf(root.getSpanContext().getTraceId())).hasSize(1);
-    assertThat(meters.counter("llmtail.decisions", "outcome", "kept", "trigger", "shutdown").count()).isEqualTo(1);
+    assertThat(
+            meters.counter("llmtail.decisions", "outcome", "kept", "trigger", "shutdown").count())
+        .isEqualTo(1);
   }
 }

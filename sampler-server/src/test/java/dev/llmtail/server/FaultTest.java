@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * End-to-end faults on loopback, each bounded to a few seconds: a dead backend, and 10× more load
- * than the buffer holds. Tagged {@code fault}: run by {@code -Pfaults} (which {@code .ci/run} uses).
+ * than the buffer holds. Tagged {@code fault}: run by {@code -Pfaults} (which {@code .ci/run}
+ * uses).
  */
 @Tag("fault")
 class FaultTest {
@@ -110,23 +111,27 @@ class FaultTest {
         client.withDeadlineAfter(5, TimeUnit.SECONDS).export(t.request());
         accepted.add(t.traceIdHex());
       } catch (StatusRuntimeException e) {
-        assertThat(e.getStatus().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e.getStatus().getCode())
+            .isIn(Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED);
         refused++;
       }
       if (i == 300) {
         // Half way: everything decided so far is either retried in memory or spilled to disk.
-        await().atMost(WAIT).until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() > 0);
+        await()
+            .atMost(WAIT)
+            .until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() > 0);
       }
     }
     assertThat(refused).as("the spill directory had room: nothing was refused").isZero();
     await().atMost(WAIT).until(() -> llmtail.buffer().bufferedTraces() == 0);
 
     sink.failNext(0, Status.UNAVAILABLE); // the backend is back
+    await().atMost(WAIT).until(() -> distinctTraces(sink.spans()).containsAll(accepted));
     await()
         .atMost(WAIT)
-        .until(() -> distinctTraces(sink.spans()).containsAll(accepted));
-    await().atMost(WAIT).until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() == 0);
-    assertThat(meters.get("llmtail.exporter.spans").tag("result", "failed").counter().count()).isZero();
+        .until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() == 0);
+    assertThat(meters.get("llmtail.exporter.spans").tag("result", "failed").counter().count())
+        .isZero();
     assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
   }
 
@@ -138,7 +143,9 @@ class FaultTest {
     return ids;
   }
 
-  /** Sends one request and names the answer: "ok", "retryable" (with a retry hint) or anything else. */
+  /**
+   * Sends one request and names the answer: "ok", "retryable" (with a retry hint) or anything else.
+   */
   private interface Client {
     String send(byte[] request) throws Exception;
   }
@@ -149,7 +156,8 @@ class FaultTest {
       return body -> {
         HttpResponse<Void> r =
             http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + llmtail.httpPort() + "/v1/traces"))
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + llmtail.httpPort() + "/v1/traces"))
                     .header("Content-Type", "application/x-protobuf")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build(),
@@ -169,12 +177,16 @@ class FaultTest {
     return body -> {
       try {
         grpc.withDeadlineAfter(10, TimeUnit.SECONDS)
-            .export(io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(body));
+            .export(
+                io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(
+                    body));
         return "ok";
       } catch (StatusRuntimeException e) {
         com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(e);
         boolean hinted =
-            details != null && details.getDetailsList().stream().anyMatch(d -> d.is(com.google.rpc.RetryInfo.class));
+            details != null
+                && details.getDetailsList().stream()
+                    .anyMatch(d -> d.is(com.google.rpc.RetryInfo.class));
         return e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED && hinted
             ? "retryable"
             : e.getStatus().getCode().name();
@@ -286,7 +298,8 @@ class FaultTest {
     llmtail.close(); // what SIGTERM runs, while the load is still coming
     load.join(WAIT.toMillis());
     assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
-    assertThat(meters.get("llmtail.exporter.spans").tag("result", "failed").counter().count()).isZero();
+    assertThat(meters.get("llmtail.exporter.spans").tag("result", "failed").counter().count())
+        .isZero();
     assertThat(meters.get("llmtail.exporter.spill.spans").gauge().value())
         .isEqualTo(llmtail.ledger().in());
 
@@ -300,7 +313,9 @@ class FaultTest {
             restarted,
             Duration.ofSeconds(5));
     await().atMost(WAIT).until(() -> distinctTraces(sink.spans()).containsAll(accepted));
-    await().atMost(WAIT).until(() -> restarted.get("llmtail.exporter.spill.spans").gauge().value() == 0);
+    await()
+        .atMost(WAIT)
+        .until(() -> restarted.get("llmtail.exporter.spill.spans").gauge().value() == 0);
     assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
   }
 }

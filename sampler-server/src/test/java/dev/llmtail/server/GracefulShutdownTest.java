@@ -28,7 +28,8 @@ class GracefulShutdownTest {
 
   private static final Pattern PORTS =
       Pattern.compile("OTLP/gRPC on port (\\d+), OTLP/HTTP on port (\\d+)");
-  private static final Pattern LEDGER = Pattern.compile("accepted\\+recovered=(\\d+) .* unaccounted=(-?\\d+)");
+  private static final Pattern LEDGER =
+      Pattern.compile("accepted\\+recovered=(\\d+) .* unaccounted=(-?\\d+)");
 
   @TempDir Path dir;
   private Process process;
@@ -48,7 +49,7 @@ class GracefulShutdownTest {
     Files.writeString(
         config,
         TestPorts.LOOPBACK
-        + """
+            + """
         buffer:
           quiet_period: 30s
           max_trace_wait: 5m
@@ -59,18 +60,28 @@ class GracefulShutdownTest {
           file:
             path: %s
         """
-            .formatted(kept));
+                .formatted(kept));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     process =
         new ProcessBuilder(
-                java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "run", "-c", config.toString(), "--shutdown-timeout", "10s")
+                java,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "run",
+                "-c",
+                config.toString(),
+                "--shutdown-timeout",
+                "10s")
             .redirectErrorStream(true)
             // A file, not a pipe: the JDK closes a process's pipe under a concurrent reader when
             // the process exits, losing its last lines.
             .redirectOutput(log.toFile())
             .start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> PORTS.matcher(output()).find() || !process.isAlive());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> PORTS.matcher(output()).find() || !process.isAlive());
     Matcher m = PORTS.matcher(output());
     assertThat(m.find()).as(output()).isTrue();
     return Integer.parseInt(m.group(2));
@@ -96,10 +107,12 @@ class GracefulShutdownTest {
                 try {
                   HttpResponse<Void> r =
                       client.send(
-                          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/traces"))
+                          HttpRequest.newBuilder(
+                                  URI.create("http://127.0.0.1:" + httpPort + "/v1/traces"))
                               .timeout(Duration.ofSeconds(5))
                               .header("Content-Type", "application/x-protobuf")
-                              .POST(HttpRequest.BodyPublishers.ofByteArray(t.request().toByteArray()))
+                              .POST(
+                                  HttpRequest.BodyPublishers.ofByteArray(t.request().toByteArray()))
                               .build(),
                           HttpResponse.BodyHandlers.discarding());
                   if (r.statusCode() == 200) {

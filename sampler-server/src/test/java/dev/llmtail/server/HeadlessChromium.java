@@ -86,12 +86,19 @@ final class HeadlessChromium implements AutoCloseable {
     try {
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> !process.isAlive() || (Files.exists(activePort) && Files.readAllLines(activePort).size() >= 2));
+          .until(
+              () ->
+                  !process.isAlive()
+                      || (Files.exists(activePort) && Files.readAllLines(activePort).size() >= 2));
       if (!process.isAlive()) {
-        throw new IllegalStateException("chromium exited with " + process.exitValue() + ":\n" + Files.readString(log));
+        throw new IllegalStateException(
+            "chromium exited with " + process.exitValue() + ":\n" + Files.readString(log));
       }
       List<String> lines = Files.readAllLines(activePort);
-      return new HeadlessChromium(process, profile, URI.create("ws://127.0.0.1:" + lines.get(0).trim() + lines.get(1).trim()));
+      return new HeadlessChromium(
+          process,
+          profile,
+          URI.create("ws://127.0.0.1:" + lines.get(0).trim() + lines.get(1).trim()));
     } catch (RuntimeException e) {
       kill(process);
       delete(profile);
@@ -103,9 +110,12 @@ final class HeadlessChromium implements AutoCloseable {
 
   /** Opens {@code url} in a new tab and waits until it has loaded. */
   void open(String url) {
-    String targetId = send(null, "Target.createTarget", Map.of("url", "about:blank")).path("targetId").asText();
+    String targetId =
+        send(null, "Target.createTarget", Map.of("url", "about:blank")).path("targetId").asText();
     sessionId =
-        send(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true)).path("sessionId").asText();
+        send(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true))
+            .path("sessionId")
+            .asText();
     send(sessionId, "Page.navigate", Map.of("url", url));
     await().atMost(COMMAND_TIMEOUT).until(() -> "complete".equals(evaluate("document.readyState")));
   }
@@ -113,7 +123,8 @@ final class HeadlessChromium implements AutoCloseable {
   /** Evaluates a JavaScript expression in the page and returns its value as text. */
   String evaluate(String expression) {
     JsonNode result =
-        send(sessionId, "Runtime.evaluate", Map.of("expression", expression, "returnByValue", true));
+        send(
+            sessionId, "Runtime.evaluate", Map.of("expression", expression, "returnByValue", true));
     return result.path("result").path("value").asText();
   }
 
@@ -127,14 +138,27 @@ final class HeadlessChromium implements AutoCloseable {
       send(
           sessionId,
           "Input.dispatchKeyEvent",
-          Map.of("type", type, "key", "Enter", "code", "Enter", "windowsVirtualKeyCode", 13, "text", "\r"));
+          Map.of(
+              "type",
+              type,
+              "key",
+              "Enter",
+              "code",
+              "Enter",
+              "windowsVirtualKeyCode",
+              13,
+              "text",
+              "\r"));
     }
   }
 
   /** A PNG of the page as rendered. */
   byte[] screenshot() {
     return Base64.getDecoder()
-        .decode(send(sessionId, "Page.captureScreenshot", Map.of("format", "png")).path("data").asText());
+        .decode(
+            send(sessionId, "Page.captureScreenshot", Map.of("format", "png"))
+                .path("data")
+                .asText());
   }
 
   private JsonNode send(String session, String method, Map<String, Object> params) {

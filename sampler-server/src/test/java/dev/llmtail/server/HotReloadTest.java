@@ -35,7 +35,7 @@ class HotReloadTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final String HEAD =
       TestPorts.LOOPBACK
-      + """
+          + """
       buffer:
         quiet_period: 100ms
         max_trace_wait: 5m
@@ -57,12 +57,18 @@ class HotReloadTest {
   @BeforeEach
   void start() throws Exception {
     file = Files.writeString(dir.resolve("llmtail.yaml"), HEAD + ERRORS_ONLY);
-    ConfigLoader loader = ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()));
+    ConfigLoader loader =
+        ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()));
     llmtail =
         Sidecar.start(
-            loader.load(file), new SimpleMeterRegistry(), Duration.ofSeconds(5), loader, Duration.ofMillis(50));
+            loader.load(file),
+            new SimpleMeterRegistry(),
+            Duration.ofSeconds(5),
+            loader,
+            Duration.ofMillis(50));
     admin = new AdminClient(llmtail);
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", llmtail.grpcPort()).usePlaintext().build();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", llmtail.grpcPort()).usePlaintext().build();
   }
 
   @AfterEach
@@ -144,9 +150,7 @@ class HotReloadTest {
   @Test
   void anInvalidChangeIsShownAndTheRunningPoliciesStay() throws Exception {
     Files.writeString(file, HEAD + "  - name: x\n    type: nope\n");
-    await()
-        .atMost(WAIT)
-        .until(() -> admin.json("/debug/config").has("last_rejected_change"));
+    await().atMost(WAIT).until(() -> admin.json("/debug/config").has("last_rejected_change"));
     JsonNode config = admin.json("/debug/config");
     assertThat(config.at("/version/number").asInt()).isEqualTo(1);
     assertThat(config.at("/last_rejected_change/problems").asText())
@@ -168,11 +172,15 @@ class HotReloadTest {
     Path plain =
         Files.writeString(
             dir.resolve("plain.yaml"),
-            "exporter:\n  file:\n    path: " + dir.resolve("out.jsonl") + "\npolicies:\n" + KEEP_ALL);
+            "exporter:\n  file:\n    path: "
+                + dir.resolve("out.jsonl")
+                + "\npolicies:\n"
+                + KEEP_ALL);
     java.io.StringWriter err = new java.io.StringWriter();
     picocli.CommandLine cli = Main.commandLine();
     cli.setErr(new java.io.PrintWriter(err, true));
-    assertThat(cli.execute("run", "--config", plain.toString(), "--reload-interval", "often")).isEqualTo(1);
+    assertThat(cli.execute("run", "--config", plain.toString(), "--reload-interval", "often"))
+        .isEqualTo(1);
     assertThat(err.toString()).startsWith("--reload-interval: ");
   }
 }

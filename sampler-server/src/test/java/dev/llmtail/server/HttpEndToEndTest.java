@@ -11,24 +11,24 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
-import java.time.Instant;
-import java.util.HexFormat;
-import java.util.List;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +49,7 @@ class HttpEndToEndTest {
   HttpEndToEndTest() throws Exception {
     String yaml =
         TestPorts.LOOPBACK
-        + """
+            + """
         buffer:
           quiet_period: 200ms
           max_trace_wait: 20s
@@ -63,7 +63,8 @@ class HttpEndToEndTest {
             batch_timeout: 20ms
         """;
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint())).parse(Path.of("http-e2e.yaml"), yaml);
+        ConfigLoader.withEnvironment(Map.of("SINK", sink.endpoint()))
+            .parse(Path.of("http-e2e.yaml"), yaml);
     llmtail = Sidecar.start(config, meters, Duration.ofSeconds(5));
   }
 
@@ -113,7 +114,10 @@ class HttpEndToEndTest {
       await().atMost(WAIT).until(() -> llmtail.buffer().bufferedTraces() == 0);
       assertThat(sink.spansOf(dropped)).isEmpty();
       await().atMost(WAIT).until(() -> llmtail.ledger().exported() == 4);
-      assertThat(meters.counter("llmtail.receiver.spans", "transport", "http", "result", "accepted").count())
+      assertThat(
+              meters
+                  .counter("llmtail.receiver.spans", "transport", "http", "result", "accepted")
+                  .count())
           .isEqualTo(6);
       assertThat(meters.counter("llmtail.spans.dropped").count()).isEqualTo(2);
       assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
@@ -135,13 +139,21 @@ class HttpEndToEndTest {
       String kept = trace(spans.get("e2e"), true);
       String dropped = trace(spans.get("e2e"), false);
       assertThat(spans.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
-      assertThat(logs.export(List.of(event(kept), event(dropped))).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      assertThat(
+              logs.export(List.of(event(kept), event(dropped)))
+                  .join(10, TimeUnit.SECONDS)
+                  .isSuccess())
+          .isTrue();
 
-      await().atMost(WAIT).until(() -> sink.logRecords().size() == 1 && sink.spansOf(kept).size() == 2);
-      assertThat(HexFormat.of().formatHex(sink.logRecords().get(0).getTraceId().toByteArray())).isEqualTo(kept);
+      await()
+          .atMost(WAIT)
+          .until(() -> sink.logRecords().size() == 1 && sink.spansOf(kept).size() == 2);
+      assertThat(HexFormat.of().formatHex(sink.logRecords().get(0).getTraceId().toByteArray()))
+          .isEqualTo(kept);
       await().atMost(WAIT).until(() -> llmtail.buffer().bufferedTraces() == 0);
       assertThat(sink.logRecords()).hasSize(1);
-      assertThat(meters.counter("llmtail.receiver.log_records", "result", "accepted").count()).isEqualTo(2);
+      assertThat(meters.counter("llmtail.receiver.log_records", "result", "accepted").count())
+          .isEqualTo(2);
     } finally {
       spans.shutdown().join(10, TimeUnit.SECONDS);
       logs.shutdown().join(10, TimeUnit.SECONDS);
@@ -152,10 +164,13 @@ class HttpEndToEndTest {
     return TestLogRecordData.builder()
         .setResource(Resource.getDefault())
         .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("evaluator"))
-        .setSpanContext(SpanContext.create(traceId, "0000000000000001", TraceFlags.getSampled(), TraceState.getDefault()))
+        .setSpanContext(
+            SpanContext.create(
+                traceId, "0000000000000001", TraceFlags.getSampled(), TraceState.getDefault()))
         .setTimestamp(Instant.now())
         .setEventName("gen_ai.evaluation.result")
-        .setAttributes(Attributes.of(AttributeKey.stringKey("gen_ai.evaluation.score.label"), "pass"))
+        .setAttributes(
+            Attributes.of(AttributeKey.stringKey("gen_ai.evaluation.score.label"), "pass"))
         .setTotalAttributeCount(1)
         .build();
   }

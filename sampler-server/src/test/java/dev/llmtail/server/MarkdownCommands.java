@@ -30,18 +30,23 @@ final class MarkdownCommands {
     }
   }
 
-  /** A fenced block: its info string ("sh", "yaml", "" for none), first line of content, content. */
+  /**
+   * A fenced block: its info string ("sh", "yaml", "" for none), first line of content, content.
+   */
   record Block(String file, int line, String language, String content) {}
 
   private static final Set<String> SHELL = Set.of("sh", "bash", "shell", "console");
   private static final Pattern FENCE = Pattern.compile("^\\s*```\\s*(\\S*)\\s*$");
   private static final Pattern INLINE_CODE = Pattern.compile("`([^`]+)`");
+
   /**
    * What an inline code span starts with, after VAR=value assignments, to be a command; {@code
-   * llmtail NAME} is the docs' short form of the jar (not a log line such as {@code llmtail stopped;}).
+   * llmtail NAME} is the docs' short form of the jar (not a log line such as {@code llmtail
+   * stopped;}).
    */
   private static final Pattern INLINE_COMMAND =
-      Pattern.compile("(?:[A-Z_][A-Z0-9_]*=\\S+ )*(?:(?:curl|java|\\./mvnw|docker|kubectl) .*|llmtail [a-z][a-z-]*(?: .*)?)");
+      Pattern.compile(
+          "(?:[A-Z_][A-Z0-9_]*=\\S+ )*(?:(?:curl|java|\\./mvnw|docker|kubectl) .*|llmtail [a-z][a-z-]*(?: .*)?)");
 
   private final String file;
   private final List<String> lines;
@@ -73,7 +78,8 @@ final class MarkdownCommands {
       while (end < lines.size() && !lines.get(end).strip().equals("```")) {
         end++;
       }
-      blocks.add(new Block(file, first + 1, open.group(1), String.join("\n", lines.subList(first, end))));
+      blocks.add(
+          new Block(file, first + 1, open.group(1), String.join("\n", lines.subList(first, end))));
       i = end;
     }
     return blocks;
@@ -100,7 +106,8 @@ final class MarkdownCommands {
     while (code.find()) {
       String text = collapse(code.group(1));
       if (!code.group(1).contains("\n\n") && INLINE_COMMAND.matcher(text).matches()) {
-        int line = (int) prose.substring(0, code.start()).chars().filter(c -> c == '\n').count() + 1;
+        int line =
+            (int) prose.substring(0, code.start()).chars().filter(c -> c == '\n').count() + 1;
         commands.add(new Command(file, line, text));
       }
     }

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  */
 final class OutputTemplate {
 
-  private static final Pattern WILD = Pattern.compile("…|\\d\\d:\\d\\d:\\d\\d UTC \\(\\d{4}-\\d\\d-\\d\\d\\)|\\s+");
+  private static final Pattern WILD =
+      Pattern.compile("…|\\d\\d:\\d\\d:\\d\\d UTC \\(\\d{4}-\\d\\d-\\d\\d\\)|\\s+");
 
   private final Pattern pattern;
 
@@ -25,7 +26,10 @@ final class OutputTemplate {
     while (wild.find()) {
       regex.append(Pattern.quote(documented.strip().substring(literal, wild.start())));
       String w = wild.group();
-      regex.append(w.equals("…") ? ".*?" : w.isBlank() ? "\\s+" : "\\d\\d:\\d\\d:\\d\\d UTC \\(\\d{4}-\\d\\d-\\d\\d\\)");
+      regex.append(
+          w.equals("…")
+              ? ".*?"
+              : w.isBlank() ? "\\s+" : "\\d\\d:\\d\\d:\\d\\d UTC \\(\\d{4}-\\d\\d-\\d\\d\\)");
       literal = wild.end();
     }
     regex.append(Pattern.quote(documented.strip().substring(literal)));

@@ -92,8 +92,7 @@ class ReplayCommandTest {
 
   @Test
   void replayPrintsJson() throws Exception {
-    assertThat(
-            llmtail("replay", "-c", config.toString(), "--format", "json", recording.toString()))
+    assertThat(llmtail("replay", "-c", config.toString(), "--format", "json", recording.toString()))
         .isZero();
     JsonNode report = new ObjectMapper().readTree(out.toString());
     assertThat(report.at("/summary/traces").asInt()).isEqualTo(2);
@@ -112,7 +111,9 @@ class ReplayCommandTest {
     String line = Files.readAllLines(recording).get(1);
     Files.writeString(
         pretty,
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(new ObjectMapper().readTree(line)));
+        new ObjectMapper()
+            .writerWithDefaultPrettyPrinter()
+            .writeValueAsString(new ObjectMapper().readTree(line)));
     assertThat(llmtail("replay", "-c", config.toString(), pretty.toString(), recording.toString()))
         .isZero();
     assertThat(out.toString()).contains("2 traces: 1 kept");
@@ -121,8 +122,7 @@ class ReplayCommandTest {
   @Test
   void replayShowsProgressOnStderrForLargeInputs() {
     assertThat(
-            llmtail(
-                "replay", "-c", config.toString(), "--progress=always", recording.toString()))
+            llmtail("replay", "-c", config.toString(), "--progress=always", recording.toString()))
         .isZero();
     assertThat(err.toString()).contains("reading: 100% [##########] 2 traces");
     assertThat(out.toString()).doesNotContain("reading:");
@@ -132,7 +132,8 @@ class ReplayCommandTest {
   void replayNamesTheFileAndLineOfInputThatIsNotOtlpJson() throws Exception {
     Path bad = dir.resolve("bad.jsonl");
     Files.writeString(
-        bad, Files.readAllLines(recording).get(0) + "\n{\"resourceSpans\": [{\"scopeSpans\": 7}]}\n");
+        bad,
+        Files.readAllLines(recording).get(0) + "\n{\"resourceSpans\": [{\"scopeSpans\": 7}]}\n");
     assertThat(llmtail("replay", "-c", config.toString(), bad.toString())).isEqualTo(1);
     assertThat(err.toString()).contains(bad + ":2: not OTLP JSON");
     assertThat(out.toString()).isEmpty();
@@ -147,7 +148,8 @@ class ReplayCommandTest {
 
   @Test
   void replayRefusesAnInvalidConfigWithItsErrors() throws Exception {
-    Path bad = Files.writeString(dir.resolve("bad.yaml"), "policies:\n  - name: x\n    type: nope\n");
+    Path bad =
+        Files.writeString(dir.resolve("bad.yaml"), "policies:\n  - name: x\n    type: nope\n");
     assertThat(llmtail("replay", "-c", bad.toString(), recording.toString())).isEqualTo(1);
     assertThat(err.toString()).contains(bad + ":3: policies[0].type: 'nope' is not a policy type");
   }
@@ -156,11 +158,16 @@ class ReplayCommandTest {
   void explainPrintsEveryPolicysVerdictAndEvidence() {
     assertThat(
             llmtail(
-                "explain", "-c", config.toString(), "--trace", refused.traceIdHex(),
+                "explain",
+                "-c",
+                config.toString(),
+                "--trace",
+                refused.traceIdHex(),
                 recording.toString()))
         .isZero();
     assertThat(out.toString())
-        .startsWith("trace " + refused.traceIdHex() + ": KEPT — kept by refusals\n2 spans, 1 LLM call,")
+        .startsWith(
+            "trace " + refused.traceIdHex() + ": KEPT — kept by refusals\n2 spans, 1 LLM call,")
         .contains("keep       refusals (refusal): ")
         .contains("content_filter")
         .containsPattern("no-opinion\\s+slow \\(latency\\): ");
@@ -170,7 +177,12 @@ class ReplayCommandTest {
   void explainPrintsJson() throws Exception {
     assertThat(
             llmtail(
-                "explain", "-c", config.toString(), "-t", healthy.traceIdHex(), "--format=JSON",
+                "explain",
+                "-c",
+                config.toString(),
+                "-t",
+                healthy.traceIdHex(),
+                "--format=JSON",
                 recording.toString()))
         .isZero();
     JsonNode report = new ObjectMapper().readTree(out.toString());
@@ -185,7 +197,8 @@ class ReplayCommandTest {
     String absent = "0123456789abcdef0123456789abcdef";
     assertThat(llmtail("explain", "-c", config.toString(), "-t", absent, recording.toString()))
         .isEqualTo(1);
-    assertThat(err.toString()).contains("trace " + absent + " is not in " + recording, "2 traces read");
+    assertThat(err.toString())
+        .contains("trace " + absent + " is not in " + recording, "2 traces read");
   }
 
   @Test

@@ -18,6 +18,7 @@ class SchemaCommandTest {
     CommandLine cli = Main.commandLine();
     cli.setOut(new PrintWriter(out, true));
     assertThat(cli.execute("schema")).isZero();
-    assertThat(out.toString()).isEqualTo(Files.readString(Path.of("../config/llmtail.schema.json")));
+    assertThat(out.toString())
+        .isEqualTo(Files.readString(Path.of("../config/llmtail.schema.json")));
   }
 }

@@ -25,8 +25,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Turns fixture traces into the SDK's {@link SpanData}, so that end-to-end tests can send
- * realistic GenAI spans in any dialect through the real OpenTelemetry SDK exporter.
+ * Turns fixture traces into the SDK's {@link SpanData}, so that end-to-end tests can send realistic
+ * GenAI spans in any dialect through the real OpenTelemetry SDK exporter.
  */
 final class SdkSpans {
 
@@ -43,7 +43,9 @@ final class SdkSpans {
         String traceId = HEX.formatHex(s.getTraceId().toByteArray());
         List<EventData> events = new ArrayList<>();
         for (Span.Event e : s.getEventsList()) {
-          events.add(EventData.create(s.getStartTimeUnixNano(), e.getName(), attributes(e.getAttributesList())));
+          events.add(
+              EventData.create(
+                  s.getStartTimeUnixNano(), e.getName(), attributes(e.getAttributesList())));
         }
         List<LinkData> links = new ArrayList<>();
         for (Span.Link l : s.getLinksList()) {
@@ -102,7 +104,9 @@ final class SdkSpans {
             b.put(
                 AttributeKey.stringArrayKey(kv.getKey()),
                 v.getArrayValue().getValuesList().stream().map(AnyValue::getStringValue).toList());
-        default -> throw new IllegalArgumentException("fixture attribute " + kv.getKey() + " has an unsupported type");
+        default ->
+            throw new IllegalArgumentException(
+                "fixture attribute " + kv.getKey() + " has an unsupported type");
       }
     }
     return b.build();

@@ -56,18 +56,24 @@ final class ShellWords {
     return parts;
   }
 
-  /** {@code line} without a {@code #} comment, one that starts after whitespace and outside quotes. */
+  /**
+   * {@code line} without a {@code #} comment, one that starts after whitespace and outside quotes.
+   */
   static String withoutComment(String line) {
     boolean[] unquoted = unquoted(line);
     for (int i = 0; i < line.length(); i++) {
-      if (unquoted[i] && line.charAt(i) == '#' && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
+      if (unquoted[i]
+          && line.charAt(i) == '#'
+          && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
         return line.substring(0, i).strip();
       }
     }
     return line.strip();
   }
 
-  /** For each character of {@code line}, whether it is outside quotes (a quote character is not). */
+  /**
+   * For each character of {@code line}, whether it is outside quotes (a quote character is not).
+   */
   private static boolean[] unquoted(String line) {
     boolean[] unquoted = new boolean[line.length()];
     char quote = 0;

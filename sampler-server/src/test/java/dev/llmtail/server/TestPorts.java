@@ -9,10 +9,14 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Config for tests: every port of a sidecar on loopback, chosen by the OS, so tests never collide. */
+/**
+ * Config for tests: every port of a sidecar on loopback, chosen by the OS, so tests never collide.
+ */
 final class TestPorts {
 
-  /** YAML for the admin server and both receivers on 127.0.0.1, port 0; prepend it to a test config. */
+  /**
+   * YAML for the admin server and both receivers on 127.0.0.1, port 0; prepend it to a test config.
+   */
   static final String LOOPBACK =
       """
       admin:
@@ -53,12 +57,13 @@ final class TestPorts {
   }
 
   /**
-   * A config that decides quickly, for tests of what the admin port shows: every port on
-   * loopback, a 100ms quiet period, kept traces appended to {@code keptFile}. {@code policies} is
-   * the YAML list under {@code policies:} and {@code adminLines} more keys under {@code admin:},
-   * both indented by two spaces.
+   * A config that decides quickly, for tests of what the admin port shows: every port on loopback,
+   * a 100ms quiet period, kept traces appended to {@code keptFile}. {@code policies} is the YAML
+   * list under {@code policies:} and {@code adminLines} more keys under {@code admin:}, both
+   * indented by two spaces.
    */
-  static LlmtailConfig quickConfig(Path keptFile, String policies, String adminLines) throws ConfigException {
+  static LlmtailConfig quickConfig(Path keptFile, String policies, String adminLines)
+      throws ConfigException {
     String yaml =
         """
         admin:
@@ -80,6 +85,7 @@ final class TestPorts {
             policies:
             """
             + policies;
-    return ConfigLoader.withEnvironment(Map.of("OUT", keptFile.toString())).parse(Path.of("quick-test.yaml"), yaml);
+    return ConfigLoader.withEnvironment(Map.of("OUT", keptFile.toString()))
+        .parse(Path.of("quick-test.yaml"), yaml);
   }
 }

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * How each instrumentation writes an LLM call into span attributes (names and value shapes from
- * {@code genai-dialects.md}). {@link #write} adds the call's span (and, where the dialect has
- * them, wrapper spans) under {@code parent}.
+ * {@code genai-dialects.md}). {@link #write} adds the call's span (and, where the dialect has them,
+ * wrapper spans) under {@code parent}.
  */
 public enum Dialect {
   /** OpenTelemetry GenAI semantic conventions, current names. */
@@ -67,8 +67,10 @@ public enum Dialect {
     };
   }
 
-  private static TraceBuilder.SpanBuilder span(TraceBuilder.SpanBuilder parent, String name, LlmCallSpec c) {
-    TraceBuilder.SpanBuilder s = parent.child(name).startMillis(c.startMillis).durationMillis(c.durationMillis);
+  private static TraceBuilder.SpanBuilder span(
+      TraceBuilder.SpanBuilder parent, String name, LlmCallSpec c) {
+    TraceBuilder.SpanBuilder s =
+        parent.child(name).startMillis(c.startMillis).durationMillis(c.durationMillis);
     if (!c.ended) {
       s.unended();
     }
@@ -94,25 +96,38 @@ public enum Dialect {
   private static String inputJson(LlmCallSpec c) {
     StringBuilder b = new StringBuilder("[");
     for (String answer : c.earlierTurns) {
-      b.append("{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"earlier question\"}]},");
-      b.append("{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":").append(quote(answer)).append("}]},");
+      b.append(
+          "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"earlier question\"}]},");
+      b.append("{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":")
+          .append(quote(answer))
+          .append("}]},");
     }
-    return b.append("{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":").append(quote(c.userPrompt)).append("}]}]").toString();
+    return b.append("{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":")
+        .append(quote(c.userPrompt))
+        .append("}]}]")
+        .toString();
   }
 
   private static String openAiMessagesJson(LlmCallSpec c) {
     StringBuilder b = new StringBuilder("[");
     for (String answer : c.earlierTurns) {
-      b.append("{\"role\":\"user\",\"content\":\"earlier question\"},{\"role\":\"assistant\",\"content\":").append(quote(answer)).append("},");
+      b.append(
+              "{\"role\":\"user\",\"content\":\"earlier question\"},{\"role\":\"assistant\",\"content\":")
+          .append(quote(answer))
+          .append("},");
     }
-    return b.append("{\"role\":\"user\",\"content\":").append(quote(c.userPrompt)).append("}]").toString();
+    return b.append("{\"role\":\"user\",\"content\":")
+        .append(quote(c.userPrompt))
+        .append("}]")
+        .toString();
   }
 
   static String quote(String s) {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
-  private static TraceBuilder.SpanBuilder otel(TraceBuilder.SpanBuilder parent, LlmCallSpec c, boolean legacy) {
+  private static TraceBuilder.SpanBuilder otel(
+      TraceBuilder.SpanBuilder parent, LlmCallSpec c, boolean legacy) {
     TraceBuilder.SpanBuilder s = span(parent, "chat " + c.requestModel, c);
     s.attribute("gen_ai.operation.name", "chat");
     s.attribute(legacy ? "gen_ai.system" : "gen_ai.provider.name", c.provider);
@@ -127,33 +142,48 @@ public enum Dialect {
       s.attribute("gen_ai.response.finish_reasons", List.of(c.finishReason));
     }
     if (c.inputTokens != null) {
-      s.attribute(legacy ? "gen_ai.usage.prompt_tokens" : "gen_ai.usage.input_tokens", c.inputTokens);
+      s.attribute(
+          legacy ? "gen_ai.usage.prompt_tokens" : "gen_ai.usage.input_tokens", c.inputTokens);
     }
     if (c.outputTokens != null) {
-      s.attribute(legacy ? "gen_ai.usage.completion_tokens" : "gen_ai.usage.output_tokens", c.outputTokens);
+      s.attribute(
+          legacy ? "gen_ai.usage.completion_tokens" : "gen_ai.usage.output_tokens", c.outputTokens);
     }
     if (c.cacheReadTokens != null) {
-      s.attribute(legacy ? "gen_ai.usage.cache_read_input_tokens" : "gen_ai.usage.cache_read.input_tokens", c.cacheReadTokens);
+      s.attribute(
+          legacy ? "gen_ai.usage.cache_read_input_tokens" : "gen_ai.usage.cache_read.input_tokens",
+          c.cacheReadTokens);
     }
     if (c.cacheWriteTokens != null) {
-      s.attribute(legacy ? "gen_ai.usage.cache_creation_input_tokens" : "gen_ai.usage.cache_creation.input_tokens", c.cacheWriteTokens);
+      s.attribute(
+          legacy
+              ? "gen_ai.usage.cache_creation_input_tokens"
+              : "gen_ai.usage.cache_creation.input_tokens",
+          c.cacheWriteTokens);
     }
     if (c.conversationId != null) {
       s.attribute("gen_ai.conversation.id", c.conversationId);
     }
     if (legacy) {
       s.event("gen_ai.content.prompt", "gen_ai.prompt", openAiMessagesJson(c));
-      String completion = c.refusalField
-          ? "[{\"role\":\"assistant\",\"content\":null,\"refusal\":" + quote(c.output) + "}]"
-          : "[{\"role\":\"assistant\",\"content\":" + quote(c.output) + "}]";
+      String completion =
+          c.refusalField
+              ? "[{\"role\":\"assistant\",\"content\":null,\"refusal\":" + quote(c.output) + "}]"
+              : "[{\"role\":\"assistant\",\"content\":" + quote(c.output) + "}]";
       s.event("gen_ai.content.completion", "gen_ai.completion", completion);
     } else {
       s.attribute("gen_ai.input.messages", inputJson(c));
-      String part = c.refusalField
-          ? "{\"type\":\"refusal\",\"content\":" + quote(c.output) + "}"
-          : "{\"type\":\"text\",\"content\":" + quote(c.output) + "}";
-      s.attribute("gen_ai.output.messages", "[{\"role\":\"assistant\",\"parts\":[" + part + "]"
-          + (c.finishReason == null ? "" : ",\"finish_reason\":" + quote(c.finishReason)) + "}]");
+      String part =
+          c.refusalField
+              ? "{\"type\":\"refusal\",\"content\":" + quote(c.output) + "}"
+              : "{\"type\":\"text\",\"content\":" + quote(c.output) + "}";
+      s.attribute(
+          "gen_ai.output.messages",
+          "[{\"role\":\"assistant\",\"parts\":["
+              + part
+              + "]"
+              + (c.finishReason == null ? "" : ",\"finish_reason\":" + quote(c.finishReason))
+              + "}]");
     }
     if (c.costUsd != null) {
       s.attribute("gen_ai.usage.cost", c.costUsd);
@@ -161,14 +191,19 @@ public enum Dialect {
     return s;
   }
 
-  private static TraceBuilder.SpanBuilder openInference(TraceBuilder.SpanBuilder parent, LlmCallSpec c) {
+  private static TraceBuilder.SpanBuilder openInference(
+      TraceBuilder.SpanBuilder parent, LlmCallSpec c) {
     TraceBuilder.SpanBuilder s = span(parent, "ChatCompletion", c);
     s.attribute("openinference.span.kind", "LLM");
     s.attribute("llm.provider", c.provider);
     s.attribute("llm.system", c.provider);
-    // On streams OpenInference keeps the requested model in llm.model_name; otherwise the answering one.
-    s.attribute("llm.model_name", c.streaming || c.responseModel == null ? c.requestModel : c.responseModel);
-    s.attribute("llm.invocation_parameters",
+    // On streams OpenInference keeps the requested model in llm.model_name; otherwise the answering
+    // one.
+    s.attribute(
+        "llm.model_name",
+        c.streaming || c.responseModel == null ? c.requestModel : c.responseModel);
+    s.attribute(
+        "llm.invocation_parameters",
         "{\"model\":" + quote(c.requestModel) + (c.streaming ? ",\"stream\":true" : "") + "}");
     if (c.inputTokens != null) {
       s.attribute("llm.token_count.prompt", c.inputTokens);
@@ -190,17 +225,25 @@ public enum Dialect {
     }
     s.attribute("input.value", "{\"messages\":" + openAiMessagesJson(c) + "}");
     if (c.ended) {
-      String message = c.refusalField
-          ? "{\"role\":\"assistant\",\"content\":null,\"refusal\":" + quote(c.output) + "}"
-          : "{\"role\":\"assistant\",\"content\":" + quote(c.output) + "}";
-      s.attribute("output.value", "{\"model\":" + quote(String.valueOf(c.responseModel)) + ",\"choices\":[{\"message\":"
-          + message + (c.finishReason == null ? "" : ",\"finish_reason\":" + quote(c.finishReason)) + "}]}");
+      String message =
+          c.refusalField
+              ? "{\"role\":\"assistant\",\"content\":null,\"refusal\":" + quote(c.output) + "}"
+              : "{\"role\":\"assistant\",\"content\":" + quote(c.output) + "}";
+      s.attribute(
+          "output.value",
+          "{\"model\":"
+              + quote(String.valueOf(c.responseModel))
+              + ",\"choices\":[{\"message\":"
+              + message
+              + (c.finishReason == null ? "" : ",\"finish_reason\":" + quote(c.finishReason))
+              + "}]}");
       s.attribute("llm.output_messages.0.message.role", "assistant");
     }
     return s;
   }
 
-  private static TraceBuilder.SpanBuilder traceloop(TraceBuilder.SpanBuilder parent, LlmCallSpec c) {
+  private static TraceBuilder.SpanBuilder traceloop(
+      TraceBuilder.SpanBuilder parent, LlmCallSpec c) {
     TraceBuilder.SpanBuilder s = span(parent, c.provider + ".chat", c);
     s.attribute("gen_ai.system", c.provider.equals("openai") ? "OpenAI" : c.provider);
     s.attribute("llm.request.type", "chat");
@@ -223,15 +266,21 @@ public enum Dialect {
     }
     int i = 0;
     for (String answer : c.earlierTurns) {
-      s.attribute("gen_ai.prompt." + i + ".role", "user").attribute("gen_ai.prompt." + i++ + ".content", "earlier question");
-      s.attribute("gen_ai.prompt." + i + ".role", "assistant").attribute("gen_ai.prompt." + i++ + ".content", answer);
+      s.attribute("gen_ai.prompt." + i + ".role", "user")
+          .attribute("gen_ai.prompt." + i++ + ".content", "earlier question");
+      s.attribute("gen_ai.prompt." + i + ".role", "assistant")
+          .attribute("gen_ai.prompt." + i++ + ".content", answer);
     }
-    s.attribute("gen_ai.prompt." + i + ".role", "user").attribute("gen_ai.prompt." + i + ".content", c.userPrompt);
+    s.attribute("gen_ai.prompt." + i + ".role", "user")
+        .attribute("gen_ai.prompt." + i + ".content", c.userPrompt);
     if (c.ended) {
       s.attribute("gen_ai.completion.0.role", "assistant");
-      s.attribute(c.refusalField ? "gen_ai.completion.0.refusal" : "gen_ai.completion.0.content", c.output);
+      s.attribute(
+          c.refusalField ? "gen_ai.completion.0.refusal" : "gen_ai.completion.0.content", c.output);
       if (c.refusalField) {
-        s.attribute("gen_ai.completion.0.content", "[{\"type\":\"refusal\",\"refusal\":" + quote(c.output) + "}]");
+        s.attribute(
+            "gen_ai.completion.0.content",
+            "[{\"type\":\"refusal\",\"refusal\":" + quote(c.output) + "}]");
       }
       if (c.finishReason != null) {
         s.attribute("gen_ai.completion.0.finish_reason", c.finishReason);
@@ -242,13 +291,17 @@ public enum Dialect {
 
   private static TraceBuilder.SpanBuilder vercel(TraceBuilder.SpanBuilder parent, LlmCallSpec c) {
     String op = c.streaming ? "ai.streamText" : "ai.generateText";
-    TraceBuilder.SpanBuilder outer = parent.child(op).startMillis(c.startMillis).durationMillis(c.durationMillis);
-    outer.attribute("ai.model.id", c.requestModel).attribute("ai.model.provider", c.provider + ".chat");
+    TraceBuilder.SpanBuilder outer =
+        parent.child(op).startMillis(c.startMillis).durationMillis(c.durationMillis);
+    outer
+        .attribute("ai.model.id", c.requestModel)
+        .attribute("ai.model.provider", c.provider + ".chat");
     if (c.conversationId != null) {
       outer.attribute("ai.telemetry.metadata.sessionId", c.conversationId);
     }
     if (!c.ended) {
-      // v6 on abort: doStream never ends (never exported); the outer span ends without finish reason or usage.
+      // v6 on abort: doStream never ends (never exported); the outer span ends without finish
+      // reason or usage.
       outer.attribute("ai.prompt.messages", openAiMessagesJson(c));
       return outer;
     }
@@ -282,9 +335,11 @@ public enum Dialect {
     s.attribute("gen_ai.operation.name", "chat");
     s.attribute("gen_ai.system", c.provider);
     s.attribute("gen_ai.request.model", c.requestModel);
-    s.attribute("gen_ai.response.model", c.responseModel == null || !c.ended ? "none" : c.responseModel);
+    s.attribute(
+        "gen_ai.response.model", c.responseModel == null || !c.ended ? "none" : c.responseModel);
     if (c.ended && c.finishReason != null) {
-      s.attribute("gen_ai.response.finish_reasons", "[" + c.finishReason.toUpperCase(Locale.ROOT) + "]");
+      s.attribute(
+          "gen_ai.response.finish_reasons", "[" + c.finishReason.toUpperCase(Locale.ROOT) + "]");
     }
     for (Map.Entry<String, Long> e :
         new java.util.LinkedHashMap<String, Long>() {

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one LLM call in a test trace did, independent of how an instrumentation writes it; a
- * {@link Dialect} turns it into span attributes. Defaults describe a healthy, non-streamed chat
- * call to OpenAI's gpt-4o that finished with {@code stop}.
+ * What one LLM call in a test trace did, independent of how an instrumentation writes it; a {@link
+ * Dialect} turns it into span attributes. Defaults describe a healthy, non-streamed chat call to
+ * OpenAI's gpt-4o that finished with {@code stop}.
  */
 public final class LlmCallSpec {
 
@@ -16,8 +16,13 @@ public final class LlmCallSpec {
   String requestModel = "gpt-4o";
   String responseModel = "gpt-4o-2024-08-06";
   boolean streaming;
-  /** Provider-spelled finish reason ({@code stop}, {@code length}, {@code content_filter}…); null: none reported. */
+
+  /**
+   * Provider-spelled finish reason ({@code stop}, {@code length}, {@code content_filter}…); null:
+   * none reported.
+   */
   String finishReason = "stop";
+
   Long inputTokens = 1200L;
   Long outputTokens = 300L;
   Long cacheReadTokens;

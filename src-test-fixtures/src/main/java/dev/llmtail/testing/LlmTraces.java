@@ -11,12 +11,17 @@ public final class LlmTraces {
 
   private LlmTraces() {}
 
-  /** A {@code POST /chat} request with the given LLM calls, in order, written in {@code dialect}. */
+  /**
+   * A {@code POST /chat} request with the given LLM calls, in order, written in {@code dialect}.
+   */
   public static TraceBuilder chat(Dialect dialect, LlmCallSpec... calls) {
     return chat(TraceBuilder.trace(), dialect, calls);
   }
 
-  /** {@link #chat(Dialect, LlmCallSpec...)} with the given trace id (32 hex characters), e.g. one the docs show. */
+  /**
+   * {@link #chat(Dialect, LlmCallSpec...)} with the given trace id (32 hex characters), e.g. one
+   * the docs show.
+   */
   public static TraceBuilder chat(String traceIdHex, Dialect dialect, LlmCallSpec... calls) {
     return chat(TraceBuilder.trace(traceIdHex), dialect, calls);
   }

@@ -156,8 +156,12 @@ public final class OtlpTestSink implements AutoCloseable {
 
   private final class LogsService extends LogsServiceGrpc.LogsServiceImplBase {
     @Override
-    public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
-      request.getResourceLogsList().forEach(rl -> rl.getScopeLogsList().forEach(sl -> logRecords.addAll(sl.getLogRecordsList())));
+    public void export(
+        ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
+      request
+          .getResourceLogsList()
+          .forEach(
+              rl -> rl.getScopeLogsList().forEach(sl -> logRecords.addAll(sl.getLogRecordsList())));
       response.onNext(ExportLogsServiceResponse.getDefaultInstance());
       response.onCompleted();
     }

@@ -15,8 +15,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The policy compatibility kit: behaviour every policy type must have. A policy's test extends
- * this class and supplies the provider, options, and a trace the policy matches.
+ * The policy compatibility kit: behaviour every policy type must have. A policy's test extends this
+ * class and supplies the provider, options, and a trace the policy matches.
  */
 public abstract class PolicyContract<O extends Record> {
 

@@ -183,7 +183,9 @@ public final class TraceBuilder {
       return this;
     }
 
-    /** The span never reaches the sampler (an SDK exports only ended spans); its children still do. */
+    /**
+     * The span never reaches the sampler (an SDK exports only ended spans); its children still do.
+     */
     public SpanBuilder notExported() {
       this.ended = false;
       this.exported = false;
@@ -192,7 +194,10 @@ public final class TraceBuilder {
 
     public SpanBuilder error(String message) {
       this.status =
-          Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR).setMessage(message).build();
+          Status.newBuilder()
+              .setCode(Status.StatusCode.STATUS_CODE_ERROR)
+              .setMessage(message)
+              .build();
       return this;
     }
 
@@ -208,19 +213,28 @@ public final class TraceBuilder {
 
     public SpanBuilder attribute(String key, long value) {
       attributes.add(
-          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build());
+          KeyValue.newBuilder()
+              .setKey(key)
+              .setValue(AnyValue.newBuilder().setIntValue(value))
+              .build());
       return this;
     }
 
     public SpanBuilder attribute(String key, double value) {
       attributes.add(
-          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setDoubleValue(value)).build());
+          KeyValue.newBuilder()
+              .setKey(key)
+              .setValue(AnyValue.newBuilder().setDoubleValue(value))
+              .build());
       return this;
     }
 
     public SpanBuilder attribute(String key, boolean value) {
       attributes.add(
-          KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setBoolValue(value)).build());
+          KeyValue.newBuilder()
+              .setKey(key)
+              .setValue(AnyValue.newBuilder().setBoolValue(value))
+              .build());
       return this;
     }
 
@@ -228,7 +242,11 @@ public final class TraceBuilder {
     public SpanBuilder attribute(String key, List<String> values) {
       ArrayValue.Builder array = ArrayValue.newBuilder();
       values.forEach(v -> array.addValues(AnyValue.newBuilder().setStringValue(v)));
-      attributes.add(KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setArrayValue(array)).build());
+      attributes.add(
+          KeyValue.newBuilder()
+              .setKey(key)
+              .setValue(AnyValue.newBuilder().setArrayValue(array))
+              .build());
       return this;
     }
 
@@ -244,7 +262,11 @@ public final class TraceBuilder {
 
     /** A link to another span of the same trace (as an evaluator span links the call it judged). */
     public SpanBuilder linkTo(SpanBuilder other) {
-      links.add(Span.Link.newBuilder().setTraceId(ByteString.copyFrom(traceId)).setSpanId(other.spanId).build());
+      links.add(
+          Span.Link.newBuilder()
+              .setTraceId(ByteString.copyFrom(traceId))
+              .setSpanId(other.spanId)
+              .build());
       return this;
     }
 

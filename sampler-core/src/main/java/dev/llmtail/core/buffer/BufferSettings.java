@@ -46,7 +46,10 @@ public record BufferSettings(
   private static void requirePositive(String key, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(
-          key + ": " + (d == null ? "missing" : DurationFormat.format(d)) + " (expected: a duration > 0, e.g. 10s)");
+          key
+              + ": "
+              + (d == null ? "missing" : DurationFormat.format(d))
+              + " (expected: a duration > 0, e.g. 10s)");
     }
   }
 }

@@ -6,8 +6,8 @@ import java.time.Duration;
 
 /**
  * What the buffer knows about one trace still waiting for its decision: how much of it arrived,
- * whether its root ended, when it will be decided, on which trigger, and why it is still waiting.
- * A snapshot: the trace may be decided a moment later.
+ * whether its root ended, when it will be decided, on which trigger, and why it is still waiting. A
+ * snapshot: the trace may be decided a moment later.
  *
  * @param traceId the trace
  * @param spanCount spans buffered so far

@@ -4,12 +4,12 @@ import dev.llmtail.core.TraceId;
 import java.util.List;
 
 /**
- * Where the span bytes of buffered traces live until their trace is decided. The buffer keeps
- * only a small summary per trace in memory; the spans themselves are appended here as encoded OTLP
+ * Where the span bytes of buffered traces live until their trace is decided. The buffer keeps only
+ * a small summary per trace in memory; the spans themselves are appended here as encoded OTLP
  * {@code ResourceSpans} and taken back once, at decision time.
  *
- * <p>Calls for one trace id never overlap (the buffer serialises them); calls for different ids
- * may run concurrently.
+ * <p>Calls for one trace id never overlap (the buffer serialises them); calls for different ids may
+ * run concurrently.
  */
 public interface SpanStore {
 

@@ -44,25 +44,23 @@ import java.util.function.Supplier;
  * {@link #decideAll shutdown}. A trace is never dropped undecided. Spans that arrive after their
  * trace was decided follow the remembered decision (a Caffeine cache bounded by size and age).
  *
- * <p>Design. Traces live in a Caffeine cache used as the concurrent map (keyed by {@link
- * TraceId}); each span batch for a trace is applied inside {@code asMap().compute} so that
- * appending, creating and the late-span check are atomic per trace. Caffeine's own size eviction
- * and expiry are deliberately not used to decide traces: size eviction picks victims by frequency
- * (it would decide a fresh trace before an old one) and expiry fires on a timer wheel with about a
- * second of slack, too coarse for a quiet period. Instead each open trace has exactly one {@link
- * TraceState.Timer} in a skip-list ordered by deadline: set at the hard cap when the trace is
- * created, moved earlier when the root span ends, and — because spans that merely extend the quiet
- * period leave it in place — re-armed when it fires early. A second skip-list in creation order
- * gives the oldest open trace under pressure. Span bytes go to a {@link SpanStore}; only a summary
- * stays here.
+ * <p>Design. Traces live in a Caffeine cache used as the concurrent map (keyed by {@link TraceId});
+ * each span batch for a trace is applied inside {@code asMap().compute} so that appending, creating
+ * and the late-span check are atomic per trace. Caffeine's own size eviction and expiry are
+ * deliberately not used to decide traces: size eviction picks victims by frequency (it would decide
+ * a fresh trace before an old one) and expiry fires on a timer wheel with about a second of slack,
+ * too coarse for a quiet period. Instead each open trace has exactly one {@link TraceState.Timer}
+ * in a skip-list ordered by deadline: set at the hard cap when the trace is created, moved earlier
+ * when the root span ends, and — because spans that merely extend the quiet period leave it in
+ * place — re-armed when it fires early. A second skip-list in creation order gives the oldest open
+ * trace under pressure. Span bytes go to a {@link SpanStore}; only a summary stays here.
  *
  * <p>Concurrency. Any thread may {@link #admit}; {@link #decideDue} may be called from several
  * scheduler threads at once (each due timer is taken by whoever removes it from the skip-list);
- * pressure decisions run on the admitting thread. A trace is decided exactly
- * once: whoever closes its state (under the state's lock) decides it. The decision is remembered
- * before the trace leaves the map, so a span arriving at any moment either joins the open trace,
- * waits on the closed one, or finds the remembered decision. Time comes from the injected
- * {@link Ticker}; no method sleeps.
+ * pressure decisions run on the admitting thread. A trace is decided exactly once: whoever closes
+ * its state (under the state's lock) decides it. The decision is remembered before the trace leaves
+ * the map, so a span arriving at any moment either joins the open trace, waits on the closed one,
+ * or finds the remembered decision. Time comes from the injected {@link Ticker}; no method sleeps.
  */
 public final class TraceBuffer {
 
@@ -144,7 +142,8 @@ public final class TraceBuffer {
 
   private Counter lateCounter(String outcome) {
     return Counter.builder("llmtail.late.spans")
-        .description("Spans that arrived after their trace was decided, by the decision they followed")
+        .description(
+            "Spans that arrived after their trace was decided, by the decision they followed")
         .tag("outcome", outcome)
         .register(meters);
   }
@@ -166,9 +165,10 @@ public final class TraceBuffer {
   }
 
   /**
-   * Admits log records that carry a trace id (GenAI events such as {@code gen_ai.evaluation.result}):
-   * they join their trace — opening it if its spans have not arrived yet — feed its policies, and
-   * are forwarded exactly when it is kept. Like spans, they restart the quiet period.
+   * Admits log records that carry a trace id (GenAI events such as {@code
+   * gen_ai.evaluation.result}): they join their trace — opening it if its spans have not arrived
+   * yet — feed its policies, and are forwarded exactly when it is kept. Like spans, they restart
+   * the quiet period.
    */
   public void admitLogs(List<LogFragment> fragments) {
     for (LogFragment fragment : fragments) {
@@ -184,22 +184,25 @@ public final class TraceBuffer {
   private RememberedDecision admitLogsOne(LogFragment fragment) {
     long now = ticker.read();
     int size = fragment.logs().getSerializedSize();
-    return admitToTrace(fragment.traceId(), now, state -> {
-      synchronized (state.lock) {
-        if (state.closed) {
-          if (state.decision != null) {
-            return state.decision;
+    return admitToTrace(
+        fragment.traceId(),
+        now,
+        state -> {
+          synchronized (state.lock) {
+            if (state.closed) {
+              if (state.decision != null) {
+                return state.decision;
+              }
+              state.addLateLogs(fragment);
+              return null;
+            }
+            state.addLogs(fragment.logs());
+            state.bytes += size;
+            state.lastSpanNanos = now;
+            bufferedBytes.addAndGet(size);
+            return null;
           }
-          state.addLateLogs(fragment);
-          return null;
-        }
-        state.addLogs(fragment.logs());
-        state.bytes += size;
-        state.lastSpanNanos = now;
-        bufferedBytes.addAndGet(size);
-        return null;
-      }
-    });
+        });
   }
 
   /**
@@ -487,7 +490,11 @@ public final class TraceBuffer {
         waitingFor =
             "its root span has ended; it is decided once no span arrives for quiet_period "
                 + DurationFormat.format(settings.quietPeriod())
-                + (complete ? "" : ", but max_trace_wait " + DurationFormat.format(settings.maxTraceWait()) + " comes first");
+                + (complete
+                    ? ""
+                    : ", but max_trace_wait "
+                        + DurationFormat.format(settings.maxTraceWait())
+                        + " comes first");
       } else {
         waitingFor =
             "its root span has not ended yet (or has not arrived); it is decided quiet_period "
@@ -516,7 +523,9 @@ public final class TraceBuffer {
     return decisions.getIfPresent(traceId);
   }
 
-  /** Builds a {@link TraceBuffer}; every setting is required except the store, ticker and meters. */
+  /**
+   * Builds a {@link TraceBuffer}; every setting is required except the store, ticker and meters.
+   */
   public static final class Builder {
     private BufferSettings settings;
     private Supplier<DecisionEngine> engine;

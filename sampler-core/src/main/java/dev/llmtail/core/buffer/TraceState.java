@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The in-memory summary of one buffered trace. Every field but the final ones is guarded by
- * {@link #lock}; {@link TraceBuffer} holds it while appending, rescheduling and closing.
+ * The in-memory summary of one buffered trace. Every field but the final ones is guarded by {@link
+ * #lock}; {@link TraceBuffer} holds it while appending, rescheduling and closing.
  *
  * <p>Life cycle: open (spans are appended to the store) → closed (a thread has taken it to decide;
  * spans that still arrive wait in {@link #late}) → decided ({@link #decision} set; the late spans
@@ -19,8 +19,10 @@ final class TraceState {
 
   final Object lock = new Object();
   final TraceId traceId;
+
   /** Creation order: smaller is older. */
   final long seq;
+
   final long firstSeenNanos;
 
   long lastSpanNanos;
@@ -30,8 +32,10 @@ final class TraceState {
   boolean closed;
   RememberedDecision decision;
   List<TraceFragment> late;
+
   /** Log records (GenAI events) of this trace; null until one arrives. */
   List<ResourceLogs> logs;
+
   List<LogFragment> lateLogs;
   Timer timer;
 

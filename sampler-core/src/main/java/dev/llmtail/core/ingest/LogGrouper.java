@@ -42,7 +42,8 @@ public final class LogGrouper {
           if (record.getTraceId().isEmpty()) {
             untracedRecords++;
             if (scopeNoTrace == null) {
-              scopeNoTrace = ScopeLogs.newBuilder().setScope(sl.getScope()).setSchemaUrl(sl.getSchemaUrl());
+              scopeNoTrace =
+                  ScopeLogs.newBuilder().setScope(sl.getScope()).setSchemaUrl(sl.getSchemaUrl());
             }
             scopeNoTrace.addLogRecords(record);
             continue;
@@ -51,25 +52,44 @@ public final class LogGrouper {
           if (id == null) {
             rejected++;
             if (reasons.size() < MAX_REASONS) {
-              reasons.add("log record '%s' (resource_logs[%d].scope_logs[%d].log_records[%d]): trace_id is %d bytes%s (expected: empty, or 16 bytes not all zero)"
-                  .formatted(record.getEventName(), r, s, i, record.getTraceId().size(),
-                      record.getTraceId().size() == 16 ? " of zeros" : ""));
+              reasons.add(
+                  "log record '%s' (resource_logs[%d].scope_logs[%d].log_records[%d]): trace_id is %d bytes%s (expected: empty, or 16 bytes not all zero)"
+                      .formatted(
+                          record.getEventName(),
+                          r,
+                          s,
+                          i,
+                          record.getTraceId().size(),
+                          record.getTraceId().size() == 16 ? " of zeros" : ""));
             }
             continue;
           }
           scopeByTrace
-              .computeIfAbsent(id, k -> ScopeLogs.newBuilder().setScope(sl.getScope()).setSchemaUrl(sl.getSchemaUrl()))
+              .computeIfAbsent(
+                  id,
+                  k ->
+                      ScopeLogs.newBuilder()
+                          .setScope(sl.getScope())
+                          .setSchemaUrl(sl.getSchemaUrl()))
               .addLogRecords(record);
           counts.merge(id, 1, Integer::sum);
         }
         for (Map.Entry<TraceId, ScopeLogs.Builder> e : scopeByTrace.entrySet()) {
           byTrace
-              .computeIfAbsent(e.getKey(), k -> ResourceLogs.newBuilder().setResource(rl.getResource()).setSchemaUrl(rl.getSchemaUrl()))
+              .computeIfAbsent(
+                  e.getKey(),
+                  k ->
+                      ResourceLogs.newBuilder()
+                          .setResource(rl.getResource())
+                          .setSchemaUrl(rl.getSchemaUrl()))
               .addScopeLogs(e.getValue());
         }
         if (scopeNoTrace != null) {
           if (noTrace == null) {
-            noTrace = ResourceLogs.newBuilder().setResource(rl.getResource()).setSchemaUrl(rl.getSchemaUrl());
+            noTrace =
+                ResourceLogs.newBuilder()
+                    .setResource(rl.getResource())
+                    .setSchemaUrl(rl.getSchemaUrl());
           }
           noTrace.addScopeLogs(scopeNoTrace);
         }
@@ -82,8 +102,13 @@ public final class LogGrouper {
     String message =
         rejected == 0
             ? ""
-            : "rejected %d of %d log records: %s%s".formatted(rejected, total, String.join("; ", reasons),
-                rejected > reasons.size() ? "; …" : "");
-    return new GroupedLogs(List.copyOf(fragments), List.copyOf(untraced), untracedRecords, rejected, message);
+            : "rejected %d of %d log records: %s%s"
+                .formatted(
+                    rejected,
+                    total,
+                    String.join("; ", reasons),
+                    rejected > reasons.size() ? "; …" : "");
+    return new GroupedLogs(
+        List.copyOf(fragments), List.copyOf(untraced), untracedRecords, rejected, message);
   }
 }

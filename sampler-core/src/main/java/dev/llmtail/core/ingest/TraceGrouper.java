@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Splits the resource spans of an export request into one fragment per trace id, and rejects
- * spans whose ids are not valid (they could never be grouped or looked up).
+ * Splits the resource spans of an export request into one fragment per trace id, and rejects spans
+ * whose ids are not valid (they could never be grouped or looked up).
  *
  * <p>A span is rejected when its trace id is not 16 bytes or all zero, its span id is not 8 bytes
  * or all zero, or its parent span id is neither empty nor 8 bytes. Everything else is accepted as
@@ -52,7 +52,10 @@ public final class TraceGrouper {
           scopeByTrace
               .computeIfAbsent(
                   traceId,
-                  id -> ScopeSpans.newBuilder().setScope(ss.getScope()).setSchemaUrl(ss.getSchemaUrl()))
+                  id ->
+                      ScopeSpans.newBuilder()
+                          .setScope(ss.getScope())
+                          .setSchemaUrl(ss.getSchemaUrl()))
               .addSpans(span);
           FragmentBuilder fb = byTrace.computeIfAbsent(traceId, id -> new FragmentBuilder(rs));
           fb.spanCount++;
@@ -109,7 +112,8 @@ public final class TraceGrouper {
     boolean endsRoot;
 
     FragmentBuilder(ResourceSpans rs) {
-      builder = ResourceSpans.newBuilder().setResource(rs.getResource()).setSchemaUrl(rs.getSchemaUrl());
+      builder =
+          ResourceSpans.newBuilder().setResource(rs.getResource()).setSchemaUrl(rs.getSchemaUrl());
     }
   }
 }

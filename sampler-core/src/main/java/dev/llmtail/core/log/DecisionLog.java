@@ -27,8 +27,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * Remembers every decided trace, kept or dropped, as a compact {@link DecisionRecord}, so that
- * "why was this trace dropped?" can be answered by trace id or by conversation id.
+ * Remembers every decided trace, kept or dropped, as a compact {@link DecisionRecord}, so that "why
+ * was this trace dropped?" can be answered by trace id or by conversation id.
  *
  * <p>Bounds: at most {@code maxEntries} records, none older than {@code maxAge}; the oldest go
  * first. Of a record that leaves, only the trace id, its decision time and outcome stay, in a
@@ -78,7 +78,8 @@ public final class DecisionLog implements DecisionListener {
       throw new IllegalArgumentException("max_entries: " + maxEntries + " (expected: >= 1)");
     }
     if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
-      throw new IllegalArgumentException("max_age: " + maxAge + " (expected: a duration > 0, e.g. 1h)");
+      throw new IllegalArgumentException(
+          "max_age: " + maxAge + " (expected: a duration > 0, e.g. 1h)");
     }
     this.maxEntries = maxEntries;
     this.maxAge = maxAge;
@@ -116,7 +117,9 @@ public final class DecisionLog implements DecisionListener {
       byTrace.put(record.traceId(), e);
       byOrder.put(e.seq, e);
       for (String conversation : record.conversationIds()) {
-        byConversation.computeIfAbsent(conversation, c -> new LinkedHashSet<>()).add(record.traceId());
+        byConversation
+            .computeIfAbsent(conversation, c -> new LinkedHashSet<>())
+            .add(record.traceId());
       }
       forgotten.remove(record.traceId());
       evict(clock.instant());
@@ -221,7 +224,9 @@ public final class DecisionLog implements DecisionListener {
       remove(oldest);
       anyForgotten = true;
       Decision d = oldest.record.decision();
-      forgotten.put(oldest.record.traceId(), new ForgottenTrace(oldest.record.traceId(), d.decidedAt(), d.kept(), now));
+      forgotten.put(
+          oldest.record.traceId(),
+          new ForgottenTrace(oldest.record.traceId(), d.decidedAt(), d.kept(), now));
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the decision log remembers of one decided trace: enough to explain the decision without
- * the spans — the trace's shape, its LLM summary, and the decision with every policy's verdict and
+ * What the decision log remembers of one decided trace: enough to explain the decision without the
+ * spans — the trace's shape, its LLM summary, and the decision with every policy's verdict and
  * evidence.
  *
  * @param traceId the trace
@@ -45,6 +45,15 @@ public record DecisionRecord(
     return late == lateSpans
         ? this
         : new DecisionRecord(
-            traceId, conversationIds, rootName, rootService, start, duration, spanCount, llm, decision, late);
+            traceId,
+            conversationIds,
+            rootName,
+            rootService,
+            start,
+            duration,
+            spanCount,
+            llm,
+            decision,
+            late);
   }
 }

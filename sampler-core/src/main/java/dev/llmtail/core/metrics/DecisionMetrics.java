@@ -55,7 +55,8 @@ public final class DecisionMetrics implements DecisionListener {
     }
     if (trace.endEpochNanos() > 0) {
       long ended = trace.endEpochNanos();
-      long decided = decision.decidedAt().getEpochSecond() * 1_000_000_000L + decision.decidedAt().getNano();
+      long decided =
+          decision.decidedAt().getEpochSecond() * 1_000_000_000L + decision.decidedAt().getNano();
       latency.record(Duration.ofNanos(Math.max(0, decided - ended)));
     }
   }

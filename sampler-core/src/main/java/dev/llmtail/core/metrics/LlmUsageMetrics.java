@@ -17,18 +17,32 @@ import java.util.function.ToDoubleFunction;
  * <p>Meters (all tagged {@code provider} and {@code model}; {@link ModelCardinalityFilter} folds
  * unknown values into {@code other}): {@code llmtail.llm.calls}, {@code
  * llmtail.llm.tokens{type=input|output|cached_input}}, {@code llmtail.llm.cost} (USD: a cost the
- * span reported, else its usage priced), {@code llmtail.llm.errors}, {@code llmtail.llm.retries}, {@code
- * llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
+ * span reported, else its usage priced), {@code llmtail.llm.errors}, {@code llmtail.llm.retries},
+ * {@code llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
  *
- * <p>The receivers call {@link #count} with the calls normalised from each admitted fragment, before
- * it enters the buffer, so late spans are counted too. Thread-safe (Micrometer counters are).
+ * <p>The receivers call {@link #count} with the calls normalised from each admitted fragment,
+ * before it enters the buffer, so late spans are counted too. Thread-safe (Micrometer counters
+ * are).
  */
 public final class LlmUsageMetrics {
 
-  /** Normalised finish reasons that mean a refusal (the GenAI reader maps every provider's spelling). */
+  /**
+   * Normalised finish reasons that mean a refusal (the GenAI reader maps every provider's
+   * spelling).
+   */
   private static final Set<String> REFUSALS =
-      Set.of("content_filter", "refusal", "safety", "recitation", "blocklist", "prohibited_content", "spii", "image_safety");
-  private static final Set<String> CUT_SHORT = Set.of("length", "max_tokens", "error", "cancelled", "canceled");
+      Set.of(
+          "content_filter",
+          "refusal",
+          "safety",
+          "recitation",
+          "blocklist",
+          "prohibited_content",
+          "spii",
+          "image_safety");
+
+  private static final Set<String> CUT_SHORT =
+      Set.of("length", "max_tokens", "error", "cancelled", "canceled");
 
   private final MeterRegistry meters;
   private final ToDoubleFunction<LlmCall> cost;
@@ -38,7 +52,9 @@ public final class LlmUsageMetrics {
     this(meters, call -> call.costUsd() == null ? 0 : call.costUsd());
   }
 
-  /** @param cost the USD cost of a call (e.g. its reported cost, else its usage priced from a table) */
+  /**
+   * @param cost the USD cost of a call (e.g. its reported cost, else its usage priced from a table)
+   */
   public LlmUsageMetrics(MeterRegistry meters, ToDoubleFunction<LlmCall> cost) {
     this.meters = Objects.requireNonNull(meters, "meters");
     this.cost = Objects.requireNonNull(cost, "cost");
@@ -47,16 +63,19 @@ public final class LlmUsageMetrics {
   /** Counts the LLM calls read from one ingested fragment. */
   public void count(List<LlmCall> calls) {
     for (LlmCall call : calls) {
-      String provider = call.provider().isEmpty() ? "unknown" : call.provider().toLowerCase(Locale.ROOT);
+      String provider =
+          call.provider().isEmpty() ? "unknown" : call.provider().toLowerCase(Locale.ROOT);
       String model = call.model().isEmpty() ? "unknown" : call.model().toLowerCase(Locale.ROOT);
-      counter("llmtail.llm.calls", "LLM calls seen at ingest (100 % of traffic)", provider, model).increment();
+      counter("llmtail.llm.calls", "LLM calls seen at ingest (100 % of traffic)", provider, model)
+          .increment();
       tokens(provider, model, "input", call.inputTokens());
       tokens(provider, model, "output", call.outputTokens());
       tokens(provider, model, "cached_input", call.cacheReadTokens());
       double usd = cost.applyAsDouble(call);
       if (usd > 0) {
         Counter.builder("llmtail.llm.cost")
-            .description("Cost in USD of LLM calls at ingest: reported by the span, else usage priced from the price table")
+            .description(
+                "Cost in USD of LLM calls at ingest: reported by the span, else usage priced from the price table")
             .baseUnit("usd")
             .tag("provider", provider)
             .tag("model", model)
@@ -67,15 +86,27 @@ public final class LlmUsageMetrics {
         counter("llmtail.llm.errors", "LLM calls that failed", provider, model).increment();
       }
       if (call.attempt() != null && call.attempt() > 1) {
-        counter("llmtail.llm.retries", "LLM calls that were a retry of an earlier attempt", provider, model)
+        counter(
+                "llmtail.llm.retries",
+                "LLM calls that were a retry of an earlier attempt",
+                provider,
+                model)
             .increment();
       }
       if (call.finishReasons().stream().anyMatch(REFUSALS::contains)) {
-        counter("llmtail.llm.refusals", "LLM calls the model refused or a filter blocked", provider, model)
+        counter(
+                "llmtail.llm.refusals",
+                "LLM calls the model refused or a filter blocked",
+                provider,
+                model)
             .increment();
       }
       if (truncated(call)) {
-        counter("llmtail.llm.streams.truncated", "Streamed LLM calls that ended without a normal finish", provider, model)
+        counter(
+                "llmtail.llm.streams.truncated",
+                "Streamed LLM calls that ended without a normal finish",
+                provider,
+                model)
             .increment();
       }
     }
@@ -111,5 +142,4 @@ public final class LlmUsageMetrics {
         .tag("model", model)
         .register(meters);
   }
-
 }

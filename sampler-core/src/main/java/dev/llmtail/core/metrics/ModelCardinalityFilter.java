@@ -11,27 +11,71 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps the {@code model} and {@code provider} tags of {@code llmtail.llm.*} meters bounded: a
- * model that belongs to no known family, or any new model once {@code maxModels} distinct ones
- * were seen, is reported as {@code other}; so is a provider outside the known list. A model id
- * can be anything a client sends (fine-tune ids, deployment names), and every distinct value is a
- * new time series.
+ * model that belongs to no known family, or any new model once {@code maxModels} distinct ones were
+ * seen, is reported as {@code other}; so is a provider outside the known list. A model id can be
+ * anything a client sends (fine-tune ids, deployment names), and every distinct value is a new time
+ * series.
  */
 public final class ModelCardinalityFilter implements MeterFilter {
 
   /** Default prefixes of model families whose names are kept as tag values. */
   public static final List<String> KNOWN_MODEL_PREFIXES =
       List.of(
-          "gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "claude-", "gemini-", "gemma-",
-          "mistral-", "mixtral-", "codestral-", "magistral-", "llama", "meta-llama", "command-",
-          "deepseek-", "qwen", "grok-", "titan-", "nova-", "jamba-", "phi-", "unknown");
+          "gpt-",
+          "o1",
+          "o3",
+          "o4",
+          "chatgpt-",
+          "text-embedding-",
+          "claude-",
+          "gemini-",
+          "gemma-",
+          "mistral-",
+          "mixtral-",
+          "codestral-",
+          "magistral-",
+          "llama",
+          "meta-llama",
+          "command-",
+          "deepseek-",
+          "qwen",
+          "grok-",
+          "titan-",
+          "nova-",
+          "jamba-",
+          "phi-",
+          "unknown");
 
   /** Providers kept as tag values; others become {@code other}. */
   public static final Set<String> KNOWN_PROVIDERS =
       Set.of(
-          "openai", "anthropic", "google", "gcp.vertex_ai", "gcp.gemini", "vertex_ai", "gemini",
-          "aws.bedrock", "aws_bedrock", "bedrock", "azure", "azure.ai.openai", "azure_openai",
-          "azure.ai.inference", "mistral_ai", "mistral", "cohere", "groq", "deepseek", "xai",
-          "perplexity", "ibm.watsonx.ai", "ollama", "together", "fireworks", "openrouter", "unknown");
+          "openai",
+          "anthropic",
+          "google",
+          "gcp.vertex_ai",
+          "gcp.gemini",
+          "vertex_ai",
+          "gemini",
+          "aws.bedrock",
+          "aws_bedrock",
+          "bedrock",
+          "azure",
+          "azure.ai.openai",
+          "azure_openai",
+          "azure.ai.inference",
+          "mistral_ai",
+          "mistral",
+          "cohere",
+          "groq",
+          "deepseek",
+          "xai",
+          "perplexity",
+          "ibm.watsonx.ai",
+          "ollama",
+          "together",
+          "fireworks",
+          "openrouter",
+          "unknown");
 
   private static final String PREFIX = "llmtail.llm.";
 

@@ -53,10 +53,19 @@ class TraceBufferConcurrentDecidersTest {
         };
     DecisionEngine engine =
         new DecisionEngine(
-            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))), Clock.systemUTC(), meters);
+            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
+            Clock.systemUTC(),
+            meters);
     TraceBuffer buffer =
         TraceBuffer.builder()
-            .settings(new BufferSettings(QUIET, Duration.ofMinutes(5), 100_000, 1L << 30, 10_000, Duration.ofMinutes(10)))
+            .settings(
+                new BufferSettings(
+                    QUIET,
+                    Duration.ofMinutes(5),
+                    100_000,
+                    1L << 30,
+                    10_000,
+                    Duration.ofMinutes(10)))
             .engine(() -> engine)
             .listener(listener)
             .ticker(now::get)

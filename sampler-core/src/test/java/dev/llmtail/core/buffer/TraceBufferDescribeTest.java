@@ -26,7 +26,8 @@ class TraceBufferDescribeTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final TraceBuffer buffer =
       TraceBuffer.builder()
-          .settings(new BufferSettings(QUIET, MAX_WAIT, 1000, 1 << 20, 1000, Duration.ofMinutes(10)))
+          .settings(
+              new BufferSettings(QUIET, MAX_WAIT, 1000, 1 << 20, 1000, Duration.ofMinutes(10)))
           .engine(
               () ->
                   new DecisionEngine(

@@ -38,6 +38,7 @@ class TraceBufferTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final Recorder recorder = new Recorder();
+
   /** Keeps traces whose id's low half is odd, so tests can have both outcomes. */
   private final DecisionEngine engine =
       new DecisionEngine(
@@ -54,7 +55,8 @@ class TraceBufferTest {
 
   private TraceBuffer buffer(int maxTraces, long maxBytes) {
     return TraceBuffer.builder()
-        .settings(new BufferSettings(QUIET, MAX_WAIT, maxTraces, maxBytes, 1000, Duration.ofMinutes(10)))
+        .settings(
+            new BufferSettings(QUIET, MAX_WAIT, maxTraces, maxBytes, 1000, Duration.ofMinutes(10)))
         .engine(() -> engine)
         .listener(recorder)
         .ticker(now::get)
@@ -144,7 +146,8 @@ class TraceBufferTest {
     assertThat(recorder.decided)
         .extracting(Decision::traceId)
         .containsExactly(traceId(1), traceId(2));
-    assertThat(recorder.decided).allSatisfy(d -> assertThat(d.trigger()).isEqualTo(DecisionTrigger.PRESSURE));
+    assertThat(recorder.decided)
+        .allSatisfy(d -> assertThat(d.trigger()).isEqualTo(DecisionTrigger.PRESSURE));
     assertThat(meters.counter("llmtail.buffer.decided.early").count()).isEqualTo(2);
   }
 
@@ -156,7 +159,9 @@ class TraceBufferTest {
       buffer.admit(child(traceId(n), 2));
     }
     assertThat(buffer.bufferedBytes()).isLessThanOrEqualTo(oneFragment * 2);
-    assertThat(recorder.decided).extracting(Decision::traceId).containsExactly(traceId(1), traceId(2));
+    assertThat(recorder.decided)
+        .extracting(Decision::traceId)
+        .containsExactly(traceId(1), traceId(2));
     assertThat(recorder.spansOf(traceId(1))).isEqualTo(1); // decided with what it had, not dropped
   }
 
@@ -202,7 +207,9 @@ class TraceBufferTest {
       buffer.admit(child(traceId(n), 2));
     }
     assertThat(buffer.decideAll(DecisionTrigger.SHUTDOWN)).isEqualTo(3);
-    assertThat(recorder.decided).hasSize(3).allSatisfy(d -> assertThat(d.trigger()).isEqualTo(DecisionTrigger.SHUTDOWN));
+    assertThat(recorder.decided)
+        .hasSize(3)
+        .allSatisfy(d -> assertThat(d.trigger()).isEqualTo(DecisionTrigger.SHUTDOWN));
     assertThat(buffer.bufferedTraces()).isZero();
     assertThat(buffer.decideDue()).isZero();
   }
@@ -294,7 +301,9 @@ class TraceBufferTest {
     @Override
     public void onDecided(Decision decision, TraceView trace) {
       decided.add(decision);
-      decidedSpans.computeIfAbsent(decision.traceId(), k -> new AtomicLong()).addAndGet(trace.spanCount());
+      decidedSpans
+          .computeIfAbsent(decision.traceId(), k -> new AtomicLong())
+          .addAndGet(trace.spanCount());
       decidedLogRecords.put(decision.traceId(), trace.logRecordCount());
     }
 

@@ -21,7 +21,9 @@ class TraceGrouperTest {
                     span(traceId(1), 1, 0, true, false),
                     span(traceId(2), 2, 0, false, false),
                     span(traceId(1), 3, 1, true, false))));
-    assertThat(g.fragments()).extracting(TraceFragment::traceId).containsExactly(traceId(1), traceId(2));
+    assertThat(g.fragments())
+        .extracting(TraceFragment::traceId)
+        .containsExactly(traceId(1), traceId(2));
     assertThat(g.fragments().get(0).spanCount()).isEqualTo(2);
     assertThat(g.fragments().get(0).endsRoot()).isTrue();
     assertThat(g.fragments().get(1).endsRoot()).isFalse(); // its root has no end time yet
@@ -33,13 +35,21 @@ class TraceGrouperTest {
   @Test
   void rejectsSpansWithInvalidIdsAndSaysWhichAndWhy() {
     Span good = span(traceId(1), 1, 0, true, false);
-    Span shortTraceId = good.toBuilder().setTraceId(ByteString.copyFrom(new byte[4])).setName("short").build();
-    Span zeroTraceId = good.toBuilder().setTraceId(ByteString.copyFrom(new byte[16])).setName("zero").build();
-    Span zeroSpanId = good.toBuilder().setSpanId(ByteString.copyFrom(new byte[8])).setName("nospan").build();
-    Span badParent = good.toBuilder().setParentSpanId(ByteString.copyFrom(new byte[3])).setName("parent").build();
+    Span shortTraceId =
+        good.toBuilder().setTraceId(ByteString.copyFrom(new byte[4])).setName("short").build();
+    Span zeroTraceId =
+        good.toBuilder().setTraceId(ByteString.copyFrom(new byte[16])).setName("zero").build();
+    Span zeroSpanId =
+        good.toBuilder().setSpanId(ByteString.copyFrom(new byte[8])).setName("nospan").build();
+    Span badParent =
+        good.toBuilder()
+            .setParentSpanId(ByteString.copyFrom(new byte[3]))
+            .setName("parent")
+            .build();
 
     GroupedRequest g =
-        TraceGrouper.group(List.of(resourceSpans(good, shortTraceId, zeroTraceId, zeroSpanId, badParent)));
+        TraceGrouper.group(
+            List.of(resourceSpans(good, shortTraceId, zeroTraceId, zeroSpanId, badParent)));
 
     assertThat(g.acceptedSpans()).isEqualTo(1);
     assertThat(g.rejectedSpans()).isEqualTo(4);

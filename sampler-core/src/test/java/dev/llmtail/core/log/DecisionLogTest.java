@@ -51,7 +51,8 @@ class DecisionLogTest {
 
   private static Span withConversation(Span s, String key, String id) {
     return s.toBuilder()
-        .addAttributes(KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(id)))
+        .addAttributes(
+            KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(id)))
         .build();
   }
 
@@ -68,8 +69,13 @@ class DecisionLogTest {
   private Decision decision(TraceView trace, boolean kept) {
     Verdict v = kept ? Verdict.keep("matched") : Verdict.noOpinion("did not match");
     return new Decision(
-        trace.traceId(), kept, kept ? "kept by p" : "no policy matched", kept ? 1 : 0,
-        DecisionTrigger.COMPLETE, now, List.of(new PolicyVerdict("p", "test", v)));
+        trace.traceId(),
+        kept,
+        kept ? "kept by p" : "no policy matched",
+        kept ? 1 : 0,
+        DecisionTrigger.COMPLETE,
+        now,
+        List.of(new PolicyVerdict("p", "test", v)));
   }
 
   private void decide(DecisionLog log, TraceView trace, boolean kept) {
@@ -102,7 +108,9 @@ class DecisionLogTest {
     decide(log, second, true);
     decide(log, trace(3, "other"), false);
 
-    assertThat(log.conversation("conv-1")).extracting(DecisionRecord::traceId).containsExactly(id, first.traceId());
+    assertThat(log.conversation("conv-1"))
+        .extracting(DecisionRecord::traceId)
+        .containsExactly(id, first.traceId());
     assertThat(log.conversation("nobody")).isEmpty();
   }
 
@@ -145,7 +153,9 @@ class DecisionLogTest {
     DecisionLog log = new DecisionLog(10, Duration.ofHours(1), false, clock);
     TraceView t = trace(1, null);
     decide(log, t, true);
-    TraceFragment late = new TraceFragment(t.traceId(), TestSpans.resourceSpans(span(t.traceId(), 9, 1, true, false)), 3, false);
+    TraceFragment late =
+        new TraceFragment(
+            t.traceId(), TestSpans.resourceSpans(span(t.traceId(), 9, 1, true, false)), 3, false);
 
     log.onLateSpans(new RememberedDecision(true, "kept by p", 1), late);
 
@@ -158,8 +168,12 @@ class DecisionLogTest {
     for (int i = 1; i <= 5; i++) {
       decide(log, trace(i, null), i % 2 == 0);
     }
-    assertThat(log.recent(r -> true, 3)).extracting(r -> r.traceId().low()).containsExactly(5L, 4L, 3L);
-    assertThat(log.recent(r -> r.decision().kept(), 10)).extracting(r -> r.traceId().low()).containsExactly(4L, 2L);
+    assertThat(log.recent(r -> true, 3))
+        .extracting(r -> r.traceId().low())
+        .containsExactly(5L, 4L, 3L);
+    assertThat(log.recent(r -> r.decision().kept(), 10))
+        .extracting(r -> r.traceId().low())
+        .containsExactly(4L, 2L);
   }
 
   @Test
@@ -178,15 +192,38 @@ class DecisionLogTest {
     TraceView t = trace(1, null);
     LlmCall call =
         new LlmCall(
-            "0000000000000002", "chat", "openai", "gpt-4o", "gpt-4o-mini", "chat", false, List.of("stop"),
-            100L, 20L, 10L, null, null, 0.5, "", false, true, 1, "conv-9", "the prompt", "the answer", 1, 2);
+            "0000000000000002",
+            "chat",
+            "openai",
+            "gpt-4o",
+            "gpt-4o-mini",
+            "chat",
+            false,
+            List.of("stop"),
+            100L,
+            20L,
+            10L,
+            null,
+            null,
+            0.5,
+            "",
+            false,
+            true,
+            1,
+            "conv-9",
+            "the prompt",
+            "the answer",
+            1,
+            2);
     TraceView withCall = TraceViews.withCalls(t.traceId(), t.fragments(), List.of(call));
 
     DecisionRecord hidden = DecisionLog.recordOf(decision(withCall, false), withCall, false);
     DecisionRecord shown = DecisionLog.recordOf(decision(withCall, false), withCall, true);
 
     assertThat(hidden.llm().content()).isEmpty();
-    assertThat(shown.llm().content()).singleElement().satisfies(c -> assertThat(c.output()).isEqualTo("the answer"));
+    assertThat(shown.llm().content())
+        .singleElement()
+        .satisfies(c -> assertThat(c.output()).isEqualTo("the answer"));
     assertThat(hidden.llm().calls()).isEqualTo(1);
     assertThat(hidden.llm().modelsAsked()).containsExactly("gpt-4o");
     assertThat(hidden.llm().modelsAnswered()).containsExactly("gpt-4o-mini");

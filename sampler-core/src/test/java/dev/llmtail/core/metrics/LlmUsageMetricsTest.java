@@ -2,17 +2,12 @@ package dev.llmtail.core.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmtail.core.Decision;
-import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.LlmCall;
-import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TestSpans;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.TraceViews;
-import dev.llmtail.core.Verdict;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +15,29 @@ class LlmUsageMetricsTest {
 
   private static LlmCall streamed(Boolean streaming, List<String> finish, boolean error) {
     return new LlmCall(
-        "0000000000000001", "chat", "openai", "gpt-4o", "gpt-4o", "chat", streaming, finish, 1L, 1L, null,
-        null, null, null, "", error, true, null, "", "", "", 1, 2);
+        "0000000000000001",
+        "chat",
+        "openai",
+        "gpt-4o",
+        "gpt-4o",
+        "chat",
+        streaming,
+        finish,
+        1L,
+        1L,
+        null,
+        null,
+        null,
+        null,
+        "",
+        error,
+        true,
+        null,
+        "",
+        "",
+        "",
+        1,
+        2);
   }
 
   @Test
@@ -49,8 +65,18 @@ class LlmUsageMetricsTest {
     usage.count(trace.llmCalls());
     usage.count(trace.llmCalls());
 
-    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count()).isEqualTo(4);
-    assertThat(meters.counter("llmtail.llm.streams.truncated", "provider", "openai", "model", "gpt-4o").count()).isEqualTo(2);
-    assertThat(meters.counter("llmtail.llm.tokens", "provider", "openai", "model", "gpt-4o", "type", "input").count()).isEqualTo(4);
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count())
+        .isEqualTo(4);
+    assertThat(
+            meters
+                .counter("llmtail.llm.streams.truncated", "provider", "openai", "model", "gpt-4o")
+                .count())
+        .isEqualTo(2);
+    assertThat(
+            meters
+                .counter(
+                    "llmtail.llm.tokens", "provider", "openai", "model", "gpt-4o", "type", "input")
+                .count())
+        .isEqualTo(4);
   }
 }

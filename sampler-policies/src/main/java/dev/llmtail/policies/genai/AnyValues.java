@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 
-/** OTLP {@link AnyValue}s (log bodies) as JSON, so captured messages read the same from any source. */
+/**
+ * OTLP {@link AnyValue}s (log bodies) as JSON, so captured messages read the same from any source.
+ */
 final class AnyValues {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -5,7 +5,9 @@ public final class CapturedInput {
 
   private CapturedInput() {}
 
-  /** Whether the captured input holds an earlier assistant turn: the call continues a conversation. */
+  /**
+   * Whether the captured input holds an earlier assistant turn: the call continues a conversation.
+   */
   public static boolean continuesConversation(String capturedInput) {
     return !capturedInput.isEmpty() && MessageText.read(capturedInput).hasAssistantTurn();
   }

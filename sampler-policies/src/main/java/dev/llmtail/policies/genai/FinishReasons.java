@@ -21,7 +21,15 @@ public final class FinishReasons {
 
   /** Reasons that mean the provider refused or blocked the answer. */
   public static final Set<String> REFUSALS =
-      Set.of(CONTENT_FILTER, REFUSAL, "safety", "recitation", "blocklist", "prohibited_content", "spii", "image_safety");
+      Set.of(
+          CONTENT_FILTER,
+          REFUSAL,
+          "safety",
+          "recitation",
+          "blocklist",
+          "prohibited_content",
+          "spii",
+          "image_safety");
 
   /** Reasons that mean the answer was cut short. */
   public static final Set<String> TRUNCATIONS =

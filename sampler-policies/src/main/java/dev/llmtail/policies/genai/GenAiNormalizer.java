@@ -43,13 +43,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class GenAiNormalizer implements GenAiReader {
 
   private static final Set<String> CALL_OPERATIONS =
-      Set.of("chat", "text_completion", "generate_content", "embeddings", "completion", "responses");
+      Set.of(
+          "chat", "text_completion", "generate_content", "embeddings", "completion", "responses");
   private static final Set<String> WRAPPER_OPERATIONS = Set.of("invoke_agent");
   private static final Set<String> VERCEL_WRAPPERS =
       Set.of("ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject");
   private static final int MAX_ANCESTRY = 64;
   private static final HexFormat HEX = HexFormat.of();
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final MeterRegistry meters;
   private final Map<String, Counter> ignored = new ConcurrentHashMap<>();
@@ -123,7 +125,9 @@ public final class GenAiNormalizer implements GenAiReader {
       return Role.CALL;
     }
     if (WRAPPER_OPERATIONS.contains(operation)) {
-      return a.has("gen_ai.request.model") || a.has("gen_ai.response.model") ? Role.WRAPPER : Role.NONE;
+      return a.has("gen_ai.request.model") || a.has("gen_ai.response.model")
+          ? Role.WRAPPER
+          : Role.NONE;
     }
     if (!operation.isEmpty()) {
       return Role.NONE; // execute_tool, retrieval, create_agent, …
@@ -139,25 +143,35 @@ public final class GenAiNormalizer implements GenAiReader {
   }
 
   /**
-   * GenAI events arrive as log records: evaluation results, and (in older convention versions)
-   * the messages of a call, {@code gen_ai.user.message} and {@code gen_ai.choice}, keyed by the
-   * span id of the call they belong to.
+   * GenAI events arrive as log records: evaluation results, and (in older convention versions) the
+   * messages of a call, {@code gen_ai.user.message} and {@code gen_ai.choice}, keyed by the span id
+   * of the call they belong to.
    */
   private void readLogEvents(
-      TraceView trace, List<Evaluation> evaluations, Map<String, String> input, Map<String, String> output) {
+      TraceView trace,
+      List<Evaluation> evaluations,
+      Map<String, String> input,
+      Map<String, String> output) {
     for (ResourceLogs rl : trace.logs()) {
       for (ScopeLogs sl : rl.getScopeLogsList()) {
         for (LogRecord record : sl.getLogRecordsList()) {
           SpanAttributes a = new SpanAttributes(record.getAttributesList(), this::countIgnored);
-          String event = record.getEventName().isEmpty() ? a.text("event.name") : record.getEventName();
+          String event =
+              record.getEventName().isEmpty() ? a.text("event.name") : record.getEventName();
           String spanId = HEX.formatHex(record.getSpanId().toByteArray());
           switch (event) {
             case "gen_ai.evaluation.result" -> evaluations.add(otelEvaluation(spanId, a));
-            case "gen_ai.choice" -> output.merge(spanId, AnyValues.toJson(record.getBody()), (x, y) -> x + "\n" + y);
+            case "gen_ai.choice" ->
+                output.merge(spanId, AnyValues.toJson(record.getBody()), (x, y) -> x + "\n" + y);
             case "gen_ai.user.message", "gen_ai.system.message", "gen_ai.assistant.message" -> {
-              String role = event.substring("gen_ai.".length(), event.length() - ".message".length());
-              String message = "{\"role\":\"" + role + "\",\"body\":" + AnyValues.toJson(record.getBody()) + "}";
-              input.merge(spanId, "[" + message + "]", (x, y) -> x.substring(0, x.length() - 1) + "," + y.substring(1));
+              String role =
+                  event.substring("gen_ai.".length(), event.length() - ".message".length());
+              String message =
+                  "{\"role\":\"" + role + "\",\"body\":" + AnyValues.toJson(record.getBody()) + "}";
+              input.merge(
+                  spanId,
+                  "[" + message + "]",
+                  (x, y) -> x.substring(0, x.length() - 1) + "," + y.substring(1));
             }
             default -> {}
           }
@@ -179,11 +193,14 @@ public final class GenAiNormalizer implements GenAiReader {
       streaming = true;
     }
 
-    String requestModel = model(a.text("gen_ai.request.model", "llm.request.model_name", "ai.model.id"));
-    String responseModel = model(a.text("gen_ai.response.model", "llm.response.model_name", "ai.response.model"));
+    String requestModel =
+        model(a.text("gen_ai.request.model", "llm.request.model_name", "ai.model.id"));
+    String responseModel =
+        model(a.text("gen_ai.response.model", "llm.response.model_name", "ai.response.model"));
     String openInferenceModel = model(a.text("llm.model_name"));
     if (openInference && !openInferenceModel.isEmpty()) {
-      // OpenInference keeps the requested model in llm.model_name on streams, the answering one otherwise.
+      // OpenInference keeps the requested model in llm.model_name on streams, the answering one
+      // otherwise.
       if (Boolean.TRUE.equals(streaming)) {
         requestModel = requestModel.isEmpty() ? openInferenceModel : requestModel;
       } else if (responseModel.isEmpty()) {
@@ -198,15 +215,19 @@ public final class GenAiNormalizer implements GenAiReader {
     if (operation.isEmpty()) {
       String kind = a.text("openinference.span.kind");
       operation =
-          kind.equalsIgnoreCase("EMBEDDING") || s.name().endsWith(".doEmbed") ? "embeddings" : "chat";
+          kind.equalsIgnoreCase("EMBEDDING") || s.name().endsWith(".doEmbed")
+              ? "embeddings"
+              : "chat";
     }
 
     List<String> reasons = new ArrayList<>();
-    reasons.addAll(a.list("gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"));
+    reasons.addAll(
+        a.list("gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"));
     reasons.addAll(a.indexed("gen_ai.completion.", "finish_reason"));
 
     String capturedOutput = outputCapture(s, a);
-    MessageText.Read output = MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
+    MessageText.Read output =
+        MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
     reasons.addAll(output.finishReasons());
     LinkedHashSet<String> normalised = new LinkedHashSet<>(FinishReasons.normaliseAll(reasons));
     if (output.refusal()) {
@@ -218,36 +239,64 @@ public final class GenAiNormalizer implements GenAiReader {
     if (errorType.isEmpty() && error) {
       errorType = s.proto().getStatus().getMessage();
     }
-    Long attempt = a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
+    Long attempt =
+        a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
 
     return new LlmCall(
         s.spanIdHex(),
         s.name(),
-        provider(a.text("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider")),
+        provider(
+            a.text(
+                "gen_ai.provider.name",
+                "gen_ai.system",
+                "llm.provider",
+                "llm.system",
+                "ai.model.provider")),
         requestModel,
         responseModel,
         operation,
         streaming,
         List.copyOf(normalised),
-        a.whole("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
-            "ai.usage.inputTokens", "ai.usage.promptTokens"),
-        a.whole("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
-            "ai.usage.outputTokens", "ai.usage.completionTokens"),
-        a.whole("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-            "llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens",
+        a.whole(
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.prompt_tokens",
+            "llm.token_count.prompt",
+            "ai.usage.inputTokens",
+            "ai.usage.promptTokens"),
+        a.whole(
+            "gen_ai.usage.output_tokens",
+            "gen_ai.usage.completion_tokens",
+            "llm.token_count.completion",
+            "ai.usage.outputTokens",
+            "ai.usage.completionTokens"),
+        a.whole(
+            "gen_ai.usage.cache_read.input_tokens",
+            "gen_ai.usage.cache_read_input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+            "ai.usage.cachedInputTokens",
             "ai.usage.inputTokenDetails.cacheReadTokens"),
-        a.whole("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens",
-            "gen_ai.usage.cache_creation_input_tokens", "llm.token_count.prompt_details.cache_write"),
-        a.whole("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning",
+        a.whole(
+            "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
+            "gen_ai.usage.cache_creation_input_tokens",
+            "llm.token_count.prompt_details.cache_write"),
+        a.whole(
+            "gen_ai.usage.reasoning.output_tokens",
+            "llm.token_count.completion_details.reasoning",
             "ai.usage.reasoningTokens"),
         a.number("llm.cost.total", "gen_ai.usage.cost"),
         errorType,
         error,
         s.proto().getEndTimeUnixNano() != 0,
         attempt == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(0, attempt)),
-        a.text("gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id",
-            "traceloop.association.properties.conversation_id", "traceloop.association.properties.thread_id",
-            "ai.telemetry.metadata.sessionId", "ai.telemetry.metadata.conversationId",
+        a.text(
+            "gen_ai.conversation.id",
+            "session.id",
+            "traceloop.association.properties.session_id",
+            "traceloop.association.properties.conversation_id",
+            "traceloop.association.properties.thread_id",
+            "ai.telemetry.metadata.sessionId",
+            "ai.telemetry.metadata.conversationId",
             "ai.telemetry.metadata.threadId"),
         MessageText.cap(inputCapture(s, a).isEmpty() ? loggedInput : inputCapture(s, a)),
         output.text(),
@@ -256,7 +305,13 @@ public final class GenAiNormalizer implements GenAiReader {
   }
 
   private static String inputCapture(SpanView s, SpanAttributes a) {
-    String direct = a.text("gen_ai.input.messages", "input.value", "ai.prompt.messages", "ai.prompt", "gen_ai.prompt");
+    String direct =
+        a.text(
+            "gen_ai.input.messages",
+            "input.value",
+            "ai.prompt.messages",
+            "ai.prompt",
+            "gen_ai.prompt");
     if (!direct.isEmpty()) {
       return direct;
     }
@@ -271,7 +326,8 @@ public final class GenAiNormalizer implements GenAiReader {
    * Flattened messages ({@code prefix.N.role}, {@code prefix.N.content}) as one JSON array, so that
    * roles survive for later checks (e.g. whether an earlier assistant turn was sent).
    */
-  private static String flattenedMessages(SpanAttributes a, String prefix, String roleKey, String contentKey) {
+  private static String flattenedMessages(
+      SpanAttributes a, String prefix, String roleKey, String contentKey) {
     List<String> contents = a.indexed(prefix, contentKey);
     if (contents.isEmpty()) {
       return "";
@@ -279,13 +335,17 @@ public final class GenAiNormalizer implements GenAiReader {
     List<String> roles = a.indexed(prefix, roleKey);
     com.fasterxml.jackson.databind.node.ArrayNode messages = JSON.createArrayNode();
     for (int i = 0; i < contents.size(); i++) {
-      messages.addObject().put("role", i < roles.size() ? roles.get(i) : "user").put("content", contents.get(i));
+      messages
+          .addObject()
+          .put("role", i < roles.size() ? roles.get(i) : "user")
+          .put("content", contents.get(i));
     }
     return messages.toString();
   }
 
   private static String outputCapture(SpanView s, SpanAttributes a) {
-    String direct = a.text("gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion");
+    String direct =
+        a.text("gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion");
     if (!direct.isEmpty()) {
       return direct;
     }
@@ -312,10 +372,14 @@ public final class GenAiNormalizer implements GenAiReader {
 
   private void readEvaluations(SpanView s, SpanAttributes a, List<Evaluation> out) {
     String id = s.spanIdHex();
-    String judged = s.proto().getLinksCount() > 0 ? HEX.formatHex(s.proto().getLinks(0).getSpanId().toByteArray()) : id;
+    String judged =
+        s.proto().getLinksCount() > 0
+            ? HEX.formatHex(s.proto().getLinks(0).getSpanId().toByteArray())
+            : id;
     for (Span.Event event : s.proto().getEventsList()) {
       if (event.getName().equals("gen_ai.evaluation.result")) {
-        out.add(otelEvaluation(id, new SpanAttributes(event.getAttributesList(), this::countIgnored)));
+        out.add(
+            otelEvaluation(id, new SpanAttributes(event.getAttributesList(), this::countIgnored)));
       }
     }
     if (a.has("gen_ai.evaluation.name") || a.has("gen_ai.evaluation.score.label")) {
@@ -323,26 +387,51 @@ public final class GenAiNormalizer implements GenAiReader {
     }
     for (int i : a.indexes("evaluations.")) {
       String p = "evaluations." + i + ".evaluation.";
-      out.add(new Evaluation(judged, a.text(p + "name"), a.text(p + "label"), a.number(p + "score"),
-          a.text(p + "explanation"), "evaluation"));
+      out.add(
+          new Evaluation(
+              judged,
+              a.text(p + "name"),
+              a.text(p + "label"),
+              a.number(p + "score"),
+              a.text(p + "explanation"),
+              "evaluation"));
     }
     for (int i : a.indexes("annotations.")) {
       String p = "annotations." + i + ".annotation.";
-      String source = a.text(p + "annotator_kind").equalsIgnoreCase("HUMAN") ? "feedback" : "evaluation";
-      out.add(new Evaluation(judged, a.text(p + "name"), a.text(p + "label"), a.number(p + "score"),
-          a.text(p + "explanation"), source));
+      String source =
+          a.text(p + "annotator_kind").equalsIgnoreCase("HUMAN") ? "feedback" : "evaluation";
+      out.add(
+          new Evaluation(
+              judged,
+              a.text(p + "name"),
+              a.text(p + "label"),
+              a.number(p + "score"),
+              a.text(p + "explanation"),
+              source));
     }
     if (a.has("gen_ai.guardrail.result.type") || a.has("gen_ai.guardrail.result.value")) {
-      out.add(new Evaluation(id, a.text("gen_ai.guardrail.risk.category", "gen_ai.guardrail.name"),
-          a.text("gen_ai.guardrail.result.type", "gen_ai.guardrail.result.value"),
-          a.number("gen_ai.guardrail.risk.score"), "", "guardrail"));
+      out.add(
+          new Evaluation(
+              id,
+              a.text("gen_ai.guardrail.risk.category", "gen_ai.guardrail.name"),
+              a.text("gen_ai.guardrail.result.type", "gen_ai.guardrail.result.value"),
+              a.number("gen_ai.guardrail.risk.score"),
+              "",
+              "guardrail"));
     }
   }
 
-  /** A {@code gen_ai.evaluation.*} result from span or event attributes (also used for log records). */
+  /**
+   * A {@code gen_ai.evaluation.*} result from span or event attributes (also used for log records).
+   */
   static Evaluation otelEvaluation(String spanId, SpanAttributes a) {
-    return new Evaluation(spanId, a.text("gen_ai.evaluation.name"), a.text("gen_ai.evaluation.score.label"),
-        a.number("gen_ai.evaluation.score.value"), a.text("gen_ai.evaluation.explanation"), "evaluation");
+    return new Evaluation(
+        spanId,
+        a.text("gen_ai.evaluation.name"),
+        a.text("gen_ai.evaluation.score.label"),
+        a.number("gen_ai.evaluation.score.value"),
+        a.text("gen_ai.evaluation.explanation"),
+        "evaluation");
   }
 
   /** {@code "openai.chat"} → {@code openai}; Gemini and Vertex → {@code google}. */
@@ -357,7 +446,10 @@ public final class GenAiNormalizer implements GenAiReader {
     if (p.startsWith("aws.bedrock") || p.startsWith("amazon-bedrock") || p.startsWith("bedrock")) {
       return "aws.bedrock";
     }
-    if (p.startsWith("gcp.") || p.startsWith("google") || p.startsWith("vertex") || p.startsWith("gemini")) {
+    if (p.startsWith("gcp.")
+        || p.startsWith("google")
+        || p.startsWith("vertex")
+        || p.startsWith("gemini")) {
       return "google";
     }
     int dot = p.indexOf('.');

@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * Text and refusals out of captured messages, whichever shape they were captured in: OTel GenAI
- * {@code [{"role":…,"parts":[{"type":"text","content":…}],"finish_reason":…}]}, OpenAI-style
- * {@code {"choices":[{"message":{"content":…,"refusal":…}}]}} or {@code [{"role":…,"content":…}]},
- * or plain text. Output is capped at {@link #MAX_CHARS} characters.
+ * {@code [{"role":…,"parts":[{"type":"text","content":…}],"finish_reason":…}]}, OpenAI-style {@code
+ * {"choices":[{"message":{"content":…,"refusal":…}}]}} or {@code [{"role":…,"content":…}]}, or
+ * plain text. Output is capped at {@link #MAX_CHARS} characters.
  */
 final class MessageText {
 
@@ -79,7 +79,8 @@ final class MessageText {
           finishReasons.add(node.path(reasonKey).asText());
         }
       }
-      for (String child : List.of("parts", "choices", "message", "messages", "output", "candidates", "body")) {
+      for (String child :
+          List.of("parts", "choices", "message", "messages", "output", "candidates", "body")) {
         if (node.has(child)) {
           walk(node.get(child));
         }

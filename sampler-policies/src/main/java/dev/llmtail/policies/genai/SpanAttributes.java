@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Tolerant typed reads of one span's attributes, as the dialects write them: numbers as ints,
- * doubles or strings ({@code "123"} in Spring AI), booleans as bools or strings, lists as arrays
- * or strings ({@code "[STOP]"}). A value that cannot be read as the wanted type is ignored and
+ * doubles or strings ({@code "123"} in Spring AI), booleans as bools or strings, lists as arrays or
+ * strings ({@code "[STOP]"}). A value that cannot be read as the wanted type is ignored and
  * reported to {@code onMalformed} with its key; reads never throw.
  */
 public final class SpanAttributes {
@@ -31,8 +31,8 @@ public final class SpanAttributes {
   }
 
   /**
-   * Only the attributes named {@code keys} of one span: for a policy that reads a few keys of
-   * every span, this skips indexing all the others.
+   * Only the attributes named {@code keys} of one span: for a policy that reads a few keys of every
+   * span, this skips indexing all the others.
    */
   public static SpanAttributes of(dev.llmtail.core.SpanView span, String... keys) {
     Map<String, AnyValue> wanted = new HashMap<>(4);
@@ -165,7 +165,9 @@ public final class SpanAttributes {
       return v.getBoolValue();
     }
     String s = v.hasStringValue() ? v.getStringValue().trim() : "";
-    return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false") ? Boolean.parseBoolean(s) : null;
+    return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")
+        ? Boolean.parseBoolean(s)
+        : null;
   }
 
   /**

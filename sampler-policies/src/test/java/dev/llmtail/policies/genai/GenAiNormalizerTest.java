@@ -35,7 +35,9 @@ class GenAiNormalizerTest {
   @EnumSource(Dialect.class)
   void readsTheSameCallFromEveryDialect(Dialect dialect) {
     LlmCall call =
-        calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().cache(400L, null))).stream().findFirst().orElseThrow();
+        calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().cache(400L, null))).stream()
+            .findFirst()
+            .orElseThrow();
     assertThat(call.provider()).isEqualTo("openai");
     assertThat(call.requestModel()).isEqualTo("gpt-4o");
     assertThat(call.responseModel()).isEqualTo("gpt-4o-2024-08-06");
@@ -51,8 +53,11 @@ class GenAiNormalizerTest {
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void readsOnlyLlmSpansAsCalls(Dialect dialect) {
-    TraceBuilder t = LlmTraces.chat(dialect, LlmCallSpec.healthy(), LlmCallSpec.healthy().at(2000, 500));
-    t.child("execute_tool search").attribute("gen_ai.operation.name", "execute_tool").attribute("gen_ai.tool.name", "search");
+    TraceBuilder t =
+        LlmTraces.chat(dialect, LlmCallSpec.healthy(), LlmCallSpec.healthy().at(2000, 500));
+    t.child("execute_tool search")
+        .attribute("gen_ai.operation.name", "execute_tool")
+        .attribute("gen_ai.tool.name", "search");
     t.child("SELECT orders").attribute("db.system", "postgresql");
     assertThat(calls(t)).hasSize(2);
   }
@@ -61,7 +66,13 @@ class GenAiNormalizerTest {
   @EnumSource(Dialect.class)
   void readsStreamingConversationAndContentWhereTheDialectHasThem(Dialect dialect) {
     LlmCall call =
-        calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().streaming().conversation("conv-42").output("Hello there")))
+        calls(
+                LlmTraces.chat(
+                    dialect,
+                    LlmCallSpec.healthy()
+                        .streaming()
+                        .conversation("conv-42")
+                        .output("Hello there")))
             .get(0);
     if (dialect.expressesStreaming()) {
       assertThat(call.streaming()).isTrue();
@@ -79,9 +90,14 @@ class GenAiNormalizerTest {
   @EnumSource(Dialect.class)
   void anOpenAiRefusalMessageWithFinishReasonStopBecomesARefusal(Dialect dialect) {
     assumeTrue(dialect.expressesContent());
-    // The AI SDK passes only the refusal's text on (ai.response.text): the refusal policy's phrases catch it.
+    // The AI SDK passes only the refusal's text on (ai.response.text): the refusal policy's phrases
+    // catch it.
     assumeTrue(dialect != Dialect.VERCEL_AI_SDK);
-    LlmCall call = calls(LlmTraces.chat(dialect, LlmCallSpec.healthy().refusalMessage("I can't help with that."))).get(0);
+    LlmCall call =
+        calls(
+                LlmTraces.chat(
+                    dialect, LlmCallSpec.healthy().refusalMessage("I can't help with that.")))
+            .get(0);
     assertThat(call.finishReasons()).contains("stop", "refusal");
   }
 
@@ -97,7 +113,9 @@ class GenAiNormalizerTest {
 
   @Test
   void anAbortedVercelStreamIsReadFromTheOuterSpanThatDidEnd() {
-    LlmCall call = calls(LlmTraces.chat(Dialect.VERCEL_AI_SDK, LlmCallSpec.healthy().streaming().unended())).get(0);
+    LlmCall call =
+        calls(LlmTraces.chat(Dialect.VERCEL_AI_SDK, LlmCallSpec.healthy().streaming().unended()))
+            .get(0);
     assertThat(call.spanName()).isEqualTo("ai.streamText");
     assertThat(call.streaming()).isTrue();
     assertThat(call.finishReasons()).isEmpty();
@@ -113,7 +131,9 @@ class GenAiNormalizerTest {
 
   @Test
   void springAisNoneModelMeansUnknown() {
-    LlmCall call = calls(LlmTraces.chat(Dialect.SPRING_AI, LlmCallSpec.healthy().models("gpt-4o", null))).get(0);
+    LlmCall call =
+        calls(LlmTraces.chat(Dialect.SPRING_AI, LlmCallSpec.healthy().models("gpt-4o", null)))
+            .get(0);
     assertThat(call.responseModel()).isEmpty();
     assertThat(call.model()).isEqualTo("gpt-4o");
   }
@@ -129,20 +149,34 @@ class GenAiNormalizerTest {
     LlmCall call = calls(t).get(0);
     assertThat(call.inputTokens()).isNull();
     assertThat(call.streaming()).isNull();
-    assertThat(meters.counter("llmtail.genai.values.ignored", "key", "gen_ai.usage.input_tokens").count()).isEqualTo(1);
-    assertThat(meters.counter("llmtail.genai.values.ignored", "key", "gen_ai.request.stream").count()).isEqualTo(1);
+    assertThat(
+            meters
+                .counter("llmtail.genai.values.ignored", "key", "gen_ai.usage.input_tokens")
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            meters.counter("llmtail.genai.values.ignored", "key", "gen_ai.request.stream").count())
+        .isEqualTo(1);
   }
 
   @Test
   void readsEvaluationsFromEventsOpenInferenceAnnotationsAndGuardrails() {
     TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
-    t.child("judge").event("gen_ai.evaluation.result", "gen_ai.evaluation.name", "relevance", "gen_ai.evaluation.score.label", "fail");
+    t.child("judge")
+        .event(
+            "gen_ai.evaluation.result",
+            "gen_ai.evaluation.name",
+            "relevance",
+            "gen_ai.evaluation.score.label",
+            "fail");
     t.child("feedback")
         .attribute("openinference.span.kind", "EVALUATOR")
         .attribute("annotations.0.annotation.name", "user_feedback")
         .attribute("annotations.0.annotation.label", "thumbs_down")
         .attribute("annotations.0.annotation.annotator_kind", "HUMAN");
-    t.child("guard").attribute("gen_ai.guardrail.result.type", "blocked").attribute("gen_ai.guardrail.risk.category", "self_harm");
+    t.child("guard")
+        .attribute("gen_ai.guardrail.result.type", "blocked")
+        .attribute("gen_ai.guardrail.risk.category", "self_harm");
     TraceView view = t.view().withGenAi(new GenAiNormalizer(meters));
     assertThat(view.evaluations())
         .extracting(Evaluation::name, Evaluation::label, Evaluation::source)
@@ -152,7 +186,8 @@ class GenAiNormalizerTest {
             org.assertj.core.groups.Tuple.tuple("self_harm", "blocked", "guardrail"));
   }
 
-  private static LogRecord event(TraceBuilder t, String spanIdHex, String name, AnyValue body, KeyValue... attributes) {
+  private static LogRecord event(
+      TraceBuilder t, String spanIdHex, String name, AnyValue body, KeyValue... attributes) {
     return LogRecord.newBuilder()
         .setTraceId(ByteString.fromHex(t.traceIdHex()))
         .setSpanId(ByteString.fromHex(spanIdHex))
@@ -164,9 +199,10 @@ class GenAiNormalizerTest {
 
   private static AnyValue kvlist(String key, AnyValue value, String key2, AnyValue value2) {
     return AnyValue.newBuilder()
-        .setKvlistValue(KeyValueList.newBuilder()
-            .addValues(KeyValue.newBuilder().setKey(key).setValue(value))
-            .addValues(KeyValue.newBuilder().setKey(key2).setValue(value2)))
+        .setKvlistValue(
+            KeyValueList.newBuilder()
+                .addValues(KeyValue.newBuilder().setKey(key).setValue(value))
+                .addValues(KeyValue.newBuilder().setKey(key2).setValue(value2)))
         .build();
   }
 
@@ -178,29 +214,67 @@ class GenAiNormalizerTest {
   void readsEvaluationsAndMessagesThatArriveAsLogRecords() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("POST /chat");
-    TraceBuilder.SpanBuilder llm = t.child("chat gpt-4o")
-        .attribute("gen_ai.operation.name", "chat").attribute("gen_ai.request.model", "gpt-4o");
+    TraceBuilder.SpanBuilder llm =
+        t.child("chat gpt-4o")
+            .attribute("gen_ai.operation.name", "chat")
+            .attribute("gen_ai.request.model", "gpt-4o");
     String callId = llm.spanIdHex();
-    ResourceLogs logs = ResourceLogs.newBuilder().addScopeLogs(ScopeLogs.newBuilder()
-        .addLogRecords(event(t, callId, "gen_ai.user.message", kvlist("role", text("user"), "content", text("Change my address"))))
-        .addLogRecords(event(t, callId, "gen_ai.choice",
-            kvlist("finish_reason", text("stop"), "message", kvlist("role", text("assistant"), "content", text("Cancel your service first.")))))
-        .addLogRecords(event(t, callId, "gen_ai.evaluation.result", AnyValue.getDefaultInstance(),
-            KeyValue.newBuilder().setKey("gen_ai.evaluation.name").setValue(text("harmfulness")).build(),
-            KeyValue.newBuilder().setKey("gen_ai.evaluation.score.label").setValue(text("unsafe")).build())))
-        .build();
+    ResourceLogs logs =
+        ResourceLogs.newBuilder()
+            .addScopeLogs(
+                ScopeLogs.newBuilder()
+                    .addLogRecords(
+                        event(
+                            t,
+                            callId,
+                            "gen_ai.user.message",
+                            kvlist("role", text("user"), "content", text("Change my address"))))
+                    .addLogRecords(
+                        event(
+                            t,
+                            callId,
+                            "gen_ai.choice",
+                            kvlist(
+                                "finish_reason",
+                                text("stop"),
+                                "message",
+                                kvlist(
+                                    "role",
+                                    text("assistant"),
+                                    "content",
+                                    text("Cancel your service first.")))))
+                    .addLogRecords(
+                        event(
+                            t,
+                            callId,
+                            "gen_ai.evaluation.result",
+                            AnyValue.getDefaultInstance(),
+                            KeyValue.newBuilder()
+                                .setKey("gen_ai.evaluation.name")
+                                .setValue(text("harmfulness"))
+                                .build(),
+                            KeyValue.newBuilder()
+                                .setKey("gen_ai.evaluation.score.label")
+                                .setValue(text("unsafe"))
+                                .build())))
+            .build();
 
-    TraceView view = TraceView.of(t.traceId(), List.of(t.resourceSpans()), List.of(logs)).withGenAi(new GenAiNormalizer(meters));
+    TraceView view =
+        TraceView.of(t.traceId(), List.of(t.resourceSpans()), List.of(logs))
+            .withGenAi(new GenAiNormalizer(meters));
 
     LlmCall call = view.llmCalls().get(0);
     assertThat(call.outputText()).isEqualTo("Cancel your service first.");
     assertThat(call.finishReasons()).containsExactly("stop");
     assertThat(call.inputText()).contains("Change my address");
-    assertThat(view.evaluations()).singleElement().satisfies(e -> {
-      assertThat(e.spanId()).isEqualTo(callId);
-      assertThat(e.name()).isEqualTo("harmfulness");
-      assertThat(e.label()).isEqualTo("unsafe");
-    });
+    assertThat(view.evaluations())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.spanId()).isEqualTo(callId);
+              assertThat(e.name()).isEqualTo("harmfulness");
+              assertThat(e.label()).isEqualTo("unsafe");
+            });
   }
 
   @Test

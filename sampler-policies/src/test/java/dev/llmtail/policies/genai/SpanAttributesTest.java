@@ -18,11 +18,13 @@ class SpanAttributesTest {
   }
 
   private static SpanView span(KeyValue... attributes) {
-    Span.Builder s = Span.newBuilder().setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+    Span.Builder s =
+        Span.newBuilder().setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
     for (KeyValue kv : attributes) {
       s.addAttributes(kv);
     }
-    return new SpanView(s.build(), Resource.getDefaultInstance(), InstrumentationScope.getDefaultInstance());
+    return new SpanView(
+        s.build(), Resource.getDefaultInstance(), InstrumentationScope.getDefaultInstance());
   }
 
   @Test
@@ -33,9 +35,12 @@ class SpanAttributesTest {
             kv("http.request.resend_count", AnyValue.newBuilder().setIntValue(2).build()),
             kv("gen_ai.request.model", AnyValue.newBuilder().setStringValue("gpt-4o").build()));
 
-    SpanAttributes keyed = SpanAttributes.of(s, "http.response.status_code", "http.request.resend_count");
+    SpanAttributes keyed =
+        SpanAttributes.of(s, "http.response.status_code", "http.request.resend_count");
 
-    assertThat(keyed.whole("http.response.status_code")).isEqualTo(503L).isEqualTo(SpanAttributes.of(s).whole("http.response.status_code"));
+    assertThat(keyed.whole("http.response.status_code"))
+        .isEqualTo(503L)
+        .isEqualTo(SpanAttributes.of(s).whole("http.response.status_code"));
     assertThat(keyed.whole("http.request.resend_count")).isEqualTo(2L);
     assertThat(keyed.has("gen_ai.request.model")).isFalse();
     assertThat(keyed.text("gen_ai.request.model")).isEmpty();

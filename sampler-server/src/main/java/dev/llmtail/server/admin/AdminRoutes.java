@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Maps an admin request (method, path, query, authorization) to its answer. Knows nothing of
- * Netty, so every route is tested without a socket as well as through the real server.
+ * Maps an admin request (method, path, query, authorization) to its answer. Knows nothing of Netty,
+ * so every route is tested without a socket as well as through the real server.
  *
  * <p>{@code /metrics}, {@code /healthz} and {@code /readyz} are open (scrapers and probes carry no
  * token). The {@code /debug} page itself holds no data and is open too, so a browser can load it;
@@ -55,9 +55,11 @@ final class AdminRoutes {
     this.page = resource("debug.html");
   }
 
-  AdminResponse handle(String method, String path, Map<String, List<String>> query, String authorization) {
+  AdminResponse handle(
+      String method, String path, Map<String, List<String>> query, String authorization) {
     if (!method.equals("GET") && !method.equals("HEAD")) {
-      return DebugApi.error(405, "method " + method + " (expected: GET)").withHeader("Allow", "GET, HEAD");
+      return DebugApi.error(405, "method " + method + " (expected: GET)")
+          .withHeader("Allow", "GET, HEAD");
     }
     switch (path) {
       case "/healthz":
@@ -65,7 +67,10 @@ final class AdminRoutes {
       case "/readyz":
         return ready.getAsBoolean()
             ? AdminResponse.of(200, AdminResponse.TEXT, "ready\n")
-            : AdminResponse.of(503, AdminResponse.TEXT, "not ready: the receivers are not listening yet, or llmtail is stopping\n");
+            : AdminResponse.of(
+                503,
+                AdminResponse.TEXT,
+                "not ready: the receivers are not listening yet, or llmtail is stopping\n");
       case "/metrics":
         return AdminResponse.of(200, PROMETHEUS_TEXT, prometheus.scrape());
       case "/debug":
@@ -75,10 +80,12 @@ final class AdminRoutes {
         break;
     }
     if (!path.startsWith("/debug/")) {
-      return DebugApi.error(404, "no such page: " + path + " (try /debug, /metrics, /healthz or /readyz)");
+      return DebugApi.error(
+          404, "no such page: " + path + " (try /debug, /metrics, /healthz or /readyz)");
     }
     if (!token.admits(authorization)) {
-      return DebugApi.error(401, "/debug needs a bearer token: send Authorization: Bearer <admin.bearer_token>")
+      return DebugApi.error(
+              401, "/debug needs a bearer token: send Authorization: Bearer <admin.bearer_token>")
           .withHeader("WWW-Authenticate", "Bearer realm=\"llmtail\"");
     }
     String rest = path.substring("/debug/".length());
@@ -94,7 +101,8 @@ final class AdminRoutes {
       default ->
           DebugApi.error(
               404,
-              "no such page: " + path
+              "no such page: "
+                  + path
                   + " (expected: /debug/traces/{trace id}, /debug/conversations/{id}, /debug/decisions or /debug/config)");
     };
   }
@@ -106,7 +114,8 @@ final class AdminRoutes {
   private static String resource(String name) {
     try (InputStream in = AdminRoutes.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("missing resource " + name + " next to " + AdminRoutes.class.getName());
+        throw new IllegalStateException(
+            "missing resource " + name + " next to " + AdminRoutes.class.getName());
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

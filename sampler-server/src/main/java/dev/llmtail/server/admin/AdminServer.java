@@ -1,8 +1,8 @@
 package dev.llmtail.server.admin;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.server.config.AdminConfig;
 import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
@@ -85,7 +85,12 @@ public final class AdminServer implements AutoCloseable {
     this.address = admin.address().toSocketAddress();
     this.routes =
         new AdminRoutes(
-            new DebugApi(log, buffer::describe, buffer::rememberedDecision, clock, admin.showMessageContent()),
+            new DebugApi(
+                log,
+                buffer::describe,
+                buffer::rememberedDecision,
+                clock,
+                admin.showMessageContent()),
             new BearerToken(admin.bearerToken()),
             prometheus,
             ready,
@@ -113,12 +118,14 @@ public final class AdminServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw new IllegalStateException("interrupted while binding the admin server to " + address, e);
+      throw new IllegalStateException(
+          "interrupted while binding the admin server to " + address, e);
     } catch (Exception e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       if (e instanceof BindException || e.getCause() instanceof BindException) {
         throw new UncheckedIOException(
-            "cannot listen for admin HTTP on " + address
+            "cannot listen for admin HTTP on "
+                + address
                 + " (is another process using the port? set admin.endpoint)",
             new java.io.IOException(e));
       }

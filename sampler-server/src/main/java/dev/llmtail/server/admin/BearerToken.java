@@ -25,7 +25,8 @@ final class BearerToken {
     if (expected == null) {
       return true;
     }
-    byte[] given = (authorization == null ? "" : authorization.trim()).getBytes(StandardCharsets.UTF_8);
+    byte[] given =
+        (authorization == null ? "" : authorization.trim()).getBytes(StandardCharsets.UTF_8);
     return MessageDigest.isEqual(expected, given);
   }
 }

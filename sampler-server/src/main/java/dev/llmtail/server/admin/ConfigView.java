@@ -32,21 +32,24 @@ final class ConfigView {
   static final String MASK = "***";
 
   private static final Pattern SECRET_KEY =
-      Pattern.compile("(?i).*(token|secret|password|passwd|api[_-]?key|authorization|credential).*");
+      Pattern.compile(
+          "(?i).*(token|secret|password|passwd|api[_-]?key|authorization|credential).*");
   private static final Pattern URL_CREDENTIALS = Pattern.compile("(?<=://)[^/@\\s]+@");
 
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .addModule(new SimpleModule("llmtail-config-view").addSerializer(Duration.class, new DurationText()))
+          .addModule(
+              new SimpleModule("llmtail-config-view")
+                  .addSerializer(Duration.class, new DurationText()))
           .build();
 
   private ConfigView() {}
 
   /**
-   * The active config of a reloading sidecar, headed by its {@code version} (number, file hash, when
-   * applied) and, if a later change of the file was rejected, {@code last_rejected_change} with its
-   * problems.
+   * The active config of a reloading sidecar, headed by its {@code version} (number, file hash,
+   * when applied) and, if a later change of the file was rejected, {@code last_rejected_change}
+   * with its problems.
    */
   static ObjectNode of(ConfigReloader reloader) {
     ActiveConfig active = reloader.active();
@@ -92,7 +95,10 @@ final class ConfigView {
       entry.put("type", p.type());
       Record options = config.policyOptions().get(p.name());
       if (options != null) {
-        MAPPER.<ObjectNode>valueToTree(options).properties().forEach(f -> entry.set(f.getKey(), f.getValue()));
+        MAPPER
+            .<ObjectNode>valueToTree(options)
+            .properties()
+            .forEach(f -> entry.set(f.getKey(), f.getValue()));
       }
     }
     mask(out, false);
@@ -134,7 +140,8 @@ final class ConfigView {
     }
 
     @Override
-    public void serialize(Duration value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+    public void serialize(Duration value, JsonGenerator gen, SerializerProvider provider)
+        throws IOException {
       gen.writeString(DurationFormat.format(value));
     }
   }

@@ -132,7 +132,9 @@ final class DebugApi {
   AdminResponse conversation(String id) {
     String conversation = id.trim();
     if (conversation.isEmpty()) {
-      return error(400, "conversation id: empty (expected: the id from gen_ai.conversation.id or session.id)");
+      return error(
+          400,
+          "conversation id: empty (expected: the id from gen_ai.conversation.id or session.id)");
     }
     List<DecisionRecord> records = log.conversation(conversation);
     Instant horizon = log.horizon();
@@ -165,8 +167,10 @@ final class DebugApi {
       String p = policy.trim();
       filter =
           filter.and(
-              r -> r.decision().verdicts().stream()
-                  .anyMatch(v -> v.policy().equals(p) && v.verdict().vote() != Vote.NO_OPINION));
+              r ->
+                  r.decision().verdicts().stream()
+                      .anyMatch(
+                          v -> v.policy().equals(p) && v.verdict().vote() != Vote.NO_OPINION));
     }
     String since = first(query, "since");
     if (since != null) {
@@ -187,7 +191,9 @@ final class DebugApi {
         limit = -1;
       }
       if (limit < 1 || limit > MAX_LIMIT) {
-        return error(400, "limit: '" + rawLimit + "' (expected: a whole number from 1 to " + MAX_LIMIT + ")");
+        return error(
+            400,
+            "limit: '" + rawLimit + "' (expected: a whole number from 1 to " + MAX_LIMIT + ")");
       }
     }
     List<DecisionRecord> records = log.recent(filter, limit);
@@ -213,7 +219,9 @@ final class DebugApi {
         return clock.instant().minus(ago);
       } catch (IllegalArgumentException notADuration) {
         throw new IllegalArgumentException(
-            "since: '" + text + "' (expected: an instant like 2026-11-27T12:00:00Z or a duration like 15m)",
+            "since: '"
+                + text
+                + "' (expected: an instant like 2026-11-27T12:00:00Z or a duration like 15m)",
             notADuration);
       }
     }
@@ -288,7 +296,11 @@ final class DebugApi {
     if (showContent && !s.content().isEmpty()) {
       ArrayNode content = n.putArray("content");
       for (LlmSummary.MessageContent c : s.content()) {
-        content.addObject().put("span_id", c.spanId()).put("input", c.input()).put("output", c.output());
+        content
+            .addObject()
+            .put("span_id", c.spanId())
+            .put("input", c.input())
+            .put("output", c.output());
       }
     }
     return n;
@@ -301,7 +313,10 @@ final class DebugApi {
 
   static AdminResponse json(int status, Object body) {
     try {
-      return AdminResponse.of(status, AdminResponse.JSON, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+      return AdminResponse.of(
+          status,
+          AdminResponse.JSON,
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON answer", e);
     }

@@ -20,13 +20,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Turns what llmtail knows about a trace into sentences an on-call person can read without
- * knowing llmtail: "Dropped at 12:03:14 UTC (2026-11-27): no policy matched. errors: …".
+ * Turns what llmtail knows about a trace into sentences an on-call person can read without knowing
+ * llmtail: "Dropped at 12:03:14 UTC (2026-11-27): no policy matched. errors: …".
  */
 final class PlainWords {
 
   private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("HH:mm:ss 'UTC' '('yyyy-MM-dd')'", Locale.ROOT).withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("HH:mm:ss 'UTC' '('yyyy-MM-dd')'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
 
   private PlainWords() {}
 
@@ -52,7 +53,9 @@ final class PlainWords {
     }
     s.append(' ').append(shape(r));
     if (d.adjustedCount() > 1) {
-      s.append(" It stands for ").append(number(d.adjustedCount())).append(" traces like it (adjusted count).");
+      s.append(" It stands for ")
+          .append(number(d.adjustedCount()))
+          .append(" traces like it (adjusted count).");
     }
     if (r.lateSpans() > 0) {
       s.append(' ')
@@ -68,10 +71,14 @@ final class PlainWords {
 
   private static String when(DecisionTrigger trigger) {
     return switch (trigger) {
-      case COMPLETE -> "It was decided once complete (root span ended, then quiet_period with no new span).";
-      case MAX_WAIT -> "It was decided at max_trace_wait, before it was complete: policies saw only the spans that had arrived.";
-      case PRESSURE -> "It was decided early because the buffer was full (buffer.max_traces or max_bytes): policies saw only the spans that had arrived.";
-      case SHUTDOWN -> "It was decided when llmtail shut down: policies saw only the spans that had arrived.";
+      case COMPLETE ->
+          "It was decided once complete (root span ended, then quiet_period with no new span).";
+      case MAX_WAIT ->
+          "It was decided at max_trace_wait, before it was complete: policies saw only the spans that had arrived.";
+      case PRESSURE ->
+          "It was decided early because the buffer was full (buffer.max_traces or max_bytes): policies saw only the spans that had arrived.";
+      case SHUTDOWN ->
+          "It was decided when llmtail shut down: policies saw only the spans that had arrived.";
     };
   }
 
@@ -79,17 +86,33 @@ final class PlainWords {
     List<String> parts = new ArrayList<>();
     String root = r.rootName().isEmpty() ? "(root span never arrived)" : r.rootName();
     parts.add(
-        "The trace: " + root + " in " + r.rootService() + ", " + r.spanCount()
-            + (r.spanCount() == 1 ? " span" : " spans") + " over " + DurationFormat.format(r.duration())
-            + ", started " + time(r.start()));
+        "The trace: "
+            + root
+            + " in "
+            + r.rootService()
+            + ", "
+            + r.spanCount()
+            + (r.spanCount() == 1 ? " span" : " spans")
+            + " over "
+            + DurationFormat.format(r.duration())
+            + ", started "
+            + time(r.start()));
     LlmSummary llm = r.llm();
     if (llm.calls() > 0) {
-      String models = llm.modelsAnswered().isEmpty() ? String.join(", ", llm.modelsAsked()) : String.join(", ", llm.modelsAnswered());
+      String models =
+          llm.modelsAnswered().isEmpty()
+              ? String.join(", ", llm.modelsAsked())
+              : String.join(", ", llm.modelsAnswered());
       parts.add(
-          llm.calls() + (llm.calls() == 1 ? " LLM call" : " LLM calls")
+          llm.calls()
+              + (llm.calls() == 1 ? " LLM call" : " LLM calls")
               + (models.isEmpty() ? "" : " (" + models + ")")
-              + ", " + (llm.inputTokens() + llm.outputTokens()) + " tokens"
-              + (llm.costUsd() == null ? "" : String.format(Locale.ROOT, ", $%.4f", llm.costUsd())));
+              + ", "
+              + (llm.inputTokens() + llm.outputTokens())
+              + " tokens"
+              + (llm.costUsd() == null
+                  ? ""
+                  : String.format(Locale.ROOT, ", $%.4f", llm.costUsd())));
     }
     if (!r.conversationIds().isEmpty()) {
       parts.add("conversation " + String.join(", ", r.conversationIds()));
@@ -98,45 +121,80 @@ final class PlainWords {
   }
 
   static String rememberedOnly(RememberedDecision d) {
-    return (d.kept() ? "Kept" : "Dropped") + ": " + d.reason()
+    return (d.kept() ? "Kept" : "Dropped")
+        + ": "
+        + d.reason()
         + ". The full record (each policy's verdict and evidence) is not in the decision log:"
         + " either it is being written right now (ask again), or the log already forgot it.";
   }
 
   static String buffered(BufferedTraceInfo b, Instant dueAt) {
     return "Not decided yet: "
-        + b.spanCount() + (b.spanCount() == 1 ? " span" : " spans")
-        + " of this trace are buffered (first arrived " + DurationFormat.format(b.sinceFirstSpan())
-        + " ago, latest " + DurationFormat.format(b.sinceLastSpan()) + " ago). It waits because "
-        + b.waitingFor() + ". If no other span arrives it will be decided at " + time(dueAt)
-        + " (in " + DurationFormat.format(b.dueIn()) + ", trigger "
-        + b.expectedTrigger().name().toLowerCase(Locale.ROOT) + ").";
+        + b.spanCount()
+        + (b.spanCount() == 1 ? " span" : " spans")
+        + " of this trace are buffered (first arrived "
+        + DurationFormat.format(b.sinceFirstSpan())
+        + " ago, latest "
+        + DurationFormat.format(b.sinceLastSpan())
+        + " ago). It waits because "
+        + b.waitingFor()
+        + ". If no other span arrives it will be decided at "
+        + time(dueAt)
+        + " (in "
+        + DurationFormat.format(b.dueIn())
+        + ", trigger "
+        + b.expectedTrigger().name().toLowerCase(Locale.ROOT)
+        + ").";
   }
 
   static String forgotten(ForgottenTrace f, Instant horizon, int maxEntries, Duration maxAge) {
-    return (f.kept() ? "Kept" : "Dropped") + " at " + time(f.decidedAt())
-        + ", but the decision log no longer holds why: it keeps at most " + maxEntries
-        + " decisions for at most " + DurationFormat.format(maxAge) + ", and now holds decisions since "
-        + time(horizon) + ". Raise admin.decision_log.max_entries or max_age to keep them longer.";
+    return (f.kept() ? "Kept" : "Dropped")
+        + " at "
+        + time(f.decidedAt())
+        + ", but the decision log no longer holds why: it keeps at most "
+        + maxEntries
+        + " decisions for at most "
+        + DurationFormat.format(maxAge)
+        + ", and now holds decisions since "
+        + time(horizon)
+        + ". Raise admin.decision_log.max_entries or max_age to keep them longer.";
   }
 
   static String neverSeen(TraceId id, Instant horizon) {
-    return "llmtail has no record of trace " + id + ": no span of it is buffered, and the decision log,"
-        + " which holds decisions since " + time(horizon) + ", has none for it. Either its spans never"
+    return "llmtail has no record of trace "
+        + id
+        + ": no span of it is buffered, and the decision log,"
+        + " which holds decisions since "
+        + time(horizon)
+        + ", has none for it. Either its spans never"
         + " reached llmtail (check the service's exporter and the Collector pipeline that feeds llmtail),"
-        + " or it was decided before " + time(horizon) + ".";
+        + " or it was decided before "
+        + time(horizon)
+        + ".";
   }
 
   static String conversation(String id, List<DecisionRecord> records, Instant horizon) {
     if (records.isEmpty()) {
-      return "No trace of conversation " + id + " is in the decision log, which holds decisions since "
-          + time(horizon) + ". Conversation ids are read from gen_ai.conversation.id and session.id"
+      return "No trace of conversation "
+          + id
+          + " is in the decision log, which holds decisions since "
+          + time(horizon)
+          + ". Conversation ids are read from gen_ai.conversation.id and session.id"
           + " (and the LLM spans of every supported dialect); check the id, or look up a trace id.";
     }
     long kept = records.stream().filter(r -> r.decision().kept()).count();
-    return "Conversation " + id + ": " + records.size() + (records.size() == 1 ? " trace" : " traces")
-        + " in the decision log (since " + time(horizon) + "), " + kept + " kept and "
-        + (records.size() - kept) + " dropped. Newest first:";
+    return "Conversation "
+        + id
+        + ": "
+        + records.size()
+        + (records.size() == 1 ? " trace" : " traces")
+        + " in the decision log (since "
+        + time(horizon)
+        + "), "
+        + kept
+        + " kept and "
+        + (records.size() - kept)
+        + " dropped. Newest first:";
   }
 
   private static String sentence(String text) {

@@ -14,7 +14,10 @@ import java.time.Duration;
  * @param decisionLog how many decisions {@code /debug} can explain
  */
 public record AdminConfig(
-    String endpoint, String bearerToken, Boolean showMessageContent, DecisionLogConfig decisionLog) {
+    String endpoint,
+    String bearerToken,
+    Boolean showMessageContent,
+    DecisionLogConfig decisionLog) {
 
   public AdminConfig {
     endpoint = endpoint == null ? "0.0.0.0:5319" : endpoint.trim();
@@ -22,7 +25,8 @@ public record AdminConfig(
     bearerToken = bearerToken == null ? "" : bearerToken.trim();
     if (!bearerToken.isEmpty() && bearerToken.length() < 16) {
       throw new IllegalArgumentException(
-          "bearer_token: " + bearerToken.length()
+          "bearer_token: "
+              + bearerToken.length()
               + " characters (expected: at least 16, e.g. from openssl rand -hex 16, or empty for no token)");
     }
     showMessageContent = showMessageContent != null && showMessageContent;
@@ -47,7 +51,8 @@ public record AdminConfig(
         throw new IllegalArgumentException("max_entries: " + maxEntries + " (expected: >= 1)");
       }
       if (maxAge.isNegative() || maxAge.isZero()) {
-        throw new IllegalArgumentException("max_age: " + maxAge + " (expected: a duration > 0, e.g. 1h)");
+        throw new IllegalArgumentException(
+            "max_age: " + maxAge + " (expected: a duration > 0, e.g. 1h)");
       }
     }
   }

@@ -6,8 +6,8 @@ import java.time.Duration;
 /**
  * The {@code buffer} section: when a trace is complete and how much may wait.
  *
- * @param quietPeriod decide once the root span has ended and no span arrived for this long;
- *     default {@code 10s}
+ * @param quietPeriod decide once the root span has ended and no span arrived for this long; default
+ *     {@code 10s}
  * @param maxTraceWait decide at the latest this long after a trace's first span; default {@code 5m}
  * @param maxTraces most traces held at once; default {@code 100000}
  * @param maxBytes most span bytes held at once; default {@code 256MiB}

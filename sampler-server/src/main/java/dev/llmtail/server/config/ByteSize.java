@@ -29,7 +29,9 @@ public record ByteSize(long bytes) {
     Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a size (expected: bytes or a number with KiB, MiB, GiB, KB, MB, GB, e.g. 256MiB)");
+          "'"
+              + text
+              + "' is not a size (expected: bytes or a number with KiB, MiB, GiB, KB, MB, GB, e.g. 256MiB)");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "B" : m.group(2);

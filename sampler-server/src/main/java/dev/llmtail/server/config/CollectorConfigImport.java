@@ -33,7 +33,9 @@ public final class CollectorConfigImport {
       Map.ofEntries(
           Map.entry("always_sample", Set.of()),
           Map.entry("status_code", Set.of("status_codes")),
-          Map.entry("string_attribute", Set.of("key", "values", "enabled_regex_matching", "invert_match")),
+          Map.entry(
+              "string_attribute",
+              Set.of("key", "values", "enabled_regex_matching", "invert_match")),
           Map.entry("numeric_attribute", Set.of("key", "min_value", "max_value", "invert_match")),
           Map.entry("boolean_attribute", Set.of("key", "value", "invert_match")),
           Map.entry("probabilistic", Set.of("sampling_percentage")),
@@ -48,7 +50,10 @@ public final class CollectorConfigImport {
 
   private CollectorConfigImport() {}
 
-  /** Converts Collector YAML; throws {@link IllegalArgumentException} if it has no tail_sampling processor. */
+  /**
+   * Converts Collector YAML; throws {@link IllegalArgumentException} if it has no tail_sampling
+   * processor.
+   */
   public static Result convert(String collectorYaml) {
     JsonNode root;
     try {
@@ -58,11 +63,14 @@ public final class CollectorConfigImport {
     }
     Map<String, JsonNode> processors = new LinkedHashMap<>();
     if (root != null) {
-      root.path("processors").properties().forEach(e -> {
-        if (e.getKey().equals("tail_sampling") || e.getKey().startsWith("tail_sampling/")) {
-          processors.put(e.getKey(), e.getValue());
-        }
-      });
+      root.path("processors")
+          .properties()
+          .forEach(
+              e -> {
+                if (e.getKey().equals("tail_sampling") || e.getKey().startsWith("tail_sampling/")) {
+                  processors.put(e.getKey(), e.getValue());
+                }
+              });
     }
     if (processors.isEmpty()) {
       throw new IllegalArgumentException(
@@ -72,33 +80,50 @@ public final class CollectorConfigImport {
     String name = processors.keySet().iterator().next();
     JsonNode ts = processors.get(name);
     if (processors.size() > 1) {
-      notConverted.add("processors: " + processors.keySet() + " — only " + name
-          + " was converted (run llmtail once per tail_sampling processor)");
+      notConverted.add(
+          "processors: "
+              + processors.keySet()
+              + " — only "
+              + name
+              + " was converted (run llmtail once per tail_sampling processor)");
     }
     ObjectNode out = YAML.createObjectNode();
     ObjectNode buffer = out.putObject("buffer");
     if (ts.has("decision_wait")) {
       buffer.put("max_trace_wait", ts.get("decision_wait").asText());
-      notConverted.add(name + ".decision_wait: became buffer.max_trace_wait; llmtail also decides earlier, once the root"
-          + " span ended and buffer.quiet_period (default 10s) passed with no new span");
+      notConverted.add(
+          name
+              + ".decision_wait: became buffer.max_trace_wait; llmtail also decides earlier, once the root"
+              + " span ended and buffer.quiet_period (default 10s) passed with no new span");
     }
     if (ts.has("num_traces")) {
       buffer.put("max_traces", ts.get("num_traces").asInt());
     }
     JsonNode cache = ts.path("decision_cache");
     if (cache.isObject()) {
-      long entries = cache.path("sampled_cache_size").asLong(0) + cache.path("non_sampled_cache_size").asLong(0);
+      long entries =
+          cache.path("sampled_cache_size").asLong(0)
+              + cache.path("non_sampled_cache_size").asLong(0);
       if (entries > 0) {
         out.putObject("decision_cache").put("max_entries", entries);
       }
     }
-    for (String ignored : List.of("expected_new_traces_per_sec", "sample_on_first_match", "decision_wait_after_root_received",
-        "drop_pending_traces_on_shutdown", "maximum_trace_size_bytes")) {
+    for (String ignored :
+        List.of(
+            "expected_new_traces_per_sec",
+            "sample_on_first_match",
+            "decision_wait_after_root_received",
+            "drop_pending_traces_on_shutdown",
+            "maximum_trace_size_bytes")) {
       if (ts.has(ignored)) {
-        notConverted.add(name + "." + ignored + ": no llmtail equivalent"
-            + (ignored.equals("sample_on_first_match")
-                ? " — llmtail always evaluates every policy (the outcome is the same: any keep keeps unless a drop matches)"
-                : ""));
+        notConverted.add(
+            name
+                + "."
+                + ignored
+                + ": no llmtail equivalent"
+                + (ignored.equals("sample_on_first_match")
+                    ? " — llmtail always evaluates every policy (the outcome is the same: any keep keeps unless a drop matches)"
+                    : ""));
       }
     }
     ArrayNode policies = out.putArray("policies");
@@ -113,22 +138,36 @@ public final class CollectorConfigImport {
     exporter.putObject("otlp").put("endpoint", "${env:LLMTAIL_EXPORTER_ENDPOINT:-}");
     exporter.putObject("file").put("path", "${env:LLMTAIL_EXPORTER_FILE:-llmtail-kept.jsonl}");
     try {
-      String header = "# Converted from the Collector's " + name + " processor by llmtail import-otel-config.\n"
-          + "# Check it with: llmtail validate FILE\n";
+      String header =
+          "# Converted from the Collector's "
+              + name
+              + " processor by llmtail import-otel-config.\n"
+              + "# Check it with: llmtail validate FILE\n";
       return new Result(header + YAML.writeValueAsString(out), List.copyOf(notConverted));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the converted config", e);
     }
   }
 
-  /** One Collector policy as an llmtail policy, or null (with the reason recorded) if it has no equivalent. */
+  /**
+   * One Collector policy as an llmtail policy, or null (with the reason recorded) if it has no
+   * equivalent.
+   */
   private static ObjectNode policy(JsonNode in, String path, List<String> notConverted) {
     String type = in.path("type").asText("");
     String name = in.path("name").asText(type);
     Set<String> same = SAME_OPTIONS.get(type);
     if (same == null) {
-      notConverted.add(path + " (" + name + "): type '" + type + "' has no llmtail equivalent"
-          + (type.equals("ottl_condition") ? " — rewrite it as a `condition` policy (a CEL expression over spans and llm_calls)" : ""));
+      notConverted.add(
+          path
+              + " ("
+              + name
+              + "): type '"
+              + type
+              + "' has no llmtail equivalent"
+              + (type.equals("ottl_condition")
+                  ? " — rewrite it as a `condition` policy (a CEL expression over spans and llm_calls)"
+                  : ""));
       return null;
     }
     ObjectNode out = YAML.createObjectNode();
@@ -144,8 +183,16 @@ public final class CollectorConfigImport {
           out.put("upper_threshold", options.get("upper_threshold_ms").asLong() + "ms");
         }
       }
-      case "and" -> out.set("policies", subPolicies(options.path("and_sub_policy"), path + ".and.and_sub_policy", notConverted));
-      case "drop" -> out.set("policies", subPolicies(options.path("drop_sub_policy"), path + ".drop.drop_sub_policy", notConverted));
+      case "and" ->
+          out.set(
+              "policies",
+              subPolicies(
+                  options.path("and_sub_policy"), path + ".and.and_sub_policy", notConverted));
+      case "drop" ->
+          out.set(
+              "policies",
+              subPolicies(
+                  options.path("drop_sub_policy"), path + ".drop.drop_sub_policy", notConverted));
       case "composite" -> {
         out.set("max_total_spans_per_second", options.path("max_total_spans_per_second"));
         out.set("policies", compositeSubPolicies(options, path, notConverted));
@@ -160,9 +207,21 @@ public final class CollectorConfigImport {
       if (same.contains(key)) {
         out.set(key, o.getValue());
       } else if (!isHandled(type, key)) {
-        notConverted.add(path + " (" + name + ")." + type + "." + key + ": not supported by llmtail"
-            + (key.equals("hash_salt") ? " — llmtail samples by the trace id's own randomness, the same on every replica" : "")
-            + (key.equals("cache_max_size") ? " — not needed: regular expressions are compiled once" : ""));
+        notConverted.add(
+            path
+                + " ("
+                + name
+                + ")."
+                + type
+                + "."
+                + key
+                + ": not supported by llmtail"
+                + (key.equals("hash_salt")
+                    ? " — llmtail samples by the trace id's own randomness, the same on every replica"
+                    : "")
+                + (key.equals("cache_max_size")
+                    ? " — not needed: regular expressions are compiled once"
+                    : ""));
       }
     }
     return out;
@@ -190,8 +249,13 @@ public final class CollectorConfigImport {
   }
 
   /** Composite sub-policies in {@code policy_order}, which the Collector evaluates them in. */
-  private static ArrayNode compositeSubPolicies(JsonNode options, String path, List<String> notConverted) {
-    ArrayNode converted = subPolicies(options.path("composite_sub_policy"), path + ".composite.composite_sub_policy", notConverted);
+  private static ArrayNode compositeSubPolicies(
+      JsonNode options, String path, List<String> notConverted) {
+    ArrayNode converted =
+        subPolicies(
+            options.path("composite_sub_policy"),
+            path + ".composite.composite_sub_policy",
+            notConverted);
     JsonNode order = options.path("policy_order");
     if (!order.isArray() || order.isEmpty()) {
       return converted;

@@ -47,21 +47,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads an llmtail YAML file into a validated {@link LlmtailConfig}, or fails with every problem
- * it can find, each located by file, line and key.
+ * Reads an llmtail YAML file into a validated {@link LlmtailConfig}, or fails with every problem it
+ * can find, each located by file, line and key.
  *
  * <p>Steps: parse the YAML into a tree while indexing the line of every key; substitute {@code
  * ${env:…}} in string values; bind each section to its record (unknown keys and wrong types are
  * errors; record constructors apply defaults and check values); bind each policy entry to the
- * options record of its {@code type}. Sections are bound independently so that one bad section
- * does not hide problems in another.
+ * options record of its {@code type}. Sections are bound independently so that one bad section does
+ * not hide problems in another.
  */
 public final class ConfigLoader {
 
   private static final Set<String> SECTIONS =
       new TreeSet<>(
           List.of("receivers", "buffer", "decision_cache", "policies", "exporter", "admin"));
-  private static final Pattern LEADING_KEY = Pattern.compile("^([a-z][a-z0-9_]*): (.*)$", Pattern.DOTALL);
+  private static final Pattern LEADING_KEY =
+      Pattern.compile("^([a-z][a-z0-9_]*): (.*)$", Pattern.DOTALL);
 
   private static final PropertyNamingStrategies.NamingBase SNAKE_CASE =
       (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
@@ -105,8 +106,12 @@ public final class ConfigLoader {
       PolicyProvider<?> previous = found.putIfAbsent(p.type(), p);
       if (previous != null) {
         throw new IllegalStateException(
-            "policy type '" + p.type() + "' is provided twice: by " + previous.getClass().getName()
-                + " and " + p.getClass().getName());
+            "policy type '"
+                + p.type()
+                + "' is provided twice: by "
+                + previous.getClass().getName()
+                + " and "
+                + p.getClass().getName());
       }
     }
     return found;
@@ -156,7 +161,11 @@ public final class ConfigLoader {
     if (!root.isObject()) {
       throw new ConfigException(
           source.toString(),
-          List.of(source + ":1: the file must be a mapping of sections (expected keys: " + SECTIONS + ")"));
+          List.of(
+              source
+                  + ":1: the file must be a mapping of sections (expected keys: "
+                  + SECTIONS
+                  + ")"));
     }
     substituteEnv(root, "", problems);
     problems.throwIfAny(); // a value with a broken reference would only cause follow-on errors
@@ -164,7 +173,9 @@ public final class ConfigLoader {
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!SECTIONS.contains(key)) {
-        problems.add("/" + key, "unknown section '" + key + "' (allowed: " + String.join(", ", SECTIONS) + ")");
+        problems.add(
+            "/" + key,
+            "unknown section '" + key + "' (allowed: " + String.join(", ", SECTIONS) + ")");
       }
     }
     ReceiversConfig receivers = bind(root, "receivers", ReceiversConfig.class, problems);
@@ -234,7 +245,8 @@ public final class ConfigLoader {
       String at = pointer + "/" + field.getKey();
       if (c == null) {
         unknown++;
-        problems.add(at, "unknown key (allowed here: " + String.join(", ", components.keySet()) + ")");
+        problems.add(
+            at, "unknown key (allowed here: " + String.join(", ", components.keySet()) + ")");
       } else {
         unknown += unknownKeys(field.getValue(), c.getType(), at, problems);
       }
@@ -249,7 +261,8 @@ public final class ConfigLoader {
       problems.add(
           "/policies",
           "no policies (expected: a list with at least one policy, e.g. - {name: errors, type: status_code, status_codes: [ERROR]}; known types: "
-              + String.join(", ", providers.keySet()) + ")");
+              + String.join(", ", providers.keySet())
+              + ")");
       return policies;
     }
     if (!node.isArray()) {
@@ -261,24 +274,30 @@ public final class ConfigLoader {
       String pointer = "/policies/" + i;
       JsonNode entry = node.get(i);
       if (!entry.isObject()) {
-        problems.add(pointer, "expected a policy (a mapping with name and type), found " + describe(entry));
+        problems.add(
+            pointer, "expected a policy (a mapping with name and type), found " + describe(entry));
         continue;
       }
       String name = entry.path("name").asText("");
       String type = entry.path("type").asText("");
       if (!entry.path("name").isTextual() || name.isBlank()) {
-        problems.add(pointer, "name: missing (expected: a unique name for this policy, e.g. errors)");
+        problems.add(
+            pointer, "name: missing (expected: a unique name for this policy, e.g. errors)");
         continue;
       }
       if (!names.add(name)) {
-        problems.add(pointer + "/name", "'" + name + "' is used by an earlier policy (expected: unique names)");
+        problems.add(
+            pointer + "/name",
+            "'" + name + "' is used by an earlier policy (expected: unique names)");
       }
       PolicyProvider<?> provider = providers.get(type);
       if (provider == null) {
         problems.add(
             entry.has("type") ? pointer + "/type" : pointer,
             (type.isEmpty() ? "type: missing" : "'" + type + "' is not a policy type")
-                + " (expected one of: " + String.join(", ", providers.keySet()) + ")");
+                + " (expected one of: "
+                + String.join(", ", providers.keySet())
+                + ")");
         continue;
       }
       ObjectNode entryOptions = ((ObjectNode) entry).deepCopy();
@@ -352,12 +371,15 @@ public final class ConfigLoader {
     try (JsonParser p = new YAMLFactory().createParser(yaml)) {
       JsonToken t;
       while ((t = p.nextToken()) != null) {
-        boolean arrayItem = p.getParsingContext().inArray()
-            || (t.isStructStart() && p.getParsingContext().getParent() != null
-                && p.getParsingContext().getParent().inArray());
+        boolean arrayItem =
+            p.getParsingContext().inArray()
+                || (t.isStructStart()
+                    && p.getParsingContext().getParent() != null
+                    && p.getParsingContext().getParent().inArray());
         if (t == JsonToken.FIELD_NAME || arrayItem) {
           lines.putIfAbsent(
-              p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
+              p.getParsingContext().pathAsPointer().toString(),
+              p.currentTokenLocation().getLineNr());
         }
       }
     }
@@ -509,14 +531,20 @@ public final class ConfigLoader {
     public NamedPolicy deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       JsonNode node = p.readValueAsTree();
       if (!(node instanceof ObjectNode entry)) {
-        throw MismatchedInputException.from(p, NamedPolicy.class,
-            "expected a sub-policy (a mapping with a type, e.g. {type: latency, threshold: 5s}), found " + describe(node));
+        throw MismatchedInputException.from(
+            p,
+            NamedPolicy.class,
+            "expected a sub-policy (a mapping with a type, e.g. {type: latency, threshold: 5s}), found "
+                + describe(node));
       }
       String type = entry.path("type").asText("");
       PolicyProvider<?> provider = providers.get(type);
       if (provider == null) {
-        String problem = (type.isEmpty() ? "type: missing" : "type: '" + type + "' is not a policy type")
-            + " (expected one of: " + String.join(", ", providers.keySet()) + ")";
+        String problem =
+            (type.isEmpty() ? "type: missing" : "type: '" + type + "' is not a policy type")
+                + " (expected one of: "
+                + String.join(", ", providers.keySet())
+                + ")";
         throw JsonMappingException.from(p, problem, new IllegalArgumentException(problem));
       }
       ObjectNode options = entry.deepCopy();
@@ -526,14 +554,15 @@ public final class ConfigLoader {
     }
   }
 
-  private <O extends Record> NamedPolicy bindSubPolicy(PolicyProvider<O> provider, String name, ObjectNode options)
-      throws JsonProcessingException {
+  private <O extends Record> NamedPolicy bindSubPolicy(
+      PolicyProvider<O> provider, String name, ObjectNode options) throws JsonProcessingException {
     Problems unknown = new Problems("");
     if (unknownKeys(options, provider.optionsType(), "", unknown) > 0) {
       // Report the first misspelt key here; its path is completed as the error travels up.
       Map.Entry<Integer, String> first = unknown.messages.get(0);
       String problem = first.getValue().replaceFirst("^:\\d+: ", "");
-      throw JsonMappingException.from((JsonParser) null, problem, new IllegalArgumentException(problem));
+      throw JsonMappingException.from(
+          (JsonParser) null, problem, new IllegalArgumentException(problem));
     }
     O bound = mapper.treeToValue(options, provider.optionsType());
     return new NamedPolicy(name, provider.type(), provider.create(bound));
@@ -553,7 +582,9 @@ public final class ConfigLoader {
       if (p.currentToken() != JsonToken.VALUE_STRING || text == null) {
         throw InvalidFormatException.from(
             p,
-            "'" + p.getText() + "' is not a duration (expected: a number with a unit, e.g. 250ms, 10s, 5m)",
+            "'"
+                + p.getText()
+                + "' is not a duration (expected: a number with a unit, e.g. 250ms, 10s, 5m)",
             p.getText(),
             Duration.class);
       }

@@ -31,15 +31,15 @@ import java.util.function.Supplier;
  * one. Reading a small file once a second is cheap. A rejected text is remembered by its hash, so
  * it is logged once, not on every check.
  *
- * <p>Only the policies are reloaded: receivers, buffer, exporter and admin sections hold open ports,
- * threads and files, so a change there is logged as needing a restart and the running values stay
- * (and are what {@code /debug/config} shows). Stateful policies (rate and bytes limits) start afresh
- * in the new set.
+ * <p>Only the policies are reloaded: receivers, buffer, exporter and admin sections hold open
+ * ports, threads and files, so a change there is logged as needing a restart and the running values
+ * stay (and are what {@code /debug/config} shows). Stateful policies (rate and bytes limits) start
+ * afresh in the new set.
  *
  * <p>Concurrency. {@link #check} is called from one thread (a scheduler); {@link #engine} and
- * {@link #active} may be read from any thread. Traces decided after the swap use the new engine;
- * a trace being decided during the swap uses whichever it read, and its decision names that
- * engine's version. Buffered traces are untouched by a reload.
+ * {@link #active} may be read from any thread. Traces decided after the swap use the new engine; a
+ * trace being decided during the swap uses whichever it read, and its decision names that engine's
+ * version. Buffered traces are untouched by a reload.
  */
 public final class ConfigReloader {
 
@@ -88,7 +88,11 @@ public final class ConfigReloader {
     this.lastSeen = hash;
     active.set(
         new ActiveConfig(
-            1, hash, clock.instant(), initial, new DecisionEngine(initial.policies(), clock, meters, 1)));
+            1,
+            hash,
+            clock.instant(),
+            initial,
+            new DecisionEngine(initial.policies(), clock, meters, 1)));
     Gauge.builder("llmtail.config.version", active, a -> a.get().version())
         .description("Version of the active policy set: 1 at start, one more per applied reload")
         .register(meters);

@@ -17,16 +17,16 @@ import java.util.Map;
 /**
  * The JSON Schema (draft 2020-12) of an llmtail config file, generated from the config records and
  * every policy type's options record, so that it cannot drift from what {@link ConfigLoader}
- * accepts. Editors use it to complete and check {@code llmtail.yaml}; {@code llmtail schema}
- * prints it, and {@code config/llmtail.schema.json} is that output.
+ * accepts. Editors use it to complete and check {@code llmtail.yaml}; {@code llmtail schema} prints
+ * it, and {@code config/llmtail.schema.json} is that output.
  *
  * <p>Design. A small generator over records rather than a library: keys are the components in
  * snake_case (as the loader binds them), unknown keys are refused ({@code additionalProperties:
  * false}, as the loader refuses them), durations and sizes are strings with the loader's syntax,
  * and every scalar may instead be a {@code ${env:NAME}} reference, which the loader substitutes
- * before binding. A policy entry is checked by its {@code type}: one {@code if/then} per type.
- * What only the records' constructors check (ranges, required options, CEL) stays the loader's
- * job: {@code llmtail validate} is the complete check.
+ * before binding. A policy entry is checked by its {@code type}: one {@code if/then} per type. What
+ * only the records' constructors check (ranges, required options, CEL) stays the loader's job:
+ * {@code llmtail validate} is the complete check.
  */
 public final class ConfigSchema {
 
@@ -44,7 +44,8 @@ public final class ConfigSchema {
     SECTIONS.put("receivers", "Where llmtail listens for OTLP (gRPC and HTTP).");
     SECTIONS.put("buffer", "When a trace is complete enough to decide, and how much is held.");
     SECTIONS.put("decision_cache", "Decisions remembered so that late spans follow them.");
-    SECTIONS.put("policies", "Evaluated in order, every one for every trace; see docs/policies.md.");
+    SECTIONS.put(
+        "policies", "Evaluated in order, every one for every trace; see docs/policies.md.");
     SECTIONS.put("exporter", "Where kept traces go: OTLP or a file.");
     SECTIONS.put("admin", "The admin HTTP server: /debug, /metrics, /healthz, /readyz.");
   }
@@ -97,19 +98,27 @@ public final class ConfigSchema {
     defs.set("policy", policy(true));
     defs.set("sub_policy", policy(false));
     ObjectNode env = defs.putObject("env");
-    env.put("description", "A value taken from the environment: ${env:NAME} or ${env:NAME:-default}.");
+    env.put(
+        "description", "A value taken from the environment: ${env:NAME} or ${env:NAME:-default}.");
     env.put("type", "string");
     env.put("pattern", "\\$\\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}");
     ObjectNode duration = defs.putObject("duration");
     duration.put("description", "A duration with a unit, e.g. 250ms, 10s, 5m, 1h30m.");
-    duration.putArray("anyOf")
-        .add(JSON.createObjectNode().put("type", "string").put("pattern", "^(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h))+$"))
+    duration
+        .putArray("anyOf")
+        .add(
+            JSON.createObjectNode()
+                .put("type", "string")
+                .put("pattern", "^(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h))+$"))
         .add(ref("env"));
     ObjectNode size = defs.putObject("size");
     size.put("description", "Bytes, or a number with KiB, MiB, GiB, KB, MB or GB, e.g. 256MiB.");
     size.putArray("anyOf")
         .add(JSON.createObjectNode().put("type", "integer").put("minimum", 0))
-        .add(JSON.createObjectNode().put("type", "string").put("pattern", "^\\s*\\d+\\s*(B|KiB|MiB|GiB|KB|MB|GB)?\\s*$"))
+        .add(
+            JSON.createObjectNode()
+                .put("type", "string")
+                .put("pattern", "^\\s*\\d+\\s*(B|KiB|MiB|GiB|KB|MB|GB)?\\s*$"))
         .add(ref("env"));
     return root;
   }
@@ -158,7 +167,8 @@ public final class ConfigSchema {
   }
 
   private ObjectNode schemaOf(Type type) {
-    Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+    Class<?> raw =
+        type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
     if (raw == String.class) {
       return JSON.createObjectNode().put("type", "string");
     }
@@ -209,7 +219,9 @@ public final class ConfigSchema {
       return schema;
     }
     throw new IllegalStateException(
-        "config type " + type.getTypeName() + " has no JSON Schema mapping (add one to ConfigSchema)");
+        "config type "
+            + type.getTypeName()
+            + " has no JSON Schema mapping (add one to ConfigSchema)");
   }
 
   private static ObjectNode scalarOrEnv(String jsonType) {

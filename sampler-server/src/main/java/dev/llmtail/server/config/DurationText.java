@@ -22,12 +22,15 @@ public final class DurationText {
     BigDecimal nanos = BigDecimal.ZERO;
     int end = 0;
     while (m.find() && m.start() == end) {
-      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
+      nanos =
+          nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
       end = m.end();
     }
     if (t.isEmpty() || end != t.length()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a duration (expected: a number with a unit, e.g. 250ms, 10s, 5m, 1h30m)");
+          "'"
+              + text
+              + "' is not a duration (expected: a number with a unit, e.g. 250ms, 10s, 5m, 1h30m)");
     }
     return Duration.ofNanos(nanos.longValue());
   }

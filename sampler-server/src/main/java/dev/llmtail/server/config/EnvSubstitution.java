@@ -36,7 +36,9 @@ final class EnvSubstitution {
         replacement = env != null ? env : m.group(2) != null ? m.group(2) : "";
       } else {
         throw new IllegalArgumentException(
-            "'" + m.group() + "' is not a valid reference (expected: ${env:NAME} or ${env:NAME:-default}; write $$ for a literal $)");
+            "'"
+                + m.group()
+                + "' is not a valid reference (expected: ${env:NAME} or ${env:NAME:-default}; write $$ for a literal $)");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }

@@ -11,7 +11,10 @@ import java.util.Map;
 public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
 
   public ExporterConfig {
-    otlp = otlp == null ? new OtlpExporterConfig(null, null, null, null, null, null, null, null, null, null) : otlp;
+    otlp =
+        otlp == null
+            ? new OtlpExporterConfig(null, null, null, null, null, null, null, null, null, null)
+            : otlp;
     file = file == null ? new FileExporterConfig(null) : file;
     if (!otlp.enabled() && file.path().isBlank()) {
       throw new IllegalArgumentException(
@@ -70,7 +73,8 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
         throw new IllegalArgumentException("queue_size: " + queueSize + " (expected: >= 1 span)");
       }
       if (maxBatchSpans < 1) {
-        throw new IllegalArgumentException("max_batch_spans: " + maxBatchSpans + " (expected: >= 1)");
+        throw new IllegalArgumentException(
+            "max_batch_spans: " + maxBatchSpans + " (expected: >= 1)");
       }
       if (!endpoint.isEmpty()) {
         HostPort.parse("endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
@@ -83,7 +87,8 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
 
     /** The endpoint without its scheme, for the gRPC channel. */
     public HostPort target() {
-      return HostPort.parse("endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
+      return HostPort.parse(
+          "endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
     }
 
     public boolean tls() {
@@ -98,7 +103,8 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
    * @param maxInterval longest wait between retries; default {@code 30s}
    * @param maxElapsedTime give up on a batch after this long; default {@code 5m}
    */
-  public record RetryConfig(Duration initialInterval, Duration maxInterval, Duration maxElapsedTime) {
+  public record RetryConfig(
+      Duration initialInterval, Duration maxInterval, Duration maxElapsedTime) {
     public RetryConfig {
       initialInterval = initialInterval == null ? Duration.ofSeconds(1) : initialInterval;
       maxInterval = maxInterval == null ? Duration.ofSeconds(30) : maxInterval;
@@ -109,7 +115,11 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       }
       if (maxInterval.compareTo(initialInterval) < 0) {
         throw new IllegalArgumentException(
-            "max_interval: " + maxInterval + " (expected: >= initial_interval " + initialInterval + ")");
+            "max_interval: "
+                + maxInterval
+                + " (expected: >= initial_interval "
+                + initialInterval
+                + ")");
       }
     }
   }

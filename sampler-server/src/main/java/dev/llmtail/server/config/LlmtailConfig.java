@@ -27,6 +27,7 @@ public record LlmtailConfig(
     policies = List.copyOf(policies);
     admin = admin == null ? new AdminConfig(null, null, null, null) : admin;
     policyOptions =
-        Collections.unmodifiableMap(new LinkedHashMap<>(policyOptions == null ? Map.of() : policyOptions));
+        Collections.unmodifiableMap(
+            new LinkedHashMap<>(policyOptions == null ? Map.of() : policyOptions));
   }
 }

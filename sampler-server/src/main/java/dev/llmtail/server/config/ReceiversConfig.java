@@ -30,8 +30,8 @@ public record ReceiversConfig(GrpcReceiverConfig grpc, HttpReceiverConfig http) 
    * The {@code receivers.http} section (OTLP/HTTP).
    *
    * @param endpoint {@code host:port} to listen on; default {@code 0.0.0.0:5318}
-   * @param maxRequestSize largest accepted request body, both as sent and after gzip
-   *     decompression; default {@code 4MiB}
+   * @param maxRequestSize largest accepted request body, both as sent and after gzip decompression;
+   *     default {@code 4MiB}
    */
   public record HttpReceiverConfig(String endpoint, ByteSize maxRequestSize) {
     public HttpReceiverConfig {

@@ -20,7 +20,8 @@ public final class Exporters {
 
   static Counter logRecords(MeterRegistry meters, String exporter, String result) {
     return Counter.builder("llmtail.exporter.log_records")
-        .description("Log records of kept traces by exporter and result: sent, failed, dropped (queue full)")
+        .description(
+            "Log records of kept traces by exporter and result: sent, failed, dropped (queue full)")
         .tag("exporter", exporter)
         .tag("result", result)
         .register(meters);
@@ -28,7 +29,8 @@ public final class Exporters {
 
   static Counter spans(MeterRegistry meters, String exporter, String result) {
     return Counter.builder("llmtail.exporter.spans")
-        .description("Kept spans by exporter and result: sent, failed (given up), rejected_by_backend")
+        .description(
+            "Kept spans by exporter and result: sent, failed (given up), rejected_by_backend")
         .tag("exporter", exporter)
         .tag("result", result)
         .register(meters);

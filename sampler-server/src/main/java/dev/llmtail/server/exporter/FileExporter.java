@@ -16,9 +16,8 @@ import java.util.List;
 
 /**
  * Appends kept spans to a file, one OTLP JSON {@code TracesData} per line (and their log records as
- * {@code LogsData} lines) (the format of the
- * Collector's file exporter, readable by {@code llmtail replay}). Each export is flushed before it
- * returns. Thread-safe.
+ * {@code LogsData} lines) (the format of the Collector's file exporter, readable by {@code llmtail
+ * replay}). Each export is flushed before it returns. Thread-safe.
  */
 public final class FileExporter implements SpanExporter {
 
@@ -44,7 +43,8 @@ public final class FileExporter implements SpanExporter {
               path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot open " + path + " for kept traces (set exporter.file.path to a writable file)", e);
+          "cannot open " + path + " for kept traces (set exporter.file.path to a writable file)",
+          e);
     }
     this.written = Exporters.spans(meters, "file", "sent");
     this.failed = Exporters.spans(meters, "file", "failed");

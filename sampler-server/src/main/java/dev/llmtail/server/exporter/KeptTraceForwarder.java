@@ -12,9 +12,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
 /**
- * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them;
- * the log records (GenAI events) of kept traces go along, unchanged; counts the spans of dropped
- * ones in {@code llmtail.spans.dropped} (the decision's share of the span accounting).
+ * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them; the
+ * log records (GenAI events) of kept traces go along, unchanged; counts the spans of dropped ones
+ * in {@code llmtail.spans.dropped} (the decision's share of the span accounting).
  */
 public final class KeptTraceForwarder implements DecisionListener {
 

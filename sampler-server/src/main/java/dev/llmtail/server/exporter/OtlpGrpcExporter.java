@@ -42,12 +42,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * server's {@code RetryInfo}. Non-retryable failures (e.g. {@code INVALID_ARGUMENT}) are logged
  * with the server's reason and counted as {@code failed}, never retried.
  *
- * <p>Never loses what it took. When the memory queue is at its bound, new batches go to the
- * {@link SpillDirectory} if one is configured; a batch whose retry time ran out, and everything
- * still queued at the shutdown deadline, goes there too, and is sent after the next start. Only
- * when there is no room on disk either is a batch taken over the memory bound ({@link
- * #atCapacity} then tells the receivers to refuse new requests, which bounds the overshoot), or,
- * at shutdown, counted as {@code failed}.
+ * <p>Never loses what it took. When the memory queue is at its bound, new batches go to the {@link
+ * SpillDirectory} if one is configured; a batch whose retry time ran out, and everything still
+ * queued at the shutdown deadline, goes there too, and is sent after the next start. Only when
+ * there is no room on disk either is a batch taken over the memory bound ({@link #atCapacity} then
+ * tells the receivers to refuse new requests, which bounds the overshoot), or, at shutdown, counted
+ * as {@code failed}.
  */
 public final class OtlpGrpcExporter implements SpanExporter {
 
@@ -69,8 +69,10 @@ public final class OtlpGrpcExporter implements SpanExporter {
   private final ManagedChannel channel;
   private final TraceServiceGrpc.TraceServiceBlockingStub stub;
   private final LogsServiceGrpc.LogsServiceBlockingStub logsStub;
+
   /** Log records of kept traces; small and few, so bounded by record count and never spilled. */
   private final LinkedBlockingQueue<List<ResourceLogs>> logQueue = new LinkedBlockingQueue<>();
+
   private final AtomicLong queuedLogRecords = new AtomicLong();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedSpans = new AtomicLong();
@@ -92,10 +94,12 @@ public final class OtlpGrpcExporter implements SpanExporter {
     this.config = config;
     this.spill =
         config.spill().enabled()
-            ? new SpillDirectory(Path.of(config.spill().directory()), config.spill().maxSize().bytes(), meters)
+            ? new SpillDirectory(
+                Path.of(config.spill().directory()), config.spill().maxSize().bytes(), meters)
             : null;
     HostPort target = config.target();
-    NettyChannelBuilder channelBuilder = NettyChannelBuilder.forAddress(target.host(), target.port());
+    NettyChannelBuilder channelBuilder =
+        NettyChannelBuilder.forAddress(target.host(), target.port());
     if (config.tls()) {
       channelBuilder.useTransportSecurity();
     } else {
@@ -103,7 +107,8 @@ public final class OtlpGrpcExporter implements SpanExporter {
     }
     this.channel = channelBuilder.build();
     Metadata headers = new Metadata();
-    config.headers()
+    config
+        .headers()
         .forEach((k, v) -> headers.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
     TraceServiceGrpc.TraceServiceBlockingStub s =
         TraceServiceGrpc.newBlockingStub(channel)
@@ -174,7 +179,10 @@ public final class OtlpGrpcExporter implements SpanExporter {
   public boolean exportLogs(List<ResourceLogs> logs, int recordCount) {
     if (stopping || queuedLogRecords.get() + recordCount > config.queueSize()) {
       logsFailed.increment(recordCount);
-      LOG.log(System.Logger.Level.ERROR, "dropping {0} log records of kept traces: the log queue is full", recordCount);
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "dropping {0} log records of kept traces: the log queue is full",
+          recordCount);
       return false;
     }
     queuedLogRecords.addAndGet(recordCount);
@@ -183,12 +191,14 @@ public final class OtlpGrpcExporter implements SpanExporter {
   }
 
   private boolean memoryFull() {
-    return queuedSpans.get() >= config.queueSize() || queuedBytes.get() >= config.queueMaxBytes().bytes();
+    return queuedSpans.get() >= config.queueSize()
+        || queuedBytes.get() >= config.queueMaxBytes().bytes();
   }
 
   @Override
   public boolean atCapacity() {
-    return memoryFull() && (spill == null || !spill.hasRoomFor(config.queueMaxBytes().bytes() / 16));
+    return memoryFull()
+        && (spill == null || !spill.hasRoomFor(config.queueMaxBytes().bytes() / 16));
   }
 
   private void sendLoop() {
@@ -242,7 +252,10 @@ public final class OtlpGrpcExporter implements SpanExporter {
     long unsentLogs = queuedLogRecords.getAndSet(0);
     if (unsentLogs > 0) {
       logsFailed.increment(unsentLogs);
-      LOG.log(System.Logger.Level.ERROR, "shutdown deadline passed: {0} log records of kept traces were not sent", unsentLogs);
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "shutdown deadline passed: {0} log records of kept traces were not sent",
+          unsentLogs);
     }
     List<Item> left = new ArrayList<>();
     queue.drainTo(left);
@@ -290,7 +303,10 @@ public final class OtlpGrpcExporter implements SpanExporter {
       }
     }
     if (spilled) {
-      LOG.log(System.Logger.Level.WARNING, "spilled {0} kept spans to disk; they will be sent later", spanCount);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "spilled {0} kept spans to disk; they will be sent later",
+          spanCount);
       return;
     }
     failed.increment(spanCount);
@@ -299,7 +315,9 @@ public final class OtlpGrpcExporter implements SpanExporter {
         "dropping {0} kept spans: export to {1} did not succeed in time and {2}",
         spanCount,
         config.endpoint(),
-        spill == null ? "no spill directory is configured (exporter.otlp.spill.directory)" : "the spill directory is full");
+        spill == null
+            ? "no spill directory is configured (exporter.otlp.spill.directory)"
+            : "the spill directory is full");
   }
 
   /** One export call; returns how many items the backend rejected (partial success). */
@@ -313,15 +331,28 @@ public final class OtlpGrpcExporter implements SpanExporter {
    * deadline ran out).
    */
   private boolean send(List<ResourceSpans> batch, int spanCount) throws InterruptedException {
-    ExportTraceServiceRequest built = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build();
-    return sendWithRetry("spans", spanCount, sent, failed, rejectedByBackend, () -> {
-      ExportTraceServiceResponse r = deadline(stub).export(built);
-      warnIfRejected(r.getPartialSuccess().getRejectedSpans(), spanCount, "spans", r.getPartialSuccess().getErrorMessage());
-      return r.getPartialSuccess().getRejectedSpans();
-    });
+    ExportTraceServiceRequest built =
+        ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build();
+    return sendWithRetry(
+        "spans",
+        spanCount,
+        sent,
+        failed,
+        rejectedByBackend,
+        () -> {
+          ExportTraceServiceResponse r = deadline(stub).export(built);
+          warnIfRejected(
+              r.getPartialSuccess().getRejectedSpans(),
+              spanCount,
+              "spans",
+              r.getPartialSuccess().getErrorMessage());
+          return r.getPartialSuccess().getRejectedSpans();
+        });
   }
 
-  /** Sends every queued log record in one request; what cannot be sent in time is counted as failed. */
+  /**
+   * Sends every queued log record in one request; what cannot be sent in time is counted as failed.
+   */
   private void sendLogs() throws InterruptedException {
     List<List<ResourceLogs>> pending = new ArrayList<>();
     logQueue.drainTo(pending);
@@ -339,11 +370,22 @@ public final class OtlpGrpcExporter implements SpanExporter {
     }
     int count = records;
     try {
-      boolean done = sendWithRetry("log records", count, logsSent, logsFailed, logsRejectedByBackend, () -> {
-        ExportLogsServiceResponse r = deadline(logsStub).export(built);
-        warnIfRejected(r.getPartialSuccess().getRejectedLogRecords(), count, "log records", r.getPartialSuccess().getErrorMessage());
-        return r.getPartialSuccess().getRejectedLogRecords();
-      });
+      boolean done =
+          sendWithRetry(
+              "log records",
+              count,
+              logsSent,
+              logsFailed,
+              logsRejectedByBackend,
+              () -> {
+                ExportLogsServiceResponse r = deadline(logsStub).export(built);
+                warnIfRejected(
+                    r.getPartialSuccess().getRejectedLogRecords(),
+                    count,
+                    "log records",
+                    r.getPartialSuccess().getErrorMessage());
+                return r.getPartialSuccess().getRejectedLogRecords();
+              });
       if (!done) {
         logsFailed.increment(count);
       }
@@ -361,12 +403,23 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   private static void warnIfRejected(long rejected, int count, String what, String message) {
     if (rejected > 0) {
-      LOG.log(System.Logger.Level.WARNING, "backend rejected {0} of {1} {2}: {3}", rejected, count, what, message);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "backend rejected {0} of {1} {2}: {3}",
+          rejected,
+          count,
+          what,
+          message);
     }
   }
 
   private boolean sendWithRetry(
-      String what, int count, Counter sentCounter, Counter failedCounter, Counter rejectedCounter, Attempt attempt)
+      String what,
+      int count,
+      Counter sentCounter,
+      Counter failedCounter,
+      Counter rejectedCounter,
+      Attempt attempt)
       throws InterruptedException {
     RetryConfig retry = config.retry();
     long started = System.nanoTime();

@@ -24,9 +24,8 @@ import java.util.Set;
 /**
  * Reads and writes OTLP JSON as the spec defines it (and the Collector's file exporter writes it):
  * protobuf JSON mapping with lowerCamelCase keys and enums as integers, except that trace and span
- * ids are hex strings instead of base64. Reading also takes enum names, int64 as strings or
- * numbers and the original snake_case keys, and ignores unknown fields, as the spec asks of
- * receivers.
+ * ids are hex strings instead of base64. Reading also takes enum names, int64 as strings or numbers
+ * and the original snake_case keys, and ignores unknown fields, as the spec asks of receivers.
  */
 public final class OtlpJson {
 
@@ -66,12 +65,14 @@ public final class OtlpJson {
    * Parses an OTLP JSON body into {@code builder}; throws with a message that names the problem
    * (not JSON, a field of the wrong type, an id that is not hex).
    */
-  public static void merge(byte[] json, Message.Builder builder) throws InvalidProtocolBufferException {
+  public static void merge(byte[] json, Message.Builder builder)
+      throws InvalidProtocolBufferException {
     JsonNode tree;
     try {
       tree = MAPPER.readTree(json);
     } catch (IOException e) {
-      throw new InvalidProtocolBufferException("not valid JSON: "
+      throw new InvalidProtocolBufferException(
+          "not valid JSON: "
               + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
     merge(tree, builder);
@@ -100,7 +101,10 @@ public final class OtlpJson {
             raw = HexFormat.of().parseHex(hex);
           } catch (IllegalArgumentException e) {
             throw new InvalidProtocolBufferException(
-                field.getKey() + ": '" + abbreviate(hex) + "' is not a hex id (expected: 32 hex"
+                field.getKey()
+                    + ": '"
+                    + abbreviate(hex)
+                    + "' is not a hex id (expected: 32 hex"
                     + " digits for a trace id, 16 for a span id)");
           }
           field.setValue(new TextNode(Base64.getEncoder().encodeToString(raw)));

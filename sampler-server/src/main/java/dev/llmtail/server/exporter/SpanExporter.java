@@ -5,7 +5,10 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
 import java.util.List;
 
-/** Where kept spans, and the log records (GenAI events) of kept traces, go: a backend over OTLP, or a file. */
+/**
+ * Where kept spans, and the log records (GenAI events) of kept traces, go: a backend over OTLP, or
+ * a file.
+ */
 public interface SpanExporter {
 
   /**
@@ -14,7 +17,10 @@ public interface SpanExporter {
    */
   boolean export(List<ResourceSpans> spans, int spanCount);
 
-  /** Takes log records for export, like {@link #export}; OTLP exporters send them to the logs service. */
+  /**
+   * Takes log records for export, like {@link #export}; OTLP exporters send them to the logs
+   * service.
+   */
   boolean exportLogs(List<ResourceLogs> logs, int recordCount);
 
   /**

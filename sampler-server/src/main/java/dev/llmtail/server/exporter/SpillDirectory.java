@@ -20,15 +20,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A local directory of kept batches the backend could not take yet, bounded in bytes, that
- * survives a restart.
+ * A local directory of kept batches the backend could not take yet, bounded in bytes, that survives
+ * a restart.
  *
  * <p>Each batch is one file, an encoded {@code ExportTraceServiceRequest} named {@code
- * <sequence>-<spans>.otlp}, written to a temporary name and renamed so that a crash never leaves
- * a half-written batch under a real name. Files are handed out oldest first and deleted only once
- * the batch was sent (or refused for good), so a batch in flight when the process dies is sent
- * again after the restart: delivery is at least once. A file that cannot be read back is renamed
- * {@code .corrupt}, counted, and left for an operator. Thread-safe: all state under {@code lock}.
+ * <sequence>-<spans>.otlp}, written to a temporary name and renamed so that a crash never leaves a
+ * half-written batch under a real name. Files are handed out oldest first and deleted only once the
+ * batch was sent (or refused for good), so a batch in flight when the process dies is sent again
+ * after the restart: delivery is at least once. A file that cannot be read back is renamed {@code
+ * .corrupt}, counted, and left for an operator. Thread-safe: all state under {@code lock}.
  */
 final class SpillDirectory {
 
@@ -41,8 +41,10 @@ final class SpillDirectory {
   private final Object lock = new Object();
   private final Path directory;
   private final long maxBytes;
+
   /** Files on disk by sequence; guarded by lock. */
   private final TreeMap<Long, Path> files = new TreeMap<>();
+
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong spans = new AtomicLong();
   private long nextSequence; // guarded by lock
@@ -74,8 +76,11 @@ final class SpillDirectory {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot use " + directory + " to spill kept traces (set exporter.otlp.spill.directory to"
-              + " a writable directory, or leave it empty to disable spilling)", e);
+          "cannot use "
+              + directory
+              + " to spill kept traces (set exporter.otlp.spill.directory to"
+              + " a writable directory, or leave it empty to disable spilling)",
+          e);
     }
     Gauge.builder("llmtail.exporter.spill.spans", spans, AtomicLong::get)
         .description("Kept spans held in the spill directory")
@@ -94,25 +99,30 @@ final class SpillDirectory {
             .register(meters);
     corrupt =
         Counter.builder("llmtail.exporter.spill.corrupt")
-            .description("Kept spans in spilled batches that could not be read back (renamed .corrupt)")
+            .description(
+                "Kept spans in spilled batches that could not be read back (renamed .corrupt)")
             .register(meters);
     if (recoveredSpans > 0) {
       LOG.log(
           System.Logger.Level.INFO,
           "found {0} kept spans in {1} batches in {2}; they will be sent",
-          recoveredSpans, files.size(), directory);
+          recoveredSpans,
+          files.size(),
+          directory);
     }
   }
 
   /** Writes a batch if it fits under the size bound; false if it does not or cannot be written. */
   boolean offer(List<ResourceSpans> batch, int spanCount) {
-    byte[] encoded = ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build().toByteArray();
+    byte[] encoded =
+        ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build().toByteArray();
     synchronized (lock) {
       if (bytes.get() + encoded.length > maxBytes) {
         return false;
       }
       long seq = nextSequence++;
-      Path file = directory.resolve(String.format(java.util.Locale.ROOT, "%019d-%d.otlp", seq, spanCount));
+      Path file =
+          directory.resolve(String.format(java.util.Locale.ROOT, "%019d-%d.otlp", seq, spanCount));
       Path tmp = directory.resolve(file.getFileName() + ".tmp");
       try {
         Files.write(tmp, encoded);
@@ -140,9 +150,9 @@ final class SpillDirectory {
   }
 
   /**
-   * The oldest batches still on disk, together at least one and up to about {@code maxSpans}
-   * spans, so that many small spilled batches go back in few requests. They stay on disk until
-   * {@link #remove}d.
+   * The oldest batches still on disk, together at least one and up to about {@code maxSpans} spans,
+   * so that many small spilled batches go back in few requests. They stay on disk until {@link
+   * #remove}d.
    */
   List<Batch> peekUpTo(int maxSpans) {
     List<Batch> batches = new ArrayList<>();
@@ -178,7 +188,10 @@ final class SpillDirectory {
     try {
       byte[] encoded = Files.readAllBytes(file);
       return new Batch(
-          file, ExportTraceServiceRequest.parseFrom(encoded).getResourceSpansList(), spanCount, encoded.length);
+          file,
+          ExportTraceServiceRequest.parseFrom(encoded).getResourceSpansList(),
+          spanCount,
+          encoded.length);
     } catch (IOException e) { // includes InvalidProtocolBufferException
       quarantine(file, spanCount, e);
       return null;
@@ -214,7 +227,10 @@ final class SpillDirectory {
 
   private void quarantine(Path file, int spanCount, Exception e) {
     corrupt.increment(spanCount);
-    LOG.log(System.Logger.Level.ERROR, "spilled batch " + file + " cannot be read; renamed .corrupt", e);
+    LOG.log(
+        System.Logger.Level.ERROR,
+        "spilled batch " + file + " cannot be read; renamed .corrupt",
+        e);
     synchronized (lock) {
       files.values().remove(file);
       spans.addAndGet(-spanCount);

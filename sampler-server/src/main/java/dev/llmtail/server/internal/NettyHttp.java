@@ -23,7 +23,8 @@ public final class NettyHttp {
 
   /**
    * A pipeline that reads whole requests of at most {@code maxRequestBytes} (idle connections
-   * closed after {@code readTimeoutSeconds}) and hands them to a new {@code handler} per connection.
+   * closed after {@code readTimeoutSeconds}) and hands them to a new {@code handler} per
+   * connection.
    */
   public static ChannelInitializer<SocketChannel> pipeline(
       int readTimeoutSeconds, int maxRequestBytes, Supplier<ChannelHandler> handler) {
@@ -39,8 +40,12 @@ public final class NettyHttp {
     };
   }
 
-  /** Writes {@code response}, keeping the connection open only if the client asked and the request was read whole. */
-  public static void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
+  /**
+   * Writes {@code response}, keeping the connection open only if the client asked and the request
+   * was read whole.
+   */
+  public static void send(
+      ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
     if (HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess()) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(response);

@@ -22,7 +22,10 @@ public final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
     try {
       return stream.readAllBytes();
     } catch (IOException e) {
-      throw Status.INTERNAL.withDescription("cannot read request body").withCause(e).asRuntimeException();
+      throw Status.INTERNAL
+          .withDescription("cannot read request body")
+          .withCause(e)
+          .asRuntimeException();
     }
   }
 }

@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
  * #BUFFER_REFUSE_AT} of {@code buffer.max_bytes} (answered as "resource exhausted": gRPC {@code
  * RESOURCE_EXHAUSTED}, HTTP 429), and the exporter's queue at its byte or span bound (answered as
  * "unavailable": gRPC {@code UNAVAILABLE}, HTTP 503). Both carry a retry delay. Requests already
- * past the check still go in, so each bound can be overshot by the requests in flight at once —
- * at most the receivers' worker count × the largest request. Thread-safe; reads only.
+ * past the check still go in, so each bound can be overshot by the requests in flight at once — at
+ * most the receivers' worker count × the largest request. Thread-safe; reads only.
  */
 public final class Backpressure {
 
@@ -46,7 +46,10 @@ public final class Backpressure {
    * @param retryAfter the delay suggested to refused clients
    */
   public Backpressure(
-      LongSupplier bufferedBytes, long bufferMaxBytes, BooleanSupplier exporterFull, Duration retryAfter) {
+      LongSupplier bufferedBytes,
+      long bufferMaxBytes,
+      BooleanSupplier exporterFull,
+      Duration retryAfter) {
     this.bufferedBytes = bufferedBytes;
     this.refuseAtBytes = Math.max(1, (long) (bufferMaxBytes * BUFFER_REFUSE_AT));
     this.exporterFull = exporterFull;
@@ -70,7 +73,10 @@ public final class Backpressure {
     if (buffered >= refuseAtBytes) {
       return new Refusal(
           Kind.BUFFER_FULL,
-          "llmtail's trace buffer is full (" + buffered + " of " + refuseAtBytes
+          "llmtail's trace buffer is full ("
+              + buffered
+              + " of "
+              + refuseAtBytes
               + " bytes, buffer.max_bytes); retry later",
           retryAfter);
     }

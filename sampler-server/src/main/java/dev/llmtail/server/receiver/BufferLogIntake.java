@@ -33,7 +33,8 @@ final class BufferLogIntake implements LogIntake {
 
   private static Counter records(MeterRegistry meters, String result) {
     return Counter.builder("llmtail.receiver.log_records")
-        .description("Log records received, by whether they were accepted or rejected to the client")
+        .description(
+            "Log records received, by whether they were accepted or rejected to the client")
         .tag("result", result)
         .register(meters);
   }

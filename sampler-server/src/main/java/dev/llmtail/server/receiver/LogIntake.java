@@ -20,8 +20,12 @@ public interface LogIntake {
   /** Takes a decoded request and returns the OTLP answer. Never throws. */
   ExportLogsServiceResponse accept(ExportLogsServiceRequest request);
 
-  /** Log records join their trace in {@code buffer}; records without a trace id go to {@code untraced}. */
-  static LogIntake intoBuffer(TraceBuffer buffer, Consumer<GroupedLogs> untraced, MeterRegistry meters) {
+  /**
+   * Log records join their trace in {@code buffer}; records without a trace id go to {@code
+   * untraced}.
+   */
+  static LogIntake intoBuffer(
+      TraceBuffer buffer, Consumer<GroupedLogs> untraced, MeterRegistry meters) {
     return new BufferLogIntake(buffer, untraced, meters);
   }
 
@@ -40,7 +44,8 @@ public interface LogIntake {
             ExportLogsPartialSuccess.newBuilder()
                 .setRejectedLogRecords(records)
                 .setErrorMessage(
-                    "llmtail does not handle log records yet: rejected " + records
+                    "llmtail does not handle log records yet: rejected "
+                        + records
                         + " (send logs to the Collector directly)"));
       }
       return answer.build();

@@ -30,17 +30,17 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The OTLP/gRPC receiver: traces ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export})
- * and log records ({@code LogsService/Export}, handed to a {@link LogIntake}).
+ * The OTLP/gRPC receiver: traces ({@code
+ * opentelemetry.proto.collector.trace.v1.TraceService/Export}) and log records ({@code
+ * LogsService/Export}, handed to a {@link LogIntake}).
  *
  * <p>Follows the OTLP spec: spans with invalid ids are rejected and reported in {@code
  * partial_success} while the rest are accepted; a body that is not an {@code
  * ExportTraceServiceRequest} is answered with {@code INVALID_ARGUMENT}; under {@link Backpressure}
  * the request is refused whole with {@code RESOURCE_EXHAUSTED} or {@code UNAVAILABLE} and a {@code
- * RetryInfo}, so the client retries; a message above the
- * configured size is refused by gRPC with {@code RESOURCE_EXHAUSTED} before it is read. The
- * request body is taken as bytes and parsed here (not by gRPC's marshaller) so that a parse failure
- * is the client's error, not {@code INTERNAL}.
+ * RetryInfo}, so the client retries; a message above the configured size is refused by gRPC with
+ * {@code RESOURCE_EXHAUSTED} before it is read. The request body is taken as bytes and parsed here
+ * (not by gRPC's marshaller) so that a parse failure is the client's error, not {@code INTERNAL}.
  */
 public final class OtlpGrpcReceiver implements AutoCloseable {
 
@@ -50,7 +50,8 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private final SpanIntake intake;
   private final LogIntake logs;
 
-  public OtlpGrpcReceiver(HostPort address, long maxMessageBytes, SpanIntake intake, LogIntake logs) {
+  public OtlpGrpcReceiver(
+      HostPort address, long maxMessageBytes, SpanIntake intake, LogIntake logs) {
     this.intake = intake;
     this.logs = logs;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
@@ -80,7 +81,10 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   /** A receiver that admits straight into {@code buffer}, never refusing (for tests). */
   public OtlpGrpcReceiver(
       HostPort address, long maxMessageBytes, TraceBuffer buffer, MeterRegistry meters) {
-    this(address, maxMessageBytes, new SpanIntake(buffer, Backpressure.none(), meters),
+    this(
+        address,
+        maxMessageBytes,
+        new SpanIntake(buffer, Backpressure.none(), meters),
         LogIntake.intoBuffer(buffer, untraced -> {}, meters));
   }
 
@@ -90,8 +94,10 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot listen for OTLP/gRPC on " + server.getListenSockets()
-              + " (is another process using the port? set receivers.grpc.endpoint)", e);
+          "cannot listen for OTLP/gRPC on "
+              + server.getListenSockets()
+              + " (is another process using the port? set receivers.grpc.endpoint)",
+          e);
     }
     return this;
   }
@@ -103,7 +109,8 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
 
   private void export(byte[] body, StreamObserver<ExportTraceServiceResponse> response) {
     ExportTraceServiceRequest request =
-        parseOrRefuse(body, ExportTraceServiceRequest.parser(), "ExportTraceServiceRequest", response);
+        parseOrRefuse(
+            body, ExportTraceServiceRequest.parser(), "ExportTraceServiceRequest", response);
     if (request == null) {
       return;
     }
@@ -127,22 +134,32 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
 
   private void exportLogs(byte[] body, StreamObserver<ExportLogsServiceResponse> response) {
     ExportLogsServiceRequest request =
-        parseOrRefuse(body, ExportLogsServiceRequest.parser(), "ExportLogsServiceRequest", response);
+        parseOrRefuse(
+            body, ExportLogsServiceRequest.parser(), "ExportLogsServiceRequest", response);
     if (request != null) {
       response.onNext(logs.accept(request));
       response.onCompleted();
     }
   }
 
-  /** Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been. */
-  private <T> T parseOrRefuse(byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
+  /**
+   * Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been.
+   */
+  private <T> T parseOrRefuse(
+      byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
     try {
       return parser.parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
       intake.invalid("grpc");
       response.onError(
           Status.INVALID_ARGUMENT
-              .withDescription("request body (" + body.length + " bytes) is not an " + expected + ": " + e.getMessage())
+              .withDescription(
+                  "request body ("
+                      + body.length
+                      + " bytes) is not an "
+                      + expected
+                      + ": "
+                      + e.getMessage())
               .asRuntimeException());
       return null;
     }
@@ -154,7 +171,9 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
    */
   static StatusRuntimeException retryable(Backpressure.Refusal refusal) {
     Code code =
-        refusal.kind() == Backpressure.Kind.BUFFER_FULL ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE;
+        refusal.kind() == Backpressure.Kind.BUFFER_FULL
+            ? Code.RESOURCE_EXHAUSTED
+            : Code.UNAVAILABLE;
     com.google.protobuf.Duration delay =
         com.google.protobuf.Duration.newBuilder()
             .setSeconds(refusal.retryAfter().getSeconds())

@@ -109,8 +109,13 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       metrics.failures.increment();
       LOG.log(System.Logger.Level.ERROR, "OTLP/HTTP request failed inside llmtail", e);
       answerError(
-          ctx, request, json, HttpResponseStatus.INTERNAL_SERVER_ERROR, Code.INTERNAL,
-          "llmtail failed to handle the request: " + e, null);
+          ctx,
+          request,
+          json,
+          HttpResponseStatus.INTERNAL_SERVER_ERROR,
+          Code.INTERNAL,
+          "llmtail failed to handle the request: " + e,
+          null);
     }
   }
 
@@ -118,7 +123,8 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       throws Refusal {
     if (request.decoderResult().isFailure()) {
       throw new Refusal(
-          HttpResponseStatus.BAD_REQUEST, Code.INVALID_ARGUMENT,
+          HttpResponseStatus.BAD_REQUEST,
+          Code.INVALID_ARGUMENT,
           "malformed HTTP request: " + request.decoderResult().cause());
     }
     String path = request.uri();
@@ -129,19 +135,23 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     boolean traces = path.equals("/v1/traces");
     if (!traces && !path.equals("/v1/logs")) {
       throw new Refusal(
-          HttpResponseStatus.NOT_FOUND, Code.NOT_FOUND,
+          HttpResponseStatus.NOT_FOUND,
+          Code.NOT_FOUND,
           "no OTLP endpoint at '" + abbreviate(path) + "' (expected: POST /v1/traces or /v1/logs)");
     }
     if (!HttpMethod.POST.equals(request.method())) {
       throw new Refusal(
-          HttpResponseStatus.METHOD_NOT_ALLOWED, Code.UNIMPLEMENTED,
+          HttpResponseStatus.METHOD_NOT_ALLOWED,
+          Code.UNIMPLEMENTED,
           request.method() + " " + path + " is not supported (expected: POST)");
     }
     String type = mediaType(request);
     if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
       throw new Refusal(
-          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Code.INVALID_ARGUMENT,
-          "Content-Type '" + abbreviate(String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))
+          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+          Code.INVALID_ARGUMENT,
+          "Content-Type '"
+              + abbreviate(String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))
               + "' is not supported (expected: application/x-protobuf or application/json)");
     }
     byte[] body = decompress(request);
@@ -167,9 +177,15 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       // JsonFormat reports some type mismatches as unchecked exceptions: still the client's error.
       throw new Refusal(
-          HttpResponseStatus.BAD_REQUEST, Code.INVALID_ARGUMENT,
-          "request body (" + body.length + " bytes) is not " + (json ? "an OTLP JSON " : "a protobuf ")
-              + what + ": " + abbreviate(String.valueOf(e.getMessage())));
+          HttpResponseStatus.BAD_REQUEST,
+          Code.INVALID_ARGUMENT,
+          "request body ("
+              + body.length
+              + " bytes) is not "
+              + (json ? "an OTLP JSON " : "a protobuf ")
+              + what
+              + ": "
+              + abbreviate(String.valueOf(e.getMessage())));
     }
   }
 
@@ -182,18 +198,24 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
     if (!encoding.trim().equalsIgnoreCase("gzip")) {
       throw new Refusal(
-          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Code.INVALID_ARGUMENT,
-          "Content-Encoding '" + abbreviate(encoding) + "' is not supported (expected: gzip or none)");
+          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+          Code.INVALID_ARGUMENT,
+          "Content-Encoding '"
+              + abbreviate(encoding)
+              + "' is not supported (expected: gzip or none)");
     }
     try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw), 8192)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBodyBytes, raw.length * 4 + 64));
+      ByteArrayOutputStream out =
+          new ByteArrayOutputStream(Math.min(maxBodyBytes, raw.length * 4 + 64));
       byte[] chunk = new byte[8192];
       int n;
       while ((n = in.read(chunk)) > 0) {
         if (out.size() + n > maxBodyBytes) {
           throw new Refusal(
-              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Code.RESOURCE_EXHAUSTED,
-              "gzip body inflates to more than " + maxBodyBytes
+              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+              Code.RESOURCE_EXHAUSTED,
+              "gzip body inflates to more than "
+                  + maxBodyBytes
                   + " bytes (receivers.http.max_request_size); send smaller batches");
         }
         out.write(chunk, 0, n);
@@ -201,20 +223,30 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       return out.toByteArray();
     } catch (IOException e) {
       throw new Refusal(
-          HttpResponseStatus.BAD_REQUEST, Code.INVALID_ARGUMENT,
-          "Content-Encoding is gzip but the body (" + raw.length + " bytes) is not valid gzip: "
+          HttpResponseStatus.BAD_REQUEST,
+          Code.INVALID_ARGUMENT,
+          "Content-Encoding is gzip but the body ("
+              + raw.length
+              + " bytes) is not valid gzip: "
               + e.getMessage());
     }
   }
 
   private void answerTraces(
-      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, SpanIntake.Outcome outcome) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      boolean json,
+      SpanIntake.Outcome outcome) {
     if (outcome instanceof SpanIntake.Refused refused) {
       Backpressure.Refusal r = refused.refusal();
       boolean bufferFull = r.kind() == Backpressure.Kind.BUFFER_FULL;
       answerError(
-          ctx, request, json,
-          bufferFull ? HttpResponseStatus.TOO_MANY_REQUESTS : HttpResponseStatus.SERVICE_UNAVAILABLE,
+          ctx,
+          request,
+          json,
+          bufferFull
+              ? HttpResponseStatus.TOO_MANY_REQUESTS
+              : HttpResponseStatus.SERVICE_UNAVAILABLE,
           bufferFull ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE,
           r.message(),
           String.valueOf(Math.max(1, (r.retryAfter().toMillis() + 999) / 1000)));
@@ -232,18 +264,30 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   }
 
   private void answerError(
-      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, HttpResponseStatus status,
-      Code code, String message, String retryAfter) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      boolean json,
+      HttpResponseStatus status,
+      Code code,
+      String message,
+      String retryAfter) {
     LOG.log(System.Logger.Level.DEBUG, "OTLP/HTTP {0}: {1}", status.code(), message);
     answer(
-        ctx, request, json, status,
+        ctx,
+        request,
+        json,
+        status,
         Status.newBuilder().setCode(code.getNumber()).setMessage(message).build(),
         retryAfter);
   }
 
   private void answer(
-      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, HttpResponseStatus status,
-      Message body, String retryAfter) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      boolean json,
+      HttpResponseStatus status,
+      Message body,
+      String retryAfter) {
     byte[] bytes;
     try {
       bytes = json ? JSON_PRINTER.print(body).getBytes(StandardCharsets.UTF_8) : body.toByteArray();
@@ -252,7 +296,8 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
     FullHttpResponse response =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-    response.headers()
+    response
+        .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, json ? JSON : PROTOBUF)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     if (status == HttpResponseStatus.METHOD_NOT_ALLOWED) {
@@ -268,7 +313,10 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // A broken connection or a malformed HTTP message: nothing was admitted, nobody to answer.
-    LOG.log(System.Logger.Level.DEBUG, "OTLP/HTTP connection closed after an error: {0}", cause.toString());
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        "OTLP/HTTP connection closed after an error: {0}",
+        cause.toString());
     ctx.close();
   }
 

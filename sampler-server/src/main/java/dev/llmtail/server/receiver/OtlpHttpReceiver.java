@@ -14,12 +14,12 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The OTLP/HTTP receiver: {@code POST /v1/traces} and {@code /v1/logs}, protobuf or JSON, plain
- * or gzip, on Netty's HTTP/1.1 codec.
+ * The OTLP/HTTP receiver: {@code POST /v1/traces} and {@code /v1/logs}, protobuf or JSON, plain or
+ * gzip, on Netty's HTTP/1.1 codec.
  *
  * <p>Bodies are aggregated up to {@code max_request_size} (a larger {@code Content-Length} is
- * answered 413 before the body is read) and decoded on the I/O threads. See {@link
- * OtlpHttpHandler} for the status codes.
+ * answered 413 before the body is read) and decoded on the I/O threads. See {@link OtlpHttpHandler}
+ * for the status codes.
  */
 public final class OtlpHttpReceiver implements AutoCloseable {
 
@@ -31,12 +31,17 @@ public final class OtlpHttpReceiver implements AutoCloseable {
 
   private final HostPort address;
   private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-  private final EventLoopGroup io = new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
+  private final EventLoopGroup io =
+      new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
   private final ServerBootstrap bootstrap;
   private Channel channel;
 
   public OtlpHttpReceiver(
-      HostPort address, long maxRequestBytes, SpanIntake spans, LogIntake logs, MeterRegistry meters) {
+      HostPort address,
+      long maxRequestBytes,
+      SpanIntake spans,
+      LogIntake logs,
+      MeterRegistry meters) {
     this.address = address;
     OtlpHttpHandler.Metrics metrics = new OtlpHttpHandler.Metrics(meters);
     this.bootstrap =
@@ -45,7 +50,9 @@ public final class OtlpHttpReceiver implements AutoCloseable {
             .channel(NioServerSocketChannel.class)
             .childHandler(
                 NettyHttp.pipeline(
-                    60, (int) maxRequestBytes, () -> new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics)));
+                    60,
+                    (int) maxRequestBytes,
+                    () -> new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics)));
   }
 
   /** Starts listening; throws with the address if the port cannot be bound. */
@@ -55,7 +62,10 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     } catch (RuntimeException e) {
       close();
       throw new UncheckedIOException(
-          "cannot listen for OTLP/HTTP on " + address.host() + ":" + address.port()
+          "cannot listen for OTLP/HTTP on "
+              + address.host()
+              + ":"
+              + address.port()
               + " (is another process using the port? set receivers.http.endpoint)",
           new java.io.IOException(e));
     }

@@ -4,13 +4,13 @@ import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
-import java.util.List;
-import java.util.function.Consumer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * What every OTLP receiver does with a decoded trace export request, so that gRPC and HTTP behave
@@ -46,14 +46,19 @@ public final class SpanIntake {
    *     100 % of traffic); must be quick and must not throw
    */
   public SpanIntake(
-      TraceBuffer buffer, Backpressure backpressure, Consumer<List<TraceFragment>> admitted, MeterRegistry meters) {
+      TraceBuffer buffer,
+      Backpressure backpressure,
+      Consumer<List<TraceFragment>> admitted,
+      MeterRegistry meters) {
     this.buffer = buffer;
     this.backpressure = backpressure;
     this.admitted = admitted;
     this.meters = meters;
   }
 
-  /** Admits or refuses one request that arrived over {@code transport} ({@code grpc}, {@code http}). */
+  /**
+   * Admits or refuses one request that arrived over {@code transport} ({@code grpc}, {@code http}).
+   */
   public Outcome accept(ExportTraceServiceRequest request, String transport) {
     Backpressure.Refusal refusal = backpressure.check();
     if (refusal != null) {
@@ -74,7 +79,8 @@ public final class SpanIntake {
     if (grouped.rejectedSpans() > 0) {
       spans(transport, "rejected").increment(grouped.rejectedSpans());
     }
-    return new Admitted(grouped.acceptedSpans(), grouped.rejectedSpans(), grouped.rejectionMessage());
+    return new Admitted(
+        grouped.acceptedSpans(), grouped.rejectedSpans(), grouped.rejectionMessage());
   }
 
   /** Counts a request whose body could not be decoded (its spans cannot be counted). */

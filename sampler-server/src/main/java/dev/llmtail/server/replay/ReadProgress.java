@@ -41,7 +41,8 @@ public final class ReadProgress {
     int tenths = (int) Math.min(10, bytesRead * 10 / total);
     if (tenths > shownTenths && tenths < 10) {
       shownTenths = tenths;
-      err.printf("reading: %3d%% [%-10s] %d traces so far%n", tenths * 10, "#".repeat(tenths), traces);
+      err.printf(
+          "reading: %3d%% [%-10s] %d traces so far%n", tenths * 10, "#".repeat(tenths), traces);
       err.flush();
     }
   }

@@ -37,9 +37,9 @@ import java.util.Optional;
  *
  * <p>Reads what the Collector's file exporter and llmtail's own file exporter write: one {@code
  * TracesData} (or {@code LogsData}) object per line, and also a single, possibly pretty-printed,
- * document (any sequence of top-level JSON objects). Decoding is {@link OtlpJson}'s, the receiver's;
- * grouping is {@link TraceGrouper}'s and {@link LogGrouper}'s, the buffer's. Spans with invalid ids
- * are skipped and counted, as the receiver would reject them.
+ * document (any sequence of top-level JSON objects). Decoding is {@link OtlpJson}'s, the
+ * receiver's; grouping is {@link TraceGrouper}'s and {@link LogGrouper}'s, the buffer's. Spans with
+ * invalid ids are skipped and counted, as the receiver would reject them.
  *
  * <p>Everything is held in memory: replay is an offline tool, sized by the recording. Not
  * thread-safe while reading; immutable afterwards.
@@ -73,8 +73,10 @@ public final class RecordedTraces {
       try {
         total += Files.size(input);
       } catch (NoSuchFileException e) {
-        throw new RecordingException(input + ": no such file (expected: an OTLP JSON file, e.g. what"
-            + " the file exporter wrote)");
+        throw new RecordingException(
+            input
+                + ": no such file (expected: an OTLP JSON file, e.g. what"
+                + " the file exporter wrote)");
       } catch (IOException e) {
         throw new RecordingException(input + ": cannot read: " + e.getMessage());
       }
@@ -108,7 +110,8 @@ public final class RecordedTraces {
         }
         JsonLocation at = parser.currentTokenLocation();
         if (token != JsonToken.START_OBJECT) {
-          throw problem(input, at, "expected a JSON object (a TracesData or LogsData), found " + token);
+          throw problem(
+              input, at, "expected a JSON object (a TracesData or LogsData), found " + token);
         }
         JsonNode object;
         try {
@@ -160,7 +163,9 @@ public final class RecordedTraces {
     return List.copyOf(traces.keySet());
   }
 
-  /** The whole recorded trace, with its LLM calls read by {@code genAi}, or empty if not recorded. */
+  /**
+   * The whole recorded trace, with its LLM calls read by {@code genAi}, or empty if not recorded.
+   */
   public Optional<TraceView> view(TraceId id, GenAiReader genAi) {
     Recorded r = traces.get(id);
     if (r == null) {

@@ -122,8 +122,7 @@ public final class ReplayReport {
       return;
     }
     out.printf(
-        "trace %s: %s — %s%n",
-        d.traceId().toHex(), d.kept() ? "KEPT" : "DROPPED", d.reason());
+        "trace %s: %s — %s%n", d.traceId().toHex(), d.kept() ? "KEPT" : "DROPPED", d.reason());
     out.printf(
         "%d span%s, %d LLM call%s%s%n%n",
         outcome.spanCount(),

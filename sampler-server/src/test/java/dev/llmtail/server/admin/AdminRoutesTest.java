@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /** Routing decisions that need no socket: readiness, methods, unknown pages, content hiding. */
 class AdminRoutesTest {
 
-  private final DecisionLog log = new DecisionLog(10, Duration.ofHours(1), false, Clock.systemUTC());
+  private final DecisionLog log =
+      new DecisionLog(10, Duration.ofHours(1), false, Clock.systemUTC());
   private final AtomicBoolean ready = new AtomicBoolean();
   private RememberedDecision remembered;
 
@@ -69,14 +70,26 @@ class AdminRoutesTest {
     Verdict v =
         Verdict.keep(
             "output matched a risky pattern",
-            new Evidence("00f067aa0ba902b7", "gen_ai.output.messages", "rm -rf / is safe to run", "pattern rm -rf"));
+            new Evidence(
+                "00f067aa0ba902b7",
+                "gen_ai.output.messages",
+                "rm -rf / is safe to run",
+                "pattern rm -rf"));
     log.onDecided(
-        new Decision(view.traceId(), true, "kept by risky", 1, DecisionTrigger.COMPLETE, java.time.Instant.now(),
+        new Decision(
+            view.traceId(),
+            true,
+            "kept by risky",
+            1,
+            DecisionTrigger.COMPLETE,
+            java.time.Instant.now(),
             List.of(new PolicyVerdict("risky", "semantic_flag", v))),
         view);
 
-    String hidden = body(routes(false).handle("GET", "/debug/traces/" + t.traceIdHex(), Map.of(), null));
-    String shown = body(routes(true).handle("GET", "/debug/traces/" + t.traceIdHex(), Map.of(), null));
+    String hidden =
+        body(routes(false).handle("GET", "/debug/traces/" + t.traceIdHex(), Map.of(), null));
+    String shown =
+        body(routes(true).handle("GET", "/debug/traces/" + t.traceIdHex(), Map.of(), null));
 
     assertThat(hidden).doesNotContain("rm -rf / is safe").contains("message content hidden");
     assertThat(shown).contains("rm -rf / is safe to run");
@@ -85,7 +98,12 @@ class AdminRoutesTest {
   @Test
   void traceTheBufferDecidedButTheLogHasNotRecordedIsReportedAsDecided() {
     remembered = new RememberedDecision(false, "no policy matched", 0);
-    String answer = body(routes(false).handle("GET", "/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736", Map.of(), null));
-    assertThat(answer).contains("\"state\" : \"decided\"").contains("Dropped: no policy matched. The full record");
+    String answer =
+        body(
+            routes(false)
+                .handle("GET", "/debug/traces/4bf92f3577b34da6a3ce929d0e0e4736", Map.of(), null));
+    assertThat(answer)
+        .contains("\"state\" : \"decided\"")
+        .contains("Dropped: no policy matched. The full record");
   }
 }

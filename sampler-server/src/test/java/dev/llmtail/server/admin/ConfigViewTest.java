@@ -28,15 +28,22 @@ class ConfigViewTest {
         """;
     ObjectNode view =
         ConfigView.of(
-            ConfigLoader.withEnvironment(Map.of("KEY", "sk-live-123456", "TOKEN", "tok-abcdefghijklmnop"))
+            ConfigLoader.withEnvironment(
+                    Map.of("KEY", "sk-live-123456", "TOKEN", "tok-abcdefghijklmnop"))
                 .parse(Path.of("view.yaml"), yaml));
 
     String text = view.toString();
-    assertThat(text).doesNotContain("sk-live-123456").doesNotContain("tok-abcdefghijklmnop").doesNotContain("acme");
-    assertThat(view.path("exporter").path("otlp").path("headers").path("api-key").asText()).isEqualTo("***");
+    assertThat(text)
+        .doesNotContain("sk-live-123456")
+        .doesNotContain("tok-abcdefghijklmnop")
+        .doesNotContain("acme");
+    assertThat(view.path("exporter").path("otlp").path("headers").path("api-key").asText())
+        .isEqualTo("***");
     assertThat(view.path("admin").path("bearer_token").asText()).isEqualTo("***");
-    assertThat(view.path("exporter").path("otlp").path("endpoint").asText()).isEqualTo("https://collector.example:4317");
-    assertThat(view.path("policies").findValuesAsText("name")).containsExactly("errors", "baseline");
+    assertThat(view.path("exporter").path("otlp").path("endpoint").asText())
+        .isEqualTo("https://collector.example:4317");
+    assertThat(view.path("policies").findValuesAsText("name"))
+        .containsExactly("errors", "baseline");
     assertThat(view.path("policies").get(1).path("sampling_percentage").asDouble()).isEqualTo(5.0);
   }
 }

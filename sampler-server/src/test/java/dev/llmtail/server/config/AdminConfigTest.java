@@ -11,11 +11,13 @@ import org.junit.jupiter.api.Test;
 /** The {@code admin} section: defaults, and errors that name the key and what is allowed. */
 class AdminConfigTest {
 
-  private static final String POLICIES = "policies:\n  - {name: errors, type: status_code, status_codes: [ERROR]}\n";
+  private static final String POLICIES =
+      "policies:\n  - {name: errors, type: status_code, status_codes: [ERROR]}\n";
   private static final String EXPORTER = "exporter:\n  file:\n    path: out.jsonl\n";
 
   private static LlmtailConfig parse(String yaml) throws ConfigException {
-    return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("test.yaml"), yaml + POLICIES + EXPORTER);
+    return ConfigLoader.withEnvironment(Map.of())
+        .parse(Path.of("test.yaml"), yaml + POLICIES + EXPORTER);
   }
 
   private static ConfigException problems(String yaml) {
@@ -71,6 +73,7 @@ class AdminConfigTest {
     assertThat(problems("admin:\n  debug: true\n").problems())
         .singleElement()
         .asString()
-        .contains("admin.debug: unknown key (allowed here: bearer_token, decision_log, endpoint, show_message_content)");
+        .contains(
+            "admin.debug: unknown key (allowed here: bearer_token, decision_log, endpoint, show_message_content)");
   }
 }

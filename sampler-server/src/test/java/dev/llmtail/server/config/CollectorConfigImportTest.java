@@ -20,22 +20,42 @@ class CollectorConfigImportTest {
   }
 
   @Test
-  void convertsEverySharedPolicyTypeOfTheCollectorReadmeExampleIntoAConfigThatLoads() throws Exception {
-    CollectorConfigImport.Result result = CollectorConfigImport.convert(collector("contrib-readme-example.yaml"));
+  void convertsEverySharedPolicyTypeOfTheCollectorReadmeExampleIntoAConfigThatLoads()
+      throws Exception {
+    CollectorConfigImport.Result result =
+        CollectorConfigImport.convert(collector("contrib-readme-example.yaml"));
     LlmtailConfig config = load(result);
 
     assertThat(config.policies())
         .extracting(NamedPolicy::type)
         .containsExactly(
-            "always_sample", "latency", "numeric_attribute", "probabilistic", "status_code", "string_attribute",
-            "string_attribute", "rate_limiting", "string_attribute", "span_count", "trace_state", "bytes_limiting",
-            "boolean_attribute", "and", "composite", "drop");
+            "always_sample",
+            "latency",
+            "numeric_attribute",
+            "probabilistic",
+            "status_code",
+            "string_attribute",
+            "string_attribute",
+            "rate_limiting",
+            "string_attribute",
+            "span_count",
+            "trace_state",
+            "bytes_limiting",
+            "boolean_attribute",
+            "and",
+            "composite",
+            "drop");
     assertThat(config.buffer().maxTraces()).isEqualTo(100);
     assertThat(config.buffer().maxTraceWait()).hasSeconds(10);
     assertThat(config.buffer().decisionCacheSize()).isEqualTo(100_000);
     assertThat(result.yaml()).contains("threshold: 5000ms", "upper_threshold: 10000ms");
     assertThat(result.notConverted())
-        .anySatisfy(l -> assertThat(l).contains("test-policy-14").contains("ottl_condition").contains("condition"))
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("test-policy-14")
+                    .contains("ottl_condition")
+                    .contains("condition"))
         .anySatisfy(l -> assertThat(l).contains("cache_max_size"))
         .anySatisfy(l -> assertThat(l).contains("expected_new_traces_per_sec"));
   }
@@ -50,9 +70,12 @@ class CollectorConfigImportTest {
 
   @Test
   void convertsANamedProcessorAndSaysWhatBehavesDifferently() throws Exception {
-    CollectorConfigImport.Result result = CollectorConfigImport.convert(collector("production-errors-slow-baseline.yaml"));
+    CollectorConfigImport.Result result =
+        CollectorConfigImport.convert(collector("production-errors-slow-baseline.yaml"));
     LlmtailConfig config = load(result);
-    assertThat(config.policies()).extracting(NamedPolicy::name).containsExactly("errors", "slow", "not-health", "baseline");
+    assertThat(config.policies())
+        .extracting(NamedPolicy::name)
+        .containsExactly("errors", "slow", "not-health", "baseline");
     assertThat(config.buffer().maxTraces()).isEqualTo(50_000);
     assertThat(result.notConverted())
         .anySatisfy(l -> assertThat(l).contains("hash_salt").contains("trace id's own randomness"))
@@ -62,12 +85,19 @@ class CollectorConfigImportTest {
 
   @Test
   void convertsTheFirstOfSeveralProcessorsAndPointsOttlAtCel() throws Exception {
-    CollectorConfigImport.Result result = CollectorConfigImport.convert(collector("two-processors-ottl.yaml"));
+    CollectorConfigImport.Result result =
+        CollectorConfigImport.convert(collector("two-processors-ottl.yaml"));
     LlmtailConfig config = load(result);
-    assertThat(config.policies()).extracting(NamedPolicy::name).containsExactly("gen-ai-errors", "debug-flag", "large");
+    assertThat(config.policies())
+        .extracting(NamedPolicy::name)
+        .containsExactly("gen-ai-errors", "debug-flag", "large");
     assertThat(config.buffer().decisionCacheSize()).isEqualTo(100_000);
     assertThat(result.notConverted())
-        .anySatisfy(l -> assertThat(l).contains("tail_sampling/web").contains("only tail_sampling/llm was converted"))
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("tail_sampling/web")
+                    .contains("only tail_sampling/llm was converted"))
         .anySatisfy(l -> assertThat(l).contains("expensive-ottl").contains("condition"));
   }
 

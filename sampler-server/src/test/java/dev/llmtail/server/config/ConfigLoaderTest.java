@@ -49,15 +49,27 @@ class ConfigLoaderTest {
     assertThat(config.buffer().maxTraceWait()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.policies())
         .extracting(NamedPolicy::type)
-        .contains("semantic-flag", "refusal", "retry-storm", "truncated-stream", "high-cost",
-            "model-substitution", "cache-miss", "duplicate-request", "billing-gap", "token-drift",
-            "status_code", "latency", "probabilistic");
+        .contains(
+            "semantic-flag",
+            "refusal",
+            "retry-storm",
+            "truncated-stream",
+            "high-cost",
+            "model-substitution",
+            "cache-miss",
+            "duplicate-request",
+            "billing-gap",
+            "token-drift",
+            "status_code",
+            "latency",
+            "probabilistic");
   }
 
   @Test
   void shippedDefaultConfigExportsOverOtlpWhenTheEndpointVariableIsSet() throws Exception {
     LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of("LLMTAIL_EXPORTER_ENDPOINT", "collector:4317")).load(SHIPPED);
+        ConfigLoader.withEnvironment(Map.of("LLMTAIL_EXPORTER_ENDPOINT", "collector:4317"))
+            .load(SHIPPED);
     assertThat(config.exporter().otlp().enabled()).isTrue();
     assertThat(config.exporter().otlp().target()).isEqualTo(new HostPort("collector", 4317));
   }
@@ -80,7 +92,10 @@ class ConfigLoaderTest {
   @Test
   void badHttpReceiverAndSpillValuesNameTheirKeys() {
     assertThat(
-            problems(() -> parse("receivers:\n  http:\n    endpoint: localhost\n" + MINIMAL_POLICIES)).problems())
+            problems(
+                    () ->
+                        parse("receivers:\n  http:\n    endpoint: localhost\n" + MINIMAL_POLICIES))
+                .problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .contains("receivers.http.endpoint: 'localhost' (expected: host:port");
     assertThat(
@@ -125,7 +140,8 @@ class ConfigLoaderTest {
   @Test
   void anUnknownKeyNamesFileLineKeyAndWhatIsAllowed() {
     ConfigException e =
-        problems(() -> parse("buffer:\n  quiet_period: 5s\n  quiet_periood: 6s\n" + MINIMAL_POLICIES));
+        problems(
+            () -> parse("buffer:\n  quiet_period: 5s\n  quiet_periood: 6s\n" + MINIMAL_POLICIES));
     assertThat(e.problems())
         .containsExactly(
             "test.yaml:3: buffer.quiet_periood: unknown key (allowed here: max_bytes, max_trace_wait, max_traces, quiet_period)");
@@ -134,17 +150,21 @@ class ConfigLoaderTest {
   @Test
   void aWrongTypeNamesTheLineAndWhatWasExpected() {
     ConfigException e = problems(() -> parse("buffer:\n  max_traces: lots\n" + MINIMAL_POLICIES));
-    assertThat(e.problems()).containsExactly("test.yaml:2: buffer.max_traces: 'lots' is not a whole number");
+    assertThat(e.problems())
+        .containsExactly("test.yaml:2: buffer.max_traces: 'lots' is not a whole number");
   }
 
   @Test
   void aBadValueNamesTheLineAndTheAllowedRange() {
     assertThat(problems(() -> parse("buffer:\n  quiet_period: 0s\n" + MINIMAL_POLICIES)).problems())
-        .containsExactly("test.yaml:2: buffer.quiet_period: 0s (expected: a duration > 0, e.g. 10s)");
+        .containsExactly(
+            "test.yaml:2: buffer.quiet_period: 0s (expected: a duration > 0, e.g. 10s)");
     assertThat(problems(() -> parse("buffer:\n  quiet_period: 10\n" + MINIMAL_POLICIES)).problems())
         .containsExactly(
             "test.yaml:2: buffer.quiet_period: '10' is not a duration (expected: a number with a unit, e.g. 250ms, 10s, 5m)");
-    assertThat(problems(() -> parse("buffer:\n  max_bytes: 12 parsecs\n" + MINIMAL_POLICIES)).problems())
+    assertThat(
+            problems(() -> parse("buffer:\n  max_bytes: 12 parsecs\n" + MINIMAL_POLICIES))
+                .problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .startsWith("test.yaml:2: buffer.max_bytes: '12 parsecs' is not a size");
   }
@@ -219,7 +239,8 @@ class ConfigLoaderTest {
         exporter: {file: {path: k.jsonl}}
         """;
     assertThat(problems(() -> parse(yaml)).problems())
-        .containsExactly("test.yaml:7: policies[0].policies[1].policy.treshold: unknown key (allowed here: threshold, upper_threshold)");
+        .containsExactly(
+            "test.yaml:7: policies[0].policies[1].policy.treshold: unknown key (allowed here: threshold, upper_threshold)");
   }
 
   @Test
@@ -232,21 +253,26 @@ class ConfigLoaderTest {
 
   @Test
   void aConfigWithNowhereToSendKeptTracesIsRefused() {
-    assertThat(problems(() -> parse(MINIMAL_POLICIES.replace("path: kept.jsonl", "path: \"\""))).problems())
+    assertThat(
+            problems(() -> parse(MINIMAL_POLICIES.replace("path: kept.jsonl", "path: \"\"")))
+                .problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .contains("exporter: no destination for kept traces");
   }
 
   @Test
   void aMalformedReferenceIsAnError() {
-    assertThat(problems(() -> parse("buffer:\n  quiet_period: ${QUIET}\n" + MINIMAL_POLICIES)).problems())
+    assertThat(
+            problems(() -> parse("buffer:\n  quiet_period: ${QUIET}\n" + MINIMAL_POLICIES))
+                .problems())
         .containsExactly(
             "test.yaml:2: buffer.quiet_period: '${QUIET}' is not a valid reference (expected: ${env:NAME} or ${env:NAME:-default}; write $$ for a literal $)");
   }
 
   @Test
   void aKeyWrittenTwiceIsAnErrorNotASilentOverride() {
-    ConfigException e = problems(() -> parse(MINIMAL_POLICIES + "exporter:\n  file:\n    path: other.jsonl\n"));
+    ConfigException e =
+        problems(() -> parse(MINIMAL_POLICIES + "exporter:\n  file:\n    path: other.jsonl\n"));
     assertThat(e.problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .startsWith("test.yaml:8: not valid YAML: Duplicate field 'exporter'");
@@ -255,14 +281,18 @@ class ConfigLoaderTest {
   @Test
   void invalidYamlNamesTheLine() {
     ConfigException e = problems(() -> parse("buffer:\n  quiet_period: [10s\npolicies: []\n"));
-    assertThat(e.problems()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).startsWith("test.yaml:3: not valid YAML");
+    assertThat(e.problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("test.yaml:3: not valid YAML");
   }
 
   @Test
   void anUnreadableFileSaysSo() {
     ConfigException e =
         problems(() -> ConfigLoader.withEnvironment(Map.of()).load(Path.of("does-not-exist.yaml")));
-    assertThat(e.problems()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("cannot read the config file");
+    assertThat(e.problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("cannot read the config file");
   }
 
   @Test
@@ -270,7 +300,8 @@ class ConfigLoaderTest {
     assertThat(DurationText.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(DurationText.parse("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(DurationText.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
-    assertThatThrownBy(() -> DurationText.parse("5 minutes")).hasMessageContaining("is not a duration");
+    assertThatThrownBy(() -> DurationText.parse("5 minutes"))
+        .hasMessageContaining("is not a duration");
     assertThat(ByteSize.parse("4MiB").bytes()).isEqualTo(4L << 20);
     assertThat(ByteSize.parse("512MB").bytes()).isEqualTo(512_000_000L);
     assertThat(ByteSize.parse(1024).bytes()).isEqualTo(1024);

@@ -136,7 +136,8 @@ class ConfigReloaderTest {
   void keepsRunningWithTheOldSetWhenTheFileDisappears() throws Exception {
     Files.delete(file);
     assertThat(reloader.check()).isEqualTo(ConfigReloader.Outcome.REJECTED);
-    assertThat(reloader.lastRejection().orElseThrow().problems()).contains("cannot read the config file");
+    assertThat(reloader.lastRejection().orElseThrow().problems())
+        .contains("cannot read the config file");
     assertThat(activePolicies()).containsExactly("errors");
   }
 
@@ -150,7 +151,6 @@ class ConfigReloaderTest {
     assertThat(activePolicies()).containsExactly("everything");
     assertThat(reloader.active().config().receivers().grpc().endpoint()).isEqualTo("127.0.0.1:0");
     assertThat(logged)
-        .anySatisfy(
-            r -> assertThat(String.valueOf(r.getParameters()[1])).isEqualTo("receivers"));
+        .anySatisfy(r -> assertThat(String.valueOf(r.getParameters()[1])).isEqualTo("receivers"));
   }
 }

@@ -32,12 +32,16 @@ class FileExporterTest {
 
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).hasSize(2);
-    JsonNode spans = new ObjectMapper().readTree(lines.get(0)).at("/resourceSpans/0/scopeSpans/0/spans");
+    JsonNode spans =
+        new ObjectMapper().readTree(lines.get(0)).at("/resourceSpans/0/scopeSpans/0/spans");
     Span child = t.resourceSpans().getScopeSpans(0).getSpans(1);
     assertThat(spans.get(1).get("traceId").asText()).isEqualTo(t.traceIdHex());
-    assertThat(spans.get(1).get("spanId").asText()).isEqualTo(HexFormat.of().formatHex(child.getSpanId().toByteArray()));
-    assertThat(spans.get(1).get("parentSpanId").asText()).isEqualTo(HexFormat.of().formatHex(child.getParentSpanId().toByteArray()));
+    assertThat(spans.get(1).get("spanId").asText())
+        .isEqualTo(HexFormat.of().formatHex(child.getSpanId().toByteArray()));
+    assertThat(spans.get(1).get("parentSpanId").asText())
+        .isEqualTo(HexFormat.of().formatHex(child.getParentSpanId().toByteArray()));
     assertThat(spans.get(1).at("/status/code").asInt()).isEqualTo(2); // enums as integers
-    assertThat(spans.get(1).get("startTimeUnixNano").isTextual()).isTrue(); // 64-bit integers as strings
+    assertThat(spans.get(1).get("startTimeUnixNano").isTextual())
+        .isTrue(); // 64-bit integers as strings
   }
 }

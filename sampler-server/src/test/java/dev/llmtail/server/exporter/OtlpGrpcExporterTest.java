@@ -162,7 +162,9 @@ class OtlpGrpcExporterTest {
     for (TraceBuilder t : traces) {
       assertThat(sink.spansOf(t.traceIdHex())).hasSize(2);
     }
-    await().atMost(WAIT).until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() == 0);
+    await()
+        .atMost(WAIT)
+        .until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() == 0);
   }
 
   @Test
@@ -180,7 +182,15 @@ class OtlpGrpcExporterTest {
     exporter =
         new OtlpGrpcExporter(
             new OtlpExporterConfig(
-                sink.endpoint(), null, null, null, null, null, null, Duration.ofMillis(10), null,
+                sink.endpoint(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Duration.ofMillis(10),
+                null,
                 new SpillConfig(spill.toString(), null)),
             afterRestart);
     await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);

@@ -38,7 +38,8 @@ class SpillDirectoryTest {
     assertThat(oldest.spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("first");
     assertThat(spill.peek().file()).isEqualTo(oldest.file()); // still there until removed
     spill.remove(oldest);
-    assertThat(spill.peek().spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("second");
+    assertThat(spill.peek().spans().get(0).getScopeSpans(0).getSpans(0).getName())
+        .isEqualTo("second");
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(2);
   }
 
@@ -52,8 +53,12 @@ class SpillDirectoryTest {
     assertThat(first).hasSize(3);
     assertThat(first.get(0).spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("b0");
     first.forEach(spill::remove);
-    assertThat(spill.peekUpTo(1)).singleElement()
-        .satisfies(b -> assertThat(b.spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("b3"));
+    assertThat(spill.peekUpTo(1))
+        .singleElement()
+        .satisfies(
+            b ->
+                assertThat(b.spans().get(0).getScopeSpans(0).getSpans(0).getName())
+                    .isEqualTo("b3"));
   }
 
   @Test
@@ -74,7 +79,8 @@ class SpillDirectoryTest {
     SpillDirectory reopened = new SpillDirectory(dir, 1 << 20, afterRestart);
 
     assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
-    assertThat(reopened.peek().spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("survivor");
+    assertThat(reopened.peek().spans().get(0).getScopeSpans(0).getSpans(0).getName())
+        .isEqualTo("survivor");
     assertThat(dir.resolve("0000000000000000099-2.otlp.tmp")).doesNotExist();
     assertThat(reopened.offer(batch("next"), 2)).isTrue(); // numbering continues after the survivor
     assertThat(dir.toFile().list()).hasSize(2);
@@ -86,7 +92,8 @@ class SpillDirectoryTest {
     SpillDirectory spill = new SpillDirectory(dir, 1 << 20, meters);
     spill.offer(batch("good"), 2);
 
-    assertThat(spill.peek().spans().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("good");
+    assertThat(spill.peek().spans().get(0).getScopeSpans(0).getSpans(0).getName())
+        .isEqualTo("good");
     assertThat(meters.get("llmtail.exporter.spill.corrupt").counter().count()).isEqualTo(5);
     assertThat(dir.resolve("0000000000000000001-5.otlp.corrupt")).exists();
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(2);

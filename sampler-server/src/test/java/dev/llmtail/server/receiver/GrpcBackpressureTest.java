@@ -21,7 +21,8 @@ class GrpcBackpressureTest {
   private final ReceiverHarness harness = new ReceiverHarness();
   private final ManagedChannel channel =
       NettyChannelBuilder.forAddress("127.0.0.1", harness.grpc.port()).usePlaintext().build();
-  private final TraceServiceGrpc.TraceServiceBlockingStub client = TraceServiceGrpc.newBlockingStub(channel);
+  private final TraceServiceGrpc.TraceServiceBlockingStub client =
+      TraceServiceGrpc.newBlockingStub(channel);
 
   @AfterEach
   void stop() {
@@ -46,7 +47,8 @@ class GrpcBackpressureTest {
               assertThat(e.getStatus().getDescription()).contains(message);
               com.google.rpc.Status details = StatusProto.fromThrowable(e);
               assertThat(details).isNotNull();
-              assertThat(details.getDetailsList()).anySatisfy(d -> assertThat(d.is(RetryInfo.class)).isTrue());
+              assertThat(details.getDetailsList())
+                  .anySatisfy(d -> assertThat(d.is(RetryInfo.class)).isTrue());
             });
     assertThat(harness.buffer.bufferedTraces()).isZero();
   }

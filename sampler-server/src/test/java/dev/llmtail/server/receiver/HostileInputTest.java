@@ -38,7 +38,8 @@ class HostileInputTest {
 
   private ReceiverHarness harness = new ReceiverHarness();
   private ManagedChannel channel = channelTo(harness);
-  private TraceServiceGrpc.TraceServiceBlockingStub client = TraceServiceGrpc.newBlockingStub(channel);
+  private TraceServiceGrpc.TraceServiceBlockingStub client =
+      TraceServiceGrpc.newBlockingStub(channel);
 
   private static ManagedChannel channelTo(ReceiverHarness h) {
     return NettyChannelBuilder.forAddress("127.0.0.1", h.grpc.port()).usePlaintext().build();
@@ -70,7 +71,8 @@ class HostileInputTest {
 
   private static ExportTraceServiceRequest requestOf(Iterable<Span> spans) {
     return ExportTraceServiceRequest.newBuilder()
-        .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
+        .addResourceSpans(
+            ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
         .build();
   }
 
@@ -99,7 +101,8 @@ class HostileInputTest {
 
   @Test
   void duplicatedSpanIdsAreAcceptedAsSent() {
-    ExportTraceServiceResponse response = export(requestOf(java.util.List.of(span(7, 0, "a"), span(7, 0, "b"))));
+    ExportTraceServiceResponse response =
+        export(requestOf(java.util.List.of(span(7, 0, "a"), span(7, 0, "b"))));
     assertThat(response.hasPartialSuccess()).isFalse();
     assertThat(harness.spans("grpc", "accepted")).isEqualTo(2);
   }
@@ -120,7 +123,8 @@ class HostileInputTest {
       export(TraceBuilder.requestOf(traces));
     }
     assertThat(harness.buffer.bufferedTraces()).isLessThanOrEqualTo(100);
-    assertThat(harness.meters.get("llmtail.buffer.decided.early").counter().count()).isGreaterThanOrEqualTo(1900);
+    assertThat(harness.meters.get("llmtail.buffer.decided.early").counter().count())
+        .isGreaterThanOrEqualTo(1900);
     assertThat(harness.spans("grpc", "accepted")).isEqualTo(2000);
   }
 
@@ -130,10 +134,15 @@ class HostileInputTest {
     for (int depth = 0; depth < 120; depth++) {
       nested =
           AnyValue.newBuilder()
-              .setKvlistValue(KeyValueList.newBuilder().addValues(KeyValue.newBuilder().setKey("k").setValue(nested)))
+              .setKvlistValue(
+                  KeyValueList.newBuilder()
+                      .addValues(KeyValue.newBuilder().setKey("k").setValue(nested)))
               .build();
     }
-    Span deep = span(1, 0, "deep").toBuilder().addAttributes(KeyValue.newBuilder().setKey("deep").setValue(nested)).build();
+    Span deep =
+        span(1, 0, "deep").toBuilder()
+            .addAttributes(KeyValue.newBuilder().setKey("deep").setValue(nested))
+            .build();
     assertThatThrownBy(() -> export(requestOf(java.util.List.of(deep))))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -147,23 +156,38 @@ class HostileInputTest {
 
   @Test
   void aHugeAttributeValueWithinTheSizeLimitIsAcceptedAndBeyondItRefused() throws Exception {
-    Span big = span(1, 0, "big").toBuilder()
-        .addAttributes(KeyValue.newBuilder().setKey("gen_ai.prompt")
-            .setValue(AnyValue.newBuilder().setStringValue("x".repeat(ReceiverHarness.MAX_BODY / 2))))
-        .build();
+    Span big =
+        span(1, 0, "big").toBuilder()
+            .addAttributes(
+                KeyValue.newBuilder()
+                    .setKey("gen_ai.prompt")
+                    .setValue(
+                        AnyValue.newBuilder()
+                            .setStringValue("x".repeat(ReceiverHarness.MAX_BODY / 2))))
+            .build();
     export(requestOf(java.util.List.of(big)));
     assertThat(harness.spans("grpc", "accepted")).isEqualTo(1);
 
-    Span huge = span(2, 0, "huge").toBuilder()
-        .addAttributes(KeyValue.newBuilder().setKey("gen_ai.prompt")
-            .setValue(AnyValue.newBuilder().setStringValue("x".repeat(ReceiverHarness.MAX_BODY * 2))))
-        .build();
+    Span huge =
+        span(2, 0, "huge").toBuilder()
+            .addAttributes(
+                KeyValue.newBuilder()
+                    .setKey("gen_ai.prompt")
+                    .setValue(
+                        AnyValue.newBuilder()
+                            .setStringValue("x".repeat(ReceiverHarness.MAX_BODY * 2))))
+            .build();
     int status =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .build()
             .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
                     .header("Content-Type", "application/x-protobuf")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(requestOf(java.util.List.of(huge)).toByteArray()))
+                    .POST(
+                        HttpRequest.BodyPublishers.ofByteArray(
+                            requestOf(java.util.List.of(huge)).toByteArray()))
                     .build(),
                 HttpResponse.BodyHandlers.discarding())
             .statusCode();
@@ -179,13 +203,18 @@ class HostileInputTest {
     body[at] = (byte) 0xC3; // starts a two-byte sequence that 'A' cannot continue
     body[at + 1] = (byte) 'A';
     assertThatThrownBy(() -> export(ExportTraceServiceRequest.parseFrom(body)))
-        .isInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class); // the client cannot even build it
+        .isInstanceOf(
+            com.google.protobuf.InvalidProtocolBufferException
+                .class); // the client cannot even build it
     int status;
     try {
       status =
-          HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .build()
               .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
                       .header("Content-Type", "application/x-protobuf")
                       .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                       .build(),

@@ -38,26 +38,30 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Malformed requests, generated, against both receivers: every one gets a clear answer (HTTP 200
- * or 400, gRPC OK or INVALID_ARGUMENT — never a 5xx, INTERNAL or a dropped connection), every span
- * of a decodable request is counted as accepted or rejected, and a valid request right after is
- * still accepted.
+ * Malformed requests, generated, against both receivers: every one gets a clear answer (HTTP 200 or
+ * 400, gRPC OK or INVALID_ARGUMENT — never a 5xx, INTERNAL or a dropped connection), every span of
+ * a decodable request is counted as accepted or rejected, and a valid request right after is still
+ * accepted.
  */
 class MalformedRequestPropertiesTest {
 
   private static ReceiverHarness harness;
   private static ManagedChannel channel;
   private static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private static final MethodDescriptor<byte[], ExportTraceServiceResponse> RAW_EXPORT =
-      TraceServiceGrpc.getExportMethod()
-          .toBuilder(new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+      TraceServiceGrpc.getExportMethod().toBuilder(
+              new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
           .build();
 
   @BeforeContainer
   static void start() {
     harness = new ReceiverHarness();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", harness.grpc.port()).usePlaintext().build();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", harness.grpc.port()).usePlaintext().build();
   }
 
   @AfterContainer
@@ -66,9 +70,11 @@ class MalformedRequestPropertiesTest {
     harness.close();
   }
 
-  private static int postHttp(String contentType, byte[] body) throws IOException, InterruptedException {
+  private static int postHttp(String contentType, byte[] body)
+      throws IOException, InterruptedException {
     return HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
@@ -96,7 +102,8 @@ class MalformedRequestPropertiesTest {
   }
 
   @Property(tries = 200)
-  void arbitraryBytesAreAnsweredAsAcceptedOrInvalid(@ForAll @Size(max = 2048) byte[] body) throws Exception {
+  void arbitraryBytesAreAnsweredAsAcceptedOrInvalid(@ForAll @Size(max = 2048) byte[] body)
+      throws Exception {
     assertThat(postHttp("application/x-protobuf", body)).isIn(200, 400);
     assertThat(postGrpc(body)).isIn(Status.Code.OK, Status.Code.INVALID_ARGUMENT);
     assertThat(postHttp("application/json", body)).isIn(200, 400);
@@ -104,7 +111,8 @@ class MalformedRequestPropertiesTest {
 
   @Property(tries = 200)
   void truncatedOrCorruptedRequestsAreAnsweredAsAcceptedOrInvalid(
-      @ForAll("validRequests") byte[] valid, @ForAll("corruptions") Corruption corruption) throws Exception {
+      @ForAll("validRequests") byte[] valid, @ForAll("corruptions") Corruption corruption)
+      throws Exception {
     byte[] body = corruption.apply(valid);
     double before = harness.acceptedOrRejected("http");
     int status = postHttp("application/x-protobuf", body);
@@ -121,7 +129,9 @@ class MalformedRequestPropertiesTest {
       throws Exception {
     ExportTraceServiceRequest request =
         ExportTraceServiceRequest.newBuilder()
-            .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
             .build();
     double before = harness.acceptedOrRejected("grpc");
     assertThat(postGrpc(request.toByteArray())).isEqualTo(Status.Code.OK);
@@ -129,9 +139,11 @@ class MalformedRequestPropertiesTest {
   }
 
   @Property(tries = 200)
-  void jsonWithValuesOfTheWrongTypeIsAnsweredAsAcceptedOrInvalid(@ForAll("otlpJsonWithWrongTypes") String json)
-      throws Exception {
-    assertThat(postHttp("application/json", json.getBytes(StandardCharsets.UTF_8))).as(json).isIn(200, 400);
+  void jsonWithValuesOfTheWrongTypeIsAnsweredAsAcceptedOrInvalid(
+      @ForAll("otlpJsonWithWrongTypes") String json) throws Exception {
+    assertThat(postHttp("application/json", json.getBytes(StandardCharsets.UTF_8)))
+        .as(json)
+        .isIn(200, 400);
   }
 
   @Property(tries = 1)
@@ -162,7 +174,9 @@ class MalformedRequestPropertiesTest {
   @Provide
   Arbitrary<Corruption> corruptions() {
     Arbitrary<Corruption> truncate =
-        Arbitraries.doubles().between(0, 1).map(f -> b -> java.util.Arrays.copyOf(b, (int) (b.length * f)));
+        Arbitraries.doubles()
+            .between(0, 1)
+            .map(f -> b -> java.util.Arrays.copyOf(b, (int) (b.length * f)));
     Arbitrary<Corruption> flip =
         Combinators.combine(Arbitraries.doubles().between(0, 1), Arbitraries.bytes())
             .as(
@@ -189,11 +203,11 @@ class MalformedRequestPropertiesTest {
   Arbitrary<List<Span>> spansWithArbitraryIds() {
     Arbitrary<ByteString> id =
         Arbitraries.oneOf(
-            Arbitraries.bytes().array(byte[].class).ofMaxSize(20),
-            Arbitraries.just(new byte[16]),
-            Arbitraries.just(new byte[8]),
-            Arbitraries.bytes().array(byte[].class).ofSize(16),
-            Arbitraries.bytes().array(byte[].class).ofSize(8))
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(20),
+                Arbitraries.just(new byte[16]),
+                Arbitraries.just(new byte[8]),
+                Arbitraries.bytes().array(byte[].class).ofSize(16),
+                Arbitraries.bytes().array(byte[].class).ofSize(8))
             .map(ByteString::copyFrom);
     Arbitrary<Span> span =
         Combinators.combine(id, id, id, Arbitraries.strings().ofMaxLength(20))
@@ -221,15 +235,36 @@ class MalformedRequestPropertiesTest {
             Arbitraries.just("\"eee19b7ec3c1b174\""),
             Arbitraries.longs().map(String::valueOf),
             Arbitraries.doubles().map(String::valueOf),
-            Arbitraries.strings().ofMaxLength(12).map(s -> "\"" + s.replace("\\", "").replace("\"", "") + "\""));
+            Arbitraries.strings()
+                .ofMaxLength(12)
+                .map(s -> "\"" + s.replace("\\", "").replace("\"", "") + "\""));
     Arbitrary<String> key =
         Arbitraries.of(
-            "traceId", "spanId", "parentSpanId", "name", "kind", "startTimeUnixNano",
-            "endTimeUnixNano", "attributes", "status", "events", "links", "flags", "droppedAttributesCount");
+            "traceId",
+            "spanId",
+            "parentSpanId",
+            "name",
+            "kind",
+            "startTimeUnixNano",
+            "endTimeUnixNano",
+            "attributes",
+            "status",
+            "events",
+            "links",
+            "flags",
+            "droppedAttributesCount");
     return Combinators.combine(key, value, key, value)
         .as(
             (k1, v1, k2, v2) ->
                 "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\","
-                    + "\"spanId\":\"eee19b7ec3c1b174\",\"" + k1 + "\":" + v1 + ",\"" + k2 + "\":" + v2 + "}]}]}]}");
+                    + "\"spanId\":\"eee19b7ec3c1b174\",\""
+                    + k1
+                    + "\":"
+                    + v1
+                    + ",\""
+                    + k2
+                    + "\":"
+                    + v2
+                    + "}]}]}]}");
   }
 }

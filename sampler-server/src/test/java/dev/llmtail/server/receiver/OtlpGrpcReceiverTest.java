@@ -39,7 +39,8 @@ class OtlpGrpcReceiverTest {
   @BeforeEach
   void start() {
     buffer = ReceiverHarness.keepAllBuffer(1000, 1 << 24, meters);
-    receiver = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_MESSAGE, buffer, meters).start();
+    receiver =
+        new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_MESSAGE, buffer, meters).start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
     client = TraceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -58,7 +59,11 @@ class OtlpGrpcReceiverTest {
     ExportTraceServiceResponse response = client.export(t.request());
     assertThat(response.hasPartialSuccess()).isFalse();
     assertThat(buffer.bufferedTraces()).isEqualTo(1);
-    assertThat(meters.counter("llmtail.receiver.spans", "transport", "grpc", "result", "accepted").count()).isEqualTo(2);
+    assertThat(
+            meters
+                .counter("llmtail.receiver.spans", "transport", "grpc", "result", "accepted")
+                .count())
+        .isEqualTo(2);
   }
 
   @Test
@@ -73,7 +78,9 @@ class OtlpGrpcReceiverTest {
             .setTraceId(ByteString.copyFrom(new byte[8]))
             .build();
     ResourceSpans mixed =
-        good.toBuilder().setScopeSpans(0, good.getScopeSpans(0).toBuilder().addSpans(broken)).build();
+        good.toBuilder()
+            .setScopeSpans(0, good.getScopeSpans(0).toBuilder().addSpans(broken))
+            .build();
 
     ExportTraceServiceResponse response =
         client.export(ExportTraceServiceRequest.newBuilder().addResourceSpans(mixed).build());
@@ -82,21 +89,34 @@ class OtlpGrpcReceiverTest {
     assertThat(response.getPartialSuccess().getErrorMessage())
         .contains("rejected 1 of 3 spans", "span 'broken'", "trace_id is 8 bytes");
     assertThat(buffer.bufferedTraces()).isEqualTo(1);
-    assertThat(meters.counter("llmtail.receiver.spans", "transport", "grpc", "result", "rejected").count()).isEqualTo(1);
+    assertThat(
+            meters
+                .counter("llmtail.receiver.spans", "transport", "grpc", "result", "rejected")
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
   void answersAnUnparseableBodyWithInvalidArgument() {
     MethodDescriptor<byte[], ExportTraceServiceResponse> raw =
-        TraceServiceGrpc.getExportMethod().toBuilder(new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller()).build();
+        TraceServiceGrpc.getExportMethod().toBuilder(
+                new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+            .build();
     byte[] garbage = {(byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02};
 
-    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), garbage))
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    raw,
+                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                    garbage))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-              assertThat(e.getStatus().getDescription()).contains("is not an ExportTraceServiceRequest");
+              assertThat(e.getStatus().getDescription())
+                  .contains("is not an ExportTraceServiceRequest");
             });
     assertThat(buffer.bufferedTraces()).isZero();
   }

@@ -109,14 +109,17 @@ class OtlpHttpReceiverTest {
         """
             .formatted(traceId, traceId);
 
-    HttpResponse<byte[]> response = post("/v1/traces", JSON, null, json.getBytes(StandardCharsets.UTF_8));
+    HttpResponse<byte[]> response =
+        post("/v1/traces", JSON, null, json.getBytes(StandardCharsets.UTF_8));
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue(JSON);
     assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo("{}");
     assertThat(harness.buffer.bufferedTraces()).isEqualTo(1);
-    assertThat(harness.buffer.rememberedDecision(TraceId.fromBytesOrNull(
-            com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(traceId)))))
+    assertThat(
+            harness.buffer.rememberedDecision(
+                TraceId.fromBytesOrNull(
+                    com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(traceId)))))
         .isNull(); // buffered, not yet decided
     assertThat(harness.spans("http", "accepted")).isEqualTo(2);
   }
@@ -129,18 +132,23 @@ class OtlpHttpReceiverTest {
           {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"ok"},
           {"traceId":"00000000000000000000000000000000","spanId":"eee19b7ec3c1b175","name":"zero-trace"}]}]}]}
         """;
-    HttpResponse<byte[]> response = post("/v1/traces", JSON, null, json.getBytes(StandardCharsets.UTF_8));
+    HttpResponse<byte[]> response =
+        post("/v1/traces", JSON, null, json.getBytes(StandardCharsets.UTF_8));
 
     assertThat(response.statusCode()).isEqualTo(200);
     String body = new String(response.body(), StandardCharsets.UTF_8);
-    assertThat(body).contains("\"rejectedSpans\":\"1\"").contains("zero-trace").contains("trace_id");
+    assertThat(body)
+        .contains("\"rejectedSpans\":\"1\"")
+        .contains("zero-trace")
+        .contains("trace_id");
     assertThat(harness.spans("http", "rejected")).isEqualTo(1);
     assertThat(harness.spans("http", "accepted")).isEqualTo(1);
   }
 
   @Test
   void answersGarbageProtobufWith400AndAMessage() throws Exception {
-    HttpResponse<byte[]> response = post("/v1/traces", PROTOBUF, null, new byte[] {0x0a, 0x7f, 0x01});
+    HttpResponse<byte[]> response =
+        post("/v1/traces", PROTOBUF, null, new byte[] {0x0a, 0x7f, 0x01});
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(status(response).getMessage()).contains("not a protobuf ExportTraceServiceRequest");
     assertThat(status(response).getCode()).isEqualTo(com.google.rpc.Code.INVALID_ARGUMENT_VALUE);
@@ -157,10 +165,13 @@ class OtlpHttpReceiverTest {
           "[1,2,3]",
           "{\"resourceSpans\": [",
         }) {
-      HttpResponse<byte[]> response = post("/v1/traces", JSON, null, bad.getBytes(StandardCharsets.UTF_8));
+      HttpResponse<byte[]> response =
+          post("/v1/traces", JSON, null, bad.getBytes(StandardCharsets.UTF_8));
       assertThat(response.statusCode()).as(bad).isEqualTo(400);
       assertThat(response.headers().firstValue("Content-Type")).hasValue(JSON);
-      assertThat(new String(response.body(), StandardCharsets.UTF_8)).as(bad).contains("\"message\":");
+      assertThat(new String(response.body(), StandardCharsets.UTF_8))
+          .as(bad)
+          .contains("\"message\":");
     }
     assertThat(harness.invalidRequests("http")).isEqualTo(5);
   }
@@ -201,7 +212,8 @@ class OtlpHttpReceiverTest {
 
     HttpResponse<byte[]> get =
         client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + harness.http.port() + "/v1/traces"))
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
@@ -212,7 +224,8 @@ class OtlpHttpReceiverTest {
   @Test
   void refusesWith429AndRetryAfterWhenTheBufferIsFull() throws Exception {
     harness.bufferFull.set(true);
-    HttpResponse<byte[]> response = post("/v1/traces", PROTOBUF, null, twoSpanTrace().request().toByteArray());
+    HttpResponse<byte[]> response =
+        post("/v1/traces", PROTOBUF, null, twoSpanTrace().request().toByteArray());
 
     assertThat(response.statusCode()).isEqualTo(429);
     assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
@@ -224,11 +237,13 @@ class OtlpHttpReceiverTest {
   @Test
   void refusesWith503AndRetryAfterWhenTheExporterIsFull() throws Exception {
     harness.exporterFull.set(true);
-    HttpResponse<byte[]> response = post("/v1/traces", JSON, null, "{}".getBytes(StandardCharsets.UTF_8));
+    HttpResponse<byte[]> response =
+        post("/v1/traces", JSON, null, "{}".getBytes(StandardCharsets.UTF_8));
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
-    assertThat(new String(response.body(), StandardCharsets.UTF_8)).contains("export queue is full");
+    assertThat(new String(response.body(), StandardCharsets.UTF_8))
+        .contains("export queue is full");
   }
 
   @Test
@@ -247,7 +262,9 @@ class OtlpHttpReceiverTest {
     assertThat(response.statusCode()).isEqualTo(200);
     ExportLogsServiceResponse answer = ExportLogsServiceResponse.parseFrom(response.body());
     assertThat(answer.getPartialSuccess().getRejectedLogRecords()).isEqualTo(2);
-    assertThat(answer.getPartialSuccess().getErrorMessage()).contains("does not handle log records yet");
-    assertThat(post("/v1/logs", PROTOBUF, null, new byte[] {0x0a, 0x7f}).statusCode()).isEqualTo(400);
+    assertThat(answer.getPartialSuccess().getErrorMessage())
+        .contains("does not handle log records yet");
+    assertThat(post("/v1/logs", PROTOBUF, null, new byte[] {0x0a, 0x7f}).statusCode())
+        .isEqualTo(400);
   }
 }

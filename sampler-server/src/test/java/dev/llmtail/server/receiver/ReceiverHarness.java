@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Both receivers on loopback port 0 in front of one buffer that keeps everything, with switches
- * for the two backpressure conditions.
+ * Both receivers on loopback port 0 in front of one buffer that keeps everything, with switches for
+ * the two backpressure conditions.
  */
 final class ReceiverHarness implements AutoCloseable {
 
@@ -41,16 +41,25 @@ final class ReceiverHarness implements AutoCloseable {
     buffer = keepAllBuffer(maxTraces, 1L << 30, meters);
     Backpressure backpressure =
         new Backpressure(
-            () -> bufferFull.get() ? Long.MAX_VALUE : 0, 1000, exporterFull::get, Duration.ofSeconds(2));
+            () -> bufferFull.get() ? Long.MAX_VALUE : 0,
+            1000,
+            exporterFull::get,
+            Duration.ofSeconds(2));
     SpanIntake intake = new SpanIntake(buffer, backpressure, meters);
     http =
-        new OtlpHttpReceiver(new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported(), meters)
+        new OtlpHttpReceiver(
+                new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported(), meters)
             .start();
-    grpc = new OtlpGrpcReceiver(new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported()).start();
+    grpc =
+        new OtlpGrpcReceiver(
+                new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported())
+            .start();
   }
 
   double spans(String transport, String result) {
-    return meters.counter("llmtail.receiver.spans", "transport", transport, "result", result).count();
+    return meters
+        .counter("llmtail.receiver.spans", "transport", transport, "result", result)
+        .count();
   }
 
   double acceptedOrRejected(String transport) {
@@ -71,11 +80,18 @@ final class ReceiverHarness implements AutoCloseable {
   static TraceBuffer keepAllBuffer(int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
     DecisionEngine engine =
         new DecisionEngine(
-            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))), Clock.systemUTC(), meters);
+            List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
+            Clock.systemUTC(),
+            meters);
     return TraceBuffer.builder()
         .settings(
             new BufferSettings(
-                Duration.ofSeconds(10), Duration.ofMinutes(5), maxTraces, maxBytes, 100, Duration.ofMinutes(1)))
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(5),
+                maxTraces,
+                maxBytes,
+                100,
+                Duration.ofMinutes(1)))
         .engine(() -> engine)
         .listener(
             new DecisionListener() {
