@@ -63,6 +63,9 @@ class DocumentedCommandsTest {
           // README.md
           Map.entry("./mvnw -B verify -Pfaults", CI_RUN),
           Map.entry(
+              "./mvnw -B -q spotless:apply",
+              "not run: it rewrites the sources; .ci/run's verify runs spotless:check"),
+          Map.entry(
               "./mvnw -q -DskipTests package",
               "not run as such: .ci/run's ./mvnw -B verify -Pfaults packages the same jar"),
           // docs/deploy.md and README.md: the image
