@@ -1,5 +1,6 @@
 package dev.llmtail.server.exporter;
 
+import dev.llmtail.server.codec.OtlpJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;

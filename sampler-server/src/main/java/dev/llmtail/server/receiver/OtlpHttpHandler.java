@@ -5,7 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
-import dev.llmtail.server.exporter.OtlpJson;
+import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -16,7 +16,7 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
-import dev.llmtail.server.exporter.OtlpJson;
+import dev.llmtail.server.codec.OtlpJson;
 import io.opentelemetry.proto.logs.v1.LogsData;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;

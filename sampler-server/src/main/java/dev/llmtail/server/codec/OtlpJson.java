@@ -1,4 +1,4 @@
-package dev.llmtail.server.exporter;
+package dev.llmtail.server.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,6 +26,8 @@ import java.util.Set;
  * protobuf JSON mapping with lowerCamelCase keys and enums as integers, except that trace and span
  * ids are hex strings instead of base64. Reading also takes enum names, int64 as strings or numbers
  * and the original snake_case keys, and ignores unknown fields, as the spec asks of receivers.
+ * Shared by the HTTP receiver (request bodies), the file exporter (its lines) and replay (reading
+ * those lines back).
  */
 public final class OtlpJson {
 
@@ -40,12 +42,12 @@ public final class OtlpJson {
   private OtlpJson() {}
 
   /** One {@code TracesData} object on one line. */
-  static String tracesData(List<ResourceSpans> spans) {
+  public static String tracesData(List<ResourceSpans> spans) {
     return print(TracesData.newBuilder().addAllResourceSpans(spans).build());
   }
 
   /** One {@code LogsData} object on one line. */
-  static String logsData(List<ResourceLogs> logs) {
+  public static String logsData(List<ResourceLogs> logs) {
     return print(LogsData.newBuilder().addAllResourceLogs(logs).build());
   }
 
