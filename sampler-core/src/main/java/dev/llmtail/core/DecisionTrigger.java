@@ -10,6 +10,14 @@ public enum DecisionTrigger {
    * The buffer reached {@code max_traces} or {@code max_bytes}; the oldest trace was decided early.
    */
   PRESSURE,
+  /**
+   * The trace passed {@code buffer.max_trace_spans}; it was decided at once on the spans it held.
+   */
+  MAX_TRACE_SPANS,
+  /**
+   * The trace passed {@code buffer.max_trace_bytes}; it was decided at once on the spans it held.
+   */
+  MAX_TRACE_BYTES,
   /** The sampler is shutting down and decided every buffered trace. */
   SHUTDOWN
 }

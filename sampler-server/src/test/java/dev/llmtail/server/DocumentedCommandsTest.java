@@ -279,7 +279,7 @@ class DocumentedCommandsTest {
           assertThat(result.out())
               .as("%s: the verdict of policy %s", result, policy.name())
               .containsPattern(
-                  "(keep|drop|no-opinion)\\s+" + Pattern.quote(policy.name()) + " \\(");
+                  "(keep|drop|no_opinion)\\s+" + Pattern.quote(policy.name()) + " \\(");
         }
       }
       case "import-otel-config" -> {

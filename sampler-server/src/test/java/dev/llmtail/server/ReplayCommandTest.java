@@ -170,7 +170,7 @@ class ReplayCommandTest {
             "trace " + refused.traceIdHex() + ": KEPT — kept by refusals\n2 spans, 1 LLM call,")
         .contains("keep       refusals (refusal): ")
         .contains("content_filter")
-        .containsPattern("no-opinion\\s+slow \\(latency\\): ");
+        .containsPattern("no_opinion\\s+slow \\(latency\\): ");
   }
 
   @Test
@@ -188,7 +188,7 @@ class ReplayCommandTest {
     JsonNode report = new ObjectMapper().readTree(out.toString());
     assertThat(report.at("/outcome").asText()).isEqualTo("dropped");
     assertThat(report.at("/policies/0/name").asText()).isEqualTo("refusals");
-    assertThat(report.at("/policies/0/vote").asText()).isEqualTo("no-opinion");
+    assertThat(report.at("/policies/0/vote").asText()).isEqualTo("no_opinion");
     assertThat(report.at("/policies/1/name").asText()).isEqualTo("slow");
   }
 

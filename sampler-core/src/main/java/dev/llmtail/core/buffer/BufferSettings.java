@@ -13,6 +13,9 @@ import java.time.Duration;
  *     trace is decided early
  * @param decisionCacheSize how many decided trace ids are remembered for late spans
  * @param decisionCacheTtl how long a decision is remembered for late spans
+ * @param maxTraceSpans a trace holding more spans than this is decided at once on what it holds
+ * @param maxTraceBytes a trace holding more span bytes than this is decided at once on what it
+ *     holds
  */
 public record BufferSettings(
     Duration quietPeriod,
@@ -20,7 +23,9 @@ public record BufferSettings(
     int maxTraces,
     long maxBytes,
     int decisionCacheSize,
-    Duration decisionCacheTtl) {
+    Duration decisionCacheTtl,
+    int maxTraceSpans,
+    long maxTraceBytes) {
 
   public BufferSettings {
     requirePositive("quiet_period", quietPeriod);
@@ -41,6 +46,32 @@ public record BufferSettings(
       throw new IllegalArgumentException(
           "decision_cache.max_entries: " + decisionCacheSize + " (expected: >= 0)");
     }
+    if (maxTraceSpans < 1) {
+      throw new IllegalArgumentException("max_trace_spans: " + maxTraceSpans + " (expected: >= 1)");
+    }
+    if (maxTraceBytes < 1) {
+      throw new IllegalArgumentException(
+          "max_trace_bytes: " + maxTraceBytes + " (expected: >= 1 byte)");
+    }
+  }
+
+  /** Settings without per-trace limits: one trace may fill the whole buffer. */
+  public BufferSettings(
+      Duration quietPeriod,
+      Duration maxTraceWait,
+      int maxTraces,
+      long maxBytes,
+      int decisionCacheSize,
+      Duration decisionCacheTtl) {
+    this(
+        quietPeriod,
+        maxTraceWait,
+        maxTraces,
+        maxBytes,
+        decisionCacheSize,
+        decisionCacheTtl,
+        Integer.MAX_VALUE,
+        Long.MAX_VALUE);
   }
 
   private static void requirePositive(String key, Duration d) {

@@ -6,8 +6,9 @@ import java.time.Duration;
 
 /**
  * What the buffer knows about one trace still waiting for its decision: how much of it arrived,
- * whether its root ended, when it will be decided, on which trigger, and why it is still waiting. A
- * snapshot: the trace may be decided a moment later.
+ * whether its root ended, when it will be decided and on which trigger, and the timing settings
+ * that make it wait. Facts only; putting them in words is the reader's job. A snapshot: the trace
+ * may be decided a moment later.
  *
  * @param traceId the trace
  * @param spanCount spans buffered so far
@@ -18,7 +19,8 @@ import java.time.Duration;
  * @param sinceLastSpan time since the latest span arrived
  * @param dueIn time until it will be decided if nothing else arrives (zero when overdue)
  * @param expectedTrigger {@link DecisionTrigger#COMPLETE} or {@link DecisionTrigger#MAX_WAIT}
- * @param waitingFor why the trace is still waiting, in words
+ * @param quietPeriod the buffer's {@code quiet_period}
+ * @param maxTraceWait the buffer's {@code max_trace_wait}
  */
 public record BufferedTraceInfo(
     TraceId traceId,
@@ -30,4 +32,5 @@ public record BufferedTraceInfo(
     Duration sinceLastSpan,
     Duration dueIn,
     DecisionTrigger expectedTrigger,
-    String waitingFor) {}
+    Duration quietPeriod,
+    Duration maxTraceWait) {}

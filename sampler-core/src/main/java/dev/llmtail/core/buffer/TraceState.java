@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The in-memory summary of one buffered trace. Every field but the final ones is guarded by {@link
- * #lock}; {@link TraceBuffer} holds it while appending, rescheduling and closing.
+ * #lock}; {@link TraceBuffer} holds it while appending, {@link Deadlines} while rescheduling and
+ * closing, {@link TraceDecider} while deciding.
  *
  * <p>Life cycle: open (spans are appended to the store) → closed (a thread has taken it to decide;
  * spans that still arrive wait in {@link #late}) → decided ({@link #decision} set; the late spans

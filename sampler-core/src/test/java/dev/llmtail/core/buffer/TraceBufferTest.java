@@ -68,6 +68,26 @@ class TraceBufferTest {
     return buffer(1000, 1 << 20);
   }
 
+  /** A roomy buffer whose traces may hold at most {@code maxTraceSpans} spans and so many bytes. */
+  private TraceBuffer limitedBuffer(int maxTraceSpans, long maxTraceBytes) {
+    return TraceBuffer.builder()
+        .settings(
+            new BufferSettings(
+                QUIET,
+                MAX_WAIT,
+                1000,
+                1 << 20,
+                1000,
+                Duration.ofMinutes(10),
+                maxTraceSpans,
+                maxTraceBytes))
+        .engine(() -> engine)
+        .listener(recorder)
+        .ticker(now::get)
+        .meters(meters)
+        .build();
+  }
+
   private void advance(Duration d) {
     now.addAndGet(d.toNanos());
   }
@@ -163,6 +183,61 @@ class TraceBufferTest {
         .extracting(Decision::traceId)
         .containsExactly(traceId(1), traceId(2));
     assertThat(recorder.spansOf(traceId(1))).isEqualTo(1); // decided with what it had, not dropped
+  }
+
+  @Test
+  void aTraceOverMaxTraceSpansIsDecidedAtOnceAndItsLaterSpansFollow() {
+    TraceBuffer buffer = limitedBuffer(5, 1 << 20);
+    TraceId runaway = traceId(1); // odd: kept
+    TraceId other = traceId(3);
+    buffer.admit(child(other, 2));
+    for (long span = 2; span <= 6; span++) {
+      buffer.admit(child(runaway, span));
+    }
+    assertThat(recorder.decided).isEmpty(); // 5 spans: at the limit, not over it
+
+    buffer.admit(child(runaway, 7)); // no time passes: not the quiet period, not max_trace_wait
+
+    assertThat(recorder.decided)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.traceId()).isEqualTo(runaway);
+              assertThat(d.trigger()).isEqualTo(DecisionTrigger.MAX_TRACE_SPANS);
+            });
+    assertThat(recorder.spansOf(runaway)).isEqualTo(6);
+    assertThat(buffer.bufferedTraces()).isEqualTo(1); // the other trace waits as before
+    assertThat(
+            meters.counter("llmtail.buffer.decided.over_limit", "limit", "max_trace_spans").count())
+        .isEqualTo(1);
+
+    buffer.admit(child(runaway, 8));
+    buffer.admit(endedRoot(runaway));
+    assertThat(recorder.lateSpans.get()).isEqualTo(2);
+    assertThat(recorder.late.get(runaway).kept()).isTrue();
+    assertThat(recorder.decided).hasSize(1);
+    assertThat(buffer.bufferedTraces()).isEqualTo(1);
+  }
+
+  @Test
+  void aTraceOverMaxTraceBytesIsDecidedAtOnce() {
+    long oneFragment = child(traceId(1), 2).get(0).spans().getSerializedSize();
+    TraceBuffer buffer = limitedBuffer(1000, oneFragment * 2);
+    TraceId id = traceId(2);
+    buffer.admit(child(id, 2));
+    buffer.admit(child(id, 3));
+    assertThat(recorder.decided).isEmpty();
+
+    buffer.admit(child(id, 4));
+
+    assertThat(recorder.decided)
+        .singleElement()
+        .extracting(Decision::trigger)
+        .isEqualTo(DecisionTrigger.MAX_TRACE_BYTES);
+    assertThat(buffer.bufferedBytes()).isZero();
+    assertThat(
+            meters.counter("llmtail.buffer.decided.over_limit", "limit", "max_trace_bytes").count())
+        .isEqualTo(1);
   }
 
   @Test

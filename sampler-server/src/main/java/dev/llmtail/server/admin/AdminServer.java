@@ -3,6 +3,7 @@ package dev.llmtail.server.admin;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.config.AdminConfig;
 import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
@@ -86,11 +87,7 @@ public final class AdminServer implements AutoCloseable {
     this.routes =
         new AdminRoutes(
             new DebugApi(
-                log,
-                buffer::describe,
-                buffer::rememberedDecision,
-                clock,
-                admin.showMessageContent()),
+                log, new TraceStatusLookup(buffer, log)::status, clock, admin.showMessageContent()),
             new BearerToken(admin.bearerToken()),
             prometheus,
             ready,

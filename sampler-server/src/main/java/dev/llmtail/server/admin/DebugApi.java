@@ -3,9 +3,6 @@ package dev.llmtail.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmtail.core.Decision;
-import dev.llmtail.core.Evidence;
-import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.Vote;
 import dev.llmtail.core.buffer.BufferedTraceInfo;
@@ -14,6 +11,9 @@ import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.log.ForgottenTrace;
 import dev.llmtail.core.log.LlmSummary;
+import dev.llmtail.core.status.TraceStatus;
+import dev.llmtail.core.status.TraceStatusLookup;
+import dev.llmtail.server.codec.DecisionJson;
 import dev.llmtail.server.config.DurationText;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,48 +22,41 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
  * The JSON answers of {@code /debug/traces/{id}}, {@code /debug/conversations/{id}} and {@code
  * /debug/decisions}: each carries the facts and an {@code explanation} in plain words.
  *
- * <p>A trace is in one of four states: {@code buffered} (still waiting; when and why), {@code
- * decided} (the log holds its record), {@code forgotten} (decided, but its record left the log's
- * bounds) or {@code never_seen}. Message content in evidence is hidden unless {@code showContent}.
+ * <p>Where a trace is comes from core's {@link TraceStatusLookup} ({@code state}: {@code buffered},
+ * {@code decided}, {@code forgotten} or {@code never_seen}); this class only renders it, with
+ * {@link PlainWords} for the sentences and {@link DecisionJson} for every decision. Message content
+ * in evidence is hidden unless {@code showContent}.
  */
 final class DebugApi {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Evidence attributes that may carry prompt or output text. */
-  private static final Pattern CONTENT_ATTRIBUTE =
-      Pattern.compile(
-          "(?i).*(prompt|completion|message|content|input\\.value|output\\.value|input text|output text|\\.input|\\.output).*");
-
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
 
   private final DecisionLog log;
-  private final Function<TraceId, Optional<BufferedTraceInfo>> buffered;
-  private final Function<TraceId, RememberedDecision> remembered;
+  private final Function<TraceId, TraceStatus> status;
   private final Clock clock;
   private final boolean showContent;
+  private final DecisionJson decisions;
 
+  /**
+   * @param status where a trace is now ({@link TraceStatusLookup#status})
+   */
   DebugApi(
-      DecisionLog log,
-      Function<TraceId, Optional<BufferedTraceInfo>> buffered,
-      Function<TraceId, RememberedDecision> remembered,
-      Clock clock,
-      boolean showContent) {
+      DecisionLog log, Function<TraceId, TraceStatus> status, Clock clock, boolean showContent) {
     this.log = log;
-    this.buffered = buffered;
-    this.remembered = remembered;
+    this.status = status;
     this.clock = clock;
     this.showContent = showContent;
+    this.decisions = DecisionJson.showingContent(showContent);
   }
 
   AdminResponse trace(String rawId) {
@@ -75,12 +68,10 @@ final class DebugApi {
     }
     ObjectNode out = JSON.createObjectNode();
     out.put("trace_id", id.toHex());
-    Optional<BufferedTraceInfo> waiting = buffered.apply(id);
-    Optional<DecisionRecord> decided = log.find(id);
-    if (waiting.isPresent()) {
-      BufferedTraceInfo b = waiting.get();
+    TraceStatus found = status.apply(id);
+    if (found instanceof TraceStatus.Buffered buffered) {
+      BufferedTraceInfo b = buffered.trace();
       Instant now = clock.instant();
-      Instant firstSeen = now.minus(b.sinceFirstSpan());
       Instant dueAt = now.plus(b.dueIn());
       out.put("state", "buffered");
       out.put("explanation", PlainWords.buffered(b, dueAt));
@@ -89,42 +80,38 @@ final class DebugApi {
       n.put("bytes", b.bytes());
       n.put("root_ended", b.rootEnded());
       n.put("being_decided", b.deciding());
-      n.put("first_span_at", firstSeen.toString());
+      n.put("first_span_at", now.minus(b.sinceFirstSpan()).toString());
       n.put("last_span_at", now.minus(b.sinceLastSpan()).toString());
       n.put("decided_by", dueAt.toString());
-      n.put("expected_trigger", b.expectedTrigger().name().toLowerCase(Locale.ROOT));
-      n.put("waiting_for", b.waitingFor());
-      decided.ifPresent(r -> out.set("earlier_decision", record(r)));
-    } else if (decided.isPresent()) {
+      n.put("expected_trigger", DecisionJson.trigger(b.expectedTrigger()));
+      n.put("waiting_for", PlainWords.waitingFor(b));
+      buffered.earlierDecision().ifPresent(r -> out.set("earlier_decision", record(r)));
+    } else if (found instanceof TraceStatus.Decided decided) {
       out.put("state", "decided");
-      out.put("explanation", PlainWords.decided(decided.get()));
-      out.set("decision", record(decided.get()));
-    } else {
-      Instant horizon = log.horizon();
-      Optional<ForgottenTrace> forgotten = log.forgotten(id);
-      // The buffer remembers a decision a moment before the log records it, and (with a
-      // decision_cache longer than the log) possibly after the log forgot it.
-      RememberedDecision cached = remembered.apply(id);
-      if (forgotten.isEmpty() && cached != null) {
-        out.put("state", "decided");
-        out.put("explanation", PlainWords.rememberedOnly(cached));
-        ObjectNode n = out.putObject("decision");
-        n.put("trace_id", id.toHex());
-        n.put("outcome", cached.kept() ? "kept" : "dropped");
-        n.put("reason", cached.reason());
-        n.put("adjusted_count", cached.adjustedCount());
-      } else if (forgotten.isPresent()) {
-        ForgottenTrace f = forgotten.get();
-        out.put("state", "forgotten");
-        out.put("explanation", PlainWords.forgotten(f, horizon, log.maxEntries(), log.maxAge()));
-        out.put("outcome", f.kept() ? "kept" : "dropped");
-        out.put("decided_at", f.decidedAt().toString());
-        out.put("forgotten_at", f.forgottenAt().toString());
-      } else {
-        out.put("state", "never_seen");
-        out.put("explanation", PlainWords.neverSeen(id, horizon));
-      }
-      out.put("log_horizon", horizon.toString());
+      out.put("explanation", PlainWords.decided(decided.record()));
+      out.set("decision", record(decided.record()));
+    } else if (found instanceof TraceStatus.RememberedOnly cached) {
+      RememberedDecision d = cached.decision();
+      out.put("state", "decided");
+      out.put("explanation", PlainWords.rememberedOnly(d));
+      ObjectNode n = out.putObject("decision");
+      n.put("trace_id", id.toHex());
+      n.put("outcome", DecisionJson.outcome(d.kept()));
+      n.put("reason", d.reason());
+      n.put("adjusted_count", d.adjustedCount());
+      out.put("log_horizon", cached.logHorizon().toString());
+    } else if (found instanceof TraceStatus.Forgotten forgotten) {
+      ForgottenTrace f = forgotten.trace();
+      out.put("state", "forgotten");
+      out.put("explanation", PlainWords.forgotten(forgotten));
+      out.put("outcome", DecisionJson.outcome(f.kept()));
+      out.put("decided_at", f.decidedAt().toString());
+      out.put("forgotten_at", f.forgottenAt().toString());
+      out.put("log_horizon", forgotten.logHorizon().toString());
+    } else if (found instanceof TraceStatus.NeverSeen never) {
+      out.put("state", "never_seen");
+      out.put("explanation", PlainWords.neverSeen(id, never.logHorizon()));
+      out.put("log_horizon", never.logHorizon().toString());
     }
     return json(200, out);
   }
@@ -227,18 +214,9 @@ final class DebugApi {
     }
   }
 
+  /** A decision record: the decision's one JSON form, then what the log knows of the trace. */
   private ObjectNode record(DecisionRecord r) {
-    Decision d = r.decision();
-    ObjectNode n = JSON.createObjectNode();
-    n.put("trace_id", r.traceId().toHex());
-    n.put("outcome", d.kept() ? "kept" : "dropped");
-    n.put("reason", d.reason());
-    n.put("decided_at", d.decidedAt().toString());
-    n.put("trigger", d.trigger().name().toLowerCase(Locale.ROOT));
-    n.put("adjusted_count", d.adjustedCount());
-    if (d.configVersion() > 0) {
-      n.put("config_version", d.configVersion());
-    }
+    ObjectNode n = decisions.write(r.decision());
     n.put("late_spans_since", r.lateSpans());
     ArrayNode conversations = n.putArray("conversation_ids");
     r.conversationIds().forEach(conversations::add);
@@ -249,33 +227,7 @@ final class DebugApi {
     trace.put("duration_ms", r.duration().toNanos() / 1e6);
     trace.put("span_count", r.spanCount());
     n.set("llm", llm(r.llm()));
-    ArrayNode policies = n.putArray("policies");
-    for (PolicyVerdict v : d.verdicts()) {
-      ObjectNode p = policies.addObject();
-      p.put("name", v.policy());
-      p.put("type", v.type());
-      p.put("vote", v.verdict().vote().name().toLowerCase(Locale.ROOT));
-      p.put("reason", v.verdict().reason());
-      if (v.verdict().vote() == Vote.KEEP) {
-        p.put("keep_probability", v.verdict().keepProbability());
-      }
-      ArrayNode evidence = p.putArray("evidence");
-      for (Evidence e : v.verdict().evidence()) {
-        ObjectNode ev = evidence.addObject();
-        ev.put("span_id", e.spanId());
-        ev.put("attribute", e.attribute());
-        ev.put("observed", shown(e));
-        ev.put("threshold", e.threshold());
-      }
-    }
     return n;
-  }
-
-  private String shown(Evidence e) {
-    if (showContent || !CONTENT_ATTRIBUTE.matcher(e.attribute()).matches()) {
-      return e.observed();
-    }
-    return "(message content hidden; set admin.show_message_content: true to show it)";
   }
 
   private ObjectNode llm(LlmSummary s) {

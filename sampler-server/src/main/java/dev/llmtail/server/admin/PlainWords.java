@@ -11,6 +11,8 @@ import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.log.ForgottenTrace;
 import dev.llmtail.core.log.LlmSummary;
+import dev.llmtail.core.status.TraceStatus;
+import dev.llmtail.server.codec.DecisionJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -47,7 +49,7 @@ final class PlainWords {
     for (PolicyVerdict v : d.verdicts()) {
       s.append(' ').append(v.policy());
       if (v.verdict().vote() != Vote.NO_OPINION) {
-        s.append(" voted ").append(v.verdict().vote().name().toLowerCase(Locale.ROOT));
+        s.append(" voted ").append(DecisionJson.vote(v.verdict().vote()));
       }
       s.append(": ").append(sentence(v.verdict().reason()));
     }
@@ -77,6 +79,14 @@ final class PlainWords {
           "It was decided at max_trace_wait, before it was complete: policies saw only the spans that had arrived.";
       case PRESSURE ->
           "It was decided early because the buffer was full (buffer.max_traces or max_bytes): policies saw only the spans that had arrived.";
+      case MAX_TRACE_SPANS ->
+          "It was decided early: over max_trace_spans (the trace alone held more spans than"
+              + " buffer.max_trace_spans allows one trace), so policies saw only the spans that had"
+              + " arrived; later spans follow this decision.";
+      case MAX_TRACE_BYTES ->
+          "It was decided early: over max_trace_bytes (the trace alone held more span bytes than"
+              + " buffer.max_trace_bytes allows one trace), so policies saw only the spans that had"
+              + " arrived; later spans follow this decision.";
       case SHUTDOWN ->
           "It was decided when llmtail shut down: policies saw only the spans that had arrived.";
     };
@@ -137,17 +147,40 @@ final class PlainWords {
         + " ago, latest "
         + DurationFormat.format(b.sinceLastSpan())
         + " ago). It waits because "
-        + b.waitingFor()
+        + waitingFor(b)
         + ". If no other span arrives it will be decided at "
         + time(dueAt)
         + " (in "
         + DurationFormat.format(b.dueIn())
         + ", trigger "
-        + b.expectedTrigger().name().toLowerCase(Locale.ROOT)
+        + DecisionJson.trigger(b.expectedTrigger())
         + ").";
   }
 
-  static String forgotten(ForgottenTrace f, Instant horizon, int maxEntries, Duration maxAge) {
+  /** Why a buffered trace is still waiting, from its facts and the buffer's timing settings. */
+  static String waitingFor(BufferedTraceInfo b) {
+    if (b.deciding()) {
+      return "it is being decided right now";
+    }
+    if (b.rootEnded()) {
+      return "its root span has ended; it is decided once no span arrives for quiet_period "
+          + DurationFormat.format(b.quietPeriod())
+          + (b.expectedTrigger() == DecisionTrigger.COMPLETE
+              ? ""
+              : ", but max_trace_wait " + DurationFormat.format(b.maxTraceWait()) + " comes first");
+    }
+    return "its root span has not ended yet (or has not arrived); it is decided quiet_period "
+        + DurationFormat.format(b.quietPeriod())
+        + " after the root ends, or at the latest max_trace_wait "
+        + DurationFormat.format(b.maxTraceWait())
+        + " after its first span";
+  }
+
+  static String forgotten(TraceStatus.Forgotten status) {
+    ForgottenTrace f = status.trace();
+    Instant horizon = status.logHorizon();
+    int maxEntries = status.logMaxEntries();
+    Duration maxAge = status.logMaxAge();
     return (f.kept() ? "Kept" : "Dropped")
         + " at "
         + time(f.decidedAt())

@@ -8,16 +8,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.PolicyVerdict;
-import dev.llmtail.core.Vote;
+import dev.llmtail.server.codec.DecisionJson;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * Prints what {@link Replay} decided: a table (one line per trace and a summary) or JSON, and for
- * one trace every policy's verdict with its evidence.
+ * one trace every policy's verdict with its evidence. JSON decisions are {@link DecisionJson}'s,
+ * the same form {@code /debug} answers with.
  */
 public final class ReplayReport {
 
@@ -30,6 +30,9 @@ public final class ReplayReport {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final int REASON_WIDTH = 80;
+
+  /** A recording is the user's own data: evidence is shown whole. */
+  private static final DecisionJson DECISIONS = DecisionJson.showingContent(true);
 
   private ReplayReport() {}
 
@@ -52,16 +55,7 @@ public final class ReplayReport {
       keptBy.forEach(by::put);
       ArrayNode traces = root.putArray("traces");
       for (Replay.Outcome o : outcomes) {
-        Decision d = o.decision();
-        ObjectNode t = traces.addObject();
-        t.put("trace_id", d.traceId().toHex());
-        t.put("outcome", d.kept() ? "kept" : "dropped");
-        t.put("reason", d.reason());
-        t.put("adjusted_count", d.adjustedCount());
-        ArrayNode ks = t.putArray("kept_by");
-        d.keptBy().forEach(ks::add);
-        t.put("span_count", o.spanCount());
-        t.put("llm_calls", o.llmCalls());
+        traces.add(json(o));
       }
       print(root, out);
       return;
@@ -91,33 +85,7 @@ public final class ReplayReport {
   public static void explain(Replay.Outcome outcome, Format format, PrintWriter out) {
     Decision d = outcome.decision();
     if (format == Format.JSON) {
-      ObjectNode root = JSON.createObjectNode();
-      root.put("trace_id", d.traceId().toHex());
-      root.put("outcome", d.kept() ? "kept" : "dropped");
-      root.put("reason", d.reason());
-      root.put("adjusted_count", d.adjustedCount());
-      root.put("span_count", outcome.spanCount());
-      root.put("llm_calls", outcome.llmCalls());
-      ArrayNode policies = root.putArray("policies");
-      for (PolicyVerdict v : d.verdicts()) {
-        ObjectNode p = policies.addObject();
-        p.put("name", v.policy());
-        p.put("type", v.type());
-        p.put("vote", vote(v.verdict().vote()));
-        p.put("reason", v.verdict().reason());
-        if (v.verdict().vote() == Vote.KEEP) {
-          p.put("keep_probability", v.verdict().keepProbability());
-        }
-        ArrayNode evidence = p.putArray("evidence");
-        for (Evidence e : v.verdict().evidence()) {
-          evidence
-              .addObject()
-              .put("span_id", e.spanId())
-              .put("attribute", e.attribute())
-              .put("observed", e.observed())
-              .put("threshold", e.threshold());
-        }
-      }
+      ObjectNode root = json(outcome);
       print(root, out);
       return;
     }
@@ -133,7 +101,7 @@ public final class ReplayReport {
     for (PolicyVerdict v : d.verdicts()) {
       out.printf(
           "%-10s %s (%s): %s%n",
-          vote(v.verdict().vote()), v.policy(), v.type(), v.verdict().reason());
+          DecisionJson.vote(v.verdict().vote()), v.policy(), v.type(), v.verdict().reason());
       for (Evidence e : v.verdict().evidence()) {
         out.printf(
             "           %s%s = %s%s%n",
@@ -146,8 +114,12 @@ public final class ReplayReport {
     out.flush();
   }
 
-  private static String vote(Vote vote) {
-    return vote.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  /** The decision's one JSON form, plus what replay counted in the trace. */
+  private static ObjectNode json(Replay.Outcome o) {
+    ObjectNode n = DECISIONS.write(o.decision());
+    n.put("span_count", o.spanCount());
+    n.put("llm_calls", o.llmCalls());
+    return n;
   }
 
   private static String trim(double d) {

@@ -6,19 +6,21 @@ import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.PolicyVerdict;
+import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.core.status.TraceStatus;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -32,11 +34,23 @@ class AdminRoutesTest {
 
   private AdminRoutes routes(boolean showContent) {
     return new AdminRoutes(
-        new DebugApi(log, id -> Optional.empty(), id -> remembered, Clock.systemUTC(), showContent),
+        new DebugApi(log, this::status, Clock.systemUTC(), showContent),
         new BearerToken(""),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         ready::get,
         DebugApi.JSON.createObjectNode());
+  }
+
+  /** What the log holds, else the remembered decision, else never seen: no buffer here. */
+  private TraceStatus status(TraceId id) {
+    Instant horizon = log.horizon();
+    return log.find(id)
+        .<TraceStatus>map(TraceStatus.Decided::new)
+        .orElseGet(
+            () ->
+                remembered == null
+                    ? new TraceStatus.NeverSeen(id, horizon)
+                    : new TraceStatus.RememberedOnly(id, remembered, horizon));
   }
 
   private static String body(AdminResponse r) {
