@@ -83,6 +83,8 @@ final class ConfigView {
     buffer.put("max_trace_wait", DurationFormat.format(config.buffer().maxTraceWait()));
     buffer.put("max_traces", config.buffer().maxTraces());
     buffer.put("max_bytes", new ByteSize(config.buffer().maxBytes()).toString());
+    buffer.put("max_trace_spans", config.buffer().maxTraceSpans());
+    buffer.put("max_trace_bytes", new ByteSize(config.buffer().maxTraceBytes()).toString());
     ObjectNode cache = out.putObject("decision_cache");
     cache.put("max_entries", config.buffer().decisionCacheSize());
     cache.put("ttl", DurationFormat.format(config.buffer().decisionCacheTtl()));

@@ -11,15 +11,27 @@ import java.time.Duration;
  * @param maxTraceWait decide at the latest this long after a trace's first span; default {@code 5m}
  * @param maxTraces most traces held at once; default {@code 100000}
  * @param maxBytes most span bytes held at once; default {@code 256MiB}
+ * @param maxTraceSpans a trace holding more spans is decided at once on what it holds; default
+ *     {@code 10000}
+ * @param maxTraceBytes a trace holding more span bytes is decided at once on what it holds; default
+ *     {@code 32MiB}
  */
 public record BufferConfig(
-    Duration quietPeriod, Duration maxTraceWait, Integer maxTraces, ByteSize maxBytes) {
+    Duration quietPeriod,
+    Duration maxTraceWait,
+    Integer maxTraces,
+    ByteSize maxBytes,
+    Integer maxTraceSpans,
+    ByteSize maxTraceBytes) {
 
   public BufferConfig {
     quietPeriod = quietPeriod == null ? Duration.ofSeconds(10) : quietPeriod;
     maxTraceWait = maxTraceWait == null ? Duration.ofMinutes(5) : maxTraceWait;
     maxTraces = maxTraces == null ? 100_000 : maxTraces;
     maxBytes = maxBytes == null ? new ByteSize(256L << 20) : maxBytes;
+    // Why these defaults: docs/configuration.md, "Why these per-trace limits".
+    maxTraceSpans = maxTraceSpans == null ? 10_000 : maxTraceSpans;
+    maxTraceBytes = maxTraceBytes == null ? new ByteSize(32L << 20) : maxTraceBytes;
   }
 
   /**
@@ -38,6 +50,13 @@ public record BufferConfig(
   /** The settings the buffer runs with; throws with the offending key if they do not fit. */
   public BufferSettings toSettings(DecisionCacheConfig cache) {
     return new BufferSettings(
-        quietPeriod, maxTraceWait, maxTraces, maxBytes.bytes(), cache.maxEntries(), cache.ttl());
+        quietPeriod,
+        maxTraceWait,
+        maxTraces,
+        maxBytes.bytes(),
+        cache.maxEntries(),
+        cache.ttl(),
+        maxTraceSpans,
+        maxTraceBytes.bytes());
   }
 }

@@ -144,7 +144,7 @@ class ConfigLoaderTest {
             () -> parse("buffer:\n  quiet_period: 5s\n  quiet_periood: 6s\n" + MINIMAL_POLICIES));
     assertThat(e.problems())
         .containsExactly(
-            "test.yaml:3: buffer.quiet_periood: unknown key (allowed here: max_bytes, max_trace_wait, max_traces, quiet_period)");
+            "test.yaml:3: buffer.quiet_periood: unknown key (allowed here: max_bytes, max_trace_bytes, max_trace_spans, max_trace_wait, max_traces, quiet_period)");
   }
 
   @Test
