@@ -3,8 +3,9 @@ package dev.llmtail.server;
 import picocli.CommandLine;
 
 /**
- * The {@code llmtail} command line: {@code run}, {@code validate}, {@code replay}, {@code explain},
- * {@code --help}, {@code --version}.
+ * The {@code llmtail} command line: {@code run}, {@code validate}, {@code import-otel-config},
+ * {@code replay}, {@code explain}, {@code schema}, {@code --help}, {@code --version}; the commands
+ * themselves are {@link LlmtailCommand}'s.
  */
 public final class Main {
 

@@ -287,7 +287,7 @@ final class Sidecar implements AutoCloseable {
     return decisionLog;
   }
 
-  /** Counts LLM usage of every decided trace; an ingest-time normaliser may call it directly. */
+  /** LLM usage metrics, counted as spans arrive: over all traffic, before any decision. */
   LlmUsageMetrics llmUsage() {
     return llmUsage;
   }

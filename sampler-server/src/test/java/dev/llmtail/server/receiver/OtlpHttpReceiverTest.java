@@ -247,23 +247,28 @@ class OtlpHttpReceiverTest {
   }
 
   @Test
-  void answersLogsWithAPartialSuccessThatRejectsEveryRecord() throws Exception {
+  void logRecordsWithATraceIdJoinTheirTraceAndUndecodableBodiesAreRefused() throws Exception {
+    TraceId trace = TraceBuilder.trace().traceId();
     ExportLogsServiceRequest logs =
         ExportLogsServiceRequest.newBuilder()
             .addResourceLogs(
                 ResourceLogs.newBuilder()
                     .addScopeLogs(
                         ScopeLogs.newBuilder()
-                            .addLogRecords(LogRecord.getDefaultInstance())
+                            .addLogRecords(
+                                LogRecord.newBuilder()
+                                    .setTraceId(
+                                        com.google.protobuf.ByteString.copyFrom(
+                                            HexFormat.of().parseHex(trace.toHex())))
+                                    .setEventName("gen_ai.evaluation.result"))
                             .addLogRecords(LogRecord.getDefaultInstance())))
             .build();
     HttpResponse<byte[]> response = post("/v1/logs", PROTOBUF, null, logs.toByteArray());
 
     assertThat(response.statusCode()).isEqualTo(200);
     ExportLogsServiceResponse answer = ExportLogsServiceResponse.parseFrom(response.body());
-    assertThat(answer.getPartialSuccess().getRejectedLogRecords()).isEqualTo(2);
-    assertThat(answer.getPartialSuccess().getErrorMessage())
-        .contains("does not handle log records yet");
+    assertThat(answer.getPartialSuccess().getRejectedLogRecords()).isZero();
+    assertThat(harness.buffer.describe(trace)).isPresent(); // the event opened its trace
     assertThat(post("/v1/logs", PROTOBUF, null, new byte[] {0x0a, 0x7f}).statusCode())
         .isEqualTo(400);
   }

@@ -48,11 +48,18 @@ final class ReceiverHarness implements AutoCloseable {
     SpanIntake intake = new SpanIntake(buffer, backpressure, meters);
     http =
         new OtlpHttpReceiver(
-                new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported(), meters)
+                new HostPort("127.0.0.1", 0),
+                MAX_BODY,
+                intake,
+                LogIntake.intoBuffer(buffer, untraced -> {}, meters),
+                meters)
             .start();
     grpc =
         new OtlpGrpcReceiver(
-                new HostPort("127.0.0.1", 0), MAX_BODY, intake, LogIntake.unsupported())
+                new HostPort("127.0.0.1", 0),
+                MAX_BODY,
+                intake,
+                LogIntake.intoBuffer(buffer, untraced -> {}, meters))
             .start();
   }
 
