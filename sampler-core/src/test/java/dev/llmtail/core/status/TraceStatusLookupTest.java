@@ -11,6 +11,8 @@ import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.buffer.BufferSettings;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -33,20 +35,23 @@ class TraceStatusLookupTest {
   /** Holds one record: deciding a second trace forgets the first. */
   private final DecisionLog log = new DecisionLog(1, Duration.ofHours(1), false, clock);
 
-  private final TraceBuffer buffer =
-      TraceBuffer.builder()
-          .settings(
-              new BufferSettings(
-                  QUIET, Duration.ofMinutes(5), 100, 1 << 20, 100, Duration.ofHours(2)))
-          .engine(
-              () ->
-                  new DecisionEngine(
-                      List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
-                      clock,
-                      new SimpleMeterRegistry()))
-          .listener(log)
-          .ticker(now::get)
-          .build();
+  private final TraceBuffer buffer = keepAllBuffer(log, Duration.ofHours(2));
+
+  /** A buffer that keeps every trace and tells {@code listener}. */
+  private TraceBuffer keepAllBuffer(DecisionListener listener, Duration decisionCacheTtl) {
+    return TraceBuffer.builder()
+        .settings(
+            new BufferSettings(QUIET, Duration.ofMinutes(5), 100, 1 << 20, 100, decisionCacheTtl))
+        .engine(
+            () ->
+                new DecisionEngine(
+                    List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
+                    clock,
+                    new SimpleMeterRegistry()))
+        .listener(listener)
+        .ticker(now::get)
+        .build();
+  }
 
   private final TraceStatusLookup lookup = new TraceStatusLookup(buffer, log);
 
@@ -77,18 +82,7 @@ class TraceStatusLookupTest {
 
   @Test
   void aDecisionOnlyTheBufferRemembersIsRememberedOnly() {
-    TraceBuffer withoutLog =
-        TraceBuffer.builder()
-            .settings(new BufferSettings(QUIET, Duration.ofMinutes(5), 100, 1 << 20, 100, QUIET))
-            .engine(
-                () ->
-                    new DecisionEngine(
-                        List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
-                        clock,
-                        new SimpleMeterRegistry()))
-            .listener(new dev.llmtail.core.buffer.FanOutListener(List.of()))
-            .ticker(now::get)
-            .build();
+    TraceBuffer withoutLog = keepAllBuffer(new FanOutListener(List.of()), QUIET);
     TraceId id = traceId(3);
     withoutLog.admit(child(id, 2));
     withoutLog.decideAll(DecisionTrigger.SHUTDOWN);
