@@ -85,7 +85,7 @@ class HostileInputTest {
   }
 
   @Test
-  void aTraceWith100000SpansIsBufferedAsOneTrace() {
+  void aTraceWith100000SpansIsDecidedOnceItPassesMaxTraceSpansAndTheRestFollow() {
     java.util.List<Span> chunk = new java.util.ArrayList<>(1000);
     for (int i = 1; i <= 100_000; i++) {
       chunk.add(span(i, i == 1 ? 0 : 1, "step"));
@@ -95,7 +95,16 @@ class HostileInputTest {
       }
     }
     assertThat(harness.spans("grpc", "accepted")).isEqualTo(100_000);
-    assertThat(harness.buffer.bufferedTraces()).isEqualTo(1);
+    // Over 10 000 (the default max_trace_spans) after the 11th request of 1000: decided on those.
+    assertThat(harness.buffer.bufferedTraces()).isZero();
+    assertThat(
+            harness
+                .meters
+                .counter("llmtail.buffer.decided.over_limit", "limit", "max_trace_spans")
+                .count())
+        .isEqualTo(1);
+    assertThat(harness.meters.counter("llmtail.late.spans", "outcome", "kept").count())
+        .isEqualTo(89_000);
     stillServesOtherTraces();
   }
 

@@ -11,6 +11,7 @@ import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.server.config.BufferConfig;
 import dev.llmtail.server.config.HostPort;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -83,8 +84,12 @@ final class ReceiverHarness implements AutoCloseable {
     grpc.close();
   }
 
-  /** A buffer that keeps every trace it decides and sends nothing anywhere. */
+  /**
+   * A buffer that keeps every trace it decides and sends nothing anywhere; one trace is limited as
+   * the shipped defaults limit it.
+   */
   static TraceBuffer keepAllBuffer(int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
+    BufferConfig defaults = new BufferConfig(null, null, null, null, null, null);
     DecisionEngine engine =
         new DecisionEngine(
             List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
@@ -98,7 +103,9 @@ final class ReceiverHarness implements AutoCloseable {
                 maxTraces,
                 maxBytes,
                 100,
-                Duration.ofMinutes(1)))
+                Duration.ofMinutes(1),
+                defaults.maxTraceSpans(),
+                defaults.maxTraceBytes().bytes()))
         .engine(() -> engine)
         .listener(
             new DecisionListener() {
