@@ -99,6 +99,13 @@ public final class CollectorConfigImport {
     if (ts.has("num_traces")) {
       buffer.put("max_traces", ts.get("num_traces").asInt());
     }
+    if (ts.path("maximum_trace_size_bytes").asLong(0) > 0) {
+      buffer.put("max_trace_bytes", ts.get("maximum_trace_size_bytes").asLong());
+      notConverted.add(
+          name
+              + ".maximum_trace_size_bytes: became buffer.max_trace_bytes; llmtail decides a trace"
+              + " past it at once on the spans it holds, and its later spans follow that decision");
+    }
     JsonNode cache = ts.path("decision_cache");
     if (cache.isObject()) {
       long entries =
@@ -113,8 +120,7 @@ public final class CollectorConfigImport {
             "expected_new_traces_per_sec",
             "sample_on_first_match",
             "decision_wait_after_root_received",
-            "drop_pending_traces_on_shutdown",
-            "maximum_trace_size_bytes")) {
+            "drop_pending_traces_on_shutdown")) {
       if (ts.has(ignored)) {
         notConverted.add(
             name

@@ -92,13 +92,16 @@ class CollectorConfigImportTest {
         .extracting(NamedPolicy::name)
         .containsExactly("gen-ai-errors", "debug-flag", "large");
     assertThat(config.buffer().decisionCacheSize()).isEqualTo(100_000);
+    assertThat(config.buffer().maxTraceBytes()).isEqualTo(5_000_000);
     assertThat(result.notConverted())
         .anySatisfy(
             l ->
                 assertThat(l)
                     .contains("tail_sampling/web")
                     .contains("only tail_sampling/llm was converted"))
-        .anySatisfy(l -> assertThat(l).contains("expensive-ottl").contains("condition"));
+        .anySatisfy(l -> assertThat(l).contains("expensive-ottl").contains("condition"))
+        .anySatisfy(
+            l -> assertThat(l).contains("maximum_trace_size_bytes: became buffer.max_trace_bytes"));
   }
 
   @Test
