@@ -112,6 +112,8 @@ final class DebugApi {
       out.put("state", "never_seen");
       out.put("explanation", PlainWords.neverSeen(id, never.logHorizon()));
       out.put("log_horizon", never.logHorizon().toString());
+    } else {
+      throw new IllegalStateException("a trace status /debug cannot render: " + found);
     }
     return json(200, out);
   }
