@@ -46,4 +46,24 @@ class ConfigViewTest {
         .containsExactly("errors", "baseline");
     assertThat(view.path("policies").get(1).path("sampling_percentage").asDouble()).isEqualTo(5.0);
   }
+
+  @Test
+  void showsThePerTraceLimitsUnderTheKeysTheFileUsesWithTheirDefaults() throws Exception {
+    ObjectNode view =
+        ConfigView.of(
+            ConfigLoader.withEnvironment(Map.of())
+                .parse(
+                    Path.of("view.yaml"),
+                    """
+                    buffer:
+                      max_trace_spans: 2500
+                    policies:
+                      - {name: errors, type: status_code, status_codes: [ERROR]}
+                    exporter:
+                      file: {path: kept.jsonl}
+                    """));
+
+    assertThat(view.path("buffer").path("max_trace_spans").asInt()).isEqualTo(2500);
+    assertThat(view.path("buffer").path("max_trace_bytes").asText()).isEqualTo("32MiB");
+  }
 }
