@@ -133,7 +133,8 @@ final class Sidecar implements AutoCloseable {
             .meters(meters)
             .build();
     this.admin =
-        new AdminServer(config, reloader, decisionLog, buffer, prometheus, ready::get, clock);
+        new AdminServer(
+            config, reloader, decisionLog, buffer, prometheus, ready::get, clock, exporter::status);
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);
@@ -233,9 +234,7 @@ final class Sidecar implements AutoCloseable {
         String.valueOf(sidecar.httpReceiver.port()),
         String.valueOf(config.policies().size()),
         config.source(),
-        config.exporter().otlp().enabled()
-            ? config.exporter().otlp().endpoint()
-            : config.exporter().file().path(),
+        config.exporter().destination(),
         String.valueOf(sidecar.admin.port()));
     return sidecar;
   }

@@ -7,6 +7,7 @@ import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.config.AdminConfig;
 import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.server.exporter.ExportStatus;
 import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -63,7 +64,15 @@ public final class AdminServer implements AutoCloseable {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       Clock clock) {
-    this(config, null, log, buffer, prometheus, ready, clock);
+    this(
+        config,
+        null,
+        log,
+        buffer,
+        prometheus,
+        ready,
+        clock,
+        () -> ExportStatus.working(config.exporter().destination()));
   }
 
   /**
@@ -71,6 +80,7 @@ public final class AdminServer implements AutoCloseable {
    *     and the last rejected change; {@code null} shows {@code config} as it is
    * @param buffer answers for traces still waiting, or decided a moment ago
    * @param ready whether the receivers listen (answers {@code /readyz})
+   * @param export whether kept traces reach their destination: heads {@code /debug/config}
    */
   public AdminServer(
       LlmtailConfig config,
@@ -79,10 +89,13 @@ public final class AdminServer implements AutoCloseable {
       TraceBuffer buffer,
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
-      Clock clock) {
+      Clock clock,
+      Supplier<ExportStatus> export) {
     AdminConfig admin = config.admin();
     ObjectNode fixed = ConfigView.of(config);
-    Supplier<ObjectNode> view = reloader == null ? () -> fixed : () -> ConfigView.of(reloader);
+    Supplier<ObjectNode> view =
+        ExportView.heading(
+            reloader == null ? () -> fixed : () -> ConfigView.of(reloader), export, clock);
     this.address = admin.address().toSocketAddress();
     this.routes =
         new AdminRoutes(

@@ -15,11 +15,16 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
         otlp == null
             ? new OtlpExporterConfig(null, null, null, null, null, null, null, null, null, null)
             : otlp;
-    file = file == null ? new FileExporterConfig(null) : file;
+    file = file == null ? new FileExporterConfig(null, null, null) : file;
     if (!otlp.enabled() && file.path().isBlank()) {
       throw new IllegalArgumentException(
           "no destination for kept traces (expected: exporter.otlp.endpoint, e.g. localhost:4317, or exporter.file.path)");
     }
+  }
+
+  /** Where kept traces go, for people: the OTLP endpoint, or the file. */
+  public String destination() {
+    return otlp.enabled() ? otlp.endpoint() : file.path();
   }
 
   /**
@@ -151,10 +156,24 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
    *
    * @param path file kept traces are appended to, one OTLP JSON {@code TracesData} per line;
    *     created if missing
+   * @param maxSize the file is rotated ({@code path.1}, {@code path.2}, …) before it grows beyond
+   *     this; default {@code 100MiB}
+   * @param maxFiles rotated files kept besides the current one; the oldest is deleted; default
+   *     {@code 5}
    */
-  public record FileExporterConfig(String path) {
+  public record FileExporterConfig(String path, ByteSize maxSize, Integer maxFiles) {
     public FileExporterConfig {
       path = path == null ? "" : path.trim();
+      maxSize = maxSize == null ? new ByteSize(100L << 20) : maxSize;
+      maxFiles = maxFiles == null ? 5 : maxFiles;
+      if (maxSize.bytes() < 1024) {
+        throw new IllegalArgumentException(
+            "max_size: " + maxSize + " (expected: >= 1KiB, e.g. 100MiB)");
+      }
+      if (maxFiles < 1 || maxFiles > 1000) {
+        throw new IllegalArgumentException(
+            "max_files: " + maxFiles + " (expected: 1 to 1000 rotated files, e.g. 5)");
+      }
     }
   }
 }

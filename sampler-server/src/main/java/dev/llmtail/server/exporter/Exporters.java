@@ -3,7 +3,6 @@ package dev.llmtail.server.exporter;
 import dev.llmtail.server.config.ExporterConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.file.Path;
 
 /** Creates the configured exporter and names the metrics all exporters share. */
 public final class Exporters {
@@ -15,13 +14,21 @@ public final class Exporters {
     if (config.otlp().enabled()) {
       return new OtlpGrpcExporter(config.otlp(), meters);
     }
-    return new FileExporter(Path.of(config.file().path()), meters);
+    return new FileExporter(config.file(), meters);
+  }
+
+  /** The {@code spans} or {@code log_records} counter of {@code signal}. */
+  static Counter counter(MeterRegistry meters, Signal<?> signal, String exporter, String result) {
+    return signal == Signal.SPANS
+        ? spans(meters, exporter, result)
+        : logRecords(meters, exporter, result);
   }
 
   static Counter logRecords(MeterRegistry meters, String exporter, String result) {
     return Counter.builder("llmtail.exporter.log_records")
         .description(
-            "Log records of kept traces by exporter and result: sent, failed, dropped (queue full)")
+            "Log records of kept traces by exporter and result: sent, failed (given up),"
+                + " rejected_by_backend")
         .tag("exporter", exporter)
         .tag("result", result)
         .register(meters);

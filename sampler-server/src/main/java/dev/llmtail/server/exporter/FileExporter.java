@@ -1,52 +1,52 @@
 package dev.llmtail.server.exporter;
 
 import dev.llmtail.server.codec.OtlpJson;
+import dev.llmtail.server.config.ExporterConfig.FileExporterConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * Appends kept spans to a file, one OTLP JSON {@code TracesData} per line (and their log records as
  * {@code LogsData} lines) (the format of the Collector's file exporter, readable by {@code llmtail
- * replay}). Each export is flushed before it returns. Thread-safe.
+ * replay}). The file rotates by size ({@code exporter.file.max_size}, {@code max_files}), so it
+ * cannot fill a disk. Each export is flushed before it returns. Thread-safe.
  */
 public final class FileExporter implements SpanExporter {
 
-  private static final System.Logger LOG = System.getLogger(FileExporter.class.getName());
-
   private final Object lock = new Object();
   private final Path path;
-  private final BufferedWriter writer; // guarded by lock
+  private final RotatingFile file; // guarded by lock
+  private final ExportHealth health;
   private final Counter written;
   private final Counter failed;
   private final Counter logsWritten;
   private final Counter logsFailed;
 
+  /** Writes to {@code path} with the default rotation. */
   public FileExporter(Path path, MeterRegistry meters) {
-    this.path = path;
+    this(new FileExporterConfig(path.toString(), null, null), meters);
+  }
+
+  public FileExporter(FileExporterConfig config, MeterRegistry meters) {
+    this.path = Path.of(config.path());
     try {
-      Path parent = path.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      this.writer =
-          Files.newBufferedWriter(
-              path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      this.file = new RotatingFile(path, config.maxSize().bytes(), config.maxFiles());
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot open " + path + " for kept traces (set exporter.file.path to a writable file)",
           e);
     }
+    this.health =
+        new ExportHealth(
+            path.toString(), "file", Clock.systemUTC(), OtlpGrpcExporter.LOG_INTERVAL, meters);
     this.written = Exporters.spans(meters, "file", "sent");
     this.failed = Exporters.spans(meters, "file", "failed");
     this.logsWritten = Exporters.logRecords(meters, "file", "sent");
@@ -55,38 +55,44 @@ public final class FileExporter implements SpanExporter {
 
   @Override
   public boolean export(List<ResourceSpans> spans, int spanCount) {
-    return writeLine(OtlpJson.tracesData(spans), spanCount, written, failed, "spans");
+    return writeLine(OtlpJson.tracesData(spans), spanCount, written, failed, Signal.SPANS);
   }
 
   /** Log records go to the same file, as {@code LogsData} lines. */
   @Override
   public boolean exportLogs(List<ResourceLogs> logs, int recordCount) {
-    return writeLine(OtlpJson.logsData(logs), recordCount, logsWritten, logsFailed, "log records");
+    return writeLine(OtlpJson.logsData(logs), recordCount, logsWritten, logsFailed, Signal.LOGS);
   }
 
-  private boolean writeLine(String line, int count, Counter ok, Counter failure, String what) {
+  private boolean writeLine(String line, int count, Counter ok, Counter failure, Signal<?> what) {
     synchronized (lock) {
       try {
-        writer.write(line);
-        writer.newLine();
-        writer.flush();
-        ok.increment(count);
-        return true;
+        file.append(line);
       } catch (IOException e) {
         failure.increment(count);
-        LOG.log(System.Logger.Level.ERROR, "cannot write kept " + what + " to " + path, e);
+        health.attemptFailed("cannot write: " + e);
+        health.undelivered(what, count, "lost: not written to " + path);
         return false;
       }
     }
+    ok.increment(count);
+    health.succeeded();
+    return true;
+  }
+
+  @Override
+  public ExportStatus status() {
+    return health.status();
   }
 
   @Override
   public void shutdown(Duration deadline) {
+    health.flush();
     synchronized (lock) {
       try {
-        writer.close();
+        file.close();
       } catch (IOException e) {
-        LOG.log(System.Logger.Level.ERROR, "cannot close " + path, e);
+        health.attemptFailed("cannot close: " + e);
       }
     }
   }

@@ -31,6 +31,9 @@ public interface SpanExporter {
     return false;
   }
 
+  /** Whether kept traces currently reach their destination, for {@code /debug}. */
+  ExportStatus status();
+
   /** Sends or writes what is pending, for at most {@code deadline}, then releases resources. */
   void shutdown(Duration deadline);
 }

@@ -10,6 +10,13 @@ import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,5 +203,84 @@ class OtlpGrpcExporterTest {
     await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);
     assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
     await().atMost(WAIT).until(() -> spill.toFile().list().length == 0);
+  }
+
+  /** A loopback port where nothing listens: bound by the OS, then closed. */
+  private static String deadEndpoint() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + socket.getLocalPort();
+    }
+  }
+
+  private static OtlpExporterConfig config(String endpoint, String spill, Duration maxElapsed) {
+    return new OtlpExporterConfig(
+        endpoint,
+        null,
+        null,
+        Duration.ofSeconds(2),
+        null,
+        null,
+        null,
+        Duration.ofMillis(10),
+        new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), maxElapsed),
+        new SpillConfig(spill, null));
+  }
+
+  private static List<ResourceLogs> evaluation(String body) {
+    return List.of(
+        ResourceLogs.newBuilder()
+            .addScopeLogs(
+                ScopeLogs.newBuilder()
+                    .addLogRecords(
+                        LogRecord.newBuilder().setBody(AnyValue.newBuilder().setStringValue(body))))
+            .build());
+  }
+
+  @Test
+  void logRecordsOfKeptTracesAreSpilledLikeSpansAndSentAfterARestart(@TempDir Path spill)
+      throws IOException {
+    OtlpGrpcExporter down =
+        new OtlpGrpcExporter(
+            config(deadEndpoint(), spill.toString(), Duration.ofMillis(100)), meters);
+    assertThat(down.exportLogs(evaluation("judge: answer was wrong"), 1)).isTrue();
+    await()
+        .atMost(WAIT)
+        .until(() -> meters.get("llmtail.exporter.spill.log_records").gauge().value() == 1);
+    down.shutdown(Duration.ofMillis(300));
+    assertThat(
+            meters
+                .counter("llmtail.exporter.log_records", "exporter", "otlp", "result", "failed")
+                .count())
+        .isZero();
+
+    SimpleMeterRegistry afterRestart = new SimpleMeterRegistry();
+    exporter =
+        new OtlpGrpcExporter(
+            config(sink.endpoint(), spill.toString(), Duration.ofSeconds(10)), afterRestart);
+    await().atMost(WAIT).until(() -> sink.logRecords().size() == 1);
+    assertThat(sink.logRecords().get(0).getBody().getStringValue())
+        .isEqualTo("judge: answer was wrong");
+    await().atMost(WAIT).until(() -> spill.toFile().list().length == 0);
+  }
+
+  @Test
+  void aDeadBackendIsReportedAtOnceWithItsCauseAndCountersStartAtZero() throws IOException {
+    String dead = deadEndpoint();
+    exporter = new OtlpGrpcExporter(config(dead, "", Duration.ofSeconds(30)), meters);
+    for (String counter : List.of("llmtail.exporter.failures", "llmtail.exporter.retries")) {
+      assertThat(meters.get(counter).tag("exporter", "otlp").counter().count()).isZero();
+    }
+    assertThat(spans("failed")).isZero();
+    assertThat(meters.get("llmtail.exporter.spill.written").counter().count()).isZero();
+    assertThat(exporter.status().failing()).isFalse();
+
+    exporter.export(List.of(trace().resourceSpans()), 2);
+
+    await().atMost(WAIT).until(() -> exporter.status().failing());
+    assertThat(exporter.status().lastCause())
+        .startsWith("UNAVAILABLE")
+        .containsIgnoringCase("connection refused")
+        .contains(dead);
+    assertThat(meters.get("llmtail.exporter.failing").gauge().value()).isNotNegative();
   }
 }

@@ -1,0 +1,291 @@
+package dev.llmtail.server.exporter;
+
+import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
+import dev.llmtail.server.exporter.RetryingSender.Result;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The way out for one {@link Signal}: a memory queue bounded by item count and bytes, one sender
+ * thread that batches up to {@code max_batch_spans} items or {@code batch_timeout}, sends each
+ * batch through the {@link RetryingSender}, and routes what does not fit or could not be sent in
+ * time to the {@link SpillDirectory}, whose batches it sends when the memory queue is idle.
+ *
+ * <p>Never loses what it took. When the memory queue is at its bound, new batches go to disk if a
+ * spill directory is configured; a batch whose retry time ran out, and everything still queued at
+ * the shutdown deadline, goes there too, and is sent after the next start. Only when there is no
+ * room on disk either is a batch taken over the memory bound ({@link #atCapacity} then tells the
+ * receivers to refuse new requests, which bounds the overshoot), or, at shutdown, counted as {@code
+ * failed}. Callers of {@link #offer} never block; the sender thread is the only consumer.
+ */
+final class ExportQueue<T extends com.google.protobuf.MessageLite> {
+
+  /** The export call for one batch; returns how many items the backend rejected. */
+  interface BatchCall<T> {
+    long send(List<T> batch, int count);
+  }
+
+  private record Item<T>(List<T> batch, int count, long bytes) {}
+
+  private final Signal<T> signal;
+  private final OtlpExporterConfig config;
+  private final Optional<SpillDirectory<T>> spill;
+  private final RetryingSender sender;
+  private final BatchCall<T> call;
+  private final ExportHealth health;
+  private final RetryClock clock;
+  private final LinkedBlockingQueue<Item<T>> queue = new LinkedBlockingQueue<>();
+  private final AtomicLong queuedItems = new AtomicLong();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicLong unsentAtStop = new AtomicLong();
+  private final Counter sent;
+  private final Counter failed;
+  private final Counter rejectedByBackend;
+  private final Counter spilled;
+  private final Thread thread;
+  private volatile boolean stopping;
+  private volatile long stopByNanos = Long.MAX_VALUE;
+
+  ExportQueue(
+      Signal<T> signal,
+      OtlpExporterConfig config,
+      Optional<SpillDirectory<T>> spill,
+      RetryingSender sender,
+      BatchCall<T> call,
+      ExportHealth health,
+      RetryClock clock,
+      MeterRegistry meters) {
+    this.signal = signal;
+    this.config = config;
+    this.spill = spill;
+    this.sender = sender;
+    this.call = call;
+    this.health = health;
+    this.clock = clock;
+    this.sent = Exporters.counter(meters, signal, "otlp", "sent");
+    this.failed = Exporters.counter(meters, signal, "otlp", "failed");
+    this.rejectedByBackend = Exporters.counter(meters, signal, "otlp", "rejected_by_backend");
+    // Present (at zero) whether or not a spill directory is configured: alerts need the series.
+    this.spilled =
+        Counter.builder(signal.meter("spill", "written"))
+            .description("Kept " + signal + " written to the spill directory")
+            .register(meters);
+    Gauge.builder(signal.countMeter("queue"), queuedItems, AtomicLong::get)
+        .description("Kept " + signal + " waiting to be sent")
+        .tag("exporter", "otlp")
+        .register(meters);
+    Gauge.builder(signal.meter("queue", "bytes"), queuedBytes, AtomicLong::get)
+        .description("Bytes of kept " + signal + " waiting in memory to be sent")
+        .tag("exporter", "otlp")
+        .baseUnit("bytes")
+        .register(meters);
+    this.thread = new Thread(this::sendLoop, "llmtail-otlp-" + signal.id());
+    thread.setDaemon(true);
+  }
+
+  ExportQueue<T> start() {
+    thread.start();
+    return this;
+  }
+
+  /** Takes a batch without blocking; false only if it arrived after the stop and found no room. */
+  boolean offer(List<T> batch, int count) {
+    if (stopping || memoryFull()) {
+      if (spillBatch(batch, count)) {
+        return true;
+      }
+      if (stopping) {
+        failed.increment(count);
+        health.undelivered(signal, count, "arrived after the exporter stopped: lost" + noRoom());
+        return false;
+      }
+      // Over the memory bound with nowhere else to go: take it anyway (it was accepted), and let
+      // atCapacity() make the receivers refuse new requests until the queue drains.
+    }
+    long bytes = signal.sizeOf(batch);
+    queuedItems.addAndGet(count);
+    queuedBytes.addAndGet(bytes);
+    queue.add(new Item<>(batch, count, bytes));
+    return true;
+  }
+
+  boolean atCapacity() {
+    return memoryFull()
+        && spill.map(s -> !s.hasRoomFor(config.queueMaxBytes().bytes() / 16)).orElse(true);
+  }
+
+  private boolean memoryFull() {
+    return queuedItems.get() >= config.queueSize()
+        || queuedBytes.get() >= config.queueMaxBytes().bytes();
+  }
+
+  /** Stops taking from memory at {@code stopByNanos} (on the {@link RetryClock}). */
+  void stop(long stopByNanos) {
+    this.stopByNanos = stopByNanos;
+    stopping = true;
+  }
+
+  /** Waits for the sender thread to finish, interrupting it after {@code millis}. */
+  void awaitStopped(long millis) throws InterruptedException {
+    thread.join(Math.max(1, millis));
+    if (thread.isAlive()) {
+      thread.interrupt();
+      thread.join(1_000);
+    }
+  }
+
+  /** Items the stop left unsent (spilled, or counted failed). */
+  long unsentAtStop() {
+    return unsentAtStop.get();
+  }
+
+  /** Items waiting on disk for a later start. */
+  long onDisk() {
+    return spill.map(SpillDirectory::count).orElse(0L);
+  }
+
+  private void sendLoop() {
+    long batchTimeoutNanos = config.batchTimeout().toNanos();
+    try {
+      while (!(stopping && queue.isEmpty()) && clock.nanoTime() < stopByNanos) {
+        // Wait for new items only when there is nothing on disk to send meanwhile.
+        boolean onDisk = spill.isPresent() && !spill.get().isEmpty();
+        Item<T> first = queue.poll(stopping || onDisk ? 0 : 100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (!stopping) {
+            sendSpilled();
+          }
+          continue;
+        }
+        List<Item<T>> items = new ArrayList<>();
+        items.add(first);
+        int count = first.count();
+        long batchDeadline = clock.nanoTime() + batchTimeoutNanos;
+        while (count < config.maxBatchSpans()) {
+          long wait = stopping ? 0 : batchDeadline - clock.nanoTime();
+          Item<T> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+          if (next == null) {
+            break;
+          }
+          items.add(next);
+          count += next.count();
+        }
+        List<T> batch = new ArrayList<>();
+        long bytes = 0;
+        for (Item<T> item : items) {
+          batch.addAll(item.batch());
+          bytes += item.bytes();
+        }
+        try {
+          Result result = send(batch, count);
+          if (result.outcome() == RetryingSender.Outcome.UNSENT) {
+            keepForLater(batch, count, result.failure());
+          }
+        } catch (InterruptedException e) {
+          keepForLater(batch, count, "the shutdown deadline passed while sending");
+          throw e;
+        } finally {
+          queuedItems.addAndGet(-count);
+          queuedBytes.addAndGet(-bytes);
+        }
+      }
+    } catch (InterruptedException e) {
+      // Shutdown ran out of time while sending: what is left goes to disk below.
+    }
+    List<Item<T>> left = new ArrayList<>();
+    queue.drainTo(left);
+    for (Item<T> item : left) {
+      keepForLater(item.batch(), item.count(), "the shutdown deadline passed");
+      queuedItems.addAndGet(-item.count());
+      queuedBytes.addAndGet(-item.bytes());
+    }
+  }
+
+  /**
+   * Sends the oldest spilled batches, up to {@code max_batch_spans} items in one request; they
+   * leave the disk only once they were sent or refused for good.
+   */
+  private void sendSpilled() throws InterruptedException {
+    if (spill.isEmpty()) {
+      return;
+    }
+    List<SpillDirectory.Batch<T>> batches = spill.get().peekUpTo(config.maxBatchSpans());
+    if (batches.isEmpty()) {
+      return;
+    }
+    List<T> batch = new ArrayList<>();
+    int count = 0;
+    for (SpillDirectory.Batch<T> b : batches) {
+      batch.addAll(b.items());
+      count += b.count();
+    }
+    if (send(batch, count).outcome() != RetryingSender.Outcome.UNSENT) {
+      batches.forEach(spill.get()::remove);
+    }
+  }
+
+  /** Sends one batch with retries and counts how it ended, except UNSENT (the caller's). */
+  private Result send(List<T> batch, int count) throws InterruptedException {
+    Result result = sender.send(() -> call.send(batch, count), () -> stopByNanos);
+    switch (result.outcome()) {
+      case DELIVERED -> {
+        rejectedByBackend.increment(result.rejected());
+        sent.increment(count - result.rejected());
+      }
+      case REFUSED -> {
+        failed.increment(count);
+        health.undelivered(
+            signal, count, "refused by the backend for good: lost (" + result.failure() + ")");
+      }
+      case UNSENT -> {}
+    }
+    return result;
+  }
+
+  /** A batch that could not be sent in time: to disk, or counted as failed if there is no room. */
+  private void keepForLater(List<T> batch, int count, String why) {
+    if (stopping) {
+      unsentAtStop.addAndGet(count);
+    }
+    // Shutdown may have interrupted this thread (gRPC restores the flag after a cancelled call);
+    // file channels refuse to write on an interrupted thread, so clear it while spilling.
+    boolean interrupted = Thread.interrupted();
+    boolean spilledNow;
+    try {
+      spilledNow = spillBatch(batch, count);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!spilledNow) {
+      failed.increment(count);
+      health.undelivered(signal, count, "not sent in time (" + why + "): lost" + noRoom());
+    }
+  }
+
+  private boolean spillBatch(List<T> batch, int count) {
+    if (spill.isEmpty() || !spill.get().offer(batch, count)) {
+      return false;
+    }
+    spilled.increment(count);
+    health.undelivered(
+        signal,
+        count,
+        "spilled to " + spill.get().directory() + "; sent when the backend takes them again");
+    return true;
+  }
+
+  private String noRoom() {
+    return spill.isEmpty()
+        ? ", no spill directory is configured (exporter.otlp.spill.directory)"
+        : ", the spill directory is full (exporter.otlp.spill.max_size)";
+  }
+}
