@@ -34,6 +34,9 @@ final class ExportHealth {
 
   private static final System.Logger LOG = System.getLogger(ExportHealth.class.getName());
 
+  /** At most one reminder that export still fails, and one line of undelivered data, this often. */
+  static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
+
   private final String destination;
   private final Clock clock;
   private final Duration interval;

@@ -46,7 +46,7 @@ public final class FileExporter implements SpanExporter {
     }
     this.health =
         new ExportHealth(
-            path.toString(), "file", Clock.systemUTC(), OtlpGrpcExporter.LOG_INTERVAL, meters);
+            path.toString(), "file", Clock.systemUTC(), ExportHealth.LOG_INTERVAL, meters);
     this.written = Exporters.spans(meters, "file", "sent");
     this.failed = Exporters.spans(meters, "file", "failed");
     this.logsWritten = Exporters.logRecords(meters, "file", "sent");

@@ -1,5 +1,6 @@
 package dev.llmtail.server.exporter;
 
+import com.google.protobuf.MessageLite;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import io.micrometer.core.instrument.Counter;
@@ -26,9 +27,6 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   private static final System.Logger LOG = System.getLogger(OtlpGrpcExporter.class.getName());
 
-  /** At most one reminder that export is still failing, and one line of lost data, this often. */
-  static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
-
   private final OtlpExporterConfig config;
   private final OtlpChannel channel;
   private final ExportHealth health;
@@ -45,7 +43,8 @@ public final class OtlpGrpcExporter implements SpanExporter {
     this.config = config;
     this.clock = clock;
     this.channel = new OtlpChannel(config);
-    this.health = new ExportHealth(config.endpoint(), "otlp", wallClock, LOG_INTERVAL, meters);
+    this.health =
+        new ExportHealth(config.endpoint(), "otlp", wallClock, ExportHealth.LOG_INTERVAL, meters);
     Counter retries =
         Counter.builder("llmtail.exporter.retries")
             .description("Export attempts retried after a retryable failure")
@@ -62,29 +61,28 @@ public final class OtlpGrpcExporter implements SpanExporter {
         config.spill().enabled()
             ? Optional.of(new SpillBudget(config.spill().maxSize().bytes()))
             : Optional.empty();
-    Path directory = Path.of(config.spill().directory());
     this.spans =
-        new ExportQueue<>(
-                Signal.SPANS,
-                config,
-                budget.map(b -> new SpillDirectory<>(directory, Signal.SPANS, b, meters)),
-                sender,
-                new SpanSender(channel, health),
-                health,
-                clock,
-                meters)
-            .start();
+        queue(Signal.SPANS, OtlpSender.spans(channel, health), budget, sender, meters).start();
     this.logs =
-        new ExportQueue<>(
-                Signal.LOGS,
-                config,
-                budget.map(b -> new SpillDirectory<>(directory, Signal.LOGS, b, meters)),
-                sender,
-                new LogRecordSender(channel, health),
-                health,
-                clock,
-                meters)
-            .start();
+        queue(Signal.LOGS, OtlpSender.logs(channel, health), budget, sender, meters).start();
+  }
+
+  private <T extends MessageLite> ExportQueue<T> queue(
+      Signal<T> signal,
+      ExportQueue.BatchCall<T> call,
+      Optional<SpillBudget> budget,
+      RetryingSender sender,
+      MeterRegistry meters) {
+    Path directory = Path.of(config.spill().directory());
+    return new ExportQueue<>(
+        signal,
+        config,
+        budget.map(b -> new SpillDirectory<>(directory, signal, b, meters)),
+        sender,
+        call,
+        health,
+        clock,
+        meters);
   }
 
   @Override

@@ -2,17 +2,14 @@ package dev.llmtail.server.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmtail.testing.LogCapture;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,37 +22,20 @@ class ExportHealthTest {
   private final MutableClock clock = new MutableClock(START);
   private final ExportHealth health =
       new ExportHealth("127.0.0.1:4417", "otlp", clock, Duration.ofMinutes(1), meters);
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Logger jul = Logger.getLogger(ExportHealth.class.getName());
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-          logged.add(record);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private LogCapture log;
 
   @BeforeEach
   void capture() {
-    jul.addHandler(capture);
+    log = LogCapture.of(ExportHealth.class);
   }
 
   @AfterEach
   void release() {
-    jul.removeHandler(capture);
+    log.close();
   }
 
   private List<String> lines(Level level) {
-    return logged.stream()
-        .filter(r -> r.getLevel().equals(level))
-        .map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters()))
-        .toList();
+    return log.lines(level);
   }
 
   private static String refused() {
@@ -87,7 +67,7 @@ class ExportHealthTest {
     assertThat(warnings.get(1))
         .startsWith("export to 127.0.0.1:4417 still failing since 2026-11-29T01:00:00Z (for 1m")
         .contains("30 failed attempts in the last 1m");
-    assertThat(logged).allSatisfy(r -> assertThat(r.getThrown()).isNull());
+    assertThat(log.records()).allSatisfy(r -> assertThat(r.getThrown()).isNull());
     assertThat(meters.get("llmtail.exporter.failures").counter().count()).isEqualTo(50);
   }
 
