@@ -7,27 +7,18 @@ import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 
 /** The {@code always_sample} policy type: keeps every trace (useful while testing a pipeline). */
-public final class AlwaysSamplePolicy implements PolicyProvider<AlwaysSamplePolicy.Options> {
+final class AlwaysSamplePolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("always_sample", Options.class, AlwaysSamplePolicy::new);
 
   /** {@code always_sample} takes no options. */
-  public record Options() {}
+  record Options() {}
+
+  AlwaysSamplePolicy(Options options) {}
 
   @Override
-  public String type() {
-    return "always_sample";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    return AlwaysSamplePolicy::evaluate;
-  }
-
-  private static Verdict evaluate(TraceView trace) {
+  public Verdict evaluate(TraceView trace) {
     return Verdict.keep(
         "always_sample keeps every trace",
         Evidence.ofTrace("span count", Integer.toString(trace.spanCount()), "any"));

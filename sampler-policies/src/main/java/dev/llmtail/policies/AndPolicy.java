@@ -3,42 +3,41 @@ package dev.llmtail.policies;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
+import dev.llmtail.core.Vote;
 import java.util.List;
 
 /** The {@code and} policy type: keeps a trace that every one of its sub-policies keeps. */
-public final class AndPolicy implements PolicyProvider<AndPolicy.Options> {
+final class AndPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("and", Options.class, AndPolicy::new);
 
   /**
    * @param policies sub-policies, each {@code {type: …, options…}} (a {@code name} is optional)
    */
-  public record Options(List<NamedPolicy> policies) {
-    public Options {
+  record Options(List<NamedPolicy> policies) {
+    Options {
       policies = SubPolicies.require("and", policies);
     }
   }
 
-  @Override
-  public String type() {
-    return "and";
+  private final List<NamedPolicy> policies;
+
+  AndPolicy(Options o) {
+    this.policies = o.policies();
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    return trace -> {
-      SubPolicies.Results r = SubPolicies.evaluate(o.policies(), trace);
-      return r.allKeep()
-          ? new Verdict(
-              dev.llmtail.core.Vote.KEEP,
-              "all sub-policies keep: " + r.summary(),
-              List.of(r.evidence()),
-              r.minKeepProbability())
-          : Verdict.noOpinion("not all sub-policies keep: " + r.summary(), r.evidence());
-    };
+  public Verdict evaluate(TraceView trace) {
+    SubPolicies.Results r = SubPolicies.evaluate(policies, trace);
+    return r.allKeep()
+        ? new Verdict(
+            Vote.KEEP,
+            "all sub-policies keep: " + r.summary(),
+            List.of(r.evidence()),
+            r.minKeepProbability())
+        : Verdict.noOpinion("not all sub-policies keep: " + r.summary(), r.evidence());
   }
 }

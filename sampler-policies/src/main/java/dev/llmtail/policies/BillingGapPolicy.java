@@ -16,15 +16,18 @@ import java.util.Locale;
  * delivered count is an application attribute on the LLM span (no convention names it yet; the
  * defaults are llmtail's suggestions, configure yours).
  */
-public final class BillingGapPolicy implements PolicyProvider<BillingGapPolicy.Options> {
+final class BillingGapPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("billing-gap", Options.class, BillingGapPolicy::new);
 
   /**
    * @param deliveredAttributes span attributes holding the output tokens the client delivered
    * @param minTokens keep when billed − delivered is at least this; default 50
    * @param minPercent or when the gap is at least this percent of the billed tokens; default 20
    */
-  public record Options(List<String> deliveredAttributes, Long minTokens, Double minPercent) {
-    public Options {
+  record Options(List<String> deliveredAttributes, Long minTokens, Double minPercent) {
+    Options {
       deliveredAttributes =
           deliveredAttributes == null
               ? List.of(
@@ -41,23 +44,16 @@ public final class BillingGapPolicy implements PolicyProvider<BillingGapPolicy.O
     }
   }
 
-  @Override
-  public String type() {
-    return "billing-gap";
+  private final Options options;
+  private final String[] keys;
+
+  BillingGapPolicy(Options options) {
+    this.options = options;
+    this.keys = options.deliveredAttributes().toArray(String[]::new);
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    String[] keys = options.deliveredAttributes().toArray(String[]::new);
-    return trace -> evaluate(trace, options, keys);
-  }
-
-  private static Verdict evaluate(TraceView trace, Options options, String[] keys) {
+  public Verdict evaluate(TraceView trace) {
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
       if (call.outputTokens() == null) {

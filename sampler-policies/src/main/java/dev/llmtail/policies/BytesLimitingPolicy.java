@@ -3,6 +3,7 @@ package dev.llmtail.policies;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 
@@ -11,20 +12,18 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
  * (OTLP wire size) kept by this policy stay within a token bucket of {@code bytes_per_second} with
  * room for bursts of {@code burst_capacity}. Time is the traces' own end time.
  */
-public final class BytesLimitingPolicy implements PolicyProvider<BytesLimitingPolicy.Options> {
+final class BytesLimitingPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("bytes_limiting", Options.class, BytesLimitingPolicy::new);
 
   /**
    * @param bytesPerSecond bytes this policy may keep per second
    * @param burstCapacity the bucket size; default twice {@code bytes_per_second}
    */
-  public record Options(Long bytesPerSecond, Long burstCapacity) {
-    public Options {
-      if (bytesPerSecond == null || bytesPerSecond < 1) {
-        throw new IllegalArgumentException(
-            "bytes_per_second: "
-                + (bytesPerSecond == null ? "missing" : bytesPerSecond)
-                + " (expected: >= 1)");
-      }
+  record Options(Long bytesPerSecond, Long burstCapacity) {
+    Options {
+      SpanBudget.requirePositive("bytes_per_second", bytesPerSecond);
       burstCapacity = burstCapacity == null ? 2 * bytesPerSecond : burstCapacity;
       if (burstCapacity < bytesPerSecond) {
         throw new IllegalArgumentException(
@@ -37,26 +36,20 @@ public final class BytesLimitingPolicy implements PolicyProvider<BytesLimitingPo
     }
   }
 
-  @Override
-  public String type() {
-    return "bytes_limiting";
+  private final SpanBudget budget;
+  private final String limit;
+  private final String rate;
+
+  BytesLimitingPolicy(Options o) {
+    this.budget = new SpanBudget(o.bytesPerSecond(), o.burstCapacity());
+    this.limit = "<= " + o.bytesPerSecond() + " bytes/s (burst " + o.burstCapacity() + ")";
+    this.rate = "byte limit of " + o.bytesPerSecond() + " bytes/s";
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    SpanBudget budget = new SpanBudget(o.bytesPerSecond(), o.burstCapacity());
-    String limit = "<= " + o.bytesPerSecond() + " bytes/s (burst " + o.burstCapacity() + ")";
-    return trace -> {
-      long bytes = trace.fragments().stream().mapToLong(ResourceSpans::getSerializedSize).sum();
-      Evidence e = Evidence.ofTrace("trace bytes", Long.toString(bytes), limit);
-      return budget.take(trace.endEpochNanos(), bytes)
-          ? Verdict.keep("within the byte limit of " + o.bytesPerSecond() + " bytes/s", e)
-          : Verdict.noOpinion("over the byte limit of " + o.bytesPerSecond() + " bytes/s", e);
-    };
+  public Verdict evaluate(TraceView trace) {
+    long bytes = trace.fragments().stream().mapToLong(ResourceSpans::getSerializedSize).sum();
+    Evidence e = Evidence.ofTrace("trace bytes", Long.toString(bytes), limit);
+    return budget.keepWithin(trace.endEpochNanos(), bytes, rate, e);
   }
 }

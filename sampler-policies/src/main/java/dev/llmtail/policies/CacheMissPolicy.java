@@ -19,16 +19,18 @@ import java.time.Duration;
  * first turn of a conversation is never a miss. Calls that do not report cache reads are not
  * judged.
  */
-public final class CacheMissPolicy implements PolicyProvider<CacheMissPolicy.Options> {
+final class CacheMissPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("cache-miss", Options.class, CacheMissPolicy::new);
 
   /**
    * @param minInputTokens prompts shorter than this are not judged; default 4096
    * @param maxCacheReadRatio keep when cache-read tokens / input tokens is at most this; default 0
    * @param conversationMemory how long a conversation is remembered as started; default 1h
    */
-  public record Options(
-      Long minInputTokens, Double maxCacheReadRatio, Duration conversationMemory) {
-    public Options {
+  record Options(Long minInputTokens, Double maxCacheReadRatio, Duration conversationMemory) {
+    Options {
       minInputTokens = minInputTokens == null ? 4096 : minInputTokens;
       maxCacheReadRatio = maxCacheReadRatio == null ? 0.0 : maxCacheReadRatio;
       conversationMemory = conversationMemory == null ? Duration.ofHours(1) : conversationMemory;
@@ -39,28 +41,20 @@ public final class CacheMissPolicy implements PolicyProvider<CacheMissPolicy.Opt
     }
   }
 
-  @Override
-  public String type() {
-    return "cache-miss";
-  }
+  private final Options options;
+  private final Cache<String, String> firstTrace;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Cache<String, String> firstTraceOfConversation =
+  CacheMissPolicy(Options options) {
+    this.options = options;
+    this.firstTrace =
         Caffeine.newBuilder()
             .maximumSize(200_000)
             .expireAfterAccess(options.conversationMemory())
             .build();
-    return trace -> evaluate(trace, options, firstTraceOfConversation);
   }
 
-  private static Verdict evaluate(
-      TraceView trace, Options options, Cache<String, String> firstTrace) {
+  @Override
+  public Verdict evaluate(TraceView trace) {
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
       boolean laterTurn = CapturedInput.continuesConversation(call.inputText());

@@ -4,12 +4,14 @@ import dev.llmtail.core.Evidence;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.Vote;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,22 +21,20 @@ import java.util.Set;
  * keeps it and still has room in its share this second. Shares come from {@code rate_allocation}
  * (percent per sub-policy name); sub-policies without an allocation split what is left equally.
  */
-public final class CompositePolicy implements PolicyProvider<CompositePolicy.Options> {
+final class CompositePolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("composite", Options.class, CompositePolicy::new);
 
   /**
    * @param maxTotalSpansPerSecond spans the composite may keep per second
    * @param policies sub-policies in evaluation order, each with a {@code name}
    * @param rateAllocation percent of the total per sub-policy name
    */
-  public record Options(
+  record Options(
       Long maxTotalSpansPerSecond, List<NamedPolicy> policies, List<Allocation> rateAllocation) {
-    public Options {
-      if (maxTotalSpansPerSecond == null || maxTotalSpansPerSecond < 1) {
-        throw new IllegalArgumentException(
-            "max_total_spans_per_second: "
-                + (maxTotalSpansPerSecond == null ? "missing" : maxTotalSpansPerSecond)
-                + " (expected: >= 1)");
-      }
+    Options {
+      SpanBudget.requirePositive("max_total_spans_per_second", maxTotalSpansPerSecond);
       policies = SubPolicies.require("composite", policies);
       rateAllocation = rateAllocation == null ? List.of() : List.copyOf(rateAllocation);
       Set<String> names = new HashSet<>();
@@ -62,8 +62,8 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
    * @param policy sub-policy name
    * @param percent its share of {@code max_total_spans_per_second}
    */
-  public record Allocation(String policy, Double percent) {
-    public Allocation {
+  record Allocation(String policy, Double percent) {
+    Allocation {
       if (policy == null || policy.isBlank()) {
         throw new IllegalArgumentException("policy: missing (expected: a sub-policy name)");
       }
@@ -74,24 +74,16 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
     }
   }
 
-  @Override
-  public String type() {
-    return "composite";
-  }
+  private final List<NamedPolicy> policies;
+  private final List<SpanBudget> budgets = new ArrayList<>();
+  private final List<String> limits = new ArrayList<>();
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
+  CompositePolicy(Options o) {
+    this.policies = o.policies();
     Map<String, Double> share = new HashMap<>();
     o.rateAllocation().forEach(a -> share.put(a.policy(), a.percent()));
     double allocated = share.values().stream().mapToDouble(Double::doubleValue).sum();
     long unallocated = o.policies().stream().filter(p -> !share.containsKey(p.name())).count();
-    List<SpanBudget> budgets = new ArrayList<>();
-    List<String> limits = new ArrayList<>();
     for (NamedPolicy p : o.policies()) {
       double percent =
           share.getOrDefault(p.name(), unallocated == 0 ? 0 : (100 - allocated) / unallocated);
@@ -99,33 +91,35 @@ public final class CompositePolicy implements PolicyProvider<CompositePolicy.Opt
       budgets.add(new SpanBudget(perSecond, perSecond));
       limits.add(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "<= %.0f spans/s (%.0f%% of %d)",
               perSecond,
               percent,
               o.maxTotalSpansPerSecond()));
     }
-    return trace -> {
-      List<Evidence> evidence = new ArrayList<>();
-      for (int i = 0; i < o.policies().size(); i++) {
-        NamedPolicy p = o.policies().get(i);
-        Verdict v = p.policy().evaluate(trace);
-        evidence.addAll(v.evidence());
-        if (v.vote() == Vote.KEEP) {
-          if (budgets.get(i).take(trace.endEpochNanos(), trace.spanCount())) {
-            evidence.add(
-                Evidence.ofTrace(p.name() + " share", trace.spanCount() + " spans", limits.get(i)));
-            return new Verdict(
-                Vote.KEEP,
-                "composite: kept by " + p.name() + " (" + v.reason() + ")",
-                evidence,
-                v.keepProbability());
-          }
-          evidence.add(Evidence.ofTrace(p.name() + " share", "spent", limits.get(i)));
+  }
+
+  @Override
+  public Verdict evaluate(TraceView trace) {
+    List<Evidence> evidence = new ArrayList<>();
+    for (int i = 0; i < policies.size(); i++) {
+      NamedPolicy p = policies.get(i);
+      Verdict v = p.policy().evaluate(trace);
+      evidence.addAll(v.evidence());
+      if (v.vote() == Vote.KEEP) {
+        if (budgets.get(i).take(trace.endEpochNanos(), trace.spanCount())) {
+          evidence.add(
+              Evidence.ofTrace(p.name() + " share", trace.spanCount() + " spans", limits.get(i)));
+          return new Verdict(
+              Vote.KEEP,
+              "composite: kept by " + p.name() + " (" + v.reason() + ")",
+              evidence,
+              v.keepProbability());
         }
+        evidence.add(Evidence.ofTrace(p.name() + " share", "spent", limits.get(i)));
       }
-      return Verdict.noOpinion(
-          "composite: no sub-policy with room kept it", evidence.toArray(Evidence[]::new));
-    };
+    }
+    return Verdict.noOpinion(
+        "composite: no sub-policy with room kept it", evidence.toArray(Evidence[]::new));
   }
 }

@@ -35,7 +35,10 @@ import java.util.Map;
  * the config loads; an error names the position in the expression and the problem. Facts a span did
  * not report are absent from its map: test them with {@code has(c.input_tokens)}.
  */
-public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Options> {
+final class ConditionPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("condition", Options.class, ConditionPolicy::new);
 
   private static final MapType OBJECT = MapType.create(SimpleType.STRING, SimpleType.DYN);
   private static final CelCompiler COMPILER =
@@ -52,8 +55,8 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
   /**
    * @param expression a CEL expression that yields a bool
    */
-  public record Options(String expression) {
-    public Options {
+  record Options(String expression) {
+    Options {
       if (expression == null || expression.isBlank()) {
         throw new IllegalArgumentException(
             "expression: missing (expected: a CEL expression, e.g. llm_calls.exists(c, c.streaming && size(c.finish_reasons) == 0))");
@@ -61,22 +64,14 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
     }
   }
 
-  @Override
-  public String type() {
-    return "condition";
-  }
+  private final String expression;
+  private final CelRuntime.Program program;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    CelRuntime.Program program;
+  ConditionPolicy(Options o) {
+    this.expression = o.expression();
     try {
       CelAbstractSyntaxTree ast = COMPILER.compile(o.expression()).getAst();
-      program = RUNTIME.createProgram(ast);
+      this.program = RUNTIME.createProgram(ast);
     } catch (CelValidationException e) {
       // CEL names the source "<input>" and adds "(in container '')" when no container is set.
       String problem =
@@ -85,18 +80,20 @@ public final class ConditionPolicy implements PolicyProvider<ConditionPolicy.Opt
     } catch (CelEvaluationException e) {
       throw new IllegalArgumentException("expression: " + e.getMessage(), e);
     }
-    return trace -> {
-      Evidence e = Evidence.ofTrace("condition", o.expression(), "true");
-      try {
-        Object result = program.eval(variables(trace));
-        return Boolean.TRUE.equals(result)
-            ? Verdict.keep("condition is true: " + o.expression(), e)
-            : Verdict.noOpinion("condition is false: " + o.expression(), e);
-      } catch (CelEvaluationException | RuntimeException failed) {
-        return Verdict.noOpinion(
-            "condition could not be evaluated on this trace: " + failed.getMessage(), e);
-      }
-    };
+  }
+
+  @Override
+  public Verdict evaluate(TraceView trace) {
+    Evidence e = Evidence.ofTrace("condition", expression, "true");
+    try {
+      Object result = program.eval(variables(trace));
+      return Boolean.TRUE.equals(result)
+          ? Verdict.keep("condition is true: " + expression, e)
+          : Verdict.noOpinion("condition is false: " + expression, e);
+    } catch (CelEvaluationException | RuntimeException failed) {
+      return Verdict.noOpinion(
+          "condition could not be evaluated on this trace: " + failed.getMessage(), e);
+    }
   }
 
   static Map<String, Object> variables(TraceView trace) {

@@ -3,6 +3,7 @@ package dev.llmtail.policies;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import java.util.List;
 
@@ -11,34 +12,31 @@ import java.util.List;
  * sub-policies matches — whatever any other policy says. Use it to discard health checks, synthetic
  * probes or load tests that would otherwise be kept.
  */
-public final class DropPolicy implements PolicyProvider<DropPolicy.Options> {
+final class DropPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("drop", Options.class, DropPolicy::new);
 
   /**
    * @param policies sub-policies that must all match (keep) for the trace to be dropped
    */
-  public record Options(List<NamedPolicy> policies) {
-    public Options {
+  record Options(List<NamedPolicy> policies) {
+    Options {
       policies = SubPolicies.require("drop", policies);
     }
   }
 
-  @Override
-  public String type() {
-    return "drop";
+  private final List<NamedPolicy> policies;
+
+  DropPolicy(Options o) {
+    this.policies = o.policies();
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    return trace -> {
-      SubPolicies.Results r = SubPolicies.evaluate(o.policies(), trace);
-      return r.allKeep()
-          ? Verdict.drop("every drop rule matched: " + r.summary(), r.evidence())
-          : Verdict.noOpinion("not every drop rule matched: " + r.summary(), r.evidence());
-    };
+  public Verdict evaluate(TraceView trace) {
+    SubPolicies.Results r = SubPolicies.evaluate(policies, trace);
+    return r.allKeep()
+        ? Verdict.drop("every drop rule matched: " + r.summary(), r.evidence())
+        : Verdict.noOpinion("not every drop rule matched: " + r.summary(), r.evidence());
   }
 }

@@ -21,8 +21,10 @@ import java.util.Map;
  * conversation within {@code window} — and (by default) the first of them was cut off: the client
  * re-sent a whole prompt after a proxy cut its stream.
  */
-public final class DuplicateRequestPolicy
-    implements PolicyProvider<DuplicateRequestPolicy.Options> {
+final class DuplicateRequestPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("duplicate-request", Options.class, DuplicateRequestPolicy::new);
 
   /**
    * @param requireFirstCut only count a repeat whose first call did not finish normally; default
@@ -30,8 +32,8 @@ public final class DuplicateRequestPolicy
    * @param window how long a conversation's prompts are remembered across traces; default 2m, 0s
    *     turns the cross-trace check off
    */
-  public record Options(Boolean requireFirstCut, Duration window) {
-    public Options {
+  record Options(Boolean requireFirstCut, Duration window) {
+    Options {
       requireFirstCut = requireFirstCut == null || requireFirstCut;
       window = window == null ? Duration.ofMinutes(2) : window;
       if (window.isNegative()) {
@@ -43,24 +45,16 @@ public final class DuplicateRequestPolicy
   /** The earliest billed call seen for a conversation and prompt. */
   private record Seen(String traceId, long startNanos, boolean cut, String spanId) {}
 
-  @Override
-  public String type() {
-    return "duplicate-request";
-  }
+  private final Options options;
+  private final Cache<String, Seen> conversations;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Cache<String, Seen> conversations =
+  DuplicateRequestPolicy(Options options) {
+    this.options = options;
+    this.conversations =
         Caffeine.newBuilder()
             .maximumSize(200_000)
             .expireAfterWrite(options.window().isZero() ? Duration.ofNanos(1) : options.window())
             .build();
-    return trace -> evaluate(trace, options, conversations);
   }
 
   private static boolean billed(LlmCall c) {
@@ -75,8 +69,8 @@ public final class DuplicateRequestPolicy
         || c.finishReasons().stream().anyMatch(FinishReasons.TRUNCATIONS::contains);
   }
 
-  private static Verdict evaluate(
-      TraceView trace, Options options, Cache<String, Seen> conversations) {
+  @Override
+  public Verdict evaluate(TraceView trace) {
     List<LlmCall> calls =
         trace.llmCalls().stream()
             .filter(c -> RequestFingerprint.hasPrompt(c) && billed(c))

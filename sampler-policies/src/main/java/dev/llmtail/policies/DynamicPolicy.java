@@ -29,9 +29,10 @@ import java.util.Optional;
  * id's randomness (consistent on every replica), and a kept trace's adjusted count is the rate it
  * stood for.
  */
-public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options> {
+final class DynamicPolicy implements Policy {
 
-  private static final double TWO_TO_56 = 0x1p56;
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("dynamic", Options.class, DynamicPolicy::new);
 
   /**
    * @param keys attributes whose values form the key (read on the root span first, then any span,
@@ -39,8 +40,8 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
    * @param goalSampleRate keep about one in this many traces overall; default 10
    * @param window how often rates are recomputed from what was seen; default 30s
    */
-  public record Options(List<String> keys, Double goalSampleRate, Duration window) {
-    public Options {
+  record Options(List<String> keys, Double goalSampleRate, Duration window) {
+    Options {
       if (keys == null || keys.isEmpty()) {
         throw new IllegalArgumentException(
             "keys: missing (expected: the attributes that form the key, e.g. [app.persona])");
@@ -59,19 +60,57 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
     }
   }
 
-  @Override
-  public String type() {
-    return "dynamic";
+  private final Options options;
+  private final Object lock = new Object();
+  private Map<String, Long> counts = new HashMap<>(); // guarded by lock
+  private Map<String, Double> rates = Map.of(); // guarded by lock
+  private long windowStart = Long.MIN_VALUE; // guarded by lock
+  private final CountedTraces counted = new CountedTraces(); // guarded by lock
+
+  DynamicPolicy(Options options) {
+    this.options = options;
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
+  public Verdict evaluate(TraceView trace) {
+    String key = keyOf(trace, options.keys());
+    double rate = rateFor(key, trace);
+    double p = 1 / rate;
+    long threshold = TraceRandomness.rejectionThreshold(p);
+    long randomness = trace.traceId().randomness();
+    Evidence e =
+        Evidence.ofTrace(
+            "key " + key,
+            String.format(Locale.ROOT, "rate 1 in %.1f", rate),
+            "goal 1 in " + options.goalSampleRate());
+    return randomness >= threshold
+        ? Verdict.keepSampled(
+            p, String.format(Locale.ROOT, "dynamic: %s is kept 1 in %.1f", key, rate), e)
+        : Verdict.noOpinion(
+            String.format(
+                Locale.ROOT, "dynamic: %s is kept 1 in %.1f and this trace is not one", key, rate),
+            e);
   }
 
-  @Override
-  public Policy create(Options o) {
-    return new Sampler(o);
+  /**
+   * Counts the trace in its window (rolling the window first if it is over) and returns its key's
+   * rate.
+   */
+  double rateFor(String key, TraceView trace) {
+    long now = trace.endEpochNanos();
+    synchronized (lock) {
+      if (windowStart == Long.MIN_VALUE) {
+        windowStart = now;
+      } else if (now - windowStart >= options.window().toNanos()) {
+        rates = ratesFrom(counts, options.goalSampleRate());
+        counts = new HashMap<>();
+        windowStart = now;
+      }
+      if (counted.firstTime(trace)) {
+        counts.merge(key, 1L, Long::sum);
+      }
+      return rates.getOrDefault(key, 1.0);
+    }
   }
 
   /** The value of the key for a trace, e.g. {@code persona=thorough}. */
@@ -89,71 +128,6 @@ public final class DynamicPolicy implements PolicyProvider<DynamicPolicy.Options
           .append(v.map(AttributeLookup::text).orElse("(none)"));
     }
     return key.toString();
-  }
-
-  /** Counts keys per window and samples each key at the rate the previous window set. */
-  static final class Sampler implements Policy {
-    private final Options options;
-    private final Object lock = new Object();
-    private Map<String, Long> counts = new HashMap<>(); // guarded by lock
-    private Map<String, Double> rates = Map.of(); // guarded by lock
-    private long windowStart = Long.MIN_VALUE; // guarded by lock
-    private final Map<String, Boolean> counted =
-        new java.util.LinkedHashMap<>(16, 0.75f, false) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 100_000;
-          }
-        }; // guarded by lock: a trace evaluated twice is counted once
-
-    Sampler(Options options) {
-      this.options = options;
-    }
-
-    @Override
-    public Verdict evaluate(TraceView trace) {
-      String key = keyOf(trace, options.keys());
-      double rate = rateFor(key, trace);
-      double p = 1 / rate;
-      long threshold = Math.round((1 - p) * TWO_TO_56);
-      long randomness = trace.traceId().randomness();
-      Evidence e =
-          Evidence.ofTrace(
-              "key " + key,
-              String.format(Locale.ROOT, "rate 1 in %.1f", rate),
-              "goal 1 in " + options.goalSampleRate());
-      return randomness >= threshold
-          ? Verdict.keepSampled(
-              p, String.format(Locale.ROOT, "dynamic: %s is kept 1 in %.1f", key, rate), e)
-          : Verdict.noOpinion(
-              String.format(
-                  Locale.ROOT,
-                  "dynamic: %s is kept 1 in %.1f and this trace is not one",
-                  key,
-                  rate),
-              e);
-    }
-
-    /**
-     * Counts the trace in its window (rolling the window first if it is over) and returns its key's
-     * rate.
-     */
-    double rateFor(String key, TraceView trace) {
-      long now = trace.endEpochNanos();
-      synchronized (lock) {
-        if (windowStart == Long.MIN_VALUE) {
-          windowStart = now;
-        } else if (now - windowStart >= options.window().toNanos()) {
-          rates = ratesFrom(counts, options.goalSampleRate());
-          counts = new HashMap<>();
-          windowStart = now;
-        }
-        if (counted.putIfAbsent(trace.traceId().toHex(), Boolean.TRUE) == null) {
-          counts.merge(key, 1L, Long::sum);
-        }
-        return rates.getOrDefault(key, 1.0);
-      }
-    }
   }
 
   /** Refinery's average-sample-rate allocation: log-scaled shares of the window's goal count. */

@@ -21,7 +21,10 @@ import java.util.TreeSet;
  * recent window. A call's cost is the cost its span already carries, else its token usage priced
  * from the price table; models without a price are named in the evidence.
  */
-public final class HighCostPolicy implements PolicyProvider<HighCostPolicy.Options> {
+final class HighCostPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("high-cost", Options.class, HighCostPolicy::new);
 
   /**
    * @param thresholdUsd keep a trace costing at least this much; default 0.50
@@ -30,8 +33,8 @@ public final class HighCostPolicy implements PolicyProvider<HighCostPolicy.Optio
    * @param window how many recent trace costs {@code top_percent} ranks against; default 1000
    * @param priceFile a JSON price table that extends or overrides the shipped one
    */
-  public record Options(Double thresholdUsd, Double topPercent, Integer window, String priceFile) {
-    public Options {
+  record Options(Double thresholdUsd, Double topPercent, Integer window, String priceFile) {
+    Options {
       thresholdUsd = thresholdUsd == null ? 0.50 : thresholdUsd;
       window = window == null ? 1000 : window;
       if (thresholdUsd < 0) {
@@ -47,131 +50,111 @@ public final class HighCostPolicy implements PolicyProvider<HighCostPolicy.Optio
     }
   }
 
-  @Override
-  public String type() {
-    return "high-cost";
-  }
+  private final PriceTable prices;
+  private final Options options;
+  private final Object lock = new Object();
+  private final ArrayDeque<Double> recent = new ArrayDeque<>(); // guarded by lock
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
+  HighCostPolicy(Options options) {
     PriceTable prices = PriceTable.shipped();
     if (options.priceFile() != null && !options.priceFile().isBlank()) {
       prices = prices.extendedWith(Path.of(options.priceFile()));
     }
-    return new Evaluator(prices, options);
+    this.prices = prices;
+    this.options = options;
   }
 
   static String usd(double amount) {
     return String.format(Locale.ROOT, amount < 0.01 ? "$%.4f" : "$%.2f", amount);
   }
 
-  /** Prices each trace; remembers recent costs when {@code top_percent} is set. */
-  private static final class Evaluator implements Policy {
-    private final PriceTable prices;
-    private final Options options;
-    private final Object lock = new Object();
-    private final ArrayDeque<Double> recent = new ArrayDeque<>(); // guarded by lock
-
-    Evaluator(PriceTable prices, Options options) {
-      this.prices = prices;
-      this.options = options;
-    }
-
-    @Override
-    public Verdict evaluate(TraceView trace) {
-      List<LlmCall> calls = trace.llmCalls();
-      if (calls.isEmpty()) {
-        return Verdict.noOpinion(
-            "no LLM calls",
-            Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd())));
-      }
-      double total = 0;
-      LlmCall priciest = null;
-      double priciestCost = -1;
-      TreeSet<String> unpriced = new TreeSet<>();
-      for (LlmCall call : calls) {
-        double cost;
-        if (call.costUsd() != null) {
-          cost = call.costUsd();
-        } else {
-          Optional<PriceTable.Match> match = prices.find(call);
-          if (match.isEmpty()) {
-            if (call.inputTokens() != null || call.outputTokens() != null) {
-              unpriced.add(call.model().isEmpty() ? "(unnamed model)" : call.model());
-            }
-            continue;
-          }
-          cost = match.get().price().cost(call);
-        }
-        total += cost;
-        if (cost > priciestCost) {
-          priciestCost = cost;
-          priciest = call;
-        }
-      }
-      List<Evidence> evidence = new ArrayList<>();
-      evidence.add(Evidence.ofTrace("trace cost", usd(total), ">= " + usd(options.thresholdUsd())));
-      if (priciest != null) {
-        evidence.add(
-            LlmEvidence.of(
-                priciest,
-                priciest.costUsd() != null ? "cost on span" : "priced usage",
-                usd(priciestCost),
-                "largest of " + calls.size() + " calls"));
-      }
-      if (!unpriced.isEmpty()) {
-        evidence.add(
-            Evidence.ofTrace(
-                "models without a price", String.join(", ", unpriced), "add them with price_file"));
-      }
-      Evidence[] ev = evidence.toArray(Evidence[]::new);
-      if (total >= options.thresholdUsd() && total > 0) {
-        return Verdict.keep(
-            "high-cost: trace cost " + usd(total) + " >= " + usd(options.thresholdUsd()), ev);
-      }
-      if (options.topPercent() != null) {
-        double cutoff = rememberAndRank(total);
-        if (!Double.isNaN(cutoff) && total >= cutoff && total > 0) {
-          return Verdict.keep(
-              "high-cost: trace cost "
-                  + usd(total)
-                  + " is in the top "
-                  + options.topPercent()
-                  + "% of recent traces",
-              Evidence.ofTrace(
-                  "trace cost",
-                  usd(total),
-                  ">= " + usd(cutoff) + " (top " + options.topPercent() + "%)"));
-        }
-      }
+  @Override
+  public Verdict evaluate(TraceView trace) {
+    List<LlmCall> calls = trace.llmCalls();
+    if (calls.isEmpty()) {
       return Verdict.noOpinion(
-          "high-cost: " + usd(total) + " < " + usd(options.thresholdUsd()), ev);
+          "no LLM calls",
+          Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd())));
     }
-
-    /**
-     * Adds the cost to the window; returns the top-percent cutoff, NaN until the window has 10
-     * costs.
-     */
-    private double rememberAndRank(double cost) {
-      double[] sorted;
-      synchronized (lock) {
-        recent.addLast(cost);
-        if (recent.size() > options.window()) {
-          recent.removeFirst();
+    double total = 0;
+    LlmCall priciest = null;
+    double priciestCost = -1;
+    TreeSet<String> unpriced = new TreeSet<>();
+    for (LlmCall call : calls) {
+      double cost;
+      if (call.costUsd() != null) {
+        cost = call.costUsd();
+      } else {
+        Optional<PriceTable.Match> match = prices.find(call);
+        if (match.isEmpty()) {
+          if (call.inputTokens() != null || call.outputTokens() != null) {
+            unpriced.add(call.model().isEmpty() ? "(unnamed model)" : call.model());
+          }
+          continue;
         }
-        if (recent.size() < 10) {
-          return Double.NaN;
-        }
-        sorted = recent.stream().mapToDouble(Double::doubleValue).toArray();
+        cost = match.get().price().cost(call);
       }
-      Arrays.sort(sorted);
-      int index = (int) Math.floor(sorted.length * (1 - options.topPercent() / 100.0));
-      return sorted[Math.min(sorted.length - 1, index)];
+      total += cost;
+      if (cost > priciestCost) {
+        priciestCost = cost;
+        priciest = call;
+      }
     }
+    List<Evidence> evidence = new ArrayList<>();
+    evidence.add(Evidence.ofTrace("trace cost", usd(total), ">= " + usd(options.thresholdUsd())));
+    if (priciest != null) {
+      evidence.add(
+          LlmEvidence.of(
+              priciest,
+              priciest.costUsd() != null ? "cost on span" : "priced usage",
+              usd(priciestCost),
+              "largest of " + calls.size() + " calls"));
+    }
+    if (!unpriced.isEmpty()) {
+      evidence.add(
+          Evidence.ofTrace(
+              "models without a price", String.join(", ", unpriced), "add them with price_file"));
+    }
+    Evidence[] ev = evidence.toArray(Evidence[]::new);
+    if (total >= options.thresholdUsd() && total > 0) {
+      return Verdict.keep(
+          "high-cost: trace cost " + usd(total) + " >= " + usd(options.thresholdUsd()), ev);
+    }
+    if (options.topPercent() != null) {
+      double cutoff = rememberAndRank(total);
+      if (!Double.isNaN(cutoff) && total >= cutoff && total > 0) {
+        return Verdict.keep(
+            "high-cost: trace cost "
+                + usd(total)
+                + " is in the top "
+                + options.topPercent()
+                + "% of recent traces",
+            Evidence.ofTrace(
+                "trace cost",
+                usd(total),
+                ">= " + usd(cutoff) + " (top " + options.topPercent() + "%)"));
+      }
+    }
+    return Verdict.noOpinion("high-cost: " + usd(total) + " < " + usd(options.thresholdUsd()), ev);
+  }
+
+  /**
+   * Adds the cost to the window; returns the top-percent cutoff, NaN until the window has 10 costs.
+   */
+  private double rememberAndRank(double cost) {
+    double[] sorted;
+    synchronized (lock) {
+      recent.addLast(cost);
+      if (recent.size() > options.window()) {
+        recent.removeFirst();
+      }
+      if (recent.size() < 10) {
+        return Double.NaN;
+      }
+      sorted = recent.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+    Arrays.sort(sorted);
+    int index = (int) Math.floor(sorted.length * (1 - options.topPercent() / 100.0));
+    return sorted[Math.min(sorted.length - 1, index)];
   }
 }

@@ -12,14 +12,17 @@ import java.time.Duration;
  * The {@code latency} policy type: keeps a trace whose duration (earliest span start to latest span
  * end) is at least {@code threshold} and, when {@code upper_threshold} is set, at most that.
  */
-public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options> {
+final class LatencyPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("latency", Options.class, LatencyPolicy::new);
 
   /**
    * @param threshold keep traces at least this long, e.g. {@code 30s}
    * @param upperThreshold if set, keep only traces at most this long
    */
-  public record Options(Duration threshold, Duration upperThreshold) {
-    public Options {
+  record Options(Duration threshold, Duration upperThreshold) {
+    Options {
       if (threshold == null || threshold.isNegative() || threshold.isZero()) {
         throw new IllegalArgumentException(
             "threshold: "
@@ -35,29 +38,22 @@ public final class LatencyPolicy implements PolicyProvider<LatencyPolicy.Options
     }
   }
 
-  @Override
-  public String type() {
-    return "latency";
-  }
+  private final long min;
+  private final long max;
+  private final String range;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    long min = options.threshold().toNanos();
-    long max =
+  LatencyPolicy(Options options) {
+    this.min = options.threshold().toNanos();
+    this.max =
         options.upperThreshold() == null ? Long.MAX_VALUE : options.upperThreshold().toNanos();
-    String range =
+    this.range =
         options.upperThreshold() == null
             ? ">= " + DurationFormat.formatNanos(min)
             : DurationFormat.formatNanos(min) + " .. " + DurationFormat.formatNanos(max);
-    return trace -> evaluate(trace, min, max, range);
   }
 
-  private static Verdict evaluate(TraceView trace, long min, long max, String range) {
+  @Override
+  public Verdict evaluate(TraceView trace) {
     long duration = trace.durationNanos();
     Evidence evidence =
         Evidence.ofTrace("trace duration", DurationFormat.formatNanos(duration), range);

@@ -17,39 +17,34 @@ import java.util.stream.Collectors;
  * allowed_models} is set, is not on that list. An "auto" model id answered by a concrete model is a
  * substitution by design: it is exactly the routing this policy exists to surface.
  */
-public final class ModelSubstitutionPolicy
-    implements PolicyProvider<ModelSubstitutionPolicy.Options> {
+final class ModelSubstitutionPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("model-substitution", Options.class, ModelSubstitutionPolicy::new);
 
   /**
    * @param allowedModels if not empty, any answering model not on this list keeps the trace
    * @param compareRequested keep when the answering model differs from the requested one (default
    *     true)
    */
-  public record Options(List<String> allowedModels, Boolean compareRequested) {
-    public Options {
+  record Options(List<String> allowedModels, Boolean compareRequested) {
+    Options {
       allowedModels = allowedModels == null ? List.of() : List.copyOf(allowedModels);
       compareRequested = compareRequested == null || compareRequested;
     }
   }
 
-  @Override
-  public String type() {
-    return "model-substitution";
-  }
+  private final Set<String> allowed;
+  private final boolean compareRequested;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Set<String> allowed =
+  ModelSubstitutionPolicy(Options options) {
+    this.allowed =
         options.allowedModels().stream().map(ModelNames::base).collect(Collectors.toSet());
-    return trace -> evaluate(trace, allowed, options.compareRequested());
+    this.compareRequested = options.compareRequested();
   }
 
-  private static Verdict evaluate(TraceView trace, Set<String> allowed, boolean compareRequested) {
+  @Override
+  public Verdict evaluate(TraceView trace) {
     int compared = 0;
     for (LlmCall call : trace.llmCalls()) {
       if (call.responseModel().isEmpty()) {

@@ -1,8 +1,10 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.Evidence;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.Vote;
 
@@ -10,13 +12,16 @@ import dev.llmtail.core.Vote;
  * The {@code not} policy type: keeps a trace its sub-policy does not keep, and has no opinion on
  * the traces it keeps.
  */
-public final class NotPolicy implements PolicyProvider<NotPolicy.Options> {
+final class NotPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("not", Options.class, NotPolicy::new);
 
   /**
    * @param policy the sub-policy to invert, {@code {type: …, options…}}
    */
-  public record Options(NamedPolicy policy) {
-    public Options {
+  record Options(NamedPolicy policy) {
+    Options {
       if (policy == null) {
         throw new IllegalArgumentException(
             "policy: missing (expected: the sub-policy to invert, e.g. {type: status_code, status_codes: [OK]})");
@@ -24,27 +29,18 @@ public final class NotPolicy implements PolicyProvider<NotPolicy.Options> {
     }
   }
 
-  @Override
-  public String type() {
-    return "not";
+  private final NamedPolicy inner;
+
+  NotPolicy(Options o) {
+    this.inner = o.policy();
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    return trace -> {
-      Verdict inner = o.policy().policy().evaluate(trace);
-      return inner.vote() == Vote.KEEP
-          ? Verdict.noOpinion(
-              "not: " + o.policy().name() + " keeps it (" + inner.reason() + ")",
-              inner.evidence().toArray(dev.llmtail.core.Evidence[]::new))
-          : Verdict.keep(
-              "not: " + o.policy().name() + " does not keep it (" + inner.reason() + ")",
-              inner.evidence().toArray(dev.llmtail.core.Evidence[]::new));
-    };
+  public Verdict evaluate(TraceView trace) {
+    Verdict v = inner.policy().evaluate(trace);
+    Evidence[] evidence = v.evidence().toArray(Evidence[]::new);
+    return v.vote() == Vote.KEEP
+        ? Verdict.noOpinion("not: " + inner.name() + " keeps it (" + v.reason() + ")", evidence)
+        : Verdict.keep("not: " + inner.name() + " does not keep it (" + v.reason() + ")", evidence);
   }
 }

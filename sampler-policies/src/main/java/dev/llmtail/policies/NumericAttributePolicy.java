@@ -4,6 +4,7 @@ import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.SpanView;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import java.util.Optional;
@@ -14,8 +15,10 @@ import java.util.Optional;
  * max_value} (inclusive; either may be left out). With {@code invert_match} it keeps the traces
  * where none does. Non-numeric values never match.
  */
-public final class NumericAttributePolicy
-    implements PolicyProvider<NumericAttributePolicy.Options> {
+final class NumericAttributePolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("numeric_attribute", Options.class, NumericAttributePolicy::new);
 
   /**
    * @param key attribute to read
@@ -23,8 +26,8 @@ public final class NumericAttributePolicy
    * @param maxValue highest matching value
    * @param invertMatch keep traces where no span matches; default false
    */
-  public record Options(String key, Double minValue, Double maxValue, Boolean invertMatch) {
-    public Options {
+  record Options(String key, Double minValue, Double maxValue, Boolean invertMatch) {
+    Options {
       if (key == null || key.isBlank()) {
         throw new IllegalArgumentException(
             "key: missing (expected: the attribute to compare, e.g. http.response.status_code)");
@@ -45,59 +48,41 @@ public final class NumericAttributePolicy
     }
   }
 
-  @Override
-  public String type() {
-    return "numeric_attribute";
-  }
+  private final Options o;
+  private final double min;
+  private final double max;
+  private final String range;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    double min = o.minValue() == null ? Double.NEGATIVE_INFINITY : o.minValue();
-    double max = o.maxValue() == null ? Double.POSITIVE_INFINITY : o.maxValue();
-    String range =
+  NumericAttributePolicy(Options options) {
+    this.o = options;
+    this.min = o.minValue() == null ? Double.NEGATIVE_INFINITY : o.minValue();
+    this.max = o.maxValue() == null ? Double.POSITIVE_INFINITY : o.maxValue();
+    this.range =
         "["
             + (o.minValue() == null ? "-∞" : o.minValue())
             + ", "
             + (o.maxValue() == null ? "∞" : o.maxValue())
             + "]";
-    return trace -> {
-      for (SpanView span : trace.spans()) {
-        Optional<AnyValue> v = AttributeLookup.find(span, o.key());
-        Double n = v.map(NumericAttributePolicy::number).orElse(null);
-        if (n != null && n >= min && n <= max) {
-          Evidence e = Evidence.ofSpan(span, o.key(), AttributeLookup.text(v.get()), "in " + range);
-          return o.invertMatch()
-              ? Verdict.noOpinion(
-                  "span "
-                      + span
-                      + " has "
-                      + o.key()
-                      + "="
-                      + AttributeLookup.text(v.get())
-                      + " (inverted match)",
-                  e)
-              : Verdict.keep(
-                  "span "
-                      + span
-                      + " has "
-                      + o.key()
-                      + "="
-                      + AttributeLookup.text(v.get())
-                      + ", in "
-                      + range,
-                  e);
-        }
+  }
+
+  @Override
+  public Verdict evaluate(TraceView trace) {
+    for (SpanView span : trace.spans()) {
+      Optional<AnyValue> v = AttributeLookup.find(span, o.key());
+      Double n = v.map(NumericAttributePolicy::number).orElse(null);
+      if (n != null && n >= min && n <= max) {
+        String text = AttributeLookup.text(v.get());
+        return InvertibleMatch.matched(
+            o.invertMatch(),
+            "span " + span + " has " + o.key() + "=" + text,
+            ", in " + range,
+            Evidence.ofSpan(span, o.key(), text, "in " + range));
       }
-      Evidence none = Evidence.ofTrace(o.key(), "no span in range", "in " + range);
-      return o.invertMatch()
-          ? Verdict.keep("no span has " + o.key() + " in " + range + " (inverted match)", none)
-          : Verdict.noOpinion("no span has " + o.key() + " in " + range, none);
-    };
+    }
+    return InvertibleMatch.unmatched(
+        o.invertMatch(),
+        "no span has " + o.key() + " in " + range,
+        Evidence.ofTrace(o.key(), "no span in range", "in " + range));
   }
 
   private static Double number(AnyValue v) {

@@ -15,13 +15,16 @@ import java.util.Locale;
  * OpenTelemetry sampling spec: with {@code p} the configured fraction, the rejection threshold is
  * {@code T = round((1 - p) * 2^56)} and a trace is kept when its randomness is {@code >= T}.
  */
-public final class ProbabilisticPolicy implements PolicyProvider<ProbabilisticPolicy.Options> {
+final class ProbabilisticPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("probabilistic", Options.class, ProbabilisticPolicy::new);
 
   /**
    * @param samplingPercentage share of traces to keep, in percent ({@code 0 < value <= 100})
    */
-  public record Options(Double samplingPercentage) {
-    public Options {
+  record Options(Double samplingPercentage) {
+    Options {
       if (samplingPercentage == null) {
         throw new IllegalArgumentException(
             "sampling_percentage: missing (expected: a percentage, 0 < value <= 100, e.g. 5)");
@@ -33,27 +36,18 @@ public final class ProbabilisticPolicy implements PolicyProvider<ProbabilisticPo
     }
   }
 
-  private static final double TWO_TO_56 = 0x1p56;
+  private final double p;
+  private final long threshold;
+  private final String percent;
 
-  @Override
-  public String type() {
-    return "probabilistic";
+  ProbabilisticPolicy(Options options) {
+    this.p = options.samplingPercentage() / 100.0;
+    this.threshold = TraceRandomness.rejectionThreshold(p);
+    this.percent = formatPercent(options.samplingPercentage());
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    double p = options.samplingPercentage() / 100.0;
-    long threshold = Math.round((1 - p) * TWO_TO_56);
-    String percent = formatPercent(options.samplingPercentage());
-    return trace -> evaluate(trace, p, threshold, percent);
-  }
-
-  private static Verdict evaluate(TraceView trace, double p, long threshold, String percent) {
+  public Verdict evaluate(TraceView trace) {
     long randomness = trace.traceId().randomness();
     Evidence evidence =
         Evidence.ofTrace(

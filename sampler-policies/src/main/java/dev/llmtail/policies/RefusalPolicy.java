@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.Evidence;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -17,7 +18,10 @@ import java.util.stream.Collectors;
  * OpenAI {@code refusal} message that arrived with finish reason {@code stop}), or refusal phrasing
  * in the captured output.
  */
-public final class RefusalPolicy implements PolicyProvider<RefusalPolicy.Options> {
+final class RefusalPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("refusal", Options.class, RefusalPolicy::new);
 
   static final List<String> DEFAULT_PHRASES =
       List.of(
@@ -37,8 +41,8 @@ public final class RefusalPolicy implements PolicyProvider<RefusalPolicy.Options
    * @param phrases case-insensitive phrases in the output that mean a refusal; {@code []} turns
    *     phrase matching off
    */
-  public record Options(List<String> finishReasons, List<String> phrases) {
-    public Options {
+  record Options(List<String> finishReasons, List<String> phrases) {
+    Options {
       finishReasons =
           finishReasons == null
               ? List.copyOf(FinishReasons.REFUSALS)
@@ -50,28 +54,21 @@ public final class RefusalPolicy implements PolicyProvider<RefusalPolicy.Options
     }
   }
 
-  @Override
-  public String type() {
-    return "refusal";
-  }
+  private final Set<String> reasons;
+  private final String reasonList;
+  private final List<String> phrases;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Set<String> reasons = Set.copyOf(options.finishReasons());
-    String reasonList =
+  RefusalPolicy(Options options) {
+    this.reasons = Set.copyOf(options.finishReasons());
+    this.reasonList =
         options.finishReasons().stream()
             .sorted()
             .collect(Collectors.joining(", ", "one of [", "]"));
-    return trace -> evaluate(trace, reasons, reasonList, options.phrases());
+    this.phrases = options.phrases();
   }
 
-  private static Verdict evaluate(
-      TraceView trace, Set<String> reasons, String reasonList, List<String> phrases) {
+  @Override
+  public Verdict evaluate(TraceView trace) {
     List<LlmCall> calls = trace.llmCalls();
     for (LlmCall call : calls) {
       for (String r : call.finishReasons()) {
@@ -92,6 +89,6 @@ public final class RefusalPolicy implements PolicyProvider<RefusalPolicy.Options
     }
     return Verdict.noOpinion(
         calls.isEmpty() ? "no LLM calls" : "no refusal in " + calls.size() + " LLM calls",
-        dev.llmtail.core.Evidence.ofTrace("llm calls", Integer.toString(calls.size()), reasonList));
+        Evidence.ofTrace("llm calls", Integer.toString(calls.size()), reasonList));
   }
 }

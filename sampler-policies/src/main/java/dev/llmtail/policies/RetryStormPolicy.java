@@ -11,7 +11,6 @@ import dev.llmtail.policies.genai.SpanAttributes;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,14 +25,17 @@ import java.util.Map;
  * <p>The rolling window is measured in trace time (span end times), so replaying recorded traffic
  * gives the same answers as live traffic did.
  */
-public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.Options> {
+final class RetryStormPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("retry-storm", Options.class, RetryStormPolicy::new);
 
   /**
    * @param minAttempts attempts of one request that keep a trace; default 3
    * @param rolling optional per-model rolling retry rate
    */
-  public record Options(Integer minAttempts, Rolling rolling) {
-    public Options {
+  record Options(Integer minAttempts, Rolling rolling) {
+    Options {
       minAttempts = minAttempts == null ? 3 : minAttempts;
       if (minAttempts < 2) {
         throw new IllegalArgumentException(
@@ -47,8 +49,8 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
    * @param maxRetryRate retries per LLM call above which a retrying trace is kept; default 0.2
    * @param minCalls calls a model needs in the window before its rate counts; default 20
    */
-  public record Rolling(Duration window, Double maxRetryRate, Integer minCalls) {
-    public Rolling {
+  record Rolling(Duration window, Double maxRetryRate, Integer minCalls) {
+    Rolling {
       window = window == null ? Duration.ofMinutes(5) : window;
       maxRetryRate = maxRetryRate == null ? 0.2 : maxRetryRate;
       minCalls = minCalls == null ? 20 : minCalls;
@@ -59,21 +61,6 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
     }
   }
 
-  @Override
-  public String type() {
-    return "retry-storm";
-  }
-
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    return new Evaluator(options);
-  }
-
   /** The most-attempted request of a trace. */
   private record Attempts(int count, String spanId, String model, String how) {}
 
@@ -82,135 +69,125 @@ public final class RetryStormPolicy implements PolicyProvider<RetryStormPolicy.O
     "http.request.resend_count", "http.response.status_code", "http.status_code"
   };
 
-  private static final class Evaluator implements Policy {
-    private final Options options;
-    private final Object lock = new Object();
+  private final Options options;
+  private final Object lock = new Object();
 
-    /** Per model: (end time, calls, retries) of recent traces, oldest first. Guarded by lock. */
-    private final Map<String, ArrayDeque<long[]>> windows = new HashMap<>();
+  /** Per model: (end time, calls, retries) of recent traces, oldest first. Guarded by lock. */
+  private final Map<String, ArrayDeque<long[]>> windows = new HashMap<>();
 
-    /** Traces already counted in a window, so evaluating a trace twice counts it once. */
-    private final Map<String, Boolean> counted =
-        new LinkedHashMap<>(16, 0.75f, false) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 100_000;
-          }
-        };
+  /** Traces already counted in a window. Guarded by lock. */
+  private final CountedTraces counted = new CountedTraces();
 
-    Evaluator(Options options) {
-      this.options = options;
-    }
+  RetryStormPolicy(Options options) {
+    this.options = options;
+  }
 
-    @Override
-    public Verdict evaluate(TraceView trace) {
-      List<LlmCall> calls = trace.llmCalls();
-      Attempts most = mostAttempted(trace, calls);
-      Evidence evidence =
-          new Evidence(
-              most.spanId(),
-              "attempts (" + most.how() + ")",
-              Integer.toString(most.count()),
-              ">= " + options.minAttempts());
-      if (most.count() >= options.minAttempts()) {
-        return Verdict.keep(
-            "retry-storm: "
-                + most.count()
-                + " attempts of one "
-                + (most.model().isEmpty() ? "" : most.model() + " ")
-                + "request ("
-                + most.how()
-                + ")",
-            evidence);
-      }
-      if (options.rolling() != null && !calls.isEmpty()) {
-        String model = ModelNames.base(calls.get(0).model());
-        double rate = recordAndRate(trace, model, calls.size(), most.count() - 1);
-        if (most.count() > 1 && rate > options.rolling().maxRetryRate()) {
-          return Verdict.keep(
-              "retry-storm: "
-                  + model
-                  + " retry rate "
-                  + String.format(java.util.Locale.ROOT, "%.2f", rate)
-                  + " over the last "
-                  + dev.llmtail.core.DurationFormat.format(options.rolling().window()),
-              new Evidence(
-                  most.spanId(),
-                  "rolling retry rate of " + model,
-                  String.format(java.util.Locale.ROOT, "%.3f", rate),
-                  "> " + options.rolling().maxRetryRate()));
-        }
-      }
-      return Verdict.noOpinion(
-          calls.isEmpty()
-              ? "no LLM calls"
-              : "at most " + most.count() + " attempt(s) of any request",
+  @Override
+  public Verdict evaluate(TraceView trace) {
+    List<LlmCall> calls = trace.llmCalls();
+    Attempts most = mostAttempted(trace, calls);
+    Evidence evidence =
+        new Evidence(
+            most.spanId(),
+            "attempts (" + most.how() + ")",
+            Integer.toString(most.count()),
+            ">= " + options.minAttempts());
+    if (most.count() >= options.minAttempts()) {
+      return Verdict.keep(
+          "retry-storm: "
+              + most.count()
+              + " attempts of one "
+              + (most.model().isEmpty() ? "" : most.model() + " ")
+              + "request ("
+              + most.how()
+              + ")",
           evidence);
     }
-
-    private Attempts mostAttempted(TraceView trace, List<LlmCall> calls) {
-      Attempts best =
-          new Attempts(
-              calls.isEmpty() ? 0 : 1,
-              calls.isEmpty() ? "" : calls.get(0).spanId(),
-              calls.isEmpty() ? "" : calls.get(0).model(),
-              "one call each");
-      Map<String, Integer> same = new HashMap<>();
-      for (LlmCall call : calls) {
-        int n = same.merge(RequestFingerprint.of(call) + "|" + call.model(), 1, Integer::sum);
-        if (n > best.count()) {
-          best =
-              new Attempts(
-                  n, call.spanId(), call.model(), "LLM spans with the same model and prompt");
-        }
-        if (call.attempt() != null && call.attempt() + 1 > best.count()) {
-          best =
-              new Attempts(
-                  call.attempt() + 1, call.spanId(), call.model(), "resend count on the LLM span");
-        }
+    if (options.rolling() != null && !calls.isEmpty()) {
+      String model = ModelNames.base(calls.get(0).model());
+      double rate = recordAndRate(trace, model, calls.size(), most.count() - 1);
+      if (most.count() > 1 && rate > options.rolling().maxRetryRate()) {
+        return Verdict.keep(
+            "retry-storm: "
+                + model
+                + " retry rate "
+                + String.format(java.util.Locale.ROOT, "%.2f", rate)
+                + " over the last "
+                + dev.llmtail.core.DurationFormat.format(options.rolling().window()),
+            new Evidence(
+                most.spanId(),
+                "rolling retry rate of " + model,
+                String.format(java.util.Locale.ROOT, "%.3f", rate),
+                "> " + options.rolling().maxRetryRate()));
       }
-      Map<String, Integer> failedHttp = new HashMap<>();
-      for (SpanView s : trace.spans()) {
-        SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
-        Long resend = a.whole("http.request.resend_count");
-        if (resend != null && resend + 1 > best.count()) {
-          best =
-              new Attempts(
-                  (int) Math.min(1000, resend + 1), s.spanIdHex(), "", "http.request.resend_count");
-        }
-        Long status = a.whole("http.response.status_code", "http.status_code");
-        if (status != null && (status == 429 || status >= 500)) {
-          String parent =
-              java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
-          // each failed attempt plus the one that followed it
-          int n = failedHttp.merge(parent, 1, Integer::sum) + 1;
-          if (n > best.count()) {
-            best = new Attempts(n, s.spanIdHex(), "", "HTTP attempts answered 429/5xx");
-          }
-        }
-      }
-      return best;
     }
+    return Verdict.noOpinion(
+        calls.isEmpty() ? "no LLM calls" : "at most " + most.count() + " attempt(s) of any request",
+        evidence);
+  }
 
-    private double recordAndRate(TraceView trace, String model, int calls, int retries) {
-      Rolling r = options.rolling();
-      long now = trace.endEpochNanos();
-      synchronized (lock) {
-        ArrayDeque<long[]> window = windows.computeIfAbsent(model, m -> new ArrayDeque<>());
-        if (counted.putIfAbsent(trace.traceId().toHex(), Boolean.TRUE) == null) {
-          window.addLast(new long[] {now, calls, retries});
-        }
-        while (!window.isEmpty() && window.peekFirst()[0] < now - r.window().toNanos()) {
-          window.removeFirst();
-        }
-        long c = 0;
-        long rt = 0;
-        for (long[] e : window) {
-          c += e[1];
-          rt += e[2];
-        }
-        return c < r.minCalls() ? 0 : (double) rt / c;
+  private Attempts mostAttempted(TraceView trace, List<LlmCall> calls) {
+    Attempts best =
+        new Attempts(
+            calls.isEmpty() ? 0 : 1,
+            calls.isEmpty() ? "" : calls.get(0).spanId(),
+            calls.isEmpty() ? "" : calls.get(0).model(),
+            "one call each");
+    Map<String, Integer> same = new HashMap<>();
+    for (LlmCall call : calls) {
+      int n = same.merge(RequestFingerprint.of(call) + "|" + call.model(), 1, Integer::sum);
+      if (n > best.count()) {
+        best =
+            new Attempts(
+                n, call.spanId(), call.model(), "LLM spans with the same model and prompt");
       }
+      if (call.attempt() != null && call.attempt() + 1 > best.count()) {
+        best =
+            new Attempts(
+                call.attempt() + 1, call.spanId(), call.model(), "resend count on the LLM span");
+      }
+    }
+    Map<String, Integer> failedHttp = new HashMap<>();
+    for (SpanView s : trace.spans()) {
+      SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
+      Long resend = a.whole("http.request.resend_count");
+      if (resend != null && resend + 1 > best.count()) {
+        best =
+            new Attempts(
+                (int) Math.min(1000, resend + 1), s.spanIdHex(), "", "http.request.resend_count");
+      }
+      Long status = a.whole("http.response.status_code", "http.status_code");
+      if (status != null && (status == 429 || status >= 500)) {
+        String parent =
+            java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
+        // each failed attempt plus the one that followed it
+        int n = failedHttp.merge(parent, 1, Integer::sum) + 1;
+        if (n > best.count()) {
+          best = new Attempts(n, s.spanIdHex(), "", "HTTP attempts answered 429/5xx");
+        }
+      }
+    }
+    return best;
+  }
+
+  private double recordAndRate(TraceView trace, String model, int calls, int retries) {
+    Rolling r = options.rolling();
+    long now = trace.endEpochNanos();
+    synchronized (lock) {
+      ArrayDeque<long[]> window = windows.computeIfAbsent(model, m -> new ArrayDeque<>());
+      if (counted.firstTime(trace)) {
+        window.addLast(new long[] {now, calls, retries});
+      }
+      while (!window.isEmpty() && window.peekFirst()[0] < now - r.window().toNanos()) {
+        window.removeFirst();
+      }
+      long c = 0;
+      long rt = 0;
+      for (long[] e : window) {
+        c += e[1];
+        rt += e[2];
+      }
+      return c < r.minCalls() ? 0 : (double) rt / c;
     }
   }
 }

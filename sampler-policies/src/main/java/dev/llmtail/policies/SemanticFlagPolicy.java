@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -21,7 +20,10 @@ import java.util.stream.Collectors;
  * max_score} — or whose LLM output matches a configured risky pattern. This is the call that
  * returned 200, fast, valid JSON, and still told a customer something destructive.
  */
-public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPolicy.Options> {
+final class SemanticFlagPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("semantic-flag", Options.class, SemanticFlagPolicy::new);
 
   static final List<String> DEFAULT_LABELS =
       List.of(
@@ -43,6 +45,8 @@ public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPoli
           "violation",
           "jailbreak");
 
+  private static final String EXAMPLE_PATTERN = "(?i)\\\\bdrop table\\\\b";
+
   static final List<String> DEFAULT_PATTERNS =
       List.of(
           "(?i)\\b(cancel|close|delete|terminate)\\s+(your|the)\\s+(account|service|subscription|plan)\\b",
@@ -54,49 +58,29 @@ public final class SemanticFlagPolicy implements PolicyProvider<SemanticFlagPoli
    * @param maxScore if set, an evaluation score at or below it flags (for scores where low is bad)
    * @param patterns regular expressions; a match in any LLM output flags
    */
-  public record Options(List<String> labels, Double maxScore, List<String> patterns) {
-    public Options {
+  record Options(List<String> labels, Double maxScore, List<String> patterns) {
+    Options {
       labels =
           labels == null
               ? DEFAULT_LABELS
               : labels.stream().map(l -> l.toLowerCase(Locale.ROOT)).toList();
       patterns = patterns == null ? DEFAULT_PATTERNS : List.copyOf(patterns);
-      for (String p : patterns) {
-        try {
-          Pattern.compile(p);
-        } catch (PatternSyntaxException e) {
-          throw new IllegalArgumentException(
-              "patterns: '"
-                  + p
-                  + "' is not a regular expression: "
-                  + e.getDescription()
-                  + " at index "
-                  + e.getIndex()
-                  + " (expected: a Java regex, e.g. (?i)\\\\bdrop table\\\\b)");
-        }
-      }
+      Patterns.compileAll("patterns", patterns, EXAMPLE_PATTERN);
     }
   }
 
-  @Override
-  public String type() {
-    return "semantic-flag";
+  private final Set<String> labels;
+  private final Double maxScore;
+  private final List<Pattern> patterns;
+
+  SemanticFlagPolicy(Options options) {
+    this.labels = Set.copyOf(options.labels());
+    this.maxScore = options.maxScore();
+    this.patterns = Patterns.compileAll("patterns", options.patterns(), EXAMPLE_PATTERN);
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Set<String> labels = Set.copyOf(options.labels());
-    List<Pattern> patterns = options.patterns().stream().map(Pattern::compile).toList();
-    return trace -> evaluate(trace, labels, options.maxScore(), patterns);
-  }
-
-  private static Verdict evaluate(
-      TraceView trace, Set<String> labels, Double maxScore, List<Pattern> patterns) {
+  public Verdict evaluate(TraceView trace) {
     for (Evaluation e : trace.evaluations()) {
       String label = e.label().toLowerCase(Locale.ROOT);
       String what = e.source() + " " + (e.name().isEmpty() ? "result" : e.name());

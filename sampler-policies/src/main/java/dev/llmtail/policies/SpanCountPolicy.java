@@ -3,20 +3,24 @@ package dev.llmtail.policies;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 
 /**
  * The {@code span_count} policy type (as the Collector's): keeps a trace with at least {@code
  * min_spans} and, if set, at most {@code max_spans} spans.
  */
-public final class SpanCountPolicy implements PolicyProvider<SpanCountPolicy.Options> {
+final class SpanCountPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("span_count", Options.class, SpanCountPolicy::new);
 
   /**
    * @param minSpans fewest spans that keep a trace
    * @param maxSpans most spans that keep a trace; default no limit
    */
-  public record Options(Integer minSpans, Integer maxSpans) {
-    public Options {
+  record Options(Integer minSpans, Integer maxSpans) {
+    Options {
       if (minSpans == null || minSpans < 1) {
         throw new IllegalArgumentException(
             "min_spans: " + (minSpans == null ? "missing" : minSpans) + " (expected: >= 1)");
@@ -32,26 +36,21 @@ public final class SpanCountPolicy implements PolicyProvider<SpanCountPolicy.Opt
     }
   }
 
-  @Override
-  public String type() {
-    return "span_count";
+  private final int min;
+  private final int max;
+  private final String range;
+
+  SpanCountPolicy(Options o) {
+    this.min = o.minSpans();
+    this.max = o.maxSpans() == null ? Integer.MAX_VALUE : o.maxSpans();
+    this.range = o.maxSpans() == null ? ">= " + o.minSpans() : o.minSpans() + " .. " + o.maxSpans();
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options o) {
-    int max = o.maxSpans() == null ? Integer.MAX_VALUE : o.maxSpans();
-    String range =
-        o.maxSpans() == null ? ">= " + o.minSpans() : o.minSpans() + " .. " + o.maxSpans();
-    return trace -> {
-      Evidence e = Evidence.ofTrace("span count", Integer.toString(trace.spanCount()), range);
-      return trace.spanCount() >= o.minSpans() && trace.spanCount() <= max
-          ? Verdict.keep("trace has " + trace.spanCount() + " spans, in " + range, e)
-          : Verdict.noOpinion("trace has " + trace.spanCount() + " spans, not in " + range, e);
-    };
+  public Verdict evaluate(TraceView trace) {
+    Evidence e = Evidence.ofTrace("span count", Integer.toString(trace.spanCount()), range);
+    return trace.spanCount() >= min && trace.spanCount() <= max
+        ? Verdict.keep("trace has " + trace.spanCount() + " spans, in " + range, e)
+        : Verdict.noOpinion("trace has " + trace.spanCount() + " spans, not in " + range, e);
   }
 }

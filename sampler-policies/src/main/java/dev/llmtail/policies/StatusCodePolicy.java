@@ -17,13 +17,16 @@ import java.util.Set;
  * configured status codes ({@code ERROR}, {@code OK}, {@code UNSET}), as the Collector's policy of
  * the same name.
  */
-public final class StatusCodePolicy implements PolicyProvider<StatusCodePolicy.Options> {
+final class StatusCodePolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("status_code", Options.class, StatusCodePolicy::new);
 
   /**
    * @param statusCodes the span status codes that keep a trace: any of ERROR, OK, UNSET
    */
-  public record Options(List<String> statusCodes) {
-    public Options {
+  record Options(List<String> statusCodes) {
+    Options {
       if (statusCodes == null || statusCodes.isEmpty()) {
         throw new IllegalArgumentException(
             "status_codes: missing (expected: a list of ERROR, OK, UNSET, e.g. [ERROR])");
@@ -35,25 +38,16 @@ public final class StatusCodePolicy implements PolicyProvider<StatusCodePolicy.O
     }
   }
 
-  @Override
-  public String type() {
-    return "status_code";
-  }
+  private final Set<StatusCode> wanted = EnumSet.noneOf(StatusCode.class);
+  private final String threshold;
 
-  @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Set<StatusCode> wanted = EnumSet.noneOf(StatusCode.class);
+  StatusCodePolicy(Options options) {
     options.statusCodes().forEach(c -> wanted.add(parse(c)));
-    String threshold = "one of " + options.statusCodes();
-    return trace -> evaluate(trace, wanted, threshold);
+    this.threshold = "one of " + options.statusCodes();
   }
 
-  private static Verdict evaluate(TraceView trace, Set<StatusCode> wanted, String threshold) {
+  @Override
+  public Verdict evaluate(TraceView trace) {
     for (SpanView span : trace.spans()) {
       if (wanted.contains(span.statusCode())) {
         return Verdict.keep(

@@ -15,15 +15,18 @@ import java.util.Locale;
  * prompt's tokens (an application attribute on the LLM span) is off from the billed input tokens by
  * at least {@code min_percent} — the estimate budgets and rate limits were planned on.
  */
-public final class TokenDriftPolicy implements PolicyProvider<TokenDriftPolicy.Options> {
+final class TokenDriftPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("token-drift", Options.class, TokenDriftPolicy::new);
 
   /**
    * @param estimateAttributes span attributes holding the client's input-token estimate
    * @param minPercent keep when |billed − estimate| / billed is at least this percent; default 25
    * @param minTokens ignore calls with fewer billed input tokens; default 100
    */
-  public record Options(List<String> estimateAttributes, Double minPercent, Long minTokens) {
-    public Options {
+  record Options(List<String> estimateAttributes, Double minPercent, Long minTokens) {
+    Options {
       estimateAttributes =
           estimateAttributes == null
               ? List.of(
@@ -39,23 +42,16 @@ public final class TokenDriftPolicy implements PolicyProvider<TokenDriftPolicy.O
     }
   }
 
-  @Override
-  public String type() {
-    return "token-drift";
+  private final Options options;
+  private final String[] keys;
+
+  TokenDriftPolicy(Options options) {
+    this.options = options;
+    this.keys = options.estimateAttributes().toArray(String[]::new);
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    String[] keys = options.estimateAttributes().toArray(String[]::new);
-    return trace -> evaluate(trace, options, keys);
-  }
-
-  private static Verdict evaluate(TraceView trace, Options options, String[] keys) {
+  public Verdict evaluate(TraceView trace) {
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
       if (call.inputTokens() == null || call.inputTokens() < options.minTokens()) {

@@ -21,7 +21,10 @@ import java.util.Set;
  * Also keeps a trace with an orphan HTTP client span that failed while its parent (the LLM span a
  * cut stream never ends) is missing, which is what a cut stream usually leaves behind.
  */
-public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStreamPolicy.Options> {
+final class TruncatedStreamPolicy implements Policy {
+
+  static final PolicyProvider<Options> PROVIDER =
+      PolicyProvider.of("truncated-stream", Options.class, TruncatedStreamPolicy::new);
 
   /**
    * @param truncatingReasons normalised finish reasons that mean the answer was cut; default
@@ -30,9 +33,8 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
    * @param orphanHttpErrors also keep traces with a failed HTTP span whose parent never arrived
    *     (default true)
    */
-  public record Options(
-      List<String> truncatingReasons, Boolean streamedOnly, Boolean orphanHttpErrors) {
-    public Options {
+  record Options(List<String> truncatingReasons, Boolean streamedOnly, Boolean orphanHttpErrors) {
+    Options {
       truncatingReasons =
           truncatingReasons == null
               ? List.copyOf(FinishReasons.TRUNCATIONS)
@@ -42,26 +44,21 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
     }
   }
 
-  @Override
-  public String type() {
-    return "truncated-stream";
+  private final Set<String> truncating;
+  private final boolean streamedOnly;
+  private final boolean orphanHttpErrors;
+
+  TruncatedStreamPolicy(Options options) {
+    this.truncating = Set.copyOf(options.truncatingReasons());
+    this.streamedOnly = options.streamedOnly();
+    this.orphanHttpErrors = options.orphanHttpErrors();
   }
 
   @Override
-  public Class<Options> optionsType() {
-    return Options.class;
-  }
-
-  @Override
-  public Policy create(Options options) {
-    Set<String> truncating = Set.copyOf(options.truncatingReasons());
-    return trace -> evaluate(trace, truncating, options);
-  }
-
-  private static Verdict evaluate(TraceView trace, Set<String> truncating, Options options) {
+  public Verdict evaluate(TraceView trace) {
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
-      if (options.streamedOnly() && !Boolean.TRUE.equals(call.streaming())) {
+      if (streamedOnly && !Boolean.TRUE.equals(call.streaming())) {
         continue;
       }
       judged++;
@@ -91,7 +88,7 @@ public final class TruncatedStreamPolicy implements PolicyProvider<TruncatedStre
         return Verdict.keep("truncated-stream: " + LlmEvidence.label(call) + " " + why, evidence);
       }
     }
-    if (options.orphanHttpErrors()) {
+    if (orphanHttpErrors) {
       SpanView orphan = failedOrphanHttpSpan(trace);
       if (orphan != null) {
         return Verdict.keep(

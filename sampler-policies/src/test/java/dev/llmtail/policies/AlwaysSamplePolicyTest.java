@@ -2,19 +2,19 @@ package dev.llmtail.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmtail.core.PolicyLibrary;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Vote;
 import dev.llmtail.testing.PolicyContract;
 import dev.llmtail.testing.TraceBuilder;
-import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> {
 
   @Override
   protected PolicyProvider<AlwaysSamplePolicy.Options> provider() {
-    return new AlwaysSamplePolicy();
+    return AlwaysSamplePolicy.PROVIDER;
   }
 
   @Override
@@ -35,10 +35,8 @@ class AlwaysSamplePolicyTest extends PolicyContract<AlwaysSamplePolicy.Options> 
   }
 
   @Test
-  @SuppressWarnings("rawtypes")
   void everyShippedPolicyTypeIsRegisteredForTheConfig() {
-    ServiceLoader<PolicyProvider> providers = ServiceLoader.load(PolicyProvider.class);
-    assertThat(providers.stream().map(p -> p.get().type()))
+    assertThat(PolicyLibrary.discover().keySet())
         .containsExactlyInAnyOrder(
             "always_sample",
             "probabilistic",

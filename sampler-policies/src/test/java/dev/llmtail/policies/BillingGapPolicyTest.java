@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class BillingGapPolicyTest extends PolicyContract<BillingGapPolicy.Options> {
 
-  private final BillingGapPolicy provider = new BillingGapPolicy();
+  private final PolicyProvider<BillingGapPolicy.Options> provider = BillingGapPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<BillingGapPolicy.Options> provider() {

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class CacheMissPolicyTest extends PolicyContract<CacheMissPolicy.Options> {
 
-  private final CacheMissPolicy provider = new CacheMissPolicy();
+  private final PolicyProvider<CacheMissPolicy.Options> provider = CacheMissPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<CacheMissPolicy.Options> provider() {

@@ -40,7 +40,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class StringAttribute extends PolicyContract<StringAttributePolicy.Options> {
-    final StringAttributePolicy provider = new StringAttributePolicy();
+    final PolicyProvider<StringAttributePolicy.Options> provider = StringAttributePolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<StringAttributePolicy.Options> provider() {
@@ -115,7 +115,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class NumericAttribute extends PolicyContract<NumericAttributePolicy.Options> {
-    final NumericAttributePolicy provider = new NumericAttributePolicy();
+    final PolicyProvider<NumericAttributePolicy.Options> provider = NumericAttributePolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<NumericAttributePolicy.Options> provider() {
@@ -167,7 +167,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class BooleanAttribute extends PolicyContract<BooleanAttributePolicy.Options> {
-    final BooleanAttributePolicy provider = new BooleanAttributePolicy();
+    final PolicyProvider<BooleanAttributePolicy.Options> provider = BooleanAttributePolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<BooleanAttributePolicy.Options> provider() {
@@ -203,7 +203,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class SpanCount extends PolicyContract<SpanCountPolicy.Options> {
-    final SpanCountPolicy provider = new SpanCountPolicy();
+    final PolicyProvider<SpanCountPolicy.Options> provider = SpanCountPolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<SpanCountPolicy.Options> provider() {
@@ -235,7 +235,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class TraceState extends PolicyContract<TraceStatePolicy.Options> {
-    final TraceStatePolicy provider = new TraceStatePolicy();
+    final PolicyProvider<TraceStatePolicy.Options> provider = TraceStatePolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<TraceStatePolicy.Options> provider() {
@@ -271,7 +271,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class RateLimiting extends PolicyContract<RateLimitingPolicy.Options> {
-    final RateLimitingPolicy provider = new RateLimitingPolicy();
+    final PolicyProvider<RateLimitingPolicy.Options> provider = RateLimitingPolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<RateLimitingPolicy.Options> provider() {
@@ -307,7 +307,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class BytesLimiting extends PolicyContract<BytesLimitingPolicy.Options> {
-    final BytesLimitingPolicy provider = new BytesLimitingPolicy();
+    final PolicyProvider<BytesLimitingPolicy.Options> provider = BytesLimitingPolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<BytesLimitingPolicy.Options> provider() {
@@ -342,7 +342,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class And extends PolicyContract<AndPolicy.Options> {
-    final AndPolicy provider = new AndPolicy();
+    final PolicyProvider<AndPolicy.Options> provider = AndPolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<AndPolicy.Options> provider() {
@@ -355,14 +355,13 @@ class CollectorPolicyTypesTest {
           List.of(
               named(
                   "slow",
-                  new LatencyPolicy()
-                      .create(new LatencyPolicy.Options(Duration.ofSeconds(2), null))),
+                  LatencyPolicy.PROVIDER.create(
+                      new LatencyPolicy.Options(Duration.ofSeconds(2), null))),
               named(
                   "checkout",
-                  new StringAttributePolicy()
-                      .create(
-                          new StringAttributePolicy.Options(
-                              "http.route", List.of("/checkout"), null, null)))));
+                  StringAttributePolicy.PROVIDER.create(
+                      new StringAttributePolicy.Options(
+                          "http.route", List.of("/checkout"), null, null)))));
     }
 
     @Override
@@ -392,7 +391,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class Not extends PolicyContract<NotPolicy.Options> {
-    final NotPolicy provider = new NotPolicy();
+    final PolicyProvider<NotPolicy.Options> provider = NotPolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<NotPolicy.Options> provider() {
@@ -402,7 +401,8 @@ class CollectorPolicyTypesTest {
     @Override
     protected NotPolicy.Options options() {
       return new NotPolicy.Options(
-          named("ok", new StatusCodePolicy().create(new StatusCodePolicy.Options(List.of("OK")))));
+          named(
+              "ok", StatusCodePolicy.PROVIDER.create(new StatusCodePolicy.Options(List.of("OK")))));
     }
 
     @Override
@@ -428,7 +428,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class Drop extends PolicyContract<DropPolicy.Options> {
-    final DropPolicy provider = new DropPolicy();
+    final PolicyProvider<DropPolicy.Options> provider = DropPolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<DropPolicy.Options> provider() {
@@ -441,10 +441,9 @@ class CollectorPolicyTypesTest {
           List.of(
               named(
                   "health",
-                  new StringAttributePolicy()
-                      .create(
-                          new StringAttributePolicy.Options(
-                              "http.route", List.of("/healthz"), null, null)))));
+                  StringAttributePolicy.PROVIDER.create(
+                      new StringAttributePolicy.Options(
+                          "http.route", List.of("/healthz"), null, null)))));
     }
 
     @Override
@@ -467,7 +466,7 @@ class CollectorPolicyTypesTest {
 
   @Nested
   class Composite extends PolicyContract<CompositePolicy.Options> {
-    final CompositePolicy provider = new CompositePolicy();
+    final PolicyProvider<CompositePolicy.Options> provider = CompositePolicy.PROVIDER;
 
     @Override
     protected PolicyProvider<CompositePolicy.Options> provider() {

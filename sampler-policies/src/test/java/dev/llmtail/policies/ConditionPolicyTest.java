@@ -22,7 +22,7 @@ class ConditionPolicyTest extends PolicyContract<ConditionPolicy.Options> {
   private static final String STREAM_CUT_BY_LENGTH =
       "llm_calls.exists(c, c.finish_reasons.exists(r, r == \"length\") && c.streaming)";
 
-  private final ConditionPolicy provider = new ConditionPolicy();
+  private final PolicyProvider<ConditionPolicy.Options> provider = ConditionPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<ConditionPolicy.Options> provider() {

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.Options> {
 
-  private final DuplicateRequestPolicy provider = new DuplicateRequestPolicy();
+  private final PolicyProvider<DuplicateRequestPolicy.Options> provider =
+      DuplicateRequestPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<DuplicateRequestPolicy.Options> provider() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class DynamicPolicyTest extends PolicyContract<DynamicPolicy.Options> {
 
-  private final DynamicPolicy provider = new DynamicPolicy();
+  private final PolicyProvider<DynamicPolicy.Options> provider = DynamicPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<DynamicPolicy.Options> provider() {

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class HighCostPolicyTest extends PolicyContract<HighCostPolicy.Options> {
 
-  private final HighCostPolicy provider = new HighCostPolicy();
+  private final PolicyProvider<HighCostPolicy.Options> provider = HighCostPolicy.PROVIDER;
   @TempDir Path dir;
 
   @Override

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class LatencyPolicyTest extends PolicyContract<LatencyPolicy.Options> {
 
-  private final LatencyPolicy provider = new LatencyPolicy();
+  private final PolicyProvider<LatencyPolicy.Options> provider = LatencyPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<LatencyPolicy.Options> provider() {

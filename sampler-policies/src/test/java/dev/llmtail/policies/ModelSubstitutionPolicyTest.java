@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class ModelSubstitutionPolicyTest extends PolicyContract<ModelSubstitutionPolicy.Options> {
 
-  private final ModelSubstitutionPolicy provider = new ModelSubstitutionPolicy();
+  private final PolicyProvider<ModelSubstitutionPolicy.Options> provider =
+      ModelSubstitutionPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<ModelSubstitutionPolicy.Options> provider() {

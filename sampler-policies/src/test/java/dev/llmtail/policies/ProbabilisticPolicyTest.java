@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ProbabilisticPolicyTest extends PolicyContract<ProbabilisticPolicy.Options> {
 
-  private final ProbabilisticPolicy provider = new ProbabilisticPolicy();
+  private final PolicyProvider<ProbabilisticPolicy.Options> provider = ProbabilisticPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<ProbabilisticPolicy.Options> provider() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
 
-  private final RefusalPolicy provider = new RefusalPolicy();
+  private final PolicyProvider<RefusalPolicy.Options> provider = RefusalPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<RefusalPolicy.Options> provider() {

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
 
-  private final RetryStormPolicy provider = new RetryStormPolicy();
+  private final PolicyProvider<RetryStormPolicy.Options> provider = RetryStormPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<RetryStormPolicy.Options> provider() {

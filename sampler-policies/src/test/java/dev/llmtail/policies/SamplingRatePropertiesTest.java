@@ -25,7 +25,7 @@ class SamplingRatePropertiesTest {
   @Property(tries = 15)
   void probabilisticKeepsItsPercentageOfRandomTraceIds(
       @ForAll @DoubleRange(min = 0.5, max = 90) double percent) {
-    Policy p = new ProbabilisticPolicy().create(new ProbabilisticPolicy.Options(percent));
+    Policy p = ProbabilisticPolicy.PROVIDER.create(new ProbabilisticPolicy.Options(percent));
     int n = 20_000;
     int kept = 0;
     for (int i = 0; i < n; i++) {
@@ -45,9 +45,8 @@ class SamplingRatePropertiesTest {
       @ForAll @Size(min = 2, max = 5) List<@IntRange(min = 5, max = 1200) Integer> countsPerKey,
       @ForAll @DoubleRange(min = 2, max = 20) double goal) {
     Policy p =
-        new DynamicPolicy()
-            .create(
-                new DynamicPolicy.Options(List.of("app.persona"), goal, Duration.ofSeconds(30)));
+        DynamicPolicy.PROVIDER.create(
+            new DynamicPolicy.Options(List.of("app.persona"), goal, Duration.ofSeconds(30)));
     Map<String, Long> counts = new HashMap<>();
     for (int k = 0; k < countsPerKey.size(); k++) {
       counts.put("app.persona=v" + k, (long) countsPerKey.get(k));

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> {
 
-  private final SemanticFlagPolicy provider = new SemanticFlagPolicy();
+  private final PolicyProvider<SemanticFlagPolicy.Options> provider = SemanticFlagPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<SemanticFlagPolicy.Options> provider() {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class StatusCodePolicyTest extends PolicyContract<StatusCodePolicy.Options> {
 
-  private final StatusCodePolicy provider = new StatusCodePolicy();
+  private final PolicyProvider<StatusCodePolicy.Options> provider = StatusCodePolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<StatusCodePolicy.Options> provider() {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class TokenDriftPolicyTest extends PolicyContract<TokenDriftPolicy.Options> {
 
-  private final TokenDriftPolicy provider = new TokenDriftPolicy();
+  private final PolicyProvider<TokenDriftPolicy.Options> provider = TokenDriftPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<TokenDriftPolicy.Options> provider() {

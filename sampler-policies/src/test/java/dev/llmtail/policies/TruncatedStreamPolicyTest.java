@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Options> {
 
-  private final TruncatedStreamPolicy provider = new TruncatedStreamPolicy();
+  private final PolicyProvider<TruncatedStreamPolicy.Options> provider =
+      TruncatedStreamPolicy.PROVIDER;
 
   @Override
   protected PolicyProvider<TruncatedStreamPolicy.Options> provider() {

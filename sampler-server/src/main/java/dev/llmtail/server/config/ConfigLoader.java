@@ -23,6 +23,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.Policy;
+import dev.llmtail.core.PolicyLibrary;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.buffer.BufferSettings;
 import java.io.IOException;
@@ -39,7 +40,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -99,22 +99,8 @@ public final class ConfigLoader {
     return new ConfigLoader(Map.copyOf(environment), discoverProviders());
   }
 
-  @SuppressWarnings("rawtypes")
   private static Map<String, PolicyProvider<?>> discoverProviders() {
-    Map<String, PolicyProvider<?>> found = new TreeMap<>();
-    for (PolicyProvider p : ServiceLoader.load(PolicyProvider.class)) {
-      PolicyProvider<?> previous = found.putIfAbsent(p.type(), p);
-      if (previous != null) {
-        throw new IllegalStateException(
-            "policy type '"
-                + p.type()
-                + "' is provided twice: by "
-                + previous.getClass().getName()
-                + " and "
-                + p.getClass().getName());
-      }
-    }
-    return found;
+    return PolicyLibrary.discover();
   }
 
   /** The options record of each policy type this loader knows, by type name, sorted. */
