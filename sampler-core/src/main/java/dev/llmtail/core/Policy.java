@@ -7,6 +7,9 @@ package dev.llmtail.core;
  * deterministic for the same trace and state, cheap (they run for every trace), and must not throw
  * for any well-formed trace: an unexpected exception is turned into a {@link Vote#NO_OPINION}
  * verdict naming the failure, and counted.
+ *
+ * <p>A policy is made from its options by a {@link PolicyProvider}; a {@link PolicyLibrary} makes
+ * the type known to the configuration.
  */
 public interface Policy {
 
