@@ -1,0 +1,86 @@
+package dev.llmtail.policies.genai;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.llmtail.core.SpanView;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.List;
+
+/**
+ * Where each dialect captures a call's prompt and output on its span: one attribute ({@code
+ * gen_ai.input.messages}, {@code input.value}, {@code ai.prompt.messages}…), flattened messages
+ * ({@code gen_ai.prompt.N.*}, {@code llm.input_messages.N.message.*}), or older OpenTelemetry
+ * {@code gen_ai.content.*} span events. Empty when the span captured nothing.
+ */
+final class CapturedText {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private CapturedText() {}
+
+  static String input(SpanView s, SpanAttributes a) {
+    String direct =
+        a.text(
+            "gen_ai.input.messages",
+            "input.value",
+            "ai.prompt.messages",
+            "ai.prompt",
+            "gen_ai.prompt");
+    if (!direct.isEmpty()) {
+      return direct;
+    }
+    String flat = flattenedMessages(a, "gen_ai.prompt.", "role", "content");
+    if (flat.isEmpty()) {
+      flat = flattenedMessages(a, "llm.input_messages.", "message.role", "message.content");
+    }
+    return flat.isEmpty() ? eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt") : flat;
+  }
+
+  static String output(SpanView s, SpanAttributes a) {
+    String direct =
+        a.text("gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion");
+    if (!direct.isEmpty()) {
+      return direct;
+    }
+    List<String> flat = a.indexed("gen_ai.completion.", "content");
+    if (flat.isEmpty()) {
+      flat = a.indexed("llm.output_messages.", "message.content");
+    }
+    return flat.isEmpty()
+        ? eventAttribute(s, "gen_ai.content.completion", "gen_ai.completion")
+        : String.join("\n", flat);
+  }
+
+  /**
+   * Flattened messages ({@code prefix.N.role}, {@code prefix.N.content}) as one JSON array, so that
+   * roles survive for later checks (e.g. whether an earlier assistant turn was sent).
+   */
+  private static String flattenedMessages(
+      SpanAttributes a, String prefix, String roleKey, String contentKey) {
+    List<String> contents = a.indexed(prefix, contentKey);
+    if (contents.isEmpty()) {
+      return "";
+    }
+    List<String> roles = a.indexed(prefix, roleKey);
+    ArrayNode messages = JSON.createArrayNode();
+    for (int i = 0; i < contents.size(); i++) {
+      messages
+          .addObject()
+          .put("role", i < roles.size() ? roles.get(i) : "user")
+          .put("content", contents.get(i));
+    }
+    return messages.toString();
+  }
+
+  private static String eventAttribute(SpanView s, String eventName, String key) {
+    for (Span.Event event : s.proto().getEventsList()) {
+      if (event.getName().equals(eventName)) {
+        String v = new SpanAttributes(event.getAttributesList(), k -> {}).text(key);
+        if (!v.isEmpty()) {
+          return v;
+        }
+      }
+    }
+    return "";
+  }
+}

@@ -1,0 +1,81 @@
+package dev.llmtail.policies.genai;
+
+import dev.llmtail.core.Evaluation;
+import dev.llmtail.core.SpanView;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The evaluator, guardrail and feedback results a span carries: OpenTelemetry {@code
+ * gen_ai.evaluation.result} events and attributes, OpenInference {@code evaluations.N.*} and {@code
+ * annotations.N.*} (HUMAN annotators are user feedback; a span linking to another judges that one),
+ * and {@code gen_ai.guardrail.*}.
+ */
+final class Evaluations {
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  private Evaluations() {}
+
+  /** Adds the results span {@code s}, with attributes {@code a}, carries to {@code out}. */
+  static void read(SpanView s, SpanAttributes a, Consumer<String> ignored, List<Evaluation> out) {
+    String id = s.spanIdHex();
+    String judged =
+        s.proto().getLinksCount() > 0
+            ? HEX.formatHex(s.proto().getLinks(0).getSpanId().toByteArray())
+            : id;
+    for (Span.Event event : s.proto().getEventsList()) {
+      if (event.getName().equals("gen_ai.evaluation.result")) {
+        out.add(otel(id, new SpanAttributes(event.getAttributesList(), ignored)));
+      }
+    }
+    if (a.has("gen_ai.evaluation.name") || a.has("gen_ai.evaluation.score.label")) {
+      out.add(otel(judged, a));
+    }
+    for (int i : a.indexes("evaluations.")) {
+      out.add(openInference(judged, a, "evaluations." + i + ".evaluation.", "evaluation"));
+    }
+    for (int i : a.indexes("annotations.")) {
+      String p = "annotations." + i + ".annotation.";
+      String source =
+          a.text(p + "annotator_kind").equalsIgnoreCase("HUMAN") ? "feedback" : "evaluation";
+      out.add(openInference(judged, a, p, source));
+    }
+    if (a.has("gen_ai.guardrail.result.type") || a.has("gen_ai.guardrail.result.value")) {
+      out.add(
+          new Evaluation(
+              id,
+              a.text("gen_ai.guardrail.risk.category", "gen_ai.guardrail.name"),
+              a.text("gen_ai.guardrail.result.type", "gen_ai.guardrail.result.value"),
+              a.number("gen_ai.guardrail.risk.score"),
+              "",
+              "guardrail"));
+    }
+  }
+
+  /**
+   * A {@code gen_ai.evaluation.*} result from span or event attributes (also used for log records).
+   */
+  static Evaluation otel(String spanId, SpanAttributes a) {
+    return new Evaluation(
+        spanId,
+        a.text("gen_ai.evaluation.name"),
+        a.text("gen_ai.evaluation.score.label"),
+        a.number("gen_ai.evaluation.score.value"),
+        a.text("gen_ai.evaluation.explanation"),
+        "evaluation");
+  }
+
+  private static Evaluation openInference(
+      String spanId, SpanAttributes a, String prefix, String source) {
+    return new Evaluation(
+        spanId,
+        a.text(prefix + "name"),
+        a.text(prefix + "label"),
+        a.number(prefix + "score"),
+        a.text(prefix + "explanation"),
+        source);
+  }
+}

@@ -1,0 +1,183 @@
+package dev.llmtail.policies.genai;
+
+import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.SpanView;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One LLM call span read into an {@link LlmCall}: each fact from the first attribute that carries
+ * it, in the order the dialects are tried (OpenTelemetry GenAI current and older names,
+ * OpenInference, OpenLLMetry/Traceloop, the Vercel AI SDK; Spring AI writes OpenTelemetry names as
+ * strings). docs/policies.md has the table of facts and attributes.
+ */
+final class LlmCallReader {
+
+  private LlmCallReader() {}
+
+  /**
+   * The call span {@code s}, with attributes {@code a}, as an LLM call; {@code loggedInput} and
+   * {@code loggedOutput} are its messages sent as log records, used when the span captured none.
+   */
+  static LlmCall read(SpanView s, SpanAttributes a, String loggedInput, String loggedOutput) {
+    boolean vercel = s.name().startsWith("ai.");
+    boolean openInference = a.has("openinference.span.kind");
+    String invocation = a.text("llm.invocation_parameters");
+
+    Boolean streaming = a.flag("gen_ai.request.stream", "llm.is_streaming", "gen_ai.is_streaming");
+    if (streaming == null && vercel) {
+      streaming = s.name().contains("stream") || s.name().contains("Stream");
+    }
+    if (streaming == null && invocation.matches("(?s).*\"stream\"\\s*:\\s*true.*")) {
+      streaming = true;
+    }
+
+    String requestModel =
+        model(a.text("gen_ai.request.model", "llm.request.model_name", "ai.model.id"));
+    String responseModel =
+        model(a.text("gen_ai.response.model", "llm.response.model_name", "ai.response.model"));
+    String openInferenceModel = model(a.text("llm.model_name"));
+    if (openInference && !openInferenceModel.isEmpty()) {
+      // OpenInference keeps the requested model in llm.model_name on streams, the answering one
+      // otherwise.
+      if (Boolean.TRUE.equals(streaming)) {
+        requestModel = requestModel.isEmpty() ? openInferenceModel : requestModel;
+      } else if (responseModel.isEmpty()) {
+        responseModel = openInferenceModel;
+      }
+    }
+    if (requestModel.isEmpty()) {
+      requestModel = jsonString(invocation, "model");
+    }
+
+    String operation = a.text("gen_ai.operation.name", "llm.request.type").toLowerCase(Locale.ROOT);
+    if (operation.isEmpty()) {
+      String kind = a.text("openinference.span.kind");
+      operation =
+          kind.equalsIgnoreCase("EMBEDDING") || s.name().endsWith(".doEmbed")
+              ? "embeddings"
+              : "chat";
+    }
+
+    List<String> reasons = new ArrayList<>();
+    reasons.addAll(
+        a.list("gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"));
+    reasons.addAll(a.indexed("gen_ai.completion.", "finish_reason"));
+
+    String capturedOutput = CapturedText.output(s, a);
+    MessageText.Read output =
+        MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
+    reasons.addAll(output.finishReasons());
+    LinkedHashSet<String> normalised = new LinkedHashSet<>(FinishReasons.normaliseAll(reasons));
+    if (output.refusal()) {
+      normalised.add(FinishReasons.REFUSAL);
+    }
+
+    boolean error = s.statusCode() == Status.StatusCode.STATUS_CODE_ERROR;
+    String errorType = a.text("error.type");
+    if (errorType.isEmpty() && error) {
+      errorType = s.proto().getStatus().getMessage();
+    }
+    String capturedInput = CapturedText.input(s, a);
+    Long attempt =
+        a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
+
+    return new LlmCall(
+        s.spanIdHex(),
+        s.name(),
+        provider(
+            a.text(
+                "gen_ai.provider.name",
+                "gen_ai.system",
+                "llm.provider",
+                "llm.system",
+                "ai.model.provider")),
+        requestModel,
+        responseModel,
+        operation,
+        streaming,
+        List.copyOf(normalised),
+        a.whole(
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.prompt_tokens",
+            "llm.token_count.prompt",
+            "ai.usage.inputTokens",
+            "ai.usage.promptTokens"),
+        a.whole(
+            "gen_ai.usage.output_tokens",
+            "gen_ai.usage.completion_tokens",
+            "llm.token_count.completion",
+            "ai.usage.outputTokens",
+            "ai.usage.completionTokens"),
+        a.whole(
+            "gen_ai.usage.cache_read.input_tokens",
+            "gen_ai.usage.cache_read_input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+            "ai.usage.cachedInputTokens",
+            "ai.usage.inputTokenDetails.cacheReadTokens"),
+        a.whole(
+            "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
+            "gen_ai.usage.cache_creation_input_tokens",
+            "llm.token_count.prompt_details.cache_write"),
+        a.whole(
+            "gen_ai.usage.reasoning.output_tokens",
+            "llm.token_count.completion_details.reasoning",
+            "ai.usage.reasoningTokens"),
+        a.number("llm.cost.total", "gen_ai.usage.cost"),
+        errorType,
+        error,
+        s.proto().getEndTimeUnixNano() != 0,
+        attempt == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(0, attempt)),
+        a.text(
+            "gen_ai.conversation.id",
+            "session.id",
+            "traceloop.association.properties.session_id",
+            "traceloop.association.properties.conversation_id",
+            "traceloop.association.properties.thread_id",
+            "ai.telemetry.metadata.sessionId",
+            "ai.telemetry.metadata.conversationId",
+            "ai.telemetry.metadata.threadId"),
+        MessageText.cap(capturedInput.isEmpty() ? loggedInput : capturedInput),
+        output.text(),
+        s.startEpochNanos(),
+        s.endEpochNanos());
+  }
+
+  /** {@code "openai.chat"} → {@code openai}; Gemini and Vertex → {@code google}. */
+  static String provider(String raw) {
+    String p = raw.toLowerCase(Locale.ROOT);
+    if (p.isEmpty()) {
+      return "";
+    }
+    if (p.startsWith("az.ai.") || p.startsWith("azure")) {
+      return "azure.openai";
+    }
+    if (p.startsWith("aws.bedrock") || p.startsWith("amazon-bedrock") || p.startsWith("bedrock")) {
+      return "aws.bedrock";
+    }
+    if (p.startsWith("gcp.")
+        || p.startsWith("google")
+        || p.startsWith("vertex")
+        || p.startsWith("gemini")) {
+      return "google";
+    }
+    int dot = p.indexOf('.');
+    return dot > 0 ? p.substring(0, dot) : p;
+  }
+
+  /** Spring AI writes {@code "none"} for an unknown model. */
+  private static String model(String raw) {
+    return raw.equalsIgnoreCase("none") || raw.equalsIgnoreCase("null") ? "" : raw;
+  }
+
+  private static String jsonString(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
+    return m.find() ? m.group(1) : "";
+  }
+}
