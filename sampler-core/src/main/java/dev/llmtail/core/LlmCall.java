@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param streaming whether the response was streamed
  * @param finishReasons normalised finish reasons: lower case, {@code _} for {@code -}, provider
  *     synonyms mapped ({@code stop}, {@code length}, {@code content_filter}, {@code refusal},
- *     {@code tool_calls}, {@code error}, …); empty when none was reported
+ *     {@code tool_calls}, {@code error}, …, see {@link FinishReasons}); empty when none was
+ *     reported
  * @param inputTokens input tokens billed, including cached ones
  * @param outputTokens output tokens billed
  * @param cacheReadTokens input tokens read from the prompt cache

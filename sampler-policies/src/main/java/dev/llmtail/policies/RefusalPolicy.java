@@ -1,12 +1,12 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.policies.genai.FinishReasons;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;

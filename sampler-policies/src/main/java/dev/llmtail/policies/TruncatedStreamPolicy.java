@@ -1,13 +1,13 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.policies.genai.FinishReasons;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.HashSet;
 import java.util.HexFormat;

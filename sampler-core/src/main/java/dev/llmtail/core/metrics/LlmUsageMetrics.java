@@ -1,5 +1,6 @@
 package dev.llmtail.core.metrics;
 
+import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,21 +26,6 @@ import java.util.function.ToDoubleFunction;
  * are).
  */
 public final class LlmUsageMetrics {
-
-  /**
-   * Normalised finish reasons that mean a refusal (the GenAI reader maps every provider's
-   * spelling).
-   */
-  private static final Set<String> REFUSALS =
-      Set.of(
-          "content_filter",
-          "refusal",
-          "safety",
-          "recitation",
-          "blocklist",
-          "prohibited_content",
-          "spii",
-          "image_safety");
 
   private static final Set<String> CUT_SHORT =
       Set.of("length", "max_tokens", "error", "cancelled", "canceled");
@@ -93,7 +79,7 @@ public final class LlmUsageMetrics {
                 model)
             .increment();
       }
-      if (call.finishReasons().stream().anyMatch(REFUSALS::contains)) {
+      if (call.finishReasons().stream().anyMatch(FinishReasons.REFUSALS::contains)) {
         counter(
                 "llmtail.llm.refusals",
                 "LLM calls the model refused or a filter blocked",

@@ -1,5 +1,6 @@
 package dev.llmtail.policies.genai;
 
+import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.trace.v1.Status;

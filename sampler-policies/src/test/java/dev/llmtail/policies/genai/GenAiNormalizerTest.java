@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import dev.llmtail.core.Evaluation;
+import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.testing.Dialect;

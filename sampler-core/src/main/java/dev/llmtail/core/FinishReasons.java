@@ -1,4 +1,4 @@
-package dev.llmtail.policies.genai;
+package dev.llmtail.core;
 
 import java.util.List;
 import java.util.Locale;
@@ -6,9 +6,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One spelling per finish reason. Lower case, {@code -} → {@code _}, Spring AI's brackets gone, and
- * provider synonyms mapped: Anthropic {@code end_turn}/{@code max_tokens}, Gemini {@code SAFETY}
- * and friends, OpenAI {@code tool_calls}, AI SDK {@code content-filter}.
+ * One spelling per finish reason, as {@link LlmCall#finishReasons()} holds them. Lower case, {@code
+ * -} → {@code _}, Spring AI's brackets gone, and provider synonyms mapped: Anthropic {@code
+ * end_turn}/{@code max_tokens}, Gemini {@code SAFETY} and friends, OpenAI {@code tool_calls}, AI
+ * SDK {@code content-filter}.
  */
 public final class FinishReasons {
 
@@ -62,7 +63,8 @@ public final class FinishReasons {
     return SYNONYMS.getOrDefault(r, r);
   }
 
-  static List<String> normaliseAll(List<String> raw) {
+  /** The canonical spellings of reported finish reasons, blanks and repeats left out. */
+  public static List<String> normaliseAll(List<String> raw) {
     return raw.stream().map(FinishReasons::normalise).filter(r -> !r.isEmpty()).distinct().toList();
   }
 }
