@@ -13,7 +13,6 @@ import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.admin.AdminServer;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.ConfigReloader;
-import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
 import dev.llmtail.server.exporter.KeptTraceForwarder;
@@ -155,19 +154,8 @@ final class Sidecar implements AutoCloseable {
             buffer,
             untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()),
             meters);
-    this.receiver =
-        new OtlpGrpcReceiver(
-            HostPort.parse("receivers.grpc.endpoint", config.receivers().grpc().endpoint()),
-            config.receivers().grpc().maxMessageSize().bytes(),
-            intake,
-            logs);
-    this.httpReceiver =
-        new OtlpHttpReceiver(
-            HostPort.parse("receivers.http.endpoint", config.receivers().http().endpoint()),
-            config.receivers().http().maxRequestSize().bytes(),
-            intake,
-            logs,
-            meters);
+    this.receiver = new OtlpGrpcReceiver(config.receivers().grpc(), intake, logs, meters);
+    this.httpReceiver = new OtlpHttpReceiver(config.receivers().http(), intake, logs, meters);
     this.ledger = new SpanLedger(meters);
     this.decider =
         Executors.newScheduledThreadPool(

@@ -9,6 +9,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -18,14 +19,15 @@ import java.util.function.Supplier;
  *
  * <p>{@code /metrics}, {@code /healthz} and {@code /readyz} are open (scrapers and probes carry no
  * token). The {@code /debug} page itself holds no data and is open too, so a browser can load it;
- * every {@code /debug/...} API call it makes needs the bearer token when one is configured.
+ * every {@code /debug/...} API call it makes needs the bearer token when one is configured, and is
+ * refused without one when the server listens beyond loopback ({@link DebugAccess}).
  */
 final class AdminRoutes {
 
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final DebugApi debug;
-  private final BearerToken token;
+  private final DebugAccess access;
   private final PrometheusMeterRegistry prometheus;
   private final BooleanSupplier ready;
   private final Supplier<ObjectNode> config;
@@ -33,22 +35,22 @@ final class AdminRoutes {
 
   AdminRoutes(
       DebugApi debug,
-      BearerToken token,
+      DebugAccess access,
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       ObjectNode config) {
-    this(debug, token, prometheus, ready, () -> config);
+    this(debug, access, prometheus, ready, () -> config);
   }
 
   /** {@code config} is asked on each {@code /debug/config}: a reload changes what it shows. */
   AdminRoutes(
       DebugApi debug,
-      BearerToken token,
+      DebugAccess access,
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       Supplier<ObjectNode> config) {
     this.debug = debug;
-    this.token = token;
+    this.access = access;
     this.prometheus = prometheus;
     this.ready = ready;
     this.config = config;
@@ -83,10 +85,9 @@ final class AdminRoutes {
       return DebugApi.error(
           404, "no such page: " + path + " (try /debug, /metrics, /healthz or /readyz)");
     }
-    if (!token.admits(authorization)) {
-      return DebugApi.error(
-              401, "/debug needs a bearer token: send Authorization: Bearer <admin.bearer_token>")
-          .withHeader("WWW-Authenticate", "Bearer realm=\"llmtail\"");
+    Optional<AdminResponse> refused = access.refusal(authorization);
+    if (refused.isPresent()) {
+      return refused.get();
     }
     String rest = path.substring("/debug/".length());
     if (rest.startsWith("traces/") && rest.length() > "traces/".length()) {

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.status.TraceStatusLookup;
+import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.server.config.AdminConfig;
 import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.ExportStatus;
 import dev.llmtail.server.internal.NettyHttp;
+import dev.llmtail.server.tls.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -41,7 +43,9 @@ import java.util.function.Supplier;
  * {@code /metrics}, {@code /healthz}, {@code /readyz}. One event-loop thread serves it: every
  * answer is computed from in-memory state in well under a millisecond, except a metrics scrape.
  * Requests are small GETs; bodies above 64 KiB are refused by the aggregator and idle connections
- * are closed after 30 s.
+ * are closed after 30 s. It listens on loopback unless {@code admin.endpoint} says otherwise;
+ * beyond loopback {@code /debug} data needs {@code admin.bearer_token} ({@link DebugAccess}); with
+ * {@code admin.tls} it speaks only HTTPS.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -51,6 +55,8 @@ public final class AdminServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final AdminRoutes routes;
   private final EventLoopGroup group;
+  private final ServerTls tls; // null for plaintext
+  private final boolean debugClosed;
   private Channel channel;
 
   /**
@@ -101,10 +107,12 @@ public final class AdminServer implements AutoCloseable {
         new AdminRoutes(
             new DebugApi(
                 log, new TraceStatusLookup(buffer, log)::status, clock, admin.showMessageContent()),
-            new BearerToken(admin.bearerToken()),
+            new DebugAccess(new BearerToken(admin.bearerToken()), admin.loopbackOnly()),
             prometheus,
             ready,
             view);
+    this.debugClosed = !admin.loopbackOnly() && admin.bearerToken().isEmpty();
+    this.tls = admin.tls().enabled() ? ServerTls.load(admin.tls(), "admin") : null;
     this.group =
         new MultiThreadIoEventLoopGroup(
             1,
@@ -122,7 +130,12 @@ public final class AdminServer implements AutoCloseable {
         new ServerBootstrap()
             .group(group)
             .channel(NioServerSocketChannel.class)
-            .childHandler(NettyHttp.pipeline(30, MAX_REQUEST_BYTES, () -> new Handler(routes)));
+            .childHandler(
+                NettyHttp.pipeline(
+                    tls == null ? null : tls.forHttp(),
+                    30,
+                    MAX_REQUEST_BYTES,
+                    () -> new Handler(routes)));
     try {
       channel = bootstrap.bind(address).sync().channel();
     } catch (InterruptedException e) {
@@ -141,6 +154,13 @@ public final class AdminServer implements AutoCloseable {
       }
       throw e;
     }
+    if (debugClosed) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "admin listens on {0}, beyond loopback, without admin.bearer_token: /debug data is refused"
+              + " (set admin.bearer_token to read it; /healthz, /readyz and /metrics stay open)",
+          address);
+    }
     return this;
   }
 
@@ -155,6 +175,9 @@ public final class AdminServer implements AutoCloseable {
       channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    if (tls != null) {
+      tls.close();
+    }
   }
 
   /** Turns each aggregated request into a route call and writes the answer. */

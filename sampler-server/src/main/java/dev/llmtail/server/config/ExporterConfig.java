@@ -1,5 +1,6 @@
 package dev.llmtail.server.config;
 
+import dev.llmtail.server.tls.ClientTlsConfig;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +14,8 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
   public ExporterConfig {
     otlp =
         otlp == null
-            ? new OtlpExporterConfig(null, null, null, null, null, null, null, null, null, null)
+            ? new OtlpExporterConfig(
+                null, null, null, null, null, null, null, null, null, null, null)
             : otlp;
     file = file == null ? new FileExporterConfig(null, null, null) : file;
     if (!otlp.enabled() && file.path().isBlank()) {
@@ -42,6 +44,8 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
    * @param retry retry with exponential backoff on retryable failures
    * @param spill where batches go when the memory queue is full, the backend is down for longer
    *     than the retry time, or at shutdown; replayed on the next start
+   * @param tls TLS to the backend (CA, client certificate for mTLS, server name); see {@link
+   *     ClientTlsConfig} for when TLS is on
    */
   public record OtlpExporterConfig(
       String endpoint,
@@ -53,7 +57,34 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       Integer maxBatchSpans,
       Duration batchTimeout,
       RetryConfig retry,
-      SpillConfig spill) {
+      SpillConfig spill,
+      ClientTlsConfig tls) {
+
+    /** Without a {@code tls} section. */
+    public OtlpExporterConfig(
+        String endpoint,
+        Map<String, String> headers,
+        String compression,
+        Duration timeout,
+        Integer queueSize,
+        ByteSize queueMaxBytes,
+        Integer maxBatchSpans,
+        Duration batchTimeout,
+        RetryConfig retry,
+        SpillConfig spill) {
+      this(
+          endpoint,
+          headers,
+          compression,
+          timeout,
+          queueSize,
+          queueMaxBytes,
+          maxBatchSpans,
+          batchTimeout,
+          retry,
+          spill,
+          null);
+    }
 
     public OtlpExporterConfig {
       endpoint = endpoint == null ? "" : endpoint.trim();
@@ -84,6 +115,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       if (!endpoint.isEmpty()) {
         HostPort.parse("endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
       }
+      tls = (tls == null ? ClientTlsConfig.NONE : tls).forEndpoint(endpoint);
     }
 
     public boolean enabled() {
@@ -94,10 +126,6 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
     public HostPort target() {
       return HostPort.parse(
           "endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
-    }
-
-    public boolean tls() {
-      return endpoint.startsWith("https://");
     }
   }
 

@@ -25,7 +25,7 @@ public record LlmtailConfig(
 
   public LlmtailConfig {
     policies = List.copyOf(policies);
-    admin = admin == null ? new AdminConfig(null, null, null, null) : admin;
+    admin = admin == null ? new AdminConfig(null, null, null, null, null) : admin;
     policyOptions =
         Collections.unmodifiableMap(
             new LinkedHashMap<>(policyOptions == null ? Map.of() : policyOptions));

@@ -1,11 +1,14 @@
 package dev.llmtail.server.config;
 
+import dev.llmtail.server.auth.AuthConfig;
+import dev.llmtail.server.tls.ServerTlsConfig;
+
 /** The {@code receivers} section: where llmtail listens for OTLP. */
 public record ReceiversConfig(GrpcReceiverConfig grpc, HttpReceiverConfig http) {
 
   public ReceiversConfig {
-    grpc = grpc == null ? new GrpcReceiverConfig(null, null) : grpc;
-    http = http == null ? new HttpReceiverConfig(null, null) : http;
+    grpc = grpc == null ? new GrpcReceiverConfig(null, null, null, null) : grpc;
+    http = http == null ? new HttpReceiverConfig(null, null, null, null) : http;
   }
 
   /**
@@ -13,9 +16,14 @@ public record ReceiversConfig(GrpcReceiverConfig grpc, HttpReceiverConfig http) 
    *
    * @param endpoint {@code host:port} to listen on; default {@code 0.0.0.0:5317}
    * @param maxMessageSize largest accepted request; default {@code 4MiB} (the Collector's)
+   * @param tls certificate (and client CAs for mTLS); default plaintext
+   * @param auth bearer token every request must carry; default none
    */
-  public record GrpcReceiverConfig(String endpoint, ByteSize maxMessageSize) {
+  public record GrpcReceiverConfig(
+      String endpoint, ByteSize maxMessageSize, ServerTlsConfig tls, AuthConfig auth) {
     public GrpcReceiverConfig {
+      tls = tls == null ? ServerTlsConfig.NONE : tls;
+      auth = auth == null ? AuthConfig.NONE : auth;
       endpoint = endpoint == null ? "0.0.0.0:5317" : endpoint;
       HostPort.parse("endpoint", endpoint);
       maxMessageSize = maxMessageSize == null ? ByteSize.parse("4MiB") : maxMessageSize;
@@ -32,9 +40,14 @@ public record ReceiversConfig(GrpcReceiverConfig grpc, HttpReceiverConfig http) 
    * @param endpoint {@code host:port} to listen on; default {@code 0.0.0.0:5318}
    * @param maxRequestSize largest accepted request body, both as sent and after gzip decompression;
    *     default {@code 4MiB}
+   * @param tls certificate (and client CAs for mTLS); default plaintext
+   * @param auth bearer token every request must carry; default none
    */
-  public record HttpReceiverConfig(String endpoint, ByteSize maxRequestSize) {
+  public record HttpReceiverConfig(
+      String endpoint, ByteSize maxRequestSize, ServerTlsConfig tls, AuthConfig auth) {
     public HttpReceiverConfig {
+      tls = tls == null ? ServerTlsConfig.NONE : tls;
+      auth = auth == null ? AuthConfig.NONE : auth;
       endpoint = endpoint == null ? "0.0.0.0:5318" : endpoint;
       HostPort.parse("endpoint", endpoint);
       maxRequestSize = maxRequestSize == null ? ByteSize.parse("4MiB") : maxRequestSize;

@@ -2,6 +2,7 @@ package dev.llmtail.server.exporter;
 
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.tls.ClientTls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
@@ -11,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The exporter's connection to its backend: the one place where the gRPC channel is built (address,
- * transport security) and where every call gets the configured headers, compression and deadline.
+ * transport security, see {@link ClientTls}) and where every call gets the configured headers,
+ * compression and deadline.
  */
 final class OtlpChannel {
 
@@ -22,13 +24,10 @@ final class OtlpChannel {
   OtlpChannel(OtlpExporterConfig config) {
     this.config = config;
     HostPort target = config.target();
-    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(target.host(), target.port());
-    if (config.tls()) {
-      builder.useTransportSecurity();
-    } else {
-      builder.usePlaintext();
-    }
-    this.channel = builder.build();
+    this.channel =
+        ClientTls.configure(
+                NettyChannelBuilder.forAddress(target.host(), target.port()), config.tls())
+            .build();
     config
         .headers()
         .forEach((k, v) -> headers.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -28,9 +29,24 @@ public final class NettyHttp {
    */
   public static ChannelInitializer<SocketChannel> pipeline(
       int readTimeoutSeconds, int maxRequestBytes, Supplier<ChannelHandler> handler) {
+    return pipeline(null, readTimeoutSeconds, maxRequestBytes, handler);
+  }
+
+  /**
+   * The same pipeline behind TLS when {@code tls} is not {@code null}: a client that does not
+   * complete a TLS handshake never reaches the handler.
+   */
+  public static ChannelInitializer<SocketChannel> pipeline(
+      SslContext tls,
+      int readTimeoutSeconds,
+      int maxRequestBytes,
+      Supplier<ChannelHandler> handler) {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(SocketChannel ch) {
+        if (tls != null) {
+          ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+        }
         ch.pipeline()
             .addLast(new ReadTimeoutHandler(readTimeoutSeconds, TimeUnit.SECONDS))
             .addLast(new HttpServerCodec())

@@ -6,10 +6,16 @@ import com.google.protobuf.Parser;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.server.auth.AuthConfig;
+import dev.llmtail.server.auth.BearerTokenInterceptor;
 import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.config.ReceiversConfig.GrpcReceiverConfig;
 import dev.llmtail.server.internal.RawBytes;
+import dev.llmtail.server.tls.ServerTls;
+import dev.llmtail.server.tls.ServerTlsConfig;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -17,6 +23,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
@@ -41,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  * RetryInfo}, so the client retries; a message above the configured size is refused by gRPC with
  * {@code RESOURCE_EXHAUSTED} before it is read. The request body is taken as bytes and parsed here
  * (not by gRPC's marshaller) so that a parse failure is the client's error, not {@code INTERNAL}.
+ * With {@code tls} it speaks only TLS (mTLS with {@code client_ca_file}); with {@code auth} a call
+ * without the bearer token is refused with {@code UNAUTHENTICATED} before its message is read.
  */
 public final class OtlpGrpcReceiver implements AutoCloseable {
 
@@ -49,9 +58,35 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private final Server server;
   private final SpanIntake intake;
   private final LogIntake logs;
+  private final ServerTls tls; // null for plaintext
 
+  /** A plaintext receiver without authentication. */
   public OtlpGrpcReceiver(
       HostPort address, long maxMessageBytes, SpanIntake intake, LogIntake logs) {
+    this(address, maxMessageBytes, ServerTlsConfig.NONE, AuthConfig.NONE, intake, logs, null);
+  }
+
+  /** A receiver as {@code config} says: address, size limit, TLS and bearer token. */
+  public OtlpGrpcReceiver(
+      GrpcReceiverConfig config, SpanIntake intake, LogIntake logs, MeterRegistry meters) {
+    this(
+        HostPort.parse("receivers.grpc.endpoint", config.endpoint()),
+        config.maxMessageSize().bytes(),
+        config.tls(),
+        config.auth(),
+        intake,
+        logs,
+        meters);
+  }
+
+  private OtlpGrpcReceiver(
+      HostPort address,
+      long maxMessageBytes,
+      ServerTlsConfig tlsConfig,
+      AuthConfig auth,
+      SpanIntake intake,
+      LogIntake logs,
+      MeterRegistry meters) {
     this.intake = intake;
     this.logs = logs;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
@@ -70,12 +105,31 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
                 exportLogs.toBuilder(new RawBytes(), exportLogs.getResponseMarshaller()).build(),
                 ServerCalls.asyncUnaryCall(this::exportLogs))
             .build();
-    this.server =
+    if (auth.token().required()) {
+      BearerTokenInterceptor check =
+          new BearerTokenInterceptor(
+              auth.token(), "receivers.grpc.auth.bearer_token", unauthenticated(meters, "grpc"));
+      service = ServerInterceptors.intercept(service, check);
+      logService = ServerInterceptors.intercept(logService, check);
+    }
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address.toSocketAddress())
             .maxInboundMessageSize((int) maxMessageBytes)
             .addService(service)
-            .addService(logService)
-            .build();
+            .addService(logService);
+    this.tls = tlsConfig.enabled() ? ServerTls.load(tlsConfig, "receivers.grpc") : null;
+    if (tls != null) {
+      builder.sslContext(tls.forGrpc());
+    }
+    this.server = builder.build();
+  }
+
+  /** Counts requests refused for a missing or wrong bearer token. */
+  static Counter unauthenticated(MeterRegistry meters, String transport) {
+    return Counter.builder("llmtail.receiver.requests.unauthenticated")
+        .description("Requests refused for a missing or wrong bearer token")
+        .tag("transport", transport)
+        .register(meters);
   }
 
   /** A receiver that admits straight into {@code buffer}, never refusing (for tests). */
@@ -197,6 +251,10 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      if (tls != null) {
+        tls.close();
+      }
     }
   }
 

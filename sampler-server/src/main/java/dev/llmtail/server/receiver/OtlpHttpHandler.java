@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
+import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.core.instrument.Counter;
@@ -37,9 +38,10 @@ import java.util.zip.GZIPInputStream;
  * (and partial success for rejected spans); 400 for a body that cannot be decoded; 404 for an
  * unknown path; 405 for a method other than POST; 413 for a body over the limit, before or after
  * gzip; 415 for a content type other than {@code application/x-protobuf} or {@code
- * application/json} or an encoding other than gzip; 429 or 503 with {@code Retry-After} under
- * backpressure. Error bodies are a {@code google.rpc.Status}; every body is in the request's
- * content type. Nothing here throws to Netty: an unexpected failure is answered 500 and counted.
+ * application/json} or an encoding other than gzip; 401 without the configured bearer token; 429 or
+ * 503 with {@code Retry-After} under backpressure. Error bodies are a {@code google.rpc.Status};
+ * every body is in the request's content type. Nothing here throws to Netty: an unexpected failure
+ * is answered 500 and counted.
  */
 final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -53,9 +55,11 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   static final class Metrics {
     final MeterRegistry meters;
     final Counter failures;
+    final Counter unauthenticated;
 
     Metrics(MeterRegistry meters) {
       this.meters = meters;
+      this.unauthenticated = OtlpGrpcReceiver.unauthenticated(meters, "http");
       this.failures =
           Counter.builder("llmtail.receiver.requests.failed")
               .description("Requests that failed inside llmtail (a bug): answered 500")
@@ -75,8 +79,11 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   private final SpanIntake spans;
   private final LogIntake logs;
   private final Metrics metrics;
+  private final BearerToken token;
 
-  OtlpHttpHandler(int maxBodyBytes, SpanIntake spans, LogIntake logs, Metrics metrics) {
+  OtlpHttpHandler(
+      int maxBodyBytes, SpanIntake spans, LogIntake logs, Metrics metrics, BearerToken token) {
+    this.token = token;
     this.maxBodyBytes = maxBodyBytes;
     this.spans = spans;
     this.logs = logs;
@@ -126,6 +133,14 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
           HttpResponseStatus.BAD_REQUEST,
           Code.INVALID_ARGUMENT,
           "malformed HTTP request: " + request.decoderResult().cause());
+    }
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (!token.admits(authorization)) {
+      metrics.unauthenticated.increment();
+      throw new Refusal(
+          HttpResponseStatus.UNAUTHORIZED,
+          Code.UNAUTHENTICATED,
+          BearerToken.refusal(authorization, "receivers.http.auth.bearer_token"));
     }
     String path = request.uri();
     int query = path.indexOf('?');
@@ -302,6 +317,9 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     if (status == HttpResponseStatus.METHOD_NOT_ALLOWED) {
       response.headers().set(HttpHeaderNames.ALLOW, "POST");
+    }
+    if (status == HttpResponseStatus.UNAUTHORIZED) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"llmtail\"");
     }
     if (retryAfter != null) {
       response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);

@@ -1,7 +1,12 @@
 package dev.llmtail.server.receiver;
 
+import dev.llmtail.server.auth.AuthConfig;
+import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.config.ReceiversConfig.HttpReceiverConfig;
 import dev.llmtail.server.internal.NettyHttp;
+import dev.llmtail.server.tls.ServerTls;
+import dev.llmtail.server.tls.ServerTlsConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -19,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bodies are aggregated up to {@code max_request_size} (a larger {@code Content-Length} is
  * answered 413 before the body is read) and decoded on the I/O threads. See {@link OtlpHttpHandler}
- * for the status codes.
+ * for the status codes. With {@code tls} it speaks only HTTPS (mTLS with {@code client_ca_file});
+ * with {@code auth} a request without the bearer token is answered 401 before its body is decoded.
  */
 public final class OtlpHttpReceiver implements AutoCloseable {
 
@@ -34,25 +40,54 @@ public final class OtlpHttpReceiver implements AutoCloseable {
   private final EventLoopGroup io =
       new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
   private final ServerBootstrap bootstrap;
+  private final ServerTls tls; // null for plaintext
   private Channel channel;
 
+  /** A plaintext receiver without authentication. */
   public OtlpHttpReceiver(
       HostPort address,
       long maxRequestBytes,
       SpanIntake spans,
       LogIntake logs,
       MeterRegistry meters) {
+    this(address, maxRequestBytes, ServerTlsConfig.NONE, AuthConfig.NONE, spans, logs, meters);
+  }
+
+  /** A receiver as {@code config} says: address, size limit, TLS and bearer token. */
+  public OtlpHttpReceiver(
+      HttpReceiverConfig config, SpanIntake spans, LogIntake logs, MeterRegistry meters) {
+    this(
+        HostPort.parse("receivers.http.endpoint", config.endpoint()),
+        config.maxRequestSize().bytes(),
+        config.tls(),
+        config.auth(),
+        spans,
+        logs,
+        meters);
+  }
+
+  private OtlpHttpReceiver(
+      HostPort address,
+      long maxRequestBytes,
+      ServerTlsConfig tlsConfig,
+      AuthConfig auth,
+      SpanIntake spans,
+      LogIntake logs,
+      MeterRegistry meters) {
     this.address = address;
     OtlpHttpHandler.Metrics metrics = new OtlpHttpHandler.Metrics(meters);
+    BearerToken token = auth.token();
+    this.tls = tlsConfig.enabled() ? ServerTls.load(tlsConfig, "receivers.http") : null;
     this.bootstrap =
         new ServerBootstrap()
             .group(boss, io)
             .channel(NioServerSocketChannel.class)
             .childHandler(
                 NettyHttp.pipeline(
+                    tls == null ? null : tls.forHttp(),
                     60,
                     (int) maxRequestBytes,
-                    () -> new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics)));
+                    () -> new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics, token)));
   }
 
   /** Starts listening; throws with the address if the port cannot be bound. */
@@ -85,6 +120,9 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     boss.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS);
     io.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS);
     io.terminationFuture().awaitUninterruptibly(timeoutMillis);
+    if (tls != null) {
+      tls.close();
+    }
   }
 
   @Override

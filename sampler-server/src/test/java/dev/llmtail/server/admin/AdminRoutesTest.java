@@ -12,6 +12,7 @@ import dev.llmtail.core.Verdict;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.status.TraceStatus;
+import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,9 +34,13 @@ class AdminRoutesTest {
   private RememberedDecision remembered;
 
   private AdminRoutes routes(boolean showContent) {
+    return routes(showContent, DebugAccess.open());
+  }
+
+  private AdminRoutes routes(boolean showContent, DebugAccess access) {
     return new AdminRoutes(
         new DebugApi(log, this::status, Clock.systemUTC(), showContent),
-        new BearerToken(""),
+        access,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         ready::get,
         DebugApi.JSON.createObjectNode());
@@ -63,6 +68,36 @@ class AdminRoutesTest {
     assertThat(routes.handle("GET", "/readyz", Map.of(), null).status()).isEqualTo(503);
     ready.set(true);
     assertThat(routes.handle("GET", "/readyz", Map.of(), null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void beyondLoopbackWithoutATokenDebugDataIsRefusedAndProbesStayOpen() {
+    ready.set(true);
+    AdminRoutes routes = routes(false, new DebugAccess(new BearerToken(""), false));
+    for (String path : List.of("/debug/decisions", "/debug/config", "/debug/traces/abc")) {
+      AdminResponse refused = routes.handle("GET", path, Map.of(), null);
+      assertThat(refused.status()).as(path).isEqualTo(403);
+      assertThat(body(refused)).contains("set admin.bearer_token, or listen on localhost");
+    }
+    for (String path : List.of("/healthz", "/readyz", "/metrics", "/debug")) {
+      assertThat(routes.handle("GET", path, Map.of(), null).status()).as(path).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void beyondLoopbackWithATokenDebugDataNeedsIt() {
+    String token = "0123456789abcdef0123";
+    AdminRoutes routes = routes(false, new DebugAccess(new BearerToken(token), false));
+    AdminResponse missing = routes.handle("GET", "/debug/decisions", Map.of(), null);
+    assertThat(missing.status()).isEqualTo(401);
+    assertThat(missing.headers()).containsEntry("WWW-Authenticate", "Bearer realm=\"llmtail\"");
+    AdminResponse wrong =
+        routes.handle("GET", "/debug/decisions", Map.of(), "Bearer wrong-token-wrong-token");
+    assertThat(wrong.status()).isEqualTo(401);
+    assertThat(body(wrong)).contains("wrong bearer token").doesNotContain("wrong-token");
+    assertThat(routes.handle("GET", "/debug/decisions", Map.of(), "Bearer " + token).status())
+        .isEqualTo(200);
+    assertThat(routes.handle("GET", "/healthz", Map.of(), null).status()).isEqualTo(200);
   }
 
   @Test

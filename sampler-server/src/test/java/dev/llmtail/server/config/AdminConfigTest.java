@@ -30,9 +30,11 @@ class AdminConfigTest {
   }
 
   @Test
-  void defaultsListenOn5319WithoutTokenOrContent() throws Exception {
+  void defaultsListenOnLoopback5319WithoutTokenOrContent() throws Exception {
     AdminConfig admin = parse("").admin();
-    assertThat(admin.endpoint()).isEqualTo("0.0.0.0:5319");
+    assertThat(admin.endpoint()).isEqualTo("localhost:5319");
+    assertThat(admin.loopbackOnly()).isTrue();
+    assertThat(admin.tls().enabled()).isFalse();
     assertThat(admin.bearerToken()).isEmpty();
     assertThat(admin.showMessageContent()).isFalse();
     assertThat(admin.decisionLog().maxEntries()).isEqualTo(50_000);
@@ -54,6 +56,7 @@ class AdminConfigTest {
                 """)
             .admin();
     assertThat(admin.address()).isEqualTo(new HostPort("127.0.0.1", 9000));
+    assertThat(admin.loopbackOnly()).isTrue();
     assertThat(admin.showMessageContent()).isTrue();
     assertThat(admin.decisionLog().maxEntries()).isEqualTo(10);
     assertThat(admin.decisionLog().maxAge()).isEqualTo(Duration.ofMinutes(15));
@@ -74,6 +77,6 @@ class AdminConfigTest {
         .singleElement()
         .asString()
         .contains(
-            "admin.debug: unknown key (allowed here: bearer_token, decision_log, endpoint, show_message_content)");
+            "admin.debug: unknown key (allowed here: bearer_token, decision_log, endpoint, show_message_content, tls)");
   }
 }
