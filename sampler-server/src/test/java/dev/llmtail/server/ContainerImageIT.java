@@ -51,6 +51,7 @@ import org.testcontainers.utility.DockerImageName;
 class ContainerImageIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ADMIN_TOKEN = "container-image-it-0123456789";
   private static GenericContainer<?> llmtail;
 
   @BeforeAll
@@ -73,6 +74,8 @@ class ContainerImageIT {
         new GenericContainer<>(
                 DockerImageName.parse(System.getProperty("llmtail.image", "llmtail:latest")))
             .withExposedPorts(5317, 5318, 5319)
+            // Admin listens beyond the container's loopback: /debug data needs the token.
+            .withEnv("LLMTAIL_ADMIN_TOKEN", ADMIN_TOKEN)
             // The image's own HEALTHCHECK (ReadinessProbe → /readyz) must report healthy.
             .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofSeconds(90)));
     llmtail.start();
@@ -97,6 +100,7 @@ class ContainerImageIT {
     assertThat(info.getConfig().getCmd())
         .containsExactly("run", "--config", "/etc/llmtail/llmtail.yaml");
     assertThat(info.getState().getHealth().getStatus()).isEqualTo("healthy");
+    assertThat(info.getConfig().getEnv()).contains("LLMTAIL_ADMIN_ENDPOINT=0.0.0.0:5319");
     assertThat(llmtail.getLogs()).contains("policies from /etc/llmtail/llmtail.yaml");
   }
 
@@ -183,7 +187,10 @@ class ContainerImageIT {
             () -> {
               HttpResponse<String> r =
                   http.send(
-                      HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                      HttpRequest.newBuilder(uri)
+                          .timeout(Duration.ofSeconds(5))
+                          .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                          .build(),
                       HttpResponse.BodyHandlers.ofString());
               if (r.statusCode() != 200) {
                 return false;

@@ -251,6 +251,72 @@ class DeployRecipesTest {
   }
 
   @Test
+  void everyRecipeOpensAdminBeyondLoopbackOnlyWithATokenAndPublishesItOnTheHostsLoopback()
+      throws Exception {
+    for (String recipe : List.of("sidecar", "scale-out")) {
+      JsonNode compose = documents(DOCKER.resolve(recipe + "/compose.yaml")).get(0);
+      JsonNode shared = compose.at("/x-llmtail/environment");
+      compose
+          .path("services")
+          .properties()
+          .forEach(
+              s -> {
+                if (!s.getKey().startsWith("llmtail")) {
+                  return;
+                }
+                JsonNode env =
+                    s.getValue().path("environment").isMissingNode()
+                        ? shared
+                        : s.getValue().path("environment");
+                assertThat(env.path("LLMTAIL_ADMIN_ENDPOINT").asText())
+                    .as(recipe + " " + s.getKey())
+                    .isEqualTo("0.0.0.0:5319");
+                assertThat(env.path("LLMTAIL_ADMIN_TOKEN").asText())
+                    .isEqualTo("${LLMTAIL_ADMIN_TOKEN:-}");
+                s.getValue()
+                    .path("ports")
+                    .forEach(
+                        port ->
+                            assertThat(port.asText())
+                                .as(recipe + " " + s.getKey() + " published port")
+                                .startsWith("127.0.0.1:"));
+              });
+    }
+
+    List<JsonNode> kubernetes = documents(DOCKER.resolve("kubernetes/llmtail.yaml"));
+    JsonNode token = null;
+    for (JsonNode c : kubernetes.get(1).at("/spec/template/spec/containers")) {
+      for (JsonNode e : c.path("env")) {
+        if (e.path("name").asText().equals("LLMTAIL_ADMIN_TOKEN")) {
+          token = e;
+        }
+      }
+    }
+    assertThat(token).as("the llmtail container's LLMTAIL_ADMIN_TOKEN").isNotNull();
+    assertThat(token.at("/valueFrom/secretKeyRef/optional").asBoolean()).isTrue();
+    LlmtailConfig pod =
+        ConfigLoader.withEnvironment(Map.of("LLMTAIL_ADMIN_TOKEN", "0123456789abcdef"))
+            .parse(Path.of("llmtail.yaml"), configMap().at("/data/llmtail.yaml").asText());
+    assertThat(pod.admin().loopbackOnly()).isFalse();
+    assertThat(pod.admin().bearerToken()).isEqualTo("0123456789abcdef");
+
+    // The images set the endpoint explicitly: llmtail's own default is loopback only.
+    assertThat(Files.readString(DOCKER.resolve("Dockerfile")))
+        .contains("LLMTAIL_ADMIN_ENDPOINT=0.0.0.0:5319");
+    assertThat(Files.readString(Path.of("pom.xml")))
+        .contains("<LLMTAIL_ADMIN_ENDPOINT>0.0.0.0:5319</LLMTAIL_ADMIN_ENDPOINT>");
+    Path shipped = Path.of("../config/llmtail.yaml");
+    assertThat(ConfigLoader.withEnvironment(Map.of()).load(shipped).admin().endpoint())
+        .isEqualTo("localhost:5319");
+    assertThat(
+            ConfigLoader.withEnvironment(Map.of("LLMTAIL_ADMIN_ENDPOINT", "0.0.0.0:5319"))
+                .load(shipped)
+                .admin()
+                .loopbackOnly())
+        .isFalse();
+  }
+
+  @Test
   void docsDeployMirrorsEveryRecipeFileAsShipped() throws IOException {
     String doc = Files.readString(Path.of("../docs/deploy.md"));
     java.util.regex.Matcher block =
