@@ -86,6 +86,10 @@ class DocumentedCommandsTest {
           Map.entry(
               "kubectl apply -f docker/kubernetes/llmtail.yaml",
               "not run: needs a Kubernetes cluster; DeployRecipesTest checks the manifest"),
+          // docs/operations.md
+          Map.entry(
+              "JAZZER_FUZZ=1 ./mvnw -B -P-image -pl sampler-server -am test -Djazzer.hooks=true -Dtest='OtlpHttpFuzzTest#jsonBodies' -Dsurefire.failIfNoSpecifiedTests=false",
+              "not run as such: fuzzing takes minutes; the build replays every fuzz test's saved inputs"),
           // docs/debugging.md
           Map.entry(
               "kubectl port-forward pod/<llmtail-pod> 5319", "not run: needs a Kubernetes cluster"),

@@ -21,6 +21,7 @@ import java.security.cert.X509Certificate;
 final class PemFiles {
 
   private static final String PKCS8_HEADER = "-----BEGIN PRIVATE KEY-----";
+  private static final long MAX_BYTES = 1 << 20;
 
   private PemFiles() {}
 
@@ -105,6 +106,22 @@ final class PemFiles {
   private static byte[] read(String key, String file, String expected) {
     Path path = Path.of(file);
     try {
+      // Not /dev/zero or a pipe: a PEM file is small and regular.
+      if (Files.exists(path) && !Files.isRegularFile(path)) {
+        throw new IllegalArgumentException(
+            key + ": '" + file + "' is not a regular file (expected: " + expected + ")");
+      }
+      if (Files.exists(path) && Files.size(path) > MAX_BYTES) {
+        throw new IllegalArgumentException(
+            key
+                + ": '"
+                + file
+                + "' has "
+                + Files.size(path)
+                + " bytes (expected: "
+                + expected
+                + " of at most 1 MiB)");
+      }
       return Files.readAllBytes(path);
     } catch (IOException e) {
       String why = Files.exists(path) ? "cannot read it: " + e.getMessage() : "no such file";
