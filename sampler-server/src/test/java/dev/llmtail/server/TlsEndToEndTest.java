@@ -15,11 +15,18 @@ import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * llmtail's OTLP exporter sends to an llmtail whose gRPC receiver requires mTLS: with the CA, a
  * client certificate and {@code server_name_override} the trace arrives and is kept; without the
- * client certificate the handshake fails and the spans are counted as failed.
+ * client certificate the handshake fails and the spans are counted as failed. The admin server of
+ * that llmtail answers over HTTPS only.
  */
 class TlsEndToEndTest {
 
@@ -52,17 +60,18 @@ class TlsEndToEndTest {
         """
         admin:
           endpoint: 127.0.0.1:0
+          tls: {cert_file: %1$s, key_file: %2$s}
         receivers:
           grpc:
             endpoint: 127.0.0.1:0
-            tls: {cert_file: %s, key_file: %s, client_ca_file: %s}
+            tls: {cert_file: %1$s, key_file: %2$s, client_ca_file: %3$s}
           http:
             endpoint: 127.0.0.1:0
         buffer:
           quiet_period: 100ms
         exporter:
           file:
-            path: %s
+            path: %4$s
         policies:
           - {name: all, type: always_sample}
         """
@@ -127,6 +136,35 @@ class TlsEndToEndTest {
         .export(List.of(t.resourceSpans()), 2);
 
     await().atMost(WAIT).until(() -> kept().contains(t.traceIdHex()));
+  }
+
+  @Test
+  void adminAnswersProbesOverHttpsOnly() throws Exception {
+    KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+    trusted.load(null, null);
+    try (InputStream in = Files.newInputStream(serverCa.caFile())) {
+      trusted.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    try (SSLSocket socket =
+        (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", receiving.adminPort())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              "GET /healthz HTTP/1.1\r\nHost: llmtail.test\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 200 OK").endsWith("ok\n");
+    }
+    assertThat(ReadinessProbe.check("127.0.0.1", receiving.adminPort()))
+        .as("a plaintext request")
+        .isFalse();
   }
 
   @Test

@@ -56,7 +56,7 @@ public final class AdminServer implements AutoCloseable {
   private final AdminRoutes routes;
   private final EventLoopGroup group;
   private final ServerTls tls; // null for plaintext
-  private final boolean debugClosed;
+  private final DebugAccess access;
   private Channel channel;
 
   /**
@@ -103,15 +103,15 @@ public final class AdminServer implements AutoCloseable {
         ExportView.heading(
             reloader == null ? () -> fixed : () -> ConfigView.of(reloader), export, clock);
     this.address = admin.address().toSocketAddress();
+    this.access = new DebugAccess(new BearerToken(admin.bearerToken()), admin.loopbackOnly());
     this.routes =
         new AdminRoutes(
             new DebugApi(
                 log, new TraceStatusLookup(buffer, log)::status, clock, admin.showMessageContent()),
-            new DebugAccess(new BearerToken(admin.bearerToken()), admin.loopbackOnly()),
+            access,
             prometheus,
             ready,
             view);
-    this.debugClosed = !admin.loopbackOnly() && admin.bearerToken().isEmpty();
     this.tls = admin.tls().enabled() ? ServerTls.load(admin.tls(), "admin") : null;
     this.group =
         new MultiThreadIoEventLoopGroup(
@@ -154,7 +154,7 @@ public final class AdminServer implements AutoCloseable {
       }
       throw e;
     }
-    if (debugClosed) {
+    if (access.closed()) {
       LOG.log(
           System.Logger.Level.WARNING,
           "admin listens on {0}, beyond loopback, without admin.bearer_token: /debug data is refused"
