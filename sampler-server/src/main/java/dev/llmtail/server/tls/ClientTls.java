@@ -3,7 +3,6 @@ package dev.llmtail.server.tls;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import javax.net.ssl.SSLException;
 
@@ -18,7 +17,7 @@ public final class ClientTls {
       return channel.usePlaintext();
     }
     SslContextBuilder ssl =
-        GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK);
+        GrpcSslContexts.configure(SslContextBuilder.forClient(), TlsProvider.get());
     if (tls.insecureSkipVerify()) {
       ssl.trustManager(InsecureTrustManagerFactory.INSTANCE);
     } else if (!tls.caFile().isEmpty()) {

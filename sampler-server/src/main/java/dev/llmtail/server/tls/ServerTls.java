@@ -6,7 +6,6 @@ import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +29,8 @@ import javax.net.ssl.SSLException;
  * times that often and, when one changed, reads and checks them again; a half-written or mismatched
  * pair is logged and skipped, and the previous certificate stays. (grpc's own file watcher would do
  * the re-reading too, but it stretches any interval under a minute to a minute and installs a key
- * without checking that it belongs to the certificate.) TLS runs on the JDK's provider: no native
- * library in the image.
+ * without checking that it belongs to the certificate.) TLS runs on BoringSSL where it loads, else
+ * on the JDK's provider ({@link TlsProvider}); both ask the same key manager on every handshake.
  */
 public final class ServerTls implements AutoCloseable {
 
@@ -145,7 +144,7 @@ public final class ServerTls implements AutoCloseable {
   /** For a gRPC server: HTTP/2 by ALPN, with grpc-java's cipher choice. */
   public SslContext forGrpc() {
     try {
-      return GrpcSslContexts.configure(builder(), SslProvider.JDK).build();
+      return GrpcSslContexts.configure(builder(), TlsProvider.get()).build();
     } catch (SSLException e) {
       throw new IllegalStateException(listener + ".tls: cannot set up TLS: " + e, e);
     }
@@ -154,7 +153,7 @@ public final class ServerTls implements AutoCloseable {
   private SslContextBuilder builder() {
     SslContextBuilder builder =
         SslContextBuilder.forServer(keys)
-            .sslProvider(SslProvider.JDK)
+            .sslProvider(TlsProvider.get())
             .protocols(config.protocols());
     if (clients != null) {
       builder.trustManager(clients).clientAuth(ClientAuth.REQUIRE);
