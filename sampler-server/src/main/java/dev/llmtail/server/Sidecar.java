@@ -1,5 +1,6 @@
 package dev.llmtail.server;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.FanOutListener;
@@ -11,6 +12,7 @@ import dev.llmtail.core.metrics.ModelCardinalityFilter;
 import dev.llmtail.policies.PriceTable;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.admin.AdminServer;
+import dev.llmtail.server.admin.KeptSpans;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
@@ -118,6 +120,11 @@ final class Sidecar implements AutoCloseable {
             .registerMetrics(meters);
     this.llmUsage = new LlmUsageMetrics(meters, PriceTable.shipped()::costOf);
     GenAiNormalizer genAi = new GenAiNormalizer(meters);
+    KeptSpans keptSpans =
+        new KeptSpans(
+            KeptSpans.DEFAULT_MAX_BYTES,
+            config.admin().decisionLog().maxAge(),
+            Ticker.systemTicker());
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
@@ -127,13 +134,22 @@ final class Sidecar implements AutoCloseable {
                     List.of(
                         new KeptTraceForwarder(exporter, meters),
                         decisionLog,
+                        keptSpans,
                         new DecisionMetrics(meters))))
             .genAi(genAi)
             .meters(meters)
             .build();
     this.admin =
         new AdminServer(
-            config, reloader, decisionLog, buffer, prometheus, ready::get, clock, exporter::status);
+            config,
+            reloader,
+            decisionLog,
+            buffer,
+            prometheus,
+            ready::get,
+            clock,
+            exporter::status,
+            keptSpans);
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);

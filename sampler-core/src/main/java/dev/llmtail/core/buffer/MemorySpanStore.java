@@ -16,6 +16,12 @@ public final class MemorySpanStore implements SpanStore {
   }
 
   @Override
+  public List<byte[]> peek(TraceId traceId) {
+    List<byte[]> held = fragments.get(traceId);
+    return held == null ? List.of() : List.copyOf(held);
+  }
+
+  @Override
   public List<byte[]> take(TraceId traceId) {
     List<byte[]> taken = fragments.remove(traceId);
     return taken == null ? List.of() : taken;

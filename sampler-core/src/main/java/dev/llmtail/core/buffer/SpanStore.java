@@ -18,4 +18,14 @@ public interface SpanStore {
 
   /** Removes and returns every fragment of the trace in arrival order (empty if none). */
   List<byte[]> take(TraceId traceId);
+
+  /**
+   * Every fragment of the trace held now, in arrival order, without removing them (empty if none):
+   * what {@code /debug} draws for a trace still waiting. Called under the same serialisation as
+   * {@link #append}. A store that cannot read without taking answers empty, and {@code /debug} then
+   * shows no spans for traces still buffered.
+   */
+  default List<byte[]> peek(TraceId traceId) {
+    return List.of();
+  }
 }

@@ -7,10 +7,14 @@ import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.GenAiReader;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,6 +55,7 @@ public final class TraceBuffer {
 
   private final BufferSettings settings;
   private final SpanStore store;
+  private final GenAiReader genAi;
   private final Ticker ticker;
   private final Cache<TraceId, TraceState> traces;
   private final Cache<TraceId, RememberedDecision> decisions;
@@ -62,6 +67,7 @@ public final class TraceBuffer {
   private TraceBuffer(Builder b) {
     this.settings = b.settings;
     this.store = b.store;
+    this.genAi = b.genAi;
     this.ticker = b.ticker;
     this.traces = Caffeine.newBuilder().executor(Runnable::run).build();
     this.decisions =
@@ -318,6 +324,34 @@ public final class TraceBuffer {
               settings.quietPeriod(),
               settings.maxTraceWait()));
     }
+  }
+
+  /**
+   * The spans of a trace still waiting for its decision, as its policies would see them now (with
+   * the LLM calls read from them), or empty if the buffer does not hold it or it is being decided.
+   * Read-only; safe from any thread; the trace may be decided a moment later.
+   */
+  public Optional<TraceView> bufferedSpans(TraceId traceId) {
+    TraceState s = traces.getIfPresent(traceId);
+    if (s == null) {
+      return Optional.empty();
+    }
+    List<byte[]> raw;
+    List<ResourceLogs> logs;
+    synchronized (s.lock) {
+      if (s.closed) {
+        return Optional.empty();
+      }
+      // Appends to the store happen under this lock, and a trace's spans are only taken once it
+      // is closed: what is read here is every span admitted so far.
+      raw = store.peek(traceId);
+      logs = List.copyOf(s.logs());
+    }
+    List<ResourceSpans> fragments = new ArrayList<>(raw.size());
+    for (byte[] bytes : raw) {
+      fragments.add(TraceDecider.parseStored(bytes));
+    }
+    return Optional.of(TraceView.of(traceId, fragments, logs).withGenAi(genAi));
   }
 
   /** The remembered decision for a trace, if it was decided recently enough. */

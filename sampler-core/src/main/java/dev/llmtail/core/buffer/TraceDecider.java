@@ -126,7 +126,7 @@ final class TraceDecider {
     LOG.log(System.Logger.Level.ERROR, "decision listener failed; the trace's spans are lost", e);
   }
 
-  private static ResourceSpans parseStored(byte[] bytes) {
+  static ResourceSpans parseStored(byte[] bytes) {
     try {
       return ResourceSpans.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {

@@ -18,13 +18,18 @@ import java.util.function.Supplier;
  * so every route is tested without a socket as well as through the real server.
  *
  * <p>{@code /metrics}, {@code /healthz} and {@code /readyz} are open (scrapers and probes carry no
- * token). The {@code /debug} page itself holds no data and is open too, so a browser can load it;
- * every {@code /debug/...} API call it makes needs the bearer token when one is configured, and is
- * refused without one when the server listens beyond loopback ({@link DebugAccess}).
+ * token). The {@code /debug} page, its script and its style sheet hold no data and are open too, so
+ * a browser can load them; every {@code /debug/...} API call the page makes needs the bearer token
+ * when one is configured, and is refused without one when the server listens beyond loopback
+ * ({@link DebugAccess}).
  */
 final class AdminRoutes {
 
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  static final String JAVASCRIPT = "text/javascript; charset=utf-8";
+  static final String CSS = "text/css; charset=utf-8";
+  static final String PAGE_POLICY =
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'";
 
   private final DebugApi debug;
   private final DebugAccess access;
@@ -32,6 +37,8 @@ final class AdminRoutes {
   private final BooleanSupplier ready;
   private final Supplier<ObjectNode> config;
   private final String page;
+  private final String script;
+  private final String style;
 
   AdminRoutes(
       DebugApi debug,
@@ -55,6 +62,8 @@ final class AdminRoutes {
     this.ready = ready;
     this.config = config;
     this.page = resource("debug.html");
+    this.script = resource("debug.js");
+    this.style = resource("debug.css");
   }
 
   AdminResponse handle(
@@ -77,7 +86,14 @@ final class AdminRoutes {
         return AdminResponse.of(200, PROMETHEUS_TEXT, prometheus.scrape());
       case "/debug":
       case "/debug/":
-        return AdminResponse.of(200, AdminResponse.HTML, page);
+        // Everything the page loads comes from this server: it works offline, and a script or
+        // style from anywhere else is refused by the browser.
+        return AdminResponse.of(200, AdminResponse.HTML, page)
+            .withHeader("Content-Security-Policy", PAGE_POLICY);
+      case "/debug/debug.js":
+        return AdminResponse.of(200, JAVASCRIPT, script);
+      case "/debug/debug.css":
+        return AdminResponse.of(200, CSS, style);
       default:
         break;
     }
@@ -98,13 +114,14 @@ final class AdminRoutes {
     }
     return switch (rest) {
       case "decisions" -> debug.decisions(query);
+      case "keep-rates" -> debug.keepRates();
       case "config" -> DebugApi.json(200, config.get());
       default ->
           DebugApi.error(
               404,
               "no such page: "
                   + path
-                  + " (expected: /debug/traces/{trace id}, /debug/conversations/{id}, /debug/decisions or /debug/config)");
+                  + " (expected: /debug/traces/{trace id}, /debug/conversations/{id}, /debug/decisions, /debug/keep-rates or /debug/config)");
     };
   }
 

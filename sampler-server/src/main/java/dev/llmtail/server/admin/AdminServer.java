@@ -3,6 +3,7 @@ package dev.llmtail.server.admin;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.core.status.SpanSource;
 import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.server.config.AdminConfig;
@@ -33,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -78,7 +80,8 @@ public final class AdminServer implements AutoCloseable {
         prometheus,
         ready,
         clock,
-        () -> ExportStatus.working(config.exporter().destination()));
+        () -> ExportStatus.working(config.exporter().destination()),
+        SpanSource.NONE);
   }
 
   /**
@@ -87,6 +90,7 @@ public final class AdminServer implements AutoCloseable {
    * @param buffer answers for traces still waiting, or decided a moment ago
    * @param ready whether the receivers listen (answers {@code /readyz})
    * @param export whether kept traces reach their destination: heads {@code /debug/config}
+   * @param kept the spans of recently kept traces, for their waterfall ({@link KeptSpans})
    */
   public AdminServer(
       LlmtailConfig config,
@@ -96,7 +100,8 @@ public final class AdminServer implements AutoCloseable {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       Clock clock,
-      Supplier<ExportStatus> export) {
+      Supplier<ExportStatus> export,
+      SpanSource kept) {
     AdminConfig admin = config.admin();
     ObjectNode fixed = ConfigView.of(config);
     Supplier<ObjectNode> view =
@@ -107,7 +112,11 @@ public final class AdminServer implements AutoCloseable {
     this.routes =
         new AdminRoutes(
             new DebugApi(
-                log, new TraceStatusLookup(buffer, log)::status, clock, admin.showMessageContent()),
+                log,
+                new TraceStatusLookup(buffer, log)::status,
+                spanSources(buffer, kept),
+                clock,
+                admin.showMessageContent()),
             access,
             prometheus,
             ready,
@@ -122,6 +131,15 @@ public final class AdminServer implements AutoCloseable {
               return t;
             },
             NioIoHandler.newFactory());
+  }
+
+  /** Where a trace's spans may still be read, in the order they are asked. */
+  private static Map<String, SpanSource> spanSources(TraceBuffer buffer, SpanSource kept) {
+    Map<String, SpanSource> sources = new LinkedHashMap<>();
+    sources.put("buffered", buffer::bufferedSpans);
+    sources.put("kept", kept);
+    // A span log that retains dropped traces plugs in here as "retained".
+    return sources;
   }
 
   /** Starts listening; throws naming the address and the config key if the port is taken. */

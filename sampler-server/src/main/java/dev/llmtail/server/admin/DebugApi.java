@@ -3,7 +3,9 @@ package dev.llmtail.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Vote;
 import dev.llmtail.core.buffer.BufferedTraceInfo;
 import dev.llmtail.core.buffer.RememberedDecision;
@@ -11,6 +13,7 @@ import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.log.ForgottenTrace;
 import dev.llmtail.core.log.LlmSummary;
+import dev.llmtail.core.status.SpanSource;
 import dev.llmtail.core.status.TraceStatus;
 import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.codec.DecisionJson;
@@ -22,6 +25,8 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -41,19 +46,43 @@ final class DebugApi {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
 
+  /** The windows of {@code /debug/keep-rates}, by the name the page shows. */
+  static final List<Window> KEEP_RATE_WINDOWS =
+      List.of(new Window("15m", Duration.ofMinutes(15)), new Window("1h", Duration.ofHours(1)));
+
+  /** A window of {@code /debug/keep-rates}: its name as the page shows it, and its length. */
+  record Window(String name, Duration length) {}
+
   private final DecisionLog log;
   private final Function<TraceId, TraceStatus> status;
   private final Clock clock;
   private final boolean showContent;
   private final DecisionJson decisions;
+  private final Map<String, SpanSource> spans;
 
   /**
    * @param status where a trace is now ({@link TraceStatusLookup#status})
    */
   DebugApi(
       DecisionLog log, Function<TraceId, TraceStatus> status, Clock clock, boolean showContent) {
+    this(log, status, Map.of(), clock, showContent);
+  }
+
+  /**
+   * @param status where a trace is now ({@link TraceStatusLookup#status})
+   * @param spans where a trace's spans may still be read, asked in iteration order, each named by
+   *     what it holds ({@code buffered}, {@code kept}, {@code retained}); the first that holds the
+   *     trace draws its waterfall
+   */
+  DebugApi(
+      DecisionLog log,
+      Function<TraceId, TraceStatus> status,
+      Map<String, SpanSource> spans,
+      Clock clock,
+      boolean showContent) {
     this.log = log;
     this.status = status;
+    this.spans = spans;
     this.clock = clock;
     this.showContent = showContent;
     this.decisions = DecisionJson.showingContent(showContent);
@@ -115,7 +144,27 @@ final class DebugApi {
     } else {
       throw new IllegalStateException("a trace status /debug cannot render: " + found);
     }
+    waterfall(id, out);
     return json(200, out);
+  }
+
+  /** The trace's spans from the first source that holds them, or why none is shown. */
+  private void waterfall(TraceId id, ObjectNode out) {
+    for (Map.Entry<String, SpanSource> source : spans.entrySet()) {
+      Optional<TraceView> held = source.getValue().spans(id);
+      if (held.isPresent()) {
+        out.set("waterfall", Waterfall.of(held.get(), source.getKey(), showContent));
+        return;
+      }
+    }
+    out.put("waterfall_missing", PlainWords.spansNotHeld(out.path("state").asText(), outcome(out)));
+  }
+
+  private static String outcome(ObjectNode answer) {
+    if (answer.has("decision")) {
+      return answer.path("decision").path("outcome").asText();
+    }
+    return answer.path("outcome").asText("");
   }
 
   AdminResponse conversation(String id) {
@@ -161,15 +210,34 @@ final class DebugApi {
                       .anyMatch(
                           v -> v.policy().equals(p) && v.verdict().vote() != Vote.NO_OPINION));
     }
-    String since = first(query, "since");
-    if (since != null) {
-      Instant from;
+    String service = first(query, "service");
+    if (service != null && !service.isBlank()) {
+      String svc = service.trim();
+      filter = filter.and(r -> r.rootService().equals(svc));
+    }
+    String model = first(query, "model");
+    if (model != null && !model.isBlank()) {
+      String m = model.trim();
+      filter =
+          filter.and(
+              r -> r.llm().modelsAsked().contains(m) || r.llm().modelsAnswered().contains(m));
+    }
+    for (String key : List.of("since", "until")) {
+      String raw = first(query, key);
+      if (raw == null || raw.isBlank()) {
+        continue;
+      }
+      Instant at;
       try {
-        from = since(since.trim());
+        at = instant(key, raw.trim());
       } catch (IllegalArgumentException e) {
         return error(400, e.getMessage());
       }
-      filter = filter.and(r -> !r.decision().decidedAt().isBefore(from));
+      filter =
+          filter.and(
+              key.equals("since")
+                  ? r -> !r.decision().decidedAt().isBefore(at)
+                  : r -> r.decision().decidedAt().isBefore(at));
     }
     int limit = DEFAULT_LIMIT;
     String rawLimit = first(query, "limit");
@@ -198,8 +266,52 @@ final class DebugApi {
     return json(200, out);
   }
 
+  /**
+   * Over the last 15 minutes and the last hour: how many traces were decided, how many kept, and
+   * for each policy how many it voted to keep. Counted from the decision log, so a window older
+   * than the log's horizon is only partly covered ({@code covered: false}).
+   */
+  AdminResponse keepRates() {
+    Instant now = clock.instant();
+    Instant horizon = log.horizon();
+    ObjectNode out = JSON.createObjectNode();
+    out.put("log_horizon", horizon.toString());
+    ArrayNode windows = out.putArray("windows");
+    for (Window window : KEEP_RATE_WINDOWS) {
+      Instant from = now.minus(window.length());
+      List<DecisionRecord> records =
+          log.recent(r -> !r.decision().decidedAt().isBefore(from), Integer.MAX_VALUE);
+      ObjectNode w = windows.addObject();
+      w.put("window", window.name());
+      w.put("from", from.toString());
+      w.put("covered", !horizon.isAfter(from));
+      long kept = records.stream().filter(r -> r.decision().kept()).count();
+      w.put("decisions", records.size());
+      w.put("kept", kept);
+      w.put("keep_rate", records.isEmpty() ? 0 : (double) kept / records.size());
+      Map<String, long[]> byPolicy = new TreeMap<>();
+      for (DecisionRecord r : records) {
+        for (PolicyVerdict v : r.decision().verdicts()) {
+          long[] c = byPolicy.computeIfAbsent(v.policy(), p -> new long[3]);
+          c[v.verdict().vote().ordinal()]++;
+        }
+      }
+      ArrayNode policies = w.putArray("policies");
+      byPolicy.forEach(
+          (name, c) -> {
+            ObjectNode p = policies.addObject();
+            p.put("name", name);
+            long keeps = c[Vote.KEEP.ordinal()];
+            p.put("keep_votes", keeps);
+            p.put("drop_votes", c[Vote.DROP.ordinal()]);
+            p.put("keep_rate", records.isEmpty() ? 0 : (double) keeps / records.size());
+          });
+    }
+    return json(200, out);
+  }
+
   /** An ISO-8601 instant, or a duration meaning "that long ago". */
-  private Instant since(String text) {
+  private Instant instant(String key, String text) {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException notAnInstant) {
@@ -208,7 +320,8 @@ final class DebugApi {
         return clock.instant().minus(ago);
       } catch (IllegalArgumentException notADuration) {
         throw new IllegalArgumentException(
-            "since: '"
+            key
+                + ": '"
                 + text
                 + "' (expected: an instant like 2026-11-27T12:00:00Z or a duration like 15m)",
             notADuration);

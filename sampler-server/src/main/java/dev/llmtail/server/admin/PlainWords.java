@@ -230,6 +230,23 @@ final class PlainWords {
         + " dropped. Newest first:";
   }
 
+  /** Why {@code /debug} shows no spans for a trace in {@code state} with {@code outcome}. */
+  static String spansNotHeld(String state, String outcome) {
+    if (state.equals("never_seen")) {
+      return "No span of this trace is held.";
+    }
+    if (state.equals("buffered")) {
+      return "Its spans are being decided right now; ask again in a moment.";
+    }
+    if (outcome.equals("kept")) {
+      return "Its spans were exported to the tracing backend; llmtail holds only the most recently"
+          + " kept traces' spans (16 MiB, for admin.decision_log.max_age), and this one is no longer"
+          + " among them. Look it up in the backend.";
+    }
+    return "Its spans were dropped with it: llmtail holds the decision, not the spans of dropped"
+        + " traces.";
+  }
+
   private static String sentence(String text) {
     String t = text.strip();
     return t.endsWith(".") ? t : t + ".";

@@ -7,9 +7,12 @@ import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.buffer.BufferSettings;
+import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.core.status.SpanSource;
 import dev.llmtail.core.status.TraceStatusLookup;
+import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +20,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +39,12 @@ class DebugApiTest {
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final DecisionLog log = new DecisionLog(100, Duration.ofHours(1), false, clock);
 
-  /** Keeps every trace (a second policy has no opinion); a trace may hold at most 3 spans. */
+  private final KeptSpans kept = new KeptSpans(1 << 20, Duration.ofHours(1), ticker::get);
+
+  /**
+   * Keeps every trace but a health check (a second policy has no opinion); a trace may hold at most
+   * 3 spans.
+   */
   private final TraceBuffer buffer =
       TraceBuffer.builder()
           .settings(
@@ -52,19 +62,156 @@ class DebugApiTest {
                   new DecisionEngine(
                       List.of(
                           new NamedPolicy("all", "always_sample", t -> Verdict.keep("all")),
-                          new NamedPolicy("quiet", "test", t -> Verdict.noOpinion("nothing"))),
+                          new NamedPolicy("quiet", "test", t -> Verdict.noOpinion("nothing")),
+                          new NamedPolicy(
+                              "health",
+                              "test",
+                              t ->
+                                  t.root().map(r -> r.name().equals("GET /healthz")).orElse(false)
+                                      ? Verdict.drop("a health check")
+                                      : Verdict.noOpinion("not a health check"))),
                       clock,
                       meters))
-          .listener(log)
+          .listener(new FanOutListener(List.of(log, kept)))
+          .genAi(new GenAiNormalizer(meters))
           .ticker(ticker::get)
           .meters(meters)
           .build();
 
   private final DebugApi api =
-      new DebugApi(log, new TraceStatusLookup(buffer, log)::status, clock, false);
+      new DebugApi(
+          log, new TraceStatusLookup(buffer, log)::status, spanSources(buffer, kept), clock, false);
 
   private JsonNode trace(String id) throws Exception {
     return DebugApi.JSON.readTree(new String(api.trace(id).body(), StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, SpanSource> spanSources(TraceBuffer buffer, KeptSpans kept) {
+    Map<String, SpanSource> sources = new LinkedHashMap<>();
+    sources.put("buffered", buffer::bufferedSpans);
+    sources.put("kept", kept);
+    return sources;
+  }
+
+  private static JsonNode body(AdminResponse response) throws Exception {
+    assertThat(response.status()).isEqualTo(200);
+    return DebugApi.JSON.readTree(new String(response.body(), StandardCharsets.UTF_8));
+  }
+
+  /** A chat request whose one LLM call is a child of the root. */
+  private static TraceBuilder chat(String service, String model) {
+    TraceBuilder t = TraceBuilder.trace().service(service);
+    t.root("POST /chat")
+        .durationMillis(900)
+        .child("chat " + model)
+        .startMillis(100)
+        .durationMillis(700)
+        .attribute("gen_ai.operation.name", "chat")
+        .attribute("gen_ai.system", "openai")
+        .attribute("gen_ai.request.model", model)
+        .attribute("gen_ai.response.model", model + "-2024-08-06")
+        .attribute("gen_ai.usage.input_tokens", 120L)
+        .attribute("gen_ai.usage.output_tokens", 30L)
+        .attribute("gen_ai.response.finish_reasons", List.of("stop"));
+    return t;
+  }
+
+  @Test
+  void aBufferedTraceShowsTheSpansThatArrivedAsAWaterfall() throws Exception {
+    TraceBuilder t = chat("chat-api", "gpt-4o");
+    buffer.admit(t.fragments());
+
+    JsonNode waterfall = trace(t.traceIdHex()).path("waterfall");
+    assertThat(waterfall.path("source").asText()).isEqualTo("buffered");
+    JsonNode spans = waterfall.path("spans");
+    assertThat(spans).hasSize(2);
+    assertThat(spans.get(0).path("name").asText()).isEqualTo("POST /chat");
+    assertThat(spans.get(0).path("depth").asInt()).isZero();
+    assertThat(spans.get(0).path("service").asText()).isEqualTo("chat-api");
+    assertThat(spans.get(0).path("duration_ms").asDouble()).isEqualTo(900.0);
+    JsonNode call = spans.get(1);
+    assertThat(call.path("depth").asInt()).isEqualTo(1);
+    assertThat(call.path("start_offset_ms").asDouble()).isEqualTo(100.0);
+    assertThat(call.path("llm").path("model_asked").asText()).isEqualTo("gpt-4o");
+    assertThat(call.path("llm").path("model_answered").asText()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(call.path("llm").path("input_tokens").asLong()).isEqualTo(120);
+    assertThat(call.path("llm").path("finish_reasons").get(0).asText()).isEqualTo("stop");
+    assertThat(call.path("llm").has("input")).as("message content is off").isFalse();
+  }
+
+  @Test
+  void aKeptTraceShowsTheSpansItsDecisionSaw() throws Exception {
+    TraceBuilder t = chat("chat-api", "gpt-4o");
+    buffer.admit(t.fragments());
+    ticker.addAndGet(QUIET.toNanos());
+    buffer.decideDue();
+
+    JsonNode answer = trace(t.traceIdHex());
+    assertThat(answer.path("decision").path("outcome").asText()).isEqualTo("kept");
+    assertThat(answer.path("waterfall").path("source").asText()).isEqualTo("kept");
+    assertThat(answer.path("waterfall").path("spans")).hasSize(2);
+  }
+
+  @Test
+  void aDroppedTraceSaysItsSpansAreNotHeld() throws Exception {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("GET /healthz");
+    buffer.admit(t.fragments());
+    ticker.addAndGet(QUIET.toNanos());
+    buffer.decideDue();
+
+    JsonNode answer = trace(t.traceIdHex());
+    assertThat(answer.path("decision").path("outcome").asText()).isEqualTo("dropped");
+    assertThat(answer.has("waterfall")).isFalse();
+    assertThat(answer.path("waterfall_missing").asText())
+        .isEqualTo(
+            "Its spans were dropped with it: llmtail holds the decision, not the spans of dropped"
+                + " traces.");
+  }
+
+  @Test
+  void keepRatesCountEachPolicysKeepVotesOverTheWindows() throws Exception {
+    for (String root : List.of("POST /chat", "POST /chat", "POST /chat", "GET /healthz")) {
+      TraceBuilder t = TraceBuilder.trace();
+      t.root(root);
+      buffer.admit(t.fragments());
+    }
+    ticker.addAndGet(QUIET.toNanos());
+    buffer.decideDue();
+
+    JsonNode windows = body(api.keepRates()).path("windows");
+    assertThat(windows).hasSize(2);
+    assertThat(windows.get(0).path("window").asText()).isEqualTo("15m");
+    assertThat(windows.get(1).path("window").asText()).isEqualTo("1h");
+    JsonNode quarter = windows.get(0);
+    assertThat(quarter.path("decisions").asInt()).isEqualTo(4);
+    assertThat(quarter.path("kept").asInt()).isEqualTo(3);
+    assertThat(quarter.path("keep_rate").asDouble()).isEqualTo(0.75);
+    // Sorted by name: all, health, quiet.
+    assertThat(quarter.path("policies").get(0).path("name").asText()).isEqualTo("all");
+    assertThat(quarter.path("policies").get(0).path("keep_votes").asInt()).isEqualTo(4);
+    assertThat(quarter.path("policies").get(1).path("drop_votes").asInt()).isEqualTo(1);
+    assertThat(quarter.path("policies").get(2).path("keep_rate").asDouble()).isZero();
+  }
+
+  @Test
+  void recentDecisionsFilterByServiceAndModel() throws Exception {
+    TraceBuilder chat = chat("chat-api", "gpt-4o");
+    TraceBuilder search = chat("search-api", "claude-sonnet-4");
+    buffer.admit(chat.fragments());
+    buffer.admit(search.fragments());
+    ticker.addAndGet(QUIET.toNanos());
+    buffer.decideDue();
+
+    JsonNode byService = body(api.decisions(Map.of("service", List.of("search-api"))));
+    assertThat(byService.path("count").asInt()).isEqualTo(1);
+    assertThat(byService.path("decisions").get(0).path("trace_id").asText())
+        .isEqualTo(search.traceIdHex());
+    JsonNode byModel = body(api.decisions(Map.of("model", List.of("gpt-4o-2024-08-06"))));
+    assertThat(byModel.path("count").asInt()).isEqualTo(1);
+    assertThat(byModel.path("decisions").get(0).path("trace_id").asText())
+        .isEqualTo(chat.traceIdHex());
+    assertThat(api.decisions(Map.of("until", List.of("yesterday"))).status()).isEqualTo(400);
   }
 
   @Test
