@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -18,13 +19,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code /debug} page in a real headless Chromium: a person types a trace id or a conversation
- * id, presses Enter, and reads the plain-words answer the page rendered. Needs Debian's {@code
+ * The {@code /debug} page in a real headless Chromium, used as an on-call person would: type a
+ * trace id or a conversation id, press Enter, read the banner, the verdict table, the trace's
+ * waterfall and a conversation's timeline; filter the recent decisions. Needs Debian's {@code
  * chromium} (installed by {@code .ci/run}); skipped on a developer machine without it, never in CI.
+ *
+ * <p>Each view is also written as a PNG to {@code target/screenshots/}; the ones in {@code
+ * docs/images/} (shown in docs/debugging.md) are copies of them.
  */
 class DebugPageBrowserTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
   @TempDir static Path dir;
   private static Sidecar llmtail;
@@ -48,11 +54,22 @@ class DebugPageBrowserTest {
               - name: errors
                 type: status_code
                 status_codes: [ERROR]
+              - name: slow
+                type: latency
+                threshold: 30s
+              - name: refusals
+                type: refusal
+              - name: truncated
+                type: truncated-stream
+              - name: baseline
+                type: probabilistic
+                sampling_percentage: 0.0001
             """,
             "");
     llmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
     browser = HeadlessChromium.launch(chromium);
+    Files.createDirectories(SCREENSHOTS);
   }
 
   @AfterAll
@@ -66,6 +83,11 @@ class DebugPageBrowserTest {
     if (llmtail != null) {
       llmtail.close();
     }
+  }
+
+  private void openPage(String pathAndQuery) {
+    browser.open("http://127.0.0.1:" + llmtail.adminPort() + pathAndQuery);
+    browser.resize(1280, 900);
   }
 
   private String answerAfterTyping(String query) {
@@ -83,28 +105,192 @@ class DebugPageBrowserTest {
     return browser.evaluate("document.getElementById('answer').innerText");
   }
 
-  @Test
-  void personTypesTraceIdAndReadsWhyItWasDropped() throws Exception {
+  private String text(String selector) {
+    return browser.evaluate(
+        "(function(){var e=document.querySelector("
+            + quoted(selector)
+            + ");return e?e.innerText:'(no '+"
+            + quoted(selector)
+            + "+')';})()");
+  }
+
+  private int count(String selector) {
+    return Integer.parseInt(
+        browser.evaluate("String(document.querySelectorAll(" + quoted(selector) + ").length)"));
+  }
+
+  /** Moves the keyboard focus to the element and presses Enter, as a keyboard user would. */
+  private void pressEnterOn(String selector) {
+    browser.evaluate("document.querySelector(" + quoted(selector) + ").focus()");
+    browser.pressEnter();
+  }
+
+  private static String quoted(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  private void screenshot(String name) throws Exception {
+    Files.write(SCREENSHOTS.resolve(name), browser.screenshotOfWholePage());
+  }
+
+  /** A chat turn: the request, a retrieval, and an LLM call that answered (or failed). */
+  private static TraceBuilder chatTurn(String conversation, boolean llmFails) {
     TraceBuilder trace = TraceBuilder.trace().service("chat-api");
-    trace.root("POST /chat").durationMillis(800);
-    trace.child("chat gpt-4o").attribute("gen_ai.conversation.id", "support-ticket-1234");
+    TraceBuilder.SpanBuilder root = trace.root("POST /chat").durationMillis(1400);
+    root.child("retrieve documents").startMillis(20).durationMillis(180);
+    TraceBuilder.SpanBuilder call =
+        root.child("chat gpt-4o")
+            .startMillis(220)
+            .durationMillis(1100)
+            .attribute("gen_ai.operation.name", "chat")
+            .attribute("gen_ai.system", "openai")
+            .attribute("gen_ai.request.model", "gpt-4o")
+            .attribute("gen_ai.response.model", "gpt-4o-2024-08-06")
+            .attribute("gen_ai.usage.input_tokens", 812L)
+            .attribute("gen_ai.usage.output_tokens", 164L)
+            .attribute("gen_ai.conversation.id", conversation);
+    if (llmFails) {
+      call.error("upstream timeout").attribute("error.type", "timeout");
+    } else {
+      call.attribute("gen_ai.response.finish_reasons", List.of("stop"));
+    }
+    return trace;
+  }
+
+  private TraceBuilder decided(TraceBuilder trace) {
     client.send(trace);
     await().atMost(WAIT).until(() -> client.state(trace.traceIdHex()).equals("decided"));
+    return trace;
+  }
 
-    browser.open("http://127.0.0.1:" + llmtail.adminPort() + "/debug");
+  @Test
+  void droppedTraceReadsAsBannerThenVerdictTableWithNoOpinionRowsFolded() throws Exception {
+    TraceBuilder trace = decided(chatTurn("support-ticket-1234", false));
+
+    openPage("/debug");
     String answer = answerAfterTyping(trace.traceIdHex());
 
-    assertThat(answer)
-        .startsWith("Dropped at ")
+    assertThat(answer).startsWith("Dropped at ");
+    assertThat(text("#answer .banner"))
         .contains("no policy matched.")
-        .contains("errors: no span of 2 has a status one of [ERROR].");
-    Files.write(Path.of("target", "debug-page.png"), browser.screenshot());
+        .contains("Deciding: no policy voted");
+    assertThat(count("table.verdicts tbody.folded tr")).isEqualTo(5);
+    assertThat(browser.evaluate("String(document.querySelector('tbody.folded').hidden)"))
+        .isEqualTo("true");
+    assertThat(text("#answer .waterfall-missing"))
+        .isEqualTo(
+            "Its spans were dropped with it: llmtail holds the decision, not the spans of dropped"
+                + " traces.");
 
-    String byConversation = answerAfterTyping("support-ticket-1234");
-    assertThat(byConversation)
-        .startsWith("Conversation support-ticket-1234: 1 trace in the decision log")
-        .contains(trace.traceIdHex())
-        .contains("no policy matched");
+    pressEnterOn("button.fold");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(text("table.verdicts"))
+                    .contains("no span of 3 has a status one of [ERROR]"));
+    assertThat(
+            browser.evaluate("document.querySelector('button.fold').getAttribute('aria-expanded')"))
+        .isEqualTo("true");
+    screenshot("debug-dropped-trace.png");
+  }
+
+  @Test
+  void keptTraceShowsDecidingPolicyFirstAndItsSpansAsAWaterfall() throws Exception {
+    TraceBuilder trace = decided(chatTurn("support-ticket-77", true));
+
+    openPage("/debug");
+    assertThat(answerAfterTyping(trace.traceIdHex())).startsWith("Kept at ");
+
+    assertThat(text("#answer .banner"))
+        .contains("kept by errors")
+        .contains("Deciding: kept by errors");
+    assertThat(text("table.verdicts tbody tr.deciding th")).isEqualTo("errors");
+    assertThat(text("#answer table.waterfall"))
+        .contains("POST /chat")
+        .contains("retrieve documents")
+        .contains("gpt-4o → gpt-4o-2024-08-06 · 812 in / 164 out tokens")
+        .contains("error: upstream timeout");
+    assertThat(count("#answer table.waterfall tbody tr")).isEqualTo(3);
+    // The evidence of the deciding policy links to the span it read, and that row is marked.
+    String evidenceLink =
+        browser.evaluate("document.querySelector('tr.deciding a').getAttribute('href')");
+    assertThat(evidenceLink).startsWith("#span-");
+    assertThat(text("#answer table.waterfall tr" + evidenceLink))
+        .contains("chat gpt-4o")
+        .contains("◆ evidence: errors");
+    assertThat(text(".trace-answer")).contains("The spans the decision saw");
+    screenshot("debug-kept-trace.png");
+  }
+
+  @Test
+  void bufferedTraceShowsTheSpansThatArrivedSoFar() throws Exception {
+    TraceBuilder trace = TraceBuilder.trace().service("chat-api");
+    trace.root("POST /chat").unended().child("chat gpt-4o").durationMillis(600);
+    client.send(trace);
+    await().atMost(WAIT).until(() -> client.state(trace.traceIdHex()).equals("buffered"));
+
+    openPage("/debug");
+    assertThat(answerAfterTyping(trace.traceIdHex()))
+        .startsWith("Not decided yet: 2 spans buffered");
+
+    assertThat(text(".trace-answer")).contains("The spans buffered so far");
+    assertThat(count("#answer table.waterfall tbody tr")).isEqualTo(2);
+    assertThat(text("#answer table.waterfall")).contains("not ended");
+    screenshot("debug-buffered-trace.png");
+  }
+
+  @Test
+  void conversationReadsAsATimelineWhoseTurnsOpenIntoTheirTraceAnswer() throws Exception {
+    TraceBuilder first = decided(chatTurn("support-ticket-9", false));
+    TraceBuilder second = decided(chatTurn("support-ticket-9", true));
+
+    openPage("/debug");
+    String answer = answerAfterTyping("support-ticket-9");
+
+    assertThat(answer)
+        .startsWith("Conversation support-ticket-9: 2 traces in the decision log")
+        .contains("1 kept and 1 dropped");
+    assertThat(count("#timeline tr.turn")).isEqualTo(2);
+    assertThat(text("#timeline tr.turn:nth-of-type(1)"))
+        .contains("dropped")
+        .contains("no policy matched")
+        .contains(first.traceIdHex());
+    assertThat(text("#timeline tbody")).contains("kept by errors").contains("976");
+
+    pressEnterOn("#timeline tr.turn button");
+    await()
+        .atMost(WAIT)
+        .until(() -> text(".turn-answer:not([hidden]) .banner").startsWith("Dropped at "));
+    assertThat(text("#timeline")).contains(second.traceIdHex());
+    screenshot("debug-conversation.png");
+  }
+
+  @Test
+  void recentDecisionsFilterByOutcomeAndShowKeepRateByPolicy() throws Exception {
+    decided(chatTurn("support-ticket-5", true));
+    decided(chatTurn("support-ticket-5", false));
+
+    openPage("/debug?view=decisions");
+    await().atMost(WAIT).until(() -> count("#decision-list tbody tr") >= 2);
+    assertThat(count(".rate-chart")).isEqualTo(2);
+    assertThat(text(".rate-chart caption")).startsWith("Keep rate, last 15m");
+    assertThat(text(".rate-chart")).contains("errors").contains("all policies");
+
+    browser.evaluate("document.getElementById('f-outcome').value = 'kept'");
+    pressEnterOn("#filters button");
+    await().atMost(WAIT).until(() -> browser.evaluate("location.search").contains("outcome=kept"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                browser
+                    .evaluate(
+                        "Array.from(document.querySelectorAll('#decision-list td .outcome'))"
+                            + ".every(function(e){return e.innerText==='kept';})+''")
+                    .equals("true"));
+    assertThat(count("#decision-list tbody tr")).isPositive();
+    screenshot("debug-recent-decisions.png");
   }
 
   @Test
@@ -150,7 +336,7 @@ class DebugPageBrowserTest {
 
   @Test
   void personTypesUnknownTraceIdAndIsToldItWasNeverSeen() {
-    browser.open("http://127.0.0.1:" + llmtail.adminPort() + "/debug");
+    openPage("/debug");
     assertThat(answerAfterTyping("4bf92f3577b34da6a3ce929d0e0e4736"))
         .startsWith("llmtail has no record of trace 4bf92f3577b34da6a3ce929d0e0e4736");
   }

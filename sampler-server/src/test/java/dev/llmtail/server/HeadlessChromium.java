@@ -152,6 +152,34 @@ final class HeadlessChromium implements AutoCloseable {
     }
   }
 
+  /** Renders the page at this size, like a browser window of it (CSS pixels). */
+  void resize(int width, int height) {
+    send(
+        sessionId,
+        "Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+  }
+
+  /** A PNG of the whole page as rendered, beyond the window's height. */
+  byte[] screenshotOfWholePage() {
+    JsonNode size = send(sessionId, "Page.getLayoutMetrics", Map.of()).path("cssContentSize");
+    Map<String, Object> clip =
+        Map.of(
+            "x", 0,
+            "y", 0,
+            "width", size.path("width").asDouble(),
+            "height", size.path("height").asDouble(),
+            "scale", 1);
+    return Base64.getDecoder()
+        .decode(
+            send(
+                    sessionId,
+                    "Page.captureScreenshot",
+                    Map.of("format", "png", "clip", clip, "captureBeyondViewport", true))
+                .path("data")
+                .asText());
+  }
+
   /** A PNG of the page as rendered. */
   byte[] screenshot() {
     return Base64.getDecoder()

@@ -132,19 +132,19 @@
     var d = b.decision;
     if (b.state === 'decided' && d) {
       var deciding = decidingText(d);
-      return el('p', { className: 'banner ' + d.outcome, id: 'banner' },
+      return el('p', { className: 'banner ' + d.outcome },
         (d.outcome === 'kept' ? 'Kept' : 'Dropped') + ' at ' + utcDateTime(d.decided_at) + ': ' + d.reason + '.',
         el('span', { className: 'sub' }, 'Deciding: ' + (decidingPolicies(d).length ? deciding : 'no policy voted') +
           (d.trigger ? ' · trigger ' + d.trigger : '') + ' · trace ' + b.trace_id));
     }
     if (b.state === 'buffered') {
-      return el('p', { className: 'banner buffered', id: 'banner' }, 'Not decided yet: ' +
+      return el('p', { className: 'banner buffered' }, 'Not decided yet: ' +
         plural(b.buffered.span_count, 'span', 'spans') + ' buffered, decided at the latest ' +
         utcDateTime(b.buffered.decided_by) + '.',
         el('span', { className: 'sub' }, 'Waiting because ' + b.buffered.waiting_for + '.'));
     }
     var kind = b.outcome || '';
-    return el('p', { className: 'banner ' + kind, id: 'banner' }, b.explanation);
+    return el('p', { className: 'banner ' + kind }, b.explanation);
   }
 
   function shape(d) {
@@ -189,7 +189,9 @@
     var quiet = d.policies.filter(function (p) { return p.vote === 'no_opinion'; });
     var head = headerRow(['Policy', 'Type', 'Vote', 'Reason', 'Evidence span', 'Attribute', 'Observed', 'Threshold']);
     var shown = el('tbody', null, deciding.map(function (p) { return policyRow(p, true); }),
-      others.map(function (p) { return policyRow(p, false); }));
+      others.map(function (p) { return policyRow(p, false); }),
+      deciding.length + others.length ? null : row(el('td', { colSpan: 8, className: 'facts' },
+        'No policy voted: every policy had no opinion, so the trace was ' + d.outcome + '.')));
     var folded = el('tbody', { className: 'folded', hidden: true, id: 'no-opinion-' + (++tableIds) },
       quiet.map(function (p) { return policyRow(p, false); }));
     var table = el('table', { className: 'verdicts' },
@@ -262,7 +264,7 @@
     var w = b.waterfall;
     var heading = el('h2', null, 'The trace');
     if (!w) {
-      return el('div', null, heading, el('p', { className: 'facts', id: 'waterfall-missing' }, b.waterfall_missing || ''));
+      return el('div', null, heading, el('p', { className: 'facts waterfall-missing' }, b.waterfall_missing || ''));
     }
     var total = Math.max(w.duration_ms, 0.001);
     var marks = evidenceBySpan(b);
@@ -290,7 +292,7 @@
       el('p', { className: 'facts' }, (sourceWords[w.source] || w.source) + ' ' +
         plural(w.span_count, 'span', 'spans') + ' over ' + ms(w.duration_ms) + '.' +
         (w.left_out ? ' The first ' + w.spans.length + ' are drawn; ' + w.left_out + ' more are left out.' : '')),
-      el('table', { className: 'waterfall', id: 'waterfall' },
+      el('table', { className: 'waterfall' },
         el('caption', { className: 'visually-hidden' }, 'Spans of the trace as a waterfall'),
         headerRow(['Span', 'Service', 'Timeline', '#Duration', 'Status', 'LLM call']),
         el('tbody', null, rows)));
@@ -319,7 +321,8 @@
 
   function conversationAnswer(b) {
     var turns = b.traces.slice().sort(function (x, y) {
-      return (x.trace.start || '').localeCompare(y.trace.start || '');
+      return (x.trace.start || '').localeCompare(y.trace.start || '') ||
+        (x.decided_at || '').localeCompare(y.decided_at || '');
     });
     var body = el('tbody');
     turns.forEach(function (t, i) {
@@ -351,8 +354,8 @@
       body.appendChild(detail);
     });
     return el('article', { className: 'conversation' },
-      el('p', { className: 'banner', id: 'banner' }, b.explanation.replace(/ Newest first:$/, '')),
-      b.traces.length ? el('table', { className: 'timeline-table', id: 'timeline' },
+      el('p', { className: 'banner' }, b.explanation.replace(/ Newest first:$/, '')),
+      b.traces.length ? el('table', { className: 'timeline', id: 'timeline' },
         el('caption', null, 'Turns, oldest first'),
         headerRow(['#Turn', 'Time', 'Outcome', 'Deciding policy', '#LLM calls', '#Tokens', '#Cost', 'Trace']), body) : null,
       el('details', null, el('summary', null, 'Everything llmtail knows (JSON)'), el('pre', null, JSON.stringify(b, null, 2))));
@@ -398,7 +401,7 @@
         el('td', { className: 'num' }, percent(p.keep_rate) + ' (' + p.keep_votes + ')')]));
     });
     return el('div', { className: 'rate-chart' }, el('table', null,
-      el('caption', null, 'Keep rate, last ' + w.window + (w.covered ? '' : ' (the log holds less than that)')),
+      el('caption', null, 'Keep rate, last ' + w.window + (w.covered ? '' : ' (the decision log holds only the decisions since ' + utcTime(w.log_horizon) + ')')),
       headerRow(['Policy', 'Kept', '#Share of decided traces']), el('tbody', null, rows)));
   }
 
@@ -412,7 +415,7 @@
     var target = document.getElementById('rates');
     api('/debug/keep-rates').then(function (b) {
       clear(target);
-      append(target, b.windows.map(rateChart));
+      append(target, b.windows.map(function (w) { w.log_horizon = b.log_horizon; return rateChart(w); }));
       var names = document.getElementById('policy-names');
       clear(names);
       (b.windows[b.windows.length - 1].policies || []).forEach(function (p) { names.appendChild(el('option', { value: p.name })); });
