@@ -30,8 +30,16 @@ final class BufferMetrics {
   private final Counter overByteLimit;
   private final MeterRegistry meters;
 
-  BufferMetrics(MeterRegistry meters) {
+  BufferMetrics(MeterRegistry meters, BufferSettings settings) {
     this.meters = meters;
+    // The limits beside the fill, so a dashboard shows how full the buffer is.
+    Gauge.builder("llmtail.buffer.max_traces", settings, BufferSettings::maxTraces)
+        .description("buffer.max_traces: traces held before the oldest are decided early")
+        .register(meters);
+    Gauge.builder("llmtail.buffer.max_bytes", settings, BufferSettings::maxBytes)
+        .description("buffer.max_bytes: span bytes held before the oldest traces are decided early")
+        .baseUnit("bytes")
+        .register(meters);
     Gauge.builder("llmtail.buffer.traces", traces, AtomicInteger::get)
         .description("Traces waiting for a decision")
         .register(meters);

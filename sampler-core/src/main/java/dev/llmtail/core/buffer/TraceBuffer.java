@@ -78,7 +78,7 @@ public final class TraceBuffer {
             .executor(Runnable::run)
             .build();
     this.deadlines = new Deadlines(settings);
-    this.metrics = new BufferMetrics(b.meters);
+    this.metrics = new BufferMetrics(b.meters, settings);
     this.decider =
         new TraceDecider(
             b.engine,

@@ -112,6 +112,29 @@ class AdminRoutesTest {
   }
 
   @Test
+  void thePageItsScriptAndStyleAreOpenButKeepRatesNeedTheToken() {
+    AdminRoutes routes = routes(false, new DebugAccess(new BearerToken("s3cret-token"), false));
+    AdminResponse page = routes.handle("GET", "/debug", Map.of(), null);
+    assertThat(page.status()).isEqualTo(200);
+    // Nothing the page loads may come from another origin: no CDN, works offline.
+    assertThat(page.headers().get("Content-Security-Policy"))
+        .startsWith("default-src 'none'; script-src 'self'; style-src 'self'");
+    assertThat(body(page))
+        .contains("<script src=\"/debug/debug.js\"")
+        .doesNotContain("http://")
+        .doesNotContain("https://");
+    AdminResponse script = routes.handle("GET", "/debug/debug.js", Map.of(), null);
+    assertThat(script.status()).isEqualTo(200);
+    assertThat(script.contentType()).startsWith("text/javascript");
+    assertThat(body(script)).doesNotContain("innerHTML").doesNotContain("http://");
+    AdminResponse style = routes.handle("GET", "/debug/debug.css", Map.of(), null);
+    assertThat(style.contentType()).startsWith("text/css");
+    assertThat(routes.handle("GET", "/debug/keep-rates", Map.of(), null).status()).isEqualTo(401);
+    assertThat(routes.handle("GET", "/debug/keep-rates", Map.of(), "Bearer s3cret-token").status())
+        .isEqualTo(200);
+  }
+
+  @Test
   void evidenceThatCarriesMessageContentIsHiddenUnlessEnabled() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("POST /chat");

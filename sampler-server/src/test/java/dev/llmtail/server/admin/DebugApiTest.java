@@ -140,6 +140,28 @@ class DebugApiTest {
   }
 
   @Test
+  void theWaterfallShowsPromptAndOutputOnlyWhenMessageContentIsOn() throws Exception {
+    TraceBuilder t = chat("chat-api", "gpt-4o");
+    t.child("chat gpt-4o-mini")
+        .attribute("gen_ai.operation.name", "chat")
+        .attribute("gen_ai.request.model", "gpt-4o-mini")
+        .attribute("gen_ai.prompt", "What is my refund status?");
+    buffer.admit(t.fragments());
+    DebugApi showing =
+        new DebugApi(
+            log,
+            new TraceStatusLookup(buffer, log)::status,
+            spanSources(buffer, kept),
+            clock,
+            true);
+
+    JsonNode shown = body(showing.trace(t.traceIdHex())).path("waterfall").path("spans");
+    assertThat(shown.findValuesAsText("input")).contains("What is my refund status?");
+    JsonNode hidden = trace(t.traceIdHex()).path("waterfall").path("spans");
+    assertThat(hidden.findValues("input")).isEmpty();
+  }
+
+  @Test
   void aKeptTraceShowsTheSpansItsDecisionSaw() throws Exception {
     TraceBuilder t = chat("chat-api", "gpt-4o");
     buffer.admit(t.fragments());
