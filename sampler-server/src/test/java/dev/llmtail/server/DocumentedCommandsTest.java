@@ -493,8 +493,8 @@ class DocumentedCommandsTest {
   @Test
   void theDebugPageAnswersAsDocsDebuggingShows() throws IOException {
     JsonNode conversation = admin().json("/debug/conversations/" + DEBUGGING_CONVERSATION);
-    // What debug.html shows for a conversation: its explanation, then each trace's id and
-    // explanation.
+    // The conversation in plain words as docs/debugging.md prints it: its explanation, then each
+    // trace's id and explanation.
     StringBuilder page = new StringBuilder(conversation.path("explanation").asText());
     conversation
         .path("traces")
