@@ -98,6 +98,21 @@ class DebugApiTest {
     return DebugApi.JSON.readTree(new String(response.body(), StandardCharsets.UTF_8));
   }
 
+  /** Lets the quiet period pass and decides every trace that is due. */
+  private void quietPeriodPasses() {
+    ticker.addAndGet(QUIET.toNanos());
+    buffer.decideDue();
+  }
+
+  /** A one-span trace, admitted and decided. */
+  private TraceBuilder decided(String rootName) {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root(rootName);
+    buffer.admit(t.fragments());
+    quietPeriodPasses();
+    return t;
+  }
+
   /** A chat request whose one LLM call is a child of the root. */
   private static TraceBuilder chat(String service, String model) {
     TraceBuilder t = TraceBuilder.trace().service(service);
@@ -165,8 +180,7 @@ class DebugApiTest {
   void aKeptTraceShowsTheSpansItsDecisionSaw() throws Exception {
     TraceBuilder t = chat("chat-api", "gpt-4o");
     buffer.admit(t.fragments());
-    ticker.addAndGet(QUIET.toNanos());
-    buffer.decideDue();
+    quietPeriodPasses();
 
     JsonNode answer = trace(t.traceIdHex());
     assertThat(answer.path("decision").path("outcome").asText()).isEqualTo("kept");
@@ -176,11 +190,7 @@ class DebugApiTest {
 
   @Test
   void aDroppedTraceSaysItsSpansAreNotHeld() throws Exception {
-    TraceBuilder t = TraceBuilder.trace();
-    t.root("GET /healthz");
-    buffer.admit(t.fragments());
-    ticker.addAndGet(QUIET.toNanos());
-    buffer.decideDue();
+    TraceBuilder t = decided("GET /healthz");
 
     JsonNode answer = trace(t.traceIdHex());
     assertThat(answer.path("decision").path("outcome").asText()).isEqualTo("dropped");
@@ -194,12 +204,8 @@ class DebugApiTest {
   @Test
   void keepRatesCountEachPolicysKeepVotesOverTheWindows() throws Exception {
     for (String root : List.of("POST /chat", "POST /chat", "POST /chat", "GET /healthz")) {
-      TraceBuilder t = TraceBuilder.trace();
-      t.root(root);
-      buffer.admit(t.fragments());
+      decided(root);
     }
-    ticker.addAndGet(QUIET.toNanos());
-    buffer.decideDue();
 
     JsonNode windows = body(api.keepRates()).path("windows");
     assertThat(windows).hasSize(2);
@@ -222,8 +228,7 @@ class DebugApiTest {
     TraceBuilder search = chat("search-api", "claude-sonnet-4");
     buffer.admit(chat.fragments());
     buffer.admit(search.fragments());
-    ticker.addAndGet(QUIET.toNanos());
-    buffer.decideDue();
+    quietPeriodPasses();
 
     JsonNode byService = body(api.decisions(Map.of("service", List.of("search-api"))));
     assertThat(byService.path("count").asInt()).isEqualTo(1);
@@ -277,11 +282,7 @@ class DebugApiTest {
 
   @Test
   void everyVoteIsSpelledSnakeCase() throws Exception {
-    TraceBuilder t = TraceBuilder.trace();
-    t.root("POST /chat");
-    buffer.admit(t.fragments());
-    ticker.addAndGet(QUIET.toNanos());
-    buffer.decideDue();
+    TraceBuilder t = decided("POST /chat");
 
     JsonNode policies = trace(t.traceIdHex()).path("decision").path("policies");
     assertThat(policies.get(0).path("vote").asText()).isEqualTo("keep");
