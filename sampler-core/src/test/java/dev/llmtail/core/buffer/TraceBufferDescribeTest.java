@@ -9,6 +9,7 @@ import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -17,7 +18,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** What {@link TraceBuffer#describe} tells about a trace that waits for its decision. */
+/**
+ * What {@link TraceBuffer#describe} and {@link TraceBuffer#bufferedSpans} tell about a trace that
+ * waits for its decision.
+ */
 class TraceBufferDescribeTest {
 
   private static final Duration QUIET = Duration.ofSeconds(10);
@@ -83,5 +87,23 @@ class TraceBufferDescribeTest {
 
     assertThat(buffer.describe(id)).isEmpty();
     assertThat(buffer.describe(traceId(2))).isEmpty();
+  }
+
+  @Test
+  void bufferedSpansAreReadWithoutTakingThemFromTheTrace() {
+    TraceId id = traceId(1);
+    buffer.admit(child(id, 2));
+    buffer.admit(endedRoot(id));
+
+    TraceView seen = buffer.bufferedSpans(id).orElseThrow();
+    assertThat(seen.spanCount()).isEqualTo(2);
+    assertThat(buffer.bufferedSpans(id).orElseThrow().spanCount())
+        .as("reading twice finds the same spans")
+        .isEqualTo(2);
+
+    advance(QUIET);
+    assertThat(buffer.decideDue()).isEqualTo(1);
+    assertThat(buffer.bufferedSpans(id)).as("decided: no longer buffered").isEmpty();
+    assertThat(buffer.bufferedSpans(traceId(2))).isEmpty();
   }
 }

@@ -474,6 +474,8 @@
   if (decisionsView) {
     filterNames.forEach(function (n) { if (params.get(n)) { document.getElementById('f-' + n).value = params.get(n); } });
     loadDecisions();
+    // Live keep rates: the charts follow the decision log while the page is open.
+    setInterval(function () { if (!document.hidden) { loadRates(); } }, 30000);
   } else {
     checkExport();
     var initial = params.get('q');
