@@ -130,7 +130,8 @@
 
   function banner(b) {
     var d = b.decision;
-    if (b.state === 'decided' && d) {
+    // A decision the log has not recorded yet carries no time or verdicts: its explanation says so.
+    if (b.state === 'decided' && d && d.decided_at) {
       var deciding = decidingText(d);
       return el('p', { className: 'banner ' + d.outcome },
         (d.outcome === 'kept' ? 'Kept' : 'Dropped') + ' at ' + utcDateTime(d.decided_at) + ': ' + d.reason + '.',
@@ -143,7 +144,7 @@
         utcDateTime(b.buffered.decided_by) + '.',
         el('span', { className: 'sub' }, 'Waiting because ' + b.buffered.waiting_for + '.'));
     }
-    var kind = b.outcome || '';
+    var kind = b.outcome || (d && d.outcome) || '';
     return el('p', { className: 'banner ' + kind }, b.explanation);
   }
 

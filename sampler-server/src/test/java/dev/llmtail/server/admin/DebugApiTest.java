@@ -23,6 +23,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -199,6 +200,22 @@ class DebugApiTest {
         .isEqualTo(
             "Its spans were dropped with it: llmtail holds the decision, not the spans of dropped"
                 + " traces.");
+  }
+
+  @Test
+  void aSpanLogThatRetainsDroppedTracesPlugsInAsAThirdSource() throws Exception {
+    TraceBuilder t = decided("GET /healthz");
+    Map<String, SpanSource> sources = new LinkedHashMap<>(spanSources(buffer, kept));
+    sources.put(
+        "retained", id -> id.equals(t.traceId()) ? Optional.of(t.view()) : Optional.empty());
+    DebugApi withSpanLog =
+        new DebugApi(log, new TraceStatusLookup(buffer, log)::status, sources, clock, false);
+
+    JsonNode answer = body(withSpanLog.trace(t.traceIdHex()));
+    assertThat(answer.path("decision").path("outcome").asText()).isEqualTo("dropped");
+    assertThat(answer.path("waterfall").path("source").asText()).isEqualTo("retained");
+    assertThat(answer.path("waterfall").path("spans").get(0).path("name").asText())
+        .isEqualTo("GET /healthz");
   }
 
   @Test
