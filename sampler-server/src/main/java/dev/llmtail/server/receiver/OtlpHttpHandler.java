@@ -39,9 +39,10 @@ import java.util.zip.GZIPInputStream;
  * unknown path; 405 for a method other than POST; 413 for a body over the limit, before or after
  * gzip; 415 for a content type other than {@code application/x-protobuf} or {@code
  * application/json} or an encoding other than gzip; 401 without the configured bearer token; 429 or
- * 503 with {@code Retry-After} under backpressure. Error bodies are a {@code google.rpc.Status};
- * every body is in the request's content type. Nothing here throws to Netty: an unexpected failure
- * is answered 500 and counted.
+ * 503 with {@code Retry-After} under backpressure. Error bodies are a {@code google.rpc.Status} in
+ * the request's content type, or plain text when the request's content type is neither (so that
+ * curl shows a sentence). Nothing here throws to Netty: an unexpected failure is answered 500 and
+ * counted.
  */
 final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -167,7 +168,8 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
           Code.INVALID_ARGUMENT,
           "Content-Type '"
               + abbreviate(String.valueOf(request.headers().get(HttpHeaderNames.CONTENT_TYPE)))
-              + "' is not supported (expected: application/x-protobuf or application/json)");
+              + "' is not supported (expected: application/x-protobuf or application/json;"
+              + " with curl, add -H 'Content-Type: application/json')");
     }
     byte[] body = decompress(request);
     if (traces) {
@@ -287,6 +289,12 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       String message,
       String retryAfter) {
     LOG.log(System.Logger.Level.DEBUG, "OTLP/HTTP {0}: {1}", status.code(), message);
+    String type = mediaType(request);
+    if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
+      // Neither encoding the client can read: a person with curl, most likely. Answer in words.
+      answerText(ctx, request, status, message, retryAfter);
+      return;
+    }
     answer(
         ctx,
         request,
@@ -320,6 +328,29 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
     if (status == HttpResponseStatus.UNAUTHORIZED) {
       response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"llmtail\"");
+    }
+    if (retryAfter != null) {
+      response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+    }
+    metrics.answered(status.code()).increment();
+    NettyHttp.send(ctx, request, response);
+  }
+
+  private void answerText(
+      ChannelHandlerContext ctx,
+      FullHttpRequest request,
+      HttpResponseStatus status,
+      String message,
+      String retryAfter) {
+    byte[] bytes = (status + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    response
+        .headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    if (status == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+      response.headers().set(HttpHeaderNames.ALLOW, "POST");
     }
     if (retryAfter != null) {
       response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);

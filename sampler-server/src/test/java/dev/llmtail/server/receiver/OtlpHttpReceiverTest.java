@@ -199,7 +199,30 @@ class OtlpHttpReceiverTest {
   void answersUnsupportedContentTypeOrEncodingWith415() throws Exception {
     HttpResponse<byte[]> text = post("/v1/traces", "text/plain", null, new byte[] {1});
     assertThat(text.statusCode()).isEqualTo(415);
-    assertThat(status(text).getMessage()).contains("application/x-protobuf or application/json");
+    assertThat(new String(text.body(), StandardCharsets.UTF_8))
+        .contains("Content-Type 'text/plain' is not supported");
+  }
+
+  @Test
+  void answersCurlsDefaultContentTypeWithASentenceSayingWhichHeaderToAdd() throws Exception {
+    // What `curl -d @trace.json` sends without -H: the answer must be readable in a terminal.
+    HttpResponse<byte[]> form =
+        post(
+            "/v1/traces",
+            "application/x-www-form-urlencoded",
+            null,
+            "{}".getBytes(StandardCharsets.UTF_8));
+    assertThat(form.statusCode()).isEqualTo(415);
+    assertThat(form.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+    assertThat(new String(form.body(), StandardCharsets.UTF_8))
+        .isEqualTo(
+            "415 Unsupported Media Type: Content-Type 'application/x-www-form-urlencoded' is not"
+                + " supported (expected: application/x-protobuf or application/json; with curl,"
+                + " add -H 'Content-Type: application/json')\n");
+  }
+
+  @Test
+  void answersAnUnsupportedEncodingWith415InTheRequestsContentType() throws Exception {
 
     HttpResponse<byte[]> brotli = post("/v1/traces", PROTOBUF, "br", new byte[] {1});
     assertThat(brotli.statusCode()).isEqualTo(415);
