@@ -30,6 +30,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -192,9 +193,10 @@ final class Sidecar implements AutoCloseable {
   }
 
   /**
-   * Builds and starts every component; throws if a port cannot be bound. When {@code reloadWith} is
-   * given and {@code reloadInterval} is positive, the config file is checked that often and a valid
-   * change of its policies applied (see {@link ConfigReloader}).
+   * Builds and starts every component; throws {@link ListenFailure} naming every port that cannot
+   * be bound. When {@code reloadWith} is given and {@code reloadInterval} is positive, the config
+   * file is checked that often and a valid change of its policies applied (see {@link
+   * ConfigReloader}).
    */
   static Sidecar start(
       LlmtailConfig config,
@@ -220,14 +222,32 @@ final class Sidecar implements AutoCloseable {
           sidecar.reloadInterval.toMillis(),
           TimeUnit.MILLISECONDS);
     }
-    try {
-      sidecar.admin.start();
-      sidecar.receiver.start();
-      sidecar.httpReceiver.start();
-    } catch (RuntimeException e) {
-      // A port was taken: release the threads and files the constructor already opened.
+    List<String> busy = new ArrayList<>();
+    listen(
+        new ListenFailure.Listener(
+            "admin HTTP", "admin.endpoint", "LLMTAIL_ADMIN_ENDPOINT", config.admin().endpoint()),
+        sidecar.admin::start,
+        busy);
+    listen(
+        new ListenFailure.Listener(
+            "OTLP/gRPC",
+            "receivers.grpc.endpoint",
+            "LLMTAIL_GRPC_ENDPOINT",
+            config.receivers().grpc().endpoint()),
+        sidecar.receiver::start,
+        busy);
+    listen(
+        new ListenFailure.Listener(
+            "OTLP/HTTP",
+            "receivers.http.endpoint",
+            "LLMTAIL_HTTP_ENDPOINT",
+            config.receivers().http().endpoint()),
+        sidecar.httpReceiver::start,
+        busy);
+    if (!busy.isEmpty()) {
+      // Release the threads and files the constructor already opened, and the ports that opened.
       sidecar.close();
-      throw e;
+      throw new ListenFailure(busy);
     }
     sidecar.ready.set(true);
     LOG.log(
@@ -241,6 +261,16 @@ final class Sidecar implements AutoCloseable {
         config.exporter().destination(),
         String.valueOf(sidecar.admin.port()));
     return sidecar;
+  }
+
+  /** Starts one listener; a failure is added to {@code problems} so that the rest still try. */
+  private static void listen(
+      ListenFailure.Listener listener, Runnable start, List<String> problems) {
+    try {
+      start.run();
+    } catch (Exception e) { // Netty rethrows a checked BindException undeclared
+      problems.add(listener.problem(e));
+    }
   }
 
   private void decideDue() {

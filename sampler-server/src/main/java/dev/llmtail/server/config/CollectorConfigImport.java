@@ -19,8 +19,11 @@ import java.util.Set;
  */
 public final class CollectorConfigImport {
 
-  /** The llmtail config as YAML, and one line per thing that could not be converted. */
-  public record Result(String yaml, List<String> notConverted) {}
+  /**
+   * The llmtail config as YAML; one line per thing that could not be converted; one line per thing
+   * that was converted but behaves differently in llmtail.
+   */
+  public record Result(String yaml, List<String> notConverted, List<String> differences) {}
 
   private static final YAMLMapper YAML =
       YAMLMapper.builder()
@@ -77,6 +80,7 @@ public final class CollectorConfigImport {
           "no tail_sampling processor under processors: (expected: processors: {tail_sampling: {policies: [...]}})");
     }
     List<String> notConverted = new ArrayList<>();
+    List<String> differences = new ArrayList<>();
     String name = processors.keySet().iterator().next();
     JsonNode ts = processors.get(name);
     if (processors.size() > 1) {
@@ -91,7 +95,7 @@ public final class CollectorConfigImport {
     ObjectNode buffer = out.putObject("buffer");
     if (ts.has("decision_wait")) {
       buffer.put("max_trace_wait", ts.get("decision_wait").asText());
-      notConverted.add(
+      differences.add(
           name
               + ".decision_wait: became buffer.max_trace_wait; llmtail also decides earlier, once the root"
               + " span ended and buffer.quiet_period (default 10s) passed with no new span");
@@ -135,7 +139,8 @@ public final class CollectorConfigImport {
     ArrayNode policies = out.putArray("policies");
     JsonNode list = ts.path("policies");
     for (int i = 0; i < list.size(); i++) {
-      ObjectNode p = policy(list.get(i), name + ".policies[" + i + "]", notConverted);
+      ObjectNode p =
+          policy(list.get(i), name + ".policies[" + i + "]", new Notes(notConverted, differences));
       if (p != null) {
         policies.add(p);
       }
@@ -149,7 +154,10 @@ public final class CollectorConfigImport {
               + name
               + " processor by llmtail import-otel-config.\n"
               + "# Check it with: llmtail validate FILE\n";
-      return new Result(header + YAML.writeValueAsString(out), List.copyOf(notConverted));
+      return new Result(
+          header + YAML.writeValueAsString(out),
+          List.copyOf(notConverted),
+          List.copyOf(differences));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the converted config", e);
     }
@@ -159,21 +167,23 @@ public final class CollectorConfigImport {
    * One Collector policy as an llmtail policy, or null (with the reason recorded) if it has no
    * equivalent.
    */
-  private static ObjectNode policy(JsonNode in, String path, List<String> notConverted) {
+  private static ObjectNode policy(JsonNode in, String path, Notes notes) {
     String type = in.path("type").asText("");
     String name = in.path("name").asText(type);
     Set<String> same = SAME_OPTIONS.get(type);
     if (same == null) {
-      notConverted.add(
-          path
-              + " ("
-              + name
-              + "): type '"
-              + type
-              + "' has no llmtail equivalent"
-              + (type.equals("ottl_condition")
-                  ? " — rewrite it as a `condition` policy (a CEL expression over spans and llm_calls)"
-                  : ""));
+      notes
+          .notConverted()
+          .add(
+              path
+                  + " ("
+                  + name
+                  + "): type '"
+                  + type
+                  + "' has no llmtail equivalent"
+                  + (type.equals("ottl_condition")
+                      ? " — rewrite it as a `condition` policy (a CEL expression over spans and llm_calls)"
+                      : ""));
       return null;
     }
     ObjectNode out = YAML.createObjectNode();
@@ -192,46 +202,96 @@ public final class CollectorConfigImport {
       case "and" ->
           out.set(
               "policies",
-              subPolicies(
-                  options.path("and_sub_policy"), path + ".and.and_sub_policy", notConverted));
+              subPolicies(options.path("and_sub_policy"), path + ".and.and_sub_policy", notes));
       case "drop" ->
           out.set(
               "policies",
-              subPolicies(
-                  options.path("drop_sub_policy"), path + ".drop.drop_sub_policy", notConverted));
+              subPolicies(options.path("drop_sub_policy"), path + ".drop.drop_sub_policy", notes));
       case "composite" -> {
         out.set("max_total_spans_per_second", options.path("max_total_spans_per_second"));
-        out.set("policies", compositeSubPolicies(options, path, notConverted));
+        out.set("policies", compositeSubPolicies(options, path, notes));
         if (options.has("rate_allocation")) {
           out.set("rate_allocation", options.get("rate_allocation"));
         }
       }
       default -> {}
     }
+    if (options.path("invert_match").asBoolean(false)) {
+      notes.differences().add(invertMatch(path, name, type, options));
+    }
     for (Map.Entry<String, JsonNode> o : options.properties()) {
       String key = o.getKey();
       if (same.contains(key)) {
         out.set(key, o.getValue());
       } else if (!isHandled(type, key)) {
-        notConverted.add(
-            path
-                + " ("
-                + name
-                + ")."
-                + type
-                + "."
-                + key
-                + ": not supported by llmtail"
-                + (key.equals("hash_salt")
-                    ? " — llmtail samples by the trace id's own randomness, the same on every replica"
-                    : "")
-                + (key.equals("cache_max_size")
-                    ? " — not needed: regular expressions are compiled once"
-                    : ""));
+        notes
+            .notConverted()
+            .add(
+                path
+                    + " ("
+                    + name
+                    + ")."
+                    + type
+                    + "."
+                    + key
+                    + ": not supported by llmtail"
+                    + (key.equals("hash_salt")
+                        ? " — llmtail samples by the trace id's own randomness, the same on every replica"
+                        : "")
+                    + (key.equals("cache_max_size")
+                        ? " — not needed: regular expressions are compiled once"
+                        : ""));
       }
     }
     return out;
   }
+
+  /**
+   * The Collector drops a trace an {@code invert_match} policy matches (it overrides every keep);
+   * llmtail's invert_match only keeps what does not match and never drops, so say how to drop.
+   */
+  private static String invertMatch(String path, String name, String type, JsonNode options) {
+    ObjectNode matcher = YAML.createObjectNode();
+    matcher.put("type", type);
+    options
+        .properties()
+        .forEach(
+            o -> {
+              if (!o.getKey().equals("invert_match")) {
+                matcher.set(o.getKey(), o.getValue());
+              }
+            });
+    ObjectNode drop = YAML.createObjectNode();
+    drop.put("name", "drop-" + name);
+    drop.put("type", "drop");
+    drop.putArray("policies").add(matcher);
+    return path
+        + " ("
+        + name
+        + ")."
+        + type
+        + ".invert_match: converted, but llmtail never drops on invert_match (it keeps traces that"
+        + " do not match); to drop the traces that match, as the Collector does, add "
+        + flow(drop);
+  }
+
+  /** A node as one line of YAML flow style, e.g. {@code {type: drop, policies: [...]}}. */
+  private static String flow(JsonNode node) {
+    if (node.isObject()) {
+      List<String> fields = new ArrayList<>();
+      node.properties().forEach(e -> fields.add(e.getKey() + ": " + flow(e.getValue())));
+      return "{" + String.join(", ", fields) + "}";
+    }
+    if (node.isArray()) {
+      List<String> items = new ArrayList<>();
+      node.forEach(n -> items.add(flow(n)));
+      return "[" + String.join(", ", items) + "]";
+    }
+    return node.asText();
+  }
+
+  /** Where lines about one conversion go. */
+  private record Notes(List<String> notConverted, List<String> differences) {}
 
   private static boolean isHandled(String type, String key) {
     return switch (type) {
@@ -243,10 +303,10 @@ public final class CollectorConfigImport {
     };
   }
 
-  private static ArrayNode subPolicies(JsonNode list, String path, List<String> notConverted) {
+  private static ArrayNode subPolicies(JsonNode list, String path, Notes notes) {
     ArrayNode out = YAML.createArrayNode();
     for (int i = 0; i < list.size(); i++) {
-      ObjectNode p = policy(list.get(i), path + "[" + i + "]", notConverted);
+      ObjectNode p = policy(list.get(i), path + "[" + i + "]", notes);
       if (p != null) {
         out.add(p);
       }
@@ -255,13 +315,10 @@ public final class CollectorConfigImport {
   }
 
   /** Composite sub-policies in {@code policy_order}, which the Collector evaluates them in. */
-  private static ArrayNode compositeSubPolicies(
-      JsonNode options, String path, List<String> notConverted) {
+  private static ArrayNode compositeSubPolicies(JsonNode options, String path, Notes notes) {
     ArrayNode converted =
         subPolicies(
-            options.path("composite_sub_policy"),
-            path + ".composite.composite_sub_policy",
-            notConverted);
+            options.path("composite_sub_policy"), path + ".composite.composite_sub_policy", notes);
     JsonNode order = options.path("policy_order");
     if (!order.isArray() || order.isEmpty()) {
       return converted;

@@ -55,6 +55,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(OtlpGrpcReceiver.class.getName());
 
+  private final HostPort address;
   private final Server server;
   private final SpanIntake intake;
   private final LogIntake logs;
@@ -87,6 +88,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       SpanIntake intake,
       LogIntake logs,
       MeterRegistry meters) {
+    this.address = address;
     this.intake = intake;
     this.logs = logs;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
@@ -149,7 +151,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot listen for OTLP/gRPC on "
-              + server.getListenSockets()
+              + address
               + " (is another process using the port? set receivers.grpc.endpoint)",
           e);
     }

@@ -94,7 +94,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
   public OtlpHttpReceiver start() {
     try {
       channel = bootstrap.bind(address.toSocketAddress()).syncUninterruptibly().channel();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Netty rethrows the checked BindException undeclared
       close();
       throw new UncheckedIOException(
           "cannot listen for OTLP/HTTP on "

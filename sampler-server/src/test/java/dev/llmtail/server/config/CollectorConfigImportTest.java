@@ -80,7 +80,35 @@ class CollectorConfigImportTest {
     assertThat(result.notConverted())
         .anySatisfy(l -> assertThat(l).contains("hash_salt").contains("trace id's own randomness"))
         .anySatisfy(l -> assertThat(l).contains("sample_on_first_match"))
-        .anySatisfy(l -> assertThat(l).contains("decision_wait").contains("quiet_period"));
+        .noneSatisfy(l -> assertThat(l).contains("decision_wait"));
+    // Converted, so not in the "not converted" list; but it behaves differently, so said here.
+    assertThat(result.differences())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("decision_wait: became buffer.max_trace_wait", "quiet_period");
+  }
+
+  @Test
+  void anInvertMatchPolicyIsConvertedWithTheDropPolicyThatDoesWhatTheCollectorDid()
+      throws Exception {
+    CollectorConfigImport.Result result =
+        CollectorConfigImport.convert(collector("contrib-readme-example.yaml"));
+    String line =
+        result.differences().stream()
+            .filter(l -> l.contains("invert_match"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no invert_match line in " + result));
+    assertThat(line)
+        .contains("llmtail never drops on invert_match")
+        .contains("{name: drop-test-policy-9, type: drop, policies: [{type: string_attribute,");
+    // The suggested policy is a config llmtail reads.
+    String suggested = line.substring(line.indexOf("add ") + 4);
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(Map.of())
+            .parse(
+                Path.of("suggested.yaml"),
+                "policies:\n  - " + suggested + "\nexporter: {file: {path: kept.jsonl}}\n");
+    assertThat(config.policies()).extracting(NamedPolicy::type).containsExactly("drop");
+    assertThat(result.notConverted()).noneSatisfy(l -> assertThat(l).contains("invert_match"));
   }
 
   @Test
