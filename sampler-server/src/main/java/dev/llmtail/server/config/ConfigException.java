@@ -23,6 +23,19 @@ public final class ConfigException extends Exception {
     this.problems = List.copyOf(problems);
   }
 
+  private ConfigException(String problem) {
+    super(problem);
+    this.problems = List.of(problem);
+  }
+
+  /**
+   * A problem with the file as a whole (missing, unreadable, not YAML), printed as what it is,
+   * without a count.
+   */
+  static ConfigException oneLine(String source, String problem) {
+    return new ConfigException(problem.startsWith(source) ? problem : source + ": " + problem);
+  }
+
   /** One line per problem, {@code FILE:LINE: key: problem (expected: …)}. */
   public List<String> problems() {
     return problems;

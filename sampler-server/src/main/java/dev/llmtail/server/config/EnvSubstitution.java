@@ -1,5 +1,7 @@
 package dev.llmtail.server.config;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,11 +22,21 @@ final class EnvSubstitution {
     this.environment = environment;
   }
 
-  /** Returns {@code value} with every reference replaced; throws on a malformed reference. */
-  String substitute(String value) {
+  /**
+   * A value with its references replaced, and the variables it named that are unset and have no
+   * default (so a problem with the value can say why it is empty).
+   */
+  record Substituted(String value, List<String> unset) {}
+
+  /**
+   * Returns {@code value} with every reference replaced, naming the unset variables without a
+   * default it read; throws on a malformed reference.
+   */
+  Substituted substitute(String value) {
     if (value.indexOf('$') < 0) {
-      return value;
+      return new Substituted(value, List.of());
     }
+    List<String> unset = new ArrayList<>();
     Matcher m = REF.matcher(value);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
@@ -33,6 +45,9 @@ final class EnvSubstitution {
         replacement = "$";
       } else if (m.group(1) != null) {
         String env = environment.get(m.group(1));
+        if (env == null && m.group(2) == null) {
+          unset.add(m.group(1));
+        }
         replacement = env != null ? env : m.group(2) != null ? m.group(2) : "";
       } else {
         throw new IllegalArgumentException(
@@ -43,6 +58,6 @@ final class EnvSubstitution {
       m.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
     m.appendTail(out);
-    return out.toString();
+    return new Substituted(out.toString(), List.copyOf(unset));
   }
 }

@@ -113,7 +113,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
             "max_batch_spans: " + maxBatchSpans + " (expected: >= 1)");
       }
       if (!endpoint.isEmpty()) {
-        HostPort.parse("endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
+        OtlpEndpoint.check(endpoint);
       }
       tls = (tls == null ? ClientTlsConfig.NONE : tls).forEndpoint(endpoint);
     }

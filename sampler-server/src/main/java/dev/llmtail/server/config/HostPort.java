@@ -7,6 +7,13 @@ public record HostPort(String host, int port) {
 
   /** Parses {@code text} for config key {@code key}; the message names the key on failure. */
   public static HostPort parse(String key, String text) {
+    if (text.contains("/")) {
+      throw new IllegalArgumentException(
+          key
+              + ": '"
+              + text
+              + "' (expected: host:port without a scheme or path, e.g. 0.0.0.0:5317)");
+    }
     int colon = text.lastIndexOf(':');
     String host = colon > 0 ? text.substring(0, colon) : "";
     if (host.startsWith("[") && host.endsWith("]")) {

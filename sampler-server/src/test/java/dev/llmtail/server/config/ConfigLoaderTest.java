@@ -144,7 +144,7 @@ class ConfigLoaderTest {
             () -> parse("buffer:\n  quiet_period: 5s\n  quiet_periood: 6s\n" + MINIMAL_POLICIES));
     assertThat(e.problems())
         .containsExactly(
-            "test.yaml:3: buffer.quiet_periood: unknown key (allowed here: max_bytes, max_trace_bytes, max_trace_spans, max_trace_wait, max_traces, quiet_period)");
+            "test.yaml:3: buffer.quiet_periood: unknown key; did you mean quiet_period? (allowed here: max_bytes, max_trace_bytes, max_trace_spans, max_trace_wait, max_traces, quiet_period)");
   }
 
   @Test
@@ -198,7 +198,7 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:3: receivers.grpc.endpoint: 'nowhere' (expected: host:port with a port 0-65535, e.g. 0.0.0.0:5317)",
             "test.yaml:6: buffer.max_trace_wait: 30s is shorter than quiet_period 1m00s (expected: max_trace_wait >= quiet_period)",
-            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type (expected one of: always_sample, and, billing-gap, boolean_attribute, bytes_limiting, cache-miss, composite, condition, drop, duplicate-request, dynamic, high-cost, latency, model-substitution, not, numeric_attribute, probabilistic, rate_limiting, refusal, retry-storm, semantic-flag, span_count, status_code, string_attribute, token-drift, trace_state, truncated-stream)",
+            "test.yaml:9: policies[0].type: 'status_kode' is not a policy type; did you mean status_code? (expected one of: always_sample, and, billing-gap, boolean_attribute, bytes_limiting, cache-miss, composite, condition, drop, duplicate-request, dynamic, high-cost, latency, model-substitution, not, numeric_attribute, probabilistic, rate_limiting, refusal, retry-storm, semantic-flag, span_count, status_code, string_attribute, token-drift, trace_state, truncated-stream)",
             "test.yaml:12: policies[1].sampling_percentage: 250.0 (expected: 0 < value <= 100)",
             "test.yaml:13: policies[2].name: 'baseline' is used by an earlier policy (expected: unique names)",
             "test.yaml:19: surprise: unknown section 'surprise' (allowed: admin, buffer, decision_cache, exporter, policies, receivers)");
@@ -240,7 +240,7 @@ class ConfigLoaderTest {
         """;
     assertThat(problems(() -> parse(yaml)).problems())
         .containsExactly(
-            "test.yaml:7: policies[0].policies[1].policy.treshold: unknown key (allowed here: threshold, upper_threshold)");
+            "test.yaml:7: policies[0].policies[1].policy.treshold: unknown key; did you mean threshold? (allowed here: threshold, upper_threshold)");
   }
 
   @Test
@@ -275,7 +275,9 @@ class ConfigLoaderTest {
         problems(() -> parse(MINIMAL_POLICIES + "exporter:\n  file:\n    path: other.jsonl\n"));
     assertThat(e.problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
-        .startsWith("test.yaml:8: not valid YAML: Duplicate field 'exporter'");
+        .isEqualTo(
+            "test.yaml:8: not valid YAML: 'exporter' is written twice in the same mapping (keep"
+                + " one)\n    8 | exporter:");
   }
 
   @Test
@@ -292,7 +294,10 @@ class ConfigLoaderTest {
         problems(() -> ConfigLoader.withEnvironment(Map.of()).load(Path.of("does-not-exist.yaml")));
     assertThat(e.problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
-        .contains("cannot read the config file");
+        .isEqualTo(
+            "does-not-exist.yaml: no such config file (the shipped one is config/llmtail.yaml;"
+                + " `llmtail schema` describes every key)");
+    assertThat(e.getMessage()).isEqualTo(e.problems().get(0)); // one line, no "1 problem in"
   }
 
   @Test
