@@ -268,6 +268,10 @@ class DebugEndpointsTest {
     assertThat(bad.body()).contains("outcome: 'maybe' (expected: kept or dropped)");
     assertThat(client.get("/debug/decisions?limit=0").body())
         .contains("limit: '0' (expected: a whole number from 1 to 1000)");
+    HttpResponse<String> typo = client.get("/debug/decisions?policy=erors");
+    assertThat(typo.statusCode()).isEqualTo(400);
+    assertThat(typo.body())
+        .contains("policy: 'erors' is not a policy of the running config; did you mean errors?");
   }
 
   @Test

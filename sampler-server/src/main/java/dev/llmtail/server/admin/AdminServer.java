@@ -1,6 +1,7 @@
 package dev.llmtail.server.admin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.status.SpanSource;
@@ -116,7 +117,10 @@ public final class AdminServer implements AutoCloseable {
                 new TraceStatusLookup(buffer, log)::status,
                 spanSources(buffer, kept),
                 clock,
-                admin.showMessageContent()),
+                admin.showMessageContent(),
+                () ->
+                    (reloader == null ? config : reloader.active().config())
+                        .policies().stream().map(NamedPolicy::name).toList()),
             access,
             prometheus,
             ready,

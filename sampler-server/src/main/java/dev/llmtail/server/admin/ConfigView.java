@@ -48,8 +48,9 @@ final class ConfigView {
 
   /**
    * The active config of a reloading sidecar, headed by its {@code version} (number, file hash,
-   * when applied) and, if a later change of the file was rejected, {@code last_rejected_change}
-   * with its problems.
+   * when applied); if a later change of the file was rejected, {@code last_rejected_change} with
+   * its problems; and if the file changed keys that need a restart, {@code pending_restart} with
+   * the file's value of each such key (the running value is under the same key below).
    */
   static ObjectNode of(ConfigReloader reloader) {
     ActiveConfig active = reloader.active();
@@ -68,6 +69,19 @@ final class ConfigView {
               rejected.put("at", r.at().toString());
               rejected.put("sha256", r.sha256());
               rejected.put("problems", r.problems());
+            });
+    reloader
+        .pendingRestart()
+        .ifPresent(
+            pending -> {
+              // The file's values for the keys that wait, masked like the running values below.
+              ObjectNode file = of(pending.file());
+              ObjectNode shown = out.putObject("pending_restart");
+              shown.put("since", pending.since().toString());
+              ObjectNode values = shown.putObject("file_values");
+              for (String key : pending.keys()) {
+                values.set(key, file.at("/" + key.replace('.', '/')));
+              }
             });
     out.setAll(of(active.config()));
     return out;

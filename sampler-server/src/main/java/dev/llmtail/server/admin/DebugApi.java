@@ -18,6 +18,7 @@ import dev.llmtail.core.status.TraceStatus;
 import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.codec.DecisionJson;
 import dev.llmtail.server.config.DurationText;
+import dev.llmtail.server.internal.DidYouMean;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The JSON answers of {@code /debug/traces/{id}}, {@code /debug/conversations/{id}} and {@code
@@ -59,13 +61,24 @@ final class DebugApi {
   private final boolean showContent;
   private final DecisionJson decisions;
   private final Map<String, SpanSource> spans;
+  private final Supplier<List<String>> policyNames; // null: names not known, not checked
 
   /**
    * @param status where a trace is now ({@link TraceStatusLookup#status})
    */
   DebugApi(
       DecisionLog log, Function<TraceId, TraceStatus> status, Clock clock, boolean showContent) {
-    this(log, status, Map.of(), clock, showContent);
+    this(log, status, Map.of(), clock, showContent, null);
+  }
+
+  /** As below, without the running config's policy names. */
+  DebugApi(
+      DecisionLog log,
+      Function<TraceId, TraceStatus> status,
+      Map<String, SpanSource> spans,
+      Clock clock,
+      boolean showContent) {
+    this(log, status, spans, clock, showContent, null);
   }
 
   /**
@@ -73,13 +86,17 @@ final class DebugApi {
    * @param spans where a trace's spans may still be read, asked in iteration order, each named by
    *     what it holds ({@code buffered}, {@code kept}, {@code retained}); the first that holds the
    *     trace draws its waterfall
+   * @param policyNames the names of the running config's policies, in order, for the answer to a
+   *     {@code policy=} it does not have; null to answer such a filter with no decisions
    */
   DebugApi(
       DecisionLog log,
       Function<TraceId, TraceStatus> status,
       Map<String, SpanSource> spans,
       Clock clock,
-      boolean showContent) {
+      boolean showContent,
+      Supplier<List<String>> policyNames) {
+    this.policyNames = policyNames;
     this.log = log;
     this.status = status;
     this.spans = spans;
@@ -201,8 +218,10 @@ final class DebugApi {
       filter = filter.and(r -> r.decision().kept() == kept);
     }
     String policy = first(query, "policy");
+    String policyAsked = null;
     if (policy != null) {
       String p = policy.trim();
+      policyAsked = p;
       filter =
           filter.and(
               r ->
@@ -254,6 +273,23 @@ final class DebugApi {
       }
     }
     List<DecisionRecord> records = log.recent(filter, limit);
+    List<String> running = policyNames == null ? null : policyNames.get();
+    if (policyAsked != null
+        && running != null
+        && records.isEmpty()
+        && !running.contains(policyAsked)) {
+      // Not a policy now, and no remembered vote by it (a policy removed by a reload still has
+      // its votes in the log): most likely a typo of a policy name, or a type given for a name.
+      return error(
+          400,
+          "policy: '"
+              + policyAsked
+              + "' is not a policy of the running config"
+              + DidYouMean.suffix(policyAsked, running)
+              + " (policies: "
+              + String.join(", ", running)
+              + ")");
+    }
     ObjectNode out = JSON.createObjectNode();
     out.put("count", records.size());
     out.put("log_horizon", log.horizon().toString());

@@ -39,7 +39,8 @@ class AdminRoutesTest {
 
   private AdminRoutes routes(boolean showContent, DebugAccess access) {
     return new AdminRoutes(
-        new DebugApi(log, this::status, Clock.systemUTC(), showContent),
+        new DebugApi(
+            log, this::status, Map.of(), Clock.systemUTC(), showContent, () -> List.of("errors")),
         access,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         ready::get,
