@@ -148,6 +148,25 @@ class HotReloadTest {
   }
 
   @Test
+  void aChangeThatNeedsARestartIsShownKeyByKeyNextToTheRunningValues() throws Exception {
+    Files.writeString(
+        file,
+        HEAD.replace("quiet_period: 100ms", "quiet_period: 2s")
+                .replace(
+                    "admin:\n  endpoint: 127.0.0.1:0\n",
+                    "admin:\n  endpoint: 127.0.0.1:0\n  decision_log:\n    max_entries: 10\n")
+            + ERRORS_ONLY);
+    await().atMost(WAIT).until(() -> admin.json("/debug/config").has("pending_restart"));
+    JsonNode config = admin.json("/debug/config");
+    assertThat(config.at("/version/number").asInt()).isEqualTo(2);
+    assertThat(config.at("/pending_restart/file_values"))
+        .hasToString("{\"buffer.quiet_period\":\"2s\",\"admin.decision_log.max_entries\":10}");
+    // The running values, under the same keys.
+    assertThat(config.at("/buffer/quiet_period").asText()).isEqualTo("100ms");
+    assertThat(config.at("/admin/decision_log/max_entries").asInt()).isEqualTo(50_000);
+  }
+
+  @Test
   void anInvalidChangeIsShownAndTheRunningPoliciesStay() throws Exception {
     Files.writeString(file, HEAD + "  - name: x\n    type: nope\n");
     await().atMost(WAIT).until(() -> admin.json("/debug/config").has("last_rejected_change"));

@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -32,9 +31,9 @@ import java.util.function.Supplier;
  * it is logged once, not on every check.
  *
  * <p>Only the policies are reloaded: receivers, buffer, exporter and admin sections hold open
- * ports, threads and files, so a change there is logged as needing a restart and the running values
- * stay (and are what {@code /debug/config} shows). Stateful policies (rate and bytes limits) start
- * afresh in the new set.
+ * ports, threads and files, so a change there is logged, key by key, as needing a restart, the
+ * running values stay, and {@link #pendingRestart} holds the file's values ({@code /debug/config}
+ * shows both). Stateful policies (rate and bytes limits) start afresh in the new set.
  *
  * <p>Concurrency. {@link #check} is called from one thread (a scheduler); {@link #engine} and
  * {@link #active} may be read from any thread. Traces decided after the swap use the new engine; a
@@ -64,6 +63,7 @@ public final class ConfigReloader {
   private final MeterRegistry meters;
   private final AtomicReference<ActiveConfig> active = new AtomicReference<>();
   private final AtomicReference<Rejection> lastRejection = new AtomicReference<>();
+  private final AtomicReference<PendingRestart> pendingRestart = new AtomicReference<>();
   private final Counter applied;
   private final Counter rejected;
   private String lastSeen; // only touched by the checking thread
@@ -122,6 +122,14 @@ public final class ConfigReloader {
     return Optional.ofNullable(lastRejection.get());
   }
 
+  /**
+   * The keys whose new values in the file wait for a restart, if the last applied change of the
+   * file has any.
+   */
+  public Optional<PendingRestart> pendingRestart() {
+    return Optional.ofNullable(pendingRestart.get());
+  }
+
   /** The watched file. */
   public Path file() {
     return file;
@@ -151,19 +159,9 @@ public final class ConfigReloader {
     lastSeen = hash;
     ActiveConfig running = active.get();
     LlmtailConfig current = running.config();
-    List<String> needRestart = new ArrayList<>();
-    if (!loaded.receivers().equals(current.receivers())) {
-      needRestart.add("receivers");
-    }
-    if (!loaded.buffer().equals(current.buffer())) {
-      needRestart.add("buffer/decision_cache");
-    }
-    if (!loaded.exporter().equals(current.exporter())) {
-      needRestart.add("exporter");
-    }
-    if (!loaded.admin().equals(current.admin())) {
-      needRestart.add("admin");
-    }
+    List<String> needRestart = PendingRestart.changedKeys(current, loaded);
+    pendingRestart.set(
+        needRestart.isEmpty() ? null : new PendingRestart(needRestart, clock.instant(), loaded));
     LlmtailConfig effective =
         new LlmtailConfig(
             current.source(),
@@ -192,7 +190,8 @@ public final class ConfigReloader {
     if (!needRestart.isEmpty()) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "config {0}: changes to {1} take effect only after a restart; the running values stay",
+          "config {0}: {1} changed in the file and take effect only after a restart; llmtail"
+              + " runs with the values it started with (/debug/config shows both)",
           file,
           String.join(", ", needRestart));
     }

@@ -151,6 +151,16 @@ class ConfigReloaderTest {
     assertThat(activePolicies()).containsExactly("everything");
     assertThat(reloader.active().config().receivers().grpc().endpoint()).isEqualTo("127.0.0.1:0");
     assertThat(logged)
-        .anySatisfy(r -> assertThat(String.valueOf(r.getParameters()[1])).isEqualTo("receivers"));
+        .anySatisfy(
+            r ->
+                assertThat(String.valueOf(r.getParameters()[1]))
+                    .isEqualTo("receivers.grpc.endpoint"));
+    assertThat(reloader.pendingRestart().orElseThrow().keys())
+        .containsExactly("receivers.grpc.endpoint");
+
+    // Undone in the file: nothing waits for a restart any more.
+    Files.writeString(file, HEAD + "  - name: everything\n    type: always_sample\n");
+    assertThat(reloader.check()).isEqualTo(ConfigReloader.Outcome.APPLIED);
+    assertThat(reloader.pendingRestart()).isEmpty();
   }
 }
