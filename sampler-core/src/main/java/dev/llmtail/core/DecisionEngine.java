@@ -61,7 +61,15 @@ public final class DecisionEngine {
         throw new IllegalArgumentException(
             "policy name '" + p.name() + "' is used twice (expected: unique names)");
       }
+      failures(p); // at zero from the start, so an alert on it has a series to watch
     }
+  }
+
+  private Counter failures(NamedPolicy p) {
+    return Counter.builder("llmtail.policy.failures")
+        .description("Policy evaluations that threw; recorded as no opinion")
+        .tag("policy", p.name())
+        .register(meters);
   }
 
   /** The version of the config these policies came from; 0 if unversioned. */
@@ -116,11 +124,7 @@ public final class DecisionEngine {
     try {
       return Objects.requireNonNull(p.policy().evaluate(trace), "policy returned no verdict");
     } catch (RuntimeException e) {
-      Counter.builder("llmtail.policy.failures")
-          .description("Policy evaluations that threw; recorded as no opinion")
-          .tag("policy", p.name())
-          .register(meters)
-          .increment();
+      failures(p).increment();
       return Verdict.noOpinion("policy failed: " + e);
     }
   }

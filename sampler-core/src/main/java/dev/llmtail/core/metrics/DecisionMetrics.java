@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,21 +31,32 @@ public final class DecisionMetrics implements DecisionListener {
         Timer.builder("llmtail.decision.latency")
             .description("From the end of a trace's last span to its decision")
             .register(meters);
+    // At zero from the start, so that dashboards and alert ratios have a series to show.
+    for (String outcome : List.of("kept", "dropped")) {
+      traces(outcome);
+      spans(outcome);
+    }
+  }
+
+  private Counter traces(String outcome) {
+    return Counter.builder("llmtail.traces")
+        .description("Decided traces by outcome")
+        .tag("outcome", outcome)
+        .register(meters);
+  }
+
+  private Counter spans(String outcome) {
+    return Counter.builder("llmtail.spans")
+        .description("Spans of decided traces by outcome")
+        .tag("outcome", outcome)
+        .register(meters);
   }
 
   @Override
   public void onDecided(Decision decision, TraceView trace) {
     String outcome = decision.kept() ? "kept" : "dropped";
-    Counter.builder("llmtail.traces")
-        .description("Decided traces by outcome")
-        .tag("outcome", outcome)
-        .register(meters)
-        .increment();
-    Counter.builder("llmtail.spans")
-        .description("Spans of decided traces by outcome")
-        .tag("outcome", outcome)
-        .register(meters)
-        .increment(trace.spanCount());
+    traces(outcome).increment();
+    spans(outcome).increment(trace.spanCount());
     for (PolicyVerdict v : decision.verdicts()) {
       Counter.builder("llmtail.policy.votes")
           .description("Votes of each policy, over every decided trace")

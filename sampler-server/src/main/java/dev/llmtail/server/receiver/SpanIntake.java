@@ -54,6 +54,24 @@ public final class SpanIntake {
     this.backpressure = backpressure;
     this.admitted = admitted;
     this.meters = meters;
+    // At zero from the start, so that the alerts in docs/operations.md have a series to watch.
+    for (String transport : List.of("grpc", "http")) {
+      for (String result : List.of("accepted", "rejected", "refused")) {
+        spansCounter(meters, transport, result);
+      }
+      invalidRequests(meters, transport);
+      for (Backpressure.Kind kind : Backpressure.Kind.values()) {
+        refusals(transport, kind);
+      }
+    }
+  }
+
+  private Counter refusals(String transport, Backpressure.Kind kind) {
+    return Counter.builder("llmtail.receiver.refusals")
+        .description("Export requests refused with a retryable error, by reason")
+        .tag("transport", transport)
+        .tag("reason", kind.name().toLowerCase(java.util.Locale.ROOT))
+        .register(meters);
   }
 
   /**
@@ -64,12 +82,7 @@ public final class SpanIntake {
     if (refusal != null) {
       int spans = countSpans(request);
       spans(transport, "refused").increment(spans);
-      Counter.builder("llmtail.receiver.refusals")
-          .description("Export requests refused with a retryable error, by reason")
-          .tag("transport", transport)
-          .tag("reason", refusal.kind().name().toLowerCase(java.util.Locale.ROOT))
-          .register(meters)
-          .increment();
+      refusals(transport, refusal.kind()).increment();
       return new Refused(refusal, spans);
     }
     GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
