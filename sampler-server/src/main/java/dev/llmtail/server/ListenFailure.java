@@ -22,6 +22,8 @@ final class ListenFailure extends RuntimeException {
             + port
             + " ("
             + serves
+            + " on "
+            + address
             + ") is in use by another process: set "
             + key
             + " (or "

@@ -10,7 +10,6 @@ import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -241,7 +240,13 @@ class AdminEndpointsTest {
         .isEqualTo(1);
     assertThat(metrics).doesNotContain("my-private-finetune").doesNotContain("acme-llm");
 
-    assertThat(value(metrics, "llmtail_receiver_spans_total", "result=\"accepted\"")).isEqualTo(3);
+    assertThat(
+            value(
+                metrics,
+                "llmtail_receiver_spans_total",
+                "result=\"accepted\"",
+                "transport=\"grpc\""))
+        .isEqualTo(3);
     assertThat(
             value(metrics, "llmtail_decisions_total", "outcome=\"kept\"", "trigger=\"complete\""))
         .isEqualTo(1);
@@ -290,9 +295,15 @@ class AdminEndpointsTest {
                       config,
                       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                       Duration.ofSeconds(1)))
-          .isInstanceOf(UncheckedIOException.class)
-          .hasMessageContaining("127.0.0.1:" + taken.getLocalPort())
-          .hasMessageContaining("set admin.endpoint");
+          .isInstanceOf(ListenFailure.class)
+          .hasMessage(
+              "port "
+                  + taken.getLocalPort()
+                  + " (admin HTTP on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + ") is in use by another process: set admin.endpoint (or"
+                  + " LLMTAIL_ADMIN_ENDPOINT with the shipped config) to a free host:port, e.g."
+                  + " 127.0.0.1:0 for any");
     }
   }
 

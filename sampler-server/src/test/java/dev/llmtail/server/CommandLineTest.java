@@ -138,12 +138,16 @@ class CommandLineTest {
           .containsExactly(
               "port "
                   + grpc.getLocalPort()
-                  + " (OTLP/gRPC) is in use by another process: set receivers.grpc.endpoint (or"
+                  + " (OTLP/gRPC on 127.0.0.1:"
+                  + grpc.getLocalPort()
+                  + ") is in use by another process: set receivers.grpc.endpoint (or"
                   + " LLMTAIL_GRPC_ENDPOINT with the shipped config) to a free host:port, e.g."
                   + " 127.0.0.1:0 for any",
               "port "
                   + http.getLocalPort()
-                  + " (OTLP/HTTP) is in use by another process: set receivers.http.endpoint (or"
+                  + " (OTLP/HTTP on 127.0.0.1:"
+                  + http.getLocalPort()
+                  + ") is in use by another process: set receivers.http.endpoint (or"
                   + " LLMTAIL_HTTP_ENDPOINT with the shipped config) to a free host:port, e.g."
                   + " 127.0.0.1:0 for any");
     }

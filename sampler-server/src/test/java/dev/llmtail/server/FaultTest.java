@@ -249,7 +249,13 @@ class FaultTest {
         .as("refusing, not deciding early, absorbs the overload")
         .isZero();
     assertThat(llmtail.ledger().unaccounted()).as(llmtail.ledger().toString()).isZero();
-    assertThat(meters.get("llmtail.receiver.spans").tag("result", "refused").counter().count())
+    assertThat(
+            meters
+                .get("llmtail.receiver.spans")
+                .tag("transport", transport)
+                .tag("result", "refused")
+                .counter()
+                .count())
         .isEqualTo(answers.get("retryable").get() * 2);
   }
 
