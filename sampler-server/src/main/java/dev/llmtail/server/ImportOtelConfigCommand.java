@@ -41,7 +41,9 @@ final class ImportOtelConfigCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     CollectorConfigImport.Result result;
     try {
-      result = CollectorConfigImport.convert(Files.readString(collectorConfig));
+      result =
+          CollectorConfigImport.convert(
+              collectorConfig.toString(), Files.readString(collectorConfig));
     } catch (NoSuchFileException e) {
       err.println(collectorConfig + ": no such file");
       return LlmtailCommand.CONFIG_ERROR;
@@ -49,7 +51,7 @@ final class ImportOtelConfigCommand implements Callable<Integer> {
       err.println(collectorConfig + ": cannot read: " + e.getMessage());
       return LlmtailCommand.CONFIG_ERROR;
     } catch (IllegalArgumentException e) {
-      err.println(collectorConfig + ": " + e.getMessage());
+      err.println(e.getMessage()); // names the file and line
       return LlmtailCommand.CONFIG_ERROR;
     }
     if (output == null) {

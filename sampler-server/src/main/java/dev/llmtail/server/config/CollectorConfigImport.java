@@ -54,15 +54,15 @@ public final class CollectorConfigImport {
   private CollectorConfigImport() {}
 
   /**
-   * Converts Collector YAML; throws {@link IllegalArgumentException} if it has no tail_sampling
-   * processor.
+   * Converts Collector YAML read from {@code source}; throws {@link IllegalArgumentException},
+   * naming {@code source}, if it is not YAML or has no tail_sampling processor.
    */
-  public static Result convert(String collectorYaml) {
+  public static Result convert(String source, String collectorYaml) {
     JsonNode root;
     try {
       root = YAML.readTree(collectorYaml);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not valid YAML: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(YamlDocument.problem(source, collectorYaml, e), e);
     }
     Map<String, JsonNode> processors = new LinkedHashMap<>();
     if (root != null) {
@@ -77,7 +77,8 @@ public final class CollectorConfigImport {
     }
     if (processors.isEmpty()) {
       throw new IllegalArgumentException(
-          "no tail_sampling processor under processors: (expected: processors: {tail_sampling: {policies: [...]}})");
+          source
+              + ": no tail_sampling processor under processors: (expected: processors: {tail_sampling: {policies: [...]}})");
     }
     List<String> notConverted = new ArrayList<>();
     List<String> differences = new ArrayList<>();

@@ -78,6 +78,14 @@ record YamlDocument(JsonNode root, Map<String, Integer> lines) {
   }
 
   private static ConfigException notYaml(String source, String yaml, JsonProcessingException e) {
+    return ConfigException.oneLine(source, problem(source, yaml, e));
+  }
+
+  /**
+   * {@code SOURCE:LINE: not valid YAML: …} in plain words, then that line of {@code yaml}; for any
+   * YAML file llmtail reads (its config, a Collector's config).
+   */
+  static String problem(String source, String yaml, JsonProcessingException e) {
     int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
     String problem = String.valueOf(e.getOriginalMessage());
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -94,8 +102,7 @@ record YamlDocument(JsonNode root, Map<String, Integer> lines) {
         line >= 1 && line <= text.size() && !text.get(line - 1).isBlank()
             ? "\n    " + line + " | " + text.get(line - 1).stripTrailing()
             : "";
-    return ConfigException.oneLine(
-        source, source + ":" + Math.max(line, 1) + ": not valid YAML: " + words + shown);
+    return source + ":" + Math.max(line, 1) + ": not valid YAML: " + words + shown;
   }
 
   static String plainWords(String problem) {

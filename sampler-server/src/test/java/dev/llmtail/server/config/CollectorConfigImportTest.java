@@ -15,6 +15,10 @@ class CollectorConfigImportTest {
     return Files.readString(Path.of("src", "test", "resources", "collector", name));
   }
 
+  private static CollectorConfigImport.Result convert(String name) throws Exception {
+    return CollectorConfigImport.convert(name, collector(name));
+  }
+
   private static LlmtailConfig load(CollectorConfigImport.Result result) throws ConfigException {
     return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("converted.yaml"), result.yaml());
   }
@@ -22,8 +26,7 @@ class CollectorConfigImportTest {
   @Test
   void convertsEverySharedPolicyTypeOfTheCollectorReadmeExampleIntoAConfigThatLoads()
       throws Exception {
-    CollectorConfigImport.Result result =
-        CollectorConfigImport.convert(collector("contrib-readme-example.yaml"));
+    CollectorConfigImport.Result result = convert("contrib-readme-example.yaml");
     LlmtailConfig config = load(result);
 
     assertThat(config.policies())
@@ -62,7 +65,7 @@ class CollectorConfigImportTest {
 
   @Test
   void keepsTheCollectorsCompositeEvaluationOrder() throws Exception {
-    String yaml = CollectorConfigImport.convert(collector("contrib-readme-example.yaml")).yaml();
+    String yaml = convert("contrib-readme-example.yaml").yaml();
     assertThat(yaml.indexOf("name: test-composite-policy-1"))
         .isLessThan(yaml.indexOf("name: test-composite-policy-2"))
         .isLessThan(yaml.indexOf("name: test-composite-policy-3"));
@@ -70,8 +73,7 @@ class CollectorConfigImportTest {
 
   @Test
   void convertsANamedProcessorAndSaysWhatBehavesDifferently() throws Exception {
-    CollectorConfigImport.Result result =
-        CollectorConfigImport.convert(collector("production-errors-slow-baseline.yaml"));
+    CollectorConfigImport.Result result = convert("production-errors-slow-baseline.yaml");
     LlmtailConfig config = load(result);
     assertThat(config.policies())
         .extracting(NamedPolicy::name)
@@ -90,8 +92,7 @@ class CollectorConfigImportTest {
   @Test
   void anInvertMatchPolicyIsConvertedWithTheDropPolicyThatDoesWhatTheCollectorDid()
       throws Exception {
-    CollectorConfigImport.Result result =
-        CollectorConfigImport.convert(collector("contrib-readme-example.yaml"));
+    CollectorConfigImport.Result result = convert("contrib-readme-example.yaml");
     String line =
         result.differences().stream()
             .filter(l -> l.contains("invert_match"))
@@ -113,8 +114,7 @@ class CollectorConfigImportTest {
 
   @Test
   void convertsTheFirstOfSeveralProcessorsAndPointsOttlAtCel() throws Exception {
-    CollectorConfigImport.Result result =
-        CollectorConfigImport.convert(collector("two-processors-ottl.yaml"));
+    CollectorConfigImport.Result result = convert("two-processors-ottl.yaml");
     LlmtailConfig config = load(result);
     assertThat(config.policies())
         .extracting(NamedPolicy::name)
@@ -134,7 +134,18 @@ class CollectorConfigImportTest {
 
   @Test
   void refusesAConfigWithoutATailSamplingProcessor() {
-    assertThatThrownBy(() -> CollectorConfigImport.convert(collector("no-tail-sampling.yaml")))
-        .hasMessageStartingWith("no tail_sampling processor under processors:");
+    assertThatThrownBy(() -> convert("no-tail-sampling.yaml"))
+        .hasMessageStartingWith(
+            "no-tail-sampling.yaml: no tail_sampling processor under processors:");
+  }
+
+  @Test
+  void aCollectorConfigThatIsNotYamlIsSaidInPlainWordsAtItsLine() {
+    assertThatThrownBy(
+            () ->
+                CollectorConfigImport.convert(
+                    "otelcol.yaml", "processors:\n  tail_sampling:\n\tpolicies: []\n"))
+        .hasMessageStartingWith("otelcol.yaml:3: not valid YAML: a tab or a character")
+        .hasMessageNotContaining("reader");
   }
 }
