@@ -53,7 +53,7 @@ class ConfigProblemsTest {
         .containsExactly(
             "test.yaml:8: exporter.otlp.compresion: unknown key; did you mean compression?"
                 + " (allowed here: batch_timeout, compression, endpoint, headers, max_batch_spans,"
-                + " queue_max_bytes, queue_size, retry, spill, timeout)",
+                + " queue_max_bytes, queue_size, retry, spill, timeout, tls)",
             "test.yaml:9: exporter.otlp.timeout: '10' is not a duration (expected: a number with"
                 + " a unit, e.g. 250ms, 10s, 5m)",
             "test.yaml:10: exporter.otlp.queue_size: 0 (expected: >= 1 span)");
