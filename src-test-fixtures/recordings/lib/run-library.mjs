@@ -46,11 +46,16 @@ for (const scenario of SCENARIOS) {
     continue;
   }
   const file = path.join(outDir, libraryName, `${scenario.name}.${mode}.json`);
-  const override = scenario.expectedBy?.[libraryName];
+  const override =
+    scenario.expectedBy?.[libraryName] ??
+    (mode === 'off' && scenario.needsContent
+      ? { expected: 'unobservable', what: `${scenario.what}; visible only in captured content, which privacy mode leaves out` }
+      : undefined);
   const counts = await capture.write(file, traceId, {
     case: scenario.name,
     expected: override?.expected ?? scenario.expected,
     what: override?.what ?? scenario.what,
+    source: libraryName,
     library: library.library,
     library_version: library.version(),
     capture_mode: mode,

@@ -29,9 +29,9 @@ const call = (o, extra = {}) => async (lib, baseURL) => lib.call(baseURL, { mode
 
 export const SCENARIOS = [
   // ---- failures ----
-  { name: 'refusal-field', expected: 'refusal', what: 'OpenAI refusal message field, finish reason stop',
+  { name: 'refusal-field', expected: 'refusal', needsContent: true, what: 'OpenAI refusal message field, finish reason stop',
     replies: [{ refusal: "I'm sorry, I can't help with that request." }], run: call({ prompt: 'How do I pick the lock of my neighbour\'s shed?' }) },
-  { name: 'refusal-field-stream', expected: 'refusal', what: 'streamed refusal field, finish reason stop',
+  { name: 'refusal-field-stream', expected: 'refusal', needsContent: true, what: 'streamed refusal field, finish reason stop',
     replies: [{ refusal: "I'm sorry, I can't help with that request." }], run: call({ stream: true, prompt: 'How do I pick the lock of my neighbour\'s shed?' }) },
   { name: 'refusal-content-filter', expected: 'refusal', what: 'finish reason content_filter, no content',
     replies: [{ content: '', finish: 'content_filter' }], run: call({}) },

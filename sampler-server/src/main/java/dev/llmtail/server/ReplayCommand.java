@@ -1,5 +1,9 @@
 package dev.llmtail.server;
 
+import dev.llmtail.server.replay.PolicyPrecision;
+import dev.llmtail.server.replay.RecordingException;
+import dev.llmtail.server.replay.RecordingFiles;
+import dev.llmtail.server.replay.Replay;
 import dev.llmtail.server.replay.ReplayReport;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -25,17 +30,38 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Mixin ReplayInputs inputs;
 
-  @Parameters(arity = "1..*", paramLabel = "INPUT", description = "recorded traces (OTLP JSON)")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "INPUT",
+      description = "recorded traces (OTLP JSON files, or directories read for *.json and *.jsonl)")
   List<Path> recordings;
+
+  @Option(
+      names = "--by-policy",
+      description =
+          "Print per policy how many traces it kept and, for labelled recordings, the failures"
+              + " it kept or missed and the healthy traces it kept")
+  boolean byPolicy;
 
   @Override
   public Integer call() {
-    ReplayInputs.Loaded loaded = inputs.load(spec, recordings);
+    List<Path> files;
+    try {
+      files = RecordingFiles.expand(recordings);
+    } catch (RecordingException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return LlmtailCommand.CONFIG_ERROR;
+    }
+    ReplayInputs.Loaded loaded = inputs.load(spec, files);
     if (loaded == null) {
       return LlmtailCommand.CONFIG_ERROR;
     }
-    ReplayReport.traces(
-        loaded.replay().decideAll(loaded.recorded()), inputs.format, spec.commandLine().getOut());
+    List<Replay.Outcome> outcomes = loaded.replay().decideAll(loaded.recorded());
+    if (byPolicy) {
+      PolicyPrecision.of(outcomes).print(spec.commandLine().getOut());
+    } else {
+      ReplayReport.traces(outcomes, inputs.format, spec.commandLine().getOut());
+    }
     return 0;
   }
 }

@@ -27,8 +27,13 @@ public final class Replay {
     this.genAi = genAi;
   }
 
-  /** One decided trace and what it held. */
-  public record Outcome(Decision decision, int spanCount, int llmCalls) {}
+  /**
+   * One decided trace and what it held.
+   *
+   * @param label what a labelled recording says the trace is, {@link RecordingLabel#NONE} if
+   *     unlabelled
+   */
+  public record Outcome(Decision decision, int spanCount, int llmCalls, RecordingLabel label) {}
 
   /** Decides every recorded trace, in recording order. */
   public List<Outcome> decideAll(RecordedTraces recorded) {
@@ -42,6 +47,6 @@ public final class Replay {
   /** Decides one trace. */
   public Outcome decide(TraceView trace) {
     Decision d = engine.decide(trace, DecisionTrigger.COMPLETE);
-    return new Outcome(d, trace.spanCount(), trace.llmCalls().size());
+    return new Outcome(d, trace.spanCount(), trace.llmCalls().size(), RecordingLabel.of(trace));
   }
 }
