@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -27,9 +26,6 @@ import java.util.function.ToDoubleFunction;
  */
 public final class LlmUsageMetrics {
 
-  private static final Set<String> CUT_SHORT =
-      Set.of("length", "max_tokens", "error", "cancelled", "canceled");
-
   private static final String OTHER = "other";
   private static final String CALLS = "llmtail.llm.calls";
   private static final String CALLS_HELP = "LLM calls seen at ingest (100 % of traffic)";
@@ -41,7 +37,7 @@ public final class LlmUsageMetrics {
   private static final String REFUSED_HELP = "LLM calls the model refused or a filter blocked";
   private static final String TRUNCATED = "llmtail.llm.streams.truncated";
   private static final String TRUNCATED_HELP =
-      "Streamed LLM calls that ended without a normal finish";
+      "LLM calls cut by a token limit, and streams cut before they finished";
 
   private final MeterRegistry meters;
   private final ToDoubleFunction<LlmCall> cost;
@@ -91,7 +87,7 @@ public final class LlmUsageMetrics {
       if (call.attempt() != null && call.attempt() > 1) {
         counter(RETRIES, RETRIES_HELP, provider, model).increment();
       }
-      if (call.finishReasons().stream().anyMatch(FinishReasons.REFUSALS::contains)) {
+      if (FinishReasons.classify(call) == FinishReasons.Outcome.REFUSED) {
         counter(REFUSED, REFUSED_HELP, provider, model).increment();
       }
       if (truncated(call)) {
@@ -100,14 +96,12 @@ public final class LlmUsageMetrics {
     }
   }
 
-  /** A streamed call that failed, was cut off, or ended without any finish reason. */
+  /**
+   * A call cut by a token limit, or a stream cut before it finished (see {@link FinishReasons}).
+   */
   static boolean truncated(LlmCall call) {
-    if (!Boolean.TRUE.equals(call.streaming())) {
-      return false;
-    }
-    return call.statusError()
-        || call.finishReasons().isEmpty()
-        || call.finishReasons().stream().anyMatch(CUT_SHORT::contains);
+    FinishReasons.Outcome outcome = FinishReasons.classify(call);
+    return outcome == FinishReasons.Outcome.TRUNCATED || outcome == FinishReasons.Outcome.CUT;
   }
 
   private void tokens(String provider, String model, String type, Long value) {

@@ -1,5 +1,7 @@
 package dev.llmtail.core.metrics;
 
+import dev.llmtail.core.LlmProviders;
+import dev.llmtail.core.ModelFamilies;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -19,63 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ModelCardinalityFilter implements MeterFilter {
 
   /** Default prefixes of model families whose names are kept as tag values. */
-  public static final List<String> KNOWN_MODEL_PREFIXES =
-      List.of(
-          "gpt-",
-          "o1",
-          "o3",
-          "o4",
-          "chatgpt-",
-          "text-embedding-",
-          "claude-",
-          "gemini-",
-          "gemma-",
-          "mistral-",
-          "mixtral-",
-          "codestral-",
-          "magistral-",
-          "llama",
-          "meta-llama",
-          "command-",
-          "deepseek-",
-          "qwen",
-          "grok-",
-          "titan-",
-          "nova-",
-          "jamba-",
-          "phi-",
-          "unknown");
+  public static final List<String> KNOWN_MODEL_PREFIXES = ModelFamilies.PREFIXES;
 
   /** Providers kept as tag values; others become {@code other}. */
-  public static final Set<String> KNOWN_PROVIDERS =
-      Set.of(
-          "openai",
-          "anthropic",
-          "google",
-          "gcp.vertex_ai",
-          "gcp.gemini",
-          "vertex_ai",
-          "gemini",
-          "aws.bedrock",
-          "aws_bedrock",
-          "bedrock",
-          "azure",
-          "azure.ai.openai",
-          "azure_openai",
-          "azure.ai.inference",
-          "mistral_ai",
-          "mistral",
-          "cohere",
-          "groq",
-          "deepseek",
-          "xai",
-          "perplexity",
-          "ibm.watsonx.ai",
-          "ollama",
-          "together",
-          "fireworks",
-          "openrouter",
-          "unknown");
+  public static final Set<String> KNOWN_PROVIDERS = LlmProviders.KNOWN;
 
   private static final String PREFIX = "llmtail.llm.";
 

@@ -14,6 +14,11 @@ import org.junit.jupiter.api.Test;
 class LlmUsageMetricsTest {
 
   private static LlmCall streamed(Boolean streaming, List<String> finish, boolean error) {
+    return streamed(streaming, finish, error, 1L);
+  }
+
+  private static LlmCall streamed(
+      Boolean streaming, List<String> finish, boolean error, Long outputTokens) {
     return new LlmCall(
         "0000000000000001",
         "chat",
@@ -24,7 +29,7 @@ class LlmUsageMetricsTest {
         streaming,
         finish,
         1L,
-        1L,
+        outputTokens,
         null,
         null,
         null,
@@ -41,13 +46,17 @@ class LlmUsageMetricsTest {
   }
 
   @Test
-  void streamIsTruncatedWhenItFailedWasCutOffOrNeverSaidHowItEnded() {
+  void callIsTruncatedWhenCutByALimitOrAStreamFailedOrEndedWithNeitherFinishNorUsage() {
     assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("stop"), false))).isFalse();
-    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of(), false))).isTrue();
+    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of(), false, null))).isTrue();
+    // an instrumentation that records no finish reason on streams, but usage
+    assertThat(LlmUsageMetrics.truncated(streamed(true, List.of(), false))).isFalse();
     assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("length"), false))).isTrue();
+    assertThat(LlmUsageMetrics.truncated(streamed(false, List.of("length"), false))).isTrue();
     assertThat(LlmUsageMetrics.truncated(streamed(true, List.of("stop"), true))).isTrue();
     assertThat(LlmUsageMetrics.truncated(streamed(false, List.of(), true))).isFalse();
-    assertThat(LlmUsageMetrics.truncated(streamed(null, List.of(), false))).isFalse();
+    assertThat(LlmUsageMetrics.truncated(streamed(null, List.of("interrupted"), false))).isTrue();
+    assertThat(LlmUsageMetrics.truncated(streamed(null, List.of("stop"), false))).isFalse();
   }
 
   @Test
@@ -59,7 +68,8 @@ class LlmUsageMetricsTest {
         TraceViews.withCalls(
             id,
             List.of(TestSpans.resourceSpans(TestSpans.span(id, 1, 0, true, false))),
-            List.of(streamed(false, List.of("stop"), false), streamed(true, List.of(), false)));
+            List.of(
+                streamed(false, List.of("stop"), false), streamed(true, List.of(), false, null)));
 
     // Two traces of these calls arrive; whichever is kept or dropped later, both are counted.
     usage.count(trace.llmCalls());
