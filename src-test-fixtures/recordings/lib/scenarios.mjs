@@ -29,9 +29,9 @@ const call = (o, extra = {}) => async (lib, baseURL) => lib.call(baseURL, { mode
 
 export const SCENARIOS = [
   // ---- failures ----
-  { name: 'refusal-field', expected: 'refusal', needsContent: true, what: 'OpenAI refusal message field, finish reason stop',
+  { name: 'refusal-field', expected: 'refusal', needsContent: ['openai-openinference', 'openai-traceloop', 'langchain-openinference'], what: 'OpenAI refusal message field, finish reason stop',
     replies: [{ refusal: "I'm sorry, I can't help with that request." }], run: call({ prompt: 'How do I pick the lock of my neighbour\'s shed?' }) },
-  { name: 'refusal-field-stream', expected: 'refusal', needsContent: true, what: 'streamed refusal field, finish reason stop',
+  { name: 'refusal-field-stream', expectedBy: { 'openai-openinference': { expected: 'unobservable', what: 'streamed refusal; the instrumentation drops the refusal delta: empty output, finish reason stop' }, 'openai-traceloop': { expected: 'unobservable', what: 'streamed refusal; the instrumentation drops the refusal delta: empty output, finish reason stop' } }, expected: 'refusal', needsContent: ['openai-openinference', 'openai-traceloop', 'langchain-openinference'], what: 'streamed refusal field, finish reason stop',
     replies: [{ refusal: "I'm sorry, I can't help with that request." }], run: call({ stream: true, prompt: 'How do I pick the lock of my neighbour\'s shed?' }) },
   { name: 'refusal-content-filter', expected: 'refusal', what: 'finish reason content_filter, no content',
     replies: [{ content: '', finish: 'content_filter' }], run: call({}) },
@@ -41,9 +41,9 @@ export const SCENARIOS = [
     replies: [{ content: 'Your order 1042 left our warehouse on Monday and is', finish: 'length' }], run: call({ maxTokens: 12, stream: true }) },
   { name: 'stream-reset', expected: 'truncated-stream', what: 'stream cut by a socket reset mid-answer',
     replies: [{ content: 'Your order 1042 left our warehouse on Monday and should arrive by Thursday.', cut: 'reset' }], run: call({ stream: true, maxRetries: 0 }) },
-  { name: 'stream-eof', expected: 'truncated-stream', what: 'stream ended by a clean EOF before any finish reason',
+  { name: 'stream-eof', expectedBy: { 'openai-traceloop': { expected: 'unobservable', what: 'clean EOF mid-stream; Traceloop still writes finish reason stop and no usage, the HTTP span ends OK: nothing in the trace shows the cut' } }, expected: 'truncated-stream', what: 'stream ended by a clean EOF before any finish reason',
     replies: [{ content: 'Your order 1042 left our warehouse on Monday and should arrive by Thursday.', cut: 'eof' }], run: call({ stream: true, maxRetries: 0 }) },
-  { name: 'stream-user-abort', expected: 'truncated-stream', what: 'user pressed stop: client aborted mid-stream',
+  { name: 'stream-user-abort', expectedBy: { 'openai-traceloop': { expected: 'unobservable', what: 'user abort mid-stream; Traceloop still writes finish reason stop and no usage, the HTTP span ends OK: nothing in the trace shows the cut' } }, expected: 'truncated-stream', what: 'user pressed stop: client aborted mid-stream',
     replies: [{ content: 'Your order 1042 left our warehouse on Monday and should arrive by Thursday.', cut: 'hang' }], run: call({ stream: true, abortAfterMs: 150, maxRetries: 0 }) },
   { name: 'retry-429', expected: 'retry-storm', what: 'HTTP 429 twice, SDK retried, third attempt answered',
     expectedBy: { 'langchain-openinference': { expected: 'status_code', what: 'HTTP 429: LangChain ChatOpenAI made one attempt and failed (no retry): an error, kept by status_code' } },

@@ -7,19 +7,28 @@ import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
+import dev.llmtail.policies.genai.SpanAttributes;
+import io.opentelemetry.proto.trace.v1.Status;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code duplicate-request} policy type: keeps a trace in which the same prompt was billed
  * twice — two billed LLM calls with the same model and captured prompt in one trace, or in one
  * conversation within {@code window} — and (by default) the first of them was cut off: the client
- * re-sent a whole prompt after a proxy cut its stream.
+ * re-sent a whole prompt after a proxy cut its stream. A cut call counts without usage (a cut
+ * stream rarely carries any). When the cut call's span never arrived, which is what several
+ * instrumentations leave of a cut stream, a failed HTTP span without its parent followed by an LLM
+ * call to the same URL keeps the trace (the prompt is then not compared).
  */
 final class DuplicateRequestPolicy implements Policy {
 
@@ -69,11 +78,94 @@ final class DuplicateRequestPolicy implements Policy {
         || c.finishReasons().stream().anyMatch(FinishReasons.TRUNCATIONS::contains);
   }
 
-  @Override
-  public Verdict evaluate(TraceView trace) {
+  /**
+   * In privacy mode no prompt is captured: a call that failed before any finish reason, followed by
+   * a call of the same model and span name that finished, is the client re-sending.
+   */
+  private static Verdict resentWithoutPrompt(TraceView trace) {
     List<LlmCall> calls =
         trace.llmCalls().stream()
-            .filter(c -> RequestFingerprint.hasPrompt(c) && billed(c))
+            .filter(c -> !c.operation().equals("embeddings") && !RequestFingerprint.hasPrompt(c))
+            .sorted(Comparator.comparingLong(LlmCall::startEpochNanos))
+            .toList();
+    for (int i = 0; i < calls.size(); i++) {
+      LlmCall earlier = calls.get(i);
+      if (!earlier.statusError() || !earlier.finishReasons().isEmpty()) {
+        continue;
+      }
+      for (LlmCall later : calls.subList(i + 1, calls.size())) {
+        if (!later.finishReasons().isEmpty()
+            && RequestFingerprint.of(later).equals(RequestFingerprint.of(earlier))) {
+          return Verdict.keep(
+              "duplicate-request: "
+                  + LlmEvidence.label(later)
+                  + " repeated "
+                  + LlmEvidence.label(earlier)
+                  + ", which failed before finishing (prompts not captured)",
+              LlmEvidence.of(
+                  later, "same model and span name as", earlier.spanId(), "first call cut off"));
+        }
+      }
+    }
+    return null;
+  }
+
+  private static final String[] HTTP_KEYS = {"url.full", "http.request.method"};
+
+  /**
+   * What the openai client under OpenInference or Traceloop, and the AI SDK v6, leave of a stream
+   * cut mid-body: its LLM span never ends, only its HTTP client span arrives, failed, its parent
+   * missing. An LLM call that later sends to the same URL is the client re-sending; the prompt
+   * itself is not in the trace, so the URL is the evidence.
+   */
+  private static Verdict resentAfterCutHttp(TraceView trace) {
+    Set<String> present = new HashSet<>();
+    for (SpanView s : trace.spans()) {
+      present.add(s.spanIdHex());
+    }
+    Set<String> calls = new HashSet<>();
+    for (LlmCall c : trace.llmCalls()) {
+      calls.add(c.spanId());
+    }
+    HexFormat hex = HexFormat.of();
+    for (SpanView cut : trace.spans()) {
+      if (cut.isRoot()
+          || cut.statusCode() != Status.StatusCode.STATUS_CODE_ERROR
+          || present.contains(hex.formatHex(cut.proto().getParentSpanId().toByteArray()))) {
+        continue;
+      }
+      String url = SpanAttributes.of(cut, HTTP_KEYS).text("url.full");
+      if (url.isEmpty()) {
+        continue;
+      }
+      for (SpanView later : trace.spans()) {
+        String parent = hex.formatHex(later.proto().getParentSpanId().toByteArray());
+        if (later.startEpochNanos() > cut.startEpochNanos()
+            && calls.contains(parent)
+            && url.equals(SpanAttributes.of(later, HTTP_KEYS).text("url.full"))) {
+          return Verdict.keep(
+              "duplicate-request: LLM call "
+                  + parent
+                  + " re-sent to "
+                  + url
+                  + " after HTTP span "
+                  + cut.spanIdHex()
+                  + " was cut and its call never ended",
+              Evidence.ofSpan(cut, "request cut, then sent again to", url, "first call cut off"));
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public Verdict evaluate(TraceView trace) {
+    // A cut stream usually carries no usage (the instrumentation never saw the final chunk), yet
+    // the provider billed its prompt: a cut call counts without usage.
+    List<LlmCall> calls =
+        trace.llmCalls().stream()
+            .filter(c -> !c.operation().equals("embeddings"))
+            .filter(c -> RequestFingerprint.hasPrompt(c) && (billed(c) || cut(c)))
             .sorted(Comparator.comparingLong(LlmCall::startEpochNanos))
             .toList();
     Map<String, LlmCall> first = new HashMap<>();
@@ -118,6 +210,16 @@ final class DuplicateRequestPolicy implements Policy {
                   seen.spanId(),
                   "within " + dev.llmtail.core.DurationFormat.format(options.window())));
         }
+      }
+    }
+    if (options.requireFirstCut()) {
+      Verdict resent = resentWithoutPrompt(trace);
+      if (resent != null) {
+        return resent;
+      }
+      resent = resentAfterCutHttp(trace);
+      if (resent != null) {
+        return resent;
       }
     }
     return Verdict.noOpinion(

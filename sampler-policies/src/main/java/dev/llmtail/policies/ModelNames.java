@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.ModelFamilies;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -14,7 +15,16 @@ final class ModelNames {
       Pattern.compile(
           "(?:[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4}|\\d{3}|latest|v\\d+(?::\\d+)?))+$");
 
+  /** Anthropic's moving aliases: {@code claude-sonnet-4-0} is {@code claude-sonnet-4}. */
+  private static final Pattern ALIAS_ZERO = Pattern.compile("(?<=-\\d)-0$");
+
   private ModelNames() {}
+
+  /** Whether {@code model} names a published model family (or {@code auto}), not a deployment. */
+  static boolean known(String model) {
+    String base = base(model);
+    return base.equals("auto") || ModelFamilies.known(base);
+  }
 
   static String base(String model) {
     String m = model.trim().toLowerCase(Locale.ROOT);
@@ -22,6 +32,6 @@ final class ModelNames {
     if (slash >= 0) {
       m = m.substring(slash + 1);
     }
-    return SUFFIX.matcher(m).replaceFirst("");
+    return ALIAS_ZERO.matcher(SUFFIX.matcher(m).replaceFirst("")).replaceFirst("");
   }
 }

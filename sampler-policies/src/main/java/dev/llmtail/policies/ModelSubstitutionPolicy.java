@@ -15,7 +15,10 @@ import java.util.stream.Collectors;
  * the one asked for — compared without provider prefix and version or date suffix, so {@code
  * gpt-4o} answered by {@code gpt-4o-2024-08-06} is not a substitution — or, when {@code
  * allowed_models} is set, is not on that list. An "auto" model id answered by a concrete model is a
- * substitution by design: it is exactly the routing this policy exists to surface.
+ * substitution by design: it is exactly the routing this policy exists to surface. A requested name
+ * that is no known model family (an Azure deployment name such as {@code prod-support-eastus}) is
+ * not compared; Anthropic's {@code -0} aliases ({@code claude-sonnet-4-0}) match their dated
+ * snapshots.
  */
 final class ModelSubstitutionPolicy implements Policy {
 
@@ -61,8 +64,11 @@ final class ModelSubstitutionPolicy implements Policy {
                 + ", not an allowed model",
             LlmEvidence.of(call, "response model", call.responseModel(), "one of " + allowed));
       }
+      // A deployment name or alias outside the known families says nothing about which model
+      // was meant: no opinion rather than a false substitution.
       if (compareRequested
           && !call.requestModel().isEmpty()
+          && ModelNames.known(call.requestModel())
           && !ModelNames.base(call.requestModel()).equals(answered)) {
         return Verdict.keep(
             "model-substitution: "

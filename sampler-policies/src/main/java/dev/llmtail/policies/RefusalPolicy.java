@@ -29,8 +29,6 @@ final class RefusalPolicy implements Policy {
           "i cannot help with",
           "i can't assist with",
           "i cannot assist with",
-          "i'm sorry, but i can't",
-          "i'm sorry, but i cannot",
           "i am unable to help",
           "i'm not able to help with",
           "i won't be able to help");

@@ -10,9 +10,12 @@ import dev.llmtail.core.Verdict;
 import dev.llmtail.policies.genai.SpanAttributes;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code retry-storm} policy type: keeps a trace in which one LLM request was attempted at
@@ -66,7 +69,7 @@ final class RetryStormPolicy implements Policy {
 
   /** The only attributes read from every span (indexing all of them was a hot spot). */
   private static final String[] HTTP_KEYS = {
-    "http.request.resend_count", "http.response.status_code", "http.status_code"
+    "http.request.resend_count", "http.response.status_code", "http.status_code", "url.full"
   };
 
   private final Options options;
@@ -133,21 +136,40 @@ final class RetryStormPolicy implements Policy {
             calls.isEmpty() ? "" : calls.get(0).spanId(),
             calls.isEmpty() ? "" : calls.get(0).model(),
             "one call each");
-    Map<String, Integer> same = new HashMap<>();
+    // Same model and span name alone is an agent loop or a batch, not a retry: calls count as
+    // attempts of one request only with an identical captured prompt, or when one of them failed.
+    Map<String, List<LlmCall>> same = new HashMap<>();
     for (LlmCall call : calls) {
-      int n = same.merge(RequestFingerprint.of(call) + "|" + call.model(), 1, Integer::sum);
-      if (n > best.count()) {
-        best =
-            new Attempts(
-                n, call.spanId(), call.model(), "LLM spans with the same model and prompt");
+      if (call.operation().equals("embeddings")) {
+        continue;
       }
+      same.computeIfAbsent(RequestFingerprint.of(call) + "|" + call.model(), k -> new ArrayList<>())
+          .add(call);
       if (call.attempt() != null && call.attempt() + 1 > best.count()) {
         best =
             new Attempts(
                 call.attempt() + 1, call.spanId(), call.model(), "resend count on the LLM span");
       }
     }
+    for (List<LlmCall> group : same.values()) {
+      LlmCall first = group.get(0);
+      boolean failed = group.stream().anyMatch(c -> c.statusError() || !c.errorType().isEmpty());
+      if (group.size() > best.count() && (RequestFingerprint.hasPrompt(first) || failed)) {
+        best =
+            new Attempts(
+                group.size(),
+                first.spanId(),
+                first.model(),
+                failed
+                    ? "LLM spans of one request, some failed"
+                    : "LLM spans with the same model and prompt");
+      }
+    }
     Map<String, Integer> failedHttp = new HashMap<>();
+    Set<String> present = new HashSet<>();
+    for (SpanView s : trace.spans()) {
+      present.add(s.spanIdHex());
+    }
     for (SpanView s : trace.spans()) {
       SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
       Long resend = a.whole("http.request.resend_count");
@@ -160,8 +182,12 @@ final class RetryStormPolicy implements Policy {
       if (status != null && (status == 429 || status >= 500)) {
         String parent =
             java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
+        // Attempts of one call share its span; when that span never arrived (LangChain retries
+        // through a new client span each time, and a failed call's span may never end), attempts
+        // to the same URL are taken for one request.
+        String request = present.contains(parent) ? parent : "url:" + a.text("url.full");
         // each failed attempt plus the one that followed it
-        int n = failedHttp.merge(parent, 1, Integer::sum) + 1;
+        int n = failedHttp.merge(request, 1, Integer::sum) + 1;
         if (n > best.count()) {
           best = new Attempts(n, s.spanIdHex(), "", "HTTP attempts answered 429/5xx");
         }

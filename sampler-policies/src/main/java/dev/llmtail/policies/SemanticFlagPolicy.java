@@ -37,9 +37,9 @@ final class SemanticFlagPolicy implements Policy {
           "hallucinated",
           "incorrect",
           "irrelevant",
-          "negative",
           "thumbs_down",
           "bad",
+          "block",
           "blocked",
           "flagged",
           "violation",
@@ -47,23 +47,28 @@ final class SemanticFlagPolicy implements Policy {
 
   private static final String EXAMPLE_PATTERN = "(?i)\\\\bdrop table\\\\b";
 
+  // Nothing that ordinary support text says ("to cancel your subscription, open Settings"): the
+  // recorded healthy support answers must pass. Destructive commands only.
   static final List<String> DEFAULT_PATTERNS =
-      List.of(
-          "(?i)\\b(cancel|close|delete|terminate)\\s+(your|the)\\s+(account|service|subscription|plan)\\b",
-          "(?i)\\brm\\s+-rf\\b",
-          "(?i)\\bdrop\\s+(table|database)\\b");
+      List.of("(?i)\\brm\\s+-rf\\b", "(?i)\\bdrop\\s+(table|database)\\b");
 
   /**
-   * @param labels evaluation, guardrail or feedback labels that flag (case-insensitive)
-   * @param maxScore if set, an evaluation score at or below it flags (for scores where low is bad)
+   * @param labels evaluation, guardrail or feedback labels that flag (case-insensitive, {@code -}
+   *     and spaces read as {@code _}: {@code thumbs-down} is {@code thumbs_down}). No default label
+   *     is about the user's message: a sentiment evaluator's {@code negative} does not flag.
+   * @param maxScore if set, an evaluation or feedback score at or below it flags (quality scores:
+   *     low is bad)
+   * @param minRiskScore a guardrail risk score at or above it flags (risk scores: high is bad);
+   *     default 0.8
    * @param patterns regular expressions; a match in any LLM output flags
    */
-  record Options(List<String> labels, Double maxScore, List<String> patterns) {
+  record Options(List<String> labels, Double maxScore, Double minRiskScore, List<String> patterns) {
     Options {
       labels =
           labels == null
               ? DEFAULT_LABELS
-              : labels.stream().map(l -> l.toLowerCase(Locale.ROOT)).toList();
+              : labels.stream().map(SemanticFlagPolicy::normaliseLabel).toList();
+      minRiskScore = minRiskScore == null ? 0.8 : minRiskScore;
       patterns = patterns == null ? DEFAULT_PATTERNS : List.copyOf(patterns);
       Patterns.compileAll("patterns", patterns, EXAMPLE_PATTERN);
     }
@@ -71,18 +76,25 @@ final class SemanticFlagPolicy implements Policy {
 
   private final Set<String> labels;
   private final Double maxScore;
+  private final double minRiskScore;
   private final List<Pattern> patterns;
 
   SemanticFlagPolicy(Options options) {
     this.labels = Set.copyOf(options.labels());
     this.maxScore = options.maxScore();
+    this.minRiskScore = options.minRiskScore();
     this.patterns = Patterns.compileAll("patterns", options.patterns(), EXAMPLE_PATTERN);
+  }
+
+  /** {@code Thumbs-Down} and {@code thumbs down} are {@code thumbs_down}. */
+  static String normaliseLabel(String label) {
+    return label.trim().toLowerCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
   }
 
   @Override
   public Verdict evaluate(TraceView trace) {
     for (Evaluation e : trace.evaluations()) {
-      String label = e.label().toLowerCase(Locale.ROOT);
+      String label = normaliseLabel(e.label());
       String what = e.source() + " " + (e.name().isEmpty() ? "result" : e.name());
       if (labels.contains(label)) {
         return Verdict.keep(
@@ -93,7 +105,14 @@ final class SemanticFlagPolicy implements Policy {
                 + (e.explanation().isEmpty() ? "" : ": " + e.explanation()),
             new Evidence(e.spanId(), what + " label", e.label(), "one of the flagging labels"));
       }
-      if (maxScore != null && e.score() != null && e.score() <= maxScore) {
+      boolean risk = e.source().equals("guardrail");
+      if (risk && e.score() != null && e.score() >= minRiskScore) {
+        return Verdict.keep(
+            "semantic-flag: " + what + " risk score " + e.score(),
+            new Evidence(
+                e.spanId(), what + " risk score", e.score().toString(), ">= " + minRiskScore));
+      }
+      if (!risk && maxScore != null && e.score() != null && e.score() <= maxScore) {
         return Verdict.keep(
             "semantic-flag: " + what + " scored " + e.score(),
             new Evidence(e.spanId(), what + " score", e.score().toString(), "<= " + maxScore));

@@ -15,11 +15,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The {@code truncated-stream} policy type: keeps a trace in which a streamed LLM call ended
- * without a normal finish — with an error, without any finish reason, with a truncating finish
- * reason ({@code length}, {@code model_context_window_exceeded}, {@code error}), or never ended.
- * Also keeps a trace with an orphan HTTP client span that failed while its parent (the LLM span a
- * cut stream never ends) is missing, which is what a cut stream usually leaves behind.
+ * The {@code truncated-stream} policy type: keeps a trace in which an LLM call finished with a
+ * truncating reason ({@code length}, {@code model_context_window_exceeded}, {@code error}),
+ * streamed or not, or a streamed call (or one whose instrumentation does not say) was cut: it never
+ * ended, ended with an error before any finish reason, ended with neither a finish reason nor usage
+ * (an abort), or with a reason instrumentations write for a cut stream ({@link
+ * FinishReasons#CUTS}). Also keeps a trace with an orphan HTTP client span that failed while its
+ * parent (the LLM span a cut stream never ends) is missing, which is what a cut stream usually
+ * leaves behind.
  */
 final class TruncatedStreamPolicy implements Policy {
 
@@ -58,31 +61,32 @@ final class TruncatedStreamPolicy implements Policy {
   public Verdict evaluate(TraceView trace) {
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
-      if (streamedOnly && !Boolean.TRUE.equals(call.streaming())) {
+      if (call.operation().equals("embeddings")) {
         continue;
       }
-      judged++;
+      // Several instrumentations (Traceloop, AI SDK v7) do not say whether a call streamed:
+      // unknown is judged like a stream, on signs a finished answer never shows.
+      boolean judge = !streamedOnly || !Boolean.FALSE.equals(call.streaming());
+      judged += judge ? 1 : 0;
       String why = null;
       Evidence evidence = null;
-      if (!call.ended()) {
-        why = "never ended";
-        evidence = LlmEvidence.of(call, "end time", "none", "an ended span");
-      } else if (call.statusError()) {
-        why =
-            "ended with an error"
-                + (call.errorType().isEmpty() ? "" : " (" + call.errorType() + ")");
-        evidence = LlmEvidence.of(call, "status", "ERROR " + call.errorType(), "OK or UNSET");
-      } else if (call.finishReasons().isEmpty()) {
-        why = "ended without a finish reason";
-        evidence = LlmEvidence.of(call, "finish_reasons", "none", "a finish reason");
-      } else {
-        for (String r : call.finishReasons()) {
-          if (truncating.contains(r)) {
-            why = "finished with " + r;
-            evidence = LlmEvidence.of(call, "finish_reasons", r, "not one of " + truncating);
-            break;
-          }
+      for (String r : call.finishReasons()) {
+        // An answer cut by max_tokens is cut whether it streamed or not.
+        if (truncating.contains(r)) {
+          why = "finished with " + r;
+          evidence = LlmEvidence.of(call, "finish_reasons", r, "not one of " + truncating);
+          break;
         }
+      }
+      String cut = judge ? FinishReasons.cutSign(call) : "";
+      if (why == null && !cut.isEmpty()) {
+        why = cut;
+        evidence =
+            LlmEvidence.of(
+                call,
+                "end",
+                cut,
+                "an ended span with a finish reason or usage, not one of " + FinishReasons.CUTS);
       }
       if (why != null) {
         return Verdict.keep("truncated-stream: " + LlmEvidence.label(call) + " " + why, evidence);

@@ -63,9 +63,12 @@ class ModelSubstitutionPolicyTest extends PolicyContract<ModelSubstitutionPolicy
     "claude-3-5-sonnet-latest, claude-3-5-sonnet-20241022",
     "gpt-4, gpt-4-0613",
     "openai/gpt-4o-mini, gpt-4o-mini-2024-07-18",
-    "gemini-1.5-pro, gemini-1.5-pro-002"
+    "gemini-1.5-pro, gemini-1.5-pro-002",
+    "claude-sonnet-4-0, claude-sonnet-4-20250514",
+    "prod-support-eastus, gpt-4o-2024-08-06"
   })
-  void aDateOrVersionSuffixIsNotASubstitution(String requested, String answered) {
+  void aDateOrVersionSuffixAnAliasOrADeploymentNameIsNotASubstitution(
+      String requested, String answered) {
     assertThat(
             verdict(
                     Dialect.OTEL_GENAI,

@@ -89,4 +89,19 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
                 .vote())
         .isEqualTo(Vote.NO_OPINION);
   }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aHelpfulAnswerThatStartsWithAnApologyIsNotARefusal(Dialect d) {
+    assumeTrue(d.expressesContent());
+    assertThat(
+            verdict(
+                    d,
+                    LlmCallSpec.healthy()
+                        .output(
+                            "I'm sorry, but I can't find an order with that number. Could you"
+                                + " check the confirmation email?"))
+                .vote())
+        .isEqualTo(Vote.NO_OPINION);
+  }
 }

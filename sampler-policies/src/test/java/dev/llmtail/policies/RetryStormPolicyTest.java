@@ -81,6 +81,20 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
   }
 
   @Test
+  void anAgentLoopWithoutCapturedPromptsIsNotARetryStorm() {
+    // Spring AI captures no content here: same model, same span name, every call succeeded.
+    TraceBuilder t =
+        LlmTraces.chat(
+            Dialect.SPRING_AI,
+            LlmCallSpec.healthy().finishReason("tool_calls"),
+            LlmCallSpec.healthy().finishReason("tool_calls").at(2000, 500),
+            LlmCallSpec.healthy().finishReason("tool_calls").at(3000, 500),
+            LlmCallSpec.healthy().at(4000, 500));
+    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote())
+        .isEqualTo(Vote.NO_OPINION);
+  }
+
+  @Test
   void twoDifferentPromptsAreNotRetriesOfEachOther() {
     TraceBuilder t =
         LlmTraces.chat(

@@ -29,7 +29,7 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
 
   @Override
   protected SemanticFlagPolicy.Options options() {
-    return new SemanticFlagPolicy.Options(null, 0.3, null);
+    return new SemanticFlagPolicy.Options(null, 0.3, null, null);
   }
 
   @Override
@@ -53,16 +53,30 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
   @EnumSource(Dialect.class)
   void keepsADestructiveAnswerThatLookedLikeRoutineSuccess(Dialect d) {
     assumeTrue(d.expressesContent());
-    // 200 OK, fast, finish reason stop — and it told the customer to cancel their service.
+    // 200 OK, fast, finish reason stop — and it told the operator to wipe the disk.
+    Verdict v =
+        verdict(
+            LlmTraces.chat(
+                d,
+                LlmCallSpec.healthy()
+                    .output("To free disk space, run rm -rf / on the database host.")));
+    assertThat(v.vote()).isEqualTo(Vote.KEEP);
+    assertThat(v.reason()).contains("output matched \"rm -rf\"");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void leavesOrdinarySupportTextAboutCancellingAndRefundsAlone(Dialect d) {
+    assumeTrue(d.expressesContent());
     Verdict v =
         verdict(
             LlmTraces.chat(
                 d,
                 LlmCallSpec.healthy()
                     .output(
-                        "To update your address, please cancel your service and sign up again.")));
-    assertThat(v.vote()).isEqualTo(Vote.KEEP);
-    assertThat(v.reason()).contains("output matched \"cancel your service\"");
+                        "To cancel your subscription, open Settings and choose Cancel. Deleting"
+                            + " your account removes saved addresses; refunds take 5 days.")));
+    assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
   }
 
   @Test
@@ -100,6 +114,48 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
     assertThat(verdict(t).vote()).isEqualTo(Vote.KEEP);
   }
 
+  @Test
+  void readsThumbsDownHowEverItIsSpelled() {
+    TraceBuilder feedback = LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy());
+    feedback
+        .child("feedback")
+        .attribute("openinference.span.kind", "EVALUATOR")
+        .attribute("annotations.0.annotation.name", "user_feedback")
+        .attribute("annotations.0.annotation.label", "Thumbs-Down")
+        .attribute("annotations.0.annotation.annotator_kind", "HUMAN");
+    assertThat(verdict(feedback).vote()).isEqualTo(Vote.KEEP);
+  }
+
+  @Test
+  void keepsAGuardrailRiskScoreAboveTheThresholdAndLeavesALowOneAlone() {
+    TraceBuilder risky = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
+    risky
+        .child("apply_guardrail")
+        .attribute("gen_ai.guardrail.result.type", "warn")
+        .attribute("gen_ai.guardrail.risk.score", 0.92);
+    assertThat(verdict(risky).reason()).contains("risk score 0.92");
+
+    TraceBuilder passed = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
+    passed
+        .child("apply_guardrail")
+        .attribute("gen_ai.guardrail.result.type", "pass")
+        .attribute("gen_ai.guardrail.risk.score", 0.04);
+    assertThat(verdict(passed).vote()).isEqualTo(Vote.NO_OPINION);
+  }
+
+  @Test
+  void leavesANegativeSentimentAboutTheUsersMessageAlone() {
+    TraceBuilder t = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
+    t.child("classify")
+        .event(
+            "gen_ai.evaluation.result",
+            "gen_ai.evaluation.name",
+            "user_sentiment",
+            "gen_ai.evaluation.score.label",
+            "negative");
+    assertThat(verdict(t).vote()).isEqualTo(Vote.NO_OPINION);
+  }
+
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesAPassingEvaluationAndAnOrdinaryAnswerAlone(Dialect d) {
@@ -119,7 +175,7 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
 
   @Test
   void refusesAPatternThatIsNotARegex() {
-    assertThatThrownBy(() -> new SemanticFlagPolicy.Options(null, null, List.of("(unclosed")))
+    assertThatThrownBy(() -> new SemanticFlagPolicy.Options(null, null, null, List.of("(unclosed")))
         .hasMessageStartingWith("patterns: '(unclosed' is not a regular expression");
   }
 }

@@ -53,10 +53,20 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
-  void keepsAStreamThatEndedWithoutAFinishReason(Dialect d) {
+  void keepsAStreamThatEndedWithoutAFinishReasonOrUsage(Dialect d) {
+    assumeTrue(d.expressesStreaming());
+    assertThat(
+            verdict(d, LlmCallSpec.healthy().streaming().finishReason(null).usage(null, null))
+                .vote())
+        .isEqualTo(Vote.KEEP);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void leavesAStreamWhoseInstrumentationRecordsUsageButNoFinishReason(Dialect d) {
     assumeTrue(d.expressesStreaming());
     assertThat(verdict(d, LlmCallSpec.healthy().streaming().finishReason(null)).vote())
-        .isEqualTo(Vote.KEEP);
+        .isEqualTo(Vote.NO_OPINION);
   }
 
   @ParameterizedTest
@@ -71,7 +81,7 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
   void keepsAnAbortedAiSdkStreamWhoseInnerSpanNeverArrived() {
     Verdict v = verdict(Dialect.VERCEL_AI_SDK, LlmCallSpec.healthy().streaming().unended());
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
-    assertThat(v.reason()).contains("ai.streamText").endsWith("ended without a finish reason");
+    assertThat(v.reason()).contains("ai.streamText").contains("ended without a finish reason");
   }
 
   @Test
@@ -99,9 +109,17 @@ class TruncatedStreamPolicyTest extends PolicyContract<TruncatedStreamPolicy.Opt
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
-  void leavesANonStreamedCallToTheOtherPolicies(Dialect d) {
+  void keepsAnAnswerCutByTheTokenLimitWhetherStreamedOrNot(Dialect d) {
+    Verdict v = verdict(d, LlmCallSpec.healthy().finishReason("max_tokens"));
+    assertThat(v.vote()).isEqualTo(Vote.KEEP);
+    assertThat(v.reason()).endsWith("finished with length");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void leavesAFailedCallThatWasNotStreamedToTheOtherPolicies(Dialect d) {
     assumeTrue(d.expressesStreaming());
-    assertThat(verdict(d, LlmCallSpec.healthy().finishReason("length")).vote())
+    assertThat(verdict(d, LlmCallSpec.healthy().error("rate_limit_exceeded")).vote())
         .isEqualTo(Vote.NO_OPINION);
   }
 }

@@ -47,6 +47,9 @@ final class DocWorkspace {
 
   private static final List<String> RECORDINGS = List.of("recorded.jsonl", "kept.jsonl");
 
+  /** The labelled corpus of real instrumentation traces the docs replay, linked, not copied. */
+  static final String CORPUS = "src-test-fixtures/recorded";
+
   /** Words of a documented command that stand for a file or a value, and what they become here. */
   private static final Map<String, String> PLACEHOLDERS =
       Map.of("FILE", "config/llmtail.yaml", "ID", REFUSED_TRACE, "<trace id>", REFUSED_TRACE);
@@ -75,6 +78,9 @@ final class DocWorkspace {
     for (String recording : RECORDINGS) {
       record(dir.resolve(recording));
     }
+    Path corpus = dir.resolve(CORPUS);
+    Files.createDirectories(corpus.getParent());
+    Files.createSymbolicLink(corpus, REPOSITORY.resolve(CORPUS).toAbsolutePath().normalize());
     return new DocWorkspace(dir);
   }
 

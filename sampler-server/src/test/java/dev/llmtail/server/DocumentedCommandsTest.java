@@ -273,6 +273,16 @@ class DocumentedCommandsTest {
                   Pattern.quote(args.size() == 2 ? args.get(1) : option(args, "--config", "-c"))
                       + ": valid \\(\\d+ policies\\)\\R");
       case "replay" -> {
+        if (args.contains("--by-policy")) {
+          // The corpus of real instrumentation traces: every LLM policy a row, none keeping a
+          // healthy recording, as docs/policies.md shows.
+          assertThat(result.out())
+              .as("%s", result)
+              .containsPattern("refusals\\s+refusal\\s+\\d+\\s+\\d+/\\d+\\s+0/\\d+ \\(0\\.0%\\)")
+              .containsPattern(
+                  "\\(LLM set\\)\\s+(\\d+)/\\1\\s+0/\\d+ \\(0\\.0%\\)\\s+(\\d+)/\\2\\s+0/");
+          return;
+        }
         assertThat(result.out())
             .as("%s", result)
             .containsPattern(DocWorkspace.REFUSED_TRACE + "\\s+kept\\s.*kept by refusals")

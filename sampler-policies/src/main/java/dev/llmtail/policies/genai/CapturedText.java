@@ -16,16 +16,25 @@ final class CapturedText {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** What OpenInference writes in place of content it was told to hide. */
+  private static final String REDACTED = "__REDACTED__";
+
   private CapturedText() {}
+
+  /** Redacted content is no content: privacy mode must not make every prompt look the same. */
+  private static String unredacted(String text) {
+    return text.equals(REDACTED) ? "" : text;
+  }
 
   static String input(SpanView s, SpanAttributes a) {
     String direct =
-        a.text(
-            "gen_ai.input.messages",
-            "input.value",
-            "ai.prompt.messages",
-            "ai.prompt",
-            "gen_ai.prompt");
+        unredacted(
+            a.text(
+                "gen_ai.input.messages",
+                "input.value",
+                "ai.prompt.messages",
+                "ai.prompt",
+                "gen_ai.prompt"));
     if (!direct.isEmpty()) {
       return direct;
     }
@@ -38,7 +47,9 @@ final class CapturedText {
 
   static String output(SpanView s, SpanAttributes a) {
     String direct =
-        a.text("gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion");
+        unredacted(
+            a.text(
+                "gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion"));
     if (!direct.isEmpty()) {
       return direct;
     }

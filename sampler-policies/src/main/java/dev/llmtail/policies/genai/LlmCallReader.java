@@ -2,6 +2,7 @@ package dev.llmtail.policies.genai;
 
 import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.LlmProviders;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
@@ -150,26 +151,9 @@ final class LlmCallReader {
         s.endEpochNanos());
   }
 
-  /** {@code "openai.chat"} → {@code openai}; Gemini and Vertex → {@code google}. */
+  /** {@code "openai.chat"} → {@code openai}; see {@link LlmProviders}. */
   static String provider(String raw) {
-    String p = raw.toLowerCase(Locale.ROOT);
-    if (p.isEmpty()) {
-      return "";
-    }
-    if (p.startsWith("az.ai.") || p.startsWith("azure")) {
-      return "azure.openai";
-    }
-    if (p.startsWith("aws.bedrock") || p.startsWith("amazon-bedrock") || p.startsWith("bedrock")) {
-      return "aws.bedrock";
-    }
-    if (p.startsWith("gcp.")
-        || p.startsWith("google")
-        || p.startsWith("vertex")
-        || p.startsWith("gemini")) {
-      return "google";
-    }
-    int dot = p.indexOf('.');
-    return dot > 0 ? p.substring(0, dot) : p;
+    return LlmProviders.normalise(raw);
   }
 
   /** Spring AI writes {@code "none"} for an unknown model. */

@@ -117,10 +117,11 @@ public final class PolicyPrecision {
       }
       if (label.labelled()) {
         labelled++;
-        boolean failure = !healthy;
+        // the LLM set answers for the failures an LLM policy names, not for errors
+        boolean failure = LLM_TYPES.contains(label.expected());
         if (label.privacyMode()) {
           setPrivacy = setPrivacy.plus(failure, healthy, healthy ? anyLlmKeep : rightPolicyKept);
-        } else {
+        } else if (failure || healthy) {
           setContent = setContent.plus(failure, healthy, healthy ? anyLlmKeep : rightPolicyKept);
         }
       }

@@ -1,6 +1,7 @@
 package dev.llmtail.server.replay;
 
 import java.io.IOException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ public final class RecordingFiles {
         files.add(input);
         continue;
       }
-      try (Stream<Path> walk = Files.walk(input)) {
+      try (Stream<Path> walk = Files.walk(input, FileVisitOption.FOLLOW_LINKS)) {
         List<Path> found =
             walk.filter(Files::isRegularFile)
                 .filter(p -> p.toString().endsWith(".json") || p.toString().endsWith(".jsonl"))
