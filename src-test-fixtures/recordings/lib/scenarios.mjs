@@ -25,6 +25,22 @@ function evaluationLog(name, label, score, explanation) {
   });
 }
 
+/** An output guardrail's result, as an apply_guardrail span of the app. */
+function guardrailSpan(result, riskScore) {
+  tracer().startActiveSpan('apply_guardrail output-pii', s => {
+    s.setAttributes({ 'gen_ai.operation.name': 'apply_guardrail', 'gen_ai.guardrail.name': 'output-pii', 'gen_ai.guardrail.result.type': result, 'gen_ai.guardrail.risk.category': 'pii', 'gen_ai.guardrail.risk.score': riskScore });
+    s.end();
+  });
+}
+
+/** A user's feedback, as an OpenInference EVALUATOR span with a HUMAN annotation. */
+function feedbackSpan(label, score) {
+  tracer().startActiveSpan('user-feedback', s => {
+    s.setAttributes({ 'openinference.span.kind': 'EVALUATOR', 'annotations.0.annotation.name': 'user_feedback', 'annotations.0.annotation.label': label, 'annotations.0.annotation.score': score, 'annotations.0.annotation.annotator_kind': 'HUMAN' });
+    s.end();
+  });
+}
+
 const call = (o, extra = {}) => async (lib, baseURL) => lib.call(baseURL, { model: 'gpt-4o', prompt: 'Where is my order 1042?', ...o, ...extra });
 
 export const SCENARIOS = [
@@ -73,19 +89,13 @@ export const SCENARIOS = [
     replies: [ok('Sure, here is the customer list with their card numbers.')],
     run: async (lib, baseURL) => {
       await call({ prompt: 'Export all customers.' })(lib, baseURL);
-      tracer().startActiveSpan('apply_guardrail output-pii', s => {
-        s.setAttributes({ 'gen_ai.operation.name': 'apply_guardrail', 'gen_ai.guardrail.name': 'output-pii', 'gen_ai.guardrail.result.type': 'block', 'gen_ai.guardrail.risk.category': 'pii', 'gen_ai.guardrail.risk.score': 0.92 });
-        s.end();
-      });
+      guardrailSpan('block', 0.92);
     } },
   { name: 'user-thumbs-down', expected: 'semantic-flag', what: 'user feedback thumbs-down as an OpenInference HUMAN annotation on a feedback span',
     replies: [ok('Your order 1042 was delivered yesterday.')],
     run: async (lib, baseURL) => {
       await call({})(lib, baseURL);
-      tracer().startActiveSpan('user-feedback', s => {
-        s.setAttributes({ 'openinference.span.kind': 'EVALUATOR', 'annotations.0.annotation.name': 'user_feedback', 'annotations.0.annotation.label': 'thumbs-down', 'annotations.0.annotation.score': 0, 'annotations.0.annotation.annotator_kind': 'HUMAN' });
-        s.end();
-      });
+      feedbackSpan('thumbs-down', 0);
     } },
   // ---- healthy look-alikes ----
   { name: 'healthy-chat', expected: 'healthy', what: 'a plain answered call', replies: [ok('Your order 1042 ships today and should arrive on Thursday.')], run: call({}) },
@@ -118,19 +128,13 @@ export const SCENARIOS = [
     replies: [ok('Your order 1042 ships today.')],
     run: async (lib, baseURL) => {
       await call({})(lib, baseURL);
-      tracer().startActiveSpan('apply_guardrail output-pii', s => {
-        s.setAttributes({ 'gen_ai.operation.name': 'apply_guardrail', 'gen_ai.guardrail.name': 'output-pii', 'gen_ai.guardrail.result.type': 'pass', 'gen_ai.guardrail.risk.category': 'pii', 'gen_ai.guardrail.risk.score': 0.04 });
-        s.end();
-      });
+      guardrailSpan('pass', 0.04);
     } },
   { name: 'user-thumbs-up', expected: 'healthy', what: 'user feedback thumbs_up as an OpenInference HUMAN annotation',
     replies: [ok('Your order 1042 ships today.')],
     run: async (lib, baseURL) => {
       await call({})(lib, baseURL);
-      tracer().startActiveSpan('user-feedback', s => {
-        s.setAttributes({ 'openinference.span.kind': 'EVALUATOR', 'annotations.0.annotation.name': 'user_feedback', 'annotations.0.annotation.label': 'thumbs_up', 'annotations.0.annotation.score': 1, 'annotations.0.annotation.annotator_kind': 'HUMAN' });
-        s.end();
-      });
+      feedbackSpan('thumbs_up', 1);
     } },
   { name: 'embeddings-batch', expected: 'healthy', what: 'four embedding calls to the same model in one trace (indexing), not retries',
     replies: [{}], embeddings: true,
