@@ -81,7 +81,8 @@ class LlmEndToEndTest {
         LlmTraces.chat(
             Dialect.OTEL_GENAI,
             LlmCallSpec.healthy()
-                .output("Sure - just cancel your service and re-register with the new address.")),
+                .output(
+                    "Sure - run rm -rf ~/acme on the server and re-register with the new address.")),
         "flagged");
     f.put(
         LlmTraces.chat(Dialect.OPENINFERENCE, LlmCallSpec.healthy().finishReason("content_filter")),
