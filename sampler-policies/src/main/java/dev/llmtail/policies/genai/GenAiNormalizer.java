@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The jobs are split: {@link CallSpans} picks the spans that are calls, {@link LlmCallReader}
  * reads one call span (with {@link CapturedText} for its prompt and output), {@link Evaluations}
- * reads the results a span carries, and {@link LogEvents} the GenAI events sent as log records.
+ * reads the results a span carries, {@link LogEvents} the GenAI events sent as log records, and
+ * {@link FrameworkSpans} drops a framework's span of a call the client reported too.
  *
  * <p>A value of the wrong type is ignored and counted in {@code llmtail.genai.values.ignored{key}};
  * reading never throws. Thread-safe.
@@ -60,7 +61,7 @@ public final class GenAiNormalizer implements GenAiReader {
       }
       Evaluations.read(s, a, this::countIgnored, evaluations);
     }
-    return new GenAiFacts(calls, evaluations);
+    return new GenAiFacts(FrameworkSpans.dropRepeats(calls), evaluations);
   }
 
   private void countIgnored(String key) {

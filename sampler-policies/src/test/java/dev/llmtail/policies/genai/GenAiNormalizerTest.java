@@ -131,6 +131,33 @@ class GenAiNormalizerTest {
   }
 
   @Test
+  void aFrameworkSpanBesideTheClientSpanOfTheSameCallIsOneCall() {
+    // LangChain under OpenInference: ChatOpenAI and the openai client's span are siblings.
+    TraceBuilder t = TraceBuilder.trace();
+    TraceBuilder.SpanBuilder root = t.root("POST /chat");
+    for (String name : List.of("ChatOpenAI", "OpenAI Chat Completions")) {
+      boolean framework = name.equals("ChatOpenAI");
+      root.child(name)
+          .startMillis(framework ? 10 : 12)
+          .durationMillis(framework ? 500 : 480)
+          .attribute("openinference.span.kind", "LLM")
+          .attribute("llm.model_name", "gpt-4o")
+          .attribute("llm.token_count.prompt", 42L)
+          .attribute("llm.token_count.completion", 17L);
+    }
+    root.child("OpenAI Chat Completions")
+        .startMillis(600)
+        .durationMillis(400)
+        .attribute("openinference.span.kind", "LLM")
+        .attribute("llm.model_name", "gpt-4o")
+        .attribute("llm.token_count.prompt", 42L)
+        .attribute("llm.token_count.completion", 17L);
+    assertThat(calls(t))
+        .extracting(LlmCall::spanName)
+        .containsExactly("OpenAI Chat Completions", "OpenAI Chat Completions");
+  }
+
+  @Test
   void springAisNoneModelMeansUnknown() {
     LlmCall call =
         calls(LlmTraces.chat(Dialect.SPRING_AI, LlmCallSpec.healthy().models("gpt-4o", null)))
