@@ -4,6 +4,7 @@ import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.DurationText;
 import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.server.storage.SpanLogException;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -79,7 +80,9 @@ final class RunCommand implements Callable<Integer> {
     Sidecar sidecar;
     try {
       sidecar = Sidecar.start(loaded, meters, deadline, loader, reloadEvery);
-    } catch (ListenFailure e) {
+    } catch (ListenFailure | SpanLogException e) {
+      // A busy port, or a span log directory held by another process, of another version, or
+      // not writable: one line that names it and the fix.
       err.println(e.getMessage());
       return LlmtailCommand.CONFIG_ERROR;
     } catch (UncheckedIOException e) {

@@ -2,9 +2,13 @@ package dev.llmtail.server;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.SamplingAnnotations;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.FanOutListener;
+import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.metrics.DecisionMetrics;
 import dev.llmtail.core.metrics.LlmUsageMetrics;
@@ -24,12 +28,19 @@ import dev.llmtail.server.receiver.LogIntake;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
 import dev.llmtail.server.receiver.OtlpHttpReceiver;
 import dev.llmtail.server.receiver.SpanIntake;
+import dev.llmtail.server.storage.RecoveredTrace;
+import dev.llmtail.server.storage.RecoveryReport;
+import dev.llmtail.server.storage.SpanLog;
+import dev.llmtail.server.storage.SpanLogDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -70,6 +81,7 @@ final class Sidecar implements AutoCloseable {
 
   private final LlmtailConfig config;
   private final SpanExporter exporter;
+  private final SpanLog spanLog;
   private final TraceBuffer buffer;
   private final OtlpGrpcReceiver receiver;
   private final OtlpHttpReceiver httpReceiver;
@@ -103,6 +115,7 @@ final class Sidecar implements AutoCloseable {
     if (given != prometheus) {
       meters.add(given);
     }
+    this.spanLog = SpanLog.open(config.storage(), clock, meters);
     this.exporter = Exporters.create(config.exporter(), meters);
     this.reloader =
         new ConfigReloader(
@@ -134,6 +147,8 @@ final class Sidecar implements AutoCloseable {
                 new FanOutListener(
                     List.of(
                         new KeptTraceForwarder(exporter, meters),
+                        // After the forwarder: a kept trace is marked exported once it was taken.
+                        new SpanLogDecisions(spanLog),
                         decisionLog,
                         keptSpans,
                         new DecisionMetrics(meters))))
@@ -153,11 +168,16 @@ final class Sidecar implements AutoCloseable {
             keptSpans);
     Backpressure backpressure =
         new Backpressure(
-            buffer::bufferedBytes, config.buffer().maxBytes(), exporter::atCapacity, RETRY_AFTER);
+            buffer::bufferedBytes,
+            config.buffer().maxBytes(),
+            exporter::atCapacity,
+            spanLog::refusal,
+            RETRY_AFTER);
     // LLM usage is counted as spans arrive, over 100 % of traffic, before any decision.
     SpanIntake intake =
         new SpanIntake(
             buffer,
+            spanLog,
             backpressure,
             fragments ->
                 fragments.forEach(
@@ -169,6 +189,8 @@ final class Sidecar implements AutoCloseable {
     LogIntake logs =
         LogIntake.intoBuffer(
             buffer,
+            spanLog,
+            backpressure,
             untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()),
             meters);
     this.receiver = new OtlpGrpcReceiver(config.receivers().grpc(), intake, logs, meters);
@@ -205,6 +227,12 @@ final class Sidecar implements AutoCloseable {
       ConfigLoader reloadWith,
       Duration reloadInterval) {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
+    try {
+      sidecar.recover();
+    } catch (RuntimeException e) {
+      sidecar.close();
+      throw e;
+    }
     // Several loops over the same deadline queue: each due trace is taken by exactly one of them.
     for (int i = 0; i < DECIDERS; i++) {
       sidecar.decider.scheduleWithFixedDelay(
@@ -270,6 +298,64 @@ final class Sidecar implements AutoCloseable {
       start.run();
     } catch (Exception e) { // Netty rethrows a checked BindException undeclared
       problems.add(listener.problem(e));
+    }
+  }
+
+  /**
+   * Restores what a previous process left in the span log, before any receiver accepts: undecided
+   * traces go back into the buffer with their original arrival times (so their quiet period and
+   * hard cap run on as if nothing happened), kept traces whose export was not recorded are
+   * exported.
+   */
+  private void recover() {
+    Instant now = Clock.systemUTC().instant();
+    RecoveryReport report =
+        spanLog.recover(
+            trace -> {
+              if (trace.decision() == null) {
+                for (RecoveredTrace.Timed<TraceFragment> f : trace.spans()) {
+                  buffer.restore(f.fragment(), Duration.between(f.acceptedAt(), now));
+                }
+                for (RecoveredTrace.Timed<LogFragment> f : trace.logs()) {
+                  buffer.restoreLogs(f.fragment(), Duration.between(f.acceptedAt(), now));
+                }
+                return;
+              }
+              RememberedDecision kept = trace.decision();
+              List<ResourceSpans> spans = new ArrayList<>();
+              int spanCount = 0;
+              for (RecoveredTrace.Timed<TraceFragment> f : trace.spans()) {
+                spans.add(f.fragment().spans());
+                spanCount += f.fragment().spanCount();
+              }
+              boolean taken =
+                  exporter.export(
+                      SamplingAnnotations.annotate(
+                          spans, kept.reason(), kept.adjustedCount(), false),
+                      spanCount);
+              List<ResourceLogs> logs = new ArrayList<>();
+              int records = 0;
+              for (RecoveredTrace.Timed<LogFragment> f : trace.logs()) {
+                logs.add(f.fragment().logs());
+                records += f.fragment().recordCount();
+              }
+              if (records > 0) {
+                exporter.exportLogs(logs, records);
+              }
+              if (taken) {
+                spanLog.exported(trace.traceId());
+              }
+            });
+    if (report.fragments() > 0 || report.corruptRecords() > 0) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "span log {0}: restored {1} undecided traces, re-exported {2} kept traces ({3} fragments;"
+              + " {4} damaged records skipped)",
+          config.storage().directory(),
+          report.undecidedTraces(),
+          report.keptTraces(),
+          report.fragments(),
+          report.corruptRecords());
     }
   }
 
@@ -345,6 +431,7 @@ final class Sidecar implements AutoCloseable {
     int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
     Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
     exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);
+    spanLog.close();
     admin.close();
     LOG.log(
         System.Logger.Level.INFO,

@@ -52,6 +52,9 @@ final class TestPorts {
       throw new IllegalStateException(SHIPPED_CONFIG + " no longer says quiet_period: 10s");
     }
     Map<String, String> variables = new HashMap<>(SHIPPED_CONFIG_ON_LOOPBACK);
+    // A span log of its own per sidecar: one test's traces must not be recovered by the next.
+    variables.put(
+        "LLMTAIL_STORAGE_DIRECTORY", Files.createTempDirectory("llmtail-data").toString());
     variables.putAll(environment);
     return ConfigLoader.withEnvironment(variables).parse(SHIPPED_CONFIG, quick);
   }

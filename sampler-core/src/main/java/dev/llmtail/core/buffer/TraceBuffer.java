@@ -113,17 +113,37 @@ public final class TraceBuffer {
   /** Admits the fragments of one export request; decides the oldest traces if a bound is passed. */
   public void admit(List<TraceFragment> fragments) {
     for (TraceFragment fragment : fragments) {
-      metrics.spansAdmitted.increment(fragment.spanCount());
-      long now = ticker.read();
-      byte[] bytes = fragment.spans().toByteArray();
-      Admission a =
-          admitToTrace(fragment.traceId(), now, state -> append(state, fragment, bytes, now));
-      if (a.late() != null) {
-        decider.forwardLate(a.late(), fragment);
-      }
-      decideOverLimit(a);
+      admitOne(fragment, ticker.read());
     }
     relievePressure();
+  }
+
+  /**
+   * Restores a fragment read back from a span log after a restart, as if it had arrived {@code ago}
+   * before now: its trace's quiet period and hard cap run from the original arrival, so a trace
+   * restored with its time already up is decided on the next {@link #decideDue}. Restore each
+   * trace's fragments in arrival order.
+   */
+  public void restore(TraceFragment fragment, Duration ago) {
+    admitOne(fragment, ticker.read() - Math.max(0, ago.toNanos()));
+    relievePressure();
+  }
+
+  /** Restores log records read back from a span log, like {@link #restore}. */
+  public void restoreLogs(LogFragment fragment, Duration ago) {
+    admitLogsOne(fragment, ticker.read() - Math.max(0, ago.toNanos()));
+    relievePressure();
+  }
+
+  private void admitOne(TraceFragment fragment, long now) {
+    metrics.spansAdmitted.increment(fragment.spanCount());
+    byte[] bytes = fragment.spans().toByteArray();
+    Admission a =
+        admitToTrace(fragment.traceId(), now, state -> append(state, fragment, bytes, now));
+    if (a.late() != null) {
+      decider.forwardLate(a.late(), fragment);
+    }
+    decideOverLimit(a);
   }
 
   /**
@@ -134,16 +154,18 @@ public final class TraceBuffer {
    */
   public void admitLogs(List<LogFragment> fragments) {
     for (LogFragment fragment : fragments) {
-      metrics.logRecordsAdmitted.increment(fragment.recordCount());
-      long now = ticker.read();
-      Admission a =
-          admitToTrace(fragment.traceId(), now, state -> appendLogs(state, fragment, now));
-      if (a.late() != null) {
-        decider.forwardLateLogs(a.late(), fragment);
-      }
-      decideOverLimit(a);
+      admitLogsOne(fragment, ticker.read());
     }
     relievePressure();
+  }
+
+  private void admitLogsOne(LogFragment fragment, long now) {
+    metrics.logRecordsAdmitted.increment(fragment.recordCount());
+    Admission a = admitToTrace(fragment.traceId(), now, state -> appendLogs(state, fragment, now));
+    if (a.late() != null) {
+      decider.forwardLateLogs(a.late(), fragment);
+    }
+    decideOverLimit(a);
   }
 
   /**

@@ -37,7 +37,8 @@ public final class ConfigLoader {
 
   private static final Set<String> SECTIONS =
       new TreeSet<>(
-          List.of("receivers", "buffer", "decision_cache", "policies", "exporter", "admin"));
+          List.of(
+              "receivers", "buffer", "decision_cache", "policies", "exporter", "admin", "storage"));
 
   private final EnvSubstitution env;
   private final PolicyTypes types;
@@ -132,6 +133,7 @@ public final class ConfigLoader {
         section(root, "decision_cache", BufferConfig.DecisionCacheConfig.class, problems);
     ExporterConfig exporter = section(root, "exporter", ExporterConfig.class, problems);
     AdminConfig admin = section(root, "admin", AdminConfig.class, problems);
+    StorageConfig storage = section(root, "storage", StorageConfig.class, problems);
     Map<String, Record> policyOptions = new LinkedHashMap<>();
     List<NamedPolicy> policyList = policies.read(root.get("policies"), policyOptions, problems);
     BufferSettings settings = null;

@@ -170,7 +170,8 @@ public final class ConfigReloader {
             loaded.policies(),
             current.exporter(),
             current.admin(),
-            loaded.policyOptions());
+            loaded.policyOptions(),
+            current.storage());
     int version = running.version() + 1;
     active.set(
         new ActiveConfig(

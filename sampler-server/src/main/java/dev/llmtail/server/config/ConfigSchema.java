@@ -48,6 +48,9 @@ public final class ConfigSchema {
         "policies", "Evaluated in order, every one for every trace; see docs/policies.md.");
     SECTIONS.put("exporter", "Where kept traces go: OTLP or a file.");
     SECTIONS.put("admin", "The admin HTTP server: /debug, /metrics, /healthz, /readyz.");
+    SECTIONS.put(
+        "storage",
+        "The span log on local disk: accepted spans survive a crash; dropped traces are retained.");
   }
 
   private final Map<String, Class<? extends Record>> policyOptions;
@@ -80,7 +83,8 @@ public final class ConfigSchema {
             "buffer", BufferConfig.class,
             "decision_cache", BufferConfig.DecisionCacheConfig.class,
             "exporter", ExporterConfig.class,
-            "admin", AdminConfig.class);
+            "admin", AdminConfig.class,
+            "storage", StorageConfig.class);
     for (Map.Entry<String, String> section : SECTIONS.entrySet()) {
       ObjectNode schema;
       if (section.getKey().equals("policies")) {

@@ -21,13 +21,27 @@ public record LlmtailConfig(
     List<NamedPolicy> policies,
     ExporterConfig exporter,
     AdminConfig admin,
-    Map<String, Record> policyOptions) {
+    Map<String, Record> policyOptions,
+    StorageConfig storage) {
 
   public LlmtailConfig {
     policies = List.copyOf(policies);
     admin = admin == null ? new AdminConfig(null, null, null, null, null) : admin;
+    storage = storage == null ? StorageConfig.memoryOnly() : storage;
     policyOptions =
         Collections.unmodifiableMap(
             new LinkedHashMap<>(policyOptions == null ? Map.of() : policyOptions));
+  }
+
+  /** A configuration without a span log ({@code storage} absent: memory only). */
+  public LlmtailConfig(
+      Path source,
+      ReceiversConfig receivers,
+      BufferSettings buffer,
+      List<NamedPolicy> policies,
+      ExporterConfig exporter,
+      AdminConfig admin,
+      Map<String, Record> policyOptions) {
+    this(source, receivers, buffer, policies, exporter, admin, policyOptions, null);
   }
 }

@@ -3,6 +3,7 @@ package dev.llmtail.server.receiver;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Decides whether the receivers may take another request, so that a full buffer or a stalled
@@ -31,13 +32,24 @@ public final class Backpressure {
     /** The buffer is at its byte bound: gRPC RESOURCE_EXHAUSTED with RetryInfo, HTTP 429. */
     BUFFER_FULL,
     /** The exporter cannot keep up with the backend: gRPC UNAVAILABLE, HTTP 503. */
-    EXPORTER_FULL
+    EXPORTER_FULL,
+    /**
+     * The span log cannot take more (disk full, {@code storage.max_size}): gRPC RESOURCE_EXHAUSTED
+     * with RetryInfo, HTTP 429.
+     */
+    STORAGE_FULL;
+
+    /** Whether this is answered as "resource exhausted" (gRPC) / 429 (HTTP). */
+    public boolean exhausted() {
+      return this != EXPORTER_FULL;
+    }
   }
 
   private final LongSupplier bufferedBytes;
   private final long refuseAtBytes;
   private final BooleanSupplier exporterFull;
   private final Duration retryAfter;
+  private final Supplier<String> storageRefusal;
 
   /**
    * @param bufferedBytes the buffer's current span bytes
@@ -50,6 +62,19 @@ public final class Backpressure {
       long bufferMaxBytes,
       BooleanSupplier exporterFull,
       Duration retryAfter) {
+    this(bufferedBytes, bufferMaxBytes, exporterFull, () -> null, retryAfter);
+  }
+
+  /**
+   * @param storageRefusal why the span log refuses new data now, or null when it takes it
+   */
+  public Backpressure(
+      LongSupplier bufferedBytes,
+      long bufferMaxBytes,
+      BooleanSupplier exporterFull,
+      Supplier<String> storageRefusal,
+      Duration retryAfter) {
+    this.storageRefusal = storageRefusal;
     this.bufferedBytes = bufferedBytes;
     this.refuseAtBytes = Math.max(1, (long) (bufferMaxBytes * BUFFER_REFUSE_AT));
     this.exporterFull = exporterFull;
@@ -63,6 +88,10 @@ public final class Backpressure {
 
   /** The refusal to answer with now, or null if a request may be admitted. */
   public Refusal check() {
+    String storage = storageRefusal.get();
+    if (storage != null) {
+      return storageFull(storage);
+    }
     if (exporterFull.getAsBoolean()) {
       return new Refusal(
           Kind.EXPORTER_FULL,
@@ -81,5 +110,10 @@ public final class Backpressure {
           retryAfter);
     }
     return null;
+  }
+
+  /** The refusal for a request the span log could not take. */
+  public Refusal storageFull(String why) {
+    return new Refusal(Kind.STORAGE_FULL, why, retryAfter);
   }
 }

@@ -4,11 +4,14 @@ import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedLogs;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.LogGrouper;
+import dev.llmtail.server.storage.SpanLog;
+import dev.llmtail.server.storage.SpanLogFullException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -20,12 +23,21 @@ import java.util.function.Consumer;
 final class BufferLogIntake implements LogIntake {
 
   private final TraceBuffer buffer;
+  private final SpanLog spanLog;
+  private final Backpressure backpressure;
   private final Consumer<GroupedLogs> untraced;
   private final Counter accepted;
   private final Counter rejected;
 
-  BufferLogIntake(TraceBuffer buffer, Consumer<GroupedLogs> untraced, MeterRegistry meters) {
+  BufferLogIntake(
+      TraceBuffer buffer,
+      SpanLog spanLog,
+      Backpressure backpressure,
+      Consumer<GroupedLogs> untraced,
+      MeterRegistry meters) {
     this.buffer = buffer;
+    this.spanLog = spanLog;
+    this.backpressure = backpressure;
     this.untraced = untraced;
     this.accepted = records(meters, "accepted");
     this.rejected = records(meters, "rejected");
@@ -42,6 +54,13 @@ final class BufferLogIntake implements LogIntake {
   @Override
   public ExportLogsServiceResponse accept(ExportLogsServiceRequest request) {
     GroupedLogs grouped = LogGrouper.group(request.getResourceLogsList());
+    if (!grouped.fragments().isEmpty()) {
+      try {
+        spanLog.append(List.of(), grouped.fragments());
+      } catch (SpanLogFullException e) {
+        throw new LogIntake.RefusedException(backpressure.storageFull(e.getMessage()));
+      }
+    }
     buffer.admitLogs(grouped.fragments());
     if (!grouped.untraced().isEmpty()) {
       untraced.accept(grouped);

@@ -2,6 +2,7 @@ package dev.llmtail.server.receiver;
 
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedLogs;
+import dev.llmtail.server.storage.SpanLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
@@ -13,8 +14,26 @@ import java.util.function.Consumer;
  */
 public interface LogIntake {
 
-  /** Takes a decoded request and returns the OTLP answer. Never throws. */
+  /**
+   * Takes a decoded request and returns the OTLP answer; throws {@link RefusedException} only when
+   * the request is refused whole with a retryable error (the span log could not take it).
+   */
   ExportLogsServiceResponse accept(ExportLogsServiceRequest request);
+
+  /** A log export request refused whole; the client should retry. */
+  final class RefusedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Backpressure.Refusal refusal;
+
+    public RefusedException(Backpressure.Refusal refusal) {
+      super(refusal.message(), null, false, false);
+      this.refusal = refusal;
+    }
+
+    public Backpressure.Refusal refusal() {
+      return refusal;
+    }
+  }
 
   /**
    * Log records join their trace in {@code buffer}; records without a trace id go to {@code
@@ -22,6 +41,19 @@ public interface LogIntake {
    */
   static LogIntake intoBuffer(
       TraceBuffer buffer, Consumer<GroupedLogs> untraced, MeterRegistry meters) {
-    return new BufferLogIntake(buffer, untraced, meters);
+    return new BufferLogIntake(buffer, SpanLog.memoryOnly(), Backpressure.none(), untraced, meters);
+  }
+
+  /**
+   * Like {@link #intoBuffer(TraceBuffer, Consumer, MeterRegistry)}, with records that carry a trace
+   * id written to {@code spanLog} before they are admitted and acknowledged.
+   */
+  static LogIntake intoBuffer(
+      TraceBuffer buffer,
+      SpanLog spanLog,
+      Backpressure backpressure,
+      Consumer<GroupedLogs> untraced,
+      MeterRegistry meters) {
+    return new BufferLogIntake(buffer, spanLog, backpressure, untraced, meters);
   }
 }

@@ -193,7 +193,14 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
         parseOrRefuse(
             body, ExportLogsServiceRequest.parser(), "ExportLogsServiceRequest", response);
     if (request != null) {
-      response.onNext(logs.accept(request));
+      ExportLogsServiceResponse answer;
+      try {
+        answer = logs.accept(request);
+      } catch (LogIntake.RefusedException e) {
+        response.onError(retryable(e.refusal()));
+        return;
+      }
+      response.onNext(answer);
       response.onCompleted();
     }
   }
@@ -226,10 +233,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
    * exporter is UNAVAILABLE (the backend is the bottleneck, not this request).
    */
   static StatusRuntimeException retryable(Backpressure.Refusal refusal) {
-    Code code =
-        refusal.kind() == Backpressure.Kind.BUFFER_FULL
-            ? Code.RESOURCE_EXHAUSTED
-            : Code.UNAVAILABLE;
+    Code code = refusal.kind().exhausted() ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE;
     com.google.protobuf.Duration delay =
         com.google.protobuf.Duration.newBuilder()
             .setSeconds(refusal.retryAfter().getSeconds())

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -179,7 +180,14 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     } else {
       ExportLogsServiceRequest.Builder parsed = ExportLogsServiceRequest.newBuilder();
       decode(body, json, parsed, "ExportLogsServiceRequest");
-      answer(ctx, request, json, HttpResponseStatus.OK, logs.accept(parsed.build()), null);
+      ExportLogsServiceResponse answer;
+      try {
+        answer = logs.accept(parsed.build());
+      } catch (LogIntake.RefusedException e) {
+        answerRefused(ctx, request, json, e.refusal());
+        return;
+      }
+      answer(ctx, request, json, HttpResponseStatus.OK, answer, null);
     }
   }
 
@@ -255,18 +263,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       boolean json,
       SpanIntake.Outcome outcome) {
     if (outcome instanceof SpanIntake.Refused refused) {
-      Backpressure.Refusal r = refused.refusal();
-      boolean bufferFull = r.kind() == Backpressure.Kind.BUFFER_FULL;
-      answerError(
-          ctx,
-          request,
-          json,
-          bufferFull
-              ? HttpResponseStatus.TOO_MANY_REQUESTS
-              : HttpResponseStatus.SERVICE_UNAVAILABLE,
-          bufferFull ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE,
-          r.message(),
-          String.valueOf(Math.max(1, (r.retryAfter().toMillis() + 999) / 1000)));
+      answerRefused(ctx, request, json, refused.refusal());
       return;
     }
     SpanIntake.Admitted admitted = (SpanIntake.Admitted) outcome;
@@ -278,6 +275,20 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
               .setErrorMessage(admitted.message()));
     }
     answer(ctx, request, json, HttpResponseStatus.OK, answer.build(), null);
+  }
+
+  /** A retryable refusal: 429 for a full buffer or span log, 503 for a full exporter. */
+  private void answerRefused(
+      ChannelHandlerContext ctx, FullHttpRequest request, boolean json, Backpressure.Refusal r) {
+    boolean exhausted = r.kind().exhausted();
+    answerError(
+        ctx,
+        request,
+        json,
+        exhausted ? HttpResponseStatus.TOO_MANY_REQUESTS : HttpResponseStatus.SERVICE_UNAVAILABLE,
+        exhausted ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE,
+        r.message(),
+        String.valueOf(Math.max(1, (r.retryAfter().toMillis() + 999) / 1000)));
   }
 
   private void answerError(

@@ -4,6 +4,8 @@ import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.server.storage.SpanLog;
+import dev.llmtail.server.storage.SpanLogFullException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -33,12 +35,13 @@ public final class SpanIntake {
   public record Refused(Backpressure.Refusal refusal, int spans) implements Outcome {}
 
   private final TraceBuffer buffer;
+  private final SpanLog spanLog;
   private final Backpressure backpressure;
   private final MeterRegistry meters;
   private final Consumer<List<TraceFragment>> admitted;
 
   public SpanIntake(TraceBuffer buffer, Backpressure backpressure, MeterRegistry meters) {
-    this(buffer, backpressure, fragments -> {}, meters);
+    this(buffer, SpanLog.memoryOnly(), backpressure, fragments -> {}, meters);
   }
 
   /**
@@ -47,10 +50,12 @@ public final class SpanIntake {
    */
   public SpanIntake(
       TraceBuffer buffer,
+      SpanLog spanLog,
       Backpressure backpressure,
       Consumer<List<TraceFragment>> admitted,
       MeterRegistry meters) {
     this.buffer = buffer;
+    this.spanLog = spanLog;
     this.backpressure = backpressure;
     this.admitted = admitted;
     this.meters = meters;
@@ -79,13 +84,22 @@ public final class SpanIntake {
    */
   public Outcome accept(ExportTraceServiceRequest request, String transport) {
     Backpressure.Refusal refusal = backpressure.check();
+    GroupedRequest grouped = null;
+    if (refusal == null) {
+      grouped = TraceGrouper.group(request.getResourceSpansList());
+      try {
+        // Written before the answer: a crash after this loses nothing that was acknowledged.
+        spanLog.append(grouped.fragments(), List.of());
+      } catch (SpanLogFullException e) {
+        refusal = backpressure.storageFull(e.getMessage());
+      }
+    }
     if (refusal != null) {
       int spans = countSpans(request);
       spans(transport, "refused").increment(spans);
       refusals(transport, refusal.kind()).increment();
       return new Refused(refusal, spans);
     }
-    GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
     admitted.accept(grouped.fragments());
     buffer.admit(grouped.fragments());
     spans(transport, "accepted").increment(grouped.acceptedSpans());

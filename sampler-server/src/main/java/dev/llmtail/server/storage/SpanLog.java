@@ -1,0 +1,70 @@
+package dev.llmtail.server.storage;
+
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.server.config.StorageConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The span log: every accepted span and log record is written here before the OTLP answer, and
+ * stays until its trace is decided and, for a dropped trace, until {@code storage.retention} has
+ * passed. After a crash, {@link #recover} gives back what was accepted and not yet settled.
+ *
+ * <p>{@link #memoryOnly()} is the log of an empty {@code storage.directory}: it writes nothing and
+ * recovers nothing. Implementations are thread-safe.
+ */
+public interface SpanLog extends AutoCloseable {
+
+  /**
+   * Writes the fragments of one request durably enough for {@code storage.sync} and returns once
+   * they are. Throws {@link SpanLogFullException} when the log cannot take them (disk full, {@code
+   * storage.max_size} reached with undecided data); then nothing of the request was acknowledged.
+   */
+  void append(List<TraceFragment> spans, List<LogFragment> logs);
+
+  /** Records the decision of a trace: a dropped trace's spans are retained, a kept one's wait. */
+  void decided(TraceId traceId, RememberedDecision decision);
+
+  /** A kept trace reached the exporter's destination: its spans need not be sent again. */
+  void exported(TraceId traceId);
+
+  /**
+   * Reads back what a previous process left: every undecided trace and every kept trace not yet
+   * exported, each in arrival order, handed to {@code recovered} one trace at a time. Call once,
+   * before the first {@link #append}.
+   */
+  RecoveryReport recover(Consumer<RecoveredTrace> recovered);
+
+  /** Until when the spans of a decided trace are held, if they still are. */
+  Optional<Instant> heldUntil(TraceId traceId);
+
+  /** Deletes what retention and {@code max_size} no longer allow; called periodically. */
+  void sweep();
+
+  /** Why new data is refused now, or null if it is not. */
+  String refusal();
+
+  @Override
+  void close();
+
+  /**
+   * Opens the span log in {@code config.directory()}, or {@link #memoryOnly()} when it is empty.
+   * Throws {@link SpanLogException} naming the directory and the fix when it cannot be opened (held
+   * by another process, incompatible version, not writable).
+   */
+  static SpanLog open(StorageConfig config, Clock clock, MeterRegistry meters) {
+    return config.enabled() ? RocksSpanLog.open(config, clock, meters) : memoryOnly();
+  }
+
+  /** The log of an empty {@code storage.directory}: nothing is written or recovered. */
+  static SpanLog memoryOnly() {
+    return MemoryOnlySpanLog.INSTANCE;
+  }
+}

@@ -1,0 +1,158 @@
+package dev.llmtail.server.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.server.config.ByteSize;
+import dev.llmtail.server.config.StorageConfig;
+import dev.llmtail.testing.TraceBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The RocksDB span log: what one process writes, the next one reads back, and what it refuses. */
+class RocksSpanLogTest {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  @TempDir Path dir;
+
+  private RocksSpanLog open(Clock clock) {
+    return RocksSpanLog.open(
+        new StorageConfig(dir.toString(), "os", Duration.ofHours(1), new ByteSize(1L << 30)),
+        clock,
+        new SimpleMeterRegistry());
+  }
+
+  private static Clock at(Instant t) {
+    return Clock.fixed(t, ZoneOffset.UTC);
+  }
+
+  private static List<RecoveredTrace> recoverAll(SpanLog log) {
+    List<RecoveredTrace> traces = new ArrayList<>();
+    log.recover(traces::add);
+    return traces;
+  }
+
+  @Test
+  void undecidedTraceComesBackInArrivalOrderWithItsAcceptanceTimes() {
+    TraceBuilder trace = TraceBuilder.trace();
+    trace.child("chat gpt-4o");
+    TraceBuilder second = TraceBuilder.trace(trace.traceIdHex());
+    second.root("POST /chat");
+    try (RocksSpanLog log = open(at(T0))) {
+      log.append(trace.fragments(), List.of());
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(2)))) {
+      log.append(second.fragments(), List.of());
+    }
+
+    try (RocksSpanLog log = open(at(T0.plusSeconds(5)))) {
+      List<RecoveredTrace> traces = recoverAll(log);
+      assertThat(traces).hasSize(1);
+      RecoveredTrace t = traces.get(0);
+      assertThat(t.traceId()).isEqualTo(trace.traceId());
+      assertThat(t.decision()).isNull();
+      assertThat(t.spans())
+          .extracting(s -> s.fragment().endsRoot(), RecoveredTrace.Timed::acceptedAt)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(false, T0),
+              org.assertj.core.groups.Tuple.tuple(true, T0.plusSeconds(2)));
+    }
+  }
+
+  @Test
+  void droppedTraceIsNotRecoveredButHeldForTheRetention() {
+    TraceBuilder trace = TraceBuilder.trace();
+    trace.root("POST /chat");
+    try (RocksSpanLog log = open(at(T0))) {
+      log.append(trace.fragments(), List.of());
+      log.decided(trace.traceId(), new RememberedDecision(false, "no policy matched", 1));
+      assertThat(log.heldUntil(trace.traceId())).contains(T0.plus(Duration.ofHours(1)));
+    }
+    try (RocksSpanLog log = open(at(T0.plus(Duration.ofMinutes(59))))) {
+      assertThat(recoverAll(log)).isEmpty();
+      log.sweep();
+      assertThat(log.heldUntil(trace.traceId())).isPresent();
+    }
+    try (RocksSpanLog log = open(at(T0.plus(Duration.ofMinutes(61))))) {
+      log.sweep();
+      assertThat(log.heldUntil(trace.traceId())).isEmpty();
+    }
+  }
+
+  @Test
+  void keptTraceNotYetExportedComesBackWithItsDecision() {
+    TraceBuilder kept = TraceBuilder.trace();
+    kept.root("POST /chat");
+    TraceBuilder exported = TraceBuilder.trace();
+    exported.root("POST /chat");
+    try (RocksSpanLog log = open(at(T0))) {
+      log.append(kept.fragments(), List.of());
+      log.append(exported.fragments(), List.of());
+      log.decided(kept.traceId(), new RememberedDecision(true, "kept by errors", 1));
+      log.decided(exported.traceId(), new RememberedDecision(true, "kept by errors", 1));
+      log.exported(exported.traceId());
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(1)))) {
+      List<RecoveredTrace> traces = recoverAll(log);
+      assertThat(traces).extracting(RecoveredTrace::traceId).containsExactly(kept.traceId());
+      assertThat(traces.get(0).decision())
+          .isEqualTo(new RememberedDecision(true, "kept by errors", 1));
+    }
+  }
+
+  @Test
+  void secondProcessOnTheSameDirectoryIsRefusedByName() {
+    try (RocksSpanLog log = open(at(T0))) {
+      assertThat(log.refusal()).isNull();
+      assertThatThrownBy(() -> open(at(T0)))
+          .isInstanceOf(SpanLogException.class)
+          .hasMessageContaining(dir.toAbsolutePath().toString())
+          .hasMessageContaining("in use by another llmtail process");
+    }
+  }
+
+  @Test
+  void directoryOfAnotherFormatIsRefused() throws Exception {
+    try (RocksSpanLog log = open(at(T0))) {
+      log.flush();
+    }
+    rewriteFormat("llmtail-span-log/99");
+    assertThatThrownBy(() -> open(at(T0)))
+        .isInstanceOf(SpanLogException.class)
+        .hasMessageContaining("incompatible llmtail version")
+        .hasMessageContaining("llmtail-span-log/99");
+  }
+
+  private void rewriteFormat(String format) throws Exception {
+    List<org.rocksdb.ColumnFamilyDescriptor> cfs = new ArrayList<>();
+    for (byte[] name :
+        org.rocksdb.RocksDB.listColumnFamilies(new org.rocksdb.Options(), dir.toString())) {
+      cfs.add(new org.rocksdb.ColumnFamilyDescriptor(name));
+    }
+    List<org.rocksdb.ColumnFamilyHandle> handles = new ArrayList<>();
+    try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(o, dir.toString(), cfs, handles)) {
+      db.put("format".getBytes(), format.getBytes());
+      handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
+    }
+  }
+
+  @Test
+  void directoryWithOtherFilesIsRefused() throws Exception {
+    Files.writeString(dir.resolve("notes.txt"), "not a span log");
+    assertThatThrownBy(() -> open(at(T0)))
+        .isInstanceOf(SpanLogException.class)
+        .hasMessageContaining("holds files but no llmtail span log");
+  }
+}
