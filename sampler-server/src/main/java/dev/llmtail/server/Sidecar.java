@@ -146,9 +146,9 @@ final class Sidecar implements AutoCloseable {
             .listener(
                 new FanOutListener(
                     List.of(
-                        new KeptTraceForwarder(exporter, meters),
-                        // After the forwarder: a kept trace is marked exported once it was taken.
+                        // Before the forwarder: the decision is on disk before export settles it.
                         new SpanLogDecisions(spanLog),
+                        new KeptTraceForwarder(exporter, spanLog::exported, meters),
                         decisionLog,
                         keptSpans,
                         new DecisionMetrics(meters))))
@@ -328,11 +328,10 @@ final class Sidecar implements AutoCloseable {
                 spans.add(f.fragment().spans());
                 spanCount += f.fragment().spanCount();
               }
-              boolean taken =
-                  exporter.export(
-                      SamplingAnnotations.annotate(
-                          spans, kept.reason(), kept.adjustedCount(), false),
-                      spanCount);
+              exporter.export(
+                  SamplingAnnotations.annotate(spans, kept.reason(), kept.adjustedCount(), false),
+                  spanCount,
+                  () -> spanLog.exported(trace.traceId()));
               List<ResourceLogs> logs = new ArrayList<>();
               int records = 0;
               for (RecoveredTrace.Timed<LogFragment> f : trace.logs()) {
@@ -341,9 +340,6 @@ final class Sidecar implements AutoCloseable {
               }
               if (records > 0) {
                 exporter.exportLogs(logs, records);
-              }
-              if (taken) {
-                spanLog.exported(trace.traceId());
               }
             });
     if (report.fragments() > 0 || report.corruptRecords() > 0) {

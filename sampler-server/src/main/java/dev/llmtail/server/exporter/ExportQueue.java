@@ -32,7 +32,8 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     long send(List<T> batch, int count);
   }
 
-  private record Item<T>(List<T> batch, int count, long bytes) {}
+  /** {@code settled} runs once the batch no longer needs llmtail's memory (see {@link #offer}). */
+  private record Item<T>(List<T> batch, int count, long bytes, Runnable settled) {}
 
   private final Signal<T> signal;
   private final OtlpExporterConfig config;
@@ -95,10 +96,15 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     return this;
   }
 
-  /** Takes a batch without blocking; false only if it arrived after the stop and found no room. */
-  boolean offer(List<T> batch, int count) {
+  /**
+   * Takes a batch without blocking; false only if it arrived after the stop and found no room.
+   * {@code settled} runs once the batch is delivered, spilled or refused for good — not when it is
+   * lost in memory — so that the span log can let go of it.
+   */
+  boolean offer(List<T> batch, int count, Runnable settled) {
     if (stopping || memoryFull()) {
       if (spillBatch(batch, count)) {
+        settled.run();
         return true;
       }
       if (stopping) {
@@ -112,7 +118,7 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     long bytes = signal.sizeOf(batch);
     queuedItems.addAndGet(count);
     queuedBytes.addAndGet(bytes);
-    queue.add(new Item<>(batch, count, bytes));
+    queue.add(new Item<>(batch, count, bytes, settled));
     return true;
   }
 
@@ -185,8 +191,9 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
         }
         try {
           Result result = send(batch, count);
-          if (result.outcome() == RetryingSender.Outcome.UNSENT) {
-            keepForLater(batch, count, result.failure());
+          if (result.outcome() != RetryingSender.Outcome.UNSENT
+              || keepForLater(batch, count, result.failure())) {
+            items.forEach(item -> item.settled().run());
           }
         } catch (InterruptedException e) {
           keepForLater(batch, count, "the shutdown deadline passed while sending");
@@ -202,7 +209,9 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     List<Item<T>> left = new ArrayList<>();
     queue.drainTo(left);
     for (Item<T> item : left) {
-      keepForLater(item.batch(), item.count(), "the shutdown deadline passed");
+      if (keepForLater(item.batch(), item.count(), "the shutdown deadline passed")) {
+        item.settled().run();
+      }
       queuedItems.addAndGet(-item.count());
       queuedBytes.addAndGet(-item.bytes());
     }
@@ -249,8 +258,11 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     return result;
   }
 
-  /** A batch that could not be sent in time: to disk, or counted as failed if there is no room. */
-  private void keepForLater(List<T> batch, int count, String why) {
+  /**
+   * A batch that could not be sent in time: to disk (returns true), or counted as failed if there
+   * is no room.
+   */
+  private boolean keepForLater(List<T> batch, int count, String why) {
     if (stopping) {
       unsentAtStop.addAndGet(count);
     }
@@ -269,6 +281,7 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
       failed.increment(count);
       health.undelivered(signal, count, "not sent in time (" + why + "): lost" + noRoom());
     }
+    return spilledNow;
   }
 
   private boolean spillBatch(List<T> batch, int count) {

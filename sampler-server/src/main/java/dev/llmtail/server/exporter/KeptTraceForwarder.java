@@ -2,6 +2,7 @@ package dev.llmtail.server.exporter;
 
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.SamplingAnnotations;
+import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
@@ -10,6 +11,7 @@ import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them; the
@@ -19,10 +21,21 @@ import java.util.List;
 public final class KeptTraceForwarder implements DecisionListener {
 
   private final SpanExporter exporter;
+  private final Consumer<TraceId> settled;
   private final Counter droppedByDecision;
 
   public KeptTraceForwarder(SpanExporter exporter, MeterRegistry meters) {
+    this(exporter, traceId -> {}, meters);
+  }
+
+  /**
+   * @param settled told the id of each kept trace once the exporter no longer needs llmtail's
+   *     memory for it (delivered, spilled or refused for good): the span log lets go of it then
+   */
+  public KeptTraceForwarder(
+      SpanExporter exporter, Consumer<TraceId> settled, MeterRegistry meters) {
     this.exporter = exporter;
+    this.settled = settled;
     this.droppedByDecision =
         Counter.builder("llmtail.spans.dropped")
             .description("Spans not exported because their trace was decided to be dropped")
@@ -35,7 +48,8 @@ public final class KeptTraceForwarder implements DecisionListener {
       exporter.export(
           SamplingAnnotations.annotate(
               trace.fragments(), decision.reason(), decision.adjustedCount(), false),
-          trace.spanCount());
+          trace.spanCount(),
+          () -> settled.accept(trace.traceId()));
       if (trace.logRecordCount() > 0) {
         exporter.exportLogs(trace.logs(), trace.logRecordCount());
       }

@@ -87,13 +87,18 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   @Override
   public boolean export(List<ResourceSpans> batch, int spanCount) {
-    return spans.offer(batch, spanCount);
+    return spans.offer(batch, spanCount, () -> {});
+  }
+
+  @Override
+  public boolean export(List<ResourceSpans> batch, int spanCount, Runnable settled) {
+    return spans.offer(batch, spanCount, settled);
   }
 
   /** Log records of kept traces: queued, retried and spilled like spans. */
   @Override
   public boolean exportLogs(List<ResourceLogs> batch, int recordCount) {
-    return logs.offer(batch, recordCount);
+    return logs.offer(batch, recordCount, () -> {});
   }
 
   @Override

@@ -18,6 +18,20 @@ public interface SpanExporter {
   boolean export(List<ResourceSpans> spans, int spanCount);
 
   /**
+   * Like {@link #export}, and runs {@code settled} once the spans are safe without llmtail's
+   * memory: delivered, written to the spill directory, or refused by the backend for good. The span
+   * log keeps a kept trace until then, so a crash before it re-exports the trace. The default is
+   * for exporters that write before they return.
+   */
+  default boolean export(List<ResourceSpans> spans, int spanCount, Runnable settled) {
+    boolean taken = export(spans, spanCount);
+    if (taken) {
+      settled.run();
+    }
+    return taken;
+  }
+
+  /**
    * Takes log records for export, like {@link #export}; OTLP exporters send them to the logs
    * service.
    */

@@ -9,8 +9,8 @@ import dev.llmtail.core.ingest.TraceFragment;
 
 /**
  * Tells the span log what became of each trace: a dropped trace's spans start their retention, a
- * kept one's wait for the exporter. Listens after the exporter's forwarder, so that a kept trace is
- * recorded as exported only once the exporter has taken it.
+ * kept one's wait until the exporter settled them ({@link SpanLog#exported}). Listens before the
+ * exporter's forwarder, so that the decision is on disk before the exporter can settle it.
  */
 public final class SpanLogDecisions implements DecisionListener {
 
@@ -25,9 +25,6 @@ public final class SpanLogDecisions implements DecisionListener {
     log.decided(
         trace.traceId(),
         new RememberedDecision(decision.kept(), decision.reason(), decision.adjustedCount()));
-    if (decision.kept()) {
-      log.exported(trace.traceId());
-    }
   }
 
   @Override
