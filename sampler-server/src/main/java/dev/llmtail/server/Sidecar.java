@@ -165,7 +165,9 @@ final class Sidecar implements AutoCloseable {
             ready::get,
             clock,
             exporter::status,
-            keptSpans);
+            keptSpans,
+            spanLog,
+            id -> spanLog.retained(id).map(v -> v.withGenAi(genAi)));
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes,

@@ -35,6 +35,7 @@ final class AdminRoutes {
   private final DebugAccess access;
   private final PrometheusMeterRegistry prometheus;
   private final BooleanSupplier ready;
+  private final Supplier<String> storageRefusal;
   private final Supplier<ObjectNode> config;
   private final String page;
   private final String script;
@@ -46,16 +47,21 @@ final class AdminRoutes {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       ObjectNode config) {
-    this(debug, access, prometheus, ready, () -> config);
+    this(debug, access, prometheus, ready, () -> null, () -> config);
   }
 
-  /** {@code config} is asked on each {@code /debug/config}: a reload changes what it shows. */
+  /**
+   * {@code config} is asked on each {@code /debug/config}: a reload changes what it shows; {@code
+   * storageRefusal} says why the span log refuses data (then {@code /readyz} fails), or null.
+   */
   AdminRoutes(
       DebugApi debug,
       DebugAccess access,
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
+      Supplier<String> storageRefusal,
       Supplier<ObjectNode> config) {
+    this.storageRefusal = storageRefusal;
     this.debug = debug;
     this.access = access;
     this.prometheus = prometheus;
@@ -76,6 +82,11 @@ final class AdminRoutes {
       case "/healthz":
         return AdminResponse.of(200, AdminResponse.TEXT, "ok\n");
       case "/readyz":
+        String storage = storageRefusal.get();
+        if (storage != null) {
+          return AdminResponse.of(
+              503, AdminResponse.TEXT, "not ready: " + storage + " (requests are refused)\n");
+        }
         return ready.getAsBoolean()
             ? AdminResponse.of(200, AdminResponse.TEXT, "ready\n")
             : AdminResponse.of(

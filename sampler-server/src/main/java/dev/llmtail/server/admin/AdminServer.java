@@ -12,6 +12,7 @@ import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.ExportStatus;
 import dev.llmtail.server.internal.NettyHttp;
+import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.tls.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -103,6 +104,38 @@ public final class AdminServer implements AutoCloseable {
       Clock clock,
       Supplier<ExportStatus> export,
       SpanSource kept) {
+    this(
+        config,
+        reloader,
+        log,
+        buffer,
+        prometheus,
+        ready,
+        clock,
+        export,
+        kept,
+        SpanLog.memoryOnly(),
+        SpanSource.NONE);
+  }
+
+  /**
+   * Like {@link #AdminServer(LlmtailConfig, ConfigReloader, DecisionLog, TraceBuffer,
+   * PrometheusMeterRegistry, BooleanSupplier, Clock, Supplier, SpanSource)}, with the span log:
+   * {@code /debug} says until when a dropped trace's spans are held and draws them from {@code
+   * retained}; {@code /readyz} fails while the log refuses data.
+   */
+  public AdminServer(
+      LlmtailConfig config,
+      ConfigReloader reloader,
+      DecisionLog log,
+      TraceBuffer buffer,
+      PrometheusMeterRegistry prometheus,
+      BooleanSupplier ready,
+      Clock clock,
+      Supplier<ExportStatus> export,
+      SpanSource kept,
+      SpanLog spanLog,
+      SpanSource retained) {
     AdminConfig admin = config.admin();
     ObjectNode fixed = ConfigView.of(config);
     Supplier<ObjectNode> view =
@@ -115,7 +148,8 @@ public final class AdminServer implements AutoCloseable {
             new DebugApi(
                 log,
                 new TraceStatusLookup(buffer, log)::status,
-                spanSources(buffer, kept),
+                spanSources(buffer, kept, retained),
+                spanLog,
                 clock,
                 admin.showMessageContent(),
                 () ->
@@ -124,6 +158,7 @@ public final class AdminServer implements AutoCloseable {
             access,
             prometheus,
             ready,
+            spanLog::refusal,
             view);
     this.tls = admin.tls().enabled() ? ServerTls.load(admin.tls(), "admin") : null;
     this.group =
@@ -138,11 +173,12 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** Where a trace's spans may still be read, in the order they are asked. */
-  private static Map<String, SpanSource> spanSources(TraceBuffer buffer, SpanSource kept) {
+  private static Map<String, SpanSource> spanSources(
+      TraceBuffer buffer, SpanSource kept, SpanSource retained) {
     Map<String, SpanSource> sources = new LinkedHashMap<>();
     sources.put("buffered", buffer::bufferedSpans);
     sources.put("kept", kept);
-    // A span log that retains dropped traces plugs in here as "retained".
+    sources.put("retained", retained); // dropped traces' spans in the span log
     return sources;
   }
 

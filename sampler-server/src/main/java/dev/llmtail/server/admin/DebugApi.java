@@ -19,6 +19,7 @@ import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.codec.DecisionJson;
 import dev.llmtail.server.config.DurationText;
 import dev.llmtail.server.internal.DidYouMean;
+import dev.llmtail.server.storage.SpanLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,6 +57,7 @@ final class DebugApi {
   record Window(String name, Duration length) {}
 
   private final DecisionLog log;
+  private final SpanLog spanLog;
   private final Function<TraceId, TraceStatus> status;
   private final Clock clock;
   private final boolean showContent;
@@ -81,14 +83,7 @@ final class DebugApi {
     this(log, status, spans, clock, showContent, null);
   }
 
-  /**
-   * @param status where a trace is now ({@link TraceStatusLookup#status})
-   * @param spans where a trace's spans may still be read, asked in iteration order, each named by
-   *     what it holds ({@code buffered}, {@code kept}, {@code retained}); the first that holds the
-   *     trace draws its waterfall
-   * @param policyNames the names of the running config's policies, in order, for the answer to a
-   *     {@code policy=} it does not have; null to answer such a filter with no decisions
-   */
+  /** As below, without a span log. */
   DebugApi(
       DecisionLog log,
       Function<TraceId, TraceStatus> status,
@@ -96,6 +91,27 @@ final class DebugApi {
       Clock clock,
       boolean showContent,
       Supplier<List<String>> policyNames) {
+    this(log, status, spans, SpanLog.memoryOnly(), clock, showContent, policyNames);
+  }
+
+  /**
+   * @param status where a trace is now ({@link TraceStatusLookup#status})
+   * @param spans where a trace's spans may still be read, asked in iteration order, each named by
+   *     what it holds ({@code buffered}, {@code kept}, {@code retained}); the first that holds the
+   *     trace draws its waterfall
+   * @param spanLog says whether a dropped trace's spans are still held, and until when
+   * @param policyNames the names of the running config's policies, in order, for the answer to a
+   *     {@code policy=} it does not have; null to answer such a filter with no decisions
+   */
+  DebugApi(
+      DecisionLog log,
+      Function<TraceId, TraceStatus> status,
+      Map<String, SpanSource> spans,
+      SpanLog spanLog,
+      Clock clock,
+      boolean showContent,
+      Supplier<List<String>> policyNames) {
+    this.spanLog = spanLog;
     this.policyNames = policyNames;
     this.log = log;
     this.status = status;
@@ -160,6 +176,20 @@ final class DebugApi {
       out.put("log_horizon", never.logHorizon().toString());
     } else {
       throw new IllegalStateException("a trace status /debug cannot render: " + found);
+    }
+    if (spanLog.durable() && !(found instanceof TraceStatus.Buffered)) {
+      Optional<Instant> held = spanLog.heldUntil(id);
+      if (held.isPresent()) {
+        out.put("spans_held_until", held.get().toString());
+        out.put(
+            "explanation",
+            out.path("explanation").asText()
+                + " Its spans are still held in the span log until "
+                + held.get()
+                + " (storage.retention).");
+      } else {
+        out.putNull("spans_held_until");
+      }
     }
     waterfall(id, out);
     return json(200, out);

@@ -28,6 +28,11 @@ enum MemoryOnlySpanLog implements SpanLog {
   }
 
   @Override
+  public boolean durable() {
+    return false;
+  }
+
+  @Override
   public Optional<Instant> heldUntil(TraceId traceId) {
     return Optional.empty();
   }

@@ -2,6 +2,7 @@ package dev.llmtail.server.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.GroupedLogs;
 import dev.llmtail.core.ingest.GroupedRequest;
@@ -171,7 +172,7 @@ final class RocksSpanLog implements SpanLog {
             .description("Decided traces deleted from the span log (retention or max_size)")
             .register(meters);
     Gauge.builder("llmtail.storage.bytes", sizeBytes, AtomicLong::get)
-        .description("Bytes the span log holds on disk (SST files and memtables)")
+        .description("Bytes of span data in the span log (SST files and memtables, approximate)")
         .baseUnit("bytes")
         .register(meters);
     Gauge.builder("llmtail.storage.full", this, log -> log.refusal() == null ? 0 : 1)
@@ -540,6 +541,30 @@ final class RocksSpanLog implements SpanLog {
   }
 
   @Override
+  public Optional<TraceView> retained(TraceId traceId) {
+    if (heldUntil(traceId).isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] id = id(traceId);
+    List<RecoveredTrace.Timed<TraceFragment>> spanList = new ArrayList<>();
+    List<RecoveredTrace.Timed<LogFragment>> logList = new ArrayList<>();
+    try (ReadOptions read = new ReadOptions().setPrefixSameAsStart(true);
+        RocksIterator it = db.newIterator(spans, read)) {
+      for (it.seek(id); it.isValid() && Arrays.equals(it.key(), 0, 16, id, 0, 16); it.next()) {
+        readFragment(traceId, it.value(), spanList, logList);
+      }
+    }
+    if (spanList.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        TraceView.of(
+            traceId,
+            spanList.stream().map(t -> t.fragment().spans()).toList(),
+            logList.stream().map(t -> t.fragment().logs()).toList()));
+  }
+
+  @Override
   public void sweep() {
     long now = clock.millis();
     long expiredBefore = now - config.retention().toMillis();
@@ -586,12 +611,31 @@ final class RocksSpanLog implements SpanLog {
       }
       refreshSize();
     }
-    overMaxSize = sizeBytes.get() > config.maxSize().bytes();
+    boolean over = sizeBytes.get() > config.maxSize().bytes();
+    if (over != overMaxSize) {
+      LOG.log(
+          over ? System.Logger.Level.ERROR : System.Logger.Level.INFO,
+          over
+              ? "the span log holds storage.max_size ({0}) of undecided or unexported traces:"
+                  + " requests are refused (429 / RESOURCE_EXHAUSTED) until it drains"
+              : "the span log is below storage.max_size ({0}) again: requests are accepted",
+          config.maxSize());
+    }
+    overMaxSize = over;
   }
 
   private long approximateSize(byte[] id) {
-    try (org.rocksdb.Slice from = new org.rocksdb.Slice(id);
-        org.rocksdb.Slice to = new org.rocksdb.Slice(next(id))) {
+    return approximateSize(id, next(id));
+  }
+
+  /**
+   * Bytes of span data between two keys, in SST files and memtables. Not the memtables' allocated
+   * arena (which grows in write_buffer_size / 8 blocks), so that a small max_size means what it
+   * says.
+   */
+  private long approximateSize(byte[] fromKey, byte[] toKey) {
+    try (org.rocksdb.Slice from = new org.rocksdb.Slice(fromKey);
+        org.rocksdb.Slice to = new org.rocksdb.Slice(toKey)) {
       long[] sizes =
           db.getApproximateSizes(
               spans,
@@ -602,14 +646,17 @@ final class RocksSpanLog implements SpanLog {
     }
   }
 
+  private static final byte[] FIRST_KEY = new byte[16];
+  private static final byte[] AFTER_LAST_KEY = next(filled(16, (byte) 0xff));
+
+  private static byte[] filled(int length, byte b) {
+    byte[] bytes = new byte[length];
+    Arrays.fill(bytes, b);
+    return bytes;
+  }
+
   private void refreshSize() {
-    try {
-      long sst = db.getLongProperty(spans, "rocksdb.live-sst-files-size");
-      long mem = db.getLongProperty(spans, "rocksdb.cur-size-all-mem-tables");
-      sizeBytes.set(sst + mem);
-    } catch (RocksDBException e) {
-      LOG.log(System.Logger.Level.WARNING, "span log: size unknown: " + e.getMessage());
-    }
+    sizeBytes.set(approximateSize(FIRST_KEY, AFTER_LAST_KEY));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.llmtail.server.storage;
 
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
@@ -42,8 +43,21 @@ public interface SpanLog extends AutoCloseable {
    */
   RecoveryReport recover(Consumer<RecoveredTrace> recovered);
 
-  /** Until when the spans of a decided trace are held, if they still are. */
+  /** Whether this log is on disk (false for {@link #memoryOnly()}). */
+  default boolean durable() {
+    return true;
+  }
+
+  /** Until when the spans of a dropped trace are held, if they still are. */
   Optional<Instant> heldUntil(TraceId traceId);
+
+  /**
+   * The spans and log records of a dropped trace while the log retains them, for {@code /debug}'s
+   * waterfall.
+   */
+  default Optional<TraceView> retained(TraceId traceId) {
+    return Optional.empty();
+  }
 
   /** Deletes what retention and {@code max_size} no longer allow; called periodically. */
   void sweep();

@@ -155,4 +155,57 @@ class RocksSpanLogTest {
         .isInstanceOf(SpanLogException.class)
         .hasMessageContaining("holds files but no llmtail span log");
   }
+
+  @Test
+  void undecidedDataPastMaxSizeIsRefusedAndDroppedDataGoesOldestFirst() {
+    List<TraceBuilder> traces = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong();
+    Clock ticking =
+        new Clock() {
+          @Override
+          public Instant instant() {
+            return T0.plusMillis(millis.get());
+          }
+
+          @Override
+          public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+        };
+    try (RocksSpanLog log =
+        RocksSpanLog.open(
+            new StorageConfig(dir.toString(), "os", Duration.ofHours(1), new ByteSize(1L << 20)),
+            ticking,
+            new SimpleMeterRegistry())) {
+      while (log.refusal() == null) {
+        TraceBuilder t = TraceBuilder.trace();
+        t.root("POST /chat").attribute("gen_ai.prompt", "x".repeat(16 * 1024));
+        log.append(t.fragments(), List.of());
+        traces.add(t);
+        log.sweep();
+        assertThat(traces).as("refused by 1 MiB").hasSizeLessThan(200);
+      }
+      assertThat(log.refusal()).contains("storage.max_size");
+      TraceBuilder refused = TraceBuilder.trace();
+      refused.root("POST /chat");
+      assertThatThrownBy(() -> log.append(refused.fragments(), List.of()))
+          .isInstanceOf(SpanLogFullException.class)
+          .hasMessageContaining("storage.max_size");
+
+      for (TraceBuilder t : traces) {
+        millis.incrementAndGet();
+        log.decided(t.traceId(), new RememberedDecision(false, "no policy matched", 1));
+      }
+      log.sweep();
+
+      assertThat(log.refusal()).isNull();
+      assertThat(log.heldUntil(traces.get(0).traceId())).as("oldest").isEmpty();
+      assertThat(log.heldUntil(traces.get(traces.size() - 1).traceId())).as("newest").isPresent();
+    }
+  }
 }
