@@ -4,7 +4,7 @@
 #   * the C libraries that runtime links against, copied file by file from the installed Debian
 #     packages libc6, libgcc-s1, libstdc++6 and zlib1g (with their copyright files),
 #   * /etc/passwd and /etc/group with the unprivileged user llmtail (65532), /tmp, and
-#     /var/lib/llmtail owned by that user (the spill directory lives there).
+#     /var/lib/llmtail owned by that user (the span log in data/ and the spill directory live there).
 # It writes OUT/rootfs.tar (that tree as one layer, which docker/Dockerfile ADDs) and
 # OUT/llmtail-base.tar, the same layer as a `docker save` archive whose image config carries the
 # user, PATH and the HEALTHCHECK; Jib builds the llmtail image on top of it
@@ -30,7 +30,7 @@ done
 
 rootfs=$out/rootfs
 rm -rf "$rootfs" "$out/llmtail-base.tar" "$out/rootfs.tar"
-mkdir -p "$rootfs"/{etc,tmp,var/lib/llmtail/spill,opt,usr/share/doc}
+mkdir -p "$rootfs"/{etc,tmp,var/lib/llmtail/spill,var/lib/llmtail/data,opt,usr/share/doc}
 
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --compress=2 --output "$rootfs/opt/java"

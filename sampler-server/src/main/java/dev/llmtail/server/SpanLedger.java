@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.search.Search;
  * The span accounting invariant, read from the meters every component already keeps:
  *
  * <pre>
- * accepted + recovered from disk
+ * accepted + recovered from disk (spill directory, span log)
  *   = exported (sent + rejected_by_backend + failed) + dropped by a decision
  *   + found corrupt on disk
  *   + still buffered + queued in memory + spilled to disk
@@ -32,10 +32,11 @@ final class SpanLedger {
         .register(meters);
   }
 
-  /** Spans accepted from clients or recovered from the spill directory. */
+  /** Spans accepted from clients or recovered from the spill directory or the span log. */
   long in() {
     return counted(meters.find("llmtail.receiver.spans").tag("result", "accepted"))
-        + counted(meters.find("llmtail.exporter.spill.recovered"));
+        + counted(meters.find("llmtail.exporter.spill.recovered"))
+        + counted(meters.find("llmtail.storage.spans.recovered"));
   }
 
   /** Spans that left (exported, failed, dropped by decision) or are held somewhere. */

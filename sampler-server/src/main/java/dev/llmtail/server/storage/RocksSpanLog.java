@@ -114,6 +114,7 @@ final class RocksSpanLog implements SpanLog {
   private final Counter corrupt;
   private final Counter refusedWrites;
   private final Counter sweptTraces;
+  private final Counter recoveredSpans;
 
   private RocksSpanLog(Path directory, StorageConfig config, Clock clock, MeterRegistry meters) {
     this.directory = directory;
@@ -166,6 +167,11 @@ final class RocksSpanLog implements SpanLog {
     this.refusedWrites =
         Counter.builder("llmtail.storage.writes.refused")
             .description("Requests refused because the span log could not take them")
+            .register(meters);
+    this.recoveredSpans =
+        Counter.builder("llmtail.storage.spans.recovered")
+            .description(
+                "Spans read back from the span log at start: restored to the buffer or exported")
             .register(meters);
     this.sweptTraces =
         Counter.builder("llmtail.storage.traces.deleted")
@@ -418,6 +424,7 @@ final class RocksSpanLog implements SpanLog {
             key != null && currentId != null && Arrays.equals(key, 0, 16, currentId, 0, 16);
         if (currentId != null && !sameTrace) {
           if (!settled && (!spanList.isEmpty() || !logList.isEmpty())) {
+            spanList.forEach(s -> recoveredSpans.increment(s.fragment().spanCount()));
             recovered.accept(
                 new RecoveredTrace(
                     traceId(currentId),
