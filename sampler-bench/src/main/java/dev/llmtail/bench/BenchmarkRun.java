@@ -79,7 +79,9 @@ public final class BenchmarkRun {
     printMachine();
     String shipped =
         Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
-    List<String> configs = Arrays.asList(options.getOrDefault("configs", "a,b,c,d").split(","));
+    List<String> configs = Arrays.asList(options.getOrDefault("configs", "a,b,c,e,d").split(","));
+    // (c) is llmtail in memory only, as before the span log; (e) and (f) add the span log.
+    String memoryOnly = replace(shipped, SHIPPED_STORAGE, "directory: \"\"");
     if (configs.contains("a")) {
       decodeFloor();
     }
@@ -92,18 +94,36 @@ public final class BenchmarkRun {
                 .replaceAll(
                     "(?s)\npolicies:.*?\nexporter:",
                     "\npolicies:\n  - {name: all, type: always_sample}\n\nexporter:");
-        measure(sink, "(b) pass-through", yaml, Duration.ofMillis(1), false);
+        measure(
+            sink,
+            "(b) pass-through",
+            replace(yaml, SHIPPED_STORAGE, "directory: \"\""),
+            Duration.ofMillis(1),
+            false,
+            null);
       }
       if (configs.contains("c")) {
-        measure(sink, "(c) llmtail", shipped, Duration.ofSeconds(10), true);
+        measure(sink, "(c) llmtail", memoryOnly, Duration.ofSeconds(10), true, null);
+      }
+      for (String sync : List.of("os", "always")) {
+        String key = sync.equals("os") ? "e" : "f";
+        if (configs.contains(key)) {
+          Path data = out.resolve("span-log-" + sync);
+          deleteTree(data);
+          String yaml =
+              replace(shipped, SHIPPED_STORAGE, "directory: " + data.toAbsolutePath())
+                  .replace("sync: os", "sync: " + sync);
+          measure(sink, "(c) span log, " + sync, yaml, Duration.ofSeconds(10), true, data);
+        }
       }
       if (configs.contains("d")) {
         measure(
             sink,
             "(d) llmtail at bound",
-            replace(shipped, "max_traces: 100000", "max_traces: 2000"),
+            replace(memoryOnly, "max_traces: 100000", "max_traces: 2000"),
             Duration.ofSeconds(10),
-            false);
+            false,
+            null);
       }
     }
     printTable();
@@ -190,7 +210,32 @@ public final class BenchmarkRun {
             sink > 0 ? "1 thread" : "?"));
   }
 
-  private void measure(LatencySink sink, String name, String yaml, Duration quiet, boolean heap)
+  /** The shipped config's span log line; the rows replace it. */
+  private static final String SHIPPED_STORAGE = "directory: ${env:LLMTAIL_STORAGE_DIRECTORY:-data}";
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static long bytesOnDisk(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /**
+   * Measures one configuration; with {@code spanLog} (its storage.directory) the note says how many
+   * bytes the span log holds on disk per span accepted, once the run has drained.
+   */
+  private void measure(
+      LatencySink sink, String name, String yaml, Duration quiet, boolean heap, Path spanLog)
       throws Exception {
     String slug = name.replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
     Path config = out.resolve(slug + ".yaml");
@@ -252,6 +297,18 @@ public final class BenchmarkRun {
                   : "; last refusal: " + generator.lastProblem());
       if (heap) {
         heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet);
+      }
+      if (spanLog != null) {
+        long onDisk = bytesOnDisk(spanLog);
+        long accepted = generator.acceptedSpans();
+        note +=
+            String.format(
+                Locale.ROOT,
+                "; span log %.0f MB on disk for %d spans accepted: %.0f disk B/span (= MB per"
+                    + " million spans; dropped spans retained 1h, kept ones deleted once exported)",
+                onDisk / 1e6,
+                accepted,
+                onDisk / (double) accepted);
       }
       rows.add(
           new Row(
@@ -371,7 +428,7 @@ public final class BenchmarkRun {
     }
     Row a = find("(a)");
     Row b = find("(b)");
-    Row c = find("(c)");
+    Row c = find("(c) llmtail");
     Row d = find("(d)");
     System.out.println();
     if (c != null && a != null) {
@@ -392,6 +449,17 @@ public final class BenchmarkRun {
           "heap per buffered span: %.2fx wire (target <= 1.5x); p99 last-span-to-export %.0f ms (target <= 10000 + 250 ms)%n",
           c.heapPerSpan() / c.wirePerSpan(),
           c.p99Millis());
+    }
+    for (String sync : List.of("os", "always")) {
+      Row logged = find("(c) span log, " + sync);
+      if (c != null && logged != null) {
+        System.out.printf(
+            Locale.ROOT,
+            "(c) span log, sync %s / (c) throughput: %.1f %% (target >= 70 %% with the default"
+                + " sync os)%n",
+            sync,
+            100 * logged.spansPerSecond() / c.spansPerSecond());
+      }
     }
     if (c != null && d != null) {
       System.out.printf(

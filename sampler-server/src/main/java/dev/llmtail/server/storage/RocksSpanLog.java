@@ -105,11 +105,16 @@ final class RocksSpanLog implements SpanLog {
   private final ColumnFamilyHandle expiry;
   private final WriteOptions writeOptions;
   private final DBOptions dbOptions;
+  private final org.rocksdb.SstFileManager sstFiles;
   private final List<ColumnFamilyOptions> cfOptions;
   private final AtomicLong sequence;
   private final ScheduledExecutorService background;
   private final AtomicLong sizeBytes = new AtomicLong();
   private volatile String writeFailure;
+
+  /** Between a failed write and the next one that succeeds: logged once each way. */
+  private volatile boolean failing;
+
   private volatile boolean overMaxSize;
   private final Counter corrupt;
   private final Counter refusedWrites;
@@ -118,6 +123,11 @@ final class RocksSpanLog implements SpanLog {
 
   private RocksSpanLog(Path directory, StorageConfig config, Clock clock, MeterRegistry meters) {
     this.directory = directory;
+    try {
+      this.sstFiles = new org.rocksdb.SstFileManager(org.rocksdb.Env.getDefault());
+    } catch (RocksDBException e) {
+      throw new SpanLogException("span log: RocksDB's file manager failed: " + e.getMessage(), e);
+    }
     this.config = config;
     this.clock = clock;
     this.dbOptions =
@@ -128,7 +138,9 @@ final class RocksSpanLog implements SpanLog {
             .setMaxTotalWalSize(256L << 20)
             .setKeepLogFileNum(3)
             .setMaxLogFileSize(4L << 20)
-            .setMaxBackgroundJobs(2);
+            .setMaxBackgroundJobs(2)
+            // Watches free space, so that RocksDB resumes writing by itself after a full disk.
+            .setSstFileManager(sstFiles);
     ColumnFamilyOptions spanOptions =
         new ColumnFamilyOptions()
             .useFixedLengthPrefixExtractor(16)
@@ -341,15 +353,16 @@ final class RocksSpanLog implements SpanLog {
             value(LOGS, now, f.logs().toByteArray()));
       }
       db.write(writeOptions, batch);
-      if (writeFailure != null) {
-        writeFailure = null;
+      if (failing) {
+        failing = false;
         LOG.log(System.Logger.Level.INFO, "the span log takes writes again");
       }
     } catch (RocksDBException e) {
       refusedWrites.increment();
       String why = describe(e);
-      if (writeFailure == null) {
-        LOG.log(System.Logger.Level.ERROR, why);
+      if (!failing) {
+        failing = true;
+        LOG.log(System.Logger.Level.ERROR, why + " (until then requests are refused, retryably)");
       }
       writeFailure = why;
       throw new SpanLogFullException(why, e);
@@ -573,6 +586,11 @@ final class RocksSpanLog implements SpanLog {
 
   @Override
   public void sweep() {
+    if (writeFailure != null) {
+      // After a failed write (e.g. a full disk) RocksDB recovers by itself once its SST file
+      // manager sees free space; once per sweep, let the next request try again.
+      writeFailure = null;
+    }
     long now = clock.millis();
     long expiredBefore = now - config.retention().toMillis();
     refreshSize();
@@ -716,6 +734,7 @@ final class RocksSpanLog implements SpanLog {
 
   private void closeOptions() {
     dbOptions.close();
+    sstFiles.close();
     cfOptions.forEach(ColumnFamilyOptions::close);
   }
 
