@@ -362,7 +362,7 @@ final class RocksSpanLog implements SpanLog {
       String why = describe(e);
       if (!failing) {
         failing = true;
-        LOG.log(System.Logger.Level.ERROR, why + " (until then requests are refused, retryably)");
+        LOG.log(System.Logger.Level.ERROR, why);
       }
       writeFailure = why;
       throw new SpanLogFullException(why, e);
