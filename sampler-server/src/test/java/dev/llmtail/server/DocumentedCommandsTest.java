@@ -105,6 +105,12 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --rate=8000",
               "not run: a benchmark run"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e,f",
+              "not run: a benchmark run (the span log rows)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e --rate=8000",
+              "not run: a benchmark run (the span log row at a sustained rate)"),
+          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -i 5",
               "not run: JMH benchmarks"),
           Map.entry(

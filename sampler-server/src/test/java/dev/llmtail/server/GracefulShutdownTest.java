@@ -26,14 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GracefulShutdownTest {
 
-  private static final Pattern PORTS =
-      Pattern.compile("OTLP/gRPC on port (\\d+), OTLP/HTTP on port (\\d+)");
   private static final Pattern LEDGER =
       Pattern.compile("accepted\\+recovered=(\\d+) .* unaccounted=(-?\\d+)");
 
   @TempDir Path dir;
   private Process process;
   private Path log;
+  private LlmtailProcess llmtail;
 
   @AfterEach
   void kill() {
@@ -61,34 +60,13 @@ class GracefulShutdownTest {
             path: %s
         """
                 .formatted(kept));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    process =
-        new ProcessBuilder(
-                java,
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "run",
-                "-c",
-                config.toString(),
-                "--shutdown-timeout",
-                "10s")
-            .redirectErrorStream(true)
-            // A file, not a pipe: the JDK closes a process's pipe under a concurrent reader when
-            // the process exits, losing its last lines.
-            .redirectOutput(log.toFile())
-            .start();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> PORTS.matcher(output()).find() || !process.isAlive());
-    Matcher m = PORTS.matcher(output());
-    assertThat(m.find()).as(output()).isTrue();
-    return Integer.parseInt(m.group(2));
+    llmtail = LlmtailProcess.start(config, log, "--shutdown-timeout", "10s");
+    process = llmtail.process;
+    return llmtail.httpPort;
   }
 
   private String output() throws java.io.IOException {
-    return Files.exists(log) ? Files.readString(log) : "";
+    return llmtail.output();
   }
 
   @Test

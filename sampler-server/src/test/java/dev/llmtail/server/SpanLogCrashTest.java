@@ -19,8 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,8 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("fault")
 class SpanLogCrashTest {
 
-  private static final Pattern PORTS =
-      Pattern.compile("OTLP/gRPC on port (\\d+), OTLP/HTTP on port (\\d+)");
   private static final HexFormat HEX = HexFormat.of();
   private static final int SENDERS = 4;
 
@@ -71,28 +67,9 @@ class SpanLogCrashTest {
           directory: %s
         """
                 .formatted(sink.endpoint(), dir.resolve("data")));
-    Path log = dir.resolve(name + ".log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process =
-        new ProcessBuilder(
-                java,
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "run",
-                "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    processes.add(process);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> PORTS.matcher(Files.readString(log)).find() || !process.isAlive());
-    Matcher m = PORTS.matcher(Files.readString(log));
-    assertThat(m.find()).as(Files.readString(log)).isTrue();
-    return Integer.parseInt(m.group(1));
+    LlmtailProcess llmtail = LlmtailProcess.start(config, dir.resolve(name + ".log"));
+    processes.add(llmtail.process);
+    return llmtail.grpcPort;
   }
 
   @Test
