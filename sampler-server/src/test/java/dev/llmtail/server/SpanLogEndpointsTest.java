@@ -92,6 +92,9 @@ class SpanLogEndpointsTest {
         .isBetween(sent.plus(Duration.ofHours(2)), Instant.now().plus(Duration.ofHours(2)));
     assertThat(answer.path("explanation").asText())
         .contains("Its spans are still held in the span log until " + heldUntil);
+    assertThat(answer.path("waterfall").path("source").asText())
+        .as("the dropped trace's spans are drawn from the span log")
+        .isEqualTo("retained");
   }
 
   @Test
