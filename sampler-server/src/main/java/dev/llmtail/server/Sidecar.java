@@ -429,8 +429,9 @@ final class Sidecar implements AutoCloseable {
     int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
     Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
     exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);
-    spanLog.close();
     admin.close();
+    // Last: /debug and the exporter's callbacks read and write it until they stop.
+    spanLog.close();
     LOG.log(
         System.Logger.Level.INFO,
         "llmtail stopped; decided {0} buffered traces at shutdown; spans: {1}",
