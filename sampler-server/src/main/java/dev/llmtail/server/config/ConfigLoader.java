@@ -148,7 +148,8 @@ public final class ConfigLoader {
     }
     problems.throwIfAny();
     LlmtailConfig config =
-        new LlmtailConfig(source, receivers, settings, policyList, exporter, admin, policyOptions);
+        new LlmtailConfig(
+            source, receivers, settings, policyList, exporter, admin, policyOptions, storage);
     MachineChecks.check(config, problems);
     problems.throwIfAny();
     return config;
