@@ -28,6 +28,8 @@ import dev.llmtail.server.receiver.LogIntake;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
 import dev.llmtail.server.receiver.OtlpHttpReceiver;
 import dev.llmtail.server.receiver.SpanIntake;
+import dev.llmtail.server.receiver.kafka.KafkaReceiver;
+import dev.llmtail.server.receiver.kafka.OffsetLedger;
 import dev.llmtail.server.storage.RecoveredTrace;
 import dev.llmtail.server.storage.RecoveryReport;
 import dev.llmtail.server.storage.SpanLog;
@@ -85,6 +87,7 @@ final class Sidecar implements AutoCloseable {
   private final TraceBuffer buffer;
   private final OtlpGrpcReceiver receiver;
   private final OtlpHttpReceiver httpReceiver;
+  private final KafkaReceiver kafka;
   private final SpanLedger ledger;
   private final ScheduledExecutorService decider;
   private final Duration shutdownDeadline;
@@ -139,19 +142,23 @@ final class Sidecar implements AutoCloseable {
             KeptSpans.DEFAULT_MAX_BYTES,
             config.admin().decisionLog().maxAge(),
             Ticker.systemTicker());
+    FanOutListener decided =
+        new FanOutListener(
+            List.of(
+                // Before the forwarder: the decision is on disk before export settles it.
+                new SpanLogDecisions(spanLog),
+                new KeptTraceForwarder(exporter, spanLog::exported, meters),
+                decisionLog,
+                keptSpans,
+                new DecisionMetrics(meters)));
+    // With a Kafka receiver, offsets are committed only past traces every listener saw, and a
+    // revoked partition's traces are handed back: neither exported nor logged as decided here.
+    OffsetLedger offsets = config.receivers().kafka() == null ? null : new OffsetLedger(meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
             .engine(reloader.engine())
-            .listener(
-                new FanOutListener(
-                    List.of(
-                        // Before the forwarder: the decision is on disk before export settles it.
-                        new SpanLogDecisions(spanLog),
-                        new KeptTraceForwarder(exporter, spanLog::exported, meters),
-                        decisionLog,
-                        keptSpans,
-                        new DecisionMetrics(meters))))
+            .listener(offsets == null ? decided : offsets.guard(decided))
             .genAi(genAi)
             .meters(meters)
             .build();
@@ -162,7 +169,7 @@ final class Sidecar implements AutoCloseable {
             decisionLog,
             buffer,
             prometheus,
-            ready::get,
+            this::ready,
             clock,
             exporter::status,
             keptSpans,
@@ -197,6 +204,11 @@ final class Sidecar implements AutoCloseable {
             meters);
     this.receiver = new OtlpGrpcReceiver(config.receivers().grpc(), intake, logs, meters);
     this.httpReceiver = new OtlpHttpReceiver(config.receivers().http(), intake, logs, meters);
+    this.kafka =
+        offsets == null
+            ? null
+            : new KafkaReceiver(
+                config.receivers().kafka(), offsets, intake, logs, backpressure, meters, clock);
     this.ledger = new SpanLedger(meters);
     this.decider =
         Executors.newScheduledThreadPool(
@@ -279,6 +291,10 @@ final class Sidecar implements AutoCloseable {
       sidecar.close();
       throw new ListenFailure(busy);
     }
+    if (sidecar.kafka != null) {
+      // Connects in the background: an unreachable broker shows in /readyz, not as a failed start.
+      sidecar.kafka.start();
+    }
     sidecar.ready.set(true);
     LOG.log(
         System.Logger.Level.INFO,
@@ -357,6 +373,16 @@ final class Sidecar implements AutoCloseable {
     }
   }
 
+  /** {@code /readyz}: started, not stopping, and (with Kafka) owning a partition in time. */
+  private boolean ready() {
+    return ready.get() && (kafka == null || kafka.ready());
+  }
+
+  /** The Kafka receiver, or null when {@code receivers.kafka} is absent. */
+  KafkaReceiver kafka() {
+    return kafka;
+  }
+
   private void decideDue() {
     try {
       buffer.decideDue();
@@ -420,6 +446,10 @@ final class Sidecar implements AutoCloseable {
     long receiverMillis = Math.max(1, shutdownDeadline.toMillis() / 8);
     receiver.shutdown(receiverMillis);
     httpReceiver.shutdown(receiverMillis);
+    if (kafka != null) {
+      // Revokes its partitions first: their undecided traces are left to the next owner.
+      kafka.close();
+    }
     decider.shutdown();
     try {
       decider.awaitTermination(shutdownDeadline.toMillis() / 4 + 1, TimeUnit.MILLISECONDS);

@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.search.Search;
  * <pre>
  * accepted + recovered from disk (spill directory, span log)
  *   = exported (sent + rejected_by_backend + failed) + dropped by a decision
- *   + found corrupt on disk
+ *   + found corrupt on disk + handed back (Kafka: a revoked partition's, re-read by its new owner)
  *   + still buffered + queued in memory + spilled to disk
  * </pre>
  *
@@ -44,6 +44,7 @@ final class SpanLedger {
     return counted(meters.find("llmtail.exporter.spans"))
         + counted(meters.find("llmtail.spans.dropped"))
         + counted(meters.find("llmtail.exporter.spill.corrupt"))
+        + counted(meters.find("llmtail.kafka.spans.handed_back"))
         + gauged(meters.find("llmtail.buffer.spans"))
         + gauged(meters.find("llmtail.exporter.queue.spans"))
         + gauged(meters.find("llmtail.exporter.spill.spans"));

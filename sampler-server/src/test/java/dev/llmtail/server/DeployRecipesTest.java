@@ -10,6 +10,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.KafkaReceiverConfig;
 import dev.llmtail.server.config.LlmtailConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class DeployRecipesTest {
       Map.of(
           "receivers", Set.of("otlp"),
           "processors", Set.of("memory_limiter", "batch"),
-          "exporters", Set.of("otlp_grpc", "otlp_http", "debug", "load_balancing"),
+          "exporters", Set.of("otlp_grpc", "otlp_http", "debug", "load_balancing", "kafka"),
           "extensions", Set.of("health_check"));
 
   /** The keys each component type's config may have in these recipes. */
@@ -67,6 +68,14 @@ class DeployRecipesTest {
                   "timeout",
                   "retry_on_failure",
                   "sending_queue"),
+          "kafka",
+              Set.of(
+                  "brokers",
+                  "traces",
+                  "logs",
+                  "partition_traces_by_id",
+                  "partition_logs_by_trace_id",
+                  "retry_on_failure"),
           "health_check", Set.of("endpoint"));
 
   private static List<JsonNode> documents(Path file) throws IOException {
@@ -97,6 +106,7 @@ class DeployRecipesTest {
     return Map.of(
         "sidecar/otelcol.yaml", documents(DOCKER.resolve("sidecar/otelcol.yaml")).get(0),
         "scale-out/otelcol.yaml", documents(DOCKER.resolve("scale-out/otelcol.yaml")).get(0),
+        "kafka/otelcol.yaml", documents(DOCKER.resolve("kafka/otelcol.yaml")).get(0),
         "kubernetes ConfigMap otelcol.yaml",
             YAML.readTree(configMap().at("/data/otelcol.yaml").asText()));
   }
@@ -338,6 +348,59 @@ class DeployRecipesTest {
             "docker/sidecar/compose.yaml",
             "docker/scale-out/otelcol.yaml",
             "docker/scale-out/compose.yaml",
-            "docker/kubernetes/llmtail.yaml");
+            "docker/kubernetes/llmtail.yaml",
+            "docker/kafka/otelcol.yaml",
+            "docker/kafka/llmtail.yaml",
+            "docker/kafka/compose.yaml",
+            "docker/kafka/kubernetes.yaml");
+  }
+
+  private static KafkaReceiverConfig kafkaReceiver(String name, String yaml) throws Exception {
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(
+                Map.of("KAFKA_BROKERS", "kafka:9092", "LLMTAIL_EXPORTER_ENDPOINT", "c:4417"))
+            .parse(Path.of(name), yaml);
+    assertThat(config.receivers().kafka()).as(name + ": receivers.kafka").isNotNull();
+    return config.receivers().kafka();
+  }
+
+  @Test
+  void theKafkaRecipeReadsWhatItsCollectorWritesAndScalesItsConsumerGroupOnLag() throws Exception {
+    JsonNode exporter =
+        documents(DOCKER.resolve("kafka/otelcol.yaml")).get(0).at("/exporters/kafka");
+    assertThat(exporter.path("partition_traces_by_id").asBoolean()).isTrue();
+    assertThat(exporter.path("partition_logs_by_trace_id").asBoolean()).isTrue();
+    List<JsonNode> k8s = documents(DOCKER.resolve("kafka/kubernetes.yaml"));
+    JsonNode scaler =
+        k8s.stream().filter(d -> d.path("kind").asText().equals("ScaledObject")).findFirst().get();
+    JsonNode deployment =
+        k8s.stream().filter(d -> d.path("kind").asText().equals("Deployment")).findFirst().get();
+    String configMapYaml =
+        k8s.stream()
+            .filter(d -> d.path("kind").asText().equals("ConfigMap"))
+            .findFirst()
+            .get()
+            .at("/data/llmtail.yaml")
+            .asText();
+    for (KafkaReceiverConfig kafka :
+        List.of(
+            kafkaReceiver(
+                "kafka/llmtail.yaml", Files.readString(DOCKER.resolve("kafka/llmtail.yaml"))),
+            kafkaReceiver("kafka/kubernetes.yaml ConfigMap", configMapYaml))) {
+      assertThat(kafka.traces().topic()).isEqualTo(exporter.at("/traces/topic").asText());
+      assertThat(kafka.traces().encoding()).isEqualTo(exporter.at("/traces/encoding").asText());
+      assertThat(kafka.logs().topic()).isEqualTo(exporter.at("/logs/topic").asText());
+      assertThat(kafka.logs().encoding()).isEqualTo(exporter.at("/logs/encoding").asText());
+      assertThat(scaler.at("/spec/triggers/0/metadata/consumerGroup").asText())
+          .isEqualTo(kafka.groupId());
+      assertThat(scaler.at("/spec/triggers/0/metadata/topic").asText())
+          .isEqualTo(kafka.traces().topic());
+    }
+    assertThat(scaler.at("/spec/triggers/0/type").asText()).isEqualTo("kafka");
+    assertThat(scaler.at("/spec/scaleTargetRef/name").asText())
+        .isEqualTo(deployment.at("/metadata/name").asText());
+    assertThat(
+            deployment.at("/spec/template/spec/containers/0/readinessProbe/httpGet/path").asText())
+        .isEqualTo("/readyz");
   }
 }

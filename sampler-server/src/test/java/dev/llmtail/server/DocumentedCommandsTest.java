@@ -84,6 +84,12 @@ class DocumentedCommandsTest {
               "BACKEND_ENDPOINT=tempo:4317 docker compose -f docker/scale-out/compose.yaml up",
               "not run: needs Docker, a Collector image and a backend; DeployRecipesTest checks the files"),
           Map.entry(
+              "BACKEND_ENDPOINT=tempo:4317 docker compose -f docker/kafka/compose.yaml up --scale llmtail=3",
+              "not run: needs Docker, Kafka and Collector images and a backend; DeployRecipesTest checks the files"),
+          Map.entry(
+              "kubectl apply -f docker/kafka/kubernetes.yaml",
+              "not run: needs a Kubernetes cluster with KEDA; DeployRecipesTest checks the manifest"),
+          Map.entry(
               "kubectl apply -f docker/kubernetes/llmtail.yaml",
               "not run: needs a Kubernetes cluster; DeployRecipesTest checks the manifest"),
           // docs/operations.md

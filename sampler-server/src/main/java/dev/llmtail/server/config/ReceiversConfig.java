@@ -3,8 +3,12 @@ package dev.llmtail.server.config;
 import dev.llmtail.server.auth.AuthConfig;
 import dev.llmtail.server.tls.ServerTlsConfig;
 
-/** The {@code receivers} section: where llmtail listens for OTLP. */
-public record ReceiversConfig(GrpcReceiverConfig grpc, HttpReceiverConfig http) {
+/**
+ * The {@code receivers} section: where llmtail listens for OTLP, and ({@code kafka}, absent by
+ * default) which Kafka topics it consumes.
+ */
+public record ReceiversConfig(
+    GrpcReceiverConfig grpc, HttpReceiverConfig http, KafkaReceiverConfig kafka) {
 
   public ReceiversConfig {
     grpc = grpc == null ? new GrpcReceiverConfig(null, null, null, null) : grpc;

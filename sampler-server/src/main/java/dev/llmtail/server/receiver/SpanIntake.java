@@ -100,6 +100,15 @@ public final class SpanIntake {
       refusals(transport, refusal.kind()).increment();
       return new Refused(refusal, spans);
     }
+    return admitUnlogged(grouped, transport);
+  }
+
+  /**
+   * Admits an already grouped request without a backpressure check and without the span log: for a
+   * receiver whose source is itself a durable log and that applies backpressure itself (Kafka
+   * re-reads from its committed offset and pauses its partitions).
+   */
+  public Admitted admitUnlogged(GroupedRequest grouped, String transport) {
     admitted.accept(grouped.fragments());
     buffer.admit(grouped.fragments());
     spans(transport, "accepted").increment(grouped.acceptedSpans());

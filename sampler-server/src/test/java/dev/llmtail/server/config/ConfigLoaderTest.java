@@ -90,6 +90,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void kafkaReceiverIsOffByDefaultAndTakesTheCollectorsDefaultTopics() throws Exception {
+    assertThat(parse(MINIMAL_POLICIES).receivers().kafka()).isNull();
+    KafkaReceiverConfig kafka =
+        parse(
+                "receivers:\n  kafka:\n    brokers: [kafka-0:9092, kafka-1:9092]\n"
+                    + MINIMAL_POLICIES)
+            .receivers()
+            .kafka();
+    assertThat(kafka.brokers()).containsExactly("kafka-0:9092", "kafka-1:9092");
+    assertThat(kafka.traces())
+        .isEqualTo(new KafkaReceiverConfig.TopicConfig("otlp_spans", "otlp_proto"));
+    assertThat(kafka.logs())
+        .isEqualTo(new KafkaReceiverConfig.TopicConfig("otlp_logs", "otlp_proto"));
+    assertThat(kafka.groupId()).isEqualTo("llmtail");
+    assertThat(kafka.initialOffset()).isEqualTo("latest");
+  }
+
+  @Test
+  void badKafkaValuesNameTheirKeysAndWhatIsAllowed() {
+    assertThat(
+            problems(
+                    () ->
+                        parse(
+                            "receivers:\n  kafka:\n    traces:\n      encoding: jaeger_proto\n"
+                                + MINIMAL_POLICIES))
+                .problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("encoding: jaeger_proto (expected: otlp_proto or otlp_json)");
+    assertThat(
+            problems(
+                    () ->
+                        parse(
+                            "receivers:\n  kafka:\n    auth:\n      sasl:\n        username: llmtail\n"
+                                + MINIMAL_POLICIES))
+                .problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("username/password: missing (expected: both, for SASL PLAIN)");
+  }
+
+  @Test
   void badHttpReceiverAndSpillValuesNameTheirKeys() {
     assertThat(
             problems(

@@ -1,0 +1,392 @@
+package dev.llmtail.server.receiver.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.ingest.GroupedLogs;
+import dev.llmtail.core.ingest.GroupedRequest;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.LogGrouper;
+import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.server.codec.OtlpJson;
+import dev.llmtail.server.config.KafkaReceiverConfig;
+import dev.llmtail.server.receiver.Backpressure;
+import dev.llmtail.server.receiver.LogIntake;
+import dev.llmtail.server.receiver.SpanIntake;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads OTLP spans and log records from the topics the Collector's {@code kafka} exporter writes
+ * (partitioned by trace id), as one member of a consumer group, into the trace buffer.
+ *
+ * <p>Design. One thread owns the {@link KafkaConsumer} (it is not thread-safe): it polls, decodes
+ * each message ({@code otlp_proto} or {@code otlp_json}), tracks it in the {@link OffsetLedger} and
+ * admits its spans; a trace split over several messages is merged by the buffer as if it had come
+ * in several OTLP requests. Every {@link #COMMIT_EVERY} it commits the ledger's commit points; on
+ * revocation it commits them synchronously and disowns the partitions' undecided traces.
+ *
+ * <p>Assignment. The group uses the broker-side consumer protocol (KIP-848, Kafka 4.0+) with the
+ * {@code range} assignor: partition <i>n</i> of the spans topic and of the logs topic go to the
+ * same member, so a trace's spans and GenAI events meet in one buffer; revocation is incremental (a
+ * member keeps the partitions that do not move).
+ *
+ * <p>Backpressure. While {@link Backpressure} would refuse an OTLP request (buffer at 90 % of its
+ * bytes, or exporter queue full) every owned partition is paused and polling continues (the member
+ * stays in the group); they resume when it clears. Memory is bounded by one poll's records.
+ */
+public final class KafkaReceiver implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(KafkaReceiver.class.getName());
+
+  /** How often commit points are committed while consuming. */
+  static final Duration COMMIT_EVERY = Duration.ofSeconds(1);
+
+  static final Duration POLL = Duration.ofMillis(100);
+
+  static final String TRANSPORT = "kafka";
+
+  private final KafkaReceiverConfig config;
+  private final OffsetLedger ledger;
+  private final SpanIntake spans;
+  private final LogIntake logs;
+  private final Backpressure backpressure;
+  private final MeterRegistry meters;
+  private final Clock clock;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Thread thread;
+  private final AtomicInteger owned = new AtomicInteger();
+  // Consumer thread only.
+  private final java.util.Set<TopicPartition> assignedNow = new java.util.HashSet<>();
+  private final AtomicInteger paused = new AtomicInteger();
+  private final AtomicReference<Instant> unassignedSince;
+  private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
+  private final Map<TopicPartition, Gauge> lagGauges = new ConcurrentHashMap<>();
+  private final Counter redelivered;
+  private final Counter invalid;
+  private final Counter skipped;
+  private volatile boolean running = true;
+  private Instant lastCommit;
+
+  /** Builds the consumer; nothing connects until {@link #start}. */
+  public KafkaReceiver(
+      KafkaReceiverConfig config,
+      OffsetLedger ledger,
+      SpanIntake spans,
+      LogIntake logs,
+      Backpressure backpressure,
+      MeterRegistry meters,
+      Clock clock) {
+    this.config = config;
+    this.ledger = ledger;
+    this.spans = spans;
+    this.logs = logs;
+    this.backpressure = backpressure;
+    this.meters = meters;
+    this.clock = clock;
+    this.unassignedSince = new AtomicReference<>(clock.instant());
+    this.lastCommit = clock.instant();
+    this.consumer =
+        new KafkaConsumer<>(
+            KafkaClientProperties.consumer(config),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
+    this.thread = new Thread(this::run, "llmtail-kafka");
+    this.thread.setDaemon(true);
+    Gauge.builder("llmtail.kafka.partitions.owned", owned, AtomicInteger::get)
+        .description("Partitions of the spans and logs topics assigned to this instance")
+        .register(meters);
+    Gauge.builder("llmtail.kafka.partitions.paused", paused, AtomicInteger::get)
+        .description("Owned partitions paused because the buffer or the exporter is full")
+        .register(meters);
+    Gauge.builder("llmtail.kafka.traces.disowned", ledger, OffsetLedger::disownedTraces)
+        .description(
+            "Traces of revoked partitions still waiting here; their decision here goes nowhere, their new"
+                + " owner decides them")
+        .register(meters);
+    this.redelivered =
+        Counter.builder("llmtail.kafka.redelivered.traces")
+            .description(
+                "Traces decided here whose messages lie past the committed offset of a revoked"
+                    + " partition: their new owner decides them again (a kept one is exported"
+                    + " twice)")
+            .register(meters);
+    this.skipped =
+        Counter.builder("llmtail.kafka.messages.skipped")
+            .description(
+                "Messages re-read after a rebalance whose traces the previous owner already decided")
+            .register(meters);
+    this.invalid =
+        Counter.builder("llmtail.receiver.requests.invalid")
+            .description("Export requests refused as unparseable")
+            .tag("transport", TRANSPORT)
+            .register(meters);
+  }
+
+  /** Subscribes and starts consuming on its own thread. */
+  public void start() {
+    consumer.subscribe(List.of(config.traces().topic(), config.logs().topic()), new Rebalance());
+    thread.start();
+  }
+
+  /**
+   * False once no partition has been assigned for {@code assignment_timeout}: the group has more
+   * members than partitions, or the brokers cannot be reached.
+   */
+  public boolean ready() {
+    Instant since = unassignedSince.get();
+    return since == null
+        || Duration.between(since, clock.instant()).compareTo(config.assignmentTimeout()) < 0;
+  }
+
+  /** Partitions currently assigned to this instance. */
+  public int ownedPartitions() {
+    return owned.get();
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+          admit(record);
+        }
+        applyBackpressure();
+        Instant now = clock.instant();
+        if (Duration.between(lastCommit, now).compareTo(COMMIT_EVERY) >= 0) {
+          lastCommit = now;
+          consumer.commitAsync(ledger.commitPoints(consumer.assignment()), this::commitFailed);
+          measureLag();
+        }
+      }
+    } catch (WakeupException e) {
+      // close() woke the poll: fall through to close the consumer, which revokes and commits.
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "the Kafka consumer stopped", e);
+    } finally {
+      try {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing the Kafka consumer failed", e);
+      }
+    }
+  }
+
+  /**
+   * Asks the brokers for the end of every owned partition: unlike the consumer's own lag, which
+   * comes with fetches, this stays true while a partition is paused.
+   */
+  private void measureLag() {
+    if (assignedNow.isEmpty()) {
+      return;
+    }
+    try {
+      consumer
+          .endOffsets(assignedNow, Duration.ofSeconds(1))
+          .forEach((tp, end) -> lag.put(tp, Math.max(0, end - consumer.position(tp))));
+    } catch (RuntimeException e) {
+      // A slow broker: keep the last values; the next tick asks again.
+      LOG.log(System.Logger.Level.DEBUG, "measuring consumer lag failed: {0}", e.toString());
+    }
+  }
+
+  private void commitFailed(Map<TopicPartition, ?> offsets, Exception e) {
+    if (e != null) {
+      // The next commit carries the same or later points; nothing is lost by skipping one.
+      LOG.log(System.Logger.Level.WARNING, "committing Kafka offsets failed: {0}", e.toString());
+    }
+  }
+
+  private void applyBackpressure() {
+    if (backpressure.check() != null) {
+      consumer.pause(consumer.assignment());
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+    paused.set(consumer.paused().size());
+  }
+
+  private void admit(ConsumerRecord<byte[], byte[]> record) {
+    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    boolean isTraces = record.topic().equals(config.traces().topic());
+    String encoding = isTraces ? config.traces().encoding() : config.logs().encoding();
+    try {
+      if (isTraces) {
+        ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
+        decode(record.value(), encoding, request);
+        GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
+        List<TraceId> ids = new ArrayList<>(grouped.fragments().size());
+        for (TraceFragment f : grouped.fragments()) {
+          ids.add(f.traceId());
+        }
+        if (ledger.alreadyDecided(tp, record.offset(), ids)) {
+          skip(tp, record.offset(), ids);
+          return;
+        }
+        ledger.track(tp, record.offset(), ids);
+        spans.admitUnlogged(grouped, TRANSPORT);
+      } else {
+        ExportLogsServiceRequest.Builder request = ExportLogsServiceRequest.newBuilder();
+        decode(record.value(), encoding, request);
+        ExportLogsServiceRequest built = request.build();
+        GroupedLogs grouped = LogGrouper.group(built.getResourceLogsList());
+        List<TraceId> ids = new ArrayList<>(grouped.fragments().size());
+        for (LogFragment f : grouped.fragments()) {
+          ids.add(f.traceId());
+        }
+        if (ledger.alreadyDecided(tp, record.offset(), ids)) {
+          skip(tp, record.offset(), ids);
+          return;
+        }
+        ledger.track(tp, record.offset(), ids);
+        logs.accept(built);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      invalid.increment();
+      ledger.track(tp, record.offset(), List.of());
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "skipped message {0}@{1}: not {2} ({3}); check the encoding of the Collector''s kafka"
+              + " exporter",
+          tp,
+          record.offset(),
+          encoding,
+          e.getMessage());
+    }
+  }
+
+  private void skip(TopicPartition tp, long offset, List<TraceId> ids) {
+    ledger.trackDecided(tp, offset, ids);
+    skipped.increment();
+  }
+
+  private static void decode(byte[] value, String encoding, Message.Builder into)
+      throws InvalidProtocolBufferException {
+    if (value == null) {
+      throw new InvalidProtocolBufferException("empty message");
+    }
+    if (encoding.equals("otlp_json")) {
+      OtlpJson.merge(value, into);
+    } else {
+      into.mergeFrom(value);
+    }
+  }
+
+  /** Runs on the consumer thread, inside {@code poll} or {@code close}. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      if (!assigned.isEmpty()) {
+        try {
+          consumer
+              .committed(new java.util.HashSet<>(assigned), Duration.ofSeconds(10))
+              .forEach(ledger::resume);
+        } catch (RuntimeException e) {
+          // Without the previous owner's list, its decided traces are decided again (counted by
+          // it).
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "reading the committed offsets of {0} failed: {1}",
+              assigned,
+              e.toString());
+        }
+      }
+      for (TopicPartition tp : assigned) {
+        lagGauges.computeIfAbsent(
+            tp,
+            p ->
+                Gauge.builder("llmtail.kafka.consumer.lag", lag, m -> m.getOrDefault(p, 0L))
+                    .description("Messages of an owned partition not read yet")
+                    .tag("topic", p.topic())
+                    .tag("partition", String.valueOf(p.partition()))
+                    .register(meters));
+      }
+      assignedNow.addAll(assigned);
+      owned.set(assignedNow.size());
+      if (owned.get() > 0) {
+        unassignedSince.set(null);
+      }
+      LOG.log(System.Logger.Level.INFO, "assigned Kafka partitions {0}", assigned);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      if (revoked.isEmpty()) {
+        return;
+      }
+      try {
+        consumer.commitSync(ledger.commitPoints(revoked), Duration.ofSeconds(10));
+      } catch (RuntimeException e) {
+        // The new owner then starts from the last commit that succeeded: earlier, never later.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "committing offsets of revoked partitions failed: {0}",
+            e.toString());
+      }
+      forget(revoked);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      // Another member may already own them: committing now would be refused.
+      forget(lost);
+    }
+
+    private void forget(Collection<TopicPartition> gone) {
+      redelivered.increment(ledger.revoke(gone));
+      for (TopicPartition tp : gone) {
+        lag.remove(tp);
+        Gauge g = lagGauges.remove(tp);
+        if (g != null) {
+          meters.remove(g);
+        }
+      }
+      assignedNow.removeAll(gone);
+      owned.set(assignedNow.size());
+      if (owned.get() == 0) {
+        unassignedSince.compareAndSet(null, clock.instant());
+      }
+      LOG.log(System.Logger.Level.INFO, "Kafka partitions {0} revoked", gone);
+    }
+  }
+
+  /** Stops consuming: the owned partitions are revoked (their commit points committed). */
+  @Override
+  public void close() {
+    running = false;
+    if (!thread.isAlive()) {
+      // Never started (another component failed to start): only release the consumer.
+      if (thread.getState() == Thread.State.NEW) {
+        consumer.close(CloseOptions.timeout(Duration.ZERO));
+      }
+      return;
+    }
+    consumer.wakeup();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(15));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.llmtail.server;
+
+import dev.llmtail.server.config.ConfigException;
+import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.LlmtailConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * One KRaft Kafka node (broker and controller) inside the test JVM, on loopback ports the OS
+ * chooses, and a producer that writes as the Collector's {@code kafka} exporter does with {@code
+ * partition_traces_by_id}: key = the trace id in lower-case hex, partition = Sarama's FNV-1a hash
+ * of the key.
+ */
+final class KafkaBroker implements AutoCloseable {
+
+  private final KafkaClusterTestKit cluster;
+  private final Admin admin;
+  private final KafkaProducer<byte[], byte[]> producer;
+
+  private KafkaBroker(KafkaClusterTestKit cluster) {
+    this.cluster = cluster;
+    this.admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
+    Map<String, Object> p = new HashMap<>();
+    p.put("bootstrap.servers", cluster.bootstrapServers());
+    p.put("acks", "all");
+    this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  static KafkaBroker start() throws Exception {
+    KafkaClusterTestKit cluster =
+        new KafkaClusterTestKit.Builder(
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+            .setConfigProp("offsets.topic.replication.factor", "1")
+            .setConfigProp("offsets.topic.num.partitions", "1")
+            .setConfigProp("group.consumer.heartbeat.interval.ms", "500")
+            .setConfigProp("group.consumer.min.heartbeat.interval.ms", "500")
+            .setConfigProp("group.consumer.session.timeout.ms", "6000")
+            .setConfigProp("group.consumer.min.session.timeout.ms", "6000")
+            .build();
+    cluster.format();
+    cluster.startup();
+    cluster.waitForReadyBrokers();
+    return new KafkaBroker(cluster);
+  }
+
+  /**
+   * An llmtail config for a test: every port on loopback, the {@code errors} policy, kept traces to
+   * {@code sink}, reading from {@code brokers} with the {@code receivers.kafka} keys {@code
+   * kafkaKeys} and the {@code buffer} keys {@code bufferKeys} (YAML lines, one key each).
+   */
+  static LlmtailConfig llmtailConfig(
+      String brokers, String sink, List<String> kafkaKeys, List<String> bufferKeys)
+      throws ConfigException {
+    String yaml =
+        TestPorts.LOOPBACK
+            + """
+              kafka:
+                brokers:
+                  - ${env:BROKERS}
+            """
+            + indent(kafkaKeys, "    ")
+            + "buffer:\n"
+            + indent(bufferKeys, "  ")
+            + """
+            policies:
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+            exporter:
+              otlp:
+                endpoint: ${env:SINK}
+                batch_timeout: 20ms
+            """;
+    return ConfigLoader.withEnvironment(Map.of("BROKERS", brokers, "SINK", sink))
+        .parse(Path.of("kafka-test.yaml"), yaml);
+  }
+
+  private static String indent(List<String> lines, String by) {
+    StringBuilder out = new StringBuilder();
+    lines.forEach(line -> out.append(by).append(line).append('\n'));
+    return out.toString();
+  }
+
+  String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
+  void createTopics(int partitions, String... topics) throws Exception {
+    admin
+        .createTopics(
+            java.util.Arrays.stream(topics)
+                .map(t -> new NewTopic(t, partitions, (short) 1))
+                .toList())
+        .all()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  /** The partition the Collector's exporter picks for {@code traceIdHex} (Sarama's hash). */
+  static int partitionOf(String traceIdHex, int partitions) {
+    int hash = 0x811c9dc5;
+    for (byte b : traceIdHex.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      hash ^= b & 0xff;
+      hash *= 0x01000193;
+    }
+    int partition = hash % partitions;
+    return partition < 0 ? -partition : partition;
+  }
+
+  /** Writes one message of one trace, keyed and partitioned as the Collector's exporter does. */
+  long send(String topic, int partitions, byte[] traceId, byte[] payload) throws Exception {
+    String key = HexFormat.of().formatHex(traceId);
+    return producer
+        .send(
+            new ProducerRecord<>(
+                topic,
+                partitionOf(key, partitions),
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                payload))
+        .get(30, TimeUnit.SECONDS)
+        .offset();
+  }
+
+  /** The group's committed offsets. */
+  Map<TopicPartition, Long> committed(String groupId) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        admin
+            .listConsumerGroupOffsets(groupId)
+            .partitionsToOffsetAndMetadata()
+            .get(30, TimeUnit.SECONDS);
+    Map<TopicPartition, Long> result = new HashMap<>();
+    offsets.forEach((tp, o) -> result.put(tp, o == null ? -1L : o.offset()));
+    return result;
+  }
+
+  List<String> topics() throws Exception {
+    return List.copyOf(admin.listTopics().names().get(30, TimeUnit.SECONDS));
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+    admin.close();
+    try {
+      cluster.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IllegalStateException("stopping the test broker failed", e);
+    }
+  }
+}

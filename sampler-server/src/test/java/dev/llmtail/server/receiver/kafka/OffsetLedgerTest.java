@@ -1,0 +1,137 @@
+package dev.llmtail.server.receiver.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmtail.core.Decision;
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.DecisionListener;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class OffsetLedgerTest {
+
+  private static final TopicPartition SPANS_0 = new TopicPartition("otlp_spans", 0);
+  private static final TraceId A = new TraceId(1, 1);
+  private static final TraceId B = new TraceId(2, 2);
+  private static final TraceId C = new TraceId(3, 3);
+
+  private final OffsetLedger ledger =
+      new OffsetLedger(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  private final List<TraceId> exported = new ArrayList<>();
+  private final DecisionListener guarded =
+      ledger.guard(
+          new DecisionListener() {
+            @Override
+            public void onDecided(Decision decision, TraceView trace) {
+              exported.add(trace.traceId());
+            }
+
+            @Override
+            public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
+              exported.add(fragment.traceId());
+            }
+
+            @Override
+            public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
+              exported.add(fragment.traceId());
+            }
+          });
+
+  private void decide(TraceId trace) {
+    guarded.onDecided(null, TraceView.of(trace, List.of()));
+  }
+
+  private long commitPoint() {
+    Map<TopicPartition, OffsetAndMetadata> points = ledger.commitPoints(List.of(SPANS_0));
+    return points.get(SPANS_0).offset();
+  }
+
+  @Test
+  void commitPointStaysOnTheOldestRecordOfAnUndecidedTrace() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    ledger.track(SPANS_0, 11, List.of(B));
+    ledger.track(SPANS_0, 12, List.of(A));
+    assertThat(commitPoint()).isEqualTo(10);
+
+    decide(B);
+    assertThat(commitPoint()).as("A's first record still holds it back").isEqualTo(10);
+
+    decide(A);
+    assertThat(commitPoint()).as("everything read is decided").isEqualTo(13);
+    assertThat(exported).containsExactly(B, A);
+  }
+
+  @Test
+  void recordsWithoutTracesDoNotHoldTheCommitBack() {
+    ledger.track(SPANS_0, 0, List.of());
+    assertThat(commitPoint()).isEqualTo(1);
+    assertThat(ledger.commitPoints(List.of(new TopicPartition("otlp_spans", 1)))).isEmpty();
+  }
+
+  @Test
+  void revokedPartitionsUndecidedTracesAreNotExportedAndOnesDecidedAfterTheCommitAreCounted() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    ledger.track(SPANS_0, 11, List.of(B));
+    ledger.track(SPANS_0, 12, List.of(C));
+
+    assertThat(commitPoint()).isEqualTo(10);
+    decide(B); // after the commit was built, before the revocation: not listed in it
+    assertThat(ledger.revoke(List.of(SPANS_0)))
+        .as("B was decided here and lies past the commit point: the next owner decides it again")
+        .isEqualTo(1);
+    assertThat(ledger.disownedTraces()).isEqualTo(2);
+
+    decide(A);
+    decide(C);
+    assertThat(exported).containsExactly(B);
+    assertThat(ledger.disownedTraces()).isZero();
+    assertThat(ledger.commitPoints(List.of(SPANS_0))).isEmpty();
+  }
+
+  @Test
+  void aTraceWhosePartitionComesBackBeforeItsDecisionIsExportedAfterAll() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    ledger.revoke(List.of(SPANS_0));
+    ledger.track(SPANS_0, 10, List.of(A));
+
+    decide(A);
+
+    assertThat(exported).containsExactly(A);
+    assertThat(commitPoint()).isEqualTo(11);
+  }
+
+  @Test
+  void theNextOwnerSkipsMessagesOfTracesThePreviousOwnerDecidedPastTheCommit() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    ledger.track(SPANS_0, 11, List.of(B));
+    ledger.track(SPANS_0, 12, List.of(B));
+    decide(B);
+    OffsetAndMetadata committed = ledger.commitPoints(List.of(SPANS_0)).get(SPANS_0);
+    assertThat(committed.offset()).isEqualTo(10);
+    assertThat(ledger.revoke(List.of(SPANS_0)))
+        .as("B is listed in the commit: the next owner will not decide it again")
+        .isZero();
+
+    OffsetLedger next =
+        new OffsetLedger(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    next.resume(SPANS_0, committed);
+    assertThat(next.alreadyDecided(SPANS_0, 10, List.of(A))).isFalse();
+    next.track(SPANS_0, 10, List.of(A));
+    assertThat(next.alreadyDecided(SPANS_0, 11, List.of(B))).isTrue();
+    next.trackDecided(SPANS_0, 11, List.of(B));
+    assertThat(next.alreadyDecided(SPANS_0, 13, List.of(B)))
+        .as("past the previous owner's position B's messages are late spans")
+        .isFalse();
+    OffsetAndMetadata nextCommit = next.commitPoints(List.of(SPANS_0)).get(SPANS_0);
+    assertThat(nextCommit.offset()).isEqualTo(10);
+    assertThat(nextCommit.metadata()).as("still listed for the owner after").contains(B.toHex());
+  }
+}
