@@ -1,6 +1,7 @@
 package dev.llmtail.core;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One evaluator, guardrail or user-feedback result about an LLM call or trace, from whichever
@@ -15,7 +16,12 @@ import java.util.Objects;
  * @param source where it came from: {@code evaluation}, {@code guardrail}, {@code feedback}
  */
 public record Evaluation(
-    String spanId, String name, String label, Double score, String explanation, String source) {
+    String spanId,
+    String name,
+    String label,
+    @Nullable Double score,
+    String explanation,
+    String source) {
 
   public Evaluation {
     spanId = Objects.requireNonNullElse(spanId, "");

@@ -2,6 +2,7 @@ package dev.llmtail.core;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One LLM call as every instrumentation dialect reports it, normalised once at ingest: what was
@@ -45,18 +46,18 @@ public record LlmCall(
     String requestModel,
     String responseModel,
     String operation,
-    Boolean streaming,
+    @Nullable Boolean streaming,
     List<String> finishReasons,
-    Long inputTokens,
-    Long outputTokens,
-    Long cacheReadTokens,
-    Long cacheWriteTokens,
-    Long reasoningTokens,
-    Double costUsd,
+    @Nullable Long inputTokens,
+    @Nullable Long outputTokens,
+    @Nullable Long cacheReadTokens,
+    @Nullable Long cacheWriteTokens,
+    @Nullable Long reasoningTokens,
+    @Nullable Double costUsd,
     String errorType,
     boolean statusError,
     boolean ended,
-    Integer attempt,
+    @Nullable Integer attempt,
     String conversationId,
     String inputText,
     String outputText,

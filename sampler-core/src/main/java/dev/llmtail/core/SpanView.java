@@ -9,6 +9,7 @@ import io.opentelemetry.proto.trace.v1.Status;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** One span of a buffered trace together with the resource and scope it was reported under. */
 public final class SpanView {
@@ -23,7 +24,7 @@ public final class SpanView {
    * Computed on first use: the normaliser and several policies ask for it per span. A racy but
    * benign cache (String is immutable; two threads at worst compute the same value twice).
    */
-  private String spanIdHex;
+  private @Nullable String spanIdHex;
 
   public SpanView(Span span, Resource resource, InstrumentationScope scope) {
     this.span = span;

@@ -2,6 +2,7 @@ package dev.llmtail.core;
 
 import com.google.protobuf.ByteString;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A W3C trace id: 16 bytes, not all zero. Compact (two longs) because it is the key of every
@@ -12,7 +13,7 @@ public record TraceId(long high, long low) {
   private static final HexFormat HEX = HexFormat.of();
 
   /** Returns the trace id in {@code bytes}, or {@code null} if they are not a valid trace id. */
-  public static TraceId fromBytesOrNull(ByteString bytes) {
+  public static @Nullable TraceId fromBytesOrNull(ByteString bytes) {
     if (bytes.size() != 16) {
       return null;
     }

@@ -4,8 +4,10 @@ import dev.llmtail.core.DecisionTrigger;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When each open trace is due: one {@link TraceState.Timer} per open trace in a skip-list ordered
@@ -48,14 +50,14 @@ final class Deadlines {
   /** Moves the timer of a trace whose root span just ended; the caller holds the trace's lock. */
   void rootEnded(TraceState s, long now) {
     long due = Math.min(now + quietNanos, hardCap(s));
-    if (due < s.timer.deadlineNanos() && timers.remove(s.timer)) {
+    if (due < Objects.requireNonNull(s.timer).deadlineNanos() && timers.remove(s.timer)) {
       s.timer = new TraceState.Timer(due, s);
       timers.add(s.timer);
     }
   }
 
   /** Closes and returns the next trace due at {@code now}, or {@code null} if none is. */
-  Due nextDue(long now) {
+  @Nullable Due nextDue(long now) {
     while (true) {
       Iterator<TraceState.Timer> earliest = timers.iterator();
       if (!earliest.hasNext()) {
@@ -75,7 +77,8 @@ final class Deadlines {
   }
 
   /** Closes the trace if it is due and returns the trigger; otherwise re-arms its timer. */
-  private DecisionTrigger fire(TraceState.Timer t, long now) {
+  @SuppressWarnings("ReferenceEquality") // a timer is current only if it is the very one armed
+  private @Nullable DecisionTrigger fire(TraceState.Timer t, long now) {
     TraceState s = t.state();
     synchronized (s.lock) {
       if (s.closed || s.timer != t) {

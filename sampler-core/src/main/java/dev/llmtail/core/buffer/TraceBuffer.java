@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Holds spans until their trace is complete, then has the {@link DecisionEngine} decide it and
@@ -65,7 +66,7 @@ public final class TraceBuffer {
   private final AtomicLong sequence = new AtomicLong();
 
   private TraceBuffer(Builder b) {
-    this.settings = b.settings;
+    this.settings = Objects.requireNonNull(b.settings, "settings were not set");
     this.store = b.store;
     this.genAi = b.genAi;
     this.ticker = b.ticker;
@@ -81,8 +82,8 @@ public final class TraceBuffer {
     this.metrics = new BufferMetrics(b.meters, settings);
     this.decider =
         new TraceDecider(
-            b.engine,
-            b.listener,
+            Objects.requireNonNull(b.engine, "engine was not set"),
+            Objects.requireNonNull(b.listener, "listener was not set"),
             store,
             b.genAi,
             decisions,
@@ -102,10 +103,12 @@ public final class TraceBuffer {
    * remembered decision ({@code late}), or decide a trace that passed a per-trace limit.
    */
   private record Admission(
-      RememberedDecision late, TraceState overLimit, DecisionTrigger limitTrigger) {
+      @Nullable RememberedDecision late,
+      @Nullable TraceState overLimit,
+      @Nullable DecisionTrigger limitTrigger) {
     static final Admission NONE = new Admission(null, null, null);
 
-    static Admission late(RememberedDecision decision) {
+    static Admission late(@Nullable RememberedDecision decision) {
       return decision == null ? NONE : new Admission(decision, null, null);
     }
   }
@@ -257,9 +260,11 @@ public final class TraceBuffer {
   }
 
   private void decideOverLimit(Admission a) {
-    if (a.overLimit() != null) {
-      metrics.overLimit(a.limitTrigger());
-      decider.decide(a.overLimit(), a.limitTrigger());
+    TraceState over = a.overLimit();
+    if (over != null) {
+      DecisionTrigger trigger = Objects.requireNonNull(a.limitTrigger(), "set with overLimit");
+      metrics.overLimit(trigger);
+      decider.decide(over, trigger);
     }
   }
 
@@ -377,17 +382,17 @@ public final class TraceBuffer {
   }
 
   /** The remembered decision for a trace, if it was decided recently enough. */
-  public RememberedDecision rememberedDecision(TraceId traceId) {
-    return decisions.getIfPresent(traceId);
+  public Optional<RememberedDecision> rememberedDecision(TraceId traceId) {
+    return Optional.ofNullable(decisions.getIfPresent(traceId));
   }
 
   /**
    * Builds a {@link TraceBuffer}; every setting is required except the store, ticker and meters.
    */
   public static final class Builder {
-    private BufferSettings settings;
-    private Supplier<DecisionEngine> engine;
-    private DecisionListener listener;
+    private @Nullable BufferSettings settings;
+    private @Nullable Supplier<DecisionEngine> engine;
+    private @Nullable DecisionListener listener;
     private SpanStore store = new MemorySpanStore();
     private GenAiReader genAi = GenAiReader.NONE;
     private Ticker ticker = Ticker.systemTicker();
@@ -433,9 +438,6 @@ public final class TraceBuffer {
     }
 
     public TraceBuffer build() {
-      Objects.requireNonNull(settings, "settings were not set");
-      Objects.requireNonNull(engine, "engine was not set");
-      Objects.requireNonNull(listener, "listener was not set");
       return new TraceBuffer(this);
     }
   }

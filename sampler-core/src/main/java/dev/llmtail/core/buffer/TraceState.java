@@ -6,6 +6,7 @@ import dev.llmtail.core.ingest.TraceFragment;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory summary of one buffered trace. Every field but the final ones is guarded by {@link
@@ -31,14 +32,14 @@ final class TraceState {
   int spanCount;
   long bytes;
   boolean closed;
-  RememberedDecision decision;
-  List<TraceFragment> late;
+  @Nullable RememberedDecision decision;
+  @Nullable List<TraceFragment> late;
 
   /** Log records (GenAI events) of this trace; null until one arrives. */
-  List<ResourceLogs> logs;
+  @Nullable List<ResourceLogs> logs;
 
-  List<LogFragment> lateLogs;
-  Timer timer;
+  @Nullable List<LogFragment> lateLogs;
+  @Nullable Timer timer;
 
   TraceState(TraceId traceId, long seq, long nowNanos) {
     this.traceId = traceId;

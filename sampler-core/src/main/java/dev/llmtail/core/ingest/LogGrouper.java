@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Splits the resource logs of an export request into one fragment per trace id. A record with no
@@ -94,7 +95,10 @@ public final class LogGrouper {
           noTrace.addScopeLogs(scopeNoTrace);
         }
       }
-      byTrace.forEach((id, b) -> fragments.add(new LogFragment(id, b.build(), counts.get(id))));
+      byTrace.forEach(
+          (id, b) ->
+              fragments.add(
+                  new LogFragment(id, b.build(), Objects.requireNonNull(counts.get(id)))));
       if (noTrace != null) {
         untraced.add(noTrace.build());
       }

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Splits the resource spans of an export request into one fragment per trace id, and rejects spans
@@ -61,7 +63,8 @@ public final class TraceGrouper {
           fb.spanCount++;
           fb.endsRoot |= span.getParentSpanId().isEmpty() && span.getEndTimeUnixNano() != 0;
         }
-        scopeByTrace.forEach((id, scope) -> byTrace.get(id).builder.addScopeSpans(scope));
+        scopeByTrace.forEach(
+            (id, scope) -> Objects.requireNonNull(byTrace.get(id)).builder.addScopeSpans(scope));
       }
       byTrace.forEach(
           (id, fb) ->
@@ -80,7 +83,7 @@ public final class TraceGrouper {
     return new GroupedRequest(List.copyOf(fragments), accepted, rejected, message);
   }
 
-  private static String problemWith(Span span, TraceId traceId) {
+  private static @Nullable String problemWith(Span span, @Nullable TraceId traceId) {
     if (traceId == null) {
       return "trace_id is %d bytes%s (expected: 16 bytes, not all zero)"
           .formatted(span.getTraceId().size(), span.getTraceId().size() == 16 ? " of zeros" : "");

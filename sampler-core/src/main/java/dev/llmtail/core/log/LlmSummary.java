@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The LLM side of one trace in a few numbers: how many calls, which models were asked and which
@@ -18,7 +19,7 @@ public record LlmSummary(
     long inputTokens,
     long outputTokens,
     long cachedInputTokens,
-    Double costUsd,
+    @Nullable Double costUsd,
     List<MessageContent> content) {
 
   /** Longest prompt or output text kept per call when content is captured. */

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
@@ -67,8 +68,8 @@ public final class DecisionMetrics implements DecisionListener {
     }
     if (trace.endEpochNanos() > 0) {
       long ended = trace.endEpochNanos();
-      long decided =
-          decision.decidedAt().getEpochSecond() * 1_000_000_000L + decision.decidedAt().getNano();
+      Instant at = decision.decidedAt();
+      long decided = at.getEpochSecond() * 1_000_000_000L + at.getNano();
       latency.record(Duration.ofNanos(Math.max(0, decided - ended)));
     }
   }

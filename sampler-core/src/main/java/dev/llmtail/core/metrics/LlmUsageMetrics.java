@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts LLM usage over 100 % of traffic, at ingest, before any sampling decision: calls, tokens,
@@ -104,7 +105,7 @@ public final class LlmUsageMetrics {
     return outcome == FinishReasons.Outcome.TRUNCATED || outcome == FinishReasons.Outcome.CUT;
   }
 
-  private void tokens(String provider, String model, String type, Long value) {
+  private void tokens(String provider, String model, String type, @Nullable Long value) {
     if (value != null && value > 0) {
       tokens(provider, model, type).increment(value);
     }

@@ -44,9 +44,9 @@ public final class TraceStatusLookup {
     }
     // The buffer remembers a decision a moment before the log records it, and (with a
     // decision_cache longer than the log) possibly after the log forgot it.
-    RememberedDecision cached = buffer.rememberedDecision(traceId);
-    if (cached != null) {
-      return new TraceStatus.RememberedOnly(traceId, cached, horizon);
+    Optional<RememberedDecision> cached = buffer.rememberedDecision(traceId);
+    if (cached.isPresent()) {
+      return new TraceStatus.RememberedOnly(traceId, cached.get(), horizon);
     }
     return new TraceStatus.NeverSeen(traceId, horizon);
   }

@@ -120,7 +120,7 @@ class OtlpHttpReceiverTest {
             harness.buffer.rememberedDecision(
                 TraceId.fromBytesOrNull(
                     com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(traceId)))))
-        .isNull(); // buffered, not yet decided
+        .isEmpty(); // buffered, not yet decided
     assertThat(harness.spans("http", "accepted")).isEqualTo(2);
   }
 

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.core.buffer;
+
+import org.jspecify.annotations.NullMarked;

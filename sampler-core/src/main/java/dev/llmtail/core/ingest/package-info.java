@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.core.ingest;
+
+import org.jspecify.annotations.NullMarked;

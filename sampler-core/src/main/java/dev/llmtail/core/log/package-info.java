@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.core.log;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.core.metrics;
+
+import org.jspecify.annotations.NullMarked;

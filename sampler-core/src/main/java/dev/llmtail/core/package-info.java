@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.core;
+
+import org.jspecify.annotations.NullMarked;

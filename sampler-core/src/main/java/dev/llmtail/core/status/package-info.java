@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.core.status;
+
+import org.jspecify.annotations.NullMarked;
