@@ -3,6 +3,7 @@ package dev.llmtail.testing;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How each instrumentation writes an LLM call into span attributes (names and value shapes from
@@ -341,14 +342,11 @@ public enum Dialect {
       s.attribute(
           "gen_ai.response.finish_reasons", "[" + c.finishReason.toUpperCase(Locale.ROOT) + "]");
     }
-    for (Map.Entry<String, Long> e :
-        new java.util.LinkedHashMap<String, Long>() {
-          {
-            put("gen_ai.usage.input_tokens", c.inputTokens);
-            put("gen_ai.usage.output_tokens", c.outputTokens);
-            put("gen_ai.usage.cache_read.input_tokens", c.cacheReadTokens);
-          }
-        }.entrySet()) {
+    Map<String, @Nullable Long> usage = new java.util.LinkedHashMap<>();
+    usage.put("gen_ai.usage.input_tokens", c.inputTokens);
+    usage.put("gen_ai.usage.output_tokens", c.outputTokens);
+    usage.put("gen_ai.usage.cache_read.input_tokens", c.cacheReadTokens);
+    for (Map.Entry<String, @Nullable Long> e : usage.entrySet()) {
       if (e.getValue() != null) {
         s.attribute(e.getKey(), Long.toString(e.getValue()));
       }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one LLM call in a test trace did, independent of how an instrumentation writes it; a {@link
@@ -14,23 +15,23 @@ public final class LlmCallSpec {
 
   String provider = "openai";
   String requestModel = "gpt-4o";
-  String responseModel = "gpt-4o-2024-08-06";
+  @Nullable String responseModel = "gpt-4o-2024-08-06";
   boolean streaming;
 
   /**
    * Provider-spelled finish reason ({@code stop}, {@code length}, {@code content_filter}…); null:
    * none reported.
    */
-  String finishReason = "stop";
+  @Nullable String finishReason = "stop";
 
-  Long inputTokens = 1200L;
-  Long outputTokens = 300L;
-  Long cacheReadTokens;
-  Long cacheWriteTokens;
-  Double costUsd;
-  String error;
+  @Nullable Long inputTokens = 1200L;
+  @Nullable Long outputTokens = 300L;
+  @Nullable Long cacheReadTokens;
+  @Nullable Long cacheWriteTokens;
+  @Nullable Double costUsd;
+  @Nullable String error;
   boolean ended = true;
-  String conversationId;
+  @Nullable String conversationId;
   String userPrompt = "Where is my order #1234?";
   List<String> earlierTurns = new ArrayList<>();
   String output = "Your order shipped yesterday and arrives Friday.";
@@ -48,7 +49,7 @@ public final class LlmCallSpec {
     return this;
   }
 
-  public LlmCallSpec models(String requested, String answered) {
+  public LlmCallSpec models(String requested, @Nullable String answered) {
     requestModel = requested;
     responseModel = answered;
     return this;
@@ -60,18 +61,18 @@ public final class LlmCallSpec {
   }
 
   /** Provider-spelled finish reason, or null for none reported. */
-  public LlmCallSpec finishReason(String reason) {
+  public LlmCallSpec finishReason(@Nullable String reason) {
     finishReason = reason;
     return this;
   }
 
-  public LlmCallSpec usage(Long input, Long output) {
+  public LlmCallSpec usage(@Nullable Long input, @Nullable Long output) {
     inputTokens = input;
     outputTokens = output;
     return this;
   }
 
-  public LlmCallSpec cache(Long read, Long write) {
+  public LlmCallSpec cache(@Nullable Long read, @Nullable Long write) {
     cacheReadTokens = read;
     cacheWriteTokens = write;
     return this;

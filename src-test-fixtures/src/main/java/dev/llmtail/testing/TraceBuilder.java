@@ -18,8 +18,10 @@ import io.opentelemetry.proto.trace.v1.Status;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds OTLP traces for tests: one root span and any number of children under one service, with
@@ -43,7 +45,7 @@ public final class TraceBuilder {
   private final byte[] traceId;
   private String service = "test-service";
   private final List<SpanBuilder> spans = new ArrayList<>();
-  private SpanBuilder root;
+  private @Nullable SpanBuilder root;
 
   private TraceBuilder(byte[] traceId) {
     this.traceId = traceId;
@@ -93,7 +95,7 @@ public final class TraceBuilder {
   }
 
   public TraceId traceId() {
-    return TraceId.fromBytesOrNull(ByteString.copyFrom(traceId));
+    return Objects.requireNonNull(TraceId.fromBytesOrNull(ByteString.copyFrom(traceId)));
   }
 
   public String traceIdHex() {

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.testing;
+
+import org.jspecify.annotations.NullMarked;
