@@ -15,6 +15,8 @@ final class AndPolicy implements Policy {
       PolicyProvider.of("and", Options.class, AndPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param policies sub-policies, each {@code {type: …, options…}} (a {@code name} is optional)
    */
   record Options(List<NamedPolicy> policies) {

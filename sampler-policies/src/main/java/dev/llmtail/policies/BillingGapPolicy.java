@@ -22,6 +22,8 @@ final class BillingGapPolicy implements Policy {
       PolicyProvider.of("billing-gap", Options.class, BillingGapPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param deliveredAttributes span attributes holding the output tokens the client delivered
    * @param minTokens keep when billed − delivered is at least this; default 50
    * @param minPercent or when the gap is at least this percent of the billed tokens; default 20

@@ -20,6 +20,8 @@ final class BooleanAttributePolicy implements Policy {
       PolicyProvider.of("boolean_attribute", Options.class, BooleanAttributePolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param key attribute to read
    * @param value the value that matches
    * @param invertMatch keep traces where no span matches; default false

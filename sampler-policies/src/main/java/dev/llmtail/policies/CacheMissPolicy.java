@@ -25,6 +25,8 @@ final class CacheMissPolicy implements Policy {
       PolicyProvider.of("cache-miss", Options.class, CacheMissPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param minInputTokens prompts shorter than this are not judged; default 4096
    * @param maxCacheReadRatio keep when cache-read tokens / input tokens is at most this; default 0
    * @param conversationMemory how long a conversation is remembered as started; default 1h

@@ -27,6 +27,8 @@ final class CompositePolicy implements Policy {
       PolicyProvider.of("composite", Options.class, CompositePolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param maxTotalSpansPerSecond spans the composite may keep per second
    * @param policies sub-policies in evaluation order, each with a {@code name}
    * @param rateAllocation percent of the total per sub-policy name
@@ -59,6 +61,8 @@ final class CompositePolicy implements Policy {
   }
 
   /**
+   * One sub-policy's share of the composite's rate.
+   *
    * @param policy sub-policy name
    * @param percent its share of {@code max_total_spans_per_second}
    */

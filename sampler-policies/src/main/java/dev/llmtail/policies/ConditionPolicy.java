@@ -26,6 +26,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code condition} policy type: keeps a trace for which a Common Expression Language
@@ -50,9 +52,11 @@ final class ConditionPolicy implements Policy {
           .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
           .setResultType(SimpleType.BOOL)
           .build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  private static final CelRuntime RUNTIME = CelRuntimeFactory.legacyCelRuntimeBuilder().build();
 
   /**
+   * The YAML options of this policy.
+   *
    * @param expression a CEL expression that yields a bool
    */
   record Options(String expression) {
@@ -75,7 +79,9 @@ final class ConditionPolicy implements Policy {
     } catch (CelValidationException e) {
       // CEL names the source "<input>" and adds "(in container '')" when no container is set.
       String problem =
-          e.getMessage().replace("<input>", "expression").replace(" (in container '')", "");
+          Objects.toString(e.getMessage(), "")
+              .replace("<input>", "expression")
+              .replace(" (in container '')", "");
       throw new IllegalArgumentException("expression: " + problem, e);
     } catch (CelEvaluationException e) {
       throw new IllegalArgumentException("expression: " + e.getMessage(), e);
@@ -165,7 +171,7 @@ final class ConditionPolicy implements Policy {
     return vars;
   }
 
-  private static void putIfKnown(Map<String, Object> m, String key, Object value) {
+  private static void putIfKnown(Map<String, Object> m, String key, @Nullable Object value) {
     if (value != null) {
       m.put(key, value);
     }
@@ -182,7 +188,7 @@ final class ConditionPolicy implements Policy {
     return out;
   }
 
-  private static Object value(AnyValue v) {
+  private static @Nullable Object value(AnyValue v) {
     return switch (v.getValueCase()) {
       case STRING_VALUE -> v.getStringValue();
       case INT_VALUE -> v.getIntValue();

@@ -18,6 +18,8 @@ final class DropPolicy implements Policy {
       PolicyProvider.of("drop", Options.class, DropPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param policies sub-policies that must all match (keep) for the trace to be dropped
    */
   record Options(List<NamedPolicy> policies) {

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code duplicate-request} policy type: keeps a trace in which the same prompt was billed
@@ -36,6 +37,8 @@ final class DuplicateRequestPolicy implements Policy {
       PolicyProvider.of("duplicate-request", Options.class, DuplicateRequestPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param requireFirstCut only count a repeat whose first call did not finish normally; default
    *     true
    * @param window how long a conversation's prompts are remembered across traces; default 2m, 0s
@@ -82,7 +85,7 @@ final class DuplicateRequestPolicy implements Policy {
    * In privacy mode no prompt is captured: a call that failed before any finish reason, followed by
    * a call of the same model and span name that finished, is the client re-sending.
    */
-  private static Verdict resentWithoutPrompt(TraceView trace) {
+  private static @Nullable Verdict resentWithoutPrompt(TraceView trace) {
     List<LlmCall> calls =
         trace.llmCalls().stream()
             .filter(c -> !c.operation().equals("embeddings") && !RequestFingerprint.hasPrompt(c))
@@ -118,7 +121,7 @@ final class DuplicateRequestPolicy implements Policy {
    * missing. An LLM call that later sends to the same URL is the client re-sending; the prompt
    * itself is not in the trace, so the URL is the evidence.
    */
-  private static Verdict resentAfterCutHttp(TraceView trace) {
+  private static @Nullable Verdict resentAfterCutHttp(TraceView trace) {
     Set<String> present = new HashSet<>();
     for (SpanView s : trace.spans()) {
       present.add(s.spanIdHex());

@@ -35,6 +35,8 @@ final class DynamicPolicy implements Policy {
       PolicyProvider.of("dynamic", Options.class, DynamicPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param keys attributes whose values form the key (read on the root span first, then any span,
    *     resource or scope)
    * @param goalSampleRate keep about one in this many traces overall; default 10
@@ -136,7 +138,7 @@ final class DynamicPolicy implements Policy {
     double logSum = 0;
     for (long n : counts.values()) {
       total += n;
-      logSum += Math.log10(n);
+      logSum += Math.log10((double) n);
     }
     Map<String, Double> rates = new HashMap<>();
     double goalCount = total / goalSampleRate;

@@ -27,6 +27,8 @@ final class HighCostPolicy implements Policy {
       PolicyProvider.of("high-cost", Options.class, HighCostPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param thresholdUsd keep a trace costing at least this much; default 0.50
    * @param topPercent if set, also keep traces in the top this-many percent of the last {@code
    *     window} traces by cost

@@ -18,6 +18,8 @@ final class LatencyPolicy implements Policy {
       PolicyProvider.of("latency", Options.class, LatencyPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param threshold keep traces at least this long, e.g. {@code 30s}
    * @param upperThreshold if set, keep only traces at most this long
    */

@@ -26,6 +26,8 @@ final class ModelSubstitutionPolicy implements Policy {
       PolicyProvider.of("model-substitution", Options.class, ModelSubstitutionPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param allowedModels if not empty, any answering model not on this list keeps the trace
    * @param compareRequested keep when the answering model differs from the requested one (default
    *     true)

@@ -18,6 +18,8 @@ final class NotPolicy implements Policy {
       PolicyProvider.of("not", Options.class, NotPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param policy the sub-policy to invert, {@code {type: …, options…}}
    */
   record Options(NamedPolicy policy) {

@@ -8,6 +8,7 @@ import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code numeric_attribute} policy type (as the Collector's): keeps a trace in which any span,
@@ -21,6 +22,8 @@ final class NumericAttributePolicy implements Policy {
       PolicyProvider.of("numeric_attribute", Options.class, NumericAttributePolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param key attribute to read
    * @param minValue lowest matching value
    * @param maxValue highest matching value
@@ -85,7 +88,7 @@ final class NumericAttributePolicy implements Policy {
         Evidence.ofTrace(o.key(), "no span in range", "in " + range));
   }
 
-  private static Double number(AnyValue v) {
+  private static @Nullable Double number(AnyValue v) {
     if (v.hasIntValue()) {
       return (double) v.getIntValue();
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Per-token USD prices by model, used by {@code high-cost} and the LLM cost metric: the table
@@ -36,7 +37,7 @@ public final class PriceTable {
           + orZero(call.outputTokens()) * output;
     }
 
-    private static long orZero(Long n) {
+    private static long orZero(@Nullable Long n) {
       return n == null ? 0 : Math.max(0, n);
     }
   }

@@ -21,6 +21,8 @@ final class ProbabilisticPolicy implements Policy {
       PolicyProvider.of("probabilistic", Options.class, ProbabilisticPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param samplingPercentage share of traces to keep, in percent ({@code 0 < value <= 100})
    */
   record Options(Double samplingPercentage) {

@@ -16,6 +16,8 @@ final class RateLimitingPolicy implements Policy {
       PolicyProvider.of("rate_limiting", Options.class, RateLimitingPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param spansPerSecond spans this policy may keep per second
    */
   record Options(Long spansPerSecond) {

@@ -34,6 +34,8 @@ final class RefusalPolicy implements Policy {
           "i won't be able to help");
 
   /**
+   * The YAML options of this policy.
+   *
    * @param finishReasons normalised finish reasons that mean a refusal; default content_filter,
    *     refusal, safety, recitation, blocklist, prohibited_content, spii, image_safety
    * @param phrases case-insensitive phrases in the output that mean a refusal; {@code []} turns

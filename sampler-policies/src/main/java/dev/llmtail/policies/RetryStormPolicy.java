@@ -34,6 +34,8 @@ final class RetryStormPolicy implements Policy {
       PolicyProvider.of("retry-storm", Options.class, RetryStormPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param minAttempts attempts of one request that keep a trace; default 3
    * @param rolling optional per-model rolling retry rate
    */
@@ -48,6 +50,8 @@ final class RetryStormPolicy implements Policy {
   }
 
   /**
+   * The optional per-model rolling retry rate.
+   *
    * @param window how far back the rate looks; default 5m
    * @param maxRetryRate retries per LLM call above which a retrying trace is kept; default 0.2
    * @param minCalls calls a model needs in the window before its rate counts; default 20

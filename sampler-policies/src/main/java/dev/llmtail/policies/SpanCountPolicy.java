@@ -16,6 +16,8 @@ final class SpanCountPolicy implements Policy {
       PolicyProvider.of("span_count", Options.class, SpanCountPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param minSpans fewest spans that keep a trace
    * @param maxSpans most spans that keep a trace; default no limit
    */

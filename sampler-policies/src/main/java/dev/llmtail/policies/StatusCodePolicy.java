@@ -23,6 +23,8 @@ final class StatusCodePolicy implements Policy {
       PolicyProvider.of("status_code", Options.class, StatusCodePolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param statusCodes the span status codes that keep a trace: any of ERROR, OK, UNSET
    */
   record Options(List<String> statusCodes) {

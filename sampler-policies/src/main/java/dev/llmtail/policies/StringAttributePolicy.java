@@ -24,6 +24,8 @@ final class StringAttributePolicy implements Policy {
       PolicyProvider.of("string_attribute", Options.class, StringAttributePolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param key attribute to read
    * @param values accepted values (or regular expressions)
    * @param enabledRegexMatching treat {@code values} as regular expressions; default false

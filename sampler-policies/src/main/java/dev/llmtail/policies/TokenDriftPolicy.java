@@ -21,6 +21,8 @@ final class TokenDriftPolicy implements Policy {
       PolicyProvider.of("token-drift", Options.class, TokenDriftPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param estimateAttributes span attributes holding the client's input-token estimate
    * @param minPercent keep when |billed − estimate| / billed is at least this percent; default 25
    * @param minTokens ignore calls with fewer billed input tokens; default 100

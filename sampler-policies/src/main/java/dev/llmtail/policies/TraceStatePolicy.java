@@ -45,7 +45,7 @@ final class TraceStatePolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     for (SpanView span : trace.spans()) {
-      for (String member : span.proto().getTraceState().split(",")) {
+      for (String member : span.proto().getTraceState().split(",", -1)) {
         int eq = member.indexOf('=');
         if (eq > 0
             && member.substring(0, eq).trim().equals(o.key())

@@ -12,7 +12,9 @@ import io.opentelemetry.proto.trace.v1.Status;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code truncated-stream} policy type: keeps a trace in which an LLM call finished with a
@@ -30,6 +32,8 @@ final class TruncatedStreamPolicy implements Policy {
       PolicyProvider.of("truncated-stream", Options.class, TruncatedStreamPolicy::new);
 
   /**
+   * The YAML options of this policy.
+   *
    * @param truncatingReasons normalised finish reasons that mean the answer was cut; default
    *     length, model_context_window_exceeded, error
    * @param streamedOnly only judge streamed calls (default true); false judges every call
@@ -89,7 +93,9 @@ final class TruncatedStreamPolicy implements Policy {
                 "an ended span with a finish reason or usage, not one of " + FinishReasons.CUTS);
       }
       if (why != null) {
-        return Verdict.keep("truncated-stream: " + LlmEvidence.label(call) + " " + why, evidence);
+        return Verdict.keep(
+            "truncated-stream: " + LlmEvidence.label(call) + " " + why,
+            Objects.requireNonNull(evidence));
       }
     }
     if (orphanHttpErrors) {
@@ -105,7 +111,7 @@ final class TruncatedStreamPolicy implements Policy {
         Evidence.ofTrace("streamed calls", Integer.toString(judged), "a normal finish each"));
   }
 
-  private static SpanView failedOrphanHttpSpan(TraceView trace) {
+  private static @Nullable SpanView failedOrphanHttpSpan(TraceView trace) {
     Set<String> present = null; // built only for the rare failed non-root HTTP span
     for (SpanView s : trace.spans()) {
       if (s.isRoot() || s.statusCode() != Status.StatusCode.STATUS_CODE_ERROR) {

@@ -4,4 +4,7 @@
  * dev.llmtail.core.PolicyProvider} made with {@link dev.llmtail.core.PolicyProvider#of}. {@link
  * dev.llmtail.policies.ShippedPolicies} lists them for {@link java.util.ServiceLoader}.
  */
+@NullMarked
 package dev.llmtail.policies;
+
+import org.jspecify.annotations.NullMarked;

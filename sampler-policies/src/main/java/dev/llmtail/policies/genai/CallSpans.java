@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -42,7 +43,7 @@ final class CallSpans {
     Map<String, Role> roles = new HashMap<>();
     Map<String, String> parents = new HashMap<>();
     for (SpanView s : spans) {
-      roles.put(s.spanIdHex(), roleOf(s, attributes.get(s.spanIdHex())));
+      roles.put(s.spanIdHex(), roleOf(s, Objects.requireNonNull(attributes.get(s.spanIdHex()))));
       if (!s.isRoot()) {
         parents.put(s.spanIdHex(), HEX.formatHex(s.proto().getParentSpanId().toByteArray()));
       }

@@ -19,6 +19,7 @@ final class FrameworkSpans {
 
   private FrameworkSpans() {}
 
+  @SuppressWarnings("ReferenceEquality") // skips the call itself, not an equal one
   static List<LlmCall> dropRepeats(List<LlmCall> calls) {
     if (calls.size() < 2) {
       return calls;

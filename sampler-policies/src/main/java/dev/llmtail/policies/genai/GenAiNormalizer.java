@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -53,7 +54,7 @@ public final class GenAiNormalizer implements GenAiReader {
     List<LlmCall> calls = new ArrayList<>();
     for (SpanView s : spans) {
       String id = s.spanIdHex();
-      SpanAttributes a = attributes.get(id);
+      SpanAttributes a = Objects.requireNonNull(attributes.get(id));
       if (callIds.contains(id)) {
         calls.add(
             LlmCallReader.read(

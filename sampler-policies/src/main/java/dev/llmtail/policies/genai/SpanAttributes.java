@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tolerant typed reads of one span's attributes, as the dialects write them: numbers as ints,
@@ -97,22 +98,22 @@ public final class SpanAttributes {
   }
 
   /** The first of {@code keys} readable as a whole number, or null. */
-  public Long whole(String... keys) {
+  public @Nullable Long whole(String... keys) {
     return first(keys, SpanAttributes::asWhole);
   }
 
   /** The first of {@code keys} readable as a number, or null. */
-  public Double number(String... keys) {
+  public @Nullable Double number(String... keys) {
     return first(keys, SpanAttributes::asNumber);
   }
 
   /** The first of {@code keys} readable as a boolean, or null. */
-  public Boolean flag(String... keys) {
+  public @Nullable Boolean flag(String... keys) {
     return first(keys, SpanAttributes::asFlag);
   }
 
   /** The first present key's value that {@code read} understands; others are reported malformed. */
-  private <T> T first(String[] keys, Function<AnyValue, T> read) {
+  private <T> @Nullable T first(String[] keys, Function<AnyValue, @Nullable T> read) {
     for (String key : keys) {
       AnyValue v = values.get(key);
       if (v == null) {
@@ -127,7 +128,7 @@ public final class SpanAttributes {
     return null;
   }
 
-  private static Long asWhole(AnyValue v) {
+  private static @Nullable Long asWhole(AnyValue v) {
     return switch (v.getValueCase()) {
       case INT_VALUE -> v.getIntValue();
       case DOUBLE_VALUE -> {
@@ -145,7 +146,7 @@ public final class SpanAttributes {
     };
   }
 
-  private static Double asNumber(AnyValue v) {
+  private static @Nullable Double asNumber(AnyValue v) {
     return switch (v.getValueCase()) {
       case INT_VALUE -> (double) v.getIntValue();
       case DOUBLE_VALUE -> v.getDoubleValue();
@@ -160,12 +161,12 @@ public final class SpanAttributes {
     };
   }
 
-  private static Boolean asFlag(AnyValue v) {
+  private static @Nullable Boolean asFlag(AnyValue v) {
     if (v.hasBoolValue()) {
       return v.getBoolValue();
     }
     String s = v.hasStringValue() ? v.getStringValue().trim() : "";
-    return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")
+    return (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))
         ? Boolean.parseBoolean(s)
         : null;
   }
@@ -192,7 +193,7 @@ public final class SpanAttributes {
         if (s.startsWith("[") && s.endsWith("]")) {
           s = s.substring(1, s.length() - 1);
         }
-        for (String part : s.split(",")) {
+        for (String part : s.split(",", -1)) {
           String p = part.trim().replaceAll("^[\"']|[\"']$", "");
           if (!p.isEmpty()) {
             out.add(p);

@@ -6,4 +6,7 @@
  * are public only for llmtail's own wiring (the normaliser) and for the shipped policies in {@code
  * dev.llmtail.policies} ({@code SpanAttributes}, {@code CapturedInput}).
  */
+@NullMarked
 package dev.llmtail.policies.genai;
+
+import org.jspecify.annotations.NullMarked;
