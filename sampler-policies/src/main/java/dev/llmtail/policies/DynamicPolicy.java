@@ -138,7 +138,7 @@ final class DynamicPolicy implements Policy {
     double logSum = 0;
     for (long n : counts.values()) {
       total += n;
-      logSum += Math.log10((double) n);
+      logSum += Math.log10(n);
     }
     Map<String, Double> rates = new HashMap<>();
     double goalCount = total / goalSampleRate;
