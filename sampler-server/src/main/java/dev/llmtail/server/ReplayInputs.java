@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -55,7 +56,7 @@ final class ReplayInputs {
   ProgressMode progress;
 
   /** Loads the config, reads the recording and builds the replay; prints problems to stderr. */
-  Loaded load(CommandSpec spec, List<Path> inputs) {
+  @Nullable Loaded load(CommandSpec spec, List<Path> inputs) {
     PrintWriter err = spec.commandLine().getErr();
     LlmtailConfig loaded;
     try {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -111,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Duration duration(String option, String text, PrintWriter err) {
+  private static @Nullable Duration duration(String option, String text, PrintWriter err) {
     try {
       return DurationText.parse(text);
     } catch (IllegalArgumentException e) {

@@ -49,6 +49,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One running llmtail: receiver → buffer → decision engine → exporter, wired from a config, with
@@ -102,7 +103,7 @@ final class Sidecar implements AutoCloseable {
       LlmtailConfig config,
       MeterRegistry given,
       Duration shutdownDeadline,
-      ConfigLoader reloadWith,
+      @Nullable ConfigLoader reloadWith,
       Duration reloadInterval) {
     this.config = config;
     this.shutdownDeadline = shutdownDeadline;
@@ -238,7 +239,7 @@ final class Sidecar implements AutoCloseable {
       LlmtailConfig config,
       MeterRegistry meters,
       Duration shutdownDeadline,
-      ConfigLoader reloadWith,
+      @Nullable ConfigLoader reloadWith,
       Duration reloadInterval) {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
     try {

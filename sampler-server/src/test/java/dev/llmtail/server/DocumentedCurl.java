@@ -67,7 +67,7 @@ final class DocumentedCurl {
 
   private static List<String> jqPaths(String filter) {
     List<String> paths = new ArrayList<>();
-    for (String path : filter.split(",")) {
+    for (String path : filter.split(",", -1)) {
       String p = path.strip();
       if (!JQ_PATH.matcher(p).matches()) {
         throw new IllegalArgumentException(

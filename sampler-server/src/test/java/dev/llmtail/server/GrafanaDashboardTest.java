@@ -109,7 +109,7 @@ class GrafanaDashboardTest {
 
   private static Set<String> seriesIn(String scrape) {
     Set<String> names = new TreeSet<>();
-    for (String line : scrape.split("\n")) {
+    for (String line : scrape.split("\n", -1)) {
       if (!line.startsWith("#") && !line.isBlank()) {
         names.add(line.split("[{ ]", 2)[0]);
       }

@@ -126,7 +126,7 @@ final class MarkdownCommands {
         text.append(' ').append(content[++i].strip());
       }
       String command = ShellWords.withoutComment(text.toString().replaceFirst("^\\$ ", ""));
-      for (String part : command.split(" && ")) {
+      for (String part : command.split(" && ", -1)) {
         if (!part.isBlank()) {
           commands.add(new Command(file, line, collapse(part)));
         }

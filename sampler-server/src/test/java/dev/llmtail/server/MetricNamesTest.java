@@ -108,7 +108,7 @@ class MetricNamesTest {
                 "traces healthy-dropped",
                 "traces evaluated-trace",
                 "logs evaluation-log")) {
-          String[] kind = example.split(" ");
+          String[] kind = example.split(" ", -1);
           DocumentedPost.parse(
                   "curl -s localhost:5318/v1/"
                       + kind[0]

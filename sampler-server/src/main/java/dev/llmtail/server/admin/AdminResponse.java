@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** An answer of the admin server before it is written to the wire: status, type, body, headers. */
+@SuppressWarnings("ArrayRecordComponent") // never compared or hashed: the body goes to the wire
 record AdminResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
 
   static final String JSON = "application/json; charset=utf-8";

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The admin HTTP server (default port 5319) on Netty's HTTP codec: {@code /debug} (page and API),
@@ -59,9 +60,9 @@ public final class AdminServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final AdminRoutes routes;
   private final EventLoopGroup group;
-  private final ServerTls tls; // null for plaintext
+  private final @Nullable ServerTls tls; // null for plaintext
   private final DebugAccess access;
-  private Channel channel;
+  private @Nullable Channel channel;
 
   /**
    * @param buffer answers for traces still waiting, or decided a moment ago
@@ -96,7 +97,7 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(
       LlmtailConfig config,
-      ConfigReloader reloader,
+      @Nullable ConfigReloader reloader,
       DecisionLog log,
       TraceBuffer buffer,
       PrometheusMeterRegistry prometheus,

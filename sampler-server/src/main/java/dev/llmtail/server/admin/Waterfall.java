@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A trace's spans as the rows of a waterfall: parents before their children, siblings by start
@@ -97,7 +98,8 @@ final class Waterfall {
     return HEX.formatHex(s.proto().getParentSpanId().toByteArray());
   }
 
-  private static ObjectNode row(Row r, long traceStart, LlmCall call, boolean showContent) {
+  private static ObjectNode row(
+      Row r, long traceStart, @Nullable LlmCall call, boolean showContent) {
     SpanView s = r.span();
     ObjectNode n = DebugApi.JSON.createObjectNode();
     n.put("span_id", s.spanIdHex());
@@ -157,7 +159,7 @@ final class Waterfall {
     return n;
   }
 
-  private static void putNumber(ObjectNode n, String key, Long value) {
+  private static void putNumber(ObjectNode n, String key, @Nullable Long value) {
     if (value != null) {
       n.put(key, value);
     } else {

@@ -9,6 +9,7 @@ package dev.llmtail.server.auth;
 public record AuthConfig(String bearerToken) {
 
   /** No check. */
+  @SuppressWarnings("NullAway") // null picks the default, as an absent YAML key does
   public static final AuthConfig NONE = new AuthConfig(null);
 
   public AuthConfig {

@@ -2,6 +2,7 @@ package dev.llmtail.server.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks an {@code Authorization: Bearer <token>} header against the configured token in constant
@@ -10,7 +11,7 @@ import java.security.MessageDigest;
  */
 public final class BearerToken {
 
-  private final byte[] expected;
+  private final byte @Nullable [] expected;
 
   public BearerToken(String token) {
     this.expected = token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);

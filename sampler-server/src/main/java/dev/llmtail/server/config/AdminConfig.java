@@ -27,6 +27,7 @@ public record AdminConfig(
     DecisionLogConfig decisionLog,
     ServerTlsConfig tls) {
 
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public AdminConfig {
     endpoint = endpoint == null ? "localhost:5319" : endpoint.trim();
     HostPort.parse("endpoint", endpoint);

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Converts the {@code tail_sampling} processor of an OpenTelemetry Collector config into an llmtail
@@ -83,7 +85,7 @@ public final class CollectorConfigImport {
     List<String> notConverted = new ArrayList<>();
     List<String> differences = new ArrayList<>();
     String name = processors.keySet().iterator().next();
-    JsonNode ts = processors.get(name);
+    JsonNode ts = Objects.requireNonNull(processors.get(name));
     if (processors.size() > 1) {
       notConverted.add(
           "processors: "
@@ -168,7 +170,7 @@ public final class CollectorConfigImport {
    * One Collector policy as an llmtail policy, or null (with the reason recorded) if it has no
    * equivalent.
    */
-  private static ObjectNode policy(JsonNode in, String path, Notes notes) {
+  private static @Nullable ObjectNode policy(JsonNode in, String path, Notes notes) {
     String type = in.path("type").asText("");
     String name = in.path("name").asText(type);
     Set<String> same = SAME_OPTIONS.get(type);

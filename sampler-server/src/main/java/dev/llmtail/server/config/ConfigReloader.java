@@ -93,7 +93,7 @@ public final class ConfigReloader {
             clock.instant(),
             initial,
             new DecisionEngine(initial.policies(), clock, meters, 1)));
-    Gauge.builder("llmtail.config.version", active, a -> a.get().version())
+    Gauge.builder("llmtail.config.version", this, r -> r.active().version())
         .description("Version of the active policy set: 1 at start, one more per applied reload")
         .register(meters);
     this.applied = reloads("applied");
@@ -109,12 +109,12 @@ public final class ConfigReloader {
 
   /** The engine of the active policy set; what the buffer decides with. */
   public Supplier<DecisionEngine> engine() {
-    return () -> active.get().engine();
+    return () -> active().engine();
   }
 
   /** The active config. */
   public ActiveConfig active() {
-    return active.get();
+    return Objects.requireNonNull(active.get(), "set by the constructor");
   }
 
   /** The last rejected change, if any since start. */
@@ -151,13 +151,13 @@ public final class ConfigReloader {
     try {
       loaded = loader.parse(file, new String(bytes, StandardCharsets.UTF_8));
     } catch (ConfigException e) {
-      return reject(hash, e.getMessage());
+      return reject(hash, String.valueOf(e.getMessage()));
     } catch (RuntimeException e) {
       // A policy provider that throws while building is a bug, but must not stop the watch.
       return reject(hash, file + ": the config could not be built: " + e);
     }
     lastSeen = hash;
-    ActiveConfig running = active.get();
+    ActiveConfig running = active();
     LlmtailConfig current = running.config();
     List<String> needRestart = PendingRestart.changedKeys(current, loaded);
     pendingRestart.set(
@@ -211,7 +211,7 @@ public final class ConfigReloader {
         "config {0} changed but was not applied; still running version {1}. Fix the file and save"
             + " it again:\n{2}",
         file,
-        active.get().version(),
+        active().version(),
         problems);
     return Outcome.REJECTED;
   }

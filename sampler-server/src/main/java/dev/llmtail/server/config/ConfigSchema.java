@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The JSON Schema (draft 2020-12) of an llmtail config file, generated from the config records and
@@ -93,7 +94,7 @@ public final class ConfigSchema {
         schema.put("minItems", 1);
         schema.putObject("items").put("$ref", "#/$defs/policy");
       } else {
-        schema = schemaOf(sections.get(section.getKey()));
+        schema = schemaOf(Objects.requireNonNull(sections.get(section.getKey())));
       }
       schema.put("description", section.getValue());
       properties.set(section.getKey(), schema);

@@ -11,6 +11,7 @@ import java.util.Map;
  */
 public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
 
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public ExporterConfig {
     otlp =
         otlp == null
@@ -61,6 +62,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       ClientTlsConfig tls) {
 
     /** Without a {@code tls} section. */
+    @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
     public OtlpExporterConfig(
         String endpoint,
         Map<String, String> headers,
@@ -86,6 +88,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
           null);
     }
 
+    @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
     public OtlpExporterConfig {
       endpoint = endpoint == null ? "" : endpoint.trim();
       headers = headers == null ? Map.of() : Map.copyOf(headers);

@@ -24,6 +24,7 @@ public record LlmtailConfig(
     Map<String, Record> policyOptions,
     StorageConfig storage) {
 
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public LlmtailConfig {
     policies = List.copyOf(policies);
     admin = admin == null ? new AdminConfig(null, null, null, null, null) : admin;

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code policies} section: each entry's name and type, and its options bound to the options
@@ -82,7 +83,7 @@ final class PolicyReader {
     return policies;
   }
 
-  private <O extends Record> NamedPolicy create(
+  private <O extends Record> @Nullable NamedPolicy create(
       PolicyProvider<O> provider,
       String name,
       ObjectNode options,
@@ -98,7 +99,7 @@ final class PolicyReader {
       boundOptions.put(name, bound);
       return new NamedPolicy(name, provider.type(), policy);
     } catch (IllegalArgumentException e) {
-      problems.addKeyed(pointer, e.getMessage());
+      problems.addKeyed(pointer, String.valueOf(e.getMessage()));
       return null;
     }
   }

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The policy types on the class path, by name. A type is written as its provider names it (the
@@ -44,7 +45,7 @@ final class PolicyTypes {
   }
 
   /** The provider of {@code type} in either spelling, or null. */
-  PolicyProvider<?> find(String type) {
+  @Nullable PolicyProvider<?> find(String type) {
     return bySpelling.get(spelling(type));
   }
 

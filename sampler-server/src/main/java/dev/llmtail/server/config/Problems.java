@@ -104,7 +104,7 @@ final class Problems {
   /** {@code /policies/2/threshold} as {@code policies[2].threshold}. */
   static String dotted(String pointer) {
     StringBuilder out = new StringBuilder();
-    for (String part : pointer.substring(1).split("/")) {
+    for (String part : pointer.substring(1).split("/", -1)) {
       if (part.chars().allMatch(Character::isDigit) && !part.isEmpty()) {
         out.append('[').append(part).append(']');
       } else {

@@ -10,6 +10,7 @@ import dev.llmtail.server.tls.ServerTlsConfig;
 public record ReceiversConfig(
     GrpcReceiverConfig grpc, HttpReceiverConfig http, KafkaReceiverConfig kafka) {
 
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public ReceiversConfig {
     grpc = grpc == null ? new GrpcReceiverConfig(null, null, null, null) : grpc;
     http = http == null ? new HttpReceiverConfig(null, null, null, null) : http;

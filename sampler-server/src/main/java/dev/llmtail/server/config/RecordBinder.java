@@ -33,6 +33,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Binds a mapping of the config to its record, reporting every problem in it at once.
@@ -81,7 +82,7 @@ final class RecordBinder {
    * Binds {@code node} (at {@code pointer}) to {@code type}; returns null when a problem was
    * reported.
    */
-  <T> T bind(JsonNode node, String pointer, Class<T> type, Problems problems) {
+  <T> @Nullable T bind(JsonNode node, String pointer, Class<T> type, Problems problems) {
     if (!node.isObject()) {
       problems.add(pointer, "expected a mapping of keys here, found " + describe(node));
       return null;
@@ -144,12 +145,10 @@ final class RecordBinder {
     }
     IllegalArgumentException invalid = findInvalidArgument(e);
     if (invalid != null) {
-      String keyed = Problems.keyed(at, invalid.getMessage());
+      String message = String.valueOf(invalid.getMessage());
+      String keyed = Problems.keyed(at, message);
       return new Located(
-          keyed,
-          keyed.equals(at)
-              ? invalid.getMessage()
-              : invalid.getMessage().substring(invalid.getMessage().indexOf(": ") + 2));
+          keyed, keyed.equals(at) ? message : message.substring(message.indexOf(": ") + 2));
     }
     if (e instanceof InvalidFormatException f) {
       return new Located(at, "'" + f.getValue() + "' is not " + describeType(f.getTargetType()));
@@ -241,7 +240,7 @@ final class RecordBinder {
         + ")";
   }
 
-  private static IllegalArgumentException findInvalidArgument(Throwable e) {
+  private static @Nullable IllegalArgumentException findInvalidArgument(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException iae && iae.getMessage() != null) {
         return iae;

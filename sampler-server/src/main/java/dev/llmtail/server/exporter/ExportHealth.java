@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether export to one destination works, and the few log lines that say so.
@@ -43,7 +44,7 @@ final class ExportHealth {
   private final Counter failures;
   private final Object lock = new Object();
 
-  private volatile Instant failingSince; // null while export works; written under lock
+  private volatile @Nullable Instant failingSince; // null while export works; written under lock
   private String lastCause = ""; // guarded by lock
   private long failedAttempts; // guarded by lock
   private long attemptsSinceReminder; // guarded by lock

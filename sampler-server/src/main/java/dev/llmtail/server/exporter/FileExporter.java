@@ -31,6 +31,7 @@ public final class FileExporter implements SpanExporter {
   private final Counter logsFailed;
 
   /** Writes to {@code path} with the default rotation. */
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML key does
   public FileExporter(Path path, MeterRegistry meters) {
     this(new FileExporterConfig(path.toString(), null, null), meters);
   }

@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A local directory of kept batches the backend could not take yet, bounded in bytes, that survives
@@ -151,10 +153,9 @@ final class SpillDirectory<T extends MessageLite> {
     }
   }
 
-  /** The oldest batch still on disk (it stays there until {@link #remove}), or null if none. */
-  Batch<T> peek() {
-    List<Batch<T>> oldest = peekUpTo(1);
-    return oldest.isEmpty() ? null : oldest.get(0);
+  /** The oldest batch still on disk (it stays there until {@link #remove}), if any. */
+  Optional<Batch<T>> peek() {
+    return peekUpTo(1).stream().findFirst();
   }
 
   /**
@@ -190,7 +191,7 @@ final class SpillDirectory<T extends MessageLite> {
   }
 
   /** Reads one spilled batch, or sets it aside and returns null if it cannot be read. */
-  private Batch<T> read(Path file) {
+  private @Nullable Batch<T> read(Path file) {
     Matcher m = fileName.matcher(file.getFileName().toString());
     int count = m.matches() ? Integer.parseInt(m.group(2)) : 0;
     try {

@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /** What llmtail's two HTTP servers (OTLP/HTTP and admin) share on top of Netty's HTTP codec. */
 public final class NettyHttp {
@@ -37,7 +38,7 @@ public final class NettyHttp {
    * complete a TLS handshake never reaches the handler.
    */
   public static ChannelInitializer<SocketChannel> pipeline(
-      SslContext tls,
+      @Nullable SslContext tls,
       int readTimeoutSeconds,
       int maxRequestBytes,
       Supplier<ChannelHandler> handler) {

@@ -25,6 +25,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
@@ -35,6 +36,7 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OTLP/gRPC receiver: traces ({@code
@@ -59,12 +61,19 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private final Server server;
   private final SpanIntake intake;
   private final LogIntake logs;
-  private final ServerTls tls; // null for plaintext
+  private final @Nullable ServerTls tls; // null for plaintext
 
   /** A plaintext receiver without authentication. */
   public OtlpGrpcReceiver(
       HostPort address, long maxMessageBytes, SpanIntake intake, LogIntake logs) {
-    this(address, maxMessageBytes, ServerTlsConfig.NONE, AuthConfig.NONE, intake, logs, null);
+    this(
+        address,
+        maxMessageBytes,
+        ServerTlsConfig.NONE,
+        AuthConfig.NONE,
+        intake,
+        logs,
+        new SimpleMeterRegistry());
   }
 
   /** A receiver as {@code config} says: address, size limit, TLS and bearer token. */
@@ -208,7 +217,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   /**
    * Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been.
    */
-  private <T> T parseOrRefuse(
+  private <T> @Nullable T parseOrRefuse(
       byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
     try {
       return parser.parseFrom(body);
@@ -236,8 +245,8 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     Code code = refusal.kind().exhausted() ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE;
     com.google.protobuf.Duration delay =
         com.google.protobuf.Duration.newBuilder()
-            .setSeconds(refusal.retryAfter().getSeconds())
-            .setNanos(refusal.retryAfter().getNano())
+            .setSeconds(refusal.retryAfter().toSeconds())
+            .setNanos(refusal.retryAfter().toNanosPart())
             .build();
     return StatusProto.toStatusRuntimeException(
         com.google.rpc.Status.newBuilder()

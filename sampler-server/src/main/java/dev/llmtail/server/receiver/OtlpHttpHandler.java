@@ -33,6 +33,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Answers one OTLP/HTTP request as the OTLP specification says: 200 with an {@code Export…Response}
@@ -113,7 +114,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       if (r.status.code() == 400) {
         spans.invalid("http");
       }
-      answerError(ctx, request, json, r.status, r.code, r.getMessage(), null);
+      answerError(ctx, request, json, r.status, r.code, String.valueOf(r.getMessage()), null);
     } catch (RuntimeException e) {
       metrics.failures.increment();
       LOG.log(System.Logger.Level.ERROR, "OTLP/HTTP request failed inside llmtail", e);
@@ -298,7 +299,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       HttpResponseStatus status,
       Code code,
       String message,
-      String retryAfter) {
+      @Nullable String retryAfter) {
     LOG.log(System.Logger.Level.DEBUG, "OTLP/HTTP {0}: {1}", status.code(), message);
     String type = mediaType(request);
     if (!PROTOBUF.equals(type) && !JSON.equals(type)) {
@@ -321,7 +322,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       boolean json,
       HttpResponseStatus status,
       Message body,
-      String retryAfter) {
+      @Nullable String retryAfter) {
     byte[] bytes;
     try {
       bytes = json ? JSON_PRINTER.print(body).getBytes(StandardCharsets.UTF_8) : body.toByteArray();
@@ -334,10 +335,10 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, json ? JSON : PROTOBUF)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-    if (status == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+    if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
       response.headers().set(HttpHeaderNames.ALLOW, "POST");
     }
-    if (status == HttpResponseStatus.UNAUTHORIZED) {
+    if (status.equals(HttpResponseStatus.UNAUTHORIZED)) {
       response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"llmtail\"");
     }
     if (retryAfter != null) {
@@ -352,7 +353,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       FullHttpRequest request,
       HttpResponseStatus status,
       String message,
-      String retryAfter) {
+      @Nullable String retryAfter) {
     byte[] bytes = (status + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
     FullHttpResponse response =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
@@ -360,7 +361,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-    if (status == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+    if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
       response.headers().set(HttpHeaderNames.ALLOW, "POST");
     }
     if (retryAfter != null) {

@@ -16,7 +16,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OTLP/HTTP receiver: {@code POST /v1/traces} and {@code /v1/logs}, protobuf or JSON, plain or
@@ -40,8 +42,8 @@ public final class OtlpHttpReceiver implements AutoCloseable {
   private final EventLoopGroup io =
       new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
   private final ServerBootstrap bootstrap;
-  private final ServerTls tls; // null for plaintext
-  private Channel channel;
+  private final @Nullable ServerTls tls; // null for plaintext
+  private @Nullable Channel channel;
 
   /** A plaintext receiver without authentication. */
   public OtlpHttpReceiver(
@@ -109,7 +111,8 @@ public final class OtlpHttpReceiver implements AutoCloseable {
 
   /** The bound port (useful when configured with port 0). */
   public int port() {
-    return ((InetSocketAddress) channel.localAddress()).getPort();
+    return ((InetSocketAddress) Objects.requireNonNull(channel, "not started").localAddress())
+        .getPort();
   }
 
   /** Stops accepting connections, then waits up to {@code timeoutMillis} for requests in flight. */

@@ -25,6 +25,7 @@ public record ClientTlsConfig(
     String serverNameOverride) {
 
   /** No section. */
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public static final ClientTlsConfig NONE =
       new ClientTlsConfig(null, null, null, null, null, null);
 

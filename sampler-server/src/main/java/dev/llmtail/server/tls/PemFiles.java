@@ -60,6 +60,7 @@ final class PemFiles {
   }
 
   /** A certificate chain and the private key of its first certificate. */
+  @SuppressWarnings("ArrayRecordComponent") // handed to the key manager, never compared
   record Identity(X509Certificate[] chain, PrivateKey key) {}
 
   /**

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The TLS side of one listener: its certificate and, for mTLS, the CAs its clients' certificates
@@ -39,8 +40,8 @@ public final class ServerTls implements AutoCloseable {
   private final ServerTlsConfig config;
   private final String listener;
   private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
-  private final AdvancedTlsX509TrustManager clients; // null without client_ca_file
-  private final ScheduledExecutorService reloader; // null without reload_interval
+  private final @Nullable AdvancedTlsX509TrustManager clients; // null without client_ca_file
+  private final @Nullable ScheduledExecutorService reloader; // null without reload_interval
 
   /** Modification times of the files last loaded; only the reloader thread reads or writes it. */
   private List<Long> loaded;

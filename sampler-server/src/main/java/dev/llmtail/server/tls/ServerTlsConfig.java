@@ -24,6 +24,7 @@ public record ServerTlsConfig(
     Duration reloadInterval) {
 
   /** Plaintext. */
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public static final ServerTlsConfig NONE = new ServerTlsConfig(null, null, null, null, null);
 
   public ServerTlsConfig {

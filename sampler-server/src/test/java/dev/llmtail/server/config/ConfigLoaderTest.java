@@ -142,8 +142,15 @@ class ConfigLoaderTest {
             problems(
                     () ->
                         parse(
-                            "exporter:\n  otlp:\n    endpoint: localhost:4317\n    spill:\n      max_size: 10\n"
-                                + "policies:\n  - {name: all, type: always_sample}\n"))
+                            """
+                            exporter:
+                              otlp:
+                                endpoint: localhost:4317
+                                spill:
+                                  max_size: 10
+                            policies:
+                              - {name: all, type: always_sample}
+                            """))
                 .problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .contains("spill.max_size: 10 (expected: >= 1KiB");

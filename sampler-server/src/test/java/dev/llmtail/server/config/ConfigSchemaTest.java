@@ -56,8 +56,9 @@ class ConfigSchemaTest {
   /** Every llmtail config under config/ and docker/ (files with a top-level policies list). */
   static Stream<Path> shippedConfigs() throws IOException {
     List<Path> found;
-    try (Stream<Path> files =
-        Stream.concat(Files.walk(Path.of("../config")), Files.walk(Path.of("../docker")))) {
+    try (Stream<Path> config = Files.walk(Path.of("../config"));
+        Stream<Path> docker = Files.walk(Path.of("../docker"));
+        Stream<Path> files = Stream.concat(config, docker)) {
       found =
           files
               .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))

@@ -42,11 +42,12 @@ class SpillDirectoryTest {
     assertThat(spill.offer(batch("second"), 2)).isTrue();
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(4);
 
-    SpillDirectory.Batch<ResourceSpans> oldest = spill.peek();
+    SpillDirectory.Batch<ResourceSpans> oldest = spill.peek().orElseThrow();
     assertThat(oldest.items().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("first");
-    assertThat(spill.peek().file()).isEqualTo(oldest.file()); // still there until removed
+    assertThat(spill.peek().orElseThrow().file())
+        .isEqualTo(oldest.file()); // still there until removed
     spill.remove(oldest);
-    assertThat(spill.peek().items().get(0).getScopeSpans(0).getSpans(0).getName())
+    assertThat(spill.peek().orElseThrow().items().get(0).getScopeSpans(0).getSpans(0).getName())
         .isEqualTo("second");
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(2);
   }
@@ -87,7 +88,7 @@ class SpillDirectoryTest {
     SpillDirectory<ResourceSpans> reopened = spans(1 << 20, afterRestart);
 
     assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
-    assertThat(reopened.peek().items().get(0).getScopeSpans(0).getSpans(0).getName())
+    assertThat(reopened.peek().orElseThrow().items().get(0).getScopeSpans(0).getSpans(0).getName())
         .isEqualTo("survivor");
     assertThat(dir.resolve("0000000000000000099-2.otlp.tmp")).doesNotExist();
     assertThat(reopened.offer(batch("next"), 2)).isTrue(); // numbering continues after the survivor
@@ -100,7 +101,7 @@ class SpillDirectoryTest {
     SpillDirectory<ResourceSpans> spill = spans(1 << 20, meters);
     spill.offer(batch("good"), 2);
 
-    assertThat(spill.peek().items().get(0).getScopeSpans(0).getSpans(0).getName())
+    assertThat(spill.peek().orElseThrow().items().get(0).getScopeSpans(0).getSpans(0).getName())
         .isEqualTo("good");
     assertThat(meters.get("llmtail.exporter.spill.corrupt").counter().count()).isEqualTo(5);
     assertThat(dir.resolve("0000000000000000001-5.otlp.corrupt")).exists();
@@ -129,7 +130,15 @@ class SpillDirectoryTest {
     assertThat(spansAgain.isEmpty()).isTrue();
     assertThat(afterRestart.get("llmtail.exporter.spill.log_recovered").counter().count())
         .isEqualTo(1);
-    assertThat(logsAgain.peek().items().get(0).getScopeLogs(0).getLogRecords(0).getBody())
+    assertThat(
+            logsAgain
+                .peek()
+                .orElseThrow()
+                .items()
+                .get(0)
+                .getScopeLogs(0)
+                .getLogRecords(0)
+                .getBody())
         .isEqualTo(AnyValue.newBuilder().setStringValue("evaluation").build());
   }
 

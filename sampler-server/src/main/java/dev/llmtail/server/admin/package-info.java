@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.admin;
+
+import org.jspecify.annotations.NullMarked;

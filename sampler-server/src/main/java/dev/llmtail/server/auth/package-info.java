@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.auth;
+
+import org.jspecify.annotations.NullMarked;

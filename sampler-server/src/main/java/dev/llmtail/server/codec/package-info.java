@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.codec;
+
+import org.jspecify.annotations.NullMarked;

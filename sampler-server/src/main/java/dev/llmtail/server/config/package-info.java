@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.config;
+
+import org.jspecify.annotations.NullMarked;

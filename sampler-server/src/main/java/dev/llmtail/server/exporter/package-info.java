@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.exporter;
+
+import org.jspecify.annotations.NullMarked;

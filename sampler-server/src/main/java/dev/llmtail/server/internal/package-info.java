@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.internal;
+
+import org.jspecify.annotations.NullMarked;

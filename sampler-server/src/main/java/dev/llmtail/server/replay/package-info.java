@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.replay;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.tls;
+
+import org.jspecify.annotations.NullMarked;
