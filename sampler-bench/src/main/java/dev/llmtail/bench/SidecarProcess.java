@@ -29,7 +29,7 @@ final class SidecarProcess implements AutoCloseable {
       long decided) {
 
     static Stats parse(String line) {
-      String[] f = line.split(" ");
+      String[] f = line.split(" ", -1);
       return new Stats(
           Long.parseLong(f[1]),
           Long.parseLong(f[2]),

@@ -49,6 +49,7 @@ final class TrafficMix {
    * @param idOffsets where each trace id starts in {@code bytes}
    * @param traceOfOffset which trace (0..traces-1) each offset belongs to
    */
+  @SuppressWarnings("ArrayRecordComponent") // built once per run, never compared or hashed
   record Template(byte[] bytes, int spans, int traces, int[] idOffsets, int[] traceOfOffset) {
 
     /** A copy whose traces are numbered {@code firstSeq}, {@code firstSeq + 1}, … */
@@ -146,7 +147,7 @@ final class TrafficMix {
     LlmCallSpec[] specs = new LlmCallSpec[calls];
     long at = 80;
     for (int c = 0; c < calls; c++) {
-      long duration = 300 + rnd.nextInt(2500);
+      long duration = 300L + rnd.nextInt(2500);
       LlmCallSpec spec = LlmCallSpec.healthy().at(at, duration);
       at += duration + 20 + rnd.nextInt(200);
       switch (rnd.nextInt(3)) {
