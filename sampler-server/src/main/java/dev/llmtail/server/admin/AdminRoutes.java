@@ -79,9 +79,10 @@ final class AdminRoutes {
           .withHeader("Allow", "GET, HEAD");
     }
     switch (path) {
-      case "/healthz":
+      case "/healthz" -> {
         return AdminResponse.of(200, AdminResponse.TEXT, "ok\n");
-      case "/readyz":
+      }
+      case "/readyz" -> {
         String storage = storageRefusal.get();
         if (storage != null) {
           return AdminResponse.of(
@@ -93,20 +94,23 @@ final class AdminRoutes {
                 503,
                 AdminResponse.TEXT,
                 "not ready: the receivers are not listening yet, or llmtail is stopping\n");
-      case "/metrics":
+      }
+      case "/metrics" -> {
         return AdminResponse.of(200, PROMETHEUS_TEXT, prometheus.scrape());
-      case "/debug":
-      case "/debug/":
+      }
+      case "/debug", "/debug/" -> {
         // Everything the page loads comes from this server: it works offline, and a script or
         // style from anywhere else is refused by the browser.
         return AdminResponse.of(200, AdminResponse.HTML, page)
             .withHeader("Content-Security-Policy", PAGE_POLICY);
-      case "/debug/debug.js":
+      }
+      case "/debug/debug.js" -> {
         return AdminResponse.of(200, JAVASCRIPT, script);
-      case "/debug/debug.css":
+      }
+      case "/debug/debug.css" -> {
         return AdminResponse.of(200, CSS, style);
-      default:
-        break;
+      }
+      default -> {}
     }
     if (!path.startsWith("/debug/")) {
       return DebugApi.error(

@@ -127,7 +127,7 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(
       LlmtailConfig config,
-      ConfigReloader reloader,
+      @Nullable ConfigReloader reloader,
       DecisionLog log,
       TraceBuffer buffer,
       PrometheusMeterRegistry prometheus,

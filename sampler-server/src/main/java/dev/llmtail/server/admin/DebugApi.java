@@ -32,6 +32,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON answers of {@code /debug/traces/{id}}, {@code /debug/conversations/{id}} and {@code
@@ -63,7 +64,7 @@ final class DebugApi {
   private final boolean showContent;
   private final DecisionJson decisions;
   private final Map<String, SpanSource> spans;
-  private final Supplier<List<String>> policyNames; // null: names not known, not checked
+  private final @Nullable Supplier<List<String>> policyNames; // null: names not known, not checked
 
   /**
    * @param status where a trace is now ({@link TraceStatusLookup#status})
@@ -90,7 +91,7 @@ final class DebugApi {
       Map<String, SpanSource> spans,
       Clock clock,
       boolean showContent,
-      Supplier<List<String>> policyNames) {
+      @Nullable Supplier<List<String>> policyNames) {
     this(log, status, spans, SpanLog.memoryOnly(), clock, showContent, policyNames);
   }
 
@@ -110,7 +111,7 @@ final class DebugApi {
       SpanLog spanLog,
       Clock clock,
       boolean showContent,
-      Supplier<List<String>> policyNames) {
+      @Nullable Supplier<List<String>> policyNames) {
     this.spanLog = spanLog;
     this.policyNames = policyNames;
     this.log = log;
@@ -126,7 +127,7 @@ final class DebugApi {
     try {
       id = TraceId.fromHex(rawId.trim().toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      return error(400, e.getMessage());
+      return error(400, String.valueOf(e.getMessage()));
     }
     ObjectNode out = JSON.createObjectNode();
     out.put("trace_id", id.toHex());
@@ -280,7 +281,7 @@ final class DebugApi {
       try {
         at = instant(key, raw.trim());
       } catch (IllegalArgumentException e) {
-        return error(400, e.getMessage());
+        return error(400, String.valueOf(e.getMessage()));
       }
       filter =
           filter.and(
@@ -337,6 +338,7 @@ final class DebugApi {
    * for each policy how many it voted to keep. Counted from the decision log, so a window older
    * than the log's horizon is only partly covered ({@code covered: false}).
    */
+  @SuppressWarnings("EnumOrdinal") // one count per vote, in an array indexed by the vote
   AdminResponse keepRates() {
     Instant now = clock.instant();
     Instant horizon = log.horizon();
@@ -439,7 +441,7 @@ final class DebugApi {
     return n;
   }
 
-  private static String first(Map<String, List<String>> query, String key) {
+  private static @Nullable String first(Map<String, List<String>> query, String key) {
     List<String> values = query.get(key);
     return values == null || values.isEmpty() ? null : values.get(0);
   }

@@ -17,9 +17,11 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an llmtail YAML file into a validated {@link LlmtailConfig}, or fails with every problem it
@@ -141,21 +143,29 @@ public final class ConfigLoader {
       try {
         settings = buffer.toSettings(cache);
       } catch (IllegalArgumentException e) {
-        String message = e.getMessage();
+        String message = String.valueOf(e.getMessage());
         String section = message.startsWith("decision_cache.") ? "/decision_cache" : "/buffer";
         problems.addKeyed(section, message.replaceFirst("^decision_cache\\.", ""));
       }
     }
     problems.throwIfAny();
+    // No problem, so every section was bound.
     LlmtailConfig config =
         new LlmtailConfig(
-            source, receivers, settings, policyList, exporter, admin, policyOptions, storage);
+            source,
+            Objects.requireNonNull(receivers),
+            Objects.requireNonNull(settings),
+            policyList,
+            Objects.requireNonNull(exporter),
+            Objects.requireNonNull(admin),
+            policyOptions,
+            Objects.requireNonNull(storage));
     MachineChecks.check(config, problems);
     problems.throwIfAny();
     return config;
   }
 
-  private <T> T section(JsonNode root, String section, Class<T> type, Problems problems) {
+  private <T> @Nullable T section(JsonNode root, String section, Class<T> type, Problems problems) {
     JsonNode node = root.get(section);
     if (node == null || node.isNull()) {
       node = binder.mapper().createObjectNode();
@@ -193,7 +203,7 @@ public final class ConfigLoader {
   }
 
   /** The substituted value, or null if it is unchanged or has a broken reference (reported). */
-  private TextNode substituted(
+  private @Nullable TextNode substituted(
       String value, String pointer, Problems problems, Map<String, List<String>> unset) {
     try {
       EnvSubstitution.Substituted result = env.substitute(value);
@@ -202,7 +212,7 @@ public final class ConfigLoader {
       }
       return result.value().equals(value) ? null : new TextNode(result.value());
     } catch (IllegalArgumentException e) {
-      problems.add(pointer, e.getMessage());
+      problems.add(pointer, String.valueOf(e.getMessage()));
       return null;
     }
   }

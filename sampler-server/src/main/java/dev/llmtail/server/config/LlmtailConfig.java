@@ -35,6 +35,7 @@ public record LlmtailConfig(
   }
 
   /** A configuration without a span log ({@code storage} absent: memory only). */
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public LlmtailConfig(
       Path source,
       ReceiversConfig receivers,

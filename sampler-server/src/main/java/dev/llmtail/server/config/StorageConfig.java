@@ -36,6 +36,7 @@ public record StorageConfig(String directory, String sync, Duration retention, B
   }
 
   /** Memory only: no span log. */
+  @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public static StorageConfig memoryOnly() {
     return new StorageConfig("", null, null, null);
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides whether the receivers may take another request, so that a full buffer or a stalled
@@ -87,7 +88,7 @@ public final class Backpressure {
   }
 
   /** The refusal to answer with now, or null if a request may be admitted. */
-  public Refusal check() {
+  public @Nullable Refusal check() {
     String storage = storageRefusal.get();
     if (storage != null) {
       return storageFull(storage);

@@ -58,7 +58,8 @@ final class BufferLogIntake implements LogIntake {
       try {
         spanLog.append(List.of(), grouped.fragments());
       } catch (SpanLogFullException e) {
-        throw new LogIntake.RefusedException(backpressure.storageFull(e.getMessage()));
+        throw new LogIntake.RefusedException(
+            backpressure.storageFull(String.valueOf(e.getMessage())));
       }
     }
     buffer.admitLogs(grouped.fragments());

@@ -12,6 +12,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -91,7 +92,7 @@ public final class SpanIntake {
         // Written before the answer: a crash after this loses nothing that was acknowledged.
         spanLog.append(grouped.fragments(), List.of());
       } catch (SpanLogFullException e) {
-        refusal = backpressure.storageFull(e.getMessage());
+        refusal = backpressure.storageFull(String.valueOf(e.getMessage()));
       }
     }
     if (refusal != null) {
@@ -100,7 +101,8 @@ public final class SpanIntake {
       refusals(transport, refusal.kind()).increment();
       return new Refused(refusal, spans);
     }
-    return admitUnlogged(grouped, transport);
+    return admitUnlogged(
+        Objects.requireNonNull(grouped, "grouped whenever nothing refused"), transport);
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.StorageConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -143,7 +144,7 @@ class RocksSpanLogTest {
     List<org.rocksdb.ColumnFamilyHandle> handles = new ArrayList<>();
     try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
         org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(o, dir.toString(), cfs, handles)) {
-      db.put("format".getBytes(), format.getBytes());
+      db.put("format".getBytes(StandardCharsets.UTF_8), format.getBytes(StandardCharsets.UTF_8));
       handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
     }
   }
