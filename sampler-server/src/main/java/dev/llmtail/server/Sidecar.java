@@ -88,7 +88,7 @@ final class Sidecar implements AutoCloseable {
   private final TraceBuffer buffer;
   private final OtlpGrpcReceiver receiver;
   private final OtlpHttpReceiver httpReceiver;
-  private final KafkaReceiver kafka;
+  private final @Nullable KafkaReceiver kafka;
   private final SpanLedger ledger;
   private final ScheduledExecutorService decider;
   private final Duration shutdownDeadline;
@@ -380,7 +380,7 @@ final class Sidecar implements AutoCloseable {
   }
 
   /** The Kafka receiver, or null when {@code receivers.kafka} is absent. */
-  KafkaReceiver kafka() {
+  @Nullable KafkaReceiver kafka() {
     return kafka;
   }
 

@@ -52,8 +52,9 @@ public record KafkaReceiverConfig(
       throw new IllegalArgumentException(
           "initial_offset: " + initialOffset + " (expected: latest or earliest)");
     }
-    traces = traces == null ? new TopicConfig("otlp_spans", null) : traces.orTopic("otlp_spans");
-    logs = logs == null ? new TopicConfig("otlp_logs", null) : logs.orTopic("otlp_logs");
+    traces =
+        traces == null ? new TopicConfig("otlp_spans", "otlp_proto") : traces.orTopic("otlp_spans");
+    logs = logs == null ? new TopicConfig("otlp_logs", "otlp_proto") : logs.orTopic("otlp_logs");
     if (traces.topic().equals(logs.topic())) {
       throw new IllegalArgumentException(
           "logs.topic: "
