@@ -73,7 +73,12 @@ final class RetryStormPolicy implements Policy {
 
   /** The only attributes read from every span (indexing all of them was a hot spot). */
   private static final String[] HTTP_KEYS = {
-    "http.request.resend_count", "http.response.status_code", "http.status_code", "url.full"
+    "http.request.resend_count",
+    "http.response.status_code",
+    "http.status_code",
+    "url.full",
+    "http.url",
+    "status"
   };
 
   private final Options options;
@@ -183,13 +188,18 @@ final class RetryStormPolicy implements Policy {
                 (int) Math.min(1000, resend + 1), s.spanIdHex(), "", "http.request.resend_count");
       }
       Long status = a.whole("http.response.status_code", "http.status_code");
+      if (status == null && a.has("http.url")) {
+        // Spring's HTTP client observations (RestClient, WebClient) name the status "status".
+        status = a.whole("status");
+      }
       if (status != null && (status == 429 || status >= 500)) {
         String parent =
             java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
         // Attempts of one call share its span; when that span never arrived (LangChain retries
         // through a new client span each time, and a failed call's span may never end), attempts
         // to the same URL are taken for one request.
-        String request = present.contains(parent) ? parent : "url:" + a.text("url.full");
+        String request =
+            present.contains(parent) ? parent : "url:" + a.text("url.full", "http.url");
         // each failed attempt plus the one that followed it
         int n = failedHttp.merge(request, 1, Integer::sum) + 1;
         if (n > best.count()) {

@@ -71,6 +71,23 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
     assertThat(v.vote()).isEqualTo(Vote.KEEP);
   }
 
+  @Test
+  void keepsRetriesSeenAsSpringHttpClientObservations() {
+    // Spring AI retries a 5xx through its RestClient, whose observations name the status "status".
+    TraceBuilder t = LlmTraces.chat(Dialect.SPRING_AI, LlmCallSpec.healthy().error("500"));
+    TraceBuilder.SpanBuilder llm = t.child("chat gpt-4o");
+    for (int i = 0; i < 3; i++) {
+      llm.child("http post")
+          .attribute("http.url", "http://127.0.0.1:8080/v1/chat/completions")
+          .attribute("method", "POST")
+          .attribute("outcome", "SERVER_ERROR")
+          .attribute("status", "500");
+    }
+    Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
+    assertThat(v.vote()).isEqualTo(Vote.KEEP);
+    assertThat(v.reason()).contains("HTTP attempts answered 429/5xx");
+  }
+
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesARequestThatSucceededOnTheFirstTryAlone(Dialect d) {

@@ -89,6 +89,27 @@ final class LlmCallReader {
     Long attempt =
         a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
 
+    Long inputTokens =
+        a.whole(
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.prompt_tokens",
+            "llm.token_count.prompt",
+            "ai.usage.inputTokens",
+            "ai.usage.promptTokens");
+    Long outputTokens =
+        a.whole(
+            "gen_ai.usage.output_tokens",
+            "gen_ai.usage.completion_tokens",
+            "llm.token_count.completion",
+            "ai.usage.outputTokens",
+            "ai.usage.completionTokens");
+    if (Long.valueOf(0).equals(inputTokens) && Long.valueOf(0).equals(outputTokens)) {
+      // Spring AI writes 0 and 0 for a stream that carried no usage (stream usage is off by
+      // default, and a cut stream never sends it); no call reads zero input tokens.
+      inputTokens = null;
+      outputTokens = null;
+    }
+
     return new LlmCall(
         s.spanIdHex(),
         s.name(),
@@ -104,18 +125,8 @@ final class LlmCallReader {
         operation,
         streaming,
         List.copyOf(normalised),
-        a.whole(
-            "gen_ai.usage.input_tokens",
-            "gen_ai.usage.prompt_tokens",
-            "llm.token_count.prompt",
-            "ai.usage.inputTokens",
-            "ai.usage.promptTokens"),
-        a.whole(
-            "gen_ai.usage.output_tokens",
-            "gen_ai.usage.completion_tokens",
-            "llm.token_count.completion",
-            "ai.usage.outputTokens",
-            "ai.usage.completionTokens"),
+        inputTokens,
+        outputTokens,
         a.whole(
             "gen_ai.usage.cache_read.input_tokens",
             "gen_ai.usage.cache_read_input_tokens",

@@ -2,6 +2,7 @@ package dev.llmtail.policies.genai;
 
 import dev.llmtail.core.Evaluation;
 import dev.llmtail.core.TraceView;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
@@ -47,6 +48,11 @@ record LogEvents(
       case "gen_ai.choice" ->
           output.merge(spanId, AnyValues.toJson(record.getBody()), (x, y) -> x + "\n" + y);
       case "gen_ai.user.message", "gen_ai.system.message", "gen_ai.assistant.message" -> {
+        if (uncaptured(record.getBody())) {
+          // Content capture off (the OpenTelemetry OpenAI Java instrumentation's default) still
+          // sends each message's event, with an empty body: no prompt was captured.
+          return;
+        }
         String role = event.substring("gen_ai.".length(), event.length() - ".message".length());
         String message =
             "{\"role\":\"" + role + "\",\"body\":" + AnyValues.toJson(record.getBody()) + "}";
@@ -57,5 +63,10 @@ record LogEvents(
       }
       default -> {}
     }
+  }
+
+  private static boolean uncaptured(AnyValue body) {
+    return body.getValueCase() == AnyValue.ValueCase.VALUE_NOT_SET
+        || (body.hasKvlistValue() && body.getKvlistValue().getValuesCount() == 0);
   }
 }

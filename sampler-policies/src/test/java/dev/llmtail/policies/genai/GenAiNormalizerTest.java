@@ -167,6 +167,22 @@ class GenAiNormalizerTest {
   }
 
   @Test
+  void springAisZeroUsageOnAStreamWithoutUsageMeansUnknown() {
+    // Spring AI writes "0" and "0" when a stream carried no usage (its default, and a cut stream)
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("chat gpt-4o")
+        .attribute("gen_ai.operation.name", "chat")
+        .attribute("gen_ai.system", "openai")
+        .attribute("gen_ai.request.model", "gpt-4o")
+        .attribute("gen_ai.usage.input_tokens", "0")
+        .attribute("gen_ai.usage.output_tokens", "0")
+        .attribute("gen_ai.usage.total_tokens", "0");
+    LlmCall call = calls(t).get(0);
+    assertThat(call.inputTokens()).isNull();
+    assertThat(call.outputTokens()).isNull();
+  }
+
+  @Test
   void malformedValuesAreIgnoredAndCounted() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("chat gpt-4o")
@@ -236,6 +252,32 @@ class GenAiNormalizerTest {
 
   private static AnyValue text(String s) {
     return AnyValue.newBuilder().setStringValue(s).build();
+  }
+
+  @Test
+  void messageEventsWithEmptyBodiesCaptureNoPrompt() {
+    // The OpenTelemetry OpenAI Java instrumentation with content capture off (its default) still
+    // sends gen_ai.system.message and gen_ai.user.message, each with an empty body.
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    String callId =
+        t.child("chat gpt-4o")
+            .attribute("gen_ai.operation.name", "chat")
+            .attribute("gen_ai.request.model", "gpt-4o")
+            .spanIdHex();
+    AnyValue empty =
+        AnyValue.newBuilder().setKvlistValue(KeyValueList.getDefaultInstance()).build();
+    ResourceLogs logs =
+        ResourceLogs.newBuilder()
+            .addScopeLogs(
+                ScopeLogs.newBuilder()
+                    .addLogRecords(event(t, callId, "gen_ai.system.message", empty))
+                    .addLogRecords(event(t, callId, "gen_ai.user.message", empty)))
+            .build();
+    TraceView view =
+        TraceView.of(t.traceId(), List.of(t.resourceSpans()), List.of(logs))
+            .withGenAi(new GenAiNormalizer(meters));
+    assertThat(view.llmCalls().get(0).inputText()).isEmpty();
   }
 
   @Test
