@@ -106,7 +106,10 @@ class RecordedCorpusTest {
             "openai-traceloop",
             "ai-sdk-v6",
             "ai-sdk-v7",
-            "langchain-openinference");
+            "langchain-openinference",
+            "spring-ai-openai",
+            "spring-ai-anthropic",
+            "openai-java-otel");
     assertThat(
             files.stream()
                 .map(f -> f.getFileName().toString().replaceAll(".*\\.(\\w+)\\.json", "$1"))
