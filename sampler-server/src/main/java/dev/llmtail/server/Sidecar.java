@@ -45,6 +45,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -120,7 +121,21 @@ final class Sidecar implements AutoCloseable {
       meters.add(given);
     }
     this.spanLog = SpanLog.open(config.storage(), clock, meters);
-    this.exporter = Exporters.create(config.exporter(), meters);
+    if (spanLog.durable() && config.exporter().otlp().spill().enabled()) {
+      // One mechanism for kept traces not yet delivered: with the span log on, they stay in it.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "exporter.otlp.spill.directory {0} is not used: with the span log on (storage.directory"
+              + " {1}) kept traces not yet delivered stay in the span log; remove"
+              + " exporter.otlp.spill from the config",
+          config.exporter().otlp().spill().directory(),
+          config.storage().directory());
+    }
+    this.exporter =
+        Exporters.create(
+            config.exporter(),
+            spanLog.durable() ? Optional.of(config.storage().directory()) : Optional.empty(),
+            meters);
     this.reloader =
         new ConfigReloader(
             config.source(),

@@ -18,6 +18,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * batch through the {@link RetryingSender}, and routes what does not fit or could not be sent in
  * time to the {@link SpillDirectory}, whose batches it sends when the memory queue is idle.
  *
+ * <p>With the span log on ({@code storage.directory}), there is no spill directory: a kept trace
+ * stays in the log (state "kept, not exported") until its batch {@linkplain #offer settles}, and is
+ * exported again after a restart. A batch whose retry time ran out goes back to the end of the
+ * memory queue instead of to disk, so the backlog is retried while the process runs and bounded by
+ * the memory queue ({@link #atCapacity} refuses new requests); one the shutdown deadline leaves
+ * unsent stays in the log, unsettled. Items offered without a settle callback (late spans, log
+ * records) are not held by the log and are treated as without a spill directory.
+ *
  * <p>Never loses what it took. When the memory queue is at its bound, new batches go to disk if a
  * spill directory is configured; a batch whose retry time ran out, and everything still queued at
  * the shutdown deadline, goes there too, and is sent after the next start. Only when there is no
@@ -32,12 +40,19 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     long send(List<T> batch, int count);
   }
 
+  /** The settle callback of items the span log does not hold (late spans, log records). */
+  static final Runnable UNTRACKED = () -> {};
+
   /** {@code settled} runs once the batch no longer needs llmtail's memory (see {@link #offer}). */
   private record Item<T>(List<T> batch, int count, long bytes, Runnable settled) {}
 
   private final Signal<T> signal;
   private final OtlpExporterConfig config;
   private final Optional<SpillDirectory<T>> spill;
+
+  /** Where the span log holds what is not settled yet: then there is no spill directory. */
+  private final Optional<String> spanLog;
+
   private final RetryingSender sender;
   private final BatchCall<T> call;
   private final ExportHealth health;
@@ -49,7 +64,11 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
   private final Counter sent;
   private final Counter failed;
   private final Counter rejectedByBackend;
-  private final Counter spilled;
+  private final Optional<Counter> spilled;
+
+  /** Items the stop left unsettled in the span log; present only with the span log on. */
+  private final Optional<Counter> leftInLog;
+
   private final Thread thread;
   private volatile boolean stopping;
   private volatile long stopByNanos = Long.MAX_VALUE;
@@ -58,6 +77,7 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
       Signal<T> signal,
       OtlpExporterConfig config,
       Optional<SpillDirectory<T>> spill,
+      Optional<String> spanLog,
       RetryingSender sender,
       BatchCall<T> call,
       ExportHealth health,
@@ -65,7 +85,12 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
       MeterRegistry meters) {
     this.signal = signal;
     this.config = config;
+    if (spill.isPresent() && spanLog.isPresent()) {
+      throw new IllegalArgumentException(
+          "a spill directory and the span log both hold kept batches: use one");
+    }
     this.spill = spill;
+    this.spanLog = spanLog;
     this.sender = sender;
     this.call = call;
     this.health = health;
@@ -73,11 +98,17 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     this.sent = Exporters.counter(meters, signal, "otlp", "sent");
     this.failed = Exporters.counter(meters, signal, "otlp", "failed");
     this.rejectedByBackend = Exporters.counter(meters, signal, "otlp", "rejected_by_backend");
+    this.leftInLog =
+        spanLog.map(dir -> Exporters.counter(meters, signal, "otlp", "left_in_span_log"));
     // Present (at zero) whether or not a spill directory is configured: alerts need the series.
+    // Absent with the span log on, which replaces the spill directory.
     this.spilled =
-        Counter.builder(signal.meter("spill", "written"))
-            .description("Kept " + signal + " written to the spill directory")
-            .register(meters);
+        spanLog.isPresent()
+            ? Optional.empty()
+            : Optional.of(
+                Counter.builder(signal.meter("spill", "written"))
+                    .description("Kept " + signal + " written to the spill directory")
+                    .register(meters));
     Gauge.builder(signal.countMeter("queue"), queuedItems, AtomicLong::get)
         .description("Kept " + signal + " waiting to be sent")
         .tag("exporter", "otlp")
@@ -105,6 +136,12 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     if (stopping || memoryFull()) {
       if (spillBatch(batch, count)) {
         settled.run();
+        return true;
+      }
+      if (stopping && heldByLog(settled)) {
+        unsentAtStop.addAndGet(count);
+        leftInLog.orElseThrow().increment(count);
+        health.undelivered(signal, count, "arrived after the exporter stopped: " + inLog());
         return true;
       }
       if (stopping) {
@@ -191,12 +228,15 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
         }
         try {
           Result result = send(batch, count);
-          if (result.outcome() != RetryingSender.Outcome.UNSENT
-              || keepForLater(batch, count, result.failure())) {
+          if (result.outcome() != RetryingSender.Outcome.UNSENT) {
             items.forEach(item -> item.settled().run());
+          } else if (spanLog.isPresent() && !stopping) {
+            retryLater(items, result.failure());
+          } else {
+            keepForLater(items, result.failure());
           }
         } catch (InterruptedException e) {
-          keepForLater(batch, count, "the shutdown deadline passed while sending");
+          keepForLater(items, "the shutdown deadline passed while sending");
           throw e;
         } finally {
           queuedItems.addAndGet(-count);
@@ -209,9 +249,7 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     List<Item<T>> left = new ArrayList<>();
     queue.drainTo(left);
     for (Item<T> item : left) {
-      if (keepForLater(item.batch(), item.count(), "the shutdown deadline passed")) {
-        item.settled().run();
-      }
+      keepForLater(List.of(item), "the shutdown deadline passed");
       queuedItems.addAndGet(-item.count());
       queuedBytes.addAndGet(-item.bytes());
     }
@@ -259,13 +297,65 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
   }
 
   /**
+   * With the span log on, a batch whose retry time ran out goes back to the end of the queue: the
+   * backend is retried while the process runs, and the memory bound refuses new requests meanwhile.
+   */
+  private void retryLater(List<Item<T>> items, String why) {
+    int count = items.stream().mapToInt(Item::count).sum();
+    health.undelivered(signal, count, "not sent in time (" + why + "): queued again");
+    for (Item<T> item : items) {
+      queuedItems.addAndGet(item.count());
+      queuedBytes.addAndGet(item.bytes());
+      queue.add(item);
+    }
+  }
+
+  /**
+   * Items that could not be sent in time: those the span log holds stay there unsettled (exported
+   * after the next start); the others go to disk and settle, or are counted as failed if there is
+   * no room.
+   */
+  private void keepForLater(List<Item<T>> items, String why) {
+    List<T> batch = new ArrayList<>();
+    List<Item<T>> toSpill = new ArrayList<>();
+    int count = 0;
+    int inLog = 0;
+    for (Item<T> item : items) {
+      if (stopping) {
+        unsentAtStop.addAndGet(item.count());
+      }
+      if (heldByLog(item.settled())) {
+        inLog += item.count();
+      } else {
+        batch.addAll(item.batch());
+        toSpill.add(item);
+        count += item.count();
+      }
+    }
+    if (inLog > 0) {
+      leftInLog.orElseThrow().increment(inLog);
+      health.undelivered(signal, inLog, "not sent in time (" + why + "): " + inLog());
+    }
+    if (count > 0 && keepForLater(batch, count, why)) {
+      toSpill.forEach(item -> item.settled().run());
+    }
+  }
+
+  private boolean heldByLog(Runnable settled) {
+    return spanLog.isPresent() && settled != UNTRACKED;
+  }
+
+  private String inLog() {
+    return "they stay in the span log ("
+        + spanLog.orElseThrow()
+        + ") and are sent after the next start";
+  }
+
+  /**
    * A batch that could not be sent in time: to disk (returns true), or counted as failed if there
    * is no room.
    */
   private boolean keepForLater(List<T> batch, int count, String why) {
-    if (stopping) {
-      unsentAtStop.addAndGet(count);
-    }
     // Shutdown may have interrupted this thread (gRPC restores the flag after a cancelled call);
     // file channels refuse to write on an interrupted thread, so clear it while spilling.
     boolean interrupted = Thread.interrupted();
@@ -288,7 +378,7 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     if (spill.isEmpty() || !spill.get().offer(batch, count)) {
       return false;
     }
-    spilled.increment(count);
+    spilled.orElseThrow().increment(count);
     health.undelivered(
         signal,
         count,
@@ -297,6 +387,9 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
   }
 
   private String noRoom() {
+    if (spanLog.isPresent()) {
+      return ", the span log does not hold late spans and log records of kept traces";
+    }
     return spill.isEmpty()
         ? ", no spill directory is configured (exporter.otlp.spill.directory)"
         : ", the spill directory is full (exporter.otlp.spill.max_size)";

@@ -3,6 +3,7 @@ package dev.llmtail.server.exporter;
 import dev.llmtail.server.config.ExporterConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
 
 /** Creates the configured exporter and names the metrics all exporters share. */
 public final class Exporters {
@@ -11,8 +12,18 @@ public final class Exporters {
 
   /** OTLP when {@code exporter.otlp.endpoint} is set, the file exporter otherwise. */
   public static SpanExporter create(ExporterConfig config, MeterRegistry meters) {
+    return create(config, Optional.empty(), meters);
+  }
+
+  /**
+   * Like {@link #create(ExporterConfig, MeterRegistry)}; with {@code spanLog} (the span log's
+   * directory) the OTLP exporter leaves kept traces not yet delivered in the span log instead of a
+   * spill directory.
+   */
+  public static SpanExporter create(
+      ExporterConfig config, Optional<String> spanLog, MeterRegistry meters) {
     if (config.otlp().enabled()) {
-      return new OtlpGrpcExporter(config.otlp(), meters);
+      return new OtlpGrpcExporter(config.otlp(), spanLog, meters);
     }
     return new FileExporter(config.file(), meters);
   }

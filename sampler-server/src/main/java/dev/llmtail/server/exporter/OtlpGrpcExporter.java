@@ -33,14 +33,34 @@ public final class OtlpGrpcExporter implements SpanExporter {
   private final RetryClock clock;
   private final ExportQueue<ResourceSpans> spans;
   private final ExportQueue<ResourceLogs> logs;
+  private final Optional<String> spanLog;
 
   public OtlpGrpcExporter(OtlpExporterConfig config, MeterRegistry meters) {
-    this(config, meters, Clock.systemUTC(), RetryClock.SYSTEM);
+    this(config, Optional.empty(), meters);
+  }
+
+  /**
+   * @param spanLog the span log's directory when it is on: kept traces not yet delivered stay there
+   *     instead of in a spill directory
+   */
+  public OtlpGrpcExporter(
+      OtlpExporterConfig config, Optional<String> spanLog, MeterRegistry meters) {
+    this(config, spanLog, meters, Clock.systemUTC(), RetryClock.SYSTEM);
   }
 
   OtlpGrpcExporter(
       OtlpExporterConfig config, MeterRegistry meters, Clock wallClock, RetryClock clock) {
+    this(config, Optional.empty(), meters, wallClock, clock);
+  }
+
+  OtlpGrpcExporter(
+      OtlpExporterConfig config,
+      Optional<String> spanLog,
+      MeterRegistry meters,
+      Clock wallClock,
+      RetryClock clock) {
     this.config = config;
+    this.spanLog = spanLog;
     this.clock = clock;
     this.channel = new OtlpChannel(config);
     this.health =
@@ -58,7 +78,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
             health,
             retries);
     Optional<SpillBudget> budget =
-        config.spill().enabled()
+        config.spill().enabled() && spanLog.isEmpty()
             ? Optional.of(new SpillBudget(config.spill().maxSize().bytes()))
             : Optional.empty();
     this.spans =
@@ -78,6 +98,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
         signal,
         config,
         budget.map(b -> new SpillDirectory<>(directory, signal, b, meters)),
+        spanLog,
         sender,
         call,
         health,
@@ -87,7 +108,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   @Override
   public boolean export(List<ResourceSpans> batch, int spanCount) {
-    return spans.offer(batch, spanCount, () -> {});
+    return spans.offer(batch, spanCount, ExportQueue.UNTRACKED);
   }
 
   @Override
@@ -98,7 +119,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
   /** Log records of kept traces: queued, retried and spilled like spans. */
   @Override
   public boolean exportLogs(List<ResourceLogs> batch, int recordCount) {
-    return logs.offer(batch, recordCount, () -> {});
+    return logs.offer(batch, recordCount, ExportQueue.UNTRACKED);
   }
 
   @Override
@@ -143,12 +164,16 @@ public final class OtlpGrpcExporter implements SpanExporter {
           status.failing()
               ? "export to " + config.endpoint() + " failing: " + status.lastCause()
               : "the backend took longer than the deadline; raise --shutdown-timeout",
-          config.spill().enabled()
-              ? (spans.onDisk() + logs.onDisk())
-                  + " wait in "
-                  + config.spill().directory()
-                  + " for the next start"
-              : "they are lost: no spill directory is configured (exporter.otlp.spill.directory)");
+          spanLog.isPresent()
+              ? "the kept traces among them stay in the span log ("
+                  + spanLog.get()
+                  + ") and are sent after the next start"
+              : config.spill().enabled()
+                  ? (spans.onDisk() + logs.onDisk())
+                      + " wait in "
+                      + config.spill().directory()
+                      + " for the next start"
+                  : "they are lost: no spill directory is configured (exporter.otlp.spill.directory)");
     }
   }
 }

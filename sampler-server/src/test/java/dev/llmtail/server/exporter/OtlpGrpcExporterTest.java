@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -172,6 +174,62 @@ class OtlpGrpcExporterTest {
     await()
         .atMost(WAIT)
         .until(() -> meters.get("llmtail.exporter.spill.spans").gauge().value() == 0);
+  }
+
+  private OtlpGrpcExporter exporterOverSpanLog(Duration maxElapsed) {
+    exporter =
+        new OtlpGrpcExporter(
+            new OtlpExporterConfig(
+                sink.endpoint(),
+                null,
+                null,
+                null,
+                1000,
+                null,
+                100,
+                Duration.ofMillis(10),
+                new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), maxElapsed),
+                null),
+            Optional.of("span-log-dir"),
+            meters);
+    return exporter;
+  }
+
+  @Test
+  void overTheSpanLogKeepsRetryingABatchWhoseRetryTimeRanOutAndSettlesItOnDelivery() {
+    sink.failNext(1_000, Status.UNAVAILABLE);
+    AtomicInteger settled = new AtomicInteger();
+    OtlpGrpcExporter e = exporterOverSpanLog(Duration.ofMillis(100));
+    TraceBuilder t = trace();
+    e.export(List.of(t.resourceSpans()), 2, settled::incrementAndGet);
+    // Several retry periods of 100 ms run out while the backend refuses: nothing is given up.
+    await().atMost(WAIT).until(() -> sink.failedRequests() >= 10);
+    assertThat(spans("failed")).isZero();
+    assertThat(settled).hasValue(0);
+
+    sink.failNext(0, Status.UNAVAILABLE);
+    await().atMost(WAIT).until(() -> settled.get() == 1);
+    assertThat(sink.spansOf(t.traceIdHex())).hasSize(2);
+    assertThat(spans("failed")).isZero();
+  }
+
+  @Test
+  void overTheSpanLogLeavesWhatShutdownCouldNotSendUnsettledInTheLog() {
+    sink.failNext(1_000, Status.UNAVAILABLE);
+    AtomicInteger settled = new AtomicInteger();
+    OtlpGrpcExporter first = exporterOverSpanLog(Duration.ofSeconds(30));
+    first.export(List.of(trace().resourceSpans()), 2, settled::incrementAndGet);
+    first.shutdown(Duration.ofMillis(300));
+    exporter = null;
+
+    assertThat(settled)
+        .as("not settled: the span log keeps the trace for the next start")
+        .hasValue(0);
+    assertThat(spans("failed")).isZero();
+    assertThat(spans("left_in_span_log")).isEqualTo(2);
+    assertThat(meters.find("llmtail.exporter.spill.spans").gauge())
+        .as("no spill directory")
+        .isNull();
   }
 
   @Test
