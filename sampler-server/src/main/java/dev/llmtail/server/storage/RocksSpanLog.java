@@ -106,6 +106,7 @@ final class RocksSpanLog implements SpanLog {
   private final WriteOptions writeOptions;
   private final DBOptions dbOptions;
   private final org.rocksdb.SstFileManager sstFiles;
+  private final WalTail walTail;
   private final List<ColumnFamilyOptions> cfOptions;
   private final AtomicLong sequence;
   private final ScheduledExecutorService background;
@@ -130,6 +131,7 @@ final class RocksSpanLog implements SpanLog {
     }
     this.config = config;
     this.clock = clock;
+    this.walTail = WalTail.before(directory);
     this.dbOptions =
         new DBOptions()
             .setCreateIfMissing(true)
@@ -140,7 +142,9 @@ final class RocksSpanLog implements SpanLog {
             .setMaxLogFileSize(4L << 20)
             .setMaxBackgroundJobs(2)
             // Watches free space, so that RocksDB resumes writing by itself after a full disk.
-            .setSstFileManager(sstFiles);
+            .setSstFileManager(sstFiles)
+            // Sees what recovery replays, to count the torn or damaged tail it skips silently.
+            .setWalFilter(walTail);
     ColumnFamilyOptions spanOptions =
         new ColumnFamilyOptions()
             .useFixedLengthPrefixExtractor(16)
@@ -176,6 +180,22 @@ final class RocksSpanLog implements SpanLog {
         Counter.builder("llmtail.storage.records.corrupt")
             .description("Span log records skipped on recovery because their checksum failed")
             .register(meters);
+    long skippedWal = walTail.skippedBytes();
+    Counter.builder("llmtail.storage.wal.skipped")
+        .description(
+            "Write-ahead log bytes skipped at start: a torn or damaged tail (never acknowledged"
+                + " with sync: always) and what followed it")
+        .baseUnit("bytes")
+        .register(meters)
+        .increment(skippedWal);
+    if (skippedWal > 0) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "span log {0}: the write-ahead log ended in a torn or damaged record; skipped {1} bytes"
+              + " after the last whole request (counted in llmtail.storage.wal.skipped)",
+          directory,
+          skippedWal);
+    }
     this.refusedWrites =
         Counter.builder("llmtail.storage.writes.refused")
             .description("Requests refused because the span log could not take them")
@@ -735,6 +755,7 @@ final class RocksSpanLog implements SpanLog {
   private void closeOptions() {
     dbOptions.close();
     sstFiles.close();
+    walTail.close();
     cfOptions.forEach(ColumnFamilyOptions::close);
   }
 

@@ -67,12 +67,33 @@ class SpanLogCutProperties {
     Path dir = Files.createTempDirectory("span-log-cut");
     try {
       copy(image, dir);
+      long walLength;
+      long cut;
       try (RandomAccessFile f = new RandomAccessFile(wal(dir).toFile(), "rw")) {
-        f.setLength((long) (f.length() * cutAt));
+        walLength = f.length();
+        cut = (long) (walLength * cutAt);
+        f.setLength(cut);
       }
-      int recovered = assertRecoversAPrefix(dir);
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      int recovered = assertRecoversAPrefix(dir, meters);
       // Records are the same size: nothing wholly before the cut may be lost.
       assertThat(recovered).isGreaterThanOrEqualTo((int) (cutAt * REQUESTS) - 1);
+      long skipped = skipped(meters);
+      assertThat(skipped).as("at most the torn record").isLessThan(2 * walLength / REQUESTS);
+
+      // Without the skipped bytes, the same log ends cleanly after the same requests.
+      Path clean = Files.createTempDirectory("span-log-clean");
+      try {
+        copy(image, clean);
+        try (RandomAccessFile f = new RandomAccessFile(wal(clean).toFile(), "rw")) {
+          f.setLength(cut - skipped);
+        }
+        SimpleMeterRegistry cleanMeters = new SimpleMeterRegistry();
+        assertThat(assertRecoversAPrefix(clean, cleanMeters)).isEqualTo(recovered);
+        assertThat(skipped(cleanMeters)).isZero();
+      } finally {
+        delete(clean);
+      }
     } finally {
       delete(dir);
     }
@@ -85,22 +106,47 @@ class SpanLogCutProperties {
     try {
       copy(image, dir);
       Path wal = wal(dir);
+      long walLength;
+      long offset;
       try (RandomAccessFile f = new RandomAccessFile(wal.toFile(), "rw")) {
-        long offset = (long) (f.length() * at);
+        walLength = f.length();
+        offset = (long) (walLength * at);
         f.seek(offset);
         int b = f.read();
         f.seek(offset);
         f.write(b ^ 0x5a);
       }
-      assertRecoversAPrefix(dir);
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      if (assertRecoversAPrefix(dir, meters) < REQUESTS) {
+        assertThat(skipped(meters))
+            .as("the damaged record and everything after it are counted as skipped")
+            .isGreaterThanOrEqualTo(walLength - offset);
+      }
     } finally {
       delete(dir);
     }
   }
 
-  private static int assertRecoversAPrefix(Path dir) {
+  @Property(tries = 1)
+  void aWholeLogSkipsNothing() throws IOException {
+    Path dir = Files.createTempDirectory("span-log-whole");
+    try {
+      copy(image, dir);
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      assertThat(assertRecoversAPrefix(dir, meters)).isEqualTo(REQUESTS);
+      assertThat(skipped(meters)).isZero();
+    } finally {
+      delete(dir);
+    }
+  }
+
+  private static long skipped(SimpleMeterRegistry meters) {
+    return (long) meters.get("llmtail.storage.wal.skipped").counter().count();
+  }
+
+  private static int assertRecoversAPrefix(Path dir, SimpleMeterRegistry meters) {
     List<RecoveredTrace> recovered = new ArrayList<>();
-    try (RocksSpanLog log = open(dir)) {
+    try (RocksSpanLog log = open(dir, meters)) {
       log.recover(recovered::add);
     }
     Set<TraceId> ids = new HashSet<>();
@@ -114,10 +160,14 @@ class SpanLogCutProperties {
   }
 
   private static RocksSpanLog open(Path dir) {
+    return open(dir, new SimpleMeterRegistry());
+  }
+
+  private static RocksSpanLog open(Path dir, SimpleMeterRegistry meters) {
     return RocksSpanLog.open(
         new StorageConfig(dir.toString(), "always", Duration.ofHours(1), new ByteSize(1L << 30)),
         Clock.systemUTC(),
-        new SimpleMeterRegistry());
+        meters);
   }
 
   /** The write-ahead log: the newest NNNNNN.log file. */
