@@ -179,19 +179,7 @@ class OtlpGrpcExporterTest {
   private OtlpGrpcExporter exporterOverSpanLog(Duration maxElapsed) {
     exporter =
         new OtlpGrpcExporter(
-            new OtlpExporterConfig(
-                sink.endpoint(),
-                null,
-                null,
-                null,
-                1000,
-                null,
-                100,
-                Duration.ofMillis(10),
-                new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), maxElapsed),
-                null),
-            Optional.of("span-log-dir"),
-            meters);
+            config(sink.endpoint(), "", maxElapsed), Optional.of("span-log-dir"), meters);
     return exporter;
   }
 
