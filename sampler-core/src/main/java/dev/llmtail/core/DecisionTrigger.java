@@ -19,5 +19,10 @@ public enum DecisionTrigger {
    */
   MAX_TRACE_BYTES,
   /** The sampler is shutting down and decided every buffered trace. */
-  SHUTDOWN
+  SHUTDOWN,
+  /**
+   * A dropped trace was kept afterwards, while the span log still retained its spans: on request
+   * ({@code POST /debug/traces/{id}/keep}) or on evidence that arrived late. Only ever a keep.
+   */
+  PROMOTED
 }

@@ -11,25 +11,40 @@ import java.util.List;
 /**
  * Writes the sampling decision onto kept spans, so that a backend shows why a trace was kept and
  * can re-weight counts: {@value #REASON} (e.g. {@code "kept by errors"}), {@value #ADJUSTED_COUNT}
- * (how many traces this one stands for) and, on spans that arrived after the decision, {@value
- * #LATE}.
+ * (how many traces this one stands for), on spans that arrived after the decision, {@value #LATE},
+ * and on the spans of a dropped trace kept afterwards ({@link DecisionTrigger#PROMOTED}), {@value
+ * #PROMOTED}.
  */
 public final class SamplingAnnotations {
 
   public static final String REASON = "llmtail.sampling.reason";
   public static final String ADJUSTED_COUNT = "llmtail.sampling.adjusted_count";
   public static final String LATE = "llmtail.sampling.late";
+  public static final String PROMOTED = "llmtail.sampling.promoted";
 
   private SamplingAnnotations() {}
 
   /** Returns copies of the fragments whose every span carries the decision attributes. */
   public static List<ResourceSpans> annotate(
       List<ResourceSpans> fragments, String reason, double adjustedCount, boolean late) {
-    List<KeyValue> extra = new ArrayList<>(3);
+    return annotate(fragments, reason, adjustedCount, late, false);
+  }
+
+  /** As above; {@code promoted} adds {@value #PROMOTED} for a dropped trace kept afterwards. */
+  public static List<ResourceSpans> annotate(
+      List<ResourceSpans> fragments,
+      String reason,
+      double adjustedCount,
+      boolean late,
+      boolean promoted) {
+    List<KeyValue> extra = new ArrayList<>(4);
     extra.add(kv(REASON, AnyValue.newBuilder().setStringValue(reason).build()));
     extra.add(kv(ADJUSTED_COUNT, AnyValue.newBuilder().setDoubleValue(adjustedCount).build()));
     if (late) {
       extra.add(kv(LATE, AnyValue.newBuilder().setBoolValue(true).build()));
+    }
+    if (promoted) {
+      extra.add(kv(PROMOTED, AnyValue.newBuilder().setBoolValue(true).build()));
     }
     List<ResourceSpans> out = new ArrayList<>(fragments.size());
     for (ResourceSpans rs : fragments) {

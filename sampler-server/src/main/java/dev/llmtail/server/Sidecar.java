@@ -23,6 +23,7 @@ import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
 import dev.llmtail.server.exporter.KeptTraceForwarder;
 import dev.llmtail.server.exporter.SpanExporter;
+import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.receiver.Backpressure;
 import dev.llmtail.server.receiver.LogIntake;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
@@ -190,7 +191,8 @@ final class Sidecar implements AutoCloseable {
             exporter::status,
             keptSpans,
             spanLog,
-            id -> spanLog.retained(id).map(v -> v.withGenAi(genAi)));
+            id -> spanLog.retained(id).map(v -> v.withGenAi(genAi)),
+            new TracePromoter(buffer, spanLog, decisionLog, config.storage().retention(), clock));
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes,

@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.search.Search;
  * The span accounting invariant, read from the meters every component already keeps:
  *
  * <pre>
- * accepted + recovered from disk (spill directory, span log)
+ * accepted + recovered from disk (spill directory, span log) + promoted (dropped, then kept)
  *   = exported (sent + rejected_by_backend + failed) + dropped by a decision
  *   + found corrupt on disk + handed back (Kafka: a revoked partition's, re-read by its new owner)
  *   + still buffered + queued in memory + spilled to disk
@@ -36,7 +36,8 @@ final class SpanLedger {
   long in() {
     return counted(meters.find("llmtail.receiver.spans").tag("result", "accepted"))
         + counted(meters.find("llmtail.exporter.spill.recovered"))
-        + counted(meters.find("llmtail.storage.spans.recovered"));
+        + counted(meters.find("llmtail.storage.spans.recovered"))
+        + counted(meters.find("llmtail.spans.promoted"));
   }
 
   /** Spans that left (exported, failed, dropped by decision) or are held somewhere. */

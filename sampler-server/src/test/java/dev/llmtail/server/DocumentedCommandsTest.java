@@ -99,6 +99,10 @@ class DocumentedCommandsTest {
           // docs/debugging.md
           Map.entry(
               "kubectl port-forward pod/<llmtail-pod> 5319", "not run: needs a Kubernetes cluster"),
+          Map.entry(
+              "curl -s -X POST localhost:5319/debug/conversations/support-ticket-1234/keep",
+              "not run as such: KeepOnRequestTest keeps a conversation with this POST through a"
+                  + " sidecar with a span log"),
           // docs/performance.md: the benchmark is outside the default build and takes minutes
           Map.entry("./mvnw -B verify", CI_RUN),
           Map.entry(
@@ -237,7 +241,7 @@ class DocumentedCommandsTest {
     } else if (DocumentedPost.isOne(text)) {
       admin(); // the sidecar the documented POSTs go to
       DocumentedPost.parse(text).check(sidecar.httpPort());
-    } else if (text.startsWith("curl ")) {
+    } else if (text.startsWith("curl ") && !NOT_RUN_HERE.containsKey(text)) {
       curl(text);
     } else if (text.startsWith("llmtail ")) {
       // A mention in prose such as `llmtail replay`: the subcommand must exist.

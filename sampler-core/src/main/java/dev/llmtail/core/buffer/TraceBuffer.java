@@ -3,6 +3,7 @@ package dev.llmtail.core.buffer;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.GenAiReader;
@@ -379,6 +380,54 @@ public final class TraceBuffer {
       fragments.add(TraceDecider.parseStored(bytes));
     }
     return Optional.of(TraceView.of(traceId, fragments, logs).withGenAi(genAi));
+  }
+
+  /**
+   * Keeps a trace after it was dropped ({@link DecisionTrigger#PROMOTED}): reads its spans with
+   * {@code retained}, has {@code keep} decide, remembers the new decision (later spans follow it)
+   * and tells the listener, which exports the trace. Nothing happens, and empty is returned, while
+   * the trace is buffered (it has not been decided, or a late span reopened it) or when {@code
+   * retained} holds nothing.
+   *
+   * <p>The spans are read and the decision remembered inside the trace's entry in the buffer map,
+   * so a span admitted meanwhile either is among those read or follows the new decision — not
+   * neither. Callers serialise promotions of one trace themselves (the span log says whether it is
+   * still dropped).
+   *
+   * @param keep decides on the retained trace; must return a kept decision triggered by {@link
+   *     DecisionTrigger#PROMOTED}
+   */
+  public Optional<Decision> promote(
+      TraceId traceId, Supplier<Optional<TraceView>> retained, Function<TraceView, Decision> keep) {
+    Decision[] decision = {null};
+    TraceView[] view = {null};
+    traces
+        .asMap()
+        .compute(
+            traceId,
+            (id, state) -> {
+              if (state != null) {
+                return state;
+              }
+              Optional<TraceView> held = retained.get();
+              if (held.isEmpty()) {
+                return null;
+              }
+              view[0] = held.get().withGenAi(genAi);
+              Decision d = keep.apply(view[0]);
+              if (!d.kept() || d.trigger() != DecisionTrigger.PROMOTED) {
+                throw new IllegalArgumentException(
+                    "a promotion must keep, with trigger PROMOTED; got " + d);
+              }
+              decisions.put(id, RememberedDecision.of(d));
+              decision[0] = d;
+              return null;
+            });
+    if (decision[0] == null) {
+      return Optional.empty();
+    }
+    decider.promoted(decision[0], view[0]);
+    return Optional.of(decision[0]);
   }
 
   /** The remembered decision for a trace, if it was decided recently enough. */

@@ -103,6 +103,15 @@ final class TraceDecider {
     }
   }
 
+  /** Tells the listener of a dropped trace kept afterwards ({@link TraceBuffer#promote}). */
+  void promoted(Decision decision, TraceView view) {
+    try {
+      listener.onDecided(decision, view);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
   void forwardLateLogs(RememberedDecision decision, LogFragment fragment) {
     try {
       listener.onLateLogs(decision, fragment);

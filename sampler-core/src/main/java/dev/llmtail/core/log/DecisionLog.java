@@ -1,6 +1,7 @@
 package dev.llmtail.core.log;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
@@ -107,11 +108,16 @@ public final class DecisionLog implements DecisionListener {
 
   @Override
   public void onDecided(Decision decision, TraceView trace) {
-    DecisionRecord record = recordOf(decision, trace, keepContent);
+    DecisionRecord fresh = recordOf(decision, trace, keepContent);
     synchronized (lock) {
-      Entry previous = byTrace.get(record.traceId());
+      Entry previous = byTrace.get(fresh.traceId());
+      DecisionRecord record = fresh;
       if (previous != null) {
         remove(previous);
+        if (decision.trigger() == DecisionTrigger.PROMOTED) {
+          // "dropped at T1 …; kept at T2 …": the drop stays part of the answer.
+          record = previous.record.replacedBy(fresh);
+        }
       }
       Entry e = new Entry(++sequence, record);
       byTrace.put(record.traceId(), e);

@@ -4,6 +4,7 @@ import dev.llmtail.core.Decision;
 import dev.llmtail.core.TraceId;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param llm the trace's LLM calls summed up
  * @param decision the decision, with every verdict and its evidence
  * @param lateSpans spans that arrived after the decision and followed it
+ * @param earlier the decisions this one replaced, oldest first: a dropped trace kept afterwards
+ *     ({@link dev.llmtail.core.DecisionTrigger#PROMOTED}) keeps the drop here; empty otherwise
  */
 public record DecisionRecord(
     TraceId traceId,
@@ -33,12 +36,58 @@ public record DecisionRecord(
     int spanCount,
     LlmSummary llm,
     Decision decision,
-    int lateSpans) {
+    int lateSpans,
+    List<Decision> earlier) {
 
   public DecisionRecord {
     Objects.requireNonNull(traceId, "traceId");
     Objects.requireNonNull(decision, "decision");
     conversationIds = List.copyOf(conversationIds);
+    earlier = List.copyOf(earlier);
+  }
+
+  /** A record that replaced no earlier decision. */
+  public DecisionRecord(
+      TraceId traceId,
+      List<String> conversationIds,
+      String rootName,
+      String rootService,
+      Instant start,
+      Duration duration,
+      int spanCount,
+      LlmSummary llm,
+      Decision decision,
+      int lateSpans) {
+    this(
+        traceId,
+        conversationIds,
+        rootName,
+        rootService,
+        start,
+        duration,
+        spanCount,
+        llm,
+        decision,
+        lateSpans,
+        List.of());
+  }
+
+  /** This record after {@code next} replaced its decision: this decision joins {@link #earlier}. */
+  DecisionRecord replacedBy(DecisionRecord next) {
+    List<Decision> chain = new ArrayList<>(earlier);
+    chain.add(decision);
+    return new DecisionRecord(
+        next.traceId,
+        next.conversationIds,
+        next.rootName,
+        next.rootService,
+        next.start,
+        next.duration,
+        next.spanCount,
+        next.llm,
+        next.decision,
+        next.lateSpans,
+        chain);
   }
 
   DecisionRecord withLateSpans(int late) {
@@ -54,6 +103,7 @@ public record DecisionRecord(
             spanCount,
             llm,
             decision,
-            late);
+            late,
+            earlier);
   }
 }

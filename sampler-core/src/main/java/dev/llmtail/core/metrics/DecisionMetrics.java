@@ -1,6 +1,7 @@
 package dev.llmtail.core.metrics;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
@@ -19,9 +20,14 @@ import java.util.Locale;
  * Sampling metrics that need the whole decision: traces and spans kept and dropped, which policy
  * voted how ({@code llmtail.policy.votes{policy,vote}}), and the decision latency — from the end of
  * the trace's last span (by the spans' own clocks) to its decision ({@code
- * llmtail.decision.latency}).
+ * llmtail.decision.latency}). A dropped trace kept afterwards is not decided twice: it counts only
+ * in {@code llmtail.promotions{policy}} — the policy that kept it on late evidence, or {@code
+ * request} when an operator asked.
  */
 public final class DecisionMetrics implements DecisionListener {
+
+  /** The {@code policy} tag of a promotion nobody's policy voted for: an operator asked. */
+  public static final String REQUEST = "request";
 
   private final MeterRegistry meters;
   private final Timer latency;
@@ -55,6 +61,15 @@ public final class DecisionMetrics implements DecisionListener {
 
   @Override
   public void onDecided(Decision decision, TraceView trace) {
+    if (decision.trigger() == DecisionTrigger.PROMOTED) {
+      List<String> keptBy = decision.keptBy();
+      Counter.builder("llmtail.promotions")
+          .description("Dropped traces kept afterwards, on late evidence or on request")
+          .tag("policy", keptBy.isEmpty() ? REQUEST : keptBy.get(0))
+          .register(meters)
+          .increment();
+      return;
+    }
     String outcome = decision.kept() ? "kept" : "dropped";
     traces(outcome).increment();
     spans(outcome).increment(trace.spanCount());

@@ -28,10 +28,12 @@ final class AdminRoutes {
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   static final String JAVASCRIPT = "text/javascript; charset=utf-8";
   static final String CSS = "text/css; charset=utf-8";
+  static final String KEEP = "/keep";
   static final String PAGE_POLICY =
       "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'";
 
   private final DebugApi debug;
+  private final KeepApi keep;
   private final DebugAccess access;
   private final PrometheusMeterRegistry prometheus;
   private final BooleanSupplier ready;
@@ -47,12 +49,13 @@ final class AdminRoutes {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       ObjectNode config) {
-    this(debug, access, prometheus, ready, () -> null, () -> config);
+    this(debug, access, prometheus, ready, () -> null, () -> config, KeepApi.none());
   }
 
   /**
    * {@code config} is asked on each {@code /debug/config}: a reload changes what it shows; {@code
-   * storageRefusal} says why the span log refuses data (then {@code /readyz} fails), or null.
+   * storageRefusal} says why the span log refuses data (then {@code /readyz} fails), or null;
+   * {@code keep} answers the {@code POST .../keep} routes.
    */
   AdminRoutes(
       DebugApi debug,
@@ -60,8 +63,10 @@ final class AdminRoutes {
       PrometheusMeterRegistry prometheus,
       BooleanSupplier ready,
       Supplier<String> storageRefusal,
-      Supplier<ObjectNode> config) {
+      Supplier<ObjectNode> config,
+      KeepApi keep) {
     this.storageRefusal = storageRefusal;
+    this.keep = keep;
     this.debug = debug;
     this.access = access;
     this.prometheus = prometheus;
@@ -74,8 +79,16 @@ final class AdminRoutes {
 
   AdminResponse handle(
       String method, String path, Map<String, List<String>> query, String authorization) {
+    if (path.startsWith("/debug/") && path.endsWith(KEEP)) {
+      return keep(method, path, authorization);
+    }
     if (!method.equals("GET") && !method.equals("HEAD")) {
-      return DebugApi.error(405, "method " + method + " (expected: GET)")
+      return DebugApi.error(
+              405,
+              "method "
+                  + method
+                  + " (expected: GET; only POST /debug/traces/{id}/keep and POST"
+                  + " /debug/conversations/{id}/keep change anything)")
           .withHeader("Allow", "GET, HEAD");
     }
     switch (path) {
@@ -138,6 +151,35 @@ final class AdminRoutes {
                   + path
                   + " (expected: /debug/traces/{trace id}, /debug/conversations/{id}, /debug/decisions, /debug/keep-rates or /debug/config)");
     };
+  }
+
+  /**
+   * The data-changing routes: POST only, and behind the same access rule as every {@code /debug}
+   * answer — the bearer token whenever one is set, refused beyond loopback without one.
+   */
+  private AdminResponse keep(String method, String path, String authorization) {
+    String rest = path.substring("/debug/".length(), path.length() - KEEP.length());
+    boolean trace = rest.startsWith("traces/") && rest.length() > "traces/".length();
+    boolean conversation =
+        rest.startsWith("conversations/") && rest.length() > "conversations/".length();
+    if (!trace && !conversation) {
+      return DebugApi.error(
+          404,
+          "no such page: "
+              + path
+              + " (expected: /debug/traces/{trace id}/keep or /debug/conversations/{id}/keep)");
+    }
+    if (!method.equals("POST")) {
+      return DebugApi.error(405, "method " + method + " on " + path + " (expected: POST)")
+          .withHeader("Allow", "POST");
+    }
+    Optional<AdminResponse> refused = access.refusal(authorization);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    return trace
+        ? keep.trace(decode(rest.substring("traces/".length())))
+        : keep.conversation(decode(rest.substring("conversations/".length())));
   }
 
   private static String decode(String segment) {

@@ -12,6 +12,7 @@ import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.ExportStatus;
 import dev.llmtail.server.internal.NettyHttp;
+import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.tls.ServerTls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,6 +37,7 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,10 +49,10 @@ import org.jspecify.annotations.Nullable;
  * The admin HTTP server (default port 5319) on Netty's HTTP codec: {@code /debug} (page and API),
  * {@code /metrics}, {@code /healthz}, {@code /readyz}. One event-loop thread serves it: every
  * answer is computed from in-memory state in well under a millisecond, except a metrics scrape.
- * Requests are small GETs; bodies above 64 KiB are refused by the aggregator and idle connections
- * are closed after 30 s. It listens on loopback unless {@code admin.endpoint} says otherwise;
- * beyond loopback {@code /debug} data needs {@code admin.bearer_token} ({@link DebugAccess}); with
- * {@code admin.tls} it speaks only HTTPS.
+ * Requests are small GETs (and the POSTs that keep a dropped trace); bodies above 64 KiB are
+ * refused by the aggregator and idle connections are closed after 30 s. It listens on loopback
+ * unless {@code admin.endpoint} says otherwise; beyond loopback {@code /debug} data needs {@code
+ * admin.bearer_token} ({@link DebugAccess}); with {@code admin.tls} it speaks only HTTPS.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -116,14 +118,16 @@ public final class AdminServer implements AutoCloseable {
         export,
         kept,
         SpanLog.memoryOnly(),
-        SpanSource.NONE);
+        SpanSource.NONE,
+        new TracePromoter(buffer, SpanLog.memoryOnly(), log, Duration.ZERO, clock));
   }
 
   /**
    * Like {@link #AdminServer(LlmtailConfig, ConfigReloader, DecisionLog, TraceBuffer,
    * PrometheusMeterRegistry, BooleanSupplier, Clock, Supplier, SpanSource)}, with the span log:
    * {@code /debug} says until when a dropped trace's spans are held and draws them from {@code
-   * retained}; {@code /readyz} fails while the log refuses data.
+   * retained}; {@code /readyz} fails while the log refuses data. {@code promoter} answers {@code
+   * POST /debug/traces/{id}/keep} and {@code POST /debug/conversations/{id}/keep}.
    */
   public AdminServer(
       LlmtailConfig config,
@@ -136,7 +140,8 @@ public final class AdminServer implements AutoCloseable {
       Supplier<ExportStatus> export,
       SpanSource kept,
       SpanLog spanLog,
-      SpanSource retained) {
+      SpanSource retained,
+      TracePromoter promoter) {
     AdminConfig admin = config.admin();
     ObjectNode fixed = ConfigView.of(config);
     Supplier<ObjectNode> view =
@@ -160,7 +165,8 @@ public final class AdminServer implements AutoCloseable {
             prometheus,
             ready,
             spanLog::refusal,
-            view);
+            view,
+            KeepApi.of(promoter));
     this.tls = admin.tls().enabled() ? ServerTls.load(admin.tls(), "admin") : null;
     this.group =
         new MultiThreadIoEventLoopGroup(

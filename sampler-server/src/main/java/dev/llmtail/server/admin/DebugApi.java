@@ -401,6 +401,8 @@ final class DebugApi {
   private ObjectNode record(DecisionRecord r) {
     ObjectNode n = decisions.write(r.decision());
     n.put("late_spans_since", r.lateSpans());
+    ArrayNode earlier = n.putArray("earlier_decisions");
+    r.earlier().forEach(e -> earlier.add(decisions.write(e)));
     ArrayNode conversations = n.putArray("conversation_ids");
     r.conversationIds().forEach(conversations::add);
     ObjectNode trace = n.putObject("trace");

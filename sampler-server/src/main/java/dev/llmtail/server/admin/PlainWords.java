@@ -40,12 +40,10 @@ final class PlainWords {
   static String decided(DecisionRecord r) {
     Decision d = r.decision();
     StringBuilder s = new StringBuilder();
-    s.append(d.kept() ? "Kept" : "Dropped")
-        .append(" at ")
-        .append(time(d.decidedAt()))
-        .append(": ")
-        .append(d.reason())
-        .append('.');
+    for (Decision earlier : r.earlier()) {
+      s.append(outcomeAt(earlier, s.isEmpty())).append(' ');
+    }
+    s.append(outcomeAt(d, s.isEmpty()));
     for (PolicyVerdict v : d.verdicts()) {
       s.append(' ').append(v.policy());
       if (v.verdict().vote() != Vote.NO_OPINION) {
@@ -71,6 +69,17 @@ final class PlainWords {
     return s.toString();
   }
 
+  /** "Dropped at 12:03:14 UTC (…): no policy matched." or, after another, "Then kept at …". */
+  private static String outcomeAt(Decision d, boolean first) {
+    String word = d.kept() ? "kept" : "dropped";
+    return (first ? Character.toUpperCase(word.charAt(0)) + word.substring(1) : "Then " + word)
+        + " at "
+        + time(d.decidedAt())
+        + ": "
+        + d.reason()
+        + ".";
+  }
+
   private static String when(DecisionTrigger trigger) {
     return switch (trigger) {
       case COMPLETE ->
@@ -89,6 +98,10 @@ final class PlainWords {
               + " arrived; later spans follow this decision.";
       case SHUTDOWN ->
           "It was decided when llmtail shut down: policies saw only the spans that had arrived.";
+      case PROMOTED ->
+          "It had been dropped and was kept afterwards, while the span log still held its spans:"
+              + " every retained span and log record was exported then, marked"
+              + " llmtail.sampling.promoted=true.";
     };
   }
 

@@ -1,6 +1,7 @@
 package dev.llmtail.server.exporter;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.SamplingAnnotations;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
@@ -16,13 +17,16 @@ import java.util.function.Consumer;
 /**
  * Sends kept traces, and late spans of kept traces, to the exporter with the decision on them; the
  * log records (GenAI events) of kept traces go along, unchanged; counts the spans of dropped ones
- * in {@code llmtail.spans.dropped} (the decision's share of the span accounting).
+ * in {@code llmtail.spans.dropped} (the decision's share of the span accounting). A dropped trace
+ * kept afterwards ({@link DecisionTrigger#PROMOTED}) is exported whole, marked {@value
+ * SamplingAnnotations#PROMOTED}.
  */
 public final class KeptTraceForwarder implements DecisionListener {
 
   private final SpanExporter exporter;
   private final Consumer<TraceId> settled;
   private final Counter droppedByDecision;
+  private final Counter promoted;
 
   public KeptTraceForwarder(SpanExporter exporter, MeterRegistry meters) {
     this(exporter, traceId -> {}, meters);
@@ -40,14 +44,28 @@ public final class KeptTraceForwarder implements DecisionListener {
         Counter.builder("llmtail.spans.dropped")
             .description("Spans not exported because their trace was decided to be dropped")
             .register(meters);
+    this.promoted =
+        Counter.builder("llmtail.spans.promoted")
+            .description(
+                "Spans of dropped traces exported after all (promoted): counted in"
+                    + " llmtail.spans.dropped when dropped, then exported from the span log")
+            .register(meters);
   }
 
   @Override
   public void onDecided(Decision decision, TraceView trace) {
+    if (decision.trigger() == DecisionTrigger.PROMOTED) {
+      // Their drop was counted; the span ledger counts them in again here.
+      promoted.increment(trace.spanCount());
+    }
     if (decision.kept()) {
       exporter.export(
           SamplingAnnotations.annotate(
-              trace.fragments(), decision.reason(), decision.adjustedCount(), false),
+              trace.fragments(),
+              decision.reason(),
+              decision.adjustedCount(),
+              false,
+              decision.trigger() == DecisionTrigger.PROMOTED),
           trace.spanCount(),
           () -> settled.accept(trace.traceId()));
       if (trace.logRecordCount() > 0) {

@@ -72,13 +72,13 @@
 
   // ---- fetching -------------------------------------------------------------------------------
 
-  function api(path) {
+  function api(path, method) {
     var headers = {};
     if (token.value) {
       headers.Authorization = 'Bearer ' + token.value;
       sessionStorage.setItem('llmtail-token', token.value);
     }
-    return fetch(path, { headers: headers }).then(function (r) {
+    return fetch(path, { method: method || 'GET', headers: headers }).then(function (r) {
       return r.json().then(function (body) {
         if (r.status === 401) {
           tokenRow.hidden = false;
@@ -115,6 +115,11 @@
       parts.push(el('p', { className: 'facts' }, 'Decided once already: ' + decidingText(b.earlier_decision) +
         '; more spans arrived since.'));
     }
+    if (b.spans_held_until) {
+      parts.push(keepButton('Keep this trace', '/debug/traces/' + encodeURIComponent(b.trace_id) + '/keep',
+        'Exports every span and log record of this dropped trace now (reason "kept on request"),' +
+        ' while the span log holds them (until ' + utcDateTime(b.spans_held_until) + ').'));
+    }
     if (b.decision && b.decision.trace) { parts.push(shape(b.decision)); }
     if (d && d.policies && d.policies.length) { parts.push(verdictTable(d)); }
     parts.push(historyTable(b));
@@ -128,13 +133,37 @@
     return el('article', { className: 'trace-answer', attrs: { 'aria-label': 'Trace ' + b.trace_id } }, parts);
   }
 
+  // A POST that keeps dropped traces; once kept, the view is asked again and shows both decisions.
+  function keepButton(label, path, hint) {
+    var result = el('p', { className: 'facts', attrs: { role: 'status' } });
+    var button = el('button', { type: 'button', className: 'keep' }, label);
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      result.textContent = 'Keeping …';
+      api(path, 'POST').then(function (b) {
+        // The decision log holds the new decision before the answer: ask again to show both.
+        result.textContent = b.explanation;
+        var q = query.value.trim();
+        if (q) { explain(q); }
+      }).catch(function (e) {
+        button.disabled = false;
+        result.textContent = e.message || String(e);
+      });
+    });
+    return el('div', { className: 'keep-row' }, button, el('span', { className: 'sub' }, hint), result);
+  }
+
   function banner(b) {
     var d = b.decision;
     // A decision the log has not recorded yet carries no time or verdicts: its explanation says so.
     if (b.state === 'decided' && d && d.decided_at) {
       var deciding = decidingText(d);
+      var before = (d.earlier_decisions || []).map(function (e) {
+        return (e.outcome === 'kept' ? 'Kept' : 'Dropped') + ' at ' + utcDateTime(e.decided_at) + ': ' + e.reason + '; then ';
+      }).join('');
+      var outcome = d.outcome === 'kept' ? 'Kept' : 'Dropped';
       return el('p', { className: 'banner ' + d.outcome },
-        (d.outcome === 'kept' ? 'Kept' : 'Dropped') + ' at ' + utcDateTime(d.decided_at) + ': ' + d.reason + '.',
+        before + (before ? outcome.toLowerCase() : outcome) + ' at ' + utcDateTime(d.decided_at) + ': ' + d.reason + '.',
         el('span', { className: 'sub' }, 'Deciding: ' + (decidingPolicies(d).length ? deciding : 'no policy voted') +
           (d.trigger ? ' · trigger ' + d.trigger : '') + ' · trace ' + b.trace_id));
     }
@@ -354,8 +383,11 @@
       ], { className: 'turn' }));
       body.appendChild(detail);
     });
+    var dropped = b.traces.filter(function (t) { return t.outcome === 'dropped'; }).length;
     return el('article', { className: 'conversation' },
       el('p', { className: 'banner' }, b.explanation.replace(/ Newest first:$/, '')),
+      dropped ? keepButton('Keep this conversation', '/debug/conversations/' + encodeURIComponent(b.conversation_id) + '/keep',
+        'Exports every dropped turn whose spans the span log still holds (reason "kept on request").') : null,
       b.traces.length ? el('table', { className: 'timeline', id: 'timeline' },
         el('caption', null, 'Turns, oldest first'),
         headerRow(['#Turn', 'Time', 'Outcome', 'Deciding policy', '#LLM calls', '#Tokens', '#Cost', 'Trace']), body) : null,

@@ -113,6 +113,32 @@ class AdminRoutesTest {
   }
 
   @Test
+  void keepingATraceIsAPostBehindTheSameTokenRuleAsDebugData() {
+    String keep = "/debug/traces/" + "ab".repeat(16) + "/keep";
+    AdminRoutes open = routes(false);
+    AdminResponse get = open.handle("GET", keep, Map.of(), null);
+    assertThat(get.status()).isEqualTo(405);
+    assertThat(get.headers()).containsEntry("Allow", "POST");
+    AdminResponse unknown = open.handle("POST", keep, Map.of(), null);
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(open.handle("POST", "/debug/traces/not-hex/keep", Map.of(), null).status())
+        .isEqualTo(400);
+    assertThat(open.handle("POST", "/debug/conversations/c-1/keep", Map.of(), null).status())
+        .isEqualTo(404);
+
+    AdminRoutes noToken = routes(false, new DebugAccess(new BearerToken(""), false));
+    assertThat(noToken.handle("POST", keep, Map.of(), null).status())
+        .as("beyond loopback without a token nothing changes")
+        .isEqualTo(403);
+    AdminRoutes withToken = routes(false, new DebugAccess(new BearerToken("s3cret-token"), true));
+    assertThat(withToken.handle("POST", keep, Map.of(), null).status())
+        .as("a token set is required even on loopback")
+        .isEqualTo(401);
+    assertThat(withToken.handle("POST", keep, Map.of(), "Bearer s3cret-token").status())
+        .isEqualTo(404);
+  }
+
+  @Test
   void thePageItsScriptAndStyleAreOpenButKeepRatesNeedTheToken() {
     AdminRoutes routes = routes(false, new DebugAccess(new BearerToken("s3cret-token"), false));
     AdminResponse page = routes.handle("GET", "/debug", Map.of(), null);
