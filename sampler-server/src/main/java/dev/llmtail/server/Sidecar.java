@@ -23,6 +23,7 @@ import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
 import dev.llmtail.server.exporter.KeptTraceForwarder;
 import dev.llmtail.server.exporter.SpanExporter;
+import dev.llmtail.server.promotion.LateEvidence;
 import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.receiver.Backpressure;
 import dev.llmtail.server.receiver.LogIntake;
@@ -46,11 +47,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -159,6 +162,8 @@ final class Sidecar implements AutoCloseable {
             KeptSpans.DEFAULT_MAX_BYTES,
             config.admin().decisionLog().maxAge(),
             Ticker.systemTicker());
+    // Set once the buffer it promotes in exists; late spans arrive only after start.
+    AtomicReference<TracePromoter> promoter = new AtomicReference<>();
     FanOutListener decided =
         new FanOutListener(
             List.of(
@@ -167,7 +172,10 @@ final class Sidecar implements AutoCloseable {
                 new KeptTraceForwarder(exporter, spanLog::exported, meters),
                 decisionLog,
                 keptSpans,
-                new DecisionMetrics(meters)));
+                new DecisionMetrics(meters),
+                // Last: a promotion exports the trace through the listeners above.
+                new LateEvidence(
+                    id -> Objects.requireNonNull(promoter.get()).weighLateEvidence(id))));
     // With a Kafka receiver, offsets are committed only past traces every listener saw, and a
     // revoked partition's traces are handed back: neither exported nor logged as decided here.
     OffsetLedger offsets = config.receivers().kafka() == null ? null : new OffsetLedger(meters);
@@ -179,6 +187,16 @@ final class Sidecar implements AutoCloseable {
             .genAi(genAi)
             .meters(meters)
             .build();
+    TracePromoter keeper =
+        new TracePromoter(
+            buffer,
+            spanLog,
+            decisionLog,
+            config.storage().retention(),
+            reloader.engine(),
+            meters,
+            clock);
+    promoter.set(keeper);
     this.admin =
         new AdminServer(
             config,
@@ -192,7 +210,7 @@ final class Sidecar implements AutoCloseable {
             keptSpans,
             spanLog,
             id -> spanLog.retained(id).map(v -> v.withGenAi(genAi)),
-            new TracePromoter(buffer, spanLog, decisionLog, config.storage().retention(), clock));
+            keeper);
     Backpressure backpressure =
         new Backpressure(
             buffer::bufferedBytes,

@@ -101,7 +101,7 @@ class DocumentedCommandsTest {
               "kubectl port-forward pod/<llmtail-pod> 5319", "not run: needs a Kubernetes cluster"),
           Map.entry(
               "curl -s -X POST localhost:5319/debug/conversations/support-ticket-1234/keep",
-              "not run as such: KeepOnRequestTest keeps a conversation with this POST through a"
+              "not run as such: PromotionTest keeps a conversation with this POST through a"
                   + " sidecar with a span log"),
           // docs/performance.md: the benchmark is outside the default build and takes minutes
           Map.entry("./mvnw -B verify", CI_RUN),

@@ -384,21 +384,24 @@ public final class TraceBuffer {
 
   /**
    * Keeps a trace after it was dropped ({@link DecisionTrigger#PROMOTED}): reads its spans with
-   * {@code retained}, has {@code keep} decide, remembers the new decision (later spans follow it)
-   * and tells the listener, which exports the trace. Nothing happens, and empty is returned, while
-   * the trace is buffered (it has not been decided, or a late span reopened it) or when {@code
-   * retained} holds nothing.
+   * {@code retained}, has {@code keep} decide (on request, or by policies that see the late
+   * evidence), remembers the new decision (later spans follow it) and tells the listener, which
+   * exports the trace. Nothing happens, and empty is returned, while the trace is buffered (it has
+   * not been decided, or a late span reopened it), when {@code retained} holds nothing, or when
+   * {@code keep} does not keep it.
    *
    * <p>The spans are read and the decision remembered inside the trace's entry in the buffer map,
    * so a span admitted meanwhile either is among those read or follows the new decision — not
    * neither. Callers serialise promotions of one trace themselves (the span log says whether it is
    * still dropped).
    *
-   * @param keep decides on the retained trace; must return a kept decision triggered by {@link
-   *     DecisionTrigger#PROMOTED}
+   * @param keep decides on the retained trace: a kept decision triggered by {@link
+   *     DecisionTrigger#PROMOTED}, or empty to leave the trace dropped
    */
   public Optional<Decision> promote(
-      TraceId traceId, Supplier<Optional<TraceView>> retained, Function<TraceView, Decision> keep) {
+      TraceId traceId,
+      Supplier<Optional<TraceView>> retained,
+      Function<TraceView, Optional<Decision>> keep) {
     Decision[] decision = {null};
     TraceView[] view = {null};
     traces
@@ -414,7 +417,11 @@ public final class TraceBuffer {
                 return null;
               }
               view[0] = held.get().withGenAi(genAi);
-              Decision d = keep.apply(view[0]);
+              Optional<Decision> kept = keep.apply(view[0]);
+              if (kept.isEmpty()) {
+                return null;
+              }
+              Decision d = kept.get();
               if (!d.kept() || d.trigger() != DecisionTrigger.PROMOTED) {
                 throw new IllegalArgumentException(
                     "a promotion must keep, with trigger PROMOTED; got " + d);

@@ -44,7 +44,7 @@ final class KeepApi {
     try {
       id = TraceId.fromHex(rawId.trim().toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      return DebugApi.error(400, e.getMessage());
+      return DebugApi.error(400, String.valueOf(e.getMessage()));
     }
     KeepResult result = keepTrace.apply(id);
     return DebugApi.json(status(result.outcome()), json(result));

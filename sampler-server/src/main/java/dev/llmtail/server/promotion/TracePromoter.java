@@ -1,6 +1,7 @@
 package dev.llmtail.server.promotion;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.TraceId;
@@ -11,12 +12,15 @@ import dev.llmtail.core.status.TraceStatus;
 import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.promotion.KeepResult.Outcome;
 import dev.llmtail.server.storage.SpanLog;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Keeps dropped traces after the fact, while the span log still retains their spans: the whole
@@ -33,19 +37,38 @@ public final class TracePromoter {
   /** The reason written on traces kept because someone asked. */
   public static final String ON_REQUEST = "kept on request";
 
+  private static final DecisionEngine NO_POLICIES =
+      new DecisionEngine(List.of(), Clock.systemUTC(), new SimpleMeterRegistry());
+
   private final TraceBuffer buffer;
   private final SpanLog spanLog;
   private final DecisionLog log;
   private final TraceStatusLookup status;
   private final Duration retention;
   private final Clock clock;
+  private final EvidencePolicies evidence;
   private final Object lock = new Object();
+
+  /** A promoter that keeps on request only: no policy weighs late evidence. */
+  public TracePromoter(
+      TraceBuffer buffer, SpanLog spanLog, DecisionLog log, Duration retention, Clock clock) {
+    this(buffer, spanLog, log, retention, () -> NO_POLICIES, new SimpleMeterRegistry(), clock);
+  }
 
   /**
    * @param retention {@code storage.retention}: how long a dropped trace's spans are held
+   * @param engine the running policies, re-run over a dropped trace when evidence arrives late
+   *     (without those that sample or spend a budget: {@link EvidencePolicies})
    */
   public TracePromoter(
-      TraceBuffer buffer, SpanLog spanLog, DecisionLog log, Duration retention, Clock clock) {
+      TraceBuffer buffer,
+      SpanLog spanLog,
+      DecisionLog log,
+      Duration retention,
+      Supplier<DecisionEngine> engine,
+      MeterRegistry meters,
+      Clock clock) {
+    this.evidence = new EvidencePolicies(engine, meters);
     this.buffer = buffer;
     this.spanLog = spanLog;
     this.log = log;
@@ -79,14 +102,15 @@ public final class TracePromoter {
               view -> {
                 counts[0] = view.spanCount();
                 counts[1] = view.logRecordCount();
-                return new Decision(
-                    traceId,
-                    true,
-                    ON_REQUEST,
-                    1,
-                    DecisionTrigger.PROMOTED,
-                    clock.instant(),
-                    List.of());
+                return Optional.of(
+                    new Decision(
+                        traceId,
+                        true,
+                        ON_REQUEST,
+                        1,
+                        DecisionTrigger.PROMOTED,
+                        clock.instant(),
+                        List.of()));
               });
       if (kept.isEmpty()) {
         return notRetained(traceId, status.status(traceId));
@@ -107,6 +131,25 @@ public final class TracePromoter {
               + " go to the exporter, marked llmtail.sampling.promoted=true.",
           counts[0],
           counts[1]);
+    }
+  }
+
+  /**
+   * Spans or log records arrived for a dropped trace: if the span log still holds it, the policies
+   * that judge evidence run again over the whole trace, late evidence included, and a keep by any
+   * of them (with no drop vote) exports it ("kept by flagged on late evidence"). Called on the span
+   * path: never throws for a trace it cannot promote, and does nothing without a span log.
+   */
+  public void weighLateEvidence(TraceId traceId) {
+    if (!spanLog.durable()) {
+      return;
+    }
+    synchronized (lock) {
+      if (spanLog.heldUntil(traceId).filter(until -> until.isAfter(clock.instant())).isEmpty()) {
+        return; // kept already, or no longer held: the late spans simply follow the decision
+      }
+      buffer.promote(
+          traceId, () -> spanLog.retained(traceId), view -> evidence.decide(view, clock.instant()));
     }
   }
 

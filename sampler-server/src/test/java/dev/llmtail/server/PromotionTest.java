@@ -24,11 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code POST /debug/traces/{id}/keep} and {@code POST /debug/conversations/{id}/keep} through a
- * real sidecar with a span log: a dropped trace whose spans are retained is exported whole, once,
- * marked promoted — also across a restart — and one no longer retained is answered with since when.
+ * Dropped traces kept afterwards, through a real sidecar with a span log: on request ({@code POST
+ * /debug/traces/{id}/keep}, {@code POST /debug/conversations/{id}/keep}) and on evidence that
+ * arrives late. A dropped trace whose spans are retained is exported whole, once, marked promoted —
+ * also across a restart — and one no longer retained is answered with since when.
  */
-class KeepOnRequestTest {
+class PromotionTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -192,6 +193,32 @@ class KeepOnRequestTest {
     HttpResponse<String> unknown = post("/debug/conversations/never-heard-of/keep");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(unknown.body()).contains("never-heard-of");
+  }
+
+  @Test
+  void anErrorArrivingAfterTheDropPromotesTheWholeTraceOnce() throws Exception {
+    start("2h");
+    TraceBuilder trace = droppedTrace("conv-late-1");
+    TraceBuilder late = TraceBuilder.trace(trace.traceIdHex());
+    late.root("user feedback").error("thumbs down: the answer was wrong");
+    client.send(late);
+
+    await().atMost(WAIT).until(() -> occurrences(exported(), "llmtail.sampling.promoted") == 3);
+    assertThat(exported()).contains("kept by errors on late evidence");
+    JsonNode debug = client.json("/debug/traces/" + trace.traceIdHex());
+    assertThat(debug.path("explanation").asText())
+        .contains("no policy matched. Then kept at ")
+        .contains("kept by errors on late evidence.");
+    assertThat(client.get("/metrics").body())
+        .contains("llmtail_promotions_total{policy=\"errors\"} 1.0");
+
+    // Later spans follow the new decision, as late spans of a kept trace: exported, not promoted.
+    TraceBuilder later = TraceBuilder.trace(trace.traceIdHex());
+    later.root("another late span");
+    client.send(later);
+    await().atMost(WAIT).until(() -> occurrences(exported(), "llmtail.sampling.late") == 1);
+    assertThat(occurrences(exported(), "llmtail.sampling.promoted")).isEqualTo(3);
+    await().atMost(WAIT).until(() -> llmtail.ledger().unaccounted() == 0);
   }
 
   @Test
