@@ -44,9 +44,12 @@ final class AdminClient implements AutoCloseable {
   }
 
   HttpResponse<String> get(String path) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path))
-            .timeout(Duration.ofSeconds(10));
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path)));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) {
+    request.timeout(Duration.ofSeconds(10));
     if (!token.isEmpty()) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -58,6 +61,13 @@ final class AdminClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** POSTs an empty body, e.g. to {@code /debug/traces/{id}/keep}. */
+  HttpResponse<String> post(String path) {
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path))
+            .POST(HttpRequest.BodyPublishers.noBody()));
   }
 
   /** GETs a JSON page that must answer 200. */

@@ -266,7 +266,8 @@ public final class DecisionLog implements DecisionListener {
         trace.spanCount(),
         LlmSummary.of(trace.llmCalls(), keepContent),
         decision,
-        0);
+        0,
+        List.of());
   }
 
   private static List<String> conversationIds(TraceView trace) {

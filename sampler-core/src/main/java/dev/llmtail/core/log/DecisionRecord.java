@@ -46,32 +46,6 @@ public record DecisionRecord(
     earlier = List.copyOf(earlier);
   }
 
-  /** A record that replaced no earlier decision. */
-  public DecisionRecord(
-      TraceId traceId,
-      List<String> conversationIds,
-      String rootName,
-      String rootService,
-      Instant start,
-      Duration duration,
-      int spanCount,
-      LlmSummary llm,
-      Decision decision,
-      int lateSpans) {
-    this(
-        traceId,
-        conversationIds,
-        rootName,
-        rootService,
-        start,
-        duration,
-        spanCount,
-        llm,
-        decision,
-        lateSpans,
-        List.of());
-  }
-
   /** This record after {@code next} replaced its decision: this decision joins {@link #earlier}. */
   DecisionRecord replacedBy(DecisionRecord next) {
     List<Decision> chain = new ArrayList<>(earlier);
