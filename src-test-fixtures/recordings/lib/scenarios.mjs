@@ -41,6 +41,21 @@ function feedbackSpan(label, score) {
   });
 }
 
+/** An LLM judge or classifier call, made by the app inside its evaluator or guardrail span. */
+function judgeSpan(lib, baseURL, name, attributes, o) {
+  return tracer().startActiveSpan(name, async s => {
+    s.setAttributes(attributes);
+    try {
+      return await lib.call(baseURL, { model: 'gpt-4o-mini', ...o });
+    } finally {
+      s.end();
+    }
+  });
+}
+
+const LONG_CONTRACT =
+  'Clause: the supplier delivers the goods within 14 days; late delivery reduces the price by 2 % per week. '.repeat(100);
+
 const call = (o, extra = {}) => async (lib, baseURL) => lib.call(baseURL, { model: 'gpt-4o', prompt: 'Where is my order 1042?', ...o, ...extra });
 
 export const SCENARIOS = [
@@ -135,6 +150,32 @@ export const SCENARIOS = [
     run: async (lib, baseURL) => {
       await call({})(lib, baseURL);
       feedbackSpan('thumbs_up', 1);
+    } },
+  { name: 'judge-quotes-refusal', expected: 'healthy', what: 'an LLM judge (inside an OpenInference EVALUATOR span) graded the answer pass, quoting refusal phrasing in its reasoning',
+    replies: [ok('Your order 1042 ships today.'), ok('PASS. The assistant answered the order question; it did not say "I can\'t help with that" or refuse.')],
+    run: async (lib, baseURL) => {
+      await call({})(lib, baseURL);
+      await judgeSpan(lib, baseURL, 'evaluate helpfulness', { 'openinference.span.kind': 'EVALUATOR' }, { system: 'You grade support answers. Reply PASS or FAIL with one sentence.', prompt: 'Question: Where is my order 1042?\nAnswer: Your order 1042 ships today.' });
+    } },
+  { name: 'guardrail-classifier-names-commands', expected: 'healthy', what: 'an output guardrail asked an LLM classifier, which answered "safe" naming the destructive commands it checked for',
+    replies: [ok('Run the report from Settings → Reports and download the CSV.'), ok('SAFE: the answer contains no destructive command such as rm -rf or DROP TABLE.')],
+    run: async (lib, baseURL) => {
+      await call({ prompt: 'How do I export my orders?' })(lib, baseURL);
+      await judgeSpan(lib, baseURL, 'apply_guardrail output-commands', { 'gen_ai.operation.name': 'apply_guardrail', 'gen_ai.guardrail.name': 'output-commands', 'gen_ai.guardrail.result.type': 'pass', 'gen_ai.guardrail.risk.score': 0.02 }, { system: 'You check answers for destructive shell or SQL commands. Reply SAFE or UNSAFE with a reason.', prompt: 'Answer: Run the report from Settings → Reports and download the CSV.' });
+    } },
+  { name: 'same-text-other-instructions', expected: 'healthy', what: 'one text translated into three languages: the same user message, three different system instructions',
+    replies: [ok('Votre commande 1042 est expédiée aujourd\'hui.'), ok('Ihre Bestellung 1042 wird heute versandt.'), ok('Su pedido 1042 se envía hoy.')],
+    run: async (lib, baseURL) => {
+      for (const language of ['French', 'German', 'Spanish']) {
+        await lib.call(baseURL, { model: 'gpt-4o', system: `Translate the user's message into ${language}. Reply with the translation only.`, prompt: 'Your order 1042 ships today.' });
+      }
+    } },
+  { name: 'long-context-questions', expected: 'healthy', what: 'three questions about one 10 000-character contract: the prompts differ only after their first 8 KiB',
+    replies: [ok('14 days.'), ok('2 % per week.'), ok('Yes, the price reduction applies.')],
+    run: async (lib, baseURL) => {
+      for (const q of ['How long is the delivery time?', 'What is the penalty for late delivery?', 'Does the reduction apply to partial deliveries?']) {
+        await lib.call(baseURL, { model: 'gpt-4o', prompt: `${LONG_CONTRACT}\n\nQuestion: ${q}` });
+      }
     } },
   { name: 'embeddings-batch', expected: 'healthy', what: 'four embedding calls to the same model in one trace (indexing), not retries',
     replies: [{}], embeddings: true,

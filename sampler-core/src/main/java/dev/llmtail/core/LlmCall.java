@@ -38,6 +38,11 @@ import org.jspecify.annotations.Nullable;
  * @param outputText captured output text (capped), for patterns
  * @param startEpochNanos span start
  * @param endEpochNanos span end (0 if it has not ended)
+ * @param inputDigest SHA-256 (hex) of the whole captured request — system instructions and every
+ *     message, not capped like {@code inputText} — so that two calls compare equal only when all
+ *     they sent was equal; {@code ""} when nothing was captured
+ * @param judge whether the call grades another answer rather than answers the user: an LLM judge or
+ *     classifier called inside an evaluator or guardrail span (see {@code genai-dialects})
  */
 public record LlmCall(
     String spanId,
@@ -62,7 +67,9 @@ public record LlmCall(
     String inputText,
     String outputText,
     long startEpochNanos,
-    long endEpochNanos) {
+    long endEpochNanos,
+    String inputDigest,
+    boolean judge) {
 
   public LlmCall {
     Objects.requireNonNull(spanId, "spanId");
@@ -76,6 +83,7 @@ public record LlmCall(
     conversationId = Objects.requireNonNullElse(conversationId, "");
     inputText = Objects.requireNonNullElse(inputText, "");
     outputText = Objects.requireNonNullElse(outputText, "");
+    inputDigest = Objects.requireNonNullElse(inputDigest, "");
   }
 
   /** The answering model if known, else the requested one, else {@code ""}. */

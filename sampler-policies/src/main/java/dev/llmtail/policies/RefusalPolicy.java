@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * The {@code refusal} policy type: keeps a trace in which any LLM call refused — a refusal finish
  * reason ({@code content_filter}, Anthropic {@code refusal}, Gemini {@code SAFETY}…, including an
  * OpenAI {@code refusal} message that arrived with finish reason {@code stop}), or refusal phrasing
- * in the captured output.
+ * in the captured output of a call that answered the user (not of an LLM judge or classifier called
+ * by an evaluator or guardrail, whose output quotes what it looked for).
  */
 final class RefusalPolicy implements Policy {
 
@@ -77,6 +78,9 @@ final class RefusalPolicy implements Policy {
               "refusal: " + LlmEvidence.label(call) + " " + call.model() + " finished with " + r,
               LlmEvidence.of(call, "finish_reasons", r, reasonList));
         }
+      }
+      if (call.judge()) {
+        continue; // a judge's output grades another answer: its phrasing is no refusal
       }
       String output = call.outputText().toLowerCase(Locale.ROOT).replace('’', '\'');
       for (String phrase : phrases) {

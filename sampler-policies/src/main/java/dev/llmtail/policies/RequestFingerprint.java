@@ -3,8 +3,9 @@ package dev.llmtail.policies;
 import dev.llmtail.core.LlmCall;
 
 /**
- * What makes two LLM calls "the same request": the model asked for and the captured prompt, or —
- * when the prompt was not captured — the model and the span name.
+ * What makes two LLM calls "the same request": the model asked for and the whole captured request
+ * (its digest: system instructions and every message, uncapped), or — when nothing was captured —
+ * the model and the span name.
  */
 final class RequestFingerprint {
 
@@ -14,14 +15,12 @@ final class RequestFingerprint {
     String model =
         ModelNames.base(call.requestModel().isEmpty() ? call.model() : call.requestModel());
     String prompt =
-        call.inputText().isEmpty()
-            ? "name:" + call.spanName()
-            : "prompt:" + call.inputText().hashCode() + ":" + call.inputText().length();
+        call.inputDigest().isEmpty() ? "name:" + call.spanName() : "prompt:" + call.inputDigest();
     return model + "|" + prompt;
   }
 
-  /** Whether the prompt was captured, so that equal fingerprints mean equal prompts. */
+  /** Whether the request was captured, so that equal fingerprints mean equal requests. */
   static boolean hasPrompt(LlmCall call) {
-    return !call.inputText().isEmpty();
+    return !call.inputDigest().isEmpty();
   }
 }

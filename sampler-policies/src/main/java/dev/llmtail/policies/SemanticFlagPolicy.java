@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 /**
  * The {@code semantic-flag} policy type: keeps a trace that an evaluator, guardrail or user flagged
  * — an evaluation, guardrail or feedback result with a flagging label or a score at or below {@code
- * max_score} — or whose LLM output matches a configured risky pattern. This is the call that
- * returned 200, fast, valid JSON, and still told a customer something destructive.
+ * max_score} — or whose answer to the user matches a configured risky pattern (a judge's or
+ * classifier's output, called inside an evaluator or guardrail span, is not matched). This is the
+ * call that returned 200, fast, valid JSON, and still told a customer something destructive.
  */
 final class SemanticFlagPolicy implements Policy {
 
@@ -60,7 +61,8 @@ final class SemanticFlagPolicy implements Policy {
    *     low is bad)
    * @param minRiskScore a guardrail risk score at or above it flags (risk scores: high is bad);
    *     default 0.8
-   * @param patterns regular expressions; a match in any LLM output flags
+   * @param patterns regular expressions; a match in the output of an LLM call that answered the
+   *     user flags (not in the output of a judge or classifier an evaluator or guardrail called)
    */
   record Options(List<String> labels, Double maxScore, Double minRiskScore, List<String> patterns) {
     Options {
@@ -119,6 +121,9 @@ final class SemanticFlagPolicy implements Policy {
       }
     }
     for (LlmCall call : trace.llmCalls()) {
+      if (call.judge()) {
+        continue; // a classifier naming the commands it checked for flags nothing
+      }
       for (Pattern p : patterns) {
         Matcher m = p.matcher(call.outputText());
         if (m.find()) {

@@ -11,6 +11,7 @@ import dev.llmtail.testing.Dialect;
 import dev.llmtail.testing.LlmCallSpec;
 import dev.llmtail.testing.LlmTraces;
 import dev.llmtail.testing.PolicyContract;
+import dev.llmtail.testing.TraceBuilder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -103,5 +104,23 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
                                 + " check the confirmation email?"))
                 .vote())
         .isEqualTo(Vote.NO_OPINION);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aJudgeQuotingRefusalPhrasingIsNoRefusal(Dialect d) {
+    assumeTrue(d.expressesContent());
+    TraceBuilder t = LlmTraces.chat(d, LlmCallSpec.healthy());
+    TraceBuilder.SpanBuilder evaluator =
+        t.child("evaluate helpfulness").attribute("openinference.span.kind", "EVALUATOR");
+    d.write(
+        evaluator,
+        LlmCallSpec.healthy()
+            .models("gpt-4o-mini", "gpt-4o-mini")
+            .output("PASS. The assistant answered; it did not say \"I can't help with that\".")
+            .at(2000, 300));
+    Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
+    assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
+    assertThat(v.reason()).isEqualTo("no refusal in 2 LLM calls");
   }
 }

@@ -123,6 +123,39 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
         .isEqualTo(Vote.NO_OPINION);
   }
 
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void questionsAboutOneLongDocumentAreNotRetries(Dialect d) {
+    // The prompts share their first 10 000 characters and differ at the end.
+    String contract = "Clause: the supplier delivers within 14 days. ".repeat(220);
+    TraceBuilder t =
+        LlmTraces.chat(
+            d,
+            LlmCallSpec.healthy().prompt(contract + "How long is delivery?"),
+            LlmCallSpec.healthy().prompt(contract + "What is the penalty?").at(2000, 500),
+            LlmCallSpec.healthy().prompt(contract + "Is there a cap?").at(3000, 500));
+    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote())
+        .isEqualTo(Vote.NO_OPINION);
+  }
+
+  @Test
+  void theSameMessageUnderOtherSystemInstructionsIsAnotherRequest() {
+    // One text translated into three languages, the instructions captured apart (AI SDK v7).
+    TraceBuilder t = TraceBuilder.trace();
+    TraceBuilder.SpanBuilder root = t.root("POST /translate");
+    for (String language : java.util.List.of("French", "German", "Spanish")) {
+      root.child("chat gpt-4o")
+          .attribute("gen_ai.operation.name", "chat")
+          .attribute("gen_ai.request.model", "gpt-4o")
+          .attribute("gen_ai.system_instructions", "Translate into " + language + ".")
+          .attribute(
+              "gen_ai.input.messages",
+              "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Your order ships today.\"}]}]");
+    }
+    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote())
+        .isEqualTo(Vote.NO_OPINION);
+  }
+
   @Test
   void theRollingRateKeepsRetryingTracesOnceAModelsRetryRateClimbs() {
     Policy p =

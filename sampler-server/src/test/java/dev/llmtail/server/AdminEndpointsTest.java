@@ -364,6 +364,8 @@ class AdminEndpointsTest {
         "",
         "",
         TraceBuilder.BASE_EPOCH_NANOS,
-        TraceBuilder.BASE_EPOCH_NANOS + 1_000_000);
+        TraceBuilder.BASE_EPOCH_NANOS + 1_000_000,
+        "",
+        false);
   }
 }

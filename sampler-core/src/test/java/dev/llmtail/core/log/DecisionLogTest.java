@@ -214,7 +214,9 @@ class DecisionLogTest {
             "the prompt",
             "the answer",
             1,
-            2);
+            2,
+            "",
+            false);
     TraceView withCall = TraceViews.withCalls(t.traceId(), t.fragments(), List.of(call));
 
     DecisionRecord hidden = DecisionLog.recordOf(decision(withCall, false), withCall, false);

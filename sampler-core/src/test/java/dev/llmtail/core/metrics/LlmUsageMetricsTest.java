@@ -42,7 +42,9 @@ class LlmUsageMetricsTest {
         "",
         "",
         1,
-        2);
+        2,
+        "",
+        false);
   }
 
   @Test

@@ -33,7 +33,9 @@ class ModelCardinalityFilterTest {
         "",
         "",
         1,
-        2);
+        2,
+        "",
+        false);
   }
 
   @Test

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -43,6 +47,35 @@ final class CapturedText {
       flat = flattenedMessages(a, "llm.input_messages.", "message.role", "message.content");
     }
     return flat.isEmpty() ? eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt") : flat;
+  }
+
+  /**
+   * System instructions captured apart from the messages ({@code gen_ai.system_instructions}, as
+   * the AI SDK v7 writes them); other dialects keep the system message among the input messages.
+   */
+  static String systemInstructions(SpanAttributes a) {
+    return unredacted(a.text("gen_ai.system_instructions"));
+  }
+
+  /**
+   * SHA-256 (hex) of the whole request — system instructions and input, uncapped — or {@code ""}
+   * when neither was captured: prompts that share their first kilobytes (a long shared context) and
+   * differ at the end, or differ only in their system instructions, are different requests.
+   */
+  static String digest(String systemInstructions, String input) {
+    if (systemInstructions.isEmpty() && input.isEmpty()) {
+      return "";
+    }
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(systemInstructions.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(input.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      // every Java platform must provide SHA-256 (MessageDigest's Javadoc)
+      throw new IllegalStateException("SHA-256 is not available on this JVM", e);
+    }
   }
 
   static String output(SpanView s, SpanAttributes a) {

@@ -23,9 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * genai-dialects.md}). Non-LLM spans are left alone.
  *
  * <p>The jobs are split: {@link CallSpans} picks the spans that are calls, {@link LlmCallReader}
- * reads one call span (with {@link CapturedText} for its prompt and output), {@link Evaluations}
- * reads the results a span carries, {@link LogEvents} the GenAI events sent as log records, and
- * {@link FrameworkSpans} drops a framework's span of a call the client reported too.
+ * reads one call span (with {@link CapturedText} for its prompt and output), {@link JudgeCalls}
+ * marks the calls an evaluator or guardrail made, {@link Evaluations} reads the results a span
+ * carries, {@link LogEvents} the GenAI events sent as log records, and {@link FrameworkSpans} drops
+ * a framework's span of a call the client reported too.
  *
  * <p>A value of the wrong type is ignored and counted in {@code llmtail.genai.values.ignored{key}};
  * reading never throws. Thread-safe.
@@ -49,6 +50,7 @@ public final class GenAiNormalizer implements GenAiReader {
           s.spanIdHex(), new SpanAttributes(s.proto().getAttributesList(), this::countIgnored));
     }
     Set<String> callIds = CallSpans.of(spans, attributes);
+    Set<String> judges = JudgeCalls.of(spans, attributes, callIds);
     LogEvents logged = LogEvents.read(trace, this::countIgnored);
     List<Evaluation> evaluations = new ArrayList<>(logged.evaluations());
     List<LlmCall> calls = new ArrayList<>();
@@ -58,7 +60,11 @@ public final class GenAiNormalizer implements GenAiReader {
       if (callIds.contains(id)) {
         calls.add(
             LlmCallReader.read(
-                s, a, logged.input().getOrDefault(id, ""), logged.output().getOrDefault(id, "")));
+                s,
+                a,
+                logged.input().getOrDefault(id, ""),
+                logged.output().getOrDefault(id, ""),
+                judges.contains(id)));
       }
       Evaluations.read(s, a, this::countIgnored, evaluations);
     }

@@ -24,9 +24,11 @@ final class LlmCallReader {
 
   /**
    * The call span {@code s}, with attributes {@code a}, as an LLM call; {@code loggedInput} and
-   * {@code loggedOutput} are its messages sent as log records, used when the span captured none.
+   * {@code loggedOutput} are its messages sent as log records, used when the span captured none;
+   * {@code judge} whether an evaluator or guardrail made the call.
    */
-  static LlmCall read(SpanView s, SpanAttributes a, String loggedInput, String loggedOutput) {
+  static LlmCall read(
+      SpanView s, SpanAttributes a, String loggedInput, String loggedOutput, boolean judge) {
     boolean vercel = s.name().startsWith("ai.");
     boolean openInference = a.has("openinference.span.kind");
     String invocation = a.text("llm.invocation_parameters");
@@ -76,7 +78,11 @@ final class LlmCallReader {
         MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
     reasons.addAll(output.finishReasons());
     LinkedHashSet<String> normalised = new LinkedHashSet<>(FinishReasons.normaliseAll(reasons));
-    if (output.refusal()) {
+    // OpenLLMetry writes an OpenAI refusal message as gen_ai.completion.N.refusal (finish reason
+    // stop, no content).
+    boolean flatRefusal =
+        a.indexed("gen_ai.completion.", "refusal").stream().anyMatch(r -> !r.isBlank());
+    if (output.refusal() || flatRefusal) {
       normalised.add(FinishReasons.REFUSAL);
     }
 
@@ -86,6 +92,7 @@ final class LlmCallReader {
       errorType = s.proto().getStatus().getMessage();
     }
     String capturedInput = CapturedText.input(s, a);
+    String input = capturedInput.isEmpty() ? loggedInput : capturedInput;
     Long attempt =
         a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
 
@@ -156,10 +163,12 @@ final class LlmCallReader {
             "ai.telemetry.metadata.sessionId",
             "ai.telemetry.metadata.conversationId",
             "ai.telemetry.metadata.threadId"),
-        MessageText.cap(capturedInput.isEmpty() ? loggedInput : capturedInput),
+        MessageText.cap(input),
         output.text(),
         s.startEpochNanos(),
-        s.endEpochNanos());
+        s.endEpochNanos(),
+        CapturedText.digest(CapturedText.systemInstructions(a), input),
+        judge);
   }
 
   /** {@code "openai.chat"} → {@code openai}; see {@link LlmProviders}. */

@@ -40,13 +40,20 @@ record LogEvents(
     return events;
   }
 
+  /** Two JSON arrays as one: {@code [a]} and {@code [b]} make {@code [a,b]}. */
+  private static String join(String x, String y) {
+    return x.substring(0, x.length() - 1) + "," + y.substring(1);
+  }
+
   private void add(LogRecord record, SpanAttributes a) {
     String event = record.getEventName().isEmpty() ? a.text("event.name") : record.getEventName();
     String spanId = HEX.formatHex(record.getSpanId().toByteArray());
     switch (event) {
       case "gen_ai.evaluation.result" -> evaluations.add(Evaluations.otel(spanId, a));
+      // One record per choice (n > 1): kept as one JSON array, so that every choice's finish
+      // reason and refusal is read, not only the first's.
       case "gen_ai.choice" ->
-          output.merge(spanId, AnyValues.toJson(record.getBody()), (x, y) -> x + "\n" + y);
+          output.merge(spanId, "[" + AnyValues.toJson(record.getBody()) + "]", LogEvents::join);
       case "gen_ai.user.message", "gen_ai.system.message", "gen_ai.assistant.message" -> {
         if (uncaptured(record.getBody())) {
           // Content capture off (the OpenTelemetry OpenAI Java instrumentation's default) still
@@ -56,10 +63,7 @@ record LogEvents(
         String role = event.substring("gen_ai.".length(), event.length() - ".message".length());
         String message =
             "{\"role\":\"" + role + "\",\"body\":" + AnyValues.toJson(record.getBody()) + "}";
-        input.merge(
-            spanId,
-            "[" + message + "]",
-            (x, y) -> x.substring(0, x.length() - 1) + "," + y.substring(1));
+        input.merge(spanId, "[" + message + "]", LogEvents::join);
       }
       default -> {}
     }

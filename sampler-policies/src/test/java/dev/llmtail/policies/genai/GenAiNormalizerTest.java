@@ -348,6 +348,107 @@ class GenAiNormalizerTest {
   }
 
   @Test
+  void everyChoiceLoggedForOneSpanIsRead() {
+    // n = 2: the instrumentation sends one gen_ai.choice record per choice; the second was cut.
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    String callId =
+        t.child("chat gpt-4o")
+            .attribute("gen_ai.operation.name", "chat")
+            .attribute("gen_ai.request.model", "gpt-4o")
+            .spanIdHex();
+    ScopeLogs.Builder scope = ScopeLogs.newBuilder();
+    for (String[] choice :
+        List.of(
+            new String[] {"stop", "Your order ships today."},
+            new String[] {"length", "Your order ships"})) {
+      scope.addLogRecords(
+          event(
+              t,
+              callId,
+              "gen_ai.choice",
+              kvlist(
+                  "finish_reason",
+                  text(choice[0]),
+                  "message",
+                  kvlist("role", text("assistant"), "content", text(choice[1])))));
+    }
+    TraceView view =
+        TraceView.of(
+                t.traceId(),
+                List.of(t.resourceSpans()),
+                List.of(ResourceLogs.newBuilder().addScopeLogs(scope).build()))
+            .withGenAi(new GenAiNormalizer(meters));
+
+    LlmCall call = view.llmCalls().get(0);
+    assertThat(call.finishReasons()).containsExactly("stop", "length");
+    assertThat(call.outputText()).isEqualTo("Your order ships today.\nYour order ships");
+  }
+
+  @Test
+  void anOpenLlmetryFlattenedRefusalIsARefusal() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat")
+        .child("openai.chat")
+        .attribute("gen_ai.system", "openai")
+        .attribute("llm.request.type", "chat")
+        .attribute("gen_ai.request.model", "gpt-4o")
+        .attribute("gen_ai.completion.0.role", "assistant")
+        .attribute("gen_ai.completion.0.finish_reason", "stop")
+        .attribute("gen_ai.completion.0.refusal", "I'm sorry, I can't help with that request.");
+    assertThat(calls(t).get(0).finishReasons()).containsExactly("stop", "refusal");
+  }
+
+  @Test
+  void callsInsideAnEvaluatorOrGuardrailSpanAreJudges() {
+    TraceBuilder t = TraceBuilder.trace();
+    TraceBuilder.SpanBuilder root = t.root("POST /chat");
+    root.child("chat gpt-4o")
+        .attribute("gen_ai.operation.name", "chat")
+        .attribute("gen_ai.request.model", "gpt-4o");
+    root.child("evaluate helpfulness")
+        .attribute("openinference.span.kind", "EVALUATOR")
+        .child("chat gpt-4o-mini")
+        .attribute("gen_ai.operation.name", "chat")
+        .attribute("gen_ai.request.model", "gpt-4o-mini");
+    root.child("apply_guardrail output-commands")
+        .attribute("gen_ai.operation.name", "apply_guardrail")
+        .child("ai.generateText")
+        .child("ai.generateText.doGenerate")
+        .startMillis(900)
+        .attribute("ai.model.id", "gpt-4o-mini");
+    assertThat(calls(t))
+        .extracting(LlmCall::spanName, LlmCall::judge)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("chat gpt-4o", false),
+            org.assertj.core.groups.Tuple.tuple("chat gpt-4o-mini", true),
+            org.assertj.core.groups.Tuple.tuple("ai.generateText.doGenerate", true));
+  }
+
+  @Test
+  void requestsAreComparedWholeWithTheirSystemInstructions() {
+    String context = "Clause: delivery within 14 days. ".repeat(400); // past any text cap
+    TraceBuilder t = TraceBuilder.trace();
+    TraceBuilder.SpanBuilder root = t.root("POST /chat");
+    for (String[] request :
+        List.of(
+            new String[] {"Translate into French.", context + "How long is delivery?"},
+            new String[] {"Translate into French.", context + "What is the penalty?"},
+            new String[] {"Translate into German.", context + "What is the penalty?"},
+            new String[] {"Translate into German.", context + "What is the penalty?"})) {
+      root.child("chat gpt-4o")
+          .attribute("gen_ai.operation.name", "chat")
+          .attribute("gen_ai.request.model", "gpt-4o")
+          .attribute("gen_ai.system_instructions", request[0])
+          .attribute("gen_ai.input.messages", request[1]);
+    }
+    List<String> digests = calls(t).stream().map(LlmCall::inputDigest).toList();
+    assertThat(digests).doesNotContain("");
+    assertThat(calls(t).get(0).inputText()).hasSizeLessThan(context.length());
+    assertThat(digests.stream().distinct()).hasSize(3);
+  }
+
+  @Test
   void aTraceWithoutLlmSpansHasNoCalls() {
     TraceBuilder t = TraceBuilder.trace();
     t.root("GET /health");
