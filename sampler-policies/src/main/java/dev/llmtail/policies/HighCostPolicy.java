@@ -12,14 +12,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.TreeSet;
 
 /**
  * The {@code high-cost} policy type: keeps a trace whose LLM calls cost at least {@code
  * threshold_usd}, or — with {@code top_percent} — that is among the most expensive traces of the
  * recent window. A call's cost is the cost its span already carries, else its token usage priced
- * from the price table; models without a price are named in the evidence.
+ * from the price table (reasoning tokens at the output price); models without a price are named in
+ * the evidence.
  */
 final class HighCostPolicy implements Policy {
 
@@ -83,19 +84,12 @@ final class HighCostPolicy implements Policy {
     double priciestCost = -1;
     TreeSet<String> unpriced = new TreeSet<>();
     for (LlmCall call : calls) {
-      double cost;
-      if (call.costUsd() != null) {
-        cost = call.costUsd();
-      } else {
-        Optional<PriceTable.Match> match = prices.find(call);
-        if (match.isEmpty()) {
-          if (call.inputTokens() != null || call.outputTokens() != null) {
-            unpriced.add(call.model().isEmpty() ? "(unnamed model)" : call.model());
-          }
-          continue;
-        }
-        cost = match.get().price().cost(call);
+      OptionalDouble priced = prices.priced(call);
+      if (priced.isEmpty()) {
+        unpriced.add(call.model().isEmpty() ? "(unnamed model)" : call.model());
+        continue;
       }
+      double cost = priced.getAsDouble();
       total += cost;
       if (cost > priciestCost) {
         priciestCost = cost;

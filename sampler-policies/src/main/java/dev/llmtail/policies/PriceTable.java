@@ -3,14 +3,17 @@ package dev.llmtail.policies;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmtail.core.LlmCall;
+import dev.llmtail.core.LlmProviders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,16 +28,29 @@ public final class PriceTable {
   /** Prices of one model, USD per token; cache prices fall back to the input price. */
   record Price(double input, double output, double cacheRead, double cacheWrite) {
 
-    /** OTel counts cached tokens inside input tokens: bill them at the cache prices instead. */
+    /**
+     * OTel counts cached tokens inside input tokens: bill them at the cache prices instead.
+     * Reasoning tokens are billed at the output price (every provider does so).
+     */
     double cost(LlmCall call) {
       long in = orZero(call.inputTokens());
       long read = orZero(call.cacheReadTokens());
       long write = orZero(call.cacheWriteTokens());
       long uncached = Math.max(0, in - read - write);
-      return uncached * input
-          + read * cacheRead
-          + write * cacheWrite
-          + orZero(call.outputTokens()) * output;
+      return uncached * input + read * cacheRead + write * cacheWrite + billedOutput(call) * output;
+    }
+
+    /**
+     * Output tokens with the reasoning tokens the count left out. OpenAI and Anthropic count
+     * reasoning inside output tokens; Gemini reports thinking apart ({@code thoughtsTokenCount}
+     * beside {@code candidatesTokenCount}), and a reasoning count larger than the output count
+     * cannot be inside it.
+     */
+    static long billedOutput(LlmCall call) {
+      long out = orZero(call.outputTokens());
+      long reasoning = orZero(call.reasoningTokens());
+      boolean apart = reasoning > out || call.provider().equals(LlmProviders.GOOGLE);
+      return apart ? out + reasoning : out;
     }
 
     private static long orZero(@Nullable Long n) {
@@ -115,10 +131,41 @@ public final class PriceTable {
 
   /** The call's cost: what its span reported, else its usage priced; 0 when neither is known. */
   public double costOf(LlmCall call) {
+    return priced(call).orElse(0.0);
+  }
+
+  /**
+   * The call's cost — what its span reported, else its usage priced, 0 when it reported no usage —
+   * or empty when it reported usage for a model the table has no price for.
+   */
+  public OptionalDouble priced(LlmCall call) {
     if (call.costUsd() != null) {
-      return call.costUsd();
+      return OptionalDouble.of(call.costUsd());
     }
-    return find(call).map(m -> m.price().cost(call)).orElse(0.0);
+    Optional<Match> match = find(call);
+    if (match.isPresent()) {
+      return OptionalDouble.of(match.get().price().cost(call));
+    }
+    boolean usage =
+        call.inputTokens() != null || call.outputTokens() != null || call.reasoningTokens() != null;
+    return usage ? OptionalDouble.empty() : OptionalDouble.of(0);
+  }
+
+  /**
+   * The shipped table extended with the {@code price_file} of every top-level {@code high-cost}
+   * policy among {@code policyOptions} (validated policy options, as the config loader returns
+   * them), so that the cost metric prices what the policy prices.
+   */
+  public static PriceTable configured(Collection<? extends Record> policyOptions) {
+    PriceTable table = shipped();
+    for (Record options : policyOptions) {
+      if (options instanceof HighCostPolicy.Options o
+          && o.priceFile() != null
+          && !o.priceFile().isBlank()) {
+        table = table.extendedWith(Path.of(o.priceFile()));
+      }
+    }
+    return table;
   }
 
   Optional<Match> find(LlmCall call) {

@@ -155,7 +155,10 @@ final class Sidecar implements AutoCloseable {
                 config.admin().showMessageContent(),
                 clock)
             .registerMetrics(meters);
-    this.llmUsage = new LlmUsageMetrics(meters, PriceTable.shipped()::costOf);
+    // The cost metric prices what high-cost prices: the shipped table and its price_file (read at
+    // start; a reload that changes price_file applies to the policy, not to the metric).
+    this.llmUsage =
+        new LlmUsageMetrics(meters, PriceTable.configured(config.policyOptions().values())::priced);
     GenAiNormalizer genAi = new GenAiNormalizer(meters);
     KeptSpans keptSpans =
         new KeptSpans(

@@ -7,7 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.ToDoubleFunction;
+import java.util.OptionalDouble;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * unknown values into {@code other}): {@code llmtail.llm.calls}, {@code
  * llmtail.llm.tokens{type=input|output|cached_input}}, {@code llmtail.llm.cost} (USD: a cost the
  * span reported, else its usage priced), {@code llmtail.llm.errors}, {@code llmtail.llm.retries},
- * {@code llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}.
+ * {@code llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}, {@code
+ * llmtail.llm.calls.unpriced} (usage without a price: the cost metric is short by these calls).
  *
  * <p>The receivers call {@link #count} with the calls normalised from each admitted fragment,
  * before it enters the buffer, so late spans are counted too. Thread-safe (Micrometer counters
@@ -40,18 +42,30 @@ public final class LlmUsageMetrics {
   private static final String TRUNCATED_HELP =
       "LLM calls cut by a token limit, and streams cut before they finished";
 
-  private final MeterRegistry meters;
-  private final ToDoubleFunction<LlmCall> cost;
+  private static final String UNPRICED = "llmtail.llm.calls.unpriced";
+  private static final String UNPRICED_HELP =
+      "LLM calls that reported token usage for a model without a price: missing from llmtail.llm.cost";
 
-  /** Counts cost only from calls whose span reported one. */
+  private final MeterRegistry meters;
+  private final Function<LlmCall, OptionalDouble> cost;
+
+  /** Counts cost only from calls whose span reported one; calls with usage count as unpriced. */
   public LlmUsageMetrics(MeterRegistry meters) {
-    this(meters, call -> call.costUsd() == null ? 0 : call.costUsd());
+    this(
+        meters,
+        call ->
+            call.costUsd() != null
+                ? OptionalDouble.of(call.costUsd())
+                : call.inputTokens() == null && call.outputTokens() == null
+                    ? OptionalDouble.of(0)
+                    : OptionalDouble.empty());
   }
 
   /**
-   * @param cost the USD cost of a call (e.g. its reported cost, else its usage priced from a table)
+   * @param cost the USD cost of a call (e.g. its reported cost, else its usage priced from a
+   *     table), or empty when it reported usage that has no price
    */
-  public LlmUsageMetrics(MeterRegistry meters, ToDoubleFunction<LlmCall> cost) {
+  public LlmUsageMetrics(MeterRegistry meters, Function<LlmCall, OptionalDouble> cost) {
     this.meters = Objects.requireNonNull(meters, "meters");
     this.cost = Objects.requireNonNull(cost, "cost");
     // The counters the docs alert on exist at zero from the start (under the "other" model the
@@ -62,6 +76,7 @@ public final class LlmUsageMetrics {
     counter(RETRIES, RETRIES_HELP, OTHER, OTHER);
     counter(REFUSED, REFUSED_HELP, OTHER, OTHER);
     counter(TRUNCATED, TRUNCATED_HELP, OTHER, OTHER);
+    counter(UNPRICED, UNPRICED_HELP, OTHER, OTHER);
     for (String type : List.of("input", "output", "cached_input")) {
       tokens(OTHER, OTHER, type);
     }
@@ -78,9 +93,11 @@ public final class LlmUsageMetrics {
       tokens(provider, model, "input", call.inputTokens());
       tokens(provider, model, "output", call.outputTokens());
       tokens(provider, model, "cached_input", call.cacheReadTokens());
-      double usd = cost.applyAsDouble(call);
-      if (usd > 0) {
-        cost(provider, model).increment(usd);
+      OptionalDouble usd = cost.apply(call);
+      if (usd.isEmpty()) {
+        counter(UNPRICED, UNPRICED_HELP, provider, model).increment();
+      } else if (usd.getAsDouble() > 0) {
+        cost(provider, model).increment(usd.getAsDouble());
       }
       if (call.statusError() || !call.errorType().isEmpty()) {
         counter(ERRORS, ERRORS_HELP, provider, model).increment();

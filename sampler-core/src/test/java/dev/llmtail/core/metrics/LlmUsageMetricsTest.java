@@ -91,4 +91,33 @@ class LlmUsageMetricsTest {
                 .count())
         .isEqualTo(4);
   }
+
+  @Test
+  void countsCallsWhoseUsageHasNoPriceFromTheStart() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    LlmUsageMetrics usage =
+        new LlmUsageMetrics(
+            meters,
+            call ->
+                call.model().equals("gpt-4o")
+                    ? java.util.OptionalDouble.empty()
+                    : java.util.OptionalDouble.of(0.5));
+    // Exists at zero before any call, so that a rate over it has a series.
+    assertThat(
+            meters
+                .get("llmtail.llm.calls.unpriced")
+                .tags("provider", "other", "model", "other")
+                .counter()
+                .count())
+        .isZero();
+
+    usage.count(List.of(streamed(false, List.of("stop"), false)));
+
+    assertThat(
+            meters
+                .counter("llmtail.llm.calls.unpriced", "provider", "openai", "model", "gpt-4o")
+                .count())
+        .isEqualTo(1);
+    assertThat(meters.find("llmtail.llm.cost").tags("model", "gpt-4o").counter()).isNull();
+  }
 }
