@@ -44,6 +44,9 @@ final class CacheMissPolicy implements Policy {
   }
 
   private final Options options;
+  private final TraceClock clock = new TraceClock();
+
+  /** Expires in trace time, so that replay remembers what live traffic remembered. */
   private final Cache<String, String> firstTrace;
 
   CacheMissPolicy(Options options) {
@@ -51,12 +54,14 @@ final class CacheMissPolicy implements Policy {
     this.firstTrace =
         Caffeine.newBuilder()
             .maximumSize(200_000)
+            .ticker(clock)
             .expireAfterAccess(options.conversationMemory())
             .build();
   }
 
   @Override
   public Verdict evaluate(TraceView trace) {
+    clock.advance(trace);
     int judged = 0;
     for (LlmCall call : trace.llmCalls()) {
       boolean laterTurn = CapturedInput.continuesConversation(call.inputText());

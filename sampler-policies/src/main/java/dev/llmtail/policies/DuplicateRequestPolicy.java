@@ -58,6 +58,9 @@ final class DuplicateRequestPolicy implements Policy {
   private record Seen(String traceId, long startNanos, boolean cut, String spanId) {}
 
   private final Options options;
+  private final TraceClock clock = new TraceClock();
+
+  /** Expires in trace time, so that replay remembers what live traffic remembered. */
   private final Cache<String, Seen> conversations;
 
   DuplicateRequestPolicy(Options options) {
@@ -65,6 +68,7 @@ final class DuplicateRequestPolicy implements Policy {
     this.conversations =
         Caffeine.newBuilder()
             .maximumSize(200_000)
+            .ticker(clock)
             .expireAfterWrite(options.window().isZero() ? Duration.ofNanos(1) : options.window())
             .build();
   }
@@ -163,6 +167,7 @@ final class DuplicateRequestPolicy implements Policy {
 
   @Override
   public Verdict evaluate(TraceView trace) {
+    clock.advance(trace);
     // A cut stream usually carries no usage (the instrumentation never saw the final chunk), yet
     // the provider billed its prompt: a cut call counts without usage.
     List<LlmCall> calls =

@@ -63,6 +63,7 @@ final class DynamicPolicy implements Policy {
   }
 
   private final Options options;
+  private final TraceClock clock = new TraceClock();
   private final Object lock = new Object();
   private Map<String, Long> counts = new HashMap<>(); // guarded by lock
   private Map<String, Double> rates = Map.of(); // guarded by lock
@@ -99,11 +100,11 @@ final class DynamicPolicy implements Policy {
    * rate.
    */
   double rateFor(String key, TraceView trace) {
-    long now = trace.endEpochNanos();
     synchronized (lock) {
+      long now = clock.advance(trace);
       if (windowStart == Long.MIN_VALUE) {
         windowStart = now;
-      } else if (now - windowStart >= options.window().toNanos()) {
+      } else if (now - windowStart >= options.window().toNanos() || now < windowStart) {
         rates = ratesFrom(counts, options.goalSampleRate());
         counts = new HashMap<>();
         windowStart = now;

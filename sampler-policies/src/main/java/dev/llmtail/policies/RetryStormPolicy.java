@@ -82,6 +82,7 @@ final class RetryStormPolicy implements Policy {
   };
 
   private final Options options;
+  private final TraceClock clock = new TraceClock();
   private final Object lock = new Object();
 
   /** Per model: (end time, calls, retries) of recent traces, oldest first. Guarded by lock. */
@@ -212,15 +213,16 @@ final class RetryStormPolicy implements Policy {
 
   private double recordAndRate(TraceView trace, String model, int calls, int retries) {
     Rolling r = options.rolling();
-    long now = trace.endEpochNanos();
     synchronized (lock) {
+      long now = clock.advance(trace);
       ArrayDeque<long[]> window = windows.computeIfAbsent(model, m -> new ArrayDeque<>());
       if (counted.firstTime(trace)) {
         window.addLast(new long[] {now, calls, retries});
       }
-      while (!window.isEmpty() && window.peekFirst()[0] < now - r.window().toNanos()) {
-        window.removeFirst();
-      }
+      // Entries from before the clock went back (it had followed a clock running ahead) are out
+      // of the window too.
+      long oldest = now - r.window().toNanos();
+      window.removeIf(e -> e[0] < oldest || e[0] > now);
       long c = 0;
       long rt = 0;
       for (long[] e : window) {

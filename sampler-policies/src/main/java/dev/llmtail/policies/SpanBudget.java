@@ -5,16 +5,17 @@ import dev.llmtail.core.Verdict;
 
 /**
  * A per-second budget of spans (or bytes), in trace time: the second a trace ended in. Trace time
- * rather than wall time so that replaying recorded traffic gives the answers live traffic got.
- * Thread-safe.
+ * rather than wall time so that replaying recorded traffic gives the answers live traffic got; a
+ * {@link TraceClock}, so that one trace whose clock runs an hour ahead refills the budget once
+ * instead of stopping its refill for an hour. Thread-safe.
  */
 final class SpanBudget {
 
   private final Object lock = new Object();
   private final double perSecond;
   private final double capacity;
+  private final TraceClock clock = new TraceClock();
   private double available; // guarded by lock
-  private long lastNanos = Long.MIN_VALUE; // guarded by lock
 
   /** A token bucket refilled at {@code perSecond}, holding at most {@code capacity}. */
   SpanBudget(double perSecond, double capacity) {
@@ -37,10 +38,11 @@ final class SpanBudget {
   /** Takes {@code amount} at trace time {@code nanos} if the budget allows it. */
   boolean take(long nanos, double amount) {
     synchronized (lock) {
-      if (lastNanos != Long.MIN_VALUE && nanos > lastNanos) {
-        available = Math.min(capacity, available + (nanos - lastNanos) / 1e9 * perSecond);
+      long before = clock.read();
+      long after = clock.advance(nanos);
+      if (after > before) {
+        available = Math.min(capacity, available + (after - before) / 1e9 * perSecond);
       }
-      lastNanos = Math.max(lastNanos, nanos);
       if (amount > available) {
         return false;
       }

@@ -75,6 +75,27 @@ class DuplicateRequestPolicyTest extends PolicyContract<DuplicateRequestPolicy.O
     assertThat(second.reason()).contains("in conversation c-9");
   }
 
+  @Test
+  void remembersConversationsInTraceTimeSoThatReplayAgreesWithLiveTraffic() {
+    // Replayed in a moment, the calls are minutes apart in trace time: the cut call of minute 0
+    // is forgotten by minute 5 (window 2m), and the cut call of minute 5 is the one minute 5.5
+    // repeated. A cache on wall time would still hold minute 0 and miss the repeat.
+    Policy p = provider.create(options());
+    LlmCallSpec cut = cutThenResent()[0].conversation("c-7");
+    LlmCallSpec resent = cutThenResent()[1].conversation("c-7");
+    long minute = 60_000;
+    for (long at : new long[] {0, 5 * minute}) {
+      assertThat(
+              p.evaluate(LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, cut.at(at, 1_000)))).vote())
+          .isEqualTo(Vote.NO_OPINION);
+    }
+    Verdict repeat =
+        p.evaluate(
+            LlmViews.of(LlmTraces.chat(Dialect.OTEL_GENAI, resent.at(5 * minute + 30_000, 1_000))));
+    assertThat(repeat.vote()).isEqualTo(Vote.KEEP);
+    assertThat(repeat.reason()).contains("in conversation c-7");
+  }
+
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void leavesTheSamePromptAskedTwiceAndAnsweredTwiceAlone(Dialect d) {
