@@ -3,7 +3,6 @@ package dev.llmtail.server;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.SamplingAnnotations;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
@@ -11,6 +10,7 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.metrics.DecisionMetrics;
+import dev.llmtail.core.metrics.LlmUsageAtDecision;
 import dev.llmtail.core.metrics.LlmUsageMetrics;
 import dev.llmtail.core.metrics.ModelCardinalityFilter;
 import dev.llmtail.policies.PriceTable;
@@ -170,6 +170,8 @@ final class Sidecar implements AutoCloseable {
     FanOutListener decided =
         new FanOutListener(
             List.of(
+                // First: by the time a decision is counted, its usage is too.
+                new LlmUsageAtDecision(llmUsage, genAi),
                 // Before the forwarder: the decision is on disk before export settles it.
                 new SpanLogDecisions(spanLog),
                 new KeptTraceForwarder(exporter, spanLog::exported, meters),
@@ -221,18 +223,7 @@ final class Sidecar implements AutoCloseable {
             exporter::atCapacity,
             spanLog::refusal,
             RETRY_AFTER);
-    // LLM usage is counted as spans arrive, over 100 % of traffic, before any decision.
-    SpanIntake intake =
-        new SpanIntake(
-            buffer,
-            spanLog,
-            backpressure,
-            fragments ->
-                fragments.forEach(
-                    f ->
-                        llmUsage.count(
-                            genAi.read(TraceView.of(f.traceId(), List.of(f.spans()))).calls())),
-            meters);
+    SpanIntake intake = new SpanIntake(buffer, spanLog, backpressure, meters);
     // Log records without a trace id are not sampled: forwarded as they are.
     LogIntake logs =
         LogIntake.intoBuffer(
@@ -469,7 +460,7 @@ final class Sidecar implements AutoCloseable {
     return decisionLog;
   }
 
-  /** LLM usage metrics, counted as spans arrive: over all traffic, before any decision. */
+  /** LLM usage metrics, counted once per trace when it is decided: over all traffic. */
   LlmUsageMetrics llmUsage() {
     return llmUsage;
   }

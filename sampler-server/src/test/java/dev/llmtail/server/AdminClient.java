@@ -43,6 +43,15 @@ final class AdminClient implements AutoCloseable {
         .export(trace.request());
   }
 
+  void send(io.opentelemetry.proto.trace.v1.ResourceSpans spans) {
+    TraceServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .export(
+            io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(spans)
+                .build());
+  }
+
   HttpResponse<String> get(String path) {
     return send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path)));

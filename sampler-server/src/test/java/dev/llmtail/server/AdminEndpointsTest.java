@@ -7,9 +7,14 @@ import static org.awaitility.Awaitility.await;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.testing.Dialect;
+import dev.llmtail.testing.LlmCallSpec;
+import dev.llmtail.testing.LlmTraces;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -17,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -308,6 +314,35 @@ class AdminEndpointsTest {
   }
 
   /** The value of the one sample of {@code name} whose labels include every {@code labels}. */
+  @Test
+  void countsAWrapperAndItsInnerCallThatArriveInTwoBatchesAsOneCall() throws Exception {
+    start("");
+    // The AI SDK's ai.streamText wrapper ends after its doStream call: an app's batch exporter
+    // can send them apart. Read alone, the wrapper looks like a call of its own.
+    TraceBuilder t =
+        LlmTraces.chat(
+            Dialect.VERCEL_AI_SDK, LlmCallSpec.healthy().streaming().models("gpt-4o", "gpt-4o"));
+    ResourceSpans all = t.resourceSpans();
+    client.send(only(all, name -> !name.equals("ai.streamText")));
+    client.send(only(all, name -> name.equals("ai.streamText")));
+    await().atMost(WAIT).until(() -> llmtail.decisionLog().size() == 1);
+
+    String metrics = client.get("/metrics").body();
+    assertThat(value(metrics, "llmtail_llm_calls_total", "model=\"gpt-4o\"")).isEqualTo(1);
+  }
+
+  private static ResourceSpans only(ResourceSpans all, Predicate<String> name) {
+    ScopeSpans scope = all.getScopeSpans(0);
+    return all.toBuilder()
+        .setScopeSpans(
+            0,
+            scope.toBuilder()
+                .clearSpans()
+                .addAllSpans(
+                    scope.getSpansList().stream().filter(s -> name.test(s.getName())).toList()))
+        .build();
+  }
+
   private static double value(String exposition, String name, String... labels) {
     Pattern line =
         Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);

@@ -12,7 +12,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Counts LLM usage over 100 % of traffic, at ingest, before any sampling decision: calls, tokens,
+ * Counts LLM usage over 100 % of traffic, whether each trace is kept or dropped: calls, tokens,
  * cost, errors, retries, refusals and truncated streams, by provider and answering model. These
  * numbers are unbiased by construction; sampled traces only explain them.
  *
@@ -23,15 +23,16 @@ import org.jspecify.annotations.Nullable;
  * {@code llmtail.llm.refusals}, {@code llmtail.llm.streams.truncated}, {@code
  * llmtail.llm.calls.unpriced} (usage without a price: the cost metric is short by these calls).
  *
- * <p>The receivers call {@link #count} with the calls normalised from each admitted fragment,
- * before it enters the buffer, so late spans are counted too. Thread-safe (Micrometer counters
- * are).
+ * <p>{@link LlmUsageAtDecision} calls {@link #count} with the calls of each trace when it is
+ * decided, kept or dropped, and with the calls of spans that arrive after it: each call once.
+ * Thread-safe (Micrometer counters are).
  */
 public final class LlmUsageMetrics {
 
   private static final String OTHER = "other";
   private static final String CALLS = "llmtail.llm.calls";
-  private static final String CALLS_HELP = "LLM calls seen at ingest (100 % of traffic)";
+  private static final String CALLS_HELP =
+      "LLM calls of every decided trace, kept or dropped (100 % of traffic)";
   private static final String ERRORS = "llmtail.llm.errors";
   private static final String ERRORS_HELP = "LLM calls that failed";
   private static final String RETRIES = "llmtail.llm.retries";
@@ -83,7 +84,7 @@ public final class LlmUsageMetrics {
     cost(OTHER, OTHER);
   }
 
-  /** Counts the LLM calls read from one ingested fragment. */
+  /** Counts LLM calls: those of one decided trace, or of spans that arrived after it. */
   public void count(List<LlmCall> calls) {
     for (LlmCall call : calls) {
       String provider =
@@ -130,7 +131,7 @@ public final class LlmUsageMetrics {
 
   private Counter tokens(String provider, String model, String type) {
     return Counter.builder("llmtail.llm.tokens")
-        .description("Tokens billed by LLM calls, at ingest")
+        .description("Tokens billed by LLM calls, over 100 % of traffic")
         .baseUnit("tokens")
         .tag("provider", provider)
         .tag("model", model)
@@ -141,7 +142,7 @@ public final class LlmUsageMetrics {
   private Counter cost(String provider, String model) {
     return Counter.builder("llmtail.llm.cost")
         .description(
-            "Cost in USD of LLM calls at ingest: reported by the span, else usage priced from the price table")
+            "Cost in USD of LLM calls: reported by the span, else usage priced from the price table")
         .baseUnit("usd")
         .tag("provider", provider)
         .tag("model", model)

@@ -2,7 +2,6 @@ package dev.llmtail.server.receiver;
 
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
-import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.storage.SpanLogFullException;
@@ -13,7 +12,6 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * What every OTLP receiver does with a decoded trace export request, so that gRPC and HTTP behave
@@ -39,26 +37,16 @@ public final class SpanIntake {
   private final SpanLog spanLog;
   private final Backpressure backpressure;
   private final MeterRegistry meters;
-  private final Consumer<List<TraceFragment>> admitted;
 
   public SpanIntake(TraceBuffer buffer, Backpressure backpressure, MeterRegistry meters) {
-    this(buffer, SpanLog.memoryOnly(), backpressure, fragments -> {}, meters);
+    this(buffer, SpanLog.memoryOnly(), backpressure, meters);
   }
 
-  /**
-   * @param admitted sees every admitted fragment before any decision (e.g. to count LLM usage over
-   *     100 % of traffic); must be quick and must not throw
-   */
   public SpanIntake(
-      TraceBuffer buffer,
-      SpanLog spanLog,
-      Backpressure backpressure,
-      Consumer<List<TraceFragment>> admitted,
-      MeterRegistry meters) {
+      TraceBuffer buffer, SpanLog spanLog, Backpressure backpressure, MeterRegistry meters) {
     this.buffer = buffer;
     this.spanLog = spanLog;
     this.backpressure = backpressure;
-    this.admitted = admitted;
     this.meters = meters;
     // At zero from the start, so that the alerts in docs/operations.md have a series to watch.
     for (String transport : List.of("grpc", "http")) {
@@ -111,7 +99,6 @@ public final class SpanIntake {
    * re-reads from its committed offset and pauses its partitions).
    */
   public Admitted admitUnlogged(GroupedRequest grouped, String transport) {
-    admitted.accept(grouped.fragments());
     buffer.admit(grouped.fragments());
     spans(transport, "accepted").increment(grouped.acceptedSpans());
     if (grouped.rejectedSpans() > 0) {
