@@ -110,15 +110,13 @@ class RefusalPolicyTest extends PolicyContract<RefusalPolicy.Options> {
   @EnumSource(Dialect.class)
   void aJudgeQuotingRefusalPhrasingIsNoRefusal(Dialect d) {
     assumeTrue(d.expressesContent());
-    TraceBuilder t = LlmTraces.chat(d, LlmCallSpec.healthy());
-    TraceBuilder.SpanBuilder evaluator =
-        t.child("evaluate helpfulness").attribute("openinference.span.kind", "EVALUATOR");
-    d.write(
-        evaluator,
-        LlmCallSpec.healthy()
-            .models("gpt-4o-mini", "gpt-4o-mini")
-            .output("PASS. The assistant answered; it did not say \"I can't help with that\".")
-            .at(2000, 300));
+    TraceBuilder t =
+        LlmViews.answeredThenGraded(
+            d,
+            "evaluate helpfulness",
+            "openinference.span.kind",
+            "EVALUATOR",
+            "PASS. The assistant answered; it did not say \"I can't help with that\".");
     Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
     assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
     assertThat(v.reason()).isEqualTo("no refusal in 2 LLM calls");

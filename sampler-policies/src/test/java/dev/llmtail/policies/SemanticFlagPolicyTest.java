@@ -83,17 +83,13 @@ class SemanticFlagPolicyTest extends PolicyContract<SemanticFlagPolicy.Options> 
   @EnumSource(Dialect.class)
   void aGuardrailClassifierNamingTheCommandsItCheckedFlagsNothing(Dialect d) {
     assumeTrue(d.expressesContent());
-    TraceBuilder t = LlmTraces.chat(d, LlmCallSpec.healthy());
-    TraceBuilder.SpanBuilder guardrail =
-        t.child("apply_guardrail output-commands")
-            .attribute("gen_ai.operation.name", "apply_guardrail")
-            .attribute("gen_ai.guardrail.result.type", "pass");
-    d.write(
-        guardrail,
-        LlmCallSpec.healthy()
-            .models("gpt-4o-mini", "gpt-4o-mini")
-            .output("SAFE: no destructive command such as rm -rf or DROP TABLE.")
-            .at(2000, 300));
+    TraceBuilder t =
+        LlmViews.answeredThenGraded(
+            d,
+            "apply_guardrail output-commands",
+            "gen_ai.operation.name",
+            "apply_guardrail",
+            "SAFE: no destructive command such as rm -rf or DROP TABLE.");
     assertThat(verdict(t).vote()).isEqualTo(Vote.NO_OPINION);
   }
 

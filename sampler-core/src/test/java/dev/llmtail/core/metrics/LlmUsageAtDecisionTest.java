@@ -19,39 +19,14 @@ import org.junit.jupiter.api.Test;
 
 class LlmUsageAtDecisionTest {
 
-  private static LlmCall call(String spanId) {
-    return new LlmCall(
-        spanId,
-        "chat",
-        "openai",
-        "gpt-4o",
-        "gpt-4o",
-        "chat",
-        false,
-        List.of("stop"),
-        10L,
-        5L,
-        null,
-        null,
-        null,
-        null,
-        "",
-        false,
-        true,
-        null,
-        "",
-        "",
-        "",
-        1,
-        2,
-        "",
-        false);
+  private static LlmCall call() {
+    return LlmUsageMetricsTest.streamed(false, List.of("stop"), false);
   }
 
   @Test
   void countsTheCallsOfADecidedTraceOnceAndLateSpansOnTheirOwn() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    LlmCall late = call("0000000000000009");
+    LlmCall late = call();
     LlmUsageAtDecision listener =
         new LlmUsageAtDecision(
             new LlmUsageMetrics(meters), trace -> new GenAiFacts(List.of(late), List.of()));
@@ -60,7 +35,7 @@ class LlmUsageAtDecisionTest {
         TraceViews.withCalls(
             id,
             List.of(TestSpans.resourceSpans(TestSpans.span(id, 1, 0, true, false))),
-            List.of(call("0000000000000001"), call("0000000000000002")));
+            List.of(call(), call()));
 
     listener.onDecided(
         new Decision(

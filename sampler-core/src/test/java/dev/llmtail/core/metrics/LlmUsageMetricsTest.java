@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class LlmUsageMetricsTest {
 
-  private static LlmCall streamed(Boolean streaming, List<String> finish, boolean error) {
+  static LlmCall streamed(Boolean streaming, List<String> finish, boolean error) {
     return streamed(streaming, finish, error, 1L);
   }
 
