@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -37,7 +38,7 @@ final class JudgeCalls {
       if (!s.isRoot()) {
         parents.put(s.spanIdHex(), HEX.formatHex(s.proto().getParentSpanId().toByteArray()));
       }
-      if (grades(attributes.get(s.spanIdHex()))) {
+      if (grades(Objects.requireNonNull(attributes.get(s.spanIdHex())))) {
         grading.add(s.spanIdHex());
       }
     }
