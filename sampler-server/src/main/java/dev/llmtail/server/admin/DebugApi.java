@@ -3,7 +3,6 @@ package dev.llmtail.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Vote;
@@ -12,7 +11,6 @@ import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.log.ForgottenTrace;
-import dev.llmtail.core.log.LlmSummary;
 import dev.llmtail.core.status.SpanSource;
 import dev.llmtail.core.status.TraceStatus;
 import dev.llmtail.core.status.TraceStatusLookup;
@@ -28,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -62,7 +59,7 @@ final class DebugApi {
   private final Function<TraceId, TraceStatus> status;
   private final Clock clock;
   private final boolean showContent;
-  private final DecisionJson decisions;
+  private final DecisionRecordJson recordJson;
   private final Map<String, SpanSource> spans;
   private final @Nullable Supplier<List<String>> policyNames; // null: names not known, not checked
 
@@ -119,7 +116,7 @@ final class DebugApi {
     this.spans = spans;
     this.clock = clock;
     this.showContent = showContent;
-    this.decisions = DecisionJson.showingContent(showContent);
+    this.recordJson = new DecisionRecordJson(showContent);
   }
 
   AdminResponse trace(String rawId) {
@@ -148,11 +145,11 @@ final class DebugApi {
       n.put("decided_by", dueAt.toString());
       n.put("expected_trigger", DecisionJson.trigger(b.expectedTrigger()));
       n.put("waiting_for", PlainWords.waitingFor(b));
-      buffered.earlierDecision().ifPresent(r -> out.set("earlier_decision", record(r)));
+      buffered.earlierDecision().ifPresent(r -> out.set("earlier_decision", recordJson.write(r)));
     } else if (found instanceof TraceStatus.Decided decided) {
       out.put("state", "decided");
       out.put("explanation", PlainWords.decided(decided.record()));
-      out.set("decision", record(decided.record()));
+      out.set("decision", recordJson.write(decided.record()));
     } else if (found instanceof TraceStatus.RememberedOnly cached) {
       RememberedDecision d = cached.decision();
       out.put("state", "decided");
@@ -230,7 +227,7 @@ final class DebugApi {
     out.put("log_horizon", horizon.toString());
     ArrayNode traces = out.putArray("traces");
     for (DecisionRecord r : records) {
-      ObjectNode t = record(r);
+      ObjectNode t = recordJson.write(r);
       t.put("explanation", PlainWords.decided(r));
       traces.add(t);
     }
@@ -326,56 +323,16 @@ final class DebugApi {
     out.put("log_horizon", log.horizon().toString());
     ArrayNode list = out.putArray("decisions");
     for (DecisionRecord r : records) {
-      ObjectNode item = record(r);
+      ObjectNode item = recordJson.write(r);
       item.put("explanation", PlainWords.decided(r));
       list.add(item);
     }
     return json(200, out);
   }
 
-  /**
-   * Over the last 15 minutes and the last hour: how many traces were decided, how many kept, and
-   * for each policy how many it voted to keep. Counted from the decision log, so a window older
-   * than the log's horizon is only partly covered ({@code covered: false}).
-   */
-  @SuppressWarnings("EnumOrdinal") // one count per vote, in an array indexed by the vote
+  /** Over the last 15 minutes and the last hour: see {@link KeepRates}. */
   AdminResponse keepRates() {
-    Instant now = clock.instant();
-    Instant horizon = log.horizon();
-    ObjectNode out = JSON.createObjectNode();
-    out.put("log_horizon", horizon.toString());
-    ArrayNode windows = out.putArray("windows");
-    for (Window window : KEEP_RATE_WINDOWS) {
-      Instant from = now.minus(window.length());
-      List<DecisionRecord> records =
-          log.recent(r -> !r.decision().decidedAt().isBefore(from), Integer.MAX_VALUE);
-      ObjectNode w = windows.addObject();
-      w.put("window", window.name());
-      w.put("from", from.toString());
-      w.put("covered", !horizon.isAfter(from));
-      long kept = records.stream().filter(r -> r.decision().kept()).count();
-      w.put("decisions", records.size());
-      w.put("kept", kept);
-      w.put("keep_rate", records.isEmpty() ? 0 : (double) kept / records.size());
-      Map<String, long[]> byPolicy = new TreeMap<>();
-      for (DecisionRecord r : records) {
-        for (PolicyVerdict v : r.decision().verdicts()) {
-          long[] c = byPolicy.computeIfAbsent(v.policy(), p -> new long[3]);
-          c[v.verdict().vote().ordinal()]++;
-        }
-      }
-      ArrayNode policies = w.putArray("policies");
-      byPolicy.forEach(
-          (name, c) -> {
-            ObjectNode p = policies.addObject();
-            p.put("name", name);
-            long keeps = c[Vote.KEEP.ordinal()];
-            p.put("keep_votes", keeps);
-            p.put("drop_votes", c[Vote.DROP.ordinal()]);
-            p.put("keep_rate", records.isEmpty() ? 0 : (double) keeps / records.size());
-          });
-    }
-    return json(200, out);
+    return new KeepRates(log, clock).answer();
   }
 
   /** An ISO-8601 instant, or a duration meaning "that long ago". */
@@ -395,52 +352,6 @@ final class DebugApi {
             notADuration);
       }
     }
-  }
-
-  /** A decision record: the decision's one JSON form, then what the log knows of the trace. */
-  private ObjectNode record(DecisionRecord r) {
-    ObjectNode n = decisions.write(r.decision());
-    n.put("late_spans_since", r.lateSpans());
-    ArrayNode earlier = n.putArray("earlier_decisions");
-    r.earlier().forEach(e -> earlier.add(decisions.write(e)));
-    ArrayNode conversations = n.putArray("conversation_ids");
-    r.conversationIds().forEach(conversations::add);
-    ObjectNode trace = n.putObject("trace");
-    trace.put("root_span", r.rootName());
-    trace.put("service", r.rootService());
-    trace.put("start", r.start().toString());
-    trace.put("duration_ms", r.duration().toNanos() / 1e6);
-    trace.put("span_count", r.spanCount());
-    n.set("llm", llm(r.llm()));
-    return n;
-  }
-
-  private ObjectNode llm(LlmSummary s) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("calls", s.calls());
-    ArrayNode asked = n.putArray("models_asked");
-    s.modelsAsked().forEach(asked::add);
-    ArrayNode answered = n.putArray("models_answered");
-    s.modelsAnswered().forEach(answered::add);
-    n.put("input_tokens", s.inputTokens());
-    n.put("output_tokens", s.outputTokens());
-    n.put("cached_input_tokens", s.cachedInputTokens());
-    if (s.costUsd() != null) {
-      n.put("cost_usd", s.costUsd());
-    } else {
-      n.putNull("cost_usd");
-    }
-    if (showContent && !s.content().isEmpty()) {
-      ArrayNode content = n.putArray("content");
-      for (LlmSummary.MessageContent c : s.content()) {
-        content
-            .addObject()
-            .put("span_id", c.spanId())
-            .put("input", c.input())
-            .put("output", c.output());
-      }
-    }
-    return n;
   }
 
   private static @Nullable String first(Map<String, List<String>> query, String key) {
