@@ -2,12 +2,8 @@ package dev.llmtail.server;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionTrigger;
-import dev.llmtail.core.SamplingAnnotations;
 import dev.llmtail.core.buffer.FanOutListener;
-import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.metrics.DecisionMetrics;
 import dev.llmtail.core.metrics.LlmUsageAtDecision;
@@ -32,24 +28,17 @@ import dev.llmtail.server.receiver.OtlpHttpReceiver;
 import dev.llmtail.server.receiver.SpanIntake;
 import dev.llmtail.server.receiver.kafka.KafkaReceiver;
 import dev.llmtail.server.receiver.kafka.OffsetLedger;
-import dev.llmtail.server.storage.RecoveredTrace;
-import dev.llmtail.server.storage.RecoveryReport;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.storage.SpanLogDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -240,14 +229,7 @@ final class Sidecar implements AutoCloseable {
             : new KafkaReceiver(
                 config.receivers().kafka(), offsets, intake, logs, backpressure, meters, clock);
     this.ledger = new SpanLedger(meters);
-    this.decider =
-        Executors.newScheduledThreadPool(
-            DECIDERS,
-            r -> {
-              Thread t = new Thread(r, "llmtail-decider");
-              t.setDaemon(true);
-              return t;
-            });
+    this.decider = DeciderSchedule.newPool();
   }
 
   /**
@@ -272,50 +254,16 @@ final class Sidecar implements AutoCloseable {
       Duration reloadInterval) {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
     try {
-      sidecar.recover();
+      SpanLogRecovery.recover(config, sidecar.spanLog, sidecar.buffer, sidecar.exporter);
     } catch (RuntimeException e) {
       sidecar.close();
       throw e;
     }
-    // Several loops over the same deadline queue: each due trace is taken by exactly one of them.
-    for (int i = 0; i < DECIDERS; i++) {
-      sidecar.decider.scheduleWithFixedDelay(
-          sidecar::decideDue,
-          DECISION_TICK.toMillis() + i * DECISION_TICK.toMillis() / DECIDERS,
-          DECISION_TICK.toMillis(),
-          TimeUnit.MILLISECONDS);
-    }
-    // The config check shares the decider threads: it reads and hashes a small file, and parses it
-    // only when its content changed, so decisions are delayed at most by one parse per edit.
-    if (!sidecar.reloadInterval.isZero() && !sidecar.reloadInterval.isNegative()) {
-      sidecar.decider.scheduleWithFixedDelay(
-          sidecar::checkConfig,
-          sidecar.reloadInterval.toMillis(),
-          sidecar.reloadInterval.toMillis(),
-          TimeUnit.MILLISECONDS);
-    }
-    List<String> busy = new ArrayList<>();
-    listen(
-        new ListenFailure.Listener(
-            "admin HTTP", "admin.endpoint", "LLMTAIL_ADMIN_ENDPOINT", config.admin().endpoint()),
-        sidecar.admin::start,
-        busy);
-    listen(
-        new ListenFailure.Listener(
-            "OTLP/gRPC",
-            "receivers.grpc.endpoint",
-            "LLMTAIL_GRPC_ENDPOINT",
-            config.receivers().grpc().endpoint()),
-        sidecar.receiver::start,
-        busy);
-    listen(
-        new ListenFailure.Listener(
-            "OTLP/HTTP",
-            "receivers.http.endpoint",
-            "LLMTAIL_HTTP_ENDPOINT",
-            config.receivers().http().endpoint()),
-        sidecar.httpReceiver::start,
-        busy);
+    DeciderSchedule.schedule(
+        sidecar.decider, sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
+    List<String> busy =
+        Listeners.start(
+            config, sidecar.admin::start, sidecar.receiver::start, sidecar.httpReceiver::start);
     if (!busy.isEmpty()) {
       // Release the threads and files the constructor already opened, and the ports that opened.
       sidecar.close();
@@ -337,70 +285,6 @@ final class Sidecar implements AutoCloseable {
         config.exporter().destination(),
         String.valueOf(sidecar.admin.port()));
     return sidecar;
-  }
-
-  /** Starts one listener; a failure is added to {@code problems} so that the rest still try. */
-  private static void listen(
-      ListenFailure.Listener listener, Runnable start, List<String> problems) {
-    try {
-      start.run();
-    } catch (Exception e) { // Netty rethrows a checked BindException undeclared
-      problems.add(listener.problem(e));
-    }
-  }
-
-  /**
-   * Restores what a previous process left in the span log, before any receiver accepts: undecided
-   * traces go back into the buffer with their original arrival times (so their quiet period and
-   * hard cap run on as if nothing happened), kept traces whose export was not recorded are
-   * exported.
-   */
-  private void recover() {
-    Instant now = Clock.systemUTC().instant();
-    RecoveryReport report =
-        spanLog.recover(
-            trace -> {
-              if (trace.decision() == null) {
-                for (RecoveredTrace.Timed<TraceFragment> f : trace.spans()) {
-                  buffer.restore(f.fragment(), Duration.between(f.acceptedAt(), now));
-                }
-                for (RecoveredTrace.Timed<LogFragment> f : trace.logs()) {
-                  buffer.restoreLogs(f.fragment(), Duration.between(f.acceptedAt(), now));
-                }
-                return;
-              }
-              RememberedDecision kept = trace.decision();
-              List<ResourceSpans> spans = new ArrayList<>();
-              int spanCount = 0;
-              for (RecoveredTrace.Timed<TraceFragment> f : trace.spans()) {
-                spans.add(f.fragment().spans());
-                spanCount += f.fragment().spanCount();
-              }
-              exporter.export(
-                  SamplingAnnotations.annotate(spans, kept.reason(), kept.adjustedCount(), false),
-                  spanCount,
-                  () -> spanLog.exported(trace.traceId()));
-              List<ResourceLogs> logs = new ArrayList<>();
-              int records = 0;
-              for (RecoveredTrace.Timed<LogFragment> f : trace.logs()) {
-                logs.add(f.fragment().logs());
-                records += f.fragment().recordCount();
-              }
-              if (records > 0) {
-                exporter.exportLogs(logs, records);
-              }
-            });
-    if (report.fragments() > 0 || report.corruptRecords() > 0) {
-      LOG.log(
-          System.Logger.Level.INFO,
-          "span log {0}: restored {1} undecided traces, re-exported {2} kept traces ({3} fragments;"
-              + " {4} damaged records skipped)",
-          config.storage().directory(),
-          report.undecidedTraces(),
-          report.keptTraces(),
-          report.fragments(),
-          report.corruptRecords());
-    }
   }
 
   /** {@code /readyz}: started, not stopping, and (with Kafka) owning a partition in time. */
