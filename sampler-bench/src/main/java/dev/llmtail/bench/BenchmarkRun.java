@@ -37,22 +37,7 @@ public final class BenchmarkRun {
   private final Map<String, String> options;
   private final List<TrafficMix.Template> templates;
   private final Path out;
-  private final List<Row> rows = new ArrayList<>();
-
-  /** One line of the table; NaN where a figure does not apply. */
-  private record Row(
-      String name,
-      double spansPerSecond,
-      double cpuSecondsPerMillion,
-      double p50Millis,
-      double p99Millis,
-      long keptTraces,
-      double heapPerSpan,
-      double wirePerSpan,
-      long gcCount,
-      long gcMillis,
-      long refused,
-      String note) {}
+  private final ReportTable table = new ReportTable();
 
   private BenchmarkRun(Map<String, String> options) {
     this.options = options;
@@ -126,7 +111,7 @@ public final class BenchmarkRun {
             null);
       }
     }
-    printTable();
+    table.print();
   }
 
   private static String replace(String yaml, String from, String to) {
@@ -194,8 +179,8 @@ public final class BenchmarkRun {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
-    rows.add(
-        new Row(
+    table.add(
+        new ReportTable.Row(
             "(a) decode floor",
             spans / seconds,
             cpu / (spans / 1e6),
@@ -310,8 +295,8 @@ public final class BenchmarkRun {
                 accepted,
                 onDisk / (double) accepted);
       }
-      rows.add(
-          new Row(
+      table.add(
+          new ReportTable.Row(
               name,
               spans / seconds,
               (s1.cpuNanos() - s0.cpuNanos()) / 1e9 / (spans / 1e6),
@@ -389,104 +374,5 @@ public final class BenchmarkRun {
     }
     int index = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
     return sorted[Math.max(0, index)] / 1e6;
-  }
-
-  private void printTable() {
-    System.out.println();
-    System.out.printf(
-        "%-22s %10s %12s %9s %9s %8s %10s %10s %9s %14s %8s  %s%n",
-        "configuration",
-        "spans/s",
-        "CPU s/Mspan",
-        "p50 ms",
-        "p99 ms",
-        "kept",
-        "heap B/sp",
-        "wire B/sp",
-        "heap/wire",
-        "GC pauses",
-        "refused",
-        "note");
-    for (Row r : rows) {
-      System.out.printf(
-          Locale.ROOT,
-          "%-22s %10.0f %12.2f %9s %9s %8d %10s %10.0f %9s %14s %8d  %s%n",
-          r.name(),
-          r.spansPerSecond(),
-          r.cpuSecondsPerMillion(),
-          figure(r.p50Millis()),
-          figure(r.p99Millis()),
-          r.keptTraces(),
-          figure(r.heapPerSpan()),
-          r.wirePerSpan(),
-          Double.isNaN(r.heapPerSpan())
-              ? "-"
-              : String.format(Locale.ROOT, "%.2fx", r.heapPerSpan() / r.wirePerSpan()),
-          r.gcCount() + " / " + r.gcMillis() + " ms",
-          r.refused(),
-          r.note());
-    }
-    Row a = find("(a)");
-    Row b = find("(b)");
-    Row c = find("(c) llmtail");
-    Row d = find("(d)");
-    System.out.println();
-    if (c != null && a != null) {
-      System.out.printf(
-          Locale.ROOT,
-          "(c)/(a) throughput: %.1f %%%n",
-          100 * c.spansPerSecond() / a.spansPerSecond());
-    }
-    if (c != null && b != null) {
-      System.out.printf(
-          Locale.ROOT,
-          "(c)/(b) throughput: %.1f %% (target >= 50 %%)%n",
-          100 * c.spansPerSecond() / b.spansPerSecond());
-    }
-    if (c != null) {
-      System.out.printf(
-          Locale.ROOT,
-          "heap per buffered span: %.2fx wire (target <= 1.5x); p99 last-span-to-export %.0f ms (target <= 10000 + 250 ms)%n",
-          c.heapPerSpan() / c.wirePerSpan(),
-          c.p99Millis());
-    }
-    for (String sync : List.of("os", "always")) {
-      Row logged = find("(c) span log, " + sync);
-      if (c != null && logged != null) {
-        System.out.printf(
-            Locale.ROOT,
-            "(c) span log, sync %s / (c) throughput: %.1f %% (target >= 70 %% with the default"
-                + " sync os)%n",
-            sync,
-            100 * logged.spansPerSecond() / c.spansPerSecond());
-      }
-    }
-    if (c != null && d != null) {
-      System.out.printf(
-          Locale.ROOT,
-          "(d)/(c) throughput at the trace bound: %.1f %% (no collapse)%n",
-          100 * d.spansPerSecond() / c.spansPerSecond());
-    }
-    if (c != null && b != null) {
-      System.out.printf(
-          Locale.ROOT,
-          "HEADLINE: llmtail with the shipped policy set carries %.0f spans/s on this machine, %.0f %% of pass-through%s%n",
-          c.spansPerSecond(),
-          100 * c.spansPerSecond() / b.spansPerSecond(),
-          a == null
-              ? ""
-              : String.format(
-                  Locale.ROOT,
-                  " and %.0f %% of the protobuf decode floor",
-                  100 * c.spansPerSecond() / a.spansPerSecond()));
-    }
-  }
-
-  private Row find(String prefix) {
-    return rows.stream().filter(r -> r.name().startsWith(prefix)).findFirst().orElse(null);
-  }
-
-  private static String figure(double value) {
-    return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.0f", value);
   }
 }
