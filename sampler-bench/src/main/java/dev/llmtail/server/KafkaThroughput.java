@@ -83,7 +83,8 @@ public final class KafkaThroughput {
         new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < traces; i++) {
         producer.send(
-            new ProducerRecord<>("otlp_spans", partition(keys.get(i)), keys.get(i), payloads.get(i)));
+            new ProducerRecord<>(
+                "otlp_spans", partition(keys.get(i)), keys.get(i), payloads.get(i)));
       }
       producer.flush();
     }
@@ -148,8 +149,12 @@ public final class KafkaThroughput {
   }
 
   private static double accepted(SimpleMeterRegistry meters, String transport) {
-    return meters.find("llmtail.receiver.spans").tag("transport", transport).tag("result", "accepted")
-        .counters().stream()
+    return meters
+        .find("llmtail.receiver.spans")
+        .tag("transport", transport)
+        .tag("result", "accepted")
+        .counters()
+        .stream()
         .mapToDouble(c -> c.count())
         .sum();
   }
@@ -165,12 +170,13 @@ public final class KafkaThroughput {
         int first = t;
         clients.execute(
             () -> {
-              TraceServiceGrpc.TraceServiceBlockingStub stub = TraceServiceGrpc.newBlockingStub(channel);
+              TraceServiceGrpc.TraceServiceBlockingStub stub =
+                  TraceServiceGrpc.newBlockingStub(channel);
               for (int i = first; i < payloads.size(); i += 4) {
                 try {
                   stub.export(
-                      io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest
-                          .parseFrom(payloads.get(i)));
+                      io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(
+                          payloads.get(i)));
                 } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                   throw new IllegalStateException(e);
                 }
