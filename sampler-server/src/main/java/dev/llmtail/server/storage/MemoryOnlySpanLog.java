@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /** No span log: spans live in memory only, and a crash loses what was buffered. */
 enum MemoryOnlySpanLog implements SpanLog {
@@ -41,7 +42,7 @@ enum MemoryOnlySpanLog implements SpanLog {
   public void sweep() {}
 
   @Override
-  public String refusal() {
+  public @Nullable String refusal() {
     return null;
   }
 

@@ -6,6 +6,7 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One trace read back from the span log after a restart.
@@ -16,7 +17,7 @@ import java.util.List;
  */
 public record RecoveredTrace(
     TraceId traceId,
-    RememberedDecision decision,
+    @Nullable RememberedDecision decision,
     List<Timed<TraceFragment>> spans,
     List<Timed<LogFragment>> logs) {
 

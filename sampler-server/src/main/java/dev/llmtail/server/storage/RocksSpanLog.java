@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -111,7 +112,7 @@ final class RocksSpanLog implements SpanLog {
   private final AtomicLong sequence;
   private final ScheduledExecutorService background;
   private final AtomicLong sizeBytes = new AtomicLong();
-  private volatile String writeFailure;
+  private volatile @Nullable String writeFailure;
 
   /** Between a failed write and the next one that succeeds: logged once each way. */
   private volatile boolean failing;
@@ -705,7 +706,7 @@ final class RocksSpanLog implements SpanLog {
   }
 
   @Override
-  public String refusal() {
+  public @Nullable String refusal() {
     String failure = writeFailure;
     if (failure != null) {
       return failure;

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The span log: every accepted span and log record is written here before the OTLP answer, and
@@ -63,7 +64,7 @@ public interface SpanLog extends AutoCloseable {
   void sweep();
 
   /** Why new data is refused now, or null if it is not. */
-  String refusal();
+  @Nullable String refusal();
 
   @Override
   void close();

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.llmtail.server.storage;
+
+import org.jspecify.annotations.NullMarked;
