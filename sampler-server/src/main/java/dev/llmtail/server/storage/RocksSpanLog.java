@@ -1,5 +1,24 @@
 package dev.llmtail.server.storage;
 
+import static dev.llmtail.server.storage.SpanLogKeys.AFTER_LAST_KEY;
+import static dev.llmtail.server.storage.SpanLogKeys.DROPPED;
+import static dev.llmtail.server.storage.SpanLogKeys.EXPORTED;
+import static dev.llmtail.server.storage.SpanLogKeys.FIRST_KEY;
+import static dev.llmtail.server.storage.SpanLogKeys.HEADER;
+import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
+import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
+import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
+import static dev.llmtail.server.storage.SpanLogKeys.bytes;
+import static dev.llmtail.server.storage.SpanLogKeys.decidedAt;
+import static dev.llmtail.server.storage.SpanLogKeys.decisionValue;
+import static dev.llmtail.server.storage.SpanLogKeys.expiryKey;
+import static dev.llmtail.server.storage.SpanLogKeys.id;
+import static dev.llmtail.server.storage.SpanLogKeys.key;
+import static dev.llmtail.server.storage.SpanLogKeys.next;
+import static dev.llmtail.server.storage.SpanLogKeys.rememberedOf;
+import static dev.llmtail.server.storage.SpanLogKeys.traceId;
+import static dev.llmtail.server.storage.SpanLogKeys.value;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
@@ -84,13 +103,6 @@ final class RocksSpanLog implements SpanLog {
   static final String FORMAT = "llmtail-span-log/1";
 
   private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
-  static final byte SPANS = 1;
-  static final byte LOGS = 2;
-  private static final int HEADER = 1 + 8 + 4;
-
-  static final byte KEPT = 1;
-  static final byte EXPORTED = 2;
-  static final byte DROPPED = 3;
 
   static {
     RocksDB.loadLibrary();
@@ -692,15 +704,6 @@ final class RocksSpanLog implements SpanLog {
     }
   }
 
-  private static final byte[] FIRST_KEY = new byte[16];
-  private static final byte[] AFTER_LAST_KEY = next(filled(16, (byte) 0xff));
-
-  private static byte[] filled(int length, byte b) {
-    byte[] bytes = new byte[length];
-    Arrays.fill(bytes, b);
-    return bytes;
-  }
-
   private void refreshSize() {
     sizeBytes.set(approximateSize(FIRST_KEY, AFTER_LAST_KEY));
   }
@@ -758,80 +761,5 @@ final class RocksSpanLog implements SpanLog {
     sstFiles.close();
     walTail.close();
     cfOptions.forEach(ColumnFamilyOptions::close);
-  }
-
-  // --- encoding ---
-
-  static byte[] key(TraceId traceId, long seq) {
-    return ByteBuffer.allocate(24)
-        .putLong(traceId.high())
-        .putLong(traceId.low())
-        .putLong(seq)
-        .array();
-  }
-
-  static byte[] id(TraceId traceId) {
-    return ByteBuffer.allocate(16).putLong(traceId.high()).putLong(traceId.low()).array();
-  }
-
-  private static TraceId traceId(byte[] id) {
-    ByteBuffer b = ByteBuffer.wrap(id, 0, 16);
-    return new TraceId(b.getLong(), b.getLong());
-  }
-
-  /** The smallest 16-byte id after {@code id}: the exclusive end of its key range. */
-  private static byte[] next(byte[] id) {
-    byte[] end = Arrays.copyOf(id, 16);
-    for (int i = 15; i >= 0; i--) {
-      if (++end[i] != 0) {
-        return end;
-      }
-    }
-    // ffff...ff: no 16-byte successor; a 17-byte key sorts after every key with this prefix.
-    byte[] longer = Arrays.copyOf(id, 25);
-    Arrays.fill(longer, 16, 25, (byte) 0xff);
-    return longer;
-  }
-
-  static byte[] value(byte kind, long millis, byte[] payload) {
-    CRC32C crc = new CRC32C();
-    crc.update(payload);
-    return ByteBuffer.allocate(HEADER + payload.length)
-        .put(kind)
-        .putLong(millis)
-        .putInt((int) crc.getValue())
-        .put(payload)
-        .array();
-  }
-
-  private static byte[] decisionValue(byte state, long millis, RememberedDecision d) {
-    byte[] reason = bytes(d.reason());
-    return ByteBuffer.allocate(1 + 8 + 8 + reason.length)
-        .put(state)
-        .putLong(millis)
-        .putDouble(d.adjustedCount())
-        .put(reason)
-        .array();
-  }
-
-  private static long decidedAt(byte[] decision) {
-    return ByteBuffer.wrap(decision, 1, 8).getLong();
-  }
-
-  private static RememberedDecision rememberedOf(byte[] d) {
-    ByteBuffer b = ByteBuffer.wrap(d);
-    byte state = b.get();
-    b.getLong();
-    double adjusted = b.getDouble();
-    String reason = new String(d, 17, d.length - 17, StandardCharsets.UTF_8);
-    return new RememberedDecision(state != DROPPED, reason, adjusted);
-  }
-
-  private static byte[] expiryKey(long millis, byte[] id) {
-    return ByteBuffer.allocate(24).putLong(millis).put(id).array();
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }
