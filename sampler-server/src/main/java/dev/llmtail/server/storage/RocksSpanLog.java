@@ -4,7 +4,6 @@ import static dev.llmtail.server.storage.SpanLogKeys.AFTER_LAST_KEY;
 import static dev.llmtail.server.storage.SpanLogKeys.DROPPED;
 import static dev.llmtail.server.storage.SpanLogKeys.EXPORTED;
 import static dev.llmtail.server.storage.SpanLogKeys.FIRST_KEY;
-import static dev.llmtail.server.storage.SpanLogKeys.HEADER;
 import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
 import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
 import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
@@ -15,26 +14,18 @@ import static dev.llmtail.server.storage.SpanLogKeys.expiryKey;
 import static dev.llmtail.server.storage.SpanLogKeys.id;
 import static dev.llmtail.server.storage.SpanLogKeys.key;
 import static dev.llmtail.server.storage.SpanLogKeys.next;
-import static dev.llmtail.server.storage.SpanLogKeys.rememberedOf;
 import static dev.llmtail.server.storage.SpanLogKeys.traceId;
 import static dev.llmtail.server.storage.SpanLogKeys.value;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.RememberedDecision;
-import dev.llmtail.core.ingest.GroupedLogs;
-import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.server.config.StorageConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +43,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -452,122 +442,8 @@ final class RocksSpanLog implements SpanLog {
 
   @Override
   public RecoveryReport recover(Consumer<RecoveredTrace> recovered) {
-    int undecided = 0;
-    int kept = 0;
-    long fragments = 0;
-    long damaged = 0;
-    try (ReadOptions read = new ReadOptions().setTotalOrderSeek(true);
-        RocksIterator it = db.newIterator(spans, read)) {
-      it.seekToFirst();
-      byte[] currentId = null;
-      RememberedDecision currentDecision = null;
-      boolean settled = false;
-      List<RecoveredTrace.Timed<TraceFragment>> spanList = new ArrayList<>();
-      List<RecoveredTrace.Timed<LogFragment>> logList = new ArrayList<>();
-      while (true) {
-        byte[] key = it.isValid() ? it.key() : null;
-        boolean sameTrace =
-            key != null && currentId != null && Arrays.equals(key, 0, 16, currentId, 0, 16);
-        if (currentId != null && !sameTrace) {
-          if (!settled && (!spanList.isEmpty() || !logList.isEmpty())) {
-            spanList.forEach(s -> recoveredSpans.increment(s.fragment().spanCount()));
-            recovered.accept(
-                new RecoveredTrace(
-                    traceId(currentId),
-                    currentDecision,
-                    List.copyOf(spanList),
-                    List.copyOf(logList)));
-            if (currentDecision == null) {
-              undecided++;
-            } else {
-              kept++;
-            }
-          }
-          spanList.clear();
-          logList.clear();
-          currentId = null;
-        }
-        if (key == null) {
-          break;
-        }
-        if (key.length != 24) {
-          damaged++;
-          it.next();
-          continue;
-        }
-        if (currentId == null) {
-          currentId = Arrays.copyOf(key, 16);
-          byte[] d = db.get(decisions, currentId);
-          settled = d != null && d[0] != KEPT;
-          currentDecision = d != null && d[0] == KEPT ? rememberedOf(d) : null;
-        }
-        if (!settled) {
-          if (readFragment(traceId(currentId), it.value(), spanList, logList)) {
-            fragments++;
-          } else {
-            damaged++;
-          }
-        }
-        it.next();
-      }
-    } catch (RocksDBException e) {
-      throw new SpanLogException(
-          "storage.directory " + directory + " could not be read back: " + e.getMessage(), e);
-    }
-    corrupt.increment(damaged);
-    RecoveryReport report = new RecoveryReport(undecided, kept, fragments, damaged);
-    if (damaged > 0) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "span log: skipped {0} damaged records in {1} (counted in llmtail.storage.records.corrupt)",
-          damaged,
-          directory);
-    }
-    return report;
-  }
-
-  /** Decodes one value; false if it is damaged (checksum, kind or encoding). */
-  private static boolean readFragment(
-      TraceId traceId,
-      byte[] value,
-      List<RecoveredTrace.Timed<TraceFragment>> spanList,
-      List<RecoveredTrace.Timed<LogFragment>> logList) {
-    if (value.length < HEADER) {
-      return false;
-    }
-    ByteBuffer header = ByteBuffer.wrap(value, 0, HEADER);
-    byte kind = header.get();
-    Instant at = Instant.ofEpochMilli(header.getLong());
-    int crc = header.getInt();
-    CRC32C check = new CRC32C();
-    check.update(value, HEADER, value.length - HEADER);
-    if ((int) check.getValue() != crc) {
-      return false;
-    }
-    byte[] payload = Arrays.copyOfRange(value, HEADER, value.length);
-    try {
-      if (kind == SPANS) {
-        GroupedRequest grouped = TraceGrouper.group(List.of(ResourceSpans.parseFrom(payload)));
-        for (TraceFragment f : grouped.fragments()) {
-          if (f.traceId().equals(traceId)) {
-            spanList.add(new RecoveredTrace.Timed<>(f, at));
-          }
-        }
-        return true;
-      }
-      if (kind == LOGS) {
-        GroupedLogs grouped = LogGrouper.group(List.of(ResourceLogs.parseFrom(payload)));
-        for (LogFragment f : grouped.fragments()) {
-          if (f.traceId().equals(traceId)) {
-            logList.add(new RecoveredTrace.Timed<>(f, at));
-          }
-        }
-        return true;
-      }
-      return false;
-    } catch (InvalidProtocolBufferException e) {
-      return false;
-    }
+    return SpanLogRecovery.recover(
+        db, spans, decisions, directory, recoveredSpans, corrupt, recovered);
   }
 
   @Override
@@ -604,7 +480,7 @@ final class RocksSpanLog implements SpanLog {
     try (ReadOptions read = new ReadOptions().setPrefixSameAsStart(true);
         RocksIterator it = db.newIterator(spans, read)) {
       for (it.seek(id); it.isValid() && Arrays.equals(it.key(), 0, 16, id, 0, 16); it.next()) {
-        readFragment(traceId, it.value(), spanList, logList);
+        SpanLogRecovery.readFragment(traceId, it.value(), spanList, logList);
       }
     }
     if (spanList.isEmpty()) {
