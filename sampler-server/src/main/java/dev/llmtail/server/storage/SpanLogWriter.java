@@ -1,0 +1,188 @@
+package dev.llmtail.server.storage;
+
+import static dev.llmtail.server.storage.SpanLogKeys.DROPPED;
+import static dev.llmtail.server.storage.SpanLogKeys.EXPORTED;
+import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
+import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
+import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
+import static dev.llmtail.server.storage.SpanLogKeys.decisionValue;
+import static dev.llmtail.server.storage.SpanLogKeys.expiryKey;
+import static dev.llmtail.server.storage.SpanLogKeys.id;
+import static dev.llmtail.server.storage.SpanLogKeys.key;
+import static dev.llmtail.server.storage.SpanLogKeys.next;
+import static dev.llmtail.server.storage.SpanLogKeys.value;
+
+import dev.llmtail.core.TraceId;
+import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.TraceFragment;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Status;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The write path of {@link RocksSpanLog}: requests, decisions and deliveries as {@link
+ * WriteBatch}es, the periodic fsync, and the failure state a failed write leaves behind.
+ *
+ * <p>Each request is one batch; RocksDB joins the batches of concurrent writers into one WAL write
+ * (and one fsync with {@code sync: always}): that is the group commit. A failed write is logged
+ * once, remembered as the reason to refuse requests, and forgotten at the next sweep so that a
+ * request can try again (RocksDB resumes by itself once its SST file manager sees free space).
+ * Thread-safe: {@link #append} runs on receiver threads, {@link #decided} and {@link #exported} on
+ * decider and exporter threads, {@link #syncWal} on the log's own thread.
+ */
+final class SpanLogWriter {
+
+  private static final System.Logger LOG = System.getLogger(RocksSpanLog.class.getName());
+
+  private final RocksDB db;
+  private final ColumnFamilyHandle spans;
+  private final ColumnFamilyHandle decisions;
+  private final ColumnFamilyHandle expiry;
+  private final WriteOptions writeOptions;
+  private final Path directory;
+  private final Clock clock;
+  private final AtomicLong sequence;
+  private final Counter refusedWrites;
+  private volatile @Nullable String writeFailure;
+
+  /** Between a failed write and the next one that succeeds: logged once each way. */
+  private volatile boolean failing;
+
+  SpanLogWriter(
+      RocksDB db,
+      ColumnFamilyHandle spans,
+      ColumnFamilyHandle decisions,
+      ColumnFamilyHandle expiry,
+      WriteOptions writeOptions,
+      Path directory,
+      Clock clock,
+      MeterRegistry meters) {
+    this.db = db;
+    this.spans = spans;
+    this.decisions = decisions;
+    this.expiry = expiry;
+    this.writeOptions = writeOptions;
+    this.directory = directory;
+    this.clock = clock;
+    // Strictly increasing across restarts as long as the clock does not step back: no process
+    // appends a million fragments per millisecond of its life.
+    this.sequence = new AtomicLong(clock.millis() * 1_000_000L);
+    this.refusedWrites =
+        Counter.builder("llmtail.storage.writes.refused")
+            .description("Requests refused because the span log could not take them")
+            .register(meters);
+  }
+
+  /** Counts a request refused for {@code why} and returns the exception to throw. */
+  SpanLogFullException refuse(String why) {
+    refusedWrites.increment();
+    return new SpanLogFullException(why, null);
+  }
+
+  void append(List<TraceFragment> spanFragments, List<LogFragment> logFragments) {
+    long now = clock.millis();
+    try (WriteBatch batch = new WriteBatch()) {
+      for (TraceFragment f : spanFragments) {
+        batch.put(
+            spans,
+            key(f.traceId(), sequence.incrementAndGet()),
+            value(SPANS, now, f.spans().toByteArray()));
+      }
+      for (LogFragment f : logFragments) {
+        batch.put(
+            spans,
+            key(f.traceId(), sequence.incrementAndGet()),
+            value(LOGS, now, f.logs().toByteArray()));
+      }
+      db.write(writeOptions, batch);
+      if (failing) {
+        failing = false;
+        LOG.log(System.Logger.Level.INFO, "the span log takes writes again");
+      }
+    } catch (RocksDBException e) {
+      refusedWrites.increment();
+      String why = describe(e);
+      if (!failing) {
+        failing = true;
+        LOG.log(System.Logger.Level.ERROR, why);
+      }
+      writeFailure = why;
+      throw new SpanLogFullException(why, e);
+    }
+  }
+
+  private String describe(RocksDBException e) {
+    Status status = e.getStatus();
+    boolean noSpace =
+        (status != null && status.getSubCode() == Status.SubCode.NoSpace)
+            || String.valueOf(e.getMessage()).contains("No space left");
+    return noSpace
+        ? "the span log's disk is full (storage.directory "
+            + directory
+            + "); requests are refused until space is freed"
+        : "the span log could not write (storage.directory " + directory + "): " + e.getMessage();
+  }
+
+  /** Why the last write failed, if the log has not been swept since. */
+  @Nullable String writeFailure() {
+    return writeFailure;
+  }
+
+  /** Lets the next request try again after a failed write; once per sweep. */
+  void forgetFailure() {
+    writeFailure = null;
+  }
+
+  void decided(TraceId traceId, RememberedDecision decision) {
+    long now = clock.millis();
+    byte[] id = id(traceId);
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(decisions, id, decisionValue(decision.kept() ? KEPT : DROPPED, now, decision));
+      batch.put(expiry, expiryKey(now, id), new byte[0]);
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      // The trace is decided either way; after a restart it would be decided again.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "span log: decision of " + traceId + " not recorded: " + e.getMessage());
+    }
+  }
+
+  void exported(TraceId traceId) {
+    byte[] id = id(traceId);
+    try (WriteBatch batch = new WriteBatch()) {
+      byte[] current = db.get(decisions, id);
+      if (current == null || current[0] != KEPT) {
+        return;
+      }
+      current[0] = EXPORTED;
+      batch.put(decisions, id, current);
+      // Kept spans are at their destination: only a dropped trace's spans are retained.
+      batch.deleteRange(spans, id, next(id));
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "span log: export of " + traceId + " not recorded: " + e.getMessage());
+    }
+  }
+
+  void syncWal() {
+    try {
+      db.flushWal(true);
+    } catch (RocksDBException e) {
+      LOG.log(System.Logger.Level.WARNING, "fsync of the span log failed: " + e.getMessage());
+    }
+  }
+}
