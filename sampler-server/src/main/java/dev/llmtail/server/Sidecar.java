@@ -254,7 +254,7 @@ final class Sidecar implements AutoCloseable {
       Duration reloadInterval) {
     Sidecar sidecar = new Sidecar(config, meters, shutdownDeadline, reloadWith, reloadInterval);
     try {
-      SpanLogRecovery.recover(config, sidecar.spanLog, sidecar.buffer, sidecar.exporter);
+      StartupRestore.restore(config, sidecar.spanLog, sidecar.buffer, sidecar.exporter);
     } catch (RuntimeException e) {
       sidecar.close();
       throw e;

@@ -18,12 +18,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Restores, at start, what a previous process left in the span log. */
-final class SpanLogRecovery {
+/**
+ * The startup step that hands what the span log recovered to the buffer (undecided traces) and the
+ * exporter (kept traces not yet delivered). Not the reading itself: that is {@code
+ * storage.SpanLogRecovery}.
+ */
+final class StartupRestore {
 
   private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
 
-  private SpanLogRecovery() {}
+  private StartupRestore() {}
 
   /**
    * Restores what a previous process left in the span log, before any receiver accepts: undecided
@@ -31,7 +35,7 @@ final class SpanLogRecovery {
    * hard cap run on as if nothing happened), kept traces whose export was not recorded are
    * exported.
    */
-  static void recover(
+  static void restore(
       LlmtailConfig config, SpanLog spanLog, TraceBuffer buffer, SpanExporter exporter) {
     Instant now = Clock.systemUTC().instant();
     RecoveryReport report =
