@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code /debug} page in a real headless Chromium, used as an on-call person would: type a
  * trace id or a conversation id, press Enter, read the banner, the verdict table, the trace's
- * waterfall and a conversation's timeline; filter the recent decisions. Needs Debian's {@code
- * chromium} (installed by {@code .ci/run}); skipped on a developer machine without it, never in CI.
+ * waterfall (kept, buffered, and dropped while the span log retains it) and a conversation's
+ * timeline; press "Keep this trace"; filter the recent decisions. Needs Debian's {@code chromium}
+ * (installed by {@code .ci/run}); skipped on a developer machine without it, never in CI.
  *
  * <p>Each view is also written as a PNG to {@code target/screenshots/}; the ones in {@code
  * docs/images/} (shown in docs/debugging.md) are copies of them.
@@ -35,6 +36,8 @@ class DebugPageBrowserTest {
   @TempDir static Path dir;
   private static Sidecar llmtail;
   private static AdminClient client;
+  private static Sidecar retaining;
+  private static AdminClient retainingClient;
   private static HeadlessChromium browser;
 
   /** One sidecar and one browser for the class: starting Chromium is the slow part. */
@@ -68,6 +71,38 @@ class DebugPageBrowserTest {
             "");
     llmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
+    // A second llmtail with a span log: it holds the spans of the traces it drops.
+    String retainingYaml =
+        TestPorts.LOOPBACK
+            + """
+            buffer:
+              quiet_period: 100ms
+              max_trace_wait: 1m
+            policies:
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+              - name: refusals
+                type: refusal
+            exporter:
+              file:
+                path: ${env:OUT}
+            storage:
+              directory: ${env:DATA}
+              retention: 1h
+            """;
+    retaining =
+        Sidecar.start(
+            ConfigLoader.withEnvironment(
+                    Map.of(
+                        "OUT",
+                        retainedKeptFile().toString(),
+                        "DATA",
+                        dir.resolve("span-log").toString()))
+                .parse(Path.of("browser-span-log-test.yaml"), retainingYaml),
+            new SimpleMeterRegistry(),
+            Duration.ofSeconds(5));
+    retainingClient = new AdminClient(retaining);
     browser = HeadlessChromium.launch(chromium);
     Files.createDirectories(SCREENSHOTS);
   }
@@ -83,10 +118,24 @@ class DebugPageBrowserTest {
     if (llmtail != null) {
       llmtail.close();
     }
+    if (retainingClient != null) {
+      retainingClient.close();
+    }
+    if (retaining != null) {
+      retaining.close();
+    }
+  }
+
+  private static Path retainedKeptFile() {
+    return dir.resolve("kept-retaining.jsonl");
   }
 
   private void openPage(String pathAndQuery) {
-    browser.open("http://127.0.0.1:" + llmtail.adminPort() + pathAndQuery);
+    openPage(llmtail, pathAndQuery);
+  }
+
+  private void openPage(Sidecar sidecar, String pathAndQuery) {
+    browser.open("http://127.0.0.1:" + sidecar.adminPort() + pathAndQuery);
     browser.resize(1280, 900);
   }
 
@@ -158,8 +207,12 @@ class DebugPageBrowserTest {
   }
 
   private TraceBuilder decided(TraceBuilder trace) {
-    client.send(trace);
-    await().atMost(WAIT).until(() -> client.state(trace.traceIdHex()).equals("decided"));
+    return decided(client, trace);
+  }
+
+  private static TraceBuilder decided(AdminClient sidecar, TraceBuilder trace) {
+    sidecar.send(trace);
+    await().atMost(WAIT).until(() -> sidecar.state(trace.traceIdHex()).equals("decided"));
     return trace;
   }
 
@@ -221,6 +274,55 @@ class DebugPageBrowserTest {
         .contains("◆ evidence: errors");
     assertThat(text(".trace-answer")).contains("The spans the decision saw");
     screenshot("debug-kept-trace.png");
+  }
+
+  @Test
+  void droppedTraceWhoseSpansTheSpanLogRetainsShowsItsWaterfallAndAKeepButton() throws Exception {
+    TraceBuilder trace = decided(retainingClient, chatTurn("support-ticket-42", false));
+
+    openPage(retaining, "/debug");
+    assertThat(answerAfterTyping(trace.traceIdHex())).startsWith("Dropped at ");
+
+    assertThat(text(".trace-answer"))
+        .contains("The spans of this dropped trace, still retained by the span log. 3 spans");
+    assertThat(count("#answer table.waterfall tbody tr")).isEqualTo(3);
+    assertThat(text("#answer table.waterfall"))
+        .contains("POST /chat")
+        .contains("retrieve documents")
+        .contains("gpt-4o → gpt-4o-2024-08-06 · 812 in / 164 out tokens · finish stop");
+    assertThat(text("#answer .keep-row")).contains("Keep this trace").contains("until ");
+    screenshot("debug-dropped-retained-trace.png");
+  }
+
+  @Test
+  void pressingKeepThisTraceExportsItAndTheHistoryShowsTheDropThenTheKeep() throws Exception {
+    TraceBuilder trace = decided(retainingClient, chatTurn("support-ticket-43", false));
+
+    openPage(retaining, "/debug");
+    assertThat(answerAfterTyping(trace.traceIdHex())).startsWith("Dropped at ");
+    assertThat(count("#answer table.history tbody tr.promoted")).isZero();
+
+    pressEnterOn("#answer button.keep");
+    await().atMost(WAIT).until(() -> count("#answer table.history tbody tr.promoted") == 1);
+
+    // The drop and the keep are rows of one history, oldest first.
+    String history = text("#answer table.history tbody");
+    assertThat(history)
+        .containsSubsequence(
+            "decided: dropped (complete)",
+            "no policy voted",
+            "no policy matched",
+            "kept afterwards",
+            "a request (Keep this trace, or POST …/keep)",
+            "kept on request");
+    assertThat(text("#answer .banner"))
+        .startsWith("Dropped at ")
+        .contains("then kept at ")
+        .contains("Deciding: a request");
+    // The verdicts that dropped it still explain it.
+    assertThat(text("table.verdicts caption")).contains("when it was dropped at ");
+    assertThat(Files.readString(retainedKeptFile())).contains(trace.traceIdHex());
+    screenshot("debug-kept-on-request.png");
   }
 
   @Test

@@ -121,7 +121,15 @@
         ' while the span log holds them (until ' + utcDateTime(b.spans_held_until) + ').'));
     }
     if (b.decision && b.decision.trace) { parts.push(shape(b.decision)); }
-    if (d && d.policies && d.policies.length) { parts.push(verdictTable(d)); }
+    // A trace kept on request has no verdicts of its own: the ones that dropped it still explain it.
+    var verdicts = d;
+    if (d && !(d.policies && d.policies.length) && d.earlier_decisions && d.earlier_decisions.length) {
+      verdicts = d.earlier_decisions[d.earlier_decisions.length - 1];
+    }
+    if (verdicts && verdicts.policies && verdicts.policies.length) {
+      parts.push(verdictTable(verdicts, verdicts === d ? '' : ' when it was ' + verdicts.outcome + ' at ' +
+        utcDateTime(verdicts.decided_at)));
+    }
     parts.push(historyTable(b));
     parts.push(waterfall(b));
     if (b.explanation) {
@@ -164,7 +172,7 @@
       var outcome = d.outcome === 'kept' ? 'Kept' : 'Dropped';
       return el('p', { className: 'banner ' + d.outcome },
         before + (before ? outcome.toLowerCase() : outcome) + ' at ' + utcDateTime(d.decided_at) + ': ' + d.reason + '.',
-        el('span', { className: 'sub' }, 'Deciding: ' + (decidingPolicies(d).length ? deciding : 'no policy voted') +
+        el('span', { className: 'sub' }, 'Deciding: ' + (decidingPolicies(d).length ? deciding : decidedWithoutPolicy(d)) +
           (d.trigger ? ' · trigger ' + d.trigger : '') + ' · trace ' + b.trace_id));
     }
     if (b.state === 'buffered') {
@@ -213,7 +221,7 @@
 
   var tableIds = 0;
 
-  function verdictTable(d) {
+  function verdictTable(d, when) {
     var deciding = decidingPolicies(d);
     var others = d.policies.filter(function (p) { return deciding.indexOf(p) < 0 && p.vote !== 'no_opinion'; });
     var quiet = d.policies.filter(function (p) { return p.vote === 'no_opinion'; });
@@ -225,7 +233,7 @@
     var folded = el('tbody', { className: 'folded', hidden: true, id: 'no-opinion-' + (++tableIds) },
       quiet.map(function (p) { return policyRow(p, false); }));
     var table = el('table', { className: 'verdicts' },
-      el('caption', null, 'Every policy\'s verdict (deciding first)'), head, shown, folded);
+      el('caption', null, 'Every policy\'s verdict' + when + ' (deciding first)'), head, shown, folded);
     var parts = [el('h2', null, 'Verdicts'), table];
     if (quiet.length) {
       var label = function (open) {
@@ -242,35 +250,52 @@
     return el('div', { className: 'verdict-block' }, parts);
   }
 
-  /** What happened to the trace, in time order: its decision or decisions, late spans, waiting. */
+  /** What happened to the trace, in time order: its decisions (a drop, then a keep), late spans, waiting. */
   function historyTable(b) {
     var rows = [];
     var d = b.decision;
-    if (d && d.trace && d.trace.start) { rows.push([d.trace.start, 'first span started', d.trace.root_span || '']); }
-    if (b.earlier_decision) {
-      rows.push([b.earlier_decision.decided_at, 'decided: ' + b.earlier_decision.outcome, decidingText(b.earlier_decision)]);
-    }
+    if (d && d.trace && d.trace.start) { rows.push([d.trace.start, 'first span started', '', d.trace.root_span || '']); }
+    if (b.earlier_decision) { rows.push(decisionRow(b.earlier_decision)); }
     if (b.buffered) {
-      rows.push([b.buffered.first_span_at, 'spans arriving', plural(b.buffered.span_count, 'span', 'spans') + ' buffered']);
-      rows.push([b.buffered.last_span_at, 'latest span arrived', '']);
-      rows.push([b.buffered.decided_by, 'to be decided (' + b.buffered.expected_trigger + ')', 'if no other span arrives']);
+      rows.push([b.buffered.first_span_at, 'spans arriving', '', plural(b.buffered.span_count, 'span', 'spans') + ' buffered']);
+      rows.push([b.buffered.last_span_at, 'latest span arrived', '', '']);
+      rows.push([b.buffered.decided_by, 'to be decided (' + b.buffered.expected_trigger + ')', '', 'if no other span arrives']);
     }
     if (d && d.decided_at) {
-      rows.push([d.decided_at, 'decided: ' + d.outcome + (d.trigger ? ' (' + d.trigger + ')' : ''), decidingText(d)]);
+      // A dropped trace kept afterwards: the drop first, then each later decision, oldest first.
+      (d.earlier_decisions || []).forEach(function (e) { rows.push(decisionRow(e)); });
+      rows.push(decisionRow(d));
       if (d.late_spans_since) {
-        rows.push([d.decided_at, 'late spans', plural(d.late_spans_since, 'span', 'spans') +
+        rows.push([d.decided_at, 'late spans', '', plural(d.late_spans_since, 'span', 'spans') +
           ' arrived after the decision and followed it (' + d.outcome + ')']);
       }
     }
-    if (b.decided_at) { rows.push([b.decided_at, 'decided: ' + b.outcome, '']); }
-    if (b.forgotten_at) { rows.push([b.forgotten_at, 'forgotten by the decision log', '']); }
+    if (b.decided_at) { rows.push([b.decided_at, 'decided: ' + b.outcome, '', '']); }
+    if (b.forgotten_at) { rows.push([b.forgotten_at, 'forgotten by the decision log', '', '']); }
     if (!rows.length) { return null; }
     return el('div', null, el('h2', null, 'History'), el('table', { className: 'history' },
       el('caption', { className: 'visually-hidden' }, 'History of this trace'),
-      headerRow(['Time', 'What happened', 'Details']),
+      headerRow(['Time', 'What happened', 'By', 'Reason']),
       el('tbody', null, rows.map(function (r) {
-        return row([el('td', { className: 'mono' }, utcDateTime(r[0])), el('td', null, r[1]), el('td', null, r[2])]);
+        return row([el('td', { className: 'mono' }, utcDateTime(r[0])), el('td', null, r[1]), el('td', null, r[2]),
+          el('td', null, r[3])], { className: r[4] || '' });
       }))));
+  }
+
+  /** A decision as a history row: when, what (decided, or kept afterwards), by whom, and why. */
+  function decisionRow(d) {
+    var promoted = d.trigger === 'promoted';
+    var names = decidingPolicies(d).map(function (p) { return p.name; });
+    var what = promoted ? (names.length ? 'kept afterwards, on late evidence' : 'kept afterwards')
+      : 'decided: ' + d.outcome + (d.trigger ? ' (' + d.trigger + ')' : '');
+    return [d.decided_at, what, names.length ? names.join(', ') : decidedWithoutPolicy(d), d.reason,
+      promoted ? 'promoted' : ''];
+  }
+
+  /** Who decided when no policy did: a person's request, or the default of no vote. */
+  function decidedWithoutPolicy(d) {
+    if (d.trigger !== 'promoted') { return 'no policy voted'; }
+    return d.reason === 'kept on request' ? 'a request (Keep this trace, or POST …/keep)' : d.reason;
   }
 
   function evidenceBySpan(b) {
