@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Talks to a running sidecar over loopback as a user would: OTLP/gRPC in, admin HTTP out. */
@@ -72,11 +73,24 @@ final class AdminClient implements AutoCloseable {
     }
   }
 
-  /** POSTs an empty body, e.g. to {@code /debug/traces/{id}/keep}. */
+  /**
+   * POSTs an empty body, e.g. to {@code /debug/traces/{id}/keep}, with the header that marks it as
+   * no cross-site forgery ({@code X-Llmtail-Request}), as the {@code /debug} page and curl send it.
+   */
   HttpResponse<String> post(String path) {
     return send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path))
+            .header("X-Llmtail-Request", "keep")
             .POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  /** Sends an empty-bodied {@code method} request with these headers, as a documented curl does. */
+  HttpResponse<String> request(String method, String path, Map<String, String> headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sidecar.adminPort() + path))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(request::header);
+    return send(request);
   }
 
   /** GETs a JSON page that must answer 200. */

@@ -3,10 +3,16 @@ package dev.llmtail.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -323,6 +329,67 @@ class DebugPageBrowserTest {
     assertThat(text("table.verdicts caption")).contains("when it was dropped at ");
     assertThat(Files.readString(retainedKeptFile())).contains(trace.traceIdHex());
     screenshot("debug-kept-on-request.png");
+  }
+
+  @Test
+  void aPageOfAnotherSiteCannotKeepATraceWithAFormOrAScript() throws Exception {
+    TraceBuilder trace = decided(retainingClient, chatTurn("support-ticket-44", false));
+    String keep =
+        "http://127.0.0.1:"
+            + retaining.adminPort()
+            + "/debug/traces/"
+            + trace.traceIdHex()
+            + "/keep";
+    // Any web page open in the same browser: its origin is localhost on another port, llmtail's is
+    // 127.0.0.1, so the browser calls its requests cross-site.
+    byte[] page =
+        ("<!doctype html><title>You won!</title><form id=\"prize\" method=\"post\" action=\""
+                + keep
+                + "\"><button>Claim</button></form>")
+            .getBytes(StandardCharsets.UTF_8);
+    HttpServer elsewhere =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    elsewhere.createContext(
+        "/",
+        exchange -> {
+          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+          exchange.sendResponseHeaders(200, page.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(page);
+          }
+        });
+    elsewhere.start();
+    try {
+      browser.open("http://localhost:" + elsewhere.getAddress().getPort() + "/");
+
+      // A script there that adds the header must ask first (CORS preflight); it is never granted.
+      browser.evaluate(
+          "window.verdict = 'pending'; fetch("
+              + quoted(keep)
+              + ", {method: 'POST', headers: {'X-Llmtail-Request': 'keep'}})"
+              + ".then(function (r) { window.verdict = 'answered ' + r.status; },"
+              + " function (e) { window.verdict = 'blocked: ' + e; })");
+      await().atMost(WAIT).until(() -> !browser.evaluate("window.verdict").equals("pending"));
+      assertThat(browser.evaluate("window.verdict")).startsWith("blocked");
+
+      // A form needs no script and no preflight: the browser posts it; llmtail refuses it.
+      browser.evaluate("document.getElementById('prize').submit()");
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .until(() -> browser.evaluate("document.body.innerText").contains("refused"));
+      assertThat(browser.evaluate("document.body.innerText"))
+          .contains("Sec-Fetch-Site: cross-site")
+          .contains("cross-site request forgery");
+    } finally {
+      elsewhere.stop(0);
+    }
+
+    JsonNode after = retainingClient.json("/debug/traces/" + trace.traceIdHex());
+    assertThat(after.path("decision").path("outcome").asText()).isEqualTo("dropped");
+    assertThat(after.path("decision").path("earlier_decisions")).isEmpty();
+    assertThat(Files.exists(retainedKeptFile()) ? Files.readString(retainedKeptFile()) : "")
+        .doesNotContain(trace.traceIdHex());
   }
 
   @Test

@@ -99,10 +99,6 @@ class DocumentedCommandsTest {
           // docs/debugging.md
           Map.entry(
               "kubectl port-forward pod/<llmtail-pod> 5319", "not run: needs a Kubernetes cluster"),
-          Map.entry(
-              "curl -s -X POST localhost:5319/debug/conversations/support-ticket-1234/keep",
-              "not run as such: PromotionTest keeps a conversation with this POST through a"
-                  + " sidecar with a span log"),
           // docs/performance.md: the benchmark is outside the default build and takes minutes
           Map.entry("./mvnw -B verify", CI_RUN),
           Map.entry(
@@ -413,8 +409,12 @@ class DocumentedCommandsTest {
 
   // ---------------------------------------------------------------- curl against a running sidecar
 
-  private void curl(String command) {
+  private void curl(String command) throws IOException {
     DocumentedCurl curl = DocumentedCurl.parse(command);
+    if (curl.method().equals("POST")) {
+      keep(curl);
+      return;
+    }
     Matcher trace = Pattern.compile("/debug/traces/(\\w+)").matcher(curl.path());
     if (trace.matches()) {
       // A trace the docs sent a moment ago (docs/examples) is decided after the quiet period.
@@ -434,6 +434,31 @@ class DocumentedCommandsTest {
   }
 
   /**
+   * A documented {@code POST .../keep}, sent as the docs write it (with their headers) to a sidecar
+   * of its own, so that the keep changes nothing the other documented lookups see: the documented
+   * conversation's dropped trace is exported, whole, marked promoted.
+   */
+  private void keep(DocumentedCurl curl) throws IOException {
+    Path exported = dir.resolve("keep-kept.jsonl");
+    try (Sidecar keeping = startWithDocumentedTrace(exported);
+        AdminClient client = new AdminClient(keeping)) {
+      curl.check(client);
+      assertThat(
+              client
+                  .json("/debug/traces/" + DEBUGGING_TRACE)
+                  .path("decision")
+                  .path("trigger")
+                  .asText())
+          .as("the decision on the trace after %s %s", curl.method(), curl.path())
+          .isEqualTo("promoted");
+      await().atMost(WAIT).until(() -> Files.exists(exported));
+      assertThat(Files.readString(exported))
+          .contains(DEBUGGING_TRACE)
+          .contains("llmtail.sampling.promoted");
+    }
+  }
+
+  /**
    * The shipped config with every port on loopback, chosen by the OS, and a quiet period of 200ms
    * instead of 10s, so that the documented trace is decided without a wait; it has been sent and
    * decided when this returns.
@@ -442,25 +467,35 @@ class DocumentedCommandsTest {
     if (admin != null) {
       return admin;
     }
+    sidecar = startWithDocumentedTrace(dir.resolve("sidecar-kept.jsonl"));
+    admin = new AdminClient(sidecar);
+    return admin;
+  }
+
+  /**
+   * A sidecar with the shipped config (its span log in a directory of its own) that has decided the
+   * trace of docs/debugging.md: dropped, its spans retained; kept traces go to {@code kept}.
+   */
+  private static Sidecar startWithDocumentedTrace(Path kept) {
+    Sidecar started;
     try {
       LlmtailConfig config =
-          TestPorts.shippedConfig(
-              "200ms",
-              Map.of("LLMTAIL_EXPORTER_FILE", dir.resolve("sidecar-kept.jsonl").toString()));
-      sidecar =
+          TestPorts.shippedConfig("200ms", Map.of("LLMTAIL_EXPORTER_FILE", kept.toString()));
+      started =
           Sidecar.start(
               config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofSeconds(5));
     } catch (Exception e) {
       throw new AssertionError("starting the sidecar", e);
     }
-    admin = new AdminClient(sidecar);
-    admin.send(
-        LlmTraces.chat(
-            DEBUGGING_TRACE,
-            Dialect.OTEL_GENAI,
-            LlmCallSpec.healthy().conversation(DEBUGGING_CONVERSATION).at(100, 650)));
-    await().atMost(WAIT).until(() -> admin.state(DEBUGGING_TRACE).equals("decided"));
-    return admin;
+    try (AdminClient client = new AdminClient(started)) {
+      client.send(
+          LlmTraces.chat(
+              DEBUGGING_TRACE,
+              Dialect.OTEL_GENAI,
+              LlmCallSpec.healthy().conversation(DEBUGGING_CONVERSATION).at(100, 650)));
+      await().atMost(WAIT).until(() -> client.state(DEBUGGING_TRACE).equals("decided"));
+    }
+    return started;
   }
 
   // ---------------------------------------------------------------- outputs the docs show

@@ -8,15 +8,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A documented {@code curl -s localhost:5319/PATH [| jq [-r] FILTER] [| grep [-E] REGEX]}: the path
- * it asks for and what the rest of the pipeline selects, checked against a running sidecar. jq is
- * understood as far as the docs use it: {@code .} and paths like {@code .a.b[].c}, joined by
- * commas.
+ * A documented {@code curl -s [-X METHOD] [-H 'NAME: VALUE']… localhost:5319/PATH [| jq [-r]
+ * FILTER] [| grep [-E] REGEX]}: the request it sends and what the rest of the pipeline selects,
+ * checked against a running sidecar. jq is understood as far as the docs use it: {@code .} and
+ * paths like {@code .a.b[].c}, joined by commas.
  */
 final class DocumentedCurl {
 
@@ -26,11 +28,16 @@ final class DocumentedCurl {
       Pattern.compile("(\\.[A-Za-z_][A-Za-z0-9_]*(\\[\\])?)+|\\.");
   private static final Pattern JQ_STEP = Pattern.compile("\\.([A-Za-z_][A-Za-z0-9_]*)(\\[\\])?");
 
+  private final String method;
+  private final Map<String, String> headers;
   private final String path;
   private final List<String> jqPaths;
   private final Pattern grep;
 
-  private DocumentedCurl(String path, List<String> jqPaths, Pattern grep) {
+  private DocumentedCurl(
+      String method, Map<String, String> headers, String path, List<String> jqPaths, Pattern grep) {
+    this.method = method;
+    this.headers = headers;
     this.path = path;
     this.jqPaths = jqPaths;
     this.grep = grep;
@@ -47,6 +54,21 @@ final class DocumentedCurl {
     if (!curl.get(0).equals("curl") || !curl.contains("-s") || !url.startsWith(ADMIN + "/")) {
       throw new IllegalArgumentException("expected curl -s " + ADMIN + "/PATH, got: " + command);
     }
+    String method = "GET";
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 1; i < curl.size() - 1; i++) {
+      switch (curl.get(i)) {
+        case "-s" -> {}
+        case "-X" -> method = curl.get(++i);
+        case "-H" -> {
+          String[] header = curl.get(++i).split(":\\s*", 2);
+          headers.put(header[0], header[1]);
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "not understood here: " + curl.get(i) + " in: " + command);
+      }
+    }
     List<String> jq = null;
     Pattern grep = null;
     for (List<String> stage : stages.subList(1, stages.size())) {
@@ -62,7 +84,8 @@ final class DocumentedCurl {
                 "unknown pipeline stage " + stage.get(0) + " in: " + command);
       }
     }
-    return new DocumentedCurl(url.substring(ADMIN.length()), jq == null ? List.of() : jq, grep);
+    return new DocumentedCurl(
+        method, headers, url.substring(ADMIN.length()), jq == null ? List.of() : jq, grep);
   }
 
   private static List<String> jqPaths(String filter) {
@@ -83,14 +106,22 @@ final class DocumentedCurl {
     return path;
   }
 
-  /** GETs the path: it answers 200, and what jq selects or grep finds is there and not empty. */
+  /** {@code GET}, or what {@code -X} says. */
+  String method() {
+    return method;
+  }
+
+  /**
+   * Sends the request: it answers 200, and what jq selects or grep finds is there and not empty.
+   */
   JsonNode check(AdminClient llmtail) {
-    HttpResponse<String> answer = llmtail.get(path);
-    assertThat(answer.statusCode()).as("GET " + path + ": " + answer.body()).isEqualTo(200);
-    assertThat(answer.body()).as("GET " + path).isNotBlank();
+    HttpResponse<String> answer = llmtail.request(method, path, headers);
+    String asked = method + " " + path;
+    assertThat(answer.statusCode()).as(asked + ": " + answer.body()).isEqualTo(200);
+    assertThat(answer.body()).as(asked).isNotBlank();
     if (grep != null) {
       assertThat(answer.body().lines().filter(l -> grep.matcher(l).find()))
-          .as("lines of GET " + path + " that grep " + grep + " finds")
+          .as("lines of " + asked + " that grep " + grep + " finds")
           .isNotEmpty();
     }
     if (jqPaths.isEmpty()) {
@@ -100,11 +131,11 @@ final class DocumentedCurl {
     try {
       json = JSON.readTree(answer.body());
     } catch (IOException e) {
-      throw new UncheckedIOException("GET " + path + " is not JSON", e);
+      throw new UncheckedIOException(asked + " is not JSON", e);
     }
     for (String jqPath : jqPaths) {
       List<JsonNode> selected = select(json, jqPath);
-      assertThat(selected).as("jq " + jqPath + " of GET " + path).isNotEmpty();
+      assertThat(selected).as("jq " + jqPath + " of " + asked).isNotEmpty();
       for (JsonNode value : selected) {
         assertThat(
                 value.isNull()
@@ -114,8 +145,8 @@ final class DocumentedCurl {
             .as(
                 "jq "
                     + jqPath
-                    + " of GET "
-                    + path
+                    + " of "
+                    + asked
                     + " selects nothing, null or an empty value: "
                     + value.getNodeType())
             .isFalse();

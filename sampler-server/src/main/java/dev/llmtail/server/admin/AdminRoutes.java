@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Maps an admin request (method, path, query, authorization) to its answer. Knows nothing of Netty,
@@ -21,7 +22,8 @@ import java.util.function.Supplier;
  * token). The {@code /debug} page, its script and its style sheet hold no data and are open too, so
  * a browser can load them; every {@code /debug/...} API call the page makes needs the bearer token
  * when one is configured, and is refused without one when the server listens beyond loopback
- * ({@link DebugAccess}).
+ * ({@link DebugAccess}). The {@code POST .../keep} routes change data, so they also refuse what a
+ * page of another site could have sent ({@link CrossSiteGuard}).
  */
 final class AdminRoutes {
 
@@ -77,10 +79,24 @@ final class AdminRoutes {
     this.style = resource("debug.css");
   }
 
+  /** A request without other headers than {@code authorization} (for tests). */
   AdminResponse handle(
       String method, String path, Map<String, List<String>> query, String authorization) {
+    return handle(method, path, query, authorization, name -> null);
+  }
+
+  /**
+   * Answers a request; {@code header} looks any other request header up by name (null when absent):
+   * the data-changing routes read {@link CrossSiteGuard#HEADER} and {@code Sec-Fetch-Site}.
+   */
+  AdminResponse handle(
+      String method,
+      String path,
+      Map<String, List<String>> query,
+      String authorization,
+      UnaryOperator<String> header) {
     if (path.startsWith("/debug/") && path.endsWith(KEEP)) {
-      return keep(method, path, authorization);
+      return keep(method, path, authorization, header);
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {
       return DebugApi.error(
@@ -154,10 +170,12 @@ final class AdminRoutes {
   }
 
   /**
-   * The data-changing routes: POST only, and behind the same access rule as every {@code /debug}
-   * answer — the bearer token whenever one is set, refused beyond loopback without one.
+   * The data-changing routes: POST only, never from a page of another site ({@link
+   * CrossSiteGuard}), and behind the same access rule as every {@code /debug} answer — the bearer
+   * token whenever one is set, refused beyond loopback without one.
    */
-  private AdminResponse keep(String method, String path, String authorization) {
+  private AdminResponse keep(
+      String method, String path, String authorization, UnaryOperator<String> header) {
     String rest = path.substring("/debug/".length(), path.length() - KEEP.length());
     boolean trace = rest.startsWith("traces/") && rest.length() > "traces/".length();
     boolean conversation =
@@ -172,6 +190,10 @@ final class AdminRoutes {
     if (!method.equals("POST")) {
       return DebugApi.error(405, "method " + method + " on " + path + " (expected: POST)")
           .withHeader("Allow", "POST");
+    }
+    Optional<AdminResponse> forged = CrossSiteGuard.refusal(method, path, header);
+    if (forged.isPresent()) {
+      return forged.get();
     }
     Optional<AdminResponse> refused = access.refusal(authorization);
     if (refused.isPresent()) {

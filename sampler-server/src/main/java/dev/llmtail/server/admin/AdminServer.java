@@ -266,7 +266,8 @@ public final class AdminServer implements AutoCloseable {
                   request.method().name(),
                   uri.path(),
                   uri.parameters(),
-                  request.headers().get(HttpHeaderNames.AUTHORIZATION));
+                  request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                  request.headers()::get);
         } catch (RuntimeException e) {
           LOG.log(System.Logger.Level.ERROR, "admin request " + request.uri() + " failed", e);
           answer = DebugApi.error(500, "internal error answering " + uri.path() + ": " + e);

@@ -78,6 +78,8 @@
       headers.Authorization = 'Bearer ' + token.value;
       sessionStorage.setItem('llmtail-token', token.value);
     }
+    // Data-changing requests carry a header no form of another site can send (CSRF guard).
+    if (method === 'POST') { headers['X-Llmtail-Request'] = 'debug-page'; }
     return fetch(path, { method: method || 'GET', headers: headers }).then(function (r) {
       return r.json().then(function (body) {
         if (r.status === 401) {

@@ -112,6 +112,15 @@ class AdminRoutesTest {
     assertThat(body(missing)).contains("/debug/traces/{trace id}");
   }
 
+  /** The headers of a {@code POST} from the {@code /debug} page or curl as documented. */
+  private static String marked(String name) {
+    return name.equals("X-Llmtail-Request") ? "keep" : null;
+  }
+
+  private static AdminResponse post(AdminRoutes routes, String path, String authorization) {
+    return routes.handle("POST", path, Map.of(), authorization, AdminRoutesTest::marked);
+  }
+
   @Test
   void keepingATraceIsAPostBehindTheSameTokenRuleAsDebugData() {
     String keep = "/debug/traces/" + "ab".repeat(16) + "/keep";
@@ -119,23 +128,77 @@ class AdminRoutesTest {
     AdminResponse get = open.handle("GET", keep, Map.of(), null);
     assertThat(get.status()).isEqualTo(405);
     assertThat(get.headers()).containsEntry("Allow", "POST");
-    AdminResponse unknown = open.handle("POST", keep, Map.of(), null);
+    AdminResponse unknown = post(open, keep, null);
     assertThat(unknown.status()).isEqualTo(404);
-    assertThat(open.handle("POST", "/debug/traces/not-hex/keep", Map.of(), null).status())
-        .isEqualTo(400);
-    assertThat(open.handle("POST", "/debug/conversations/c-1/keep", Map.of(), null).status())
-        .isEqualTo(404);
+    assertThat(post(open, "/debug/traces/not-hex/keep", null).status()).isEqualTo(400);
+    assertThat(post(open, "/debug/conversations/c-1/keep", null).status()).isEqualTo(404);
 
     AdminRoutes noToken = routes(false, new DebugAccess(new BearerToken(""), false));
-    assertThat(noToken.handle("POST", keep, Map.of(), null).status())
+    assertThat(post(noToken, keep, null).status())
         .as("beyond loopback without a token nothing changes")
         .isEqualTo(403);
     AdminRoutes withToken = routes(false, new DebugAccess(new BearerToken("s3cret-token"), true));
-    assertThat(withToken.handle("POST", keep, Map.of(), null).status())
+    assertThat(post(withToken, keep, null).status())
         .as("a token set is required even on loopback")
         .isEqualTo(401);
-    assertThat(withToken.handle("POST", keep, Map.of(), "Bearer s3cret-token").status())
-        .isEqualTo(404);
+    assertThat(post(withToken, keep, "Bearer s3cret-token").status()).isEqualTo(404);
+  }
+
+  @Test
+  void keepingRefusesWhatAPageOfAnotherSiteCouldHaveSent() {
+    String keep = "/debug/conversations/support-ticket-1234/keep";
+    AdminRoutes open = routes(false);
+
+    // An HTML form posts with no header of its own: refused, saying what to add.
+    AdminResponse form =
+        open.handle(
+            "POST", keep, Map.of(), null, name -> name.equals("Host") ? "127.0.0.1:5319" : null);
+    assertThat(form.status()).isEqualTo(403);
+    assertThat(body(form))
+        .contains("refused without the X-Llmtail-Request header")
+        .contains("cross-site request forgery")
+        .contains(
+            "curl -s -X POST -H 'X-Llmtail-Request: keep' 127.0.0.1:5319/debug/conversations/"
+                + "support-ticket-1234/keep");
+
+    // What a browser marks as sent by another site is refused even with the header.
+    AdminResponse crossSite =
+        open.handle(
+            "POST",
+            keep,
+            Map.of(),
+            null,
+            name ->
+                switch (name) {
+                  case "X-Llmtail-Request" -> "keep";
+                  case "Sec-Fetch-Site" -> "cross-site";
+                  default -> null;
+                });
+    assertThat(crossSite.status()).isEqualTo(403);
+    assertThat(body(crossSite)).contains("Sec-Fetch-Site: cross-site");
+
+    // The page itself (same origin) and curl (no Sec-Fetch-Site) are let through to the keep.
+    for (String site : new String[] {"same-origin", null}) {
+      AdminResponse own =
+          open.handle(
+              "POST",
+              keep,
+              Map.of(),
+              null,
+              name ->
+                  switch (name) {
+                    case "X-Llmtail-Request" -> "debug-page";
+                    case "Sec-Fetch-Site" -> site;
+                    default -> null;
+                  });
+      assertThat(own.status()).as("Sec-Fetch-Site %s", site).isEqualTo(404);
+      assertThat(body(own)).contains("conversation support-ticket-1234");
+    }
+
+    // A script of another origin must ask first (CORS preflight): never granted.
+    AdminResponse preflight = open.handle("OPTIONS", keep, Map.of(), null);
+    assertThat(preflight.status()).isEqualTo(405);
+    assertThat(preflight.headers().keySet()).noneMatch(h -> h.startsWith("Access-Control-"));
   }
 
   @Test
