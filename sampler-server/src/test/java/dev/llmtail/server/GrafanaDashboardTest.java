@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -117,22 +118,41 @@ class GrafanaDashboardTest {
     return names;
   }
 
-  /** Series names in a scrape after a kept and a dropped LLM trace went through llmtail. */
+  /**
+   * Series names in a scrape after a kept and a dropped LLM trace went through llmtail, and the
+   * dropped one was kept afterwards on request (promotion series appear with the first promotion).
+   */
   private Set<String> scrapedAfterTraffic() throws Exception {
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    String yaml =
+        TestPorts.LOOPBACK
+            + """
+            buffer:
+              quiet_period: 100ms
+              max_trace_wait: 1m
+            policies:
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+            exporter:
+              file:
+                path: ${env:OUT}
+            storage:
+              directory: ${env:DATA}
+            """;
     try (Sidecar llmtail =
             Sidecar.start(
-                TestPorts.quickConfig(
-                    dir.resolve("kept.jsonl"),
-                    """
-                      - name: errors
-                        type: status_code
-                        status_codes: [ERROR]
-                    """,
-                    ""),
+                ConfigLoader.withEnvironment(
+                        Map.of(
+                            "OUT",
+                            dir.resolve("kept.jsonl").toString(),
+                            "DATA",
+                            dir.resolve("span-log").toString()))
+                    .parse(Path.of("grafana-traffic.yaml"), yaml),
                 prometheus,
                 Duration.ofSeconds(5));
         AdminClient client = new AdminClient(llmtail)) {
+      String dropped = null;
       for (boolean fails : List.of(true, false)) {
         TraceBuilder trace = TraceBuilder.trace().service("chat-api");
         var call =
@@ -151,9 +171,16 @@ class GrafanaDashboardTest {
         await()
             .atMost(Duration.ofSeconds(20))
             .until(() -> client.state(trace.traceIdHex()).equals("decided"));
+        if (!fails) {
+          dropped = trace.traceIdHex();
+        }
       }
+      HttpResponse<String> keep = client.post("/debug/traces/" + dropped + "/keep");
+      assertThat(keep.statusCode()).as(keep.body()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dir.resolve("kept.jsonl")));
-      return seriesIn(client.get("/metrics").body());
+      String scrape = client.get("/metrics").body();
+      assertThat(scrape).contains("llmtail_promotions_total{policy=\"request\"} 1.0");
+      return seriesIn(scrape);
     }
   }
 }
