@@ -78,34 +78,18 @@ class DebugPageBrowserTest {
     llmtail = Sidecar.start(config, new SimpleMeterRegistry(), Duration.ofSeconds(5));
     client = new AdminClient(llmtail);
     // A second llmtail with a span log: it holds the spans of the traces it drops.
-    String retainingYaml =
-        TestPorts.LOOPBACK
-            + """
-            buffer:
-              quiet_period: 100ms
-              max_trace_wait: 1m
-            policies:
-              - name: errors
-                type: status_code
-                status_codes: [ERROR]
-              - name: refusals
-                type: refusal
-            exporter:
-              file:
-                path: ${env:OUT}
-            storage:
-              directory: ${env:DATA}
-              retention: 1h
-            """;
     retaining =
         Sidecar.start(
-            ConfigLoader.withEnvironment(
-                    Map.of(
-                        "OUT",
-                        retainedKeptFile().toString(),
-                        "DATA",
-                        dir.resolve("span-log").toString()))
-                .parse(Path.of("browser-span-log-test.yaml"), retainingYaml),
+            TestPorts.retainingConfig(
+                retainedKeptFile(),
+                dir.resolve("span-log"),
+                """
+                  - name: errors
+                    type: status_code
+                    status_codes: [ERROR]
+                  - name: refusals
+                    type: refusal
+                """),
             new SimpleMeterRegistry(),
             Duration.ofSeconds(5));
     retainingClient = new AdminClient(retaining);

@@ -124,31 +124,16 @@ class GrafanaDashboardTest {
    */
   private Set<String> scrapedAfterTraffic() throws Exception {
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    String yaml =
-        TestPorts.LOOPBACK
-            + """
-            buffer:
-              quiet_period: 100ms
-              max_trace_wait: 1m
-            policies:
-              - name: errors
-                type: status_code
-                status_codes: [ERROR]
-            exporter:
-              file:
-                path: ${env:OUT}
-            storage:
-              directory: ${env:DATA}
-            """;
     try (Sidecar llmtail =
             Sidecar.start(
-                ConfigLoader.withEnvironment(
-                        Map.of(
-                            "OUT",
-                            dir.resolve("kept.jsonl").toString(),
-                            "DATA",
-                            dir.resolve("span-log").toString()))
-                    .parse(Path.of("grafana-traffic.yaml"), yaml),
+                TestPorts.retainingConfig(
+                    dir.resolve("kept.jsonl"),
+                    dir.resolve("span-log"),
+                    """
+                      - name: errors
+                        type: status_code
+                        status_codes: [ERROR]
+                    """),
                 prometheus,
                 Duration.ofSeconds(5));
         AdminClient client = new AdminClient(llmtail)) {

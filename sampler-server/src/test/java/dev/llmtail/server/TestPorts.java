@@ -67,6 +67,34 @@ final class TestPorts {
    */
   static LlmtailConfig quickConfig(Path keptFile, String policies, String adminLines)
       throws ConfigException {
+    return quickConfig(keptFile, policies, adminLines, "", Map.of());
+  }
+
+  /**
+   * As {@link #quickConfig(Path, String, String)}, with a span log in {@code spanLog}: the spans of
+   * dropped traces are retained for an hour, so they can be shown and kept on request.
+   */
+  static LlmtailConfig retainingConfig(Path keptFile, Path spanLog, String policies)
+      throws ConfigException {
+    return quickConfig(
+        keptFile,
+        policies,
+        "",
+        """
+        storage:
+          directory: ${env:DATA}
+          retention: 1h
+        """,
+        Map.of("DATA", spanLog.toString()));
+  }
+
+  private static LlmtailConfig quickConfig(
+      Path keptFile,
+      String policies,
+      String adminLines,
+      String storage,
+      Map<String, String> environment)
+      throws ConfigException {
     String yaml =
         """
         admin:
@@ -85,10 +113,12 @@ final class TestPorts {
             exporter:
               file:
                 path: ${env:OUT}
-            policies:
             """
+            + storage
+            + "policies:\n"
             + policies;
-    return ConfigLoader.withEnvironment(Map.of("OUT", keptFile.toString()))
-        .parse(Path.of("quick-test.yaml"), yaml);
+    Map<String, String> variables = new HashMap<>(environment);
+    variables.put("OUT", keptFile.toString());
+    return ConfigLoader.withEnvironment(variables).parse(Path.of("quick-test.yaml"), yaml);
   }
 }

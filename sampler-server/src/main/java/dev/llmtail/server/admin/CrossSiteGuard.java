@@ -30,41 +30,48 @@ final class CrossSiteGuard {
    * by name and returns null when it is absent.
    */
   static Optional<AdminResponse> refusal(String method, String path, UnaryOperator<String> header) {
-    String host = header.apply("Host");
-    String curl =
-        "curl -s -X POST -H '"
-            + HEADER
-            + ": keep' "
-            + (host == null || host.isBlank() ? "localhost:5319" : host)
-            + path;
     String site = header.apply("Sec-Fetch-Site");
     if (site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none")) {
       return Optional.of(
-          DebugApi.error(
-              403,
-              method
-                  + " "
-                  + path
-                  + ": refused, the browser says a page of another site sent it (Sec-Fetch-Site: "
+          refused(
+              method,
+              path,
+              header,
+              "refused, the browser says a page of another site sent it (Sec-Fetch-Site: "
                   + site.toLowerCase(Locale.ROOT)
                   + "); this guards against cross-site request forgery. Keep traces from"
-                  + " llmtail's own /debug page, or send the request yourself: "
-                  + curl));
+                  + " llmtail's own /debug page, or send the request yourself: "));
     }
     String marked = header.apply(HEADER);
     if (marked == null || marked.isBlank()) {
       return Optional.of(
-          DebugApi.error(
-              403,
-              method
-                  + " "
-                  + path
-                  + ": refused without the "
+          refused(
+              method,
+              path,
+              header,
+              "refused without the "
                   + HEADER
                   + " header, which an HTML form of another site cannot send (this guards against"
-                  + " cross-site request forgery). Add it, with any value: "
-                  + curl));
+                  + " cross-site request forgery). Add it, with any value: "));
     }
     return Optional.empty();
+  }
+
+  /** A 403 saying why, then the curl line that would be let through (to the host asked for). */
+  private static AdminResponse refused(
+      String method, String path, UnaryOperator<String> header, String why) {
+    String host = header.apply("Host");
+    return DebugApi.error(
+        403,
+        method
+            + " "
+            + path
+            + ": "
+            + why
+            + "curl -s -X POST -H '"
+            + HEADER
+            + ": keep' "
+            + (host == null || host.isBlank() ? "localhost:5319" : host)
+            + path);
   }
 }

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** Routing decisions that need no socket: readiness, methods, unknown pages, content hiding. */
@@ -112,13 +113,21 @@ class AdminRoutesTest {
     assertThat(body(missing)).contains("/debug/traces/{trace id}");
   }
 
-  /** The headers of a {@code POST} from the {@code /debug} page or curl as documented. */
-  private static String marked(String name) {
-    return name.equals("X-Llmtail-Request") ? "keep" : null;
+  /**
+   * The headers of a {@code POST} carrying {@code X-Llmtail-Request}, as the {@code /debug} page
+   * and the documented curl send it, with this {@code Sec-Fetch-Site} (null: none, as from curl).
+   */
+  private static UnaryOperator<String> marked(String site) {
+    return name ->
+        switch (name) {
+          case "X-Llmtail-Request" -> "keep";
+          case "Sec-Fetch-Site" -> site;
+          default -> null;
+        };
   }
 
   private static AdminResponse post(AdminRoutes routes, String path, String authorization) {
-    return routes.handle("POST", path, Map.of(), authorization, AdminRoutesTest::marked);
+    return routes.handle("POST", path, Map.of(), authorization, marked(null));
   }
 
   @Test
@@ -162,35 +171,15 @@ class AdminRoutesTest {
                 + "support-ticket-1234/keep");
 
     // What a browser marks as sent by another site is refused even with the header.
-    AdminResponse crossSite =
-        open.handle(
-            "POST",
-            keep,
-            Map.of(),
-            null,
-            name ->
-                switch (name) {
-                  case "X-Llmtail-Request" -> "keep";
-                  case "Sec-Fetch-Site" -> "cross-site";
-                  default -> null;
-                });
-    assertThat(crossSite.status()).isEqualTo(403);
-    assertThat(body(crossSite)).contains("Sec-Fetch-Site: cross-site");
+    for (String site : List.of("cross-site", "same-site")) {
+      AdminResponse crossSite = open.handle("POST", keep, Map.of(), null, marked(site));
+      assertThat(crossSite.status()).isEqualTo(403);
+      assertThat(body(crossSite)).contains("Sec-Fetch-Site: " + site);
+    }
 
     // The page itself (same origin) and curl (no Sec-Fetch-Site) are let through to the keep.
     for (String site : new String[] {"same-origin", null}) {
-      AdminResponse own =
-          open.handle(
-              "POST",
-              keep,
-              Map.of(),
-              null,
-              name ->
-                  switch (name) {
-                    case "X-Llmtail-Request" -> "debug-page";
-                    case "Sec-Fetch-Site" -> site;
-                    default -> null;
-                  });
+      AdminResponse own = open.handle("POST", keep, Map.of(), null, marked(site));
       assertThat(own.status()).as("Sec-Fetch-Site %s", site).isEqualTo(404);
       assertThat(body(own)).contains("conversation support-ticket-1234");
     }
