@@ -144,10 +144,9 @@ final class RocksSpanLog implements SpanLog {
     this.decisions = handles.get(2);
     ColumnFamilyHandle expiry = handles.get(3);
     this.writeOptions = new WriteOptions().setSync(config.syncAlways());
-    this.writer =
-        new SpanLogWriter(db, spans, decisions, expiry, writeOptions, directory, clock, meters);
-    this.retention =
-        new SpanLogRetention(db, spans, decisions, expiry, writeOptions, config, clock, meters);
+    SpanLogDb store = new SpanLogDb(db, spans, decisions, expiry, writeOptions);
+    this.writer = new SpanLogWriter(store, directory, clock, meters);
+    this.retention = new SpanLogRetention(store, config, clock, meters);
     this.corrupt =
         Counter.builder("llmtail.storage.records.corrupt")
             .description("Span log records skipped on recovery because their checksum failed")

@@ -15,15 +15,12 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.Range;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.SizeApproximationFlag;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
  * The retention and {@code max_size} sweep of {@link RocksSpanLog}: deletes settled traces once
@@ -40,31 +37,15 @@ final class SpanLogRetention {
 
   private static final System.Logger LOG = System.getLogger(RocksSpanLog.class.getName());
 
-  private final RocksDB db;
-  private final ColumnFamilyHandle spans;
-  private final ColumnFamilyHandle decisions;
-  private final ColumnFamilyHandle expiry;
-  private final WriteOptions writeOptions;
+  private final SpanLogDb store;
   private final StorageConfig config;
   private final Clock clock;
   private final AtomicLong sizeBytes = new AtomicLong();
   private final Counter sweptTraces;
   private volatile boolean overMaxSize;
 
-  SpanLogRetention(
-      RocksDB db,
-      ColumnFamilyHandle spans,
-      ColumnFamilyHandle decisions,
-      ColumnFamilyHandle expiry,
-      WriteOptions writeOptions,
-      StorageConfig config,
-      Clock clock,
-      MeterRegistry meters) {
-    this.db = db;
-    this.spans = spans;
-    this.decisions = decisions;
-    this.expiry = expiry;
-    this.writeOptions = writeOptions;
+  SpanLogRetention(SpanLogDb store, StorageConfig config, Clock clock, MeterRegistry meters) {
+    this.store = store;
     this.config = config;
     this.clock = clock;
     this.sweptTraces =
@@ -90,7 +71,7 @@ final class SpanLogRetention {
     long toFree = tooBig ? sizeBytes.get() - config.maxSize().bytes() * 9 / 10 : 0;
     long freed = 0;
     int deleted = 0;
-    try (RocksIterator it = db.newIterator(expiry)) {
+    try (RocksIterator it = store.db().newIterator(store.expiry())) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         byte[] key = it.key();
         long decidedAt = ByteBuffer.wrap(key, 0, 8).getLong();
@@ -99,7 +80,7 @@ final class SpanLogRetention {
           break;
         }
         byte[] id = Arrays.copyOfRange(key, 8, 24);
-        byte[] d = db.get(decisions, id);
+        byte[] d = store.db().get(store.decisions(), id);
         if (d != null && d[0] == KEPT) {
           continue; // kept and not exported yet: never deleted for age or size
         }
@@ -108,12 +89,12 @@ final class SpanLogRetention {
             if (!expired) {
               freed += approximateSize(id, next(id));
             }
-            batch.deleteRange(spans, id, next(id));
-            batch.delete(decisions, id);
+            batch.deleteRange(store.spans(), id, next(id));
+            batch.delete(store.decisions(), id);
             deleted++;
           }
-          batch.delete(expiry, key);
-          db.write(writeOptions, batch);
+          batch.delete(store.expiry(), key);
+          store.db().write(store.writeOptions(), batch);
         }
       }
     } catch (RocksDBException e) {
@@ -122,7 +103,7 @@ final class SpanLogRetention {
     sweptTraces.increment(deleted);
     if (tooBig && freed > 0) {
       try {
-        db.compactRange(spans);
+        store.db().compactRange(store.spans());
       } catch (RocksDBException e) {
         LOG.log(System.Logger.Level.WARNING, "span log: compaction failed: " + e.getMessage());
       }
@@ -150,11 +131,13 @@ final class SpanLogRetention {
     try (Slice from = new Slice(fromKey);
         Slice to = new Slice(toKey)) {
       long[] sizes =
-          db.getApproximateSizes(
-              spans,
-              List.of(new Range(from, to)),
-              SizeApproximationFlag.INCLUDE_FILES,
-              SizeApproximationFlag.INCLUDE_MEMTABLES);
+          store
+              .db()
+              .getApproximateSizes(
+                  store.spans(),
+                  List.of(new Range(from, to)),
+                  SizeApproximationFlag.INCLUDE_FILES,
+                  SizeApproximationFlag.INCLUDE_MEMTABLES);
       return Math.max(1, sizes[0]);
     }
   }

@@ -23,12 +23,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
  * The write path of {@link RocksSpanLog}: requests, decisions and deliveries as {@link
@@ -45,11 +42,7 @@ final class SpanLogWriter {
 
   private static final System.Logger LOG = System.getLogger(RocksSpanLog.class.getName());
 
-  private final RocksDB db;
-  private final ColumnFamilyHandle spans;
-  private final ColumnFamilyHandle decisions;
-  private final ColumnFamilyHandle expiry;
-  private final WriteOptions writeOptions;
+  private final SpanLogDb store;
   private final Path directory;
   private final Clock clock;
   private final AtomicLong sequence;
@@ -59,20 +52,8 @@ final class SpanLogWriter {
   /** Between a failed write and the next one that succeeds: logged once each way. */
   private volatile boolean failing;
 
-  SpanLogWriter(
-      RocksDB db,
-      ColumnFamilyHandle spans,
-      ColumnFamilyHandle decisions,
-      ColumnFamilyHandle expiry,
-      WriteOptions writeOptions,
-      Path directory,
-      Clock clock,
-      MeterRegistry meters) {
-    this.db = db;
-    this.spans = spans;
-    this.decisions = decisions;
-    this.expiry = expiry;
-    this.writeOptions = writeOptions;
+  SpanLogWriter(SpanLogDb store, Path directory, Clock clock, MeterRegistry meters) {
+    this.store = store;
     this.directory = directory;
     this.clock = clock;
     // Strictly increasing across restarts as long as the clock does not step back: no process
@@ -95,17 +76,17 @@ final class SpanLogWriter {
     try (WriteBatch batch = new WriteBatch()) {
       for (TraceFragment f : spanFragments) {
         batch.put(
-            spans,
+            store.spans(),
             key(f.traceId(), sequence.incrementAndGet()),
             value(SPANS, now, f.spans().toByteArray()));
       }
       for (LogFragment f : logFragments) {
         batch.put(
-            spans,
+            store.spans(),
             key(f.traceId(), sequence.incrementAndGet()),
             value(LOGS, now, f.logs().toByteArray()));
       }
-      db.write(writeOptions, batch);
+      store.db().write(store.writeOptions(), batch);
       if (failing) {
         failing = false;
         LOG.log(System.Logger.Level.INFO, "the span log takes writes again");
@@ -148,9 +129,10 @@ final class SpanLogWriter {
     long now = clock.millis();
     byte[] id = id(traceId);
     try (WriteBatch batch = new WriteBatch()) {
-      batch.put(decisions, id, decisionValue(decision.kept() ? KEPT : DROPPED, now, decision));
-      batch.put(expiry, expiryKey(now, id), new byte[0]);
-      db.write(writeOptions, batch);
+      batch.put(
+          store.decisions(), id, decisionValue(decision.kept() ? KEPT : DROPPED, now, decision));
+      batch.put(store.expiry(), expiryKey(now, id), new byte[0]);
+      store.db().write(store.writeOptions(), batch);
     } catch (RocksDBException e) {
       // The trace is decided either way; after a restart it would be decided again.
       LOG.log(
@@ -162,15 +144,15 @@ final class SpanLogWriter {
   void exported(TraceId traceId) {
     byte[] id = id(traceId);
     try (WriteBatch batch = new WriteBatch()) {
-      byte[] current = db.get(decisions, id);
+      byte[] current = store.db().get(store.decisions(), id);
       if (current == null || current[0] != KEPT) {
         return;
       }
       current[0] = EXPORTED;
-      batch.put(decisions, id, current);
+      batch.put(store.decisions(), id, current);
       // Kept spans are at their destination: only a dropped trace's spans are retained.
-      batch.deleteRange(spans, id, next(id));
-      db.write(writeOptions, batch);
+      batch.deleteRange(store.spans(), id, next(id));
+      store.db().write(store.writeOptions(), batch);
     } catch (RocksDBException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -180,7 +162,7 @@ final class SpanLogWriter {
 
   void syncWal() {
     try {
-      db.flushWal(true);
+      store.db().flushWal(true);
     } catch (RocksDBException e) {
       LOG.log(System.Logger.Level.WARNING, "fsync of the span log failed: " + e.getMessage());
     }
