@@ -37,7 +37,6 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -67,67 +66,17 @@ public final class AdminServer implements AutoCloseable {
   private @Nullable Channel channel;
 
   /**
-   * @param buffer answers for traces still waiting, or decided a moment ago
-   * @param ready whether the receivers listen (answers {@code /readyz})
-   */
-  public AdminServer(
-      LlmtailConfig config,
-      DecisionLog log,
-      TraceBuffer buffer,
-      PrometheusMeterRegistry prometheus,
-      BooleanSupplier ready,
-      Clock clock) {
-    this(
-        config,
-        null,
-        log,
-        buffer,
-        prometheus,
-        ready,
-        clock,
-        () -> ExportStatus.working(config.exporter().destination()),
-        SpanSource.NONE);
-  }
-
-  /**
    * @param reloader the config as it is reloaded: {@code /debug/config} shows the active version
    *     and the last rejected change; {@code null} shows {@code config} as it is
    * @param buffer answers for traces still waiting, or decided a moment ago
    * @param ready whether the receivers listen (answers {@code /readyz})
    * @param export whether kept traces reach their destination: heads {@code /debug/config}
    * @param kept the spans of recently kept traces, for their waterfall ({@link KeptSpans})
-   */
-  public AdminServer(
-      LlmtailConfig config,
-      @Nullable ConfigReloader reloader,
-      DecisionLog log,
-      TraceBuffer buffer,
-      PrometheusMeterRegistry prometheus,
-      BooleanSupplier ready,
-      Clock clock,
-      Supplier<ExportStatus> export,
-      SpanSource kept) {
-    this(
-        config,
-        reloader,
-        log,
-        buffer,
-        prometheus,
-        ready,
-        clock,
-        export,
-        kept,
-        SpanLog.memoryOnly(),
-        SpanSource.NONE,
-        new TracePromoter(buffer, SpanLog.memoryOnly(), log, Duration.ZERO, clock));
-  }
-
-  /**
-   * Like {@link #AdminServer(LlmtailConfig, ConfigReloader, DecisionLog, TraceBuffer,
-   * PrometheusMeterRegistry, BooleanSupplier, Clock, Supplier, SpanSource)}, with the span log:
-   * {@code /debug} says until when a dropped trace's spans are held and draws them from {@code
-   * retained}; {@code /readyz} fails while the log refuses data. {@code promoter} answers {@code
-   * POST /debug/traces/{id}/keep} and {@code POST /debug/conversations/{id}/keep}.
+   * @param spanLog {@code /debug} says until when a dropped trace's spans are held; {@code /readyz}
+   *     fails while the log refuses data
+   * @param retained the spans of dropped traces the span log still holds, for their waterfall
+   * @param promoter answers {@code POST /debug/traces/{id}/keep} and {@code POST
+   *     /debug/conversations/{id}/keep}
    */
   public AdminServer(
       LlmtailConfig config,

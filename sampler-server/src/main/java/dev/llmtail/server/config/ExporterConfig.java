@@ -61,33 +61,6 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       SpillConfig spill,
       ClientTlsConfig tls) {
 
-    /** Without a {@code tls} section. */
-    @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
-    public OtlpExporterConfig(
-        String endpoint,
-        Map<String, String> headers,
-        String compression,
-        Duration timeout,
-        Integer queueSize,
-        ByteSize queueMaxBytes,
-        Integer maxBatchSpans,
-        Duration batchTimeout,
-        RetryConfig retry,
-        SpillConfig spill) {
-      this(
-          endpoint,
-          headers,
-          compression,
-          timeout,
-          queueSize,
-          queueMaxBytes,
-          maxBatchSpans,
-          batchTimeout,
-          retry,
-          spill,
-          null);
-    }
-
     @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
     public OtlpExporterConfig {
       endpoint = endpoint == null ? "" : endpoint.trim();

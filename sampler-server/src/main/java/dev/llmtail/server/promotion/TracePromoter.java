@@ -13,7 +13,6 @@ import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.promotion.KeepResult.Outcome;
 import dev.llmtail.server.storage.SpanLog;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,9 +36,6 @@ public final class TracePromoter {
   /** The reason written on traces kept because someone asked. */
   public static final String ON_REQUEST = "kept on request";
 
-  private static final DecisionEngine NO_POLICIES =
-      new DecisionEngine(List.of(), Clock.systemUTC(), new SimpleMeterRegistry());
-
   private final TraceBuffer buffer;
   private final SpanLog spanLog;
   private final DecisionLog log;
@@ -48,12 +44,6 @@ public final class TracePromoter {
   private final Clock clock;
   private final EvidencePolicies evidence;
   private final Object lock = new Object();
-
-  /** A promoter that keeps on request only: no policy weighs late evidence. */
-  public TracePromoter(
-      TraceBuffer buffer, SpanLog spanLog, DecisionLog log, Duration retention, Clock clock) {
-    this(buffer, spanLog, log, retention, () -> NO_POLICIES, new SimpleMeterRegistry(), clock);
-  }
 
   /**
    * @param retention {@code storage.retention}: how long a dropped trace's spans are held

@@ -67,7 +67,8 @@ class OtlpGrpcExporterTest {
                 100,
                 Duration.ofMillis(10),
                 new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), maxElapsed),
-                new SpillConfig(spillDirectory, null)),
+                new SpillConfig(spillDirectory, null),
+                null),
             meters);
     return exporter;
   }
@@ -244,7 +245,8 @@ class OtlpGrpcExporterTest {
                 null,
                 Duration.ofMillis(10),
                 null,
-                new SpillConfig(spill.toString(), null)),
+                new SpillConfig(spill.toString(), null),
+                null),
             afterRestart);
     await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);
     assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
@@ -269,7 +271,8 @@ class OtlpGrpcExporterTest {
         null,
         Duration.ofMillis(10),
         new RetryConfig(Duration.ofMillis(10), Duration.ofMillis(50), maxElapsed),
-        new SpillConfig(spill, null));
+        new SpillConfig(spill, null),
+        null);
   }
 
   private static List<ResourceLogs> evaluation(String body) {
