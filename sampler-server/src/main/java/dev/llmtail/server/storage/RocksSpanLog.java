@@ -152,6 +152,7 @@ final class RocksSpanLog implements SpanLog {
             .description("Span log records skipped on recovery because their checksum failed")
             .register(meters);
     long skippedWal = walTail.skippedBytes();
+    long skippedRecords = walTail.skippedRecords();
     Counter.builder("llmtail.storage.wal.skipped")
         .description(
             "Write-ahead log bytes skipped at start: a torn or damaged tail (never acknowledged"
@@ -159,12 +160,20 @@ final class RocksSpanLog implements SpanLog {
         .baseUnit("bytes")
         .register(meters)
         .increment(skippedWal);
+    Counter.builder("llmtail.storage.wal.skipped.records")
+        .description(
+            "Write-ahead log records skipped at start: the torn or damaged one and each whole one"
+                + " after it")
+        .register(meters)
+        .increment(skippedRecords);
     if (skippedWal > 0) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "span log {0}: the write-ahead log ended in a torn or damaged record; skipped {1} bytes"
-              + " after the last whole request (counted in llmtail.storage.wal.skipped)",
+          "span log {0}: the write-ahead log ended in a torn or damaged record; skipped {1} records"
+              + " ({2} bytes) after the last whole request (counted in"
+              + " llmtail.storage.wal.skipped.records and llmtail.storage.wal.skipped)",
           directory,
+          skippedRecords,
           skippedWal);
     }
     this.recoveredSpans =

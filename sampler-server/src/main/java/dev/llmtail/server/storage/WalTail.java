@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -25,8 +26,8 @@ import org.rocksdb.WriteBatch;
  */
 final class WalTail extends AbstractWalFilter {
 
-  private static final int BLOCK = 32 * 1024;
-  private static final int HEADER = 7;
+  private static final int BLOCK = WalRecords.BLOCK;
+  private static final int HEADER = WalRecords.HEADER;
   private static final Pattern WAL = Pattern.compile("(\\d+)\\.log");
 
   /** Log number → end offset of the last whole record replayed from it. */
@@ -35,27 +36,34 @@ final class WalTail extends AbstractWalFilter {
   /** Log number → size before the open. */
   private final Map<Long, Long> sizeBefore;
 
+  /** Log number → where its records start ({@link WalRecords}), read before the open. */
+  private final Map<Long, long[]> recordStarts;
+
   private long oldestRecovered = Long.MAX_VALUE;
 
-  private WalTail(Map<Long, Long> sizeBefore) {
+  private WalTail(Map<Long, Long> sizeBefore, Map<Long, long[]> recordStarts) {
     this.sizeBefore = sizeBefore;
+    this.recordStarts = recordStarts;
   }
 
   /** Notes the WAL files of {@code directory} and their sizes; call before opening the store. */
   static WalTail before(Path directory) {
     Map<Long, Long> sizes = new HashMap<>();
+    Map<Long, long[]> starts = new HashMap<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.log")) {
       for (Path file : files) {
         Matcher m = WAL.matcher(file.getFileName().toString());
         if (m.matches()) {
-          sizes.put(Long.parseLong(m.group(1)), Files.size(file));
+          long number = Long.parseLong(m.group(1));
+          sizes.put(number, Files.size(file));
+          starts.put(number, WalRecords.starts(file));
         }
       }
     } catch (IOException e) {
       throw new SpanLogException(
           "storage.directory " + directory + " cannot be read: " + e.getMessage(), e);
     }
-    return new WalTail(sizes);
+    return new WalTail(sizes, starts);
   }
 
   @Override
@@ -102,6 +110,23 @@ final class WalTail extends AbstractWalFilter {
         skipped += Math.max(0, file.getValue() - end);
       } else if (file.getKey() >= oldestRecovered) {
         skipped += file.getValue();
+      }
+    }
+    return skipped;
+  }
+
+  /**
+   * Records of WAL files recovery did not replay: the torn or damaged one and each whole one after
+   * it, none of which reached the store.
+   */
+  long skippedRecords() {
+    long skipped = 0;
+    for (Map.Entry<Long, long[]> file : recordStarts.entrySet()) {
+      Long end = replayedEnd.get(file.getKey());
+      if (end != null) {
+        skipped += Arrays.stream(file.getValue()).filter(start -> start >= end).count();
+      } else if (file.getKey() >= oldestRecovered) {
+        skipped += file.getValue().length;
       }
     }
     return skipped;

@@ -80,6 +80,15 @@ class SpanLogCutProperties {
       assertThat(recovered).isGreaterThanOrEqualTo((int) (cutAt * REQUESTS) - 1);
       long skipped = skipped(meters);
       assertThat(skipped).as("at most the torn record").isLessThan(2 * walLength / REQUESTS);
+      // A header's worth of bytes or more is the torn record; fewer may be a block's zero padding.
+      long records = skippedRecords(meters);
+      assertThat(records).as("the torn record, counted once").isLessThanOrEqualTo(1);
+      if (skipped >= 7) {
+        assertThat(records).isEqualTo(1);
+      }
+      if (skipped == 0) {
+        assertThat(records).isZero();
+      }
 
       // Without the skipped bytes, the same log ends cleanly after the same requests.
       Path clean = Files.createTempDirectory("span-log-clean");
@@ -91,6 +100,7 @@ class SpanLogCutProperties {
         SimpleMeterRegistry cleanMeters = new SimpleMeterRegistry();
         assertThat(assertRecoversAPrefix(clean, cleanMeters)).isEqualTo(recovered);
         assertThat(skipped(cleanMeters)).isZero();
+        assertThat(skippedRecords(cleanMeters)).isZero();
       } finally {
         delete(clean);
       }
@@ -117,11 +127,38 @@ class SpanLogCutProperties {
         f.write(b ^ 0x5a);
       }
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
-      if (assertRecoversAPrefix(dir, meters) < REQUESTS) {
+      int recovered = assertRecoversAPrefix(dir, meters);
+      if (recovered < REQUESTS) {
         assertThat(skipped(meters))
             .as("the damaged record and everything after it are counted as skipped")
             .isGreaterThanOrEqualTo(walLength - offset);
+        // Each request lost is one record counted; a damaged header may add the format marker's
+        // record or count one record's two fragments apart.
+        assertThat(skippedRecords(meters))
+            .as("records skipped after a damaged byte")
+            .isBetween((long) REQUESTS - recovered, (long) REQUESTS - recovered + 2);
+      } else {
+        assertThat(skippedRecords(meters)).isZero();
       }
+    } finally {
+      delete(dir);
+    }
+  }
+
+  @Property(tries = 1)
+  void aDamagedFirstHeaderCountsEveryRecordAfterIt() throws IOException {
+    Path dir = Files.createTempDirectory("span-log-header");
+    try {
+      copy(image, dir);
+      try (RandomAccessFile f = new RandomAccessFile(wal(dir).toFile(), "rw")) {
+        f.seek(5); // the high byte of the first record's length: RocksDB stops reading there
+        f.write(f.read() ^ 0x40);
+      }
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      assertThat(assertRecoversAPrefix(dir, meters)).isZero();
+      assertThat(skippedRecords(meters))
+          .as("the format marker's record and every request after it")
+          .isEqualTo(REQUESTS + 1);
     } finally {
       delete(dir);
     }
@@ -135,6 +172,7 @@ class SpanLogCutProperties {
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       assertThat(assertRecoversAPrefix(dir, meters)).isEqualTo(REQUESTS);
       assertThat(skipped(meters)).isZero();
+      assertThat(skippedRecords(meters)).isZero();
     } finally {
       delete(dir);
     }
@@ -142,6 +180,10 @@ class SpanLogCutProperties {
 
   private static long skipped(SimpleMeterRegistry meters) {
     return (long) meters.get("llmtail.storage.wal.skipped").counter().count();
+  }
+
+  private static long skippedRecords(SimpleMeterRegistry meters) {
+    return (long) meters.get("llmtail.storage.wal.skipped.records").counter().count();
   }
 
   private static int assertRecoversAPrefix(Path dir, SimpleMeterRegistry meters) {
