@@ -18,6 +18,7 @@ import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.Exporters;
 import dev.llmtail.server.exporter.KeptTraceForwarder;
+import dev.llmtail.server.exporter.KeptTraceForwarder.Delivered;
 import dev.llmtail.server.exporter.SpanExporter;
 import dev.llmtail.server.promotion.LateEvidence;
 import dev.llmtail.server.promotion.TracePromoter;
@@ -163,7 +164,10 @@ final class Sidecar implements AutoCloseable {
                 new LlmUsageAtDecision(llmUsage, genAi),
                 // Before the forwarder: the decision is on disk before export settles it.
                 new SpanLogDecisions(spanLog),
-                new KeptTraceForwarder(exporter, spanLog::exported, meters),
+                new KeptTraceForwarder(
+                    exporter,
+                    Delivered.of(spanLog::spansDelivered, spanLog::logsDelivered),
+                    meters),
                 decisionLog,
                 keptSpans,
                 new DecisionMetrics(meters),

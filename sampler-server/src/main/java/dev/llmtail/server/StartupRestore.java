@@ -20,8 +20,8 @@ import java.util.List;
 
 /**
  * The startup step that hands what the span log recovered to the buffer (undecided traces) and the
- * exporter (kept traces not yet delivered). Not the reading itself: that is {@code
- * storage.SpanLogRecovery}.
+ * exporter (what kept traces still hold undelivered: spans, late spans, log records). Not the
+ * reading itself: that is {@code storage.SpanLogRecovery}.
  */
 final class StartupRestore {
 
@@ -57,10 +57,12 @@ final class StartupRestore {
                 spans.add(f.fragment().spans());
                 spanCount += f.fragment().spanCount();
               }
-              exporter.export(
-                  SamplingAnnotations.annotate(spans, kept.reason(), kept.adjustedCount(), false),
-                  spanCount,
-                  () -> spanLog.exported(trace.traceId()));
+              if (spanCount > 0) {
+                exporter.export(
+                    SamplingAnnotations.annotate(spans, kept.reason(), kept.adjustedCount(), false),
+                    spanCount,
+                    () -> spanLog.spansDelivered(trace.traceId(), spans));
+              }
               List<ResourceLogs> logs = new ArrayList<>();
               int records = 0;
               for (RecoveredTrace.Timed<LogFragment> f : trace.logs()) {
@@ -68,7 +70,8 @@ final class StartupRestore {
                 records += f.fragment().recordCount();
               }
               if (records > 0) {
-                exporter.exportLogs(logs, records);
+                exporter.exportLogs(
+                    logs, records, () -> spanLog.logsDelivered(trace.traceId(), logs));
               }
             });
     if (report.fragments() > 0 || report.corruptRecords() > 0) {

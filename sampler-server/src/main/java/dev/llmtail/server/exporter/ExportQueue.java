@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * exported again after a restart. A batch whose retry time ran out goes back to the end of the
  * memory queue instead of to disk, so the backlog is retried while the process runs and bounded by
  * the memory queue ({@link #atCapacity} refuses new requests); one the shutdown deadline leaves
- * unsent stays in the log, unsettled. Items offered without a settle callback (late spans, log
- * records) are not held by the log and are treated as without a spill directory.
+ * unsent stays in the log, unsettled. Items offered without a settle callback (log records without
+ * a trace id) are not held by the log and are treated as without a spill directory.
  *
  * <p>Never loses what it took. When the memory queue is at its bound, new batches go to disk if a
  * spill directory is configured; a batch whose retry time ran out, and everything still queued at
@@ -40,7 +40,7 @@ final class ExportQueue<T extends com.google.protobuf.MessageLite> {
     long send(List<T> batch, int count);
   }
 
-  /** The settle callback of items the span log does not hold (late spans, log records). */
+  /** The settle callback of items the span log does not hold (log records without a trace). */
   static final Runnable UNTRACKED = () -> {};
 
   /** {@code settled} runs once the batch no longer needs llmtail's memory (see {@link #offer}). */

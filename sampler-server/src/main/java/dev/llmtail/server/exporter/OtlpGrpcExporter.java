@@ -123,6 +123,11 @@ public final class OtlpGrpcExporter implements SpanExporter {
   }
 
   @Override
+  public boolean exportLogs(List<ResourceLogs> batch, int recordCount, Runnable settled) {
+    return logs.offer(batch, recordCount, settled);
+  }
+
+  @Override
   public boolean atCapacity() {
     return spans.atCapacity() || logs.atCapacity();
   }

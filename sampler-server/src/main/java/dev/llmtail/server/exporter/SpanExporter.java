@@ -37,6 +37,15 @@ public interface SpanExporter {
    */
   boolean exportLogs(List<ResourceLogs> logs, int recordCount);
 
+  /** Like {@link #exportLogs}, and runs {@code settled} as {@link #export} with it does. */
+  default boolean exportLogs(List<ResourceLogs> logs, int recordCount, Runnable settled) {
+    boolean taken = exportLogs(logs, recordCount);
+    if (taken) {
+      settled.run();
+    }
+    return taken;
+  }
+
   /**
    * Whether the exporter holds as much as it may (memory queue and spill directory full): the
    * receivers then refuse new requests with a retryable error instead of accepting more.

@@ -14,6 +14,8 @@ import dev.llmtail.server.config.StorageConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -246,6 +248,16 @@ final class RocksSpanLog implements SpanLog {
   @Override
   public void exported(TraceId traceId) {
     writer.exported(traceId);
+  }
+
+  @Override
+  public void spansDelivered(TraceId traceId, List<ResourceSpans> delivered) {
+    writer.delivered(traceId, SpanLogKeys.SPANS, delivered);
+  }
+
+  @Override
+  public void logsDelivered(TraceId traceId, List<ResourceLogs> delivered) {
+    writer.delivered(traceId, SpanLogKeys.LOGS, delivered);
   }
 
   @Override

@@ -7,6 +7,8 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.StorageConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -34,13 +36,28 @@ public interface SpanLog extends AutoCloseable {
   /** Records the decision of a trace: a dropped trace's spans are retained, a kept one's wait. */
   void decided(TraceId traceId, RememberedDecision decision);
 
-  /** A kept trace reached the exporter's destination: its spans need not be sent again. */
+  /**
+   * A kept trace reached the exporter's destination whole: none of its spans and log records need
+   * be sent again. Where spans and log records settle apart, or late ones follow, use {@link
+   * #spansDelivered} and {@link #logsDelivered}.
+   */
   void exported(TraceId traceId);
 
   /**
-   * Reads back what a previous process left: every undecided trace and every kept trace not yet
-   * exported, each in arrival order, handed to {@code recovered} one trace at a time. Call once,
-   * before the first {@link #append}.
+   * These spans of a kept trace (its decided spans, or late ones) are settled: delivered, or
+   * refused by the backend for good. They are deleted from the log, and the trace counts as
+   * exported; its spans and log records not settled yet stay, and are exported again after a
+   * restart.
+   */
+  default void spansDelivered(TraceId traceId, List<ResourceSpans> spans) {}
+
+  /** Like {@link #spansDelivered}, for log records of a kept trace. */
+  default void logsDelivered(TraceId traceId, List<ResourceLogs> logs) {}
+
+  /**
+   * Reads back what a previous process left: every undecided trace and every kept trace whose spans
+   * or log records are not all delivered (only those not delivered), each in arrival order, handed
+   * to {@code recovered} one trace at a time. Call once, before the first {@link #append}.
    */
   RecoveryReport recover(Consumer<RecoveredTrace> recovered);
 

@@ -1,7 +1,7 @@
 package dev.llmtail.server.storage;
 
+import static dev.llmtail.server.storage.SpanLogKeys.DROPPED;
 import static dev.llmtail.server.storage.SpanLogKeys.HEADER;
-import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
 import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
 import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
 import static dev.llmtail.server.storage.SpanLogKeys.key;
@@ -35,7 +35,10 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
-/** Reads the span log back after a restart: undecided and kept-but-unexported traces. */
+/**
+ * Reads the span log back after a restart: undecided traces, and what kept traces still hold that
+ * was not delivered.
+ */
 final class SpanLogRecovery {
   private static final System.Logger LOG = System.getLogger(RocksSpanLog.class.getName());
 
@@ -95,8 +98,9 @@ final class SpanLogRecovery {
         if (currentId == null) {
           currentId = Arrays.copyOf(key, 16);
           byte[] d = db.get(decisions, currentId);
-          settled = d != null && d[0] != KEPT;
-          currentDecision = d != null && d[0] == KEPT ? rememberedOf(d) : null;
+          // Kept (exported or not): what is still here was not delivered, e.g. late spans.
+          settled = d != null && d[0] == DROPPED;
+          currentDecision = d != null && !settled ? rememberedOf(d) : null;
         }
         if (!settled) {
           if (readFragment(traceId(currentId), it.value(), spanList, logList)) {

@@ -2,6 +2,7 @@ package dev.llmtail.server.storage;
 
 import static dev.llmtail.server.storage.SpanLogKeys.DROPPED;
 import static dev.llmtail.server.storage.SpanLogKeys.EXPORTED;
+import static dev.llmtail.server.storage.SpanLogKeys.HEADER;
 import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
 import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
 import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
@@ -12,6 +13,7 @@ import static dev.llmtail.server.storage.SpanLogKeys.key;
 import static dev.llmtail.server.storage.SpanLogKeys.next;
 import static dev.llmtail.server.storage.SpanLogKeys.value;
 
+import com.google.protobuf.MessageLite;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
@@ -20,10 +22,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 
@@ -158,6 +164,55 @@ final class SpanLogWriter {
           System.Logger.Level.WARNING,
           "span log: export of " + traceId + " not recorded: " + e.getMessage());
     }
+  }
+
+  /**
+   * Deletes the fragments of {@code kind} whose payload is one of {@code delivered}, each matched
+   * once, and marks a kept trace exported when spans settle. Fragments are matched by their bytes,
+   * not by kind or time, so that late spans and log records appended meanwhile stay until their own
+   * delivery: a crash before it exports them again.
+   */
+  void delivered(TraceId traceId, byte kind, List<? extends MessageLite> delivered) {
+    byte[] id = id(traceId);
+    List<byte[]> payloads = new ArrayList<>();
+    for (MessageLite m : delivered) {
+      payloads.add(m.toByteArray());
+    }
+    try (WriteBatch batch = new WriteBatch();
+        ReadOptions read = new ReadOptions().setPrefixSameAsStart(true);
+        RocksIterator it = store.db().newIterator(store.spans(), read)) {
+      for (it.seek(id); it.isValid() && Arrays.equals(it.key(), 0, 16, id, 0, 16); it.next()) {
+        byte[] v = it.value();
+        if (v.length >= HEADER && v[0] == kind && removeMatch(payloads, v)) {
+          batch.delete(store.spans(), it.key());
+        }
+      }
+      if (kind == SPANS) {
+        byte[] current = store.db().get(store.decisions(), id);
+        if (current != null && current[0] == KEPT) {
+          current[0] = EXPORTED;
+          batch.put(store.decisions(), id, current);
+        }
+      }
+      store.db().write(store.writeOptions(), batch);
+    } catch (RocksDBException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "span log: delivery of " + traceId + " not recorded: " + e.getMessage());
+    }
+  }
+
+  /** Removes from {@code payloads} the one {@code value} holds, if any. */
+  private static boolean removeMatch(List<byte[]> payloads, byte[] value) {
+    for (int i = 0; i < payloads.size(); i++) {
+      byte[] p = payloads.get(i);
+      if (p.length == value.length - HEADER
+          && Arrays.equals(p, 0, p.length, value, HEADER, value.length)) {
+        payloads.remove(i);
+        return true;
+      }
+    }
+    return false;
   }
 
   void syncWal() {

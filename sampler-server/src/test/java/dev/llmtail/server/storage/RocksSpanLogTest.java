@@ -3,11 +3,20 @@ package dev.llmtail.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.LogGrouper;
+import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.StorageConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,6 +119,82 @@ class RocksSpanLogTest {
       assertThat(traces.get(0).decision())
           .isEqualTo(new RememberedDecision(true, "kept by errors", 1));
     }
+  }
+
+  @Test
+  void logRecordsOfAKeptTraceStayUntilTheyAreDeliveredThemselves() {
+    TraceBuilder trace = TraceBuilder.trace();
+    trace.root("POST /chat").child("chat gpt-4o");
+    LogFragment evaluation = logOf(trace, "judge: answer was wrong");
+    RememberedDecision kept = new RememberedDecision(true, "kept by errors", 1);
+    try (RocksSpanLog log = open(at(T0))) {
+      log.append(trace.fragments(), List.of(evaluation));
+      log.decided(trace.traceId(), kept);
+      log.spansDelivered(trace.traceId(), spansOf(trace.fragments()));
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(1)))) {
+      List<RecoveredTrace> traces = recoverAll(log);
+      assertThat(traces).hasSize(1);
+      assertThat(traces.get(0).decision()).isEqualTo(kept);
+      assertThat(traces.get(0).spans()).as("delivered: not exported again").isEmpty();
+      assertThat(traces.get(0).logs())
+          .extracting(l -> l.fragment().recordCount())
+          .containsExactly(1);
+      log.logsDelivered(trace.traceId(), List.of(evaluation.logs()));
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(2)))) {
+      assertThat(recoverAll(log)).isEmpty();
+    }
+  }
+
+  @Test
+  void lateSpansOfAnExportedTraceComeBackAfterACrashUntilDelivered() {
+    TraceBuilder trace = TraceBuilder.trace();
+    trace.root("POST /chat");
+    TraceBuilder late = TraceBuilder.trace(trace.traceIdHex());
+    late.child("chat gpt-4o");
+    TraceBuilder laterStill = TraceBuilder.trace(trace.traceIdHex());
+    laterStill.child("embeddings text-embedding-3-small");
+    try (RocksSpanLog log = open(at(T0))) {
+      log.append(trace.fragments(), List.of());
+      log.decided(trace.traceId(), new RememberedDecision(true, "kept by errors", 1));
+      log.append(late.fragments(), List.of());
+      // The decided spans settle while the late ones are still on their way: only they go.
+      log.spansDelivered(trace.traceId(), spansOf(trace.fragments()));
+      log.append(laterStill.fragments(), List.of());
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(1)))) {
+      List<RecoveredTrace> traces = recoverAll(log);
+      assertThat(traces).hasSize(1);
+      assertThat(traces.get(0).decision()).isNotNull();
+      List<ResourceSpans> recovered =
+          traces.get(0).spans().stream().map(t -> t.fragment().spans()).toList();
+      assertThat(recovered)
+          .containsExactlyElementsOf(
+              spansOf(List.of(late.fragments().get(0), laterStill.fragments().get(0))));
+      // What a restart exports again is deleted once delivered, read back as it was written.
+      log.spansDelivered(trace.traceId(), recovered);
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(2)))) {
+      assertThat(recoverAll(log)).isEmpty();
+    }
+  }
+
+  private static List<ResourceSpans> spansOf(List<TraceFragment> fragments) {
+    return fragments.stream().map(TraceFragment::spans).toList();
+  }
+
+  private static LogFragment logOf(TraceBuilder trace, String body) {
+    ResourceLogs logs =
+        ResourceLogs.newBuilder()
+            .addScopeLogs(
+                ScopeLogs.newBuilder()
+                    .addLogRecords(
+                        LogRecord.newBuilder()
+                            .setTraceId(ByteString.fromHex(trace.traceIdHex()))
+                            .setBody(AnyValue.newBuilder().setStringValue(body))))
+            .build();
+    return LogGrouper.group(List.of(logs)).fragments().get(0);
   }
 
   @Test
