@@ -327,6 +327,32 @@ class DeployRecipesTest {
   }
 
   @Test
+  void recipesWithTheSpanLogSetNoSpillDirectoryBesideIt() throws Exception {
+    // The image runs config/llmtail.yaml with the span log on (LLMTAIL_STORAGE_DIRECTORY): a spill
+    // directory beside it is ignored with a WARNING at every start.
+    Path shipped = Path.of("../config/llmtail.yaml");
+    for (String compose : List.of("sidecar/compose.yaml", "scale-out/compose.yaml")) {
+      Map<String, String> env = new java.util.HashMap<>();
+      env.put("LLMTAIL_STORAGE_DIRECTORY", "/var/lib/llmtail/data");
+      documents(DOCKER.resolve(compose))
+          .get(0)
+          .findValues("environment")
+          .forEach(e -> e.properties().forEach(f -> env.put(f.getKey(), f.getValue().asText())));
+      LlmtailConfig config = ConfigLoader.withEnvironment(env).load(shipped);
+      assertThat(config.storage().enabled()).as(compose).isTrue();
+      assertThat(config.exporter().otlp().spill().enabled()).as(compose).isFalse();
+      assertThat(Files.readString(DOCKER.resolve(compose)))
+          .as(compose + ": a volume for the span log")
+          .contains(":/var/lib/llmtail/data");
+    }
+    LlmtailConfig pod =
+        ConfigLoader.withEnvironment(Map.of())
+            .parse(Path.of("llmtail.yaml"), configMap().at("/data/llmtail.yaml").asText());
+    assertThat(pod.storage().enabled()).isTrue();
+    assertThat(pod.exporter().otlp().spill().enabled()).isFalse();
+  }
+
+  @Test
   void docsDeployMirrorsEveryRecipeFileAsShipped() throws IOException {
     String doc = Files.readString(Path.of("../docs/deploy.md"));
     java.util.regex.Matcher block =
