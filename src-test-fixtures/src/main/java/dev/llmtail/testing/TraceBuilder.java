@@ -3,6 +3,8 @@ package dev.llmtail.testing;
 import com.google.protobuf.ByteString;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.LogFragment;
+import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -10,6 +12,9 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -130,6 +135,20 @@ public final class TraceBuilder {
   /** The complete trace as policies see it. */
   public TraceView view() {
     return TraceView.of(traceId(), List.of(resourceSpans()));
+  }
+
+  /** One log record of this trace (e.g. a judge's evaluation) with {@code body}, as a fragment. */
+  public LogFragment logRecord(String body) {
+    ResourceLogs logs =
+        ResourceLogs.newBuilder()
+            .addScopeLogs(
+                ScopeLogs.newBuilder()
+                    .addLogRecords(
+                        LogRecord.newBuilder()
+                            .setTraceId(ByteString.copyFrom(traceId))
+                            .setBody(AnyValue.newBuilder().setStringValue(body))))
+            .build();
+    return LogGrouper.group(List.of(logs)).fragments().get(0);
   }
 
   /** Builds requests holding several traces at once. */

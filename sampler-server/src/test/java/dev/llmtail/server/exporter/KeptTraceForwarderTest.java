@@ -2,21 +2,16 @@ package dev.llmtail.server.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,7 +82,7 @@ class KeptTraceForwarderTest {
   void keptTraceSettlesItsSpansAndItsLogRecordsApart() {
     TraceBuilder trace = TraceBuilder.trace();
     trace.root("POST /chat");
-    LogFragment evaluation = logOf(trace.traceId(), "judge: answer was wrong");
+    LogFragment evaluation = trace.logRecord("judge: answer was wrong");
     TraceView view =
         TraceView.of(
             trace.traceId(),
@@ -110,7 +105,7 @@ class KeptTraceForwarderTest {
     TraceBuilder late = TraceBuilder.trace();
     late.child("chat gpt-4o");
     TraceFragment lateSpans = late.fragments().get(0);
-    LogFragment lateLog = logOf(late.traceId(), "user feedback: thumbs down");
+    LogFragment lateLog = late.logRecord("user feedback: thumbs down");
 
     forwarder.onLateSpans(KEPT, lateSpans);
     forwarder.onLateLogs(KEPT, lateLog);
@@ -125,18 +120,5 @@ class KeptTraceForwarderTest {
   private static Decision kept(TraceId traceId) {
     return new Decision(
         traceId, true, KEPT.reason(), 1, DecisionTrigger.COMPLETE, Instant.EPOCH, List.of());
-  }
-
-  private static LogFragment logOf(TraceId traceId, String body) {
-    ResourceLogs logs =
-        ResourceLogs.newBuilder()
-            .addScopeLogs(
-                ScopeLogs.newBuilder()
-                    .addLogRecords(
-                        LogRecord.newBuilder()
-                            .setTraceId(ByteString.fromHex(traceId.toHex()))
-                            .setBody(AnyValue.newBuilder().setStringValue(body))))
-            .build();
-    return LogGrouper.group(List.of(logs)).fragments().get(0);
   }
 }

@@ -3,19 +3,13 @@ package dev.llmtail.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.StorageConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.logs.v1.LogRecord;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,7 +119,7 @@ class RocksSpanLogTest {
   void logRecordsOfAKeptTraceStayUntilTheyAreDeliveredThemselves() {
     TraceBuilder trace = TraceBuilder.trace();
     trace.root("POST /chat").child("chat gpt-4o");
-    LogFragment evaluation = logOf(trace, "judge: answer was wrong");
+    LogFragment evaluation = trace.logRecord("judge: answer was wrong");
     RememberedDecision kept = new RememberedDecision(true, "kept by errors", 1);
     try (RocksSpanLog log = open(at(T0))) {
       log.append(trace.fragments(), List.of(evaluation));
@@ -182,19 +176,6 @@ class RocksSpanLogTest {
 
   private static List<ResourceSpans> spansOf(List<TraceFragment> fragments) {
     return fragments.stream().map(TraceFragment::spans).toList();
-  }
-
-  private static LogFragment logOf(TraceBuilder trace, String body) {
-    ResourceLogs logs =
-        ResourceLogs.newBuilder()
-            .addScopeLogs(
-                ScopeLogs.newBuilder()
-                    .addLogRecords(
-                        LogRecord.newBuilder()
-                            .setTraceId(ByteString.fromHex(trace.traceIdHex()))
-                            .setBody(AnyValue.newBuilder().setStringValue(body))))
-            .build();
-    return LogGrouper.group(List.of(logs)).fragments().get(0);
   }
 
   @Test
