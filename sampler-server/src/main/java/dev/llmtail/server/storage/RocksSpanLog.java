@@ -52,9 +52,10 @@ import org.rocksdb.WriteOptions;
  * (epoch millis), CRC32C of the payload, payload (an encoded OTLP {@code ResourceSpans} or {@code
  * ResourceLogs}). A 16-byte prefix extractor with a bloom filter makes "every fragment of this
  * trace" one prefix seek. Column family {@code decisions}: trace id → state (kept and not yet
- * exported, exported, dropped), decision time, adjusted count, reason. Column family {@code
- * expiry}: decision time + trace id, so that retention walks the oldest decisions first. The
- * default column family holds the format version.
+ * exported, exported: its spans delivered, and anything left is a late span or log record not
+ * delivered yet; dropped), decision time, adjusted count, reason. Column family {@code expiry}:
+ * decision time + trace id, so that retention walks the oldest decisions first. The default column
+ * family holds the format version.
  *
  * <p>Durability. Each request is one {@link org.rocksdb.WriteBatch}; RocksDB joins the batches of
  * concurrent writers into one WAL write (and one fsync with {@code sync: always}): that is the
@@ -65,8 +66,8 @@ import org.rocksdb.WriteOptions;
  * fatal.
  *
  * <p>Concurrency. RocksDB is thread-safe; {@link #append} runs on receiver threads, {@link
- * #decided} and {@link #exported} on decider and exporter threads, {@link #sweep} ({@link
- * SpanLogRetention}) and the periodic fsync on this log's own thread.
+ * #decided}, {@link #spansDelivered} and {@link #logsDelivered} on decider and exporter threads,
+ * {@link #sweep} ({@link SpanLogRetention}) and the periodic fsync on this log's own thread.
  */
 final class RocksSpanLog implements SpanLog {
 

@@ -9,8 +9,9 @@ import dev.llmtail.core.ingest.TraceFragment;
 
 /**
  * Tells the span log what became of each trace: a dropped trace's spans start their retention, a
- * kept one's wait until the exporter settled them ({@link SpanLog#exported}). Listens before the
- * exporter's forwarder, so that the decision is on disk before the exporter can settle it.
+ * kept one's wait until the exporter settled them ({@link SpanLog#spansDelivered}, {@link
+ * SpanLog#logsDelivered}). Listens before the exporter's forwarder, so that the decision is on disk
+ * before the exporter can settle it.
  */
 public final class SpanLogDecisions implements DecisionListener {
 
