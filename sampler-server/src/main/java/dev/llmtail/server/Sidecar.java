@@ -183,6 +183,8 @@ final class Sidecar implements AutoCloseable {
             .engine(reloader.engine())
             .listener(offsets == null ? decided : offsets.guard(decided))
             .genAi(genAi)
+            // With the span log on, buffered span bytes stay in it; the heap holds where they are.
+            .store(spanLog.spanStore())
             .meters(meters)
             .build();
     TracePromoter keeper =

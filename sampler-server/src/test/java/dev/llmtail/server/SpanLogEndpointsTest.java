@@ -98,6 +98,21 @@ class SpanLogEndpointsTest {
   }
 
   @Test
+  void debugDrawsABufferedTracesSpansReadBackFromTheSpanLog() throws Exception {
+    start("1m", "10GiB"); // nothing is decided during the test
+    TraceBuilder waiting = TraceBuilder.trace();
+    waiting.root("POST /chat").child("chat gpt-4o");
+    client.send(waiting);
+    await().atMost(WAIT).until(() -> client.state(waiting.traceIdHex()).equals("buffered"));
+
+    JsonNode waterfall = client.json("/debug/traces/" + waiting.traceIdHex()).path("waterfall");
+    assertThat(waterfall.path("source").asText()).isEqualTo("buffered");
+    assertThat(waterfall.path("spans"))
+        .extracting(span -> span.path("name").asText())
+        .containsExactly("POST /chat", "chat gpt-4o");
+  }
+
+  @Test
   void fullSpanLogRefusesRetryablyOnBothTransportsAndSaysSoInReadyz() throws Exception {
     start("1m", "1MiB"); // nothing is decided during the test: all of it stays undecided
     StatusRuntimeException refused = null;

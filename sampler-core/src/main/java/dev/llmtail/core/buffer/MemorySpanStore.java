@@ -1,18 +1,21 @@
 package dev.llmtail.core.buffer;
 
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.ingest.TraceFragment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link SpanStore} on the heap: the bytes of each fragment as received, nothing else. */
+/** A {@link SpanStore} on the heap: the encoded bytes of each fragment, nothing else. */
 public final class MemorySpanStore implements SpanStore {
 
   private final ConcurrentHashMap<TraceId, List<byte[]>> fragments = new ConcurrentHashMap<>();
 
   @Override
-  public void append(TraceId traceId, byte[] fragment) {
-    fragments.computeIfAbsent(traceId, id -> new ArrayList<>(4)).add(fragment);
+  public void append(TraceFragment fragment) {
+    fragments
+        .computeIfAbsent(fragment.traceId(), id -> new ArrayList<>(4))
+        .add(fragment.spans().toByteArray());
   }
 
   @Override

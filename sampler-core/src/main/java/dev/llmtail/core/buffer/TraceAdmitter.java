@@ -57,9 +57,10 @@ final class TraceAdmitter {
   /** Admits one span fragment that arrived at {@code now}. */
   void admitSpans(TraceFragment fragment, long now) {
     metrics.spansAdmitted.increment(fragment.spanCount());
-    byte[] bytes = fragment.spans().toByteArray();
+    // The wire size, memoised by protobuf (the span log has usually encoded the fragment already).
+    int size = fragment.spans().getSerializedSize();
     Admission a =
-        admitToTrace(fragment.traceId(), now, state -> append(state, fragment, bytes, now));
+        admitToTrace(fragment.traceId(), now, state -> append(state, fragment, size, now));
     if (a.late() != null) {
       decider.forwardLate(a.late(), fragment);
     }
@@ -110,7 +111,7 @@ final class TraceAdmitter {
   }
 
   /** Appends spans under the state's lock. */
-  private Admission append(TraceState state, TraceFragment fragment, byte[] bytes, long now) {
+  private Admission append(TraceState state, TraceFragment fragment, int size, long now) {
     synchronized (state.lock) {
       if (state.closed) {
         if (state.decision != null) {
@@ -119,12 +120,12 @@ final class TraceAdmitter {
         state.addLate(fragment);
         return Admission.NONE;
       }
-      store.append(state.traceId, bytes);
+      store.append(fragment);
       state.spanCount += fragment.spanCount();
-      state.bytes += bytes.length;
+      state.bytes += size;
       metrics.spans.addAndGet(fragment.spanCount());
       state.lastSpanNanos = now;
-      metrics.bytes.addAndGet(bytes.length);
+      metrics.bytes.addAndGet(size);
       if (fragment.endsRoot() && !state.rootEnded) {
         state.rootEnded = true;
         deadlines.rootEnded(state, now);

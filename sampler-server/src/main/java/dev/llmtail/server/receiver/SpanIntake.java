@@ -2,6 +2,7 @@ package dev.llmtail.server.receiver;
 
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
+import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.storage.SpanLogFullException;
@@ -74,11 +75,14 @@ public final class SpanIntake {
   public Outcome accept(ExportTraceServiceRequest request, String transport) {
     Backpressure.Refusal refusal = backpressure.check();
     GroupedRequest grouped = null;
+    List<TraceFragment> logged = List.of();
     if (refusal == null) {
       grouped = TraceGrouper.group(request.getResourceSpansList());
       try {
         // Written before the answer: a crash after this loses nothing that was acknowledged.
-        spanLog.append(grouped.fragments(), List.of());
+        // And before the buffer admits: a buffer that reads span bytes back from the log finds
+        // every admitted fragment there (they come back with their position in the log).
+        logged = spanLog.append(grouped.fragments(), List.of());
       } catch (SpanLogFullException e) {
         refusal = backpressure.storageFull(String.valueOf(e.getMessage()));
       }
@@ -89,8 +93,8 @@ public final class SpanIntake {
       refusals(transport, refusal.kind()).increment();
       return new Refused(refusal, spans);
     }
-    return admitUnlogged(
-        Objects.requireNonNull(grouped, "grouped whenever nothing refused"), transport);
+    return admit(
+        logged, Objects.requireNonNull(grouped, "grouped whenever nothing refused"), transport);
   }
 
   /**
@@ -99,7 +103,11 @@ public final class SpanIntake {
    * re-reads from its committed offset and pauses its partitions).
    */
   public Admitted admitUnlogged(GroupedRequest grouped, String transport) {
-    buffer.admit(grouped.fragments());
+    return admit(grouped.fragments(), grouped, transport);
+  }
+
+  private Admitted admit(List<TraceFragment> fragments, GroupedRequest grouped, String transport) {
+    buffer.admit(fragments);
     spans(transport, "accepted").increment(grouped.acceptedSpans());
     if (grouped.rejectedSpans() > 0) {
       spans(transport, "rejected").increment(grouped.rejectedSpans());

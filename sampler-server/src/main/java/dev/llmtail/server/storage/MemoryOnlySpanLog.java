@@ -15,7 +15,9 @@ enum MemoryOnlySpanLog implements SpanLog {
   INSTANCE;
 
   @Override
-  public void append(List<TraceFragment> spans, List<LogFragment> logs) {}
+  public List<TraceFragment> append(List<TraceFragment> spans, List<LogFragment> logs) {
+    return spans;
+  }
 
   @Override
   public void decided(TraceId traceId, RememberedDecision decision) {}

@@ -8,6 +8,7 @@ import static dev.llmtail.server.storage.SpanLogKeys.id;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.buffer.SpanStore;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.StorageConfig;
@@ -95,6 +96,7 @@ final class RocksSpanLog implements SpanLog {
   private final SpanLogWriter writer;
   private final SpanLogRetention retention;
   private final Counter corrupt;
+  private final TraceReads reads;
   private final Counter recoveredSpans;
 
   private RocksSpanLog(Path directory, StorageConfig config, Clock clock, MeterRegistry meters) {
@@ -152,8 +154,9 @@ final class RocksSpanLog implements SpanLog {
     this.retention = new SpanLogRetention(store, config, clock, meters);
     this.corrupt =
         Counter.builder("llmtail.storage.records.corrupt")
-            .description("Span log records skipped on recovery because their checksum failed")
+            .description("Span log records skipped when read back because their checksum failed")
             .register(meters);
+    this.reads = new TraceReads(db, spans, corrupt, meters);
     long skippedWal = walTail.skippedBytes();
     long skippedRecords = walTail.skippedRecords();
     Counter.builder("llmtail.storage.wal.skipped")
@@ -233,12 +236,13 @@ final class RocksSpanLog implements SpanLog {
   }
 
   @Override
-  public void append(List<TraceFragment> spanFragments, List<LogFragment> logFragments) {
+  public List<TraceFragment> append(
+      List<TraceFragment> spanFragments, List<LogFragment> logFragments) {
     String refused = refusal();
     if (refused != null) {
       throw writer.refuse(refused);
     }
-    writer.append(spanFragments, logFragments);
+    return writer.append(spanFragments, logFragments);
   }
 
   @Override
@@ -259,6 +263,11 @@ final class RocksSpanLog implements SpanLog {
   @Override
   public void logsDelivered(TraceId traceId, List<ResourceLogs> delivered) {
     writer.delivered(traceId, SpanLogKeys.LOGS, delivered);
+  }
+
+  @Override
+  public SpanStore spanStore() {
+    return new LoggedSpanStore(reads);
   }
 
   @Override
@@ -295,15 +304,13 @@ final class RocksSpanLog implements SpanLog {
     if (heldUntil(traceId).isEmpty()) {
       return Optional.empty();
     }
-    byte[] id = id(traceId);
     List<RecoveredTrace.Timed<TraceFragment>> spanList = new ArrayList<>();
     List<RecoveredTrace.Timed<LogFragment>> logList = new ArrayList<>();
-    try (ReadOptions read = new ReadOptions().setPrefixSameAsStart(true);
-        RocksIterator it = db.newIterator(spans, read)) {
-      for (it.seek(id); it.isValid() && Arrays.equals(it.key(), 0, 16, id, 0, 16); it.next()) {
-        SpanLogRecovery.readFragment(traceId, it.value(), spanList, logList);
-      }
-    }
+    reads.forEach(
+        traceId,
+        0,
+        Long.MAX_VALUE,
+        (seq, value) -> SpanLogRecovery.readFragment(traceId, seq, value, spanList, logList));
     if (spanList.isEmpty()) {
       return Optional.empty();
     }

@@ -2,7 +2,9 @@ package dev.llmtail.server.storage;
 
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.MemorySpanStore;
 import dev.llmtail.core.buffer.RememberedDecision;
+import dev.llmtail.core.buffer.SpanStore;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.StorageConfig;
@@ -28,10 +30,21 @@ public interface SpanLog extends AutoCloseable {
 
   /**
    * Writes the fragments of one request durably enough for {@code storage.sync} and returns once
-   * they are. Throws {@link SpanLogFullException} when the log cannot take them (disk full, {@code
-   * storage.max_size} reached with undecided data); then nothing of the request was acknowledged.
+   * they are: the span fragments again, each with the {@linkplain TraceFragment#logPosition()
+   * position} the log holds it at, to be admitted to the buffer as they are. Throws {@link
+   * SpanLogFullException} when the log cannot take them (disk full, {@code storage.max_size}
+   * reached with undecided data); then nothing of the request was acknowledged.
    */
-  void append(List<TraceFragment> spans, List<LogFragment> logs);
+  List<TraceFragment> append(List<TraceFragment> spans, List<LogFragment> logs);
+
+  /**
+   * Where the buffer keeps the span bytes of traces waiting for their decision: on the heap for
+   * {@link #memoryOnly()}; for a log on disk, nowhere but here (the buffer keeps each fragment's
+   * position and reads the bytes back when it decides).
+   */
+  default SpanStore spanStore() {
+    return new MemorySpanStore();
+  }
 
   /** Records the decision of a trace: a dropped trace's spans are retained, a kept one's wait. */
   void decided(TraceId traceId, RememberedDecision decision);

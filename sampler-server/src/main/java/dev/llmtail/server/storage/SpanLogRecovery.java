@@ -103,7 +103,8 @@ final class SpanLogRecovery {
           currentDecision = d != null && !settled ? rememberedOf(d) : null;
         }
         if (!settled) {
-          if (readFragment(traceId(currentId), it.value(), spanList, logList)) {
+          long seq = ByteBuffer.wrap(key, 16, 8).getLong();
+          if (readFragment(traceId(currentId), seq, it.value(), spanList, logList)) {
             fragments++;
           } else {
             damaged++;
@@ -127,9 +128,14 @@ final class SpanLogRecovery {
     return report;
   }
 
-  /** Decodes one value; false if it is damaged (checksum, kind or encoding). */
+  /**
+   * Decodes one value stored at {@code seq}; false if it is damaged (checksum, kind or encoding).
+   * Its span fragment carries {@code seq} as its log position: a buffer restoring it reads its
+   * bytes back from the log rather than keeping them.
+   */
   static boolean readFragment(
       TraceId traceId,
+      long seq,
       byte[] value,
       List<RecoveredTrace.Timed<TraceFragment>> spanList,
       List<RecoveredTrace.Timed<LogFragment>> logList) {
@@ -151,7 +157,7 @@ final class SpanLogRecovery {
         GroupedRequest grouped = TraceGrouper.group(List.of(ResourceSpans.parseFrom(payload)));
         for (TraceFragment f : grouped.fragments()) {
           if (f.traceId().equals(traceId)) {
-            spanList.add(new RecoveredTrace.Timed<>(f, at));
+            spanList.add(new RecoveredTrace.Timed<>(f.loggedAt(seq), at));
           }
         }
         return true;

@@ -77,14 +77,15 @@ final class SpanLogWriter {
     return new SpanLogFullException(why, null);
   }
 
-  void append(List<TraceFragment> spanFragments, List<LogFragment> logFragments) {
+  /** Writes one request; returns its span fragments stamped with their positions in the log. */
+  List<TraceFragment> append(List<TraceFragment> spanFragments, List<LogFragment> logFragments) {
     long now = clock.millis();
+    List<TraceFragment> logged = new ArrayList<>(spanFragments.size());
     try (WriteBatch batch = new WriteBatch()) {
       for (TraceFragment f : spanFragments) {
-        batch.put(
-            store.spans(),
-            key(f.traceId(), sequence.incrementAndGet()),
-            value(SPANS, now, f.spans().toByteArray()));
+        long seq = sequence.incrementAndGet();
+        batch.put(store.spans(), key(f.traceId(), seq), value(SPANS, now, f.spans().toByteArray()));
+        logged.add(f.loggedAt(seq));
       }
       for (LogFragment f : logFragments) {
         batch.put(
@@ -97,6 +98,7 @@ final class SpanLogWriter {
         failing = false;
         LOG.log(System.Logger.Level.INFO, "the span log takes writes again");
       }
+      return logged;
     } catch (RocksDBException e) {
       refusedWrites.increment();
       String why = describe(e);
