@@ -114,6 +114,12 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e,f",
               "not run: a benchmark run (the span log rows)"),
           Map.entry(
+              "./mvnw -B -q -Pbench -P-image -pl sampler-bench -am package -DskipTests",
+              "not run: the benchmark build (-Pbench), without the container image"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e",
+              "not run: a benchmark run (the span log row beside (c))"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e --rate=8000",
               "not run: a benchmark run (the span log row at a sustained rate)"),
           Map.entry(

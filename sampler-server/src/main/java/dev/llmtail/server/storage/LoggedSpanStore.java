@@ -57,11 +57,6 @@ final class LoggedSpanStore implements SpanStore {
     return h == null ? List.of() : read(traceId, h);
   }
 
-  /** Traces the store holds fragments of: for tests. */
-  int traces() {
-    return held.size();
-  }
-
   /** The trace's fragments in the order they were appended. */
   private List<byte[]> read(TraceId traceId, Held h) {
     long[] sorted = h.logPositions();
