@@ -91,6 +91,11 @@ class SpanStoreChoiceTest {
     log = store == Store.HEAP ? SpanLog.memoryOnly() : openLog(T0);
     assertThat(log.spanStore())
         .isInstanceOf(store == Store.HEAP ? MemorySpanStore.class : LoggedSpanStore.class);
+    return bufferOverLog(maxTraceSpans, maxTraceBytes);
+  }
+
+  /** A buffer whose span store is {@link #log}'s, as the sidecar wires it. */
+  private TraceBuffer bufferOverLog(int maxTraceSpans, long maxTraceBytes) {
     return TraceBuffer.builder()
         .settings(
             new BufferSettings(
@@ -251,16 +256,7 @@ class SpanStoreChoiceTest {
     }
 
     log = openLog(T0.plusSeconds(4));
-    TraceBuffer buffer =
-        TraceBuffer.builder()
-            .settings(
-                new BufferSettings(
-                    QUIET, Duration.ofMinutes(5), 1000, 1 << 20, 1000, Duration.ofMinutes(10)))
-            .engine(() -> engine)
-            .listener(recorder)
-            .store(log.spanStore())
-            .ticker(now::get)
-            .build();
+    TraceBuffer buffer = bufferOverLog(Integer.MAX_VALUE, Long.MAX_VALUE);
     List<RecoveredTrace> recovered = new ArrayList<>();
     log.recover(recovered::add);
     assertThat(recovered).hasSize(1);
