@@ -27,9 +27,10 @@ import org.rocksdb.RocksIterator;
  * view of it, and a dropped trace read back for promotion.
  *
  * <p>Never throws into the span path: a record whose checksum fails is skipped and counted in
- * {@code llmtail.storage.records.corrupt}; a record that is not there (deleted under a trace that
- * was decided before under the same id) is counted in {@code llmtail.storage.records.missing};
- * RocksDB failing to read is logged and leaves the rest unread. Thread-safe.
+ * {@code llmtail.storage.records.corrupt}; a record that is not there (retention or max_size
+ * deleted an earlier, decided trace of the same id with it) is counted in {@code
+ * llmtail.storage.records.missing}; RocksDB failing to read is logged and leaves the rest unread.
+ * Thread-safe.
  */
 final class TraceReads {
 
@@ -53,8 +54,9 @@ final class TraceReads {
     this.missing =
         Counter.builder("llmtail.storage.records.missing")
             .description(
-                "Span log records a buffered trace expected and did not find (deleted with an"
-                    + " earlier trace of the same id); its decision went without them")
+                "Span log records a buffered trace expected and did not find (retention or"
+                    + " max_size deleted an earlier, decided trace of the same id with them); its"
+                    + " decision went without them")
             .register(meters);
   }
 
