@@ -20,6 +20,7 @@ import dev.llmtail.server.exporter.Exporters;
 import dev.llmtail.server.exporter.KeptTraceForwarder;
 import dev.llmtail.server.exporter.KeptTraceForwarder.Delivered;
 import dev.llmtail.server.exporter.SpanExporter;
+import dev.llmtail.server.promotion.ConversationKeeper;
 import dev.llmtail.server.promotion.LateEvidence;
 import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.receiver.Backpressure;
@@ -157,6 +158,14 @@ final class Sidecar implements AutoCloseable {
             Ticker.systemTicker());
     // Set once the buffer it promotes in exists; late spans arrive only after start.
     AtomicReference<TracePromoter> promoter = new AtomicReference<>();
+    ConversationKeeper conversations =
+        new ConversationKeeper(
+            config.conversations(),
+            decisionLog,
+            (id, reason, verdicts) ->
+                Objects.requireNonNull(promoter.get()).keep(id, reason, verdicts),
+            meters,
+            clock);
     FanOutListener decided =
         new FanOutListener(
             List.of(
@@ -173,7 +182,8 @@ final class Sidecar implements AutoCloseable {
                 new DecisionMetrics(meters),
                 // Last: a promotion exports the trace through the listeners above.
                 new LateEvidence(
-                    id -> Objects.requireNonNull(promoter.get()).weighLateEvidence(id))));
+                    id -> Objects.requireNonNull(promoter.get()).weighLateEvidence(id)),
+                conversations));
     // With a Kafka receiver, offsets are committed only past traces every listener saw, and a
     // revoked partition's traces are handed back: neither exported nor logged as decided here.
     OffsetLedger offsets = config.receivers().kafka() == null ? null : new OffsetLedger(meters);
@@ -182,6 +192,7 @@ final class Sidecar implements AutoCloseable {
             .settings(config.buffer())
             .engine(reloader.engine())
             .listener(offsets == null ? decided : offsets.guard(decided))
+            .revision(conversations)
             .genAi(genAi)
             // With the span log on, buffered span bytes stay in it; the heap holds where they are.
             .store(spanLog.spanStore())

@@ -84,6 +84,7 @@ public final class TraceBuffer {
         new TraceDecider(
             Objects.requireNonNull(b.engine, "engine was not set"),
             Objects.requireNonNull(b.listener, "listener was not set"),
+            b.revision,
             store,
             b.genAi,
             decisions,
@@ -312,12 +313,14 @@ public final class TraceBuffer {
   }
 
   /**
-   * Builds a {@link TraceBuffer}; every setting is required except the store, ticker and meters.
+   * Builds a {@link TraceBuffer}; every setting is required except the revision, store, ticker and
+   * meters.
    */
   public static final class Builder {
     private @Nullable BufferSettings settings;
     private @Nullable Supplier<DecisionEngine> engine;
     private @Nullable DecisionListener listener;
+    private DecisionRevision revision = DecisionRevision.NONE;
     private SpanStore store = new MemorySpanStore();
     private GenAiReader genAi = GenAiReader.NONE;
     private Ticker ticker = Ticker.systemTicker();
@@ -338,6 +341,12 @@ public final class TraceBuffer {
 
     public Builder listener(DecisionListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Revises each decision before it is remembered and told to the listener; default none. */
+    public Builder revision(DecisionRevision revision) {
+      this.revision = Objects.requireNonNull(revision, "revision");
       return this;
     }
 

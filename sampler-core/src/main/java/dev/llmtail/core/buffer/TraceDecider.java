@@ -32,6 +32,7 @@ final class TraceDecider {
 
   private final Supplier<DecisionEngine> engine;
   private final DecisionListener listener;
+  private final DecisionRevision revision;
   private final SpanStore store;
   private final GenAiReader genAi;
   private final Cache<TraceId, RememberedDecision> decisions;
@@ -44,6 +45,7 @@ final class TraceDecider {
   TraceDecider(
       Supplier<DecisionEngine> engine,
       DecisionListener listener,
+      DecisionRevision revision,
       SpanStore store,
       GenAiReader genAi,
       Cache<TraceId, RememberedDecision> decisions,
@@ -51,6 +53,7 @@ final class TraceDecider {
       Consumer<TraceState> leave) {
     this.engine = engine;
     this.listener = listener;
+    this.revision = revision;
     this.store = store;
     this.genAi = genAi;
     this.decisions = decisions;
@@ -70,7 +73,7 @@ final class TraceDecider {
       logs = List.copyOf(s.logs()); // closed: no more logs join s.logs
     }
     TraceView view = TraceView.of(s.traceId, fragments, logs).withGenAi(genAi);
-    Decision decision = engine.get().decide(view, trigger);
+    Decision decision = revise(engine.get().decide(view, trigger), view);
     RememberedDecision remembered = RememberedDecision.of(decision);
     decisions.put(s.traceId, remembered);
     List<TraceFragment> late;
@@ -100,6 +103,17 @@ final class TraceDecider {
     }
     for (LogFragment f : lateLogs) {
       forwardLateLogs(remembered, f);
+    }
+  }
+
+  private Decision revise(Decision decided, TraceView view) {
+    try {
+      return revision.revise(decided, view);
+    } catch (RuntimeException e) {
+      // A revision bug must not lose the trace: the engine's decision stands.
+      metrics.listenerFailures.increment();
+      LOG.log(System.Logger.Level.ERROR, "revising a decision failed; the engine's stands", e);
+      return decided;
     }
   }
 

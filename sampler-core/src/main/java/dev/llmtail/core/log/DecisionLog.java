@@ -258,7 +258,7 @@ public final class DecisionLog implements DecisionListener {
             .orElse(trace.spans().isEmpty() ? "" : trace.spans().get(0).serviceName());
     return new DecisionRecord(
         trace.traceId(),
-        conversationIds(trace),
+        conversationIdsOf(trace),
         root.map(SpanView::name).orElse(""),
         service,
         Instant.EPOCH.plusNanos(trace.startEpochNanos()),
@@ -270,7 +270,12 @@ public final class DecisionLog implements DecisionListener {
         List.of());
   }
 
-  private static List<String> conversationIds(TraceView trace) {
+  /**
+   * The conversation or session ids the log indexes a trace by, in first-seen order: those of its
+   * normalised LLM calls, and the {@code gen_ai.conversation.id} and {@code session.id} attributes
+   * of any span.
+   */
+  public static List<String> conversationIdsOf(TraceView trace) {
     Set<String> ids = new LinkedHashSet<>(trace.conversationIds());
     for (SpanView span : trace.spans()) {
       for (String key : CONVERSATION_ATTRIBUTES) {

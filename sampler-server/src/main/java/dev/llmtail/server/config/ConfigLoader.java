@@ -40,7 +40,14 @@ public final class ConfigLoader {
   private static final Set<String> SECTIONS =
       new TreeSet<>(
           List.of(
-              "receivers", "buffer", "decision_cache", "policies", "exporter", "admin", "storage"));
+              "receivers",
+              "buffer",
+              "decision_cache",
+              "policies",
+              "exporter",
+              "admin",
+              "storage",
+              "conversations"));
 
   private final EnvSubstitution env;
   private final PolicyTypes types;
@@ -136,6 +143,8 @@ public final class ConfigLoader {
     ExporterConfig exporter = section(root, "exporter", ExporterConfig.class, problems);
     AdminConfig admin = section(root, "admin", AdminConfig.class, problems);
     StorageConfig storage = section(root, "storage", StorageConfig.class, problems);
+    ConversationsConfig conversations =
+        section(root, "conversations", ConversationsConfig.class, problems);
     Map<String, Record> policyOptions = new LinkedHashMap<>();
     List<NamedPolicy> policyList = policies.read(root.get("policies"), policyOptions, problems);
     BufferSettings settings = null;
@@ -159,7 +168,8 @@ public final class ConfigLoader {
             Objects.requireNonNull(exporter),
             Objects.requireNonNull(admin),
             policyOptions,
-            Objects.requireNonNull(storage));
+            Objects.requireNonNull(storage),
+            Objects.requireNonNull(conversations));
     MachineChecks.check(config, problems);
     problems.throwIfAny();
     return config;

@@ -171,7 +171,8 @@ public final class ConfigReloader {
             current.exporter(),
             current.admin(),
             loaded.policyOptions(),
-            current.storage());
+            current.storage(),
+            current.conversations());
     int version = running.version() + 1;
     active.set(
         new ActiveConfig(

@@ -52,6 +52,10 @@ public final class ConfigSchema {
     SECTIONS.put(
         "storage",
         "The span log on local disk: accepted spans survive a crash; dropped traces are retained.");
+    SECTIONS.put(
+        "conversations",
+        "A trace kept on evidence brings its conversation: earlier turns still retained, and later"
+            + " turns within follow_window.");
   }
 
   private final Map<String, Class<? extends Record>> policyOptions;
@@ -85,7 +89,8 @@ public final class ConfigSchema {
             "decision_cache", BufferConfig.DecisionCacheConfig.class,
             "exporter", ExporterConfig.class,
             "admin", AdminConfig.class,
-            "storage", StorageConfig.class);
+            "storage", StorageConfig.class,
+            "conversations", ConversationsConfig.class);
     for (Map.Entry<String, String> section : SECTIONS.entrySet()) {
       ObjectNode schema;
       if (section.getKey().equals("policies")) {

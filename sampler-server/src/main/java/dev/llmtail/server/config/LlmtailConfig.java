@@ -22,13 +22,15 @@ public record LlmtailConfig(
     ExporterConfig exporter,
     AdminConfig admin,
     Map<String, Record> policyOptions,
-    StorageConfig storage) {
+    StorageConfig storage,
+    ConversationsConfig conversations) {
 
   @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public LlmtailConfig {
     policies = List.copyOf(policies);
     admin = admin == null ? new AdminConfig(null, null, null, null, null) : admin;
     storage = storage == null ? StorageConfig.memoryOnly() : storage;
+    conversations = conversations == null ? ConversationsConfig.defaults() : conversations;
     policyOptions =
         Collections.unmodifiableMap(
             new LinkedHashMap<>(policyOptions == null ? Map.of() : policyOptions));
@@ -44,6 +46,6 @@ public record LlmtailConfig(
       ExporterConfig exporter,
       AdminConfig admin,
       Map<String, Record> policyOptions) {
-    this(source, receivers, buffer, policies, exporter, admin, policyOptions, null);
+    this(source, receivers, buffer, policies, exporter, admin, policyOptions, null, null);
   }
 }

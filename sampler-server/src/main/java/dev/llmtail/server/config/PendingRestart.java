@@ -54,6 +54,7 @@ public record PendingRestart(List<String> keys, Instant since, LlmtailConfig fil
     diff("exporter", running.exporter(), file.exporter(), keys);
     diff("admin", running.admin(), file.admin(), keys);
     diff("storage", running.storage(), file.storage(), keys);
+    diff("conversations", running.conversations(), file.conversations(), keys);
     return keys;
   }
 

@@ -4,6 +4,7 @@ import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.DurationFormat;
+import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
@@ -69,6 +70,14 @@ public final class TracePromoter {
 
   /** Exports a dropped, still retained trace now, with the reason {@value #ON_REQUEST}. */
   public KeepResult keepOnRequest(TraceId traceId) {
+    return keep(traceId, ON_REQUEST, List.of());
+  }
+
+  /**
+   * Exports a dropped, still retained trace now, promoted with {@code reason} and the verdicts that
+   * explain it (e.g. "kept with conversation c-1" when another turn of it was kept on evidence).
+   */
+  public KeepResult keep(TraceId traceId, String reason, List<PolicyVerdict> verdicts) {
     synchronized (lock) {
       TraceStatus now = status.status(traceId);
       if (now instanceof TraceStatus.Buffered) {
@@ -96,11 +105,11 @@ public final class TracePromoter {
                     new Decision(
                         traceId,
                         true,
-                        ON_REQUEST,
+                        reason,
                         1,
                         DecisionTrigger.PROMOTED,
                         clock.instant(),
-                        List.of()));
+                        verdicts));
               });
       if (kept.isEmpty()) {
         return notRetained(traceId, status.status(traceId));
@@ -108,7 +117,9 @@ public final class TracePromoter {
       return new KeepResult(
           traceId,
           Outcome.KEPT,
-          "Kept on request at "
+          Character.toUpperCase(reason.charAt(0))
+              + reason.substring(1)
+              + " at "
               + kept.get().decidedAt()
               + ": "
               + counts[0]

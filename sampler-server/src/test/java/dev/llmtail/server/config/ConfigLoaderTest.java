@@ -90,6 +90,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void conversationsAreKeptWholeByDefaultAndBadValuesNameTheirKeys() throws Exception {
+    LlmtailConfig config = parse(MINIMAL_POLICIES);
+    assertThat(config.conversations().keepSiblings()).isTrue();
+    assertThat(config.conversations().followWindow()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.conversations().maxTraces()).isEqualTo(100);
+    assertThat(
+            problems(() -> parse("conversations:\n  max_traces: 0\n" + MINIMAL_POLICIES))
+                .problems())
+        .containsExactly("test.yaml:2: conversations.max_traces: 0 (expected: >= 1, e.g. 100)");
+  }
+
+  @Test
   void kafkaReceiverIsOffByDefaultAndTakesTheCollectorsDefaultTopics() throws Exception {
     assertThat(parse(MINIMAL_POLICIES).receivers().kafka()).isNull();
     KafkaReceiverConfig kafka =
@@ -248,7 +260,7 @@ class ConfigLoaderTest {
             "test.yaml:9: policies[0].type: 'status_kode' is not a policy type; did you mean status_code? (expected one of: always_sample, and, billing-gap, boolean_attribute, bytes_limiting, cache-miss, composite, condition, drop, duplicate-request, dynamic, high-cost, latency, model-substitution, not, numeric_attribute, probabilistic, rate_limiting, refusal, retry-storm, semantic-flag, span_count, status_code, string_attribute, token-drift, trace_state, truncated-stream)",
             "test.yaml:12: policies[1].sampling_percentage: 250.0 (expected: 0 < value <= 100)",
             "test.yaml:13: policies[2].name: 'baseline' is used by an earlier policy (expected: unique names)",
-            "test.yaml:19: surprise: unknown section 'surprise' (allowed: admin, buffer, decision_cache, exporter, policies, receivers, storage)");
+            "test.yaml:19: surprise: unknown section 'surprise' (allowed: admin, buffer, conversations, decision_cache, exporter, policies, receivers, storage)");
     assertThat(e.getMessage()).startsWith("6 problems in test.yaml:");
   }
 

@@ -3,6 +3,7 @@ package dev.llmtail.server.exporter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmtail.testing.LogCapture;
+import dev.llmtail.testing.MutableClock;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ConnectException;

@@ -1,4 +1,4 @@
-package dev.llmtail.server.exporter;
+package dev.llmtail.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,15 +7,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A wall clock that tests move forward by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
-  private Instant now;
+  private volatile Instant now;
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
