@@ -73,9 +73,17 @@ final class ConditionPolicy implements Policy {
 
   ConditionPolicy(Options o) {
     this.expression = o.expression();
+    this.program = program(COMPILER, o.expression());
+  }
+
+  /**
+   * Compiles and type-checks {@code expression}; throws {@link IllegalArgumentException} naming the
+   * position in the expression and the problem.
+   */
+  static CelRuntime.Program program(CelCompiler compiler, String expression) {
     try {
-      CelAbstractSyntaxTree ast = COMPILER.compile(o.expression()).getAst();
-      this.program = RUNTIME.createProgram(ast);
+      CelAbstractSyntaxTree ast = compiler.compile(expression).getAst();
+      return RUNTIME.createProgram(ast);
     } catch (CelValidationException e) {
       // CEL names the source "<input>" and adds "(in container '')" when no container is set.
       String problem =
@@ -117,16 +125,7 @@ final class ConditionPolicy implements Policy {
     t.put("conversation_ids", new ArrayList<>(trace.conversationIds()));
     List<Object> spans = new ArrayList<>();
     for (SpanView s : trace.spans()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", s.name());
-      m.put("span_id", s.spanIdHex());
-      m.put("service", s.serviceName());
-      m.put("status", s.statusCode().name().substring("STATUS_CODE_".length()));
-      m.put("duration_ms", s.durationNanos() / 1e6);
-      m.put("root", s.isRoot());
-      m.put("attributes", attributes(s.proto().getAttributesList()));
-      m.put("resource", attributes(s.resource().getAttributesList()));
-      spans.add(m);
+      spans.add(spanFields(s));
     }
     List<Object> calls = new ArrayList<>();
     for (LlmCall c : trace.llmCalls()) {
@@ -171,13 +170,27 @@ final class ConditionPolicy implements Policy {
     return vars;
   }
 
+  /** One span as an entry of {@code spans}. */
+  static Map<String, Object> spanFields(SpanView s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", s.name());
+    m.put("span_id", s.spanIdHex());
+    m.put("service", s.serviceName());
+    m.put("status", s.statusCode().name().substring("STATUS_CODE_".length()));
+    m.put("duration_ms", s.durationNanos() / 1e6);
+    m.put("root", s.isRoot());
+    m.put("attributes", attributes(s.proto().getAttributesList()));
+    m.put("resource", attributes(s.resource().getAttributesList()));
+    return m;
+  }
+
   private static void putIfKnown(Map<String, Object> m, String key, @Nullable Object value) {
     if (value != null) {
       m.put(key, value);
     }
   }
 
-  private static Map<String, Object> attributes(List<KeyValue> kvs) {
+  static Map<String, Object> attributes(List<KeyValue> kvs) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (KeyValue kv : kvs) {
       Object v = value(kv.getValue());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -160,6 +162,55 @@ class DebugEndpointsTest {
         .startsWith("Not decided yet: 2 spans of this trace are buffered")
         .contains("its root span has not ended yet")
         .contains("max_trace_wait 1m");
+  }
+
+  @Test
+  void aTraceTimedByACompletionRuleSaysWhichRuleAndWaitsItsQuietPeriod() throws Exception {
+    String yaml =
+        TestPorts.LOOPBACK
+            + """
+            buffer:
+              quiet_period: 100ms
+              max_trace_wait: 1m
+              completion_rules:
+                - when: span.name.startsWith("invoke_agent")
+                  quiet_period: 40m
+                  max_trace_wait: 50m
+            exporter:
+              file:
+                path: ${env:OUT}
+            policies:
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+            """;
+    llmtail =
+        Sidecar.start(
+            ConfigLoader.withEnvironment(Map.of("OUT", dir.resolve("kept.jsonl").toString()))
+                .parse(Path.of("rules-test.yaml"), yaml),
+            new SimpleMeterRegistry(),
+            Duration.ofSeconds(5));
+    client = new AdminClient(llmtail);
+    TraceBuilder agent = TraceBuilder.trace();
+    agent.root("invoke_agent planner").durationMillis(1200);
+    agent.child("chat gpt-4o").durationMillis(900);
+    TraceBuilder chat = chat("conv-rules", false);
+    client.send(agent);
+    client.send(chat);
+    awaitState(chat.traceIdHex(), "decided");
+
+    JsonNode answer = client.json("/debug/traces/" + agent.traceIdHex());
+    assertThat(answer.path("state").asText()).isEqualTo("buffered");
+    JsonNode rule = answer.path("buffered").path("completion_rule");
+    assertThat(rule.path("when").asText()).isEqualTo("span.name.startsWith(\"invoke_agent\")");
+    assertThat(rule.path("quiet_period").asText()).isEqualTo("40m00s");
+    assertThat(answer.path("explanation").asText())
+        .contains("no span arrives for quiet_period 40m00s")
+        .contains("(the completion rule when span.name.startsWith(\"invoke_agent\") applies)");
+    assertThat(client.json("/debug/config").path("buffer").path("completion_rules").get(0))
+        .hasToString(
+            "{\"when\":\"span.name.startsWith(\\\"invoke_agent\\\")\",\"quiet_period\":\"40m00s\","
+                + "\"max_trace_wait\":\"50m00s\"}");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.llmtail.core.buffer;
 
 import dev.llmtail.core.DurationFormat;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * When a buffered trace is decided and how much the buffer may hold.
@@ -16,6 +17,8 @@ import java.time.Duration;
  * @param maxTraceSpans a trace holding more spans than this is decided at once on what it holds
  * @param maxTraceBytes a trace holding more span bytes than this is decided at once on what it
  *     holds
+ * @param completionRules traces whose root span matches a rule wait its quiet period and hard cap
+ *     instead (the first match wins; before the root span arrived the defaults apply)
  */
 public record BufferSettings(
     Duration quietPeriod,
@@ -25,9 +28,11 @@ public record BufferSettings(
     int decisionCacheSize,
     Duration decisionCacheTtl,
     int maxTraceSpans,
-    long maxTraceBytes) {
+    long maxTraceBytes,
+    List<CompletionRule> completionRules) {
 
   public BufferSettings {
+    completionRules = List.copyOf(completionRules);
     requirePositive("quiet_period", quietPeriod);
     requirePositive("max_trace_wait", maxTraceWait);
     requirePositive("decision_cache.ttl", decisionCacheTtl);
@@ -53,6 +58,28 @@ public record BufferSettings(
       throw new IllegalArgumentException(
           "max_trace_bytes: " + maxTraceBytes + " (expected: >= 1 byte)");
     }
+  }
+
+  /** Settings without completion rules: every trace waits {@code quietPeriod}. */
+  public BufferSettings(
+      Duration quietPeriod,
+      Duration maxTraceWait,
+      int maxTraces,
+      long maxBytes,
+      int decisionCacheSize,
+      Duration decisionCacheTtl,
+      int maxTraceSpans,
+      long maxTraceBytes) {
+    this(
+        quietPeriod,
+        maxTraceWait,
+        maxTraces,
+        maxBytes,
+        decisionCacheSize,
+        decisionCacheTtl,
+        maxTraceSpans,
+        maxTraceBytes,
+        List.of());
   }
 
   /** Settings without per-trace limits: one trace may fill the whole buffer. */

@@ -3,6 +3,7 @@ package dev.llmtail.core.buffer;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceId;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What the buffer knows about one trace still waiting for its decision: how much of it arrived,
@@ -19,8 +20,10 @@ import java.time.Duration;
  * @param sinceLastSpan time since the latest span arrived
  * @param dueIn time until it will be decided if nothing else arrives (zero when overdue)
  * @param expectedTrigger {@link DecisionTrigger#COMPLETE} or {@link DecisionTrigger#MAX_WAIT}
- * @param quietPeriod the buffer's {@code quiet_period}
- * @param maxTraceWait the buffer's {@code max_trace_wait}
+ * @param quietPeriod the {@code quiet_period} it waits: its completion rule's, or the buffer's
+ * @param maxTraceWait the {@code max_trace_wait} it waits: its completion rule's, or the buffer's
+ * @param completionRule the completion rule its root span matched; empty when the buffer's timing
+ *     applies (no rule matched, or the root span has not arrived yet)
  */
 public record BufferedTraceInfo(
     TraceId traceId,
@@ -33,4 +36,5 @@ public record BufferedTraceInfo(
     Duration dueIn,
     DecisionTrigger expectedTrigger,
     Duration quietPeriod,
-    Duration maxTraceWait) {}
+    Duration maxTraceWait,
+    Optional<CompletionRule> completionRule) {}

@@ -4,7 +4,6 @@ import dev.llmtail.core.DecisionTrigger;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import org.jspecify.annotations.Nullable;
@@ -15,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A trace's timer is set at the hard cap ({@code max_trace_wait} after its first span) when it
  * opens and moved earlier once its root span ends. Spans that merely extend the quiet period leave
- * it in place, so it may fire early: then it is re-armed at the trace's real deadline. Caffeine's
- * expiry is not used for this: its timer wheel has about a second of slack, too coarse for a quiet
- * period.
+ * it in place, so it may fire early: then it is re-armed at the trace's real deadline. A trace
+ * whose root span matched a {@link CompletionRule} uses the rule's quiet period and hard cap
+ * instead. Caffeine's expiry is not used for this: its timer wheel has about a second of slack, too
+ * coarse for a quiet period.
  *
  * <p>Concurrency. A timer and a trace's {@code timer}/{@code closed} fields change only under the
  * trace's lock. Several threads may take due timers at once: each timer is taken by whoever removes
@@ -49,8 +49,20 @@ final class Deadlines {
 
   /** Moves the timer of a trace whose root span just ended; the caller holds the trace's lock. */
   void rootEnded(TraceState s, long now) {
-    long due = Math.min(now + quietNanos, hardCap(s));
-    if (due < Objects.requireNonNull(s.timer).deadlineNanos() && timers.remove(s.timer)) {
+    moveEarlier(s, Math.min(now + quietNanos(s), hardCap(s)));
+  }
+
+  /**
+   * Moves the timer of a trace whose root span matched a completion rule, if the rule makes it due
+   * earlier; a later deadline needs nothing: the timer fires early and is re-armed. The caller
+   * holds the trace's lock.
+   */
+  void ruleApplied(TraceState s) {
+    moveEarlier(s, dueNanos(s));
+  }
+
+  private void moveEarlier(TraceState s, long due) {
+    if (s.timer != null && due < s.timer.deadlineNanos() && timers.remove(s.timer)) {
       s.timer = new TraceState.Timer(due, s);
       timers.add(s.timer);
     }
@@ -137,10 +149,14 @@ final class Deadlines {
   }
 
   private long hardCap(TraceState s) {
-    return s.firstSeenNanos + maxWaitNanos;
+    return s.firstSeenNanos + (s.rule == null ? maxWaitNanos : s.rule.maxTraceWait().toNanos());
+  }
+
+  private long quietNanos(TraceState s) {
+    return s.rule == null ? quietNanos : s.rule.quietPeriod().toNanos();
   }
 
   private long quietDue(TraceState s) {
-    return s.rootEnded ? s.lastSpanNanos + quietNanos : Long.MAX_VALUE;
+    return s.rootEnded ? s.lastSpanNanos + quietNanos(s) : Long.MAX_VALUE;
   }
 }

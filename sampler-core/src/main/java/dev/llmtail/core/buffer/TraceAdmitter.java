@@ -2,9 +2,13 @@ package dev.llmtail.core.buffer;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -126,11 +130,38 @@ final class TraceAdmitter {
       metrics.spans.addAndGet(fragment.spanCount());
       state.lastSpanNanos = now;
       metrics.bytes.addAndGet(size);
+      if (!state.rootSeen && !settings.completionRules().isEmpty()) {
+        applyCompletionRule(state, fragment);
+      }
       if (fragment.endsRoot() && !state.rootEnded) {
         state.rootEnded = true;
         deadlines.rootEnded(state, now);
       }
       return checkLimits(state);
+    }
+  }
+
+  /**
+   * Checks the completion rules once the root span arrived: the first whose condition matches it
+   * sets the trace's timing. Until the root arrives the buffer's defaults apply.
+   */
+  private void applyCompletionRule(TraceState state, TraceFragment fragment) {
+    ResourceSpans rs = fragment.spans();
+    for (ScopeSpans ss : rs.getScopeSpansList()) {
+      for (Span span : ss.getSpansList()) {
+        if (span.getParentSpanId().isEmpty()) {
+          state.rootSeen = true;
+          SpanView root = new SpanView(span, rs.getResource(), ss.getScope());
+          for (CompletionRule rule : settings.completionRules()) {
+            if (rule.matches().test(root)) {
+              state.rule = rule;
+              deadlines.ruleApplied(state);
+              return;
+            }
+          }
+          return;
+        }
+      }
     }
   }
 

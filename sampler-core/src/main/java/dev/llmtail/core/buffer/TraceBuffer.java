@@ -219,8 +219,9 @@ public final class TraceBuffer {
               Duration.ofNanos(Math.max(0, now - s.lastSpanNanos)),
               Duration.ofNanos(Math.max(0, deadlines.dueNanos(s) - now)),
               deadlines.expectedTrigger(s),
-              settings.quietPeriod(),
-              settings.maxTraceWait()));
+              s.rule == null ? settings.quietPeriod() : s.rule.quietPeriod(),
+              s.rule == null ? settings.maxTraceWait() : s.rule.maxTraceWait(),
+              Optional.ofNullable(s.rule)));
     }
   }
 

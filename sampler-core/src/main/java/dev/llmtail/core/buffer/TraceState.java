@@ -29,6 +29,13 @@ final class TraceState {
 
   long lastSpanNanos;
   boolean rootEnded;
+
+  /** Whether the root span arrived (and the completion rules were checked against it). */
+  boolean rootSeen;
+
+  /** The completion rule the root span matched, or null: the buffer's timing. */
+  @Nullable CompletionRule rule;
+
   int spanCount;
   long bytes;
   boolean closed;

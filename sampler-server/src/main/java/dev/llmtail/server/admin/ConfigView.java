@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.core.buffer.CompletionRule;
 import dev.llmtail.server.config.ActiveConfig;
 import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.ConfigReloader;
@@ -99,11 +100,20 @@ final class ConfigView {
     buffer.put("max_bytes", new ByteSize(config.buffer().maxBytes()).toString());
     buffer.put("max_trace_spans", config.buffer().maxTraceSpans());
     buffer.put("max_trace_bytes", new ByteSize(config.buffer().maxTraceBytes()).toString());
+    ArrayNode rules = buffer.putArray("completion_rules");
+    for (CompletionRule r : config.buffer().completionRules()) {
+      rules
+          .addObject()
+          .put("when", r.when())
+          .put("quiet_period", DurationFormat.format(r.quietPeriod()))
+          .put("max_trace_wait", DurationFormat.format(r.maxTraceWait()));
+    }
     ObjectNode cache = out.putObject("decision_cache");
     cache.put("max_entries", config.buffer().decisionCacheSize());
     cache.put("ttl", DurationFormat.format(config.buffer().decisionCacheTtl()));
     out.set("exporter", MAPPER.valueToTree(config.exporter()));
     out.set("admin", MAPPER.valueToTree(config.admin()));
+    out.set("conversations", MAPPER.valueToTree(config.conversations()));
     ArrayNode policies = out.putArray("policies");
     for (NamedPolicy p : config.policies()) {
       ObjectNode entry = policies.addObject();

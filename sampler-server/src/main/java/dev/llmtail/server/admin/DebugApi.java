@@ -3,6 +3,7 @@ package dev.llmtail.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Vote;
@@ -145,6 +146,17 @@ final class DebugApi {
       n.put("decided_by", dueAt.toString());
       n.put("expected_trigger", DecisionJson.trigger(b.expectedTrigger()));
       n.put("waiting_for", PlainWords.waitingFor(b));
+      // Which buffer.completion_rules entry timed it; null: the buffer's
+      // quiet_period/max_trace_wait.
+      b.completionRule()
+          .ifPresentOrElse(
+              r -> {
+                ObjectNode rule = n.putObject("completion_rule");
+                rule.put("when", r.when());
+                rule.put("quiet_period", DurationFormat.format(r.quietPeriod()));
+                rule.put("max_trace_wait", DurationFormat.format(r.maxTraceWait()));
+              },
+              () -> n.putNull("completion_rule"));
       buffered.earlierDecision().ifPresent(r -> out.set("earlier_decision", recordJson.write(r)));
     } else if (found instanceof TraceStatus.Decided decided) {
       out.put("state", "decided");

@@ -175,18 +175,24 @@ final class PlainWords {
     if (b.deciding()) {
       return "it is being decided right now";
     }
+    String rule =
+        b.completionRule()
+            .map(r -> " (the completion rule when " + r.when() + " applies)")
+            .orElse("");
     if (b.rootEnded()) {
       return "its root span has ended; it is decided once no span arrives for quiet_period "
           + DurationFormat.format(b.quietPeriod())
           + (b.expectedTrigger() == DecisionTrigger.COMPLETE
               ? ""
-              : ", but max_trace_wait " + DurationFormat.format(b.maxTraceWait()) + " comes first");
+              : ", but max_trace_wait " + DurationFormat.format(b.maxTraceWait()) + " comes first")
+          + rule;
     }
     return "its root span has not ended yet (or has not arrived); it is decided quiet_period "
         + DurationFormat.format(b.quietPeriod())
         + " after the root ends, or at the latest max_trace_wait "
         + DurationFormat.format(b.maxTraceWait())
-        + " after its first span";
+        + " after its first span"
+        + rule;
   }
 
   static String forgotten(TraceStatus.Forgotten status) {

@@ -1,7 +1,11 @@
 package dev.llmtail.server.config;
 
 import dev.llmtail.core.buffer.BufferSettings;
+import dev.llmtail.core.buffer.CompletionRule;
+import dev.llmtail.policies.RootSpanCondition;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The {@code buffer} section: when a trace is complete and how much may wait.
@@ -15,6 +19,8 @@ import java.time.Duration;
  *     {@code 10000}
  * @param maxTraceBytes a trace holding more span bytes is decided at once on what it holds; default
  *     {@code 32MiB}
+ * @param completionRules traces whose root span matches a rule's condition wait its quiet period
+ *     and hard cap instead; the first match wins; default none
  */
 public record BufferConfig(
     Duration quietPeriod,
@@ -22,7 +28,8 @@ public record BufferConfig(
     Integer maxTraces,
     ByteSize maxBytes,
     Integer maxTraceSpans,
-    ByteSize maxTraceBytes) {
+    ByteSize maxTraceBytes,
+    List<CompletionRuleConfig> completionRules) {
 
   public BufferConfig {
     quietPeriod = quietPeriod == null ? Duration.ofSeconds(10) : quietPeriod;
@@ -32,6 +39,27 @@ public record BufferConfig(
     // Why these defaults: docs/configuration.md, "Why these per-trace limits".
     maxTraceSpans = maxTraceSpans == null ? 10_000 : maxTraceSpans;
     maxTraceBytes = maxTraceBytes == null ? new ByteSize(32L << 20) : maxTraceBytes;
+    completionRules = completionRules == null ? List.of() : List.copyOf(completionRules);
+  }
+
+  /**
+   * One entry of {@code buffer.completion_rules}.
+   *
+   * @param when a CEL condition over the root span ({@code span}) and its resource ({@code
+   *     resource}), e.g. {@code span.attributes["gen_ai.operation.name"] == "invoke_agent"}
+   * @param quietPeriod how long such a trace waits without a new span after its root ended; default
+   *     {@code buffer.quiet_period}
+   * @param maxTraceWait decide such a trace at the latest this long after its first span; default
+   *     {@code buffer.max_trace_wait}
+   */
+  public record CompletionRuleConfig(String when, Duration quietPeriod, Duration maxTraceWait) {
+    public CompletionRuleConfig {
+      if (when == null || when.isBlank()) {
+        throw new IllegalArgumentException(
+            "when: missing (expected: a CEL condition over the root span, e.g."
+                + " span.attributes[\"gen_ai.operation.name\"] == \"invoke_agent\")");
+      }
+    }
   }
 
   /**
@@ -47,8 +75,32 @@ public record BufferConfig(
     }
   }
 
-  /** The settings the buffer runs with; throws with the offending key if they do not fit. */
+  /**
+   * The settings the buffer runs with, each completion rule's condition compiled; throws with the
+   * offending key if they do not fit.
+   */
   public BufferSettings toSettings(DecisionCacheConfig cache) {
+    List<CompletionRule> rules = new ArrayList<>(completionRules.size());
+    for (int i = 0; i < completionRules.size(); i++) {
+      CompletionRuleConfig r = completionRules.get(i);
+      try {
+        rules.add(
+            new CompletionRule(
+                r.when(),
+                RootSpanCondition.compile(r.when()),
+                r.quietPeriod() == null ? quietPeriod : r.quietPeriod(),
+                r.maxTraceWait() == null ? maxTraceWait : r.maxTraceWait()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "completion_rules: rule "
+                + (i + 1)
+                + " ("
+                + r.when()
+                + "): "
+                + String.valueOf(e.getMessage()).replaceFirst("^expression: ", "when: "),
+            e);
+      }
+    }
     return new BufferSettings(
         quietPeriod,
         maxTraceWait,
@@ -57,6 +109,7 @@ public record BufferConfig(
         cache.maxEntries(),
         cache.ttl(),
         maxTraceSpans,
-        maxTraceBytes.bytes());
+        maxTraceBytes.bytes(),
+        rules);
   }
 }

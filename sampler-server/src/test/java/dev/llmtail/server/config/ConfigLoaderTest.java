@@ -90,6 +90,41 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aCompletionRuleIsCompiledAtLoadAndABadConditionNamesItsRuleAndPosition() throws Exception {
+    LlmtailConfig config =
+        parse(
+            """
+            buffer:
+              quiet_period: 5s
+              completion_rules:
+                - when: span.attributes["gen_ai.operation.name"] == "invoke_agent"
+                  quiet_period: 60s
+                - when: resource["service.name"] == "batch"
+            """
+                + MINIMAL_POLICIES);
+    assertThat(config.buffer().completionRules())
+        .extracting(r -> r.quietPeriod(), r -> r.maxTraceWait())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(Duration.ofSeconds(60), Duration.ofMinutes(5)),
+            org.assertj.core.groups.Tuple.tuple(Duration.ofSeconds(5), Duration.ofMinutes(5)));
+    assertThat(
+            problems(
+                    () ->
+                        parse(
+                            """
+                            buffer:
+                              completion_rules:
+                                - when: spn.name == "invoke_agent"
+                            """
+                                + MINIMAL_POLICIES))
+                .problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith(
+            "test.yaml:2: buffer.completion_rules: rule 1 (spn.name == \"invoke_agent\"): when:")
+        .contains("undeclared reference to 'spn'");
+  }
+
+  @Test
   void conversationsAreKeptWholeByDefaultAndBadValuesNameTheirKeys() throws Exception {
     LlmtailConfig config = parse(MINIMAL_POLICIES);
     assertThat(config.conversations().keepSiblings()).isTrue();
@@ -203,7 +238,7 @@ class ConfigLoaderTest {
             () -> parse("buffer:\n  quiet_period: 5s\n  quiet_periood: 6s\n" + MINIMAL_POLICIES));
     assertThat(e.problems())
         .containsExactly(
-            "test.yaml:3: buffer.quiet_periood: unknown key; did you mean quiet_period? (allowed here: max_bytes, max_trace_bytes, max_trace_spans, max_trace_wait, max_traces, quiet_period)");
+            "test.yaml:3: buffer.quiet_periood: unknown key; did you mean quiet_period? (allowed here: completion_rules, max_bytes, max_trace_bytes, max_trace_spans, max_trace_wait, max_traces, quiet_period)");
   }
 
   @Test

@@ -89,7 +89,7 @@ final class ReceiverHarness implements AutoCloseable {
    * the shipped defaults limit it.
    */
   static TraceBuffer keepAllBuffer(int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
-    BufferConfig defaults = new BufferConfig(null, null, null, null, null, null);
+    BufferConfig defaults = new BufferConfig(null, null, null, null, null, null, null);
     DecisionEngine engine =
         new DecisionEngine(
             List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
