@@ -59,7 +59,8 @@ final class StartupRestore {
               }
               if (spanCount > 0) {
                 exporter.export(
-                    SamplingAnnotations.annotate(spans, kept.reason(), kept.adjustedCount(), false),
+                    SamplingAnnotations.annotate(
+                        spans, kept.reason(), kept.adjustedCount(), false, trace.promoted()),
                     spanCount,
                     () -> spanLog.spansDelivered(trace.traceId(), spans));
               }

@@ -154,7 +154,12 @@ class PromotionTest {
     start("2h");
     assertThat(llmtail.ledger().unaccounted()).isZero();
     assertThat(occurrences(exported(), "llmtail.sampling.promoted")).isEqualTo(2);
-    assertThat(post("/debug/traces/" + root + "/keep").statusCode()).isEqualTo(404);
+    HttpResponse<String> afterRestart = post("/debug/traces/" + root + "/keep");
+    assertThat(afterRestart.statusCode()).as(afterRestart.body()).isEqualTo(409);
+    assertThat(JSON.readTree(afterRestart.body()).path("error").asText())
+        .contains("was kept already at ")
+        .contains("kept on request, as the span log recorded it before a restart")
+        .contains("nothing is exported again");
     assertThat(occurrences(exported(), "llmtail.sampling.promoted")).isEqualTo(2);
   }
 

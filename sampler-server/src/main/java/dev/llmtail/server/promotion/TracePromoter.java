@@ -12,6 +12,7 @@ import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.core.status.TraceStatus;
 import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.promotion.KeepResult.Outcome;
+import dev.llmtail.server.storage.LoggedDecision;
 import dev.llmtail.server.storage.SpanLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -187,6 +188,26 @@ public final class TracePromoter {
                   + " was kept already"
                   + how
                   + ": its spans went to the exporter then; nothing is exported again."));
+    }
+    // After a restart the decision log is empty, but the span log still knows a kept trace.
+    Optional<LoggedDecision> logged =
+        spanLog.loggedDecision(traceId).filter(l -> l.decision().kept());
+    if (logged.isPresent()) {
+      return Optional.of(
+          KeepResult.not(
+              traceId,
+              Outcome.ALREADY_KEPT,
+              "Trace "
+                  + traceId.toHex()
+                  + " was kept already at "
+                  + logged.get().decidedAt()
+                  + " ("
+                  + logged.get().decision().reason()
+                  + ", as the span log recorded it before a restart): "
+                  + (logged.get().exported()
+                      ? "its spans went to the exporter then"
+                      : "its spans are being sent again after the restart")
+                  + "; nothing is exported again."));
     }
     // Past its retention a trace is gone, even if the next sweep has not deleted its spans yet.
     if (spanLog.heldUntil(traceId).filter(until -> until.isAfter(clock.instant())).isEmpty()) {

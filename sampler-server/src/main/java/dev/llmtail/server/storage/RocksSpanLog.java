@@ -1,9 +1,12 @@
 package dev.llmtail.server.storage;
 
 import static dev.llmtail.server.storage.SpanLogKeys.DROPPED;
+import static dev.llmtail.server.storage.SpanLogKeys.EXPORTED;
 import static dev.llmtail.server.storage.SpanLogKeys.bytes;
 import static dev.llmtail.server.storage.SpanLogKeys.decidedAt;
 import static dev.llmtail.server.storage.SpanLogKeys.id;
+import static dev.llmtail.server.storage.SpanLogKeys.rememberedOf;
+import static dev.llmtail.server.storage.SpanLogKeys.state;
 
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
@@ -247,7 +250,33 @@ final class RocksSpanLog implements SpanLog {
 
   @Override
   public void decided(TraceId traceId, RememberedDecision decision) {
-    writer.decided(traceId, decision);
+    writer.decided(traceId, decision, false);
+  }
+
+  @Override
+  public void decided(TraceId traceId, RememberedDecision decision, boolean promoted) {
+    writer.decided(traceId, decision, promoted);
+  }
+
+  @Override
+  public Optional<LoggedDecision> loggedDecision(TraceId traceId) {
+    try {
+      byte[] d = db.get(decisions, id(traceId));
+      return d == null
+          ? Optional.empty()
+          : Optional.of(
+              new LoggedDecision(
+                  rememberedOf(d), Instant.ofEpochMilli(decidedAt(d)), state(d) == EXPORTED));
+    } catch (RocksDBException e) {
+      throw new SpanLogException(
+          "storage.directory "
+              + directory
+              + ": the decision of "
+              + traceId
+              + " could not be read: "
+              + e.getMessage(),
+          e);
+    }
   }
 
   @Override

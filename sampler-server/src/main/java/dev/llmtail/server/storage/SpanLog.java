@@ -50,6 +50,22 @@ public interface SpanLog extends AutoCloseable {
   void decided(TraceId traceId, RememberedDecision decision);
 
   /**
+   * Records the decision of a trace; {@code promoted} marks a dropped trace kept afterwards, so
+   * that its spans are exported marked promoted also when they are sent again after a restart.
+   */
+  default void decided(TraceId traceId, RememberedDecision decision, boolean promoted) {
+    decided(traceId, decision);
+  }
+
+  /**
+   * The decision the log holds for a trace (until the trace's retention ends), also one made before
+   * a restart; empty without a span log.
+   */
+  default Optional<LoggedDecision> loggedDecision(TraceId traceId) {
+    return Optional.empty();
+  }
+
+  /**
    * A kept trace reached the exporter's destination whole: none of its spans and log records need
    * be sent again. Where spans and log records settle apart, or late ones follow, use {@link
    * #spansDelivered} and {@link #logsDelivered}.

@@ -1,6 +1,7 @@
 package dev.llmtail.server.storage;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
@@ -25,7 +26,8 @@ public final class SpanLogDecisions implements DecisionListener {
   public void onDecided(Decision decision, TraceView trace) {
     log.decided(
         trace.traceId(),
-        new RememberedDecision(decision.kept(), decision.reason(), decision.adjustedCount()));
+        new RememberedDecision(decision.kept(), decision.reason(), decision.adjustedCount()),
+        decision.trigger() == DecisionTrigger.PROMOTED);
   }
 
   @Override

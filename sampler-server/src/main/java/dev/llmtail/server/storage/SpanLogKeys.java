@@ -15,6 +15,10 @@ final class SpanLogKeys {
   static final byte KEPT = 1;
   static final byte EXPORTED = 2;
   static final byte DROPPED = 3;
+
+  /** Or-ed into {@link #KEPT} / {@link #EXPORTED}: a dropped trace kept afterwards (promoted). */
+  static final byte PROMOTED = 0x10;
+
   static final byte[] FIRST_KEY = new byte[16];
   static final byte[] AFTER_LAST_KEY = next(filled(16, (byte) 0xff));
 
@@ -78,13 +82,22 @@ final class SpanLogKeys {
         .array();
   }
 
+  /** The state of a decision value without its {@link #PROMOTED} flag. */
+  static byte state(byte[] decision) {
+    return (byte) (decision[0] & ~PROMOTED);
+  }
+
+  static boolean promoted(byte[] decision) {
+    return (decision[0] & PROMOTED) != 0;
+  }
+
   static long decidedAt(byte[] decision) {
     return ByteBuffer.wrap(decision, 1, 8).getLong();
   }
 
   static RememberedDecision rememberedOf(byte[] d) {
     ByteBuffer b = ByteBuffer.wrap(d);
-    byte state = b.get();
+    byte state = (byte) (b.get() & ~PROMOTED);
     b.getLong();
     double adjusted = b.getDouble();
     String reason = new String(d, 17, d.length - 17, StandardCharsets.UTF_8);

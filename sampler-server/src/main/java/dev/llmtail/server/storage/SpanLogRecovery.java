@@ -5,7 +5,9 @@ import static dev.llmtail.server.storage.SpanLogKeys.HEADER;
 import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
 import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
 import static dev.llmtail.server.storage.SpanLogKeys.key;
+import static dev.llmtail.server.storage.SpanLogKeys.promoted;
 import static dev.llmtail.server.storage.SpanLogKeys.rememberedOf;
+import static dev.llmtail.server.storage.SpanLogKeys.state;
 import static dev.llmtail.server.storage.SpanLogKeys.traceId;
 import static dev.llmtail.server.storage.SpanLogKeys.value;
 
@@ -61,6 +63,7 @@ final class SpanLogRecovery {
       it.seekToFirst();
       byte[] currentId = null;
       RememberedDecision currentDecision = null;
+      boolean currentPromoted = false;
       boolean settled = false;
       List<RecoveredTrace.Timed<TraceFragment>> spanList = new ArrayList<>();
       List<RecoveredTrace.Timed<LogFragment>> logList = new ArrayList<>();
@@ -76,7 +79,8 @@ final class SpanLogRecovery {
                     traceId(currentId),
                     currentDecision,
                     List.copyOf(spanList),
-                    List.copyOf(logList)));
+                    List.copyOf(logList),
+                    currentPromoted));
             if (currentDecision == null) {
               undecided++;
             } else {
@@ -99,8 +103,9 @@ final class SpanLogRecovery {
           currentId = Arrays.copyOf(key, 16);
           byte[] d = db.get(decisions, currentId);
           // Kept (exported or not): what is still here was not delivered, e.g. late spans.
-          settled = d != null && d[0] == DROPPED;
+          settled = d != null && state(d) == DROPPED;
           currentDecision = d != null && !settled ? rememberedOf(d) : null;
+          currentPromoted = d != null && promoted(d);
         }
         if (!settled) {
           long seq = ByteBuffer.wrap(key, 16, 8).getLong();

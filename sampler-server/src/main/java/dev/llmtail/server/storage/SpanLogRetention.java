@@ -5,6 +5,7 @@ import static dev.llmtail.server.storage.SpanLogKeys.FIRST_KEY;
 import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
 import static dev.llmtail.server.storage.SpanLogKeys.decidedAt;
 import static dev.llmtail.server.storage.SpanLogKeys.next;
+import static dev.llmtail.server.storage.SpanLogKeys.state;
 
 import dev.llmtail.server.config.StorageConfig;
 import io.micrometer.core.instrument.Counter;
@@ -81,7 +82,7 @@ final class SpanLogRetention {
         }
         byte[] id = Arrays.copyOfRange(key, 8, 24);
         byte[] d = store.db().get(store.decisions(), id);
-        if (d != null && d[0] == KEPT) {
+        if (d != null && state(d) == KEPT) {
           continue; // kept and not exported yet: never deleted for age or size
         }
         try (WriteBatch batch = new WriteBatch()) {

@@ -5,12 +5,14 @@ import static dev.llmtail.server.storage.SpanLogKeys.EXPORTED;
 import static dev.llmtail.server.storage.SpanLogKeys.HEADER;
 import static dev.llmtail.server.storage.SpanLogKeys.KEPT;
 import static dev.llmtail.server.storage.SpanLogKeys.LOGS;
+import static dev.llmtail.server.storage.SpanLogKeys.PROMOTED;
 import static dev.llmtail.server.storage.SpanLogKeys.SPANS;
 import static dev.llmtail.server.storage.SpanLogKeys.decisionValue;
 import static dev.llmtail.server.storage.SpanLogKeys.expiryKey;
 import static dev.llmtail.server.storage.SpanLogKeys.id;
 import static dev.llmtail.server.storage.SpanLogKeys.key;
 import static dev.llmtail.server.storage.SpanLogKeys.next;
+import static dev.llmtail.server.storage.SpanLogKeys.state;
 import static dev.llmtail.server.storage.SpanLogKeys.value;
 
 import com.google.protobuf.MessageLite;
@@ -133,12 +135,12 @@ final class SpanLogWriter {
     writeFailure = null;
   }
 
-  void decided(TraceId traceId, RememberedDecision decision) {
+  void decided(TraceId traceId, RememberedDecision decision, boolean promoted) {
     long now = clock.millis();
     byte[] id = id(traceId);
+    byte state = decision.kept() ? (byte) (KEPT | (promoted ? PROMOTED : 0)) : DROPPED;
     try (WriteBatch batch = new WriteBatch()) {
-      batch.put(
-          store.decisions(), id, decisionValue(decision.kept() ? KEPT : DROPPED, now, decision));
+      batch.put(store.decisions(), id, decisionValue(state, now, decision));
       batch.put(store.expiry(), expiryKey(now, id), new byte[0]);
       store.db().write(store.writeOptions(), batch);
     } catch (RocksDBException e) {
@@ -153,10 +155,10 @@ final class SpanLogWriter {
     byte[] id = id(traceId);
     try (WriteBatch batch = new WriteBatch()) {
       byte[] current = store.db().get(store.decisions(), id);
-      if (current == null || current[0] != KEPT) {
+      if (current == null || state(current) != KEPT) {
         return;
       }
-      current[0] = EXPORTED;
+      current[0] = (byte) (EXPORTED | (current[0] & PROMOTED));
       batch.put(store.decisions(), id, current);
       // Kept spans are at their destination: only a dropped trace's spans are retained.
       batch.deleteRange(store.spans(), id, next(id));
@@ -191,8 +193,8 @@ final class SpanLogWriter {
       }
       if (kind == SPANS) {
         byte[] current = store.db().get(store.decisions(), id);
-        if (current != null && current[0] == KEPT) {
-          current[0] = EXPORTED;
+        if (current != null && state(current) == KEPT) {
+          current[0] = (byte) (EXPORTED | (current[0] & PROMOTED));
           batch.put(store.decisions(), id, current);
         }
       }

@@ -179,6 +179,35 @@ class RocksSpanLogTest {
   }
 
   @Test
+  void aPromotedTraceCutOffBeforeItsExportComesBackPromotedAndAnExportedOneIsKnownKept() {
+    TraceBuilder promoted = TraceBuilder.trace();
+    promoted.root("POST /chat");
+    TraceBuilder exported = TraceBuilder.trace();
+    exported.root("POST /chat");
+    RememberedDecision onRequest = new RememberedDecision(true, "kept on request", 1);
+    try (RocksSpanLog log = open(at(T0))) {
+      log.append(promoted.fragments(), List.of());
+      log.append(exported.fragments(), List.of());
+      log.decided(promoted.traceId(), new RememberedDecision(false, "no policy matched", 0));
+      log.decided(exported.traceId(), new RememberedDecision(false, "no policy matched", 0));
+      log.decided(promoted.traceId(), onRequest, true);
+      log.decided(exported.traceId(), onRequest, true);
+      log.exported(exported.traceId());
+      // The crash: promoted's export never settled.
+    }
+    try (RocksSpanLog log = open(at(T0.plusSeconds(1)))) {
+      List<RecoveredTrace> traces = recoverAll(log);
+      assertThat(traces).extracting(RecoveredTrace::traceId).containsExactly(promoted.traceId());
+      assertThat(traces.get(0).promoted()).isTrue();
+      assertThat(traces.get(0).decision()).isEqualTo(onRequest);
+      assertThat(log.loggedDecision(exported.traceId()))
+          .hasValue(new LoggedDecision(onRequest, T0, true));
+      assertThat(log.loggedDecision(promoted.traceId()))
+          .hasValue(new LoggedDecision(onRequest, T0, false));
+    }
+  }
+
+  @Test
   void secondProcessOnTheSameDirectoryIsRefusedByName() {
     try (RocksSpanLog log = open(at(T0))) {
       assertThat(log.refusal()).isNull();
