@@ -1,8 +1,11 @@
 package dev.llmtail.server;
 
+import dev.llmtail.core.SamplingAnnotations;
+import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.server.replay.ReplayReport;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,7 +67,25 @@ final class ExplainCommand implements Callable<Integer> {
       return LlmtailCommand.CONFIG_ERROR;
     }
     ReplayReport.explain(
-        loaded.replay().decide(view.get()), inputs.format, spec.commandLine().getOut());
+        loaded.replay().decide(view.get()),
+        promotedAs(view.get()),
+        inputs.format,
+        spec.commandLine().getOut());
     return 0;
+  }
+
+  /** The reason a live llmtail kept the recorded trace with after a drop, if it was promoted. */
+  private static Optional<String> promotedAs(TraceView trace) {
+    for (SpanView s : trace.spans()) {
+      boolean promoted =
+          s.attribute(SamplingAnnotations.PROMOTED).map(AnyValue::getBoolValue).orElse(false);
+      if (promoted) {
+        return Optional.of(
+            s.attribute(SamplingAnnotations.REASON)
+                .map(AnyValue::getStringValue)
+                .orElse("no reason recorded"));
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmtail.core.SamplingAnnotations;
 import dev.llmtail.server.exporter.FileExporter;
 import dev.llmtail.testing.Dialect;
 import dev.llmtail.testing.LlmCallSpec;
@@ -190,6 +191,34 @@ class ReplayCommandTest {
     assertThat(report.at("/policies/0/name").asText()).isEqualTo("refusals");
     assertThat(report.at("/policies/0/vote").asText()).isEqualTo("no_opinion");
     assertThat(report.at("/policies/1/name").asText()).isEqualTo("slow");
+  }
+
+  @Test
+  void explainSaysWhenARecordedTraceWasKeptAfterItsDrop() throws Exception {
+    TraceBuilder promoted = LlmTraces.chat(Dialect.OTEL_GENAI, LlmCallSpec.healthy());
+    Path kept = dir.resolve("promoted.jsonl");
+    FileExporter exporter = new FileExporter(kept, new SimpleMeterRegistry());
+    exporter.export(
+        SamplingAnnotations.annotate(
+            List.of(promoted.resourceSpans()), "kept on request", 1, false, true),
+        2);
+    exporter.shutdown(Duration.ofSeconds(1));
+    String id = promoted.traceIdHex();
+
+    assertThat(llmtail("explain", "-c", config.toString(), "-t", id, kept.toString())).isZero();
+    assertThat(out.toString())
+        .startsWith(
+            "trace "
+                + id
+                + ": DROPPED — no policy matched\nrecorded promoted (llmtail.sampling.promoted):"
+                + " dropped when first decided, then kept afterwards: kept on request\n");
+    out.getBuffer().setLength(0);
+    assertThat(
+            llmtail("explain", "-c", config.toString(), "-t", id, "--format=JSON", kept.toString()))
+        .isZero();
+    JsonNode report = new ObjectMapper().readTree(out.toString());
+    assertThat(report.at("/recorded/promoted").asBoolean()).isTrue();
+    assertThat(report.at("/recorded/reason").asText()).isEqualTo("kept on request");
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Prints what {@link Replay} decided: a table (one line per trace and a summary) or JSON, and for
@@ -83,14 +84,38 @@ public final class ReplayReport {
 
   /** Prints one trace's decision with every policy's verdict and evidence. */
   public static void explain(Replay.Outcome outcome, Format format, PrintWriter out) {
+    explain(outcome, Optional.empty(), format, out);
+  }
+
+  /**
+   * As above; {@code promotedAs} is the reason a live llmtail exported the recorded trace with when
+   * it kept it after a drop ({@code llmtail.sampling.promoted=true} on its spans): the output then
+   * says the trace was dropped first and kept afterwards, under {@code recorded} in JSON.
+   */
+  public static void explain(
+      Replay.Outcome outcome, Optional<String> promotedAs, Format format, PrintWriter out) {
     Decision d = outcome.decision();
     if (format == Format.JSON) {
       ObjectNode root = json(outcome);
+      promotedAs.ifPresent(
+          reason ->
+              root.putObject("recorded")
+                  .put("promoted", true)
+                  .put("reason", reason)
+                  .put(
+                      "explanation",
+                      "Dropped when first decided, then kept afterwards: " + reason + "."));
       print(root, out);
       return;
     }
     out.printf(
         "trace %s: %s — %s%n", d.traceId().toHex(), d.kept() ? "KEPT" : "DROPPED", d.reason());
+    promotedAs.ifPresent(
+        reason ->
+            out.printf(
+                "recorded promoted (llmtail.sampling.promoted): dropped when first decided, then"
+                    + " kept afterwards: %s%n",
+                reason));
     out.printf(
         "%d span%s, %d LLM call%s%s%n%n",
         outcome.spanCount(),
