@@ -109,7 +109,8 @@ public final class AdminServer implements AutoCloseable {
                 admin.showMessageContent(),
                 () ->
                     (reloader == null ? config : reloader.active().config())
-                        .policies().stream().map(NamedPolicy::name).toList()),
+                        .policies().stream().map(NamedPolicy::name).toList(),
+                promoter::lateEvidenceNote),
             access,
             prometheus,
             ready,

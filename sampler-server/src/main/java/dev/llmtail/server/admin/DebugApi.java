@@ -56,6 +56,7 @@ final class DebugApi {
   record Window(String name, Duration length) {}
 
   private final DecisionLog log;
+  private final Function<TraceId, Optional<String>> lateEvidence;
   private final SpanLog spanLog;
   private final Function<TraceId, TraceStatus> status;
   private final Clock clock;
@@ -93,15 +94,7 @@ final class DebugApi {
     this(log, status, spans, SpanLog.memoryOnly(), clock, showContent, policyNames);
   }
 
-  /**
-   * @param status where a trace is now ({@link TraceStatusLookup#status})
-   * @param spans where a trace's spans may still be read, asked in iteration order, each named by
-   *     what it holds ({@code buffered}, {@code kept}, {@code retained}); the first that holds the
-   *     trace draws its waterfall
-   * @param spanLog says whether a dropped trace's spans are still held, and until when
-   * @param policyNames the names of the running config's policies, in order, for the answer to a
-   *     {@code policy=} it does not have; null to answer such a filter with no decisions
-   */
+  /** As below, without notes on late evidence. */
   DebugApi(
       DecisionLog log,
       Function<TraceId, TraceStatus> status,
@@ -110,6 +103,30 @@ final class DebugApi {
       Clock clock,
       boolean showContent,
       @Nullable Supplier<List<String>> policyNames) {
+    this(log, status, spans, spanLog, clock, showContent, policyNames, id -> Optional.empty());
+  }
+
+  /**
+   * @param status where a trace is now ({@link TraceStatusLookup#status})
+   * @param spans where a trace's spans may still be read, asked in iteration order, each named by
+   *     what it holds ({@code buffered}, {@code kept}, {@code retained}); the first that holds the
+   *     trace draws its waterfall
+   * @param spanLog says whether a dropped trace's spans are still held, and until when
+   * @param policyNames the names of the running config's policies, in order, for the answer to a
+   *     {@code policy=} it does not have; null to answer such a filter with no decisions
+   * @param lateEvidence why evidence that arrived late did not keep a dropped trace, if it did not
+   *     ({@link dev.llmtail.server.promotion.TracePromoter#lateEvidenceNote})
+   */
+  DebugApi(
+      DecisionLog log,
+      Function<TraceId, TraceStatus> status,
+      Map<String, SpanSource> spans,
+      SpanLog spanLog,
+      Clock clock,
+      boolean showContent,
+      @Nullable Supplier<List<String>> policyNames,
+      Function<TraceId, Optional<String>> lateEvidence) {
+    this.lateEvidence = lateEvidence;
     this.spanLog = spanLog;
     this.policyNames = policyNames;
     this.log = log;
@@ -201,6 +218,13 @@ final class DebugApi {
         out.putNull("spans_held_until");
       }
     }
+    lateEvidence
+        .apply(id)
+        .ifPresent(
+            note -> {
+              out.put("late_evidence", note);
+              out.put("explanation", out.path("explanation").asText() + " " + note);
+            });
     waterfall(id, out);
     return json(200, out);
   }

@@ -1,11 +1,14 @@
 package dev.llmtail.server.promotion;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.log.DecisionRecord;
@@ -14,6 +17,7 @@ import dev.llmtail.core.status.TraceStatusLookup;
 import dev.llmtail.server.promotion.KeepResult.Outcome;
 import dev.llmtail.server.storage.LoggedDecision;
 import dev.llmtail.server.storage.SpanLog;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +50,10 @@ public final class TracePromoter {
   private final Clock clock;
   private final EvidencePolicies evidence;
   private final Object lock = new Object();
+  private final Counter tooLate;
+  // Bounded: a note for /debug, not a record; the decision log forgets the trace meanwhile anyway.
+  private final Cache<TraceId, Instant> tooLateAt =
+      Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
 
   /**
    * @param retention {@code storage.retention}: how long a dropped trace's spans are held
@@ -61,6 +69,12 @@ public final class TracePromoter {
       MeterRegistry meters,
       Clock clock) {
     this.evidence = new EvidencePolicies(engine, meters);
+    this.tooLate =
+        Counter.builder("llmtail.promotions.too_late")
+            .description(
+                "Late spans or log records for a dropped trace whose spans the span log no longer"
+                    + " held: too late to keep it")
+            .register(meters);
     this.buffer = buffer;
     this.spanLog = spanLog;
     this.log = log;
@@ -148,11 +162,36 @@ public final class TracePromoter {
     }
     synchronized (lock) {
       if (spanLog.heldUntil(traceId).filter(until -> until.isAfter(clock.instant())).isEmpty()) {
-        return; // kept already, or no longer held: the late spans simply follow the decision
+        // Kept already (a trace kept meanwhile) or no longer held: the late spans follow the
+        // decision. Past retention that is worth saying: this evidence came too late.
+        boolean keptMeanwhile =
+            buffer.rememberedDecision(traceId).map(RememberedDecision::kept).orElse(false);
+        if (!keptMeanwhile) {
+          tooLate.increment();
+          tooLateAt.put(traceId, clock.instant());
+        }
+        return;
       }
       buffer.promote(
           traceId, () -> spanLog.retained(traceId), view -> evidence.decide(view, clock.instant()));
     }
+  }
+
+  /**
+   * Why evidence that arrived for this dropped trace did not keep it, if it came after the span log
+   * stopped holding its spans; what {@code /debug/traces/{id}} adds to its explanation.
+   */
+  public Optional<String> lateEvidenceNote(TraceId traceId) {
+    Instant at = tooLateAt.getIfPresent(traceId);
+    if (at == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "Evidence for it (spans or log records) arrived at "
+            + at
+            + ", after the span log no longer held its spans (storage.retention "
+            + DurationFormat.format(retention)
+            + "): too late to keep it; counted in llmtail_promotions_too_late_total.");
   }
 
   /**

@@ -1,0 +1,224 @@
+package dev.llmtail.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmtail.core.SamplingAnnotations;
+import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.testing.Dialect;
+import dev.llmtail.testing.LlmCallSpec;
+import dev.llmtail.testing.OtlpTestSink;
+import dev.llmtail.testing.TraceBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.logs.Severity;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Evidence that arrives after its trace was dropped, sent with the OpenTelemetry SDK exporters as a
+ * real client would: an evaluation that comes late promotes the trace, whose spans all reach the
+ * backend once; one that comes after the span log let the trace go is counted and explained, and
+ * the client's request still succeeds. Time is short instead of slept through: a 100 ms quiet
+ * period stands for the shipped 10 s, and "later" is "after the decision", awaited.
+ */
+class LateEvidenceEndToEndTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+  private OtlpTestSink sink;
+  private Sidecar llmtail;
+  private OtlpGrpcSpanExporter spans;
+  private OtlpGrpcLogRecordExporter logs;
+  private AdminClient admin;
+
+  private void start(String retention) throws Exception {
+    sink = OtlpTestSink.start();
+    String yaml =
+        TestPorts.LOOPBACK
+            + """
+            buffer:
+              quiet_period: 100ms
+              max_trace_wait: 5m
+            policies:
+              - name: flagged
+                type: semantic-flag
+              - name: errors
+                type: status_code
+                status_codes: [ERROR]
+            exporter:
+              otlp:
+                endpoint: ${env:BACKEND}
+            storage:
+              directory: ${env:DATA}
+              retention: %s
+            """
+                .formatted(retention);
+    llmtail =
+        Sidecar.start(
+            ConfigLoader.withEnvironment(
+                    Map.of("BACKEND", sink.endpoint(), "DATA", dir.resolve("data").toString()))
+                .parse(Path.of("late-evidence-test.yaml"), yaml),
+            new SimpleMeterRegistry(),
+            Duration.ofSeconds(5));
+    String endpoint = "http://127.0.0.1:" + llmtail.grpcPort();
+    spans = OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).build();
+    logs = OtlpGrpcLogRecordExporter.builder().setEndpoint(endpoint).build();
+    admin = new AdminClient(llmtail);
+  }
+
+  @AfterEach
+  void stop() {
+    if (admin != null) {
+      admin.close();
+    }
+    if (spans != null) {
+      spans.shutdown().join(10, TimeUnit.SECONDS);
+      logs.shutdown().join(10, TimeUnit.SECONDS);
+    }
+    if (llmtail != null) {
+      llmtail.close();
+    }
+    if (sink != null) {
+      sink.close();
+    }
+  }
+
+  /** A healthy chat call: no policy keeps it, so it is dropped and its spans retained. */
+  private TraceBuilder droppedChat() {
+    TraceBuilder trace = TraceBuilder.trace();
+    trace.root("POST /chat").durationMillis(1500);
+    Dialect.OTEL_GENAI.write(trace.child("handler"), LlmCallSpec.healthy());
+    assertThat(
+            spans.export(SdkSpans.of(trace.resourceSpans())).join(10, TimeUnit.SECONDS).isSuccess())
+        .isTrue();
+    await().atMost(WAIT).until(() -> admin.state(trace.traceIdHex()).equals("decided"));
+    assertThat(admin.json("/debug/traces/" + trace.traceIdHex()).at("/decision/outcome").asText())
+        .isEqualTo("dropped");
+    return trace;
+  }
+
+  /** An evaluator's verdict on the trace's LLM call, as a gen_ai.evaluation.result log record. */
+  private boolean sendEvaluation(TraceBuilder trace, String label) {
+    String call = trace.view().spans().get(trace.view().spans().size() - 1).spanIdHex();
+    LogRecordData record =
+        TestLogRecordData.builder()
+            .setResource(Resource.getDefault())
+            .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("evaluator"))
+            .setSpanContext(
+                SpanContext.create(
+                    trace.traceIdHex(), call, TraceFlags.getSampled(), TraceState.getDefault()))
+            .setTimestamp(Instant.now())
+            .setSeverity(Severity.INFO)
+            .setEventName("gen_ai.evaluation.result")
+            .setAttributes(
+                Attributes.of(
+                    AttributeKey.stringKey("gen_ai.evaluation.name"),
+                    "answer_correctness",
+                    AttributeKey.stringKey("gen_ai.evaluation.score.label"),
+                    label))
+            .setTotalAttributeCount(2)
+            .build();
+    return logs.export(List.of(record)).join(10, TimeUnit.SECONDS).isSuccess();
+  }
+
+  private static String attribute(Span s, String key) {
+    return s.getAttributesList().stream()
+        .filter(kv -> kv.getKey().equals(key))
+        .map(KeyValue::getValue)
+        .map(
+            v ->
+                v.hasBoolValue()
+                    ? String.valueOf(v.getBoolValue())
+                    : v.hasDoubleValue() ? String.valueOf(v.getDoubleValue()) : v.getStringValue())
+        .findFirst()
+        .orElse("");
+  }
+
+  @Test
+  void anEvaluationSentAfterItsTraceWasDroppedPromotesItAndEverySpanArrivesOnce() throws Exception {
+    start("1h");
+    TraceBuilder trace = droppedChat();
+    assertThat(sink.spansOf(trace.traceIdHex())).isEmpty();
+
+    assertThat(sendEvaluation(trace, "incorrect")).isTrue();
+
+    int spanCount = trace.view().spanCount();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                sink.spansOf(trace.traceIdHex()).size() >= spanCount
+                    && !sink.logRecords().isEmpty());
+    await().atMost(WAIT).until(() -> llmtail.ledger().unaccounted() == 0);
+    assertThat(sink.spansOf(trace.traceIdHex())).as("every span, once").hasSize(spanCount);
+    assertThat(sink.logRecords()).as("the evaluation travels with its trace").hasSize(1);
+    for (Span s : sink.spansOf(trace.traceIdHex())) {
+      assertThat(attribute(s, SamplingAnnotations.PROMOTED)).isEqualTo("true");
+      assertThat(attribute(s, SamplingAnnotations.REASON))
+          .isEqualTo("kept by flagged on late evidence");
+      assertThat(attribute(s, SamplingAnnotations.ADJUSTED_COUNT)).isEqualTo("1.0");
+    }
+    JsonNode debug = admin.json("/debug/traces/" + trace.traceIdHex());
+    assertThat(debug.path("explanation").asText())
+        .contains("no policy matched. Then kept at ")
+        .contains("kept by flagged on late evidence.");
+
+    // A second verdict changes nothing: the trace is kept, its spans are not sent again.
+    assertThat(sendEvaluation(trace, "incorrect")).isTrue();
+    await().atMost(WAIT).until(() -> sink.logRecords().size() == 2);
+    assertThat(sink.spansOf(trace.traceIdHex())).hasSize(spanCount);
+    assertThat(admin.get("/metrics").body())
+        .contains("llmtail_promotions_total{policy=\"flagged\"} 1.0");
+  }
+
+  @Test
+  void feedbackForATracePastItsRetentionIsCountedAndExplainedNotAnError() throws Exception {
+    start("0s");
+    TraceBuilder trace = droppedChat();
+    // The span log sweeps once a second: with retention 0s the spans go at the next sweep.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                admin.json("/debug/traces/" + trace.traceIdHex()).path("spans_held_until").isNull()
+                    && admin.post("/debug/traces/" + trace.traceIdHex() + "/keep").statusCode()
+                        == 410);
+
+    assertThat(sendEvaluation(trace, "incorrect")).as("the client's request succeeds").isTrue();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> admin.get("/metrics").body().contains("llmtail_promotions_too_late_total 1.0"));
+    JsonNode debug = admin.json("/debug/traces/" + trace.traceIdHex());
+    assertThat(debug.path("late_evidence").asText())
+        .startsWith("Evidence for it (spans or log records) arrived at ")
+        .contains("after the span log no longer held its spans (storage.retention 0s)")
+        .contains("too late to keep it");
+    assertThat(debug.path("explanation").asText()).contains("too late to keep it");
+    assertThat(debug.at("/decision/outcome").asText()).isEqualTo("dropped");
+    assertThat(sink.spansOf(trace.traceIdHex())).isEmpty();
+  }
+}
