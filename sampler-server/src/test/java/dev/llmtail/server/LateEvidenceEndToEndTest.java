@@ -25,6 +25,7 @@ import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,8 +54,11 @@ class LateEvidenceEndToEndTest {
   private OtlpGrpcLogRecordExporter logs;
   private AdminClient admin;
 
+  /** Starts llmtail on the span log in {@code dir}; the backend outlives a restart. */
   private void start(String retention) throws Exception {
-    sink = OtlpTestSink.start();
+    if (sink == null) {
+      sink = OtlpTestSink.start();
+    }
     String yaml =
         TestPorts.LOOPBACK
             + """
@@ -88,8 +92,7 @@ class LateEvidenceEndToEndTest {
     admin = new AdminClient(llmtail);
   }
 
-  @AfterEach
-  void stop() {
+  private void stopLlmtail() {
     if (admin != null) {
       admin.close();
     }
@@ -100,6 +103,11 @@ class LateEvidenceEndToEndTest {
     if (llmtail != null) {
       llmtail.close();
     }
+  }
+
+  @AfterEach
+  void stop() {
+    stopLlmtail();
     if (sink != null) {
       sink.close();
     }
@@ -107,9 +115,13 @@ class LateEvidenceEndToEndTest {
 
   /** A healthy chat call: no policy keeps it, so it is dropped and its spans retained. */
   private TraceBuilder droppedChat() {
+    return droppedChat(LlmCallSpec.healthy());
+  }
+
+  private TraceBuilder droppedChat(LlmCallSpec call) {
     TraceBuilder trace = TraceBuilder.trace();
     trace.root("POST /chat").durationMillis(1500);
-    Dialect.OTEL_GENAI.write(trace.child("handler"), LlmCallSpec.healthy());
+    Dialect.OTEL_GENAI.write(trace.child("handler"), call);
     assertThat(
             spans.export(SdkSpans.of(trace.resourceSpans())).join(10, TimeUnit.SECONDS).isSuccess())
         .isTrue();
@@ -220,5 +232,50 @@ class LateEvidenceEndToEndTest {
     assertThat(debug.path("explanation").asText()).contains("too late to keep it");
     assertThat(debug.at("/decision/outcome").asText()).isEqualTo("dropped");
     assertThat(sink.spansOf(trace.traceIdHex())).isEmpty();
+  }
+
+  private void assertExportedOnce(TraceBuilder trace, String reason) {
+    for (Span s : sink.spansOf(trace.traceIdHex())) {
+      assertThat(attribute(s, SamplingAnnotations.PROMOTED)).isEqualTo("true");
+      assertThat(attribute(s, SamplingAnnotations.REASON)).isEqualTo(reason);
+    }
+    assertThat(sink.spansOf(trace.traceIdHex())).hasSize(trace.view().spanCount());
+  }
+
+  @Test
+  void keptOnRequestByTraceAndByConversationEachTraceArrivesOnceAlsoAcrossARestart()
+      throws Exception {
+    start("1h");
+    TraceBuilder single = droppedChat(LlmCallSpec.healthy().conversation("ticket-6"));
+    TraceBuilder first = droppedChat(LlmCallSpec.healthy().conversation("ticket-7"));
+    TraceBuilder second = droppedChat(LlmCallSpec.healthy().conversation("ticket-7"));
+
+    assertThat(admin.post("/debug/traces/" + single.traceIdHex() + "/keep").statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> conversation = admin.post("/debug/conversations/ticket-7/keep");
+    assertThat(conversation.statusCode()).as(conversation.body()).isEqualTo(200);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                sink.spansOf(second.traceIdHex()).size() >= second.view().spanCount()
+                    && sink.spansOf(first.traceIdHex()).size() >= first.view().spanCount()
+                    && sink.spansOf(single.traceIdHex()).size() >= single.view().spanCount());
+    await().atMost(WAIT).until(() -> llmtail.ledger().unaccounted() == 0);
+    for (TraceBuilder t : List.of(single, first, second)) {
+      assertExportedOnce(t, "kept on request");
+    }
+
+    stopLlmtail();
+    start("1h");
+    assertThat(llmtail.ledger().unaccounted()).isZero();
+    assertThat(admin.post("/debug/traces/" + single.traceIdHex() + "/keep").statusCode())
+        .as("the span log remembers it was kept")
+        .isEqualTo(409);
+    assertThat(admin.post("/debug/traces/" + first.traceIdHex() + "/keep").statusCode())
+        .isEqualTo(409);
+    for (TraceBuilder t : List.of(single, first, second)) {
+      assertExportedOnce(t, "kept on request");
+    }
   }
 }
