@@ -11,24 +11,14 @@ import dev.llmtail.testing.LlmCallSpec;
 import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.logs.Severity;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -134,24 +124,7 @@ class LateEvidenceEndToEndTest {
   /** An evaluator's verdict on the trace's LLM call, as a gen_ai.evaluation.result log record. */
   private boolean sendEvaluation(TraceBuilder trace, String label) {
     String call = trace.view().spans().get(trace.view().spans().size() - 1).spanIdHex();
-    LogRecordData record =
-        TestLogRecordData.builder()
-            .setResource(Resource.getDefault())
-            .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("evaluator"))
-            .setSpanContext(
-                SpanContext.create(
-                    trace.traceIdHex(), call, TraceFlags.getSampled(), TraceState.getDefault()))
-            .setTimestamp(Instant.now())
-            .setSeverity(Severity.INFO)
-            .setEventName("gen_ai.evaluation.result")
-            .setAttributes(
-                Attributes.of(
-                    AttributeKey.stringKey("gen_ai.evaluation.name"),
-                    "answer_correctness",
-                    AttributeKey.stringKey("gen_ai.evaluation.score.label"),
-                    label))
-            .setTotalAttributeCount(2)
-            .build();
+    LogRecordData record = SdkLogs.evaluation(trace.traceIdHex(), call, label);
     return logs.export(List.of(record)).join(10, TimeUnit.SECONDS).isSuccess();
   }
 

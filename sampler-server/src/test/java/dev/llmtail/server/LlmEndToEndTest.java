@@ -11,23 +11,12 @@ import dev.llmtail.testing.LlmTraces;
 import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.logs.Severity;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.logs.data.LogRecordData;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.testing.logs.TestLogRecordData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,26 +159,6 @@ class LlmEndToEndTest {
     return meters.find("llmtail.decisions").counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
-  private static LogRecordData evaluation(TraceBuilder trace, String spanIdHex, String label) {
-    return TestLogRecordData.builder()
-        .setResource(Resource.getDefault())
-        .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("evaluator"))
-        .setSpanContext(
-            SpanContext.create(
-                trace.traceIdHex(), spanIdHex, TraceFlags.getSampled(), TraceState.getDefault()))
-        .setTimestamp(Instant.now())
-        .setSeverity(Severity.INFO)
-        .setEventName("gen_ai.evaluation.result")
-        .setAttributes(
-            Attributes.of(
-                AttributeKey.stringKey("gen_ai.evaluation.name"),
-                "answer_correctness",
-                AttributeKey.stringKey("gen_ai.evaluation.score.label"),
-                label))
-        .setTotalAttributeCount(2)
-        .build();
-  }
-
   @Test
   void anEvaluationThatArrivesAsALogRecordKeepsItsTraceAndTravelsWithIt() {
     // Trace ids whose randomness is far below the 5 % baseline threshold: only the evaluation can
@@ -214,8 +183,8 @@ class LlmEndToEndTest {
       assertThat(
               logs.export(
                       List.of(
-                          evaluation(judgedBad, badCall, "incorrect"),
-                          evaluation(judgedGood, goodCall, "correct")))
+                          SdkLogs.evaluation(judgedBad.traceIdHex(), badCall, "incorrect"),
+                          SdkLogs.evaluation(judgedGood.traceIdHex(), goodCall, "correct")))
                   .join(10, TimeUnit.SECONDS)
                   .isSuccess())
           .isTrue();

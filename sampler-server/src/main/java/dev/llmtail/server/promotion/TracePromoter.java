@@ -218,41 +218,42 @@ public final class TracePromoter {
           decided
               .map(d -> " at " + d.decidedAt() + " (" + d.reason() + ")")
               .orElse(" (the decision log no longer holds its record)");
-      return Optional.of(
-          KeepResult.not(
-              traceId,
-              Outcome.ALREADY_KEPT,
-              "Trace "
-                  + traceId.toHex()
-                  + " was kept already"
-                  + how
-                  + ": its spans went to the exporter then; nothing is exported again."));
+      return Optional.of(alreadyKept(traceId, how, "its spans went to the exporter then"));
     }
     // After a restart the decision log is empty, but the span log still knows a kept trace.
     Optional<LoggedDecision> logged =
         spanLog.loggedDecision(traceId).filter(l -> l.decision().kept());
     if (logged.isPresent()) {
       return Optional.of(
-          KeepResult.not(
+          alreadyKept(
               traceId,
-              Outcome.ALREADY_KEPT,
-              "Trace "
-                  + traceId.toHex()
-                  + " was kept already at "
+              " at "
                   + logged.get().decidedAt()
                   + " ("
                   + logged.get().decision().reason()
-                  + ", as the span log recorded it before a restart): "
-                  + (logged.get().exported()
-                      ? "its spans went to the exporter then"
-                      : "its spans are being sent again after the restart")
-                  + "; nothing is exported again."));
+                  + ", as the span log recorded it before a restart)",
+              logged.get().exported()
+                  ? "its spans went to the exporter then"
+                  : "its spans are being sent again after the restart"));
     }
     // Past its retention a trace is gone, even if the next sweep has not deleted its spans yet.
     if (spanLog.heldUntil(traceId).filter(until -> until.isAfter(clock.instant())).isEmpty()) {
       return Optional.of(notRetained(traceId, now));
     }
     return Optional.empty();
+  }
+
+  private static KeepResult alreadyKept(TraceId traceId, String how, String spans) {
+    return KeepResult.not(
+        traceId,
+        Outcome.ALREADY_KEPT,
+        "Trace "
+            + traceId.toHex()
+            + " was kept already"
+            + how
+            + ": "
+            + spans
+            + "; nothing is exported again.");
   }
 
   private KeepResult notRetained(TraceId traceId, TraceStatus now) {

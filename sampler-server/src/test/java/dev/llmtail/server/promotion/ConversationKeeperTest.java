@@ -87,6 +87,19 @@ class ConversationKeeperTest {
     return d;
   }
 
+  /** A new turn no policy keeps, decided: the decision after the keeper's revision. */
+  private Decision nextTurn(ConversationKeeper keeper, String conversation) {
+    TraceView turn = turn(conversation);
+    return decide(keeper, turn, decision(turn.traceId(), false, silent()));
+  }
+
+  /** A new turn the refusal policy keeps, decided. */
+  private TraceView refusedTurn(ConversationKeeper keeper, String conversation) {
+    TraceView turn = turn(conversation);
+    decide(keeper, turn, decision(turn.traceId(), true, refused()));
+    return turn;
+  }
+
   private double kept(String turn) {
     return meters.counter("llmtail.conversations.kept", "turn", turn).count();
   }
@@ -102,8 +115,7 @@ class ConversationKeeperTest {
     decide(keeper, other, decision(other.traceId(), false, silent()));
     assertThat(promoted).isEmpty();
 
-    TraceView third = turn("c-1");
-    decide(keeper, third, decision(third.traceId(), true, refused()));
+    TraceView third = refusedTurn(keeper, "c-1");
     assertThat(promoted)
         .containsExactlyInAnyOrder(
             first.traceId().toHex()
@@ -125,38 +137,31 @@ class ConversationKeeperTest {
     assertThat(later.trigger()).as("decided, not promoted").isEqualTo(DecisionTrigger.COMPLETE);
     assertThat(later.keptBy()).containsExactly("conversation");
     assertThat(kept("later")).isEqualTo(1);
-    TraceView otherTurn = turn("c-2");
-    assertThat(decide(keeper, otherTurn, decision(otherTurn.traceId(), false, silent())).kept())
-        .as("another conversation")
-        .isFalse();
+    assertThat(nextTurn(keeper, "c-2").kept()).as("another conversation").isFalse();
 
     clock.advance(Duration.ofMinutes(2));
-    TraceView fifth = turn("c-1");
-    assertThat(decide(keeper, fifth, decision(fifth.traceId(), false, silent())).kept())
-        .as("after the follow window")
-        .isFalse();
+    assertThat(nextTurn(keeper, "c-1").kept()).as("after the follow window").isFalse();
     assertThat(promoted).hasSize(2);
   }
 
   @Test
   void aTraceKeptOnlyByTheBaselineOrWithItsConversationDoesNotPullItIn() {
     ConversationKeeper keeper = keeper(true, "PT30M", 100);
-    TraceView first = turn("c-3");
-    decide(keeper, first, decision(first.traceId(), false, silent()));
+    nextTurn(keeper, "c-3");
     TraceView sampled = turn("c-3");
     decide(keeper, sampled, decision(sampled.traceId(), true, baseline()));
-    TraceView next = turn("c-3");
-    assertThat(decide(keeper, next, decision(next.traceId(), false, silent())).kept()).isFalse();
+    assertThat(nextTurn(keeper, "c-3").kept()).isFalse();
     assertThat(promoted).isEmpty();
-    assertThat(ConversationKeeper.keptOnEvidence(decision(next.traceId(), true, refused())))
+    assertThat(ConversationKeeper.keptOnEvidence(decision(sampled.traceId(), true, refused())))
         .isTrue();
     PolicyVerdict withConversation =
         new PolicyVerdict("conversation", "conversation", Verdict.keep("a turn of c-3"));
-    assertThat(ConversationKeeper.keptOnEvidence(decision(next.traceId(), true, withConversation)))
+    assertThat(
+            ConversationKeeper.keptOnEvidence(decision(sampled.traceId(), true, withConversation)))
         .isFalse();
     assertThat(
             ConversationKeeper.keptOnEvidence(
-                decision(next.traceId(), true, baseline(), refused())))
+                decision(sampled.traceId(), true, baseline(), refused())))
         .as("the baseline and a rule")
         .isTrue();
   }
@@ -164,8 +169,7 @@ class ConversationKeeperTest {
   @Test
   void anExplicitDropVoteIsNeverOverruled() {
     ConversationKeeper keeper = keeper(true, "PT30M", 100);
-    TraceView kept = turn("c-4");
-    decide(keeper, kept, decision(kept.traceId(), true, refused()));
+    refusedTurn(keeper, "c-4");
     TraceView healthCheck = turn("c-4");
     PolicyVerdict drop = new PolicyVerdict("no-health", "string_attribute", Verdict.drop("health"));
     Decision d =
@@ -184,26 +188,20 @@ class ConversationKeeperTest {
   void aConversationKeepsAtMostMaxTracesAndCountsTheRest() {
     ConversationKeeper keeper = keeper(true, "PT30M", 2);
     for (int i = 0; i < 3; i++) {
-      TraceView earlier = turn("c-5");
-      decide(keeper, earlier, decision(earlier.traceId(), false, silent()));
+      nextTurn(keeper, "c-5");
     }
-    TraceView kept = turn("c-5");
-    decide(keeper, kept, decision(kept.traceId(), true, refused()));
+    refusedTurn(keeper, "c-5");
     assertThat(promoted).hasSize(2);
-    TraceView later = turn("c-5");
-    assertThat(decide(keeper, later, decision(later.traceId(), false, silent())).kept()).isFalse();
+    assertThat(nextTurn(keeper, "c-5").kept()).isFalse();
     assertThat(meters.counter("llmtail.conversations.capped").count()).isEqualTo(2);
   }
 
   @Test
   void keepSiblingsFalseKeepsOnlyWhatThePoliciesKeep() {
     ConversationKeeper keeper = keeper(false, "PT30M", 100);
-    TraceView first = turn("c-6");
-    decide(keeper, first, decision(first.traceId(), false, silent()));
-    TraceView kept = turn("c-6");
-    decide(keeper, kept, decision(kept.traceId(), true, refused()));
-    TraceView later = turn("c-6");
-    assertThat(decide(keeper, later, decision(later.traceId(), false, silent())).kept()).isFalse();
+    nextTurn(keeper, "c-6");
+    refusedTurn(keeper, "c-6");
+    assertThat(nextTurn(keeper, "c-6").kept()).isFalse();
     assertThat(promoted).isEmpty();
   }
 }
