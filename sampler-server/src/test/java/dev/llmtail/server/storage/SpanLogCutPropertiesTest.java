@@ -32,7 +32,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * written before the damage, each whole (a request is one atomic batch). Tagged {@code fault}.
  */
 @Tag("fault")
-class SpanLogCutProperties {
+class SpanLogCutPropertiesTest {
 
   private static final int REQUESTS = 200;
   private static Path image;
