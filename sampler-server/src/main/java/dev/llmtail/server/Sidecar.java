@@ -82,8 +82,8 @@ final class Sidecar implements AutoCloseable {
   private final SpanExporter exporter;
   private final SpanLog spanLog;
   private final TraceBuffer buffer;
-  private final OtlpGrpcReceiver receiver;
-  private final OtlpHttpReceiver httpReceiver;
+  private final @Nullable OtlpGrpcReceiver receiver;
+  private final @Nullable OtlpHttpReceiver httpReceiver;
   private final @Nullable KafkaReceiver kafka;
   private final SpanLedger ledger;
   private final ScheduledExecutorService decider;
@@ -238,8 +238,14 @@ final class Sidecar implements AutoCloseable {
             backpressure,
             untraced -> exporter.exportLogs(untraced.untraced(), untraced.untracedRecords()),
             meters);
-    this.receiver = new OtlpGrpcReceiver(config.receivers().grpc(), intake, logs, meters);
-    this.httpReceiver = new OtlpHttpReceiver(config.receivers().http(), intake, logs, meters);
+    this.receiver =
+        config.receivers().grpc().enabled()
+            ? new OtlpGrpcReceiver(config.receivers().grpc(), intake, logs, meters)
+            : null;
+    this.httpReceiver =
+        config.receivers().http().enabled()
+            ? new OtlpHttpReceiver(config.receivers().http(), intake, logs, meters)
+            : null;
     this.kafka =
         offsets == null
             ? null
@@ -278,9 +284,14 @@ final class Sidecar implements AutoCloseable {
     }
     DeciderSchedule.schedule(
         sidecar.decider, sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
+    OtlpGrpcReceiver grpc = sidecar.receiver;
+    OtlpHttpReceiver http = sidecar.httpReceiver;
     List<String> busy =
         Listeners.start(
-            config, sidecar.admin::start, sidecar.receiver::start, sidecar.httpReceiver::start);
+            config,
+            sidecar.admin::start,
+            grpc == null ? null : grpc::start,
+            http == null ? null : http::start);
     if (!busy.isEmpty()) {
       // Release the threads and files the constructor already opened, and the ports that opened.
       sidecar.close();
@@ -293,15 +304,32 @@ final class Sidecar implements AutoCloseable {
     sidecar.ready.set(true);
     LOG.log(
         System.Logger.Level.INFO,
-        "llmtail listening for OTLP/gRPC on port {0}, OTLP/HTTP on port {1}, admin HTTP on port {5};"
-            + " {2} policies from {3}; kept traces go to {4}",
-        String.valueOf(sidecar.receiver.port()),
-        String.valueOf(sidecar.httpReceiver.port()),
+        "llmtail listening for {0}, admin HTTP on port {1}; {2} policies from {3}; kept traces go"
+            + " to {4}",
+        sidecar.receiving(),
+        String.valueOf(sidecar.admin.port()),
         String.valueOf(config.policies().size()),
         config.source(),
-        config.exporter().destination(),
-        String.valueOf(sidecar.admin.port()));
+        config.exporter().destination());
     return sidecar;
+  }
+
+  /** What it receives, for the start-up line: each OTLP port, or off, and the Kafka topics. */
+  private String receiving() {
+    List<String> parts = new java.util.ArrayList<>();
+    parts.add(receiver == null ? "OTLP/gRPC off" : "OTLP/gRPC on port " + receiver.port());
+    parts.add(httpReceiver == null ? "OTLP/HTTP off" : "OTLP/HTTP on port " + httpReceiver.port());
+    if (kafka != null) {
+      var k = config.receivers().kafka();
+      parts.add(
+          "Kafka topics "
+              + k.traces().topic()
+              + " and "
+              + k.logs().topic()
+              + " as group "
+              + k.groupId());
+    }
+    return String.join(", ", parts);
   }
 
   /** {@code /readyz}: started, not stopping, and (with Kafka) owning a partition in time. */
@@ -337,12 +365,14 @@ final class Sidecar implements AutoCloseable {
     return reloader;
   }
 
+  /** The OTLP/gRPC port; throws when {@code receivers.grpc.enabled} is false. */
   int grpcPort() {
-    return receiver.port();
+    return Objects.requireNonNull(receiver, "receivers.grpc is off").port();
   }
 
+  /** The OTLP/HTTP port; throws when {@code receivers.http.enabled} is false. */
   int httpPort() {
-    return httpReceiver.port();
+    return Objects.requireNonNull(httpReceiver, "receivers.http is off").port();
   }
 
   SpanLedger ledger() {
@@ -375,8 +405,12 @@ final class Sidecar implements AutoCloseable {
     long start = System.nanoTime();
     ready.set(false);
     long receiverMillis = Math.max(1, shutdownDeadline.toMillis() / 8);
-    receiver.shutdown(receiverMillis);
-    httpReceiver.shutdown(receiverMillis);
+    if (receiver != null) {
+      receiver.shutdown(receiverMillis);
+    }
+    if (httpReceiver != null) {
+      httpReceiver.shutdown(receiverMillis);
+    }
     if (kafka != null) {
       // Revokes its partitions first: their undecided traces are left to the next owner.
       kafka.close();

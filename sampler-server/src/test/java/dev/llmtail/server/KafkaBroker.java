@@ -69,8 +69,34 @@ final class KafkaBroker implements AutoCloseable {
   static LlmtailConfig llmtailConfig(
       String brokers, String sink, List<String> kafkaKeys, List<String> bufferKeys)
       throws ConfigException {
+    return llmtailConfig(TestPorts.LOOPBACK, brokers, sink, kafkaKeys, bufferKeys);
+  }
+
+  /** YAML that turns both OTLP receivers off: Kafka is the only input. */
+  static final String KAFKA_ONLY =
+      """
+      admin:
+        endpoint: 127.0.0.1:0
+      receivers:
+        grpc:
+          enabled: false
+        http:
+          enabled: false
+      """;
+
+  /**
+   * As {@link #llmtailConfig(String, String, List, List)}, with {@code admin} and the OTLP
+   * receivers from {@code otlpReceivers} ({@link TestPorts#LOOPBACK} or {@link #KAFKA_ONLY}).
+   */
+  static LlmtailConfig llmtailConfig(
+      String otlpReceivers,
+      String brokers,
+      String sink,
+      List<String> kafkaKeys,
+      List<String> bufferKeys)
+      throws ConfigException {
     String yaml =
-        TestPorts.LOOPBACK
+        otlpReceivers
             + """
               kafka:
                 brokers:

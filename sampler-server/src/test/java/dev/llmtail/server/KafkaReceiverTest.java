@@ -1,6 +1,7 @@
 package dev.llmtail.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -78,8 +79,15 @@ class KafkaReceiverTest {
 
   private Sidecar llmtail(SimpleMeterRegistry meters, List<String> bufferKeys, String brokers)
       throws Exception {
+    return llmtail(TestPorts.LOOPBACK, meters, bufferKeys, brokers);
+  }
+
+  private Sidecar llmtail(
+      String otlpReceivers, SimpleMeterRegistry meters, List<String> bufferKeys, String brokers)
+      throws Exception {
     LlmtailConfig config =
         KafkaBroker.llmtailConfig(
+            otlpReceivers,
             brokers,
             sink.endpoint(),
             List.of(
@@ -131,10 +139,17 @@ class KafkaReceiverTest {
   }
 
   @Test
-  void keepsFailedTraceMergedFromSeveralMessagesWithItsEventsAndCommitsPastDecidedTraces()
+  void withOnlyKafkaOnKeepsFailedTraceMergedFromSeveralMessagesWithItsEventsAndCommitsPastIt()
       throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    try (Sidecar llmtail = llmtail(meters)) {
+    // Both OTLP receivers off: Kafka is the only input.
+    try (Sidecar llmtail =
+        llmtail(
+            KafkaBroker.KAFKA_ONLY,
+            meters,
+            List.of("quiet_period: 300ms", "max_trace_wait: 60s"),
+            broker.bootstrapServers())) {
+      assertThatThrownBy(llmtail::grpcPort).hasMessageContaining("receivers.grpc is off");
       TraceBuilder failed = TraceBuilder.trace();
       TraceBuilder failedCall = TraceBuilder.trace(failed.traceIdHex());
       failedCall.child("chat gpt-4o").error("upstream 500");

@@ -19,8 +19,12 @@ final class MachineChecks {
   private MachineChecks() {}
 
   static void check(LlmtailConfig config, Problems problems) {
-    listen("/receivers/grpc/endpoint", config.receivers().grpc().endpoint(), problems);
-    listen("/receivers/http/endpoint", config.receivers().http().endpoint(), problems);
+    if (config.receivers().grpc().enabled()) {
+      listen("/receivers/grpc/endpoint", config.receivers().grpc().endpoint(), problems);
+    }
+    if (config.receivers().http().enabled()) {
+      listen("/receivers/http/endpoint", config.receivers().http().endpoint(), problems);
+    }
     listen("/admin/endpoint", config.admin().endpoint(), problems);
     ExporterConfig exporter = config.exporter();
     if (!exporter.otlp().enabled()) {

@@ -5,15 +5,22 @@ import dev.llmtail.server.tls.ServerTlsConfig;
 
 /**
  * The {@code receivers} section: where llmtail listens for OTLP, and ({@code kafka}, absent by
- * default) which Kafka topics it consumes.
+ * default) which Kafka topics it consumes. Each OTLP receiver can be turned off ({@code enabled:
+ * false}), e.g. to read only from Kafka; at least one receiver must remain.
  */
 public record ReceiversConfig(
     GrpcReceiverConfig grpc, HttpReceiverConfig http, KafkaReceiverConfig kafka) {
 
   @SuppressWarnings("NullAway") // null picks the defaults, as an absent YAML section does
   public ReceiversConfig {
-    grpc = grpc == null ? new GrpcReceiverConfig(null, null, null, null) : grpc;
-    http = http == null ? new HttpReceiverConfig(null, null, null, null) : http;
+    grpc = grpc == null ? new GrpcReceiverConfig(null, null, null, null, null) : grpc;
+    http = http == null ? new HttpReceiverConfig(null, null, null, null, null) : http;
+    if (!grpc.enabled() && !http.enabled() && kafka == null) {
+      throw new IllegalArgumentException(
+          "grpc.enabled and http.enabled: false, and no kafka section: llmtail would receive"
+              + " nothing (expected: at least one receiver; remove an enabled: false or add"
+              + " receivers.kafka)");
+    }
   }
 
   /**
@@ -23,10 +30,16 @@ public record ReceiversConfig(
    * @param maxMessageSize largest accepted request; default {@code 4MiB} (the Collector's)
    * @param tls certificate (and client CAs for mTLS); default plaintext
    * @param auth bearer token every request must carry; default none
+   * @param enabled whether llmtail listens for OTLP/gRPC; default {@code true}
    */
   public record GrpcReceiverConfig(
-      String endpoint, ByteSize maxMessageSize, ServerTlsConfig tls, AuthConfig auth) {
+      String endpoint,
+      ByteSize maxMessageSize,
+      ServerTlsConfig tls,
+      AuthConfig auth,
+      Boolean enabled) {
     public GrpcReceiverConfig {
+      enabled = enabled == null ? Boolean.TRUE : enabled;
       tls = tls == null ? ServerTlsConfig.NONE : tls;
       auth = auth == null ? AuthConfig.NONE : auth;
       endpoint = endpoint == null ? "0.0.0.0:5317" : endpoint;
@@ -47,10 +60,16 @@ public record ReceiversConfig(
    *     default {@code 4MiB}
    * @param tls certificate (and client CAs for mTLS); default plaintext
    * @param auth bearer token every request must carry; default none
+   * @param enabled whether llmtail listens for OTLP/HTTP; default {@code true}
    */
   public record HttpReceiverConfig(
-      String endpoint, ByteSize maxRequestSize, ServerTlsConfig tls, AuthConfig auth) {
+      String endpoint,
+      ByteSize maxRequestSize,
+      ServerTlsConfig tls,
+      AuthConfig auth,
+      Boolean enabled) {
     public HttpReceiverConfig {
+      enabled = enabled == null ? Boolean.TRUE : enabled;
       tls = tls == null ? ServerTlsConfig.NONE : tls;
       auth = auth == null ? AuthConfig.NONE : auth;
       endpoint = endpoint == null ? "0.0.0.0:5318" : endpoint;

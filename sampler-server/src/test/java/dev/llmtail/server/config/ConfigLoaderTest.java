@@ -155,6 +155,43 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void otlpReceiversCanBeTurnedOffToReadOnlyFromKafka() throws Exception {
+    ReceiversConfig kafkaOnly =
+        parse(
+                """
+                receivers:
+                  grpc:
+                    enabled: false
+                  http:
+                    enabled: false
+                  kafka:
+                    brokers: [kafka:9092]
+                """
+                    + MINIMAL_POLICIES)
+            .receivers();
+    assertThat(kafkaOnly.grpc().enabled()).isFalse();
+    assertThat(kafkaOnly.http().enabled()).isFalse();
+    assertThat(kafkaOnly.kafka()).isNotNull();
+    assertThat(parse(MINIMAL_POLICIES).receivers().grpc().enabled()).isTrue();
+    assertThat(parse(MINIMAL_POLICIES).receivers().http().enabled()).isTrue();
+  }
+
+  @Test
+  void aConfigWithEveryReceiverOffIsRefusedNamingTheFix() {
+    assertThat(
+            problems(
+                    () ->
+                        parse(
+                            "receivers:\n  grpc:\n    enabled: false\n  http:\n    enabled:"
+                                + " false\n"
+                                + MINIMAL_POLICIES))
+                .problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("llmtail would receive nothing")
+        .contains("remove an enabled: false or add receivers.kafka");
+  }
+
+  @Test
   void badKafkaValuesNameTheirKeysAndWhatIsAllowed() {
     assertThat(
             problems(

@@ -33,14 +33,14 @@ final class SecuredReceivers implements AutoCloseable {
     SpanIntake intake = new SpanIntake(buffer, Backpressure.none(), meters);
     grpc =
         new OtlpGrpcReceiver(
-                new GrpcReceiverConfig("127.0.0.1:0", null, tls, auth),
+                new GrpcReceiverConfig("127.0.0.1:0", null, tls, auth, null),
                 intake,
                 LogIntake.intoBuffer(buffer, untraced -> {}, meters),
                 meters)
             .start();
     http =
         new OtlpHttpReceiver(
-                new HttpReceiverConfig("127.0.0.1:0", null, tls, auth),
+                new HttpReceiverConfig("127.0.0.1:0", null, tls, auth, null),
                 intake,
                 LogIntake.intoBuffer(buffer, untraced -> {}, meters),
                 meters)
