@@ -156,6 +156,10 @@ final class Sidecar implements AutoCloseable {
             KeptSpans.DEFAULT_MAX_BYTES,
             config.admin().decisionLog().maxAge(),
             Ticker.systemTicker());
+    // With a Kafka receiver, offsets are committed only past traces every listener saw (kept ones:
+    // once delivered), and a revoked partition's traces are handed back: neither exported nor
+    // logged as decided here.
+    OffsetLedger offsets = config.receivers().kafka() == null ? null : new OffsetLedger(meters);
     // Set once the buffer it promotes in exists; late spans arrive only after start.
     AtomicReference<TracePromoter> promoter = new AtomicReference<>();
     ConversationKeeper conversations =
@@ -175,7 +179,15 @@ final class Sidecar implements AutoCloseable {
                 new SpanLogDecisions(spanLog),
                 new KeptTraceForwarder(
                     exporter,
-                    Delivered.of(spanLog::spansDelivered, spanLog::logsDelivered),
+                    Delivered.of(
+                        offsets == null
+                            ? spanLog::spansDelivered
+                            : (id, spans) -> {
+                              spanLog.spansDelivered(id, spans);
+                              // A kept trace's offsets are committed once its spans are delivered.
+                              offsets.delivered(id);
+                            },
+                        spanLog::logsDelivered),
                     meters),
                 decisionLog,
                 keptSpans,
@@ -184,9 +196,6 @@ final class Sidecar implements AutoCloseable {
                 new LateEvidence(
                     id -> Objects.requireNonNull(promoter.get()).weighLateEvidence(id)),
                 conversations));
-    // With a Kafka receiver, offsets are committed only past traces every listener saw, and a
-    // revoked partition's traces are handed back: neither exported nor logged as decided here.
-    OffsetLedger offsets = config.receivers().kafka() == null ? null : new OffsetLedger(meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())

@@ -95,28 +95,43 @@ final class KafkaBroker implements AutoCloseable {
       List<String> kafkaKeys,
       List<String> bufferKeys)
       throws ConfigException {
-    String yaml =
-        otlpReceivers
-            + """
+    return ConfigLoader.withEnvironment(Map.of())
+        .parse(
+            Path.of("kafka-test.yaml"),
+            llmtailYaml(otlpReceivers, brokers, sink, kafkaKeys, bufferKeys));
+  }
+
+  /** The text of {@link #llmtailConfig(String, String, String, List, List)}, for a process. */
+  static String llmtailYaml(
+      String otlpReceivers,
+      String brokers,
+      String sink,
+      List<String> kafkaKeys,
+      List<String> bufferKeys) {
+    return otlpReceivers
+        + """
               kafka:
                 brokers:
-                  - ${env:BROKERS}
+                  - %s
             """
-            + indent(kafkaKeys, "    ")
-            + "buffer:\n"
-            + indent(bufferKeys, "  ")
-            + """
+            .formatted(brokers)
+        + indent(kafkaKeys, "    ")
+        + "buffer:\n"
+        + indent(bufferKeys, "  ")
+        + """
             policies:
               - name: errors
                 type: status_code
                 status_codes: [ERROR]
             exporter:
               otlp:
-                endpoint: ${env:SINK}
+                endpoint: %s
                 batch_timeout: 20ms
-            """;
-    return ConfigLoader.withEnvironment(Map.of("BROKERS", brokers, "SINK", sink))
-        .parse(Path.of("kafka-test.yaml"), yaml);
+                retry:
+                  initial_interval: 100ms
+                  max_interval: 500ms
+            """
+            .formatted(sink);
   }
 
   private static String indent(List<String> lines, String by) {

@@ -22,17 +22,20 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which offset of each owned partition may be committed: the oldest record holding a trace that is
- * not yet decided and (when kept) handed to the exporter, or the next offset to read when there is
- * none. A consumer that takes over the partition re-reads from there, so no trace is lost.
+ * not yet decided and (when kept) delivered by the exporter, or the next offset to read when there
+ * is none. A consumer that takes over the partition — after a rebalance, or after this process
+ * crashed — re-reads from there, so no trace is lost, not even one waiting in the exporter's queue.
  *
  * <p>Design. Every consumed record is {@link #track tracked} with the trace ids it carries before
  * its spans are admitted to the buffer; {@link #guard the listener} wrapped around the exporter and
- * the decision log settles a trace after they took it, and the head of each partition moves past
- * records whose traces are all settled. On revocation ({@link #revoke}) the partition's traces
- * still undecided are <em>disowned</em>: when the buffer decides them later, the decision goes
- * nowhere — not exported, not logged (the new owner re-reads and decides them). Traces decided here
- * whose records lie past the commit point are decided again by the new owner: {@link #revoke}
- * returns how many.
+ * the decision log settles a dropped trace once they took it, and a kept one once the exporter says
+ * it is {@link #delivered} (delivered, spilled to disk or refused by the backend for good); the
+ * head of each partition moves past records whose traces are all settled. Late spans of a kept
+ * trace still waiting for delivery settle with it. On revocation ({@link #revoke}) the partition's
+ * traces still undecided are <em>disowned</em>: when the buffer decides them later, the decision
+ * goes nowhere — not exported, not logged (the new owner re-reads and decides them). Traces decided
+ * here whose records lie past the commit point are decided again by the new owner: {@link #revoke}
+ * returns how many (a kept one not yet delivered among them: its export raced the revocation).
  *
  * <p>This class is the one place that knows the offset rule, so that a durable span log can later
  * replace it (committing once spans are in the log instead of once decided).
@@ -98,6 +101,8 @@ public final class OffsetLedger {
   private final Map<TraceId, List<Ref>> pending = new HashMap<>();
   // @GuardedBy("lock")
   private final Set<TraceId> disowned = new HashSet<>();
+  // @GuardedBy("lock") kept traces handed to the exporter, settled once it delivered them
+  private final Set<TraceId> awaitingDelivery = new HashSet<>();
 
   /** Counts the spans of handed-back traces in {@code llmtail.kafka.spans.handed_back}. */
   public OffsetLedger(MeterRegistry meters) {
@@ -146,20 +151,63 @@ public final class OffsetLedger {
     }
   }
 
+  /**
+   * Settles a kept trace once the exporter no longer needs llmtail's memory for it: delivered,
+   * spilled, or refused by the backend for good. Wire it to the exporter's settle callback.
+   */
+  public void delivered(TraceId traceId) {
+    synchronized (lock) {
+      if (awaitingDelivery.remove(traceId)) {
+        settleLocked(traceId);
+      }
+    }
+  }
+
   /** Marks every record holding {@code traceId} as done with that trace. */
   void settle(TraceId traceId) {
     synchronized (lock) {
-      List<Ref> refs = pending.remove(traceId);
-      if (refs == null) {
-        return;
+      settleLocked(traceId);
+    }
+  }
+
+  /** A kept trace about to be handed to the exporter: it settles on {@link #delivered}. */
+  private void awaitDelivery(TraceId traceId) {
+    synchronized (lock) {
+      if (pending.containsKey(traceId)) {
+        awaitingDelivery.add(traceId);
       }
-      for (Ref ref : refs) {
-        Entry e = ref.partition().records.get(ref.offset());
-        if (e != null) {
-          e.unsettled--;
-        }
-        ref.partition().prune();
+    }
+  }
+
+  /** Settles a trace's records after its decision, unless it waits for delivery. */
+  private void settleUnlessAwaited(TraceId traceId) {
+    synchronized (lock) {
+      if (!awaitingDelivery.contains(traceId)) {
+        settleLocked(traceId);
       }
+    }
+  }
+
+  /** Gives up waiting for the delivery of a trace whose export threw: commits must not stall. */
+  private void settleFailed(TraceId traceId) {
+    synchronized (lock) {
+      awaitingDelivery.remove(traceId);
+      settleLocked(traceId);
+    }
+  }
+
+  // @GuardedBy("lock")
+  private void settleLocked(TraceId traceId) {
+    List<Ref> refs = pending.remove(traceId);
+    if (refs == null) {
+      return;
+    }
+    for (Ref ref : refs) {
+      Entry e = ref.partition().records.get(ref.offset());
+      if (e != null) {
+        e.unsettled--;
+      }
+      ref.partition().prune();
     }
   }
 
@@ -252,7 +300,11 @@ public final class OffsetLedger {
         }
         for (Entry e : p.records.values()) {
           for (TraceId id : e.traces) {
-            if (pending.remove(id) != null) {
+            if (awaitingDelivery.remove(id)) {
+              // Kept and handed to the exporter, not delivered yet: the new owner exports it too.
+              pending.remove(id);
+              redelivered.add(id);
+            } else if (pending.remove(id) != null) {
               disowned.add(id);
             } else if (!disowned.contains(id) && !p.listed.contains(id)) {
               redelivered.add(id);
@@ -292,15 +344,26 @@ public final class OffsetLedger {
     return new DecisionListener() {
       @Override
       public void onDecided(Decision decision, TraceView trace) {
-        if (release(trace.traceId())) {
+        TraceId id = trace.traceId();
+        if (release(id)) {
           handedBack.increment(trace.spanCount());
           return;
         }
+        if (decision.kept()) {
+          // Before the hand-off: the exporter may deliver, and call delivered(), at once.
+          awaitDelivery(id);
+        }
+        boolean handedOff = false;
         try {
           exporter.onDecided(decision, trace);
+          handedOff = true;
         } finally {
-          // A failing exporter counts its own failure; an unsettled trace would stop commits.
-          settle(trace.traceId());
+          if (!handedOff) {
+            // A failing exporter counts its own failure; an unsettled trace would stop commits.
+            settleFailed(id);
+          } else if (!decision.kept()) {
+            settle(id);
+          }
         }
       }
 
@@ -313,7 +376,7 @@ public final class OffsetLedger {
         try {
           exporter.onLateSpans(decision, fragment);
         } finally {
-          settle(fragment.traceId());
+          settleUnlessAwaited(fragment.traceId());
         }
       }
 
@@ -325,7 +388,7 @@ public final class OffsetLedger {
         try {
           exporter.onLateLogs(decision, fragment);
         } finally {
-          settle(fragment.traceId());
+          settleUnlessAwaited(fragment.traceId());
         }
       }
     };

@@ -3,12 +3,14 @@ package dev.llmtail.server.receiver.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +47,25 @@ class OffsetLedgerTest {
             }
           });
 
+  /** Decides {@code trace} as dropped. */
   private void decide(TraceId trace) {
-    guarded.onDecided(null, TraceView.of(trace, List.of()));
+    guarded.onDecided(decision(trace, false), TraceView.of(trace, List.of()));
+  }
+
+  /** Decides {@code trace} as kept: handed to the exporter, not delivered yet. */
+  private void keep(TraceId trace) {
+    guarded.onDecided(decision(trace, true), TraceView.of(trace, List.of()));
+  }
+
+  private static Decision decision(TraceId trace, boolean kept) {
+    return new Decision(
+        trace,
+        kept,
+        kept ? "kept by errors" : "no policy matched",
+        1,
+        DecisionTrigger.COMPLETE,
+        Instant.EPOCH,
+        List.of());
   }
 
   private long commitPoint() {
@@ -67,6 +86,45 @@ class OffsetLedgerTest {
     decide(A);
     assertThat(commitPoint()).as("everything read is decided").isEqualTo(13);
     assertThat(exported).containsExactly(B, A);
+  }
+
+  @Test
+  void aKeptTraceHoldsTheCommitBackUntilTheExporterDeliveredIt() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    ledger.track(SPANS_0, 11, List.of(B));
+    keep(A);
+    decide(B);
+    assertThat(exported).containsExactly(A, B);
+    assertThat(commitPoint())
+        .as("A is in the exporter's queue: a crash now would lose it past a commit")
+        .isEqualTo(10);
+
+    ledger.track(SPANS_0, 12, List.of(A)); // a late span of A, while A waits for delivery
+    guarded.onLateSpans(null, lateSpanOf(A));
+    assertThat(commitPoint()).isEqualTo(10);
+
+    ledger.delivered(A);
+    assertThat(commitPoint()).as("delivered: its records and its late span settle").isEqualTo(13);
+  }
+
+  @Test
+  void aKeptTraceNotDeliveredWhenItsPartitionIsRevokedIsCountedAsRedelivered() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    keep(A);
+    assertThat(ledger.revoke(List.of(SPANS_0)))
+        .as("the new owner re-reads A and exports it too")
+        .isEqualTo(1);
+    assertThat(ledger.disownedTraces()).as("its decision was already handed off").isZero();
+    ledger.delivered(A);
+    assertThat(ledger.commitPoints(List.of(SPANS_0))).isEmpty();
+  }
+
+  private static TraceFragment lateSpanOf(TraceId trace) {
+    dev.llmtail.testing.TraceBuilder late = dev.llmtail.testing.TraceBuilder.trace(trace.toHex());
+    late.child("chat gpt-4o");
+    return dev.llmtail.core.ingest.TraceGrouper.group(late.request().getResourceSpansList())
+        .fragments()
+        .get(0);
   }
 
   @Test
