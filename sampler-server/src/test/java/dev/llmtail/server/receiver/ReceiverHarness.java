@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Both receivers on loopback port 0 in front of one buffer that keeps everything, with switches for
  * the two backpressure conditions.
  */
-final class ReceiverHarness implements AutoCloseable {
+public final class ReceiverHarness implements AutoCloseable {
 
   static final int MAX_BODY = 64 * 1024;
 
@@ -88,7 +88,8 @@ final class ReceiverHarness implements AutoCloseable {
    * A buffer that keeps every trace it decides and sends nothing anywhere; one trace is limited as
    * the shipped defaults limit it.
    */
-  static TraceBuffer keepAllBuffer(int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
+  public static TraceBuffer keepAllBuffer(
+      int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
     BufferConfig defaults = new BufferConfig(null, null, null, null, null, null, null);
     DecisionEngine engine =
         new DecisionEngine(

@@ -27,16 +27,20 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads OTLP spans and log records from the topics the Collector's {@code kafka} exporter writes
@@ -56,6 +60,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>Backpressure. While {@link Backpressure} would refuse an OTLP request (buffer at 90 % of its
  * bytes, or exporter queue full) every owned partition is paused and polling continues (the member
  * stays in the group); they resume when it clears. Memory is bounded by one poll's records.
+ *
+ * <p>Failure. When the consumer loop throws (a broker or client error {@code poll} does not retry
+ * itself, a bug), the consumer is closed — its partitions are forgotten as on a revocation, their
+ * undecided traces handed back — and a new one joins the group after a delay that doubles from
+ * {@link #FIRST_RESTART_DELAY} to {@link #MAX_RESTART_DELAY} (back to the first after a run longer
+ * than that). Each restart is logged and counted in {@code llmtail.kafka.consumer.restarts}.
  */
 public final class KafkaReceiver implements AutoCloseable {
 
@@ -68,6 +78,11 @@ public final class KafkaReceiver implements AutoCloseable {
 
   static final String TRANSPORT = "kafka";
 
+  /** The wait before the first restart of a failed consumer; doubled for each further one. */
+  static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+
+  static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
+
   private final KafkaReceiverConfig config;
   private final OffsetLedger ledger;
   private final SpanIntake spans;
@@ -75,7 +90,11 @@ public final class KafkaReceiver implements AutoCloseable {
   private final Backpressure backpressure;
   private final MeterRegistry meters;
   private final Clock clock;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Supplier<Consumer<byte[], byte[]>> consumers;
+  private final Duration firstRestartDelay;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  // Replaced by the consumer thread on a restart; read by close() to wake it.
+  private volatile Consumer<byte[], byte[]> consumer;
   private final Thread thread;
   private final AtomicInteger owned = new AtomicInteger();
   // Consumer thread only.
@@ -87,6 +106,7 @@ public final class KafkaReceiver implements AutoCloseable {
   private final Counter redelivered;
   private final Counter invalid;
   private final Counter skipped;
+  private final Counter restarts;
   private volatile boolean running = true;
   private Instant lastCommit;
 
@@ -99,6 +119,33 @@ public final class KafkaReceiver implements AutoCloseable {
       Backpressure backpressure,
       MeterRegistry meters,
       Clock clock) {
+    this(
+        config,
+        ledger,
+        spans,
+        logs,
+        backpressure,
+        meters,
+        clock,
+        () ->
+            new KafkaConsumer<>(
+                KafkaClientProperties.consumer(config),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()),
+        FIRST_RESTART_DELAY);
+  }
+
+  /** As the public constructor, with the consumers it creates and its first restart delay. */
+  KafkaReceiver(
+      KafkaReceiverConfig config,
+      OffsetLedger ledger,
+      SpanIntake spans,
+      LogIntake logs,
+      Backpressure backpressure,
+      MeterRegistry meters,
+      Clock clock,
+      Supplier<Consumer<byte[], byte[]>> consumers,
+      Duration firstRestartDelay) {
     this.config = config;
     this.ledger = ledger;
     this.spans = spans;
@@ -108,11 +155,9 @@ public final class KafkaReceiver implements AutoCloseable {
     this.clock = clock;
     this.unassignedSince = new AtomicReference<>(clock.instant());
     this.lastCommit = clock.instant();
-    this.consumer =
-        new KafkaConsumer<>(
-            KafkaClientProperties.consumer(config),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer());
+    this.consumers = consumers;
+    this.firstRestartDelay = firstRestartDelay;
+    this.consumer = consumers.get();
     this.thread = new Thread(this::run, "llmtail-kafka");
     this.thread.setDaemon(true);
     Gauge.builder("llmtail.kafka.partitions.owned", owned, AtomicInteger::get)
@@ -138,6 +183,10 @@ public final class KafkaReceiver implements AutoCloseable {
             .description(
                 "Messages re-read after a rebalance whose traces the previous owner already decided")
             .register(meters);
+    this.restarts =
+        Counter.builder("llmtail.kafka.consumer.restarts")
+            .description("Times the Kafka consumer failed and was replaced by a new one")
+            .register(meters);
     this.invalid =
         Counter.builder("llmtail.receiver.requests.invalid")
             .description("Export requests refused as unparseable")
@@ -147,8 +196,12 @@ public final class KafkaReceiver implements AutoCloseable {
 
   /** Subscribes and starts consuming on its own thread. */
   public void start() {
-    consumer.subscribe(List.of(config.traces().topic(), config.logs().topic()), new Rebalance());
+    subscribe(consumer);
     thread.start();
+  }
+
+  private void subscribe(Consumer<byte[], byte[]> c) {
+    c.subscribe(List.of(config.traces().topic(), config.logs().topic()), new Rebalance());
   }
 
   /**
@@ -166,7 +219,53 @@ public final class KafkaReceiver implements AutoCloseable {
     return owned.get();
   }
 
+  /** The consumer thread: consumes until closed, replacing a failed consumer after a delay. */
   private void run() {
+    Duration delay = firstRestartDelay;
+    while (true) {
+      Instant started = clock.instant();
+      RuntimeException failure = consume();
+      if (failure == null || !running) {
+        return;
+      }
+      if (Duration.between(started, clock.instant()).compareTo(MAX_RESTART_DELAY) > 0) {
+        delay = firstRestartDelay; // it ran well for a while: this is a new failure
+      }
+      restarts.increment();
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "the Kafka consumer failed; a new one joins the group in " + delay,
+          failure);
+      try {
+        if (stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      delay =
+          delay.multipliedBy(2).compareTo(MAX_RESTART_DELAY) > 0
+              ? MAX_RESTART_DELAY
+              : delay.multipliedBy(2);
+      try {
+        Consumer<byte[], byte[]> next = consumers.get();
+        consumer = next;
+        subscribe(next);
+        lastCommit = clock.instant();
+      } catch (RuntimeException e) {
+        // consume() fails at once on the unusable consumer: counted and retried after the delay.
+        LOG.log(System.Logger.Level.WARNING, "creating a new Kafka consumer failed: {0}", e);
+      }
+    }
+  }
+
+  /**
+   * Consumes until closed (returns null) or until the consumer fails (returns the failure); closes
+   * the consumer either way.
+   */
+  private @Nullable RuntimeException consume() {
+    Consumer<byte[], byte[]> consumer = this.consumer;
     try {
       while (running) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
@@ -180,15 +279,22 @@ public final class KafkaReceiver implements AutoCloseable {
           measureLag();
         }
       }
+      return null;
     } catch (WakeupException e) {
       // close() woke the poll: fall through to close the consumer, which revokes and commits.
+      return null;
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "the Kafka consumer stopped", e);
+      return e;
     } finally {
       try {
         consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "closing the Kafka consumer failed", e);
+      }
+      if (!assignedNow.isEmpty()) {
+        // Closing did not revoke them (it failed, or could not reach the group): forget them as
+        // lost; if they come back, their traces are re-read from the last commit.
+        new Rebalance().onPartitionsLost(List.copyOf(assignedNow));
       }
     }
   }
@@ -375,6 +481,7 @@ public final class KafkaReceiver implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    stopped.countDown();
     if (!thread.isAlive()) {
       // Never started (another component failed to start): only release the consumer.
       if (thread.getState() == Thread.State.NEW) {
@@ -382,7 +489,12 @@ public final class KafkaReceiver implements AutoCloseable {
       }
       return;
     }
-    consumer.wakeup();
+    try {
+      consumer.wakeup();
+    } catch (RuntimeException e) {
+      // Already closed after a failure: the thread is waiting to restart and sees the stop.
+      LOG.log(System.Logger.Level.DEBUG, "waking the Kafka consumer: {0}", e.toString());
+    }
     try {
       thread.join(TimeUnit.SECONDS.toMillis(15));
     } catch (InterruptedException e) {
