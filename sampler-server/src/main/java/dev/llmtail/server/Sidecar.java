@@ -259,7 +259,14 @@ final class Sidecar implements AutoCloseable {
         offsets == null
             ? null
             : new KafkaReceiver(
-                config.receivers().kafka(), offsets, intake, logs, backpressure, meters, clock);
+                config.receivers().kafka(),
+                offsets,
+                intake,
+                logs,
+                backpressure,
+                buffer::remember,
+                meters,
+                clock);
     this.ledger = new SpanLedger(meters);
     this.decider = DeciderSchedule.newPool();
   }

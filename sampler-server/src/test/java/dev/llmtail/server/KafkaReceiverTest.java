@@ -179,27 +179,38 @@ class KafkaReceiverTest {
     }
   }
 
+  /** A new trace whose id hashes to {@code partition}, as the Collector's exporter routes it. */
+  private static TraceBuilder traceIn(int partition) {
+    TraceBuilder trace = TraceBuilder.trace();
+    while (KafkaBroker.partitionOf(trace.traceIdHex(), PARTITIONS) != partition) {
+      trace = TraceBuilder.trace();
+    }
+    return trace;
+  }
+
   @Test
-  void commitStopsAtTheOldestUndecidedTraceAndTheNextOwnerDecidesItWhole() throws Exception {
+  void commitStopsAtTheOldestUndecidedTraceAndTheNextOwnerDecidesItWholeAndFollowsPastDecisions()
+      throws Exception {
     TraceBuilder waiting = TraceBuilder.trace();
     waiting.child("chat gpt-4o").error("upstream 500");
     int partition = KafkaBroker.partitionOf(waiting.traceIdHex(), PARTITIONS);
-    TraceBuilder later = TraceBuilder.trace();
-    while (KafkaBroker.partitionOf(later.traceIdHex(), PARTITIONS) != partition) {
-      later = TraceBuilder.trace();
-    }
+    TraceBuilder later = traceIn(partition);
     later.root("POST /chat");
+    TraceBuilder kept = traceIn(partition);
+    kept.root("POST /chat").error("upstream 500");
     TopicPartition tp = new TopicPartition(spansTopic, partition);
     SimpleMeterRegistry first = new SimpleMeterRegistry();
     long waitingAt;
     try (Sidecar llmtail = llmtail(first)) {
       waitingAt = sendSpans(waiting); // its root has not ended: undecided for max_trace_wait
       sendSpans(later);
+      sendSpans(kept);
       await().atMost(WAIT).until(() -> llmtail.buffer().bufferedTraces() == 1);
       await()
           .atMost(WAIT)
           .until(() -> count(first, "llmtail.decisions", "outcome", "dropped") == 1);
-      // The later trace is decided, but the commit stays on the record of the undecided one.
+      await().atMost(WAIT).until(() -> sink.spansOf(kept.traceIdHex()).size() == 1);
+      // The later traces are decided, but the commit stays on the record of the undecided one.
       await().atMost(WAIT).until(() -> committed(tp) == waitingAt);
       await().during(Duration.ofMillis(2500)).atMost(WAIT).until(() -> committed(tp) == waitingAt);
     }
@@ -213,13 +224,29 @@ class KafkaReceiverTest {
     SimpleMeterRegistry second = new SimpleMeterRegistry();
     try (Sidecar next = llmtail(second)) {
       await().atMost(WAIT).until(() -> sink.spansOf(waiting.traceIdHex()).size() == 2);
-      await().atMost(WAIT).until(() -> committed(tp) == waitingAt + 3);
+      await().atMost(WAIT).until(() -> committed(tp) == waitingAt + 4);
       assertThat(next.buffer().bufferedTraces()).isZero();
-      // The later trace lies past the commit point, but the first instance's commit listed it as
+      // The later traces lie past the commit point, but the first instance's commit listed them as
       // decided: re-read, not decided again.
       assertThat(count(second, "llmtail.decisions", "outcome", "dropped")).isZero();
-      assertThat(second.counter("llmtail.kafka.messages.skipped").count()).isEqualTo(1);
+      assertThat(second.counter("llmtail.kafka.messages.skipped").count()).isEqualTo(2);
+      assertThat(second.counter("llmtail.kafka.decisions.inherited").count()).isEqualTo(2);
       assertThat(sink.spansOf(later.traceIdHex())).isEmpty();
+      assertThat(sink.spansOf(kept.traceIdHex())).hasSize(1);
+
+      // A healthy span of the kept trace arrives on the new owner: it follows the first owner's
+      // decision (exported, marked late) instead of starting a new trace that errors would drop.
+      TraceBuilder lateOfKept = TraceBuilder.trace(kept.traceIdHex());
+      lateOfKept.child("chat gpt-4o");
+      sendSpans(lateOfKept);
+      await().atMost(WAIT).until(() -> sink.spansOf(kept.traceIdHex()).size() == 2);
+      assertThat(sink.spansOf(kept.traceIdHex()).get(1).getAttributesList())
+          .anySatisfy(
+              a -> {
+                assertThat(a.getKey()).isEqualTo("llmtail.sampling.late");
+                assertThat(a.getValue().getBoolValue()).isTrue();
+              });
+      assertThat(count(second, "llmtail.decisions", "outcome", "kept")).isEqualTo(1);
     }
   }
 

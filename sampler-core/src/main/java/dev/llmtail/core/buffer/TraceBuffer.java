@@ -308,6 +308,17 @@ public final class TraceBuffer {
     return Optional.of(decision[0]);
   }
 
+  /**
+   * Remembers a decision taken elsewhere (by the previous owner of a Kafka partition): spans of the
+   * trace that arrive later follow it, as late spans do. A trace buffered here is left alone, and a
+   * decision already remembered here wins.
+   */
+  public void remember(TraceId traceId, RememberedDecision decision) {
+    if (traces.getIfPresent(traceId) == null) {
+      decisions.asMap().putIfAbsent(traceId, decision);
+    }
+  }
+
   /** The remembered decision for a trace, if it was decided recently enough. */
   public Optional<RememberedDecision> rememberedDecision(TraceId traceId) {
     return Optional.ofNullable(decisions.getIfPresent(traceId));

@@ -262,6 +262,22 @@ class TraceBufferTest {
   }
 
   @Test
+  void spansOfATraceDecidedElsewhereFollowTheRememberedDecision() {
+    TraceBuffer buffer = buffer();
+    TraceId decidedElsewhere = traceId(1);
+    TraceId bufferedHere = traceId(2);
+    buffer.admit(child(bufferedHere, 3));
+    buffer.remember(decidedElsewhere, new RememberedDecision(true, "kept elsewhere", 1));
+    buffer.remember(bufferedHere, new RememberedDecision(false, "dropped elsewhere", 1));
+
+    buffer.admit(child(decidedElsewhere, 7));
+
+    assertThat(recorder.late).containsOnlyKeys(decidedElsewhere);
+    assertThat(recorder.late.get(decidedElsewhere).reason()).isEqualTo("kept elsewhere");
+    assertThat(buffer.bufferedTraces()).as("a buffered trace is left to decide here").isEqualTo(1);
+  }
+
+  @Test
   void aSpanArrivingAfterTheDecisionIsForgottenStartsANewTrace() {
     TraceBuffer buffer = buffer();
     TraceId id = traceId(1);

@@ -3,6 +3,7 @@ package dev.llmtail.server.receiver.kafka;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.GroupedLogs;
 import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.LogFragment;
@@ -31,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -107,6 +109,8 @@ public final class KafkaReceiver implements AutoCloseable {
   private final Counter invalid;
   private final Counter skipped;
   private final Counter restarts;
+  private final Counter inherited;
+  private final BiConsumer<TraceId, RememberedDecision> remember;
   private volatile boolean running = true;
   private Instant lastCommit;
 
@@ -117,6 +121,7 @@ public final class KafkaReceiver implements AutoCloseable {
       SpanIntake spans,
       LogIntake logs,
       Backpressure backpressure,
+      BiConsumer<TraceId, RememberedDecision> remember,
       MeterRegistry meters,
       Clock clock) {
     this(
@@ -125,6 +130,7 @@ public final class KafkaReceiver implements AutoCloseable {
         spans,
         logs,
         backpressure,
+        remember,
         meters,
         clock,
         () ->
@@ -142,6 +148,7 @@ public final class KafkaReceiver implements AutoCloseable {
       SpanIntake spans,
       LogIntake logs,
       Backpressure backpressure,
+      BiConsumer<TraceId, RememberedDecision> remember,
       MeterRegistry meters,
       Clock clock,
       Supplier<Consumer<byte[], byte[]>> consumers,
@@ -155,6 +162,7 @@ public final class KafkaReceiver implements AutoCloseable {
     this.clock = clock;
     this.unassignedSince = new AtomicReference<>(clock.instant());
     this.lastCommit = clock.instant();
+    this.remember = remember;
     this.consumers = consumers;
     this.firstRestartDelay = firstRestartDelay;
     this.consumer = consumers.get();
@@ -182,6 +190,12 @@ public final class KafkaReceiver implements AutoCloseable {
         Counter.builder("llmtail.kafka.messages.skipped")
             .description(
                 "Messages re-read after a rebalance whose traces the previous owner already decided")
+            .register(meters);
+    this.inherited =
+        Counter.builder("llmtail.kafka.decisions.inherited")
+            .description(
+                "Decisions of a partition's previous owner read from its commit: later spans of"
+                    + " those traces follow them here")
             .register(meters);
     this.restarts =
         Counter.builder("llmtail.kafka.consumer.restarts")
@@ -407,7 +421,12 @@ public final class KafkaReceiver implements AutoCloseable {
         try {
           consumer
               .committed(new java.util.HashSet<>(assigned), Duration.ofSeconds(10))
-              .forEach(ledger::resume);
+              .forEach(
+                  (tp, committed) -> {
+                    Map<TraceId, RememberedDecision> decided = ledger.resume(tp, committed);
+                    decided.forEach(remember);
+                    inherited.increment(decided.size());
+                  });
         } catch (RuntimeException e) {
           // Without the previous owner's list, its decided traces are decided again (counted by
           // it).

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which offset of each owned partition may be committed: the oldest record holding a trace that is
@@ -66,7 +67,13 @@ public final class OffsetLedger {
      */
     Set<TraceId> decidedBefore = Set.of();
 
+    /** The outcomes of {@code decidedBefore} that the commit carried. */
+    Map<TraceId, RememberedDecision> outcomesBefore = Map.of();
+
     long skipUntil = -1;
+
+    /** Outcomes of decided traces that still have records here, for the metadata. */
+    final Map<TraceId, RememberedDecision> outcomes = new HashMap<>();
 
     /** Decided traces past the commit point that the last commit listed. */
     Set<TraceId> listed = Set.of();
@@ -85,11 +92,21 @@ public final class OffsetLedger {
   private record Ref(Partition partition, long offset) {}
 
   /**
-   * Commit metadata: {@code llmtail1;<next offset>;<trace id hex>,…} — the traces decided past the
-   * commit point, so that the next owner does not decide them again on their later messages alone.
-   * Kept under the brokers' default {@code offset.metadata.max.bytes} (4096).
+   * Commit metadata: {@code llmtail2;<next offset>;<trace id hex><outcome>,…} — the traces decided
+   * past the commit point, so that the next owner does not decide them again on their later
+   * messages alone, and applies their outcome ({@code +<adjusted count>} kept, {@code -} dropped,
+   * nothing if unknown) to spans of theirs that arrive after it took over. Kept under the brokers'
+   * default {@code offset.metadata.max.bytes} (4096).
    */
-  static final String METADATA_PREFIX = "llmtail1;";
+  static final String METADATA_PREFIX = "llmtail2;";
+
+  /** What llmtail wrote before the metadata carried outcomes: trace ids only. */
+  static final String METADATA_PREFIX_V1 = "llmtail1;";
+
+  /** The reason on late spans that follow a decision inherited with a partition. */
+  static final String INHERITED_KEPT = "kept by the previous owner of the Kafka partition";
+
+  static final String INHERITED_DROPPED = "dropped by the previous owner of the Kafka partition";
 
   static final int METADATA_MAX_CHARS = 4000;
 
@@ -146,6 +163,12 @@ public final class OffsetLedger {
       p.next = offset + 1;
       Entry e = new Entry(List.copyOf(new HashSet<>(traces)));
       e.unsettled = 0;
+      for (TraceId id : e.traces) {
+        RememberedDecision outcome = p.outcomesBefore.get(id);
+        if (outcome != null) {
+          p.outcomes.put(id, outcome);
+        }
+      }
       p.records.put(offset, e);
       p.prune();
     }
@@ -223,16 +246,20 @@ public final class OffsetLedger {
         if (p != null && p.next >= 0) {
           StringBuilder metadata = new StringBuilder(METADATA_PREFIX).append(p.next).append(';');
           Set<TraceId> listed = new HashSet<>();
+          Set<TraceId> inRecords = new HashSet<>();
           for (Entry e : p.records.values()) {
             for (TraceId id : e.traces) {
-              if (!pending.containsKey(id)
-                  && !disowned.contains(id)
-                  && metadata.length() + 33 <= METADATA_MAX_CHARS
-                  && listed.add(id)) {
-                metadata.append(id.toHex()).append(',');
+              inRecords.add(id);
+              if (!pending.containsKey(id) && !disowned.contains(id) && !listed.contains(id)) {
+                String entry = metadataEntry(id, p.outcomes.get(id));
+                if (metadata.length() + entry.length() <= METADATA_MAX_CHARS) {
+                  metadata.append(entry);
+                  listed.add(id);
+                }
               }
             }
           }
+          p.outcomes.keySet().retainAll(inRecords);
           p.listed = listed;
           points.put(tp, new OffsetAndMetadata(p.commitPoint(), metadata.toString()));
         }
@@ -241,33 +268,67 @@ public final class OffsetLedger {
     return points;
   }
 
+  private static String metadataEntry(TraceId id, @Nullable RememberedDecision outcome) {
+    String hex = id.toHex();
+    if (outcome == null) {
+      return hex + ",";
+    }
+    if (!outcome.kept()) {
+      return hex + "-,";
+    }
+    double count = outcome.adjustedCount();
+    return hex
+        + "+"
+        + (count == Math.rint(count) ? String.valueOf((long) count) : String.valueOf(count))
+        + ",";
+  }
+
   /**
    * Takes over a partition whose last commit is {@code committed} (null if none): messages before
    * the previous owner's position whose traces it listed as decided are {@link #alreadyDecided}.
+   * Returns the outcomes the commit carried, for spans of those traces that arrive later to follow
+   * (see {@link dev.llmtail.core.buffer.TraceBuffer#remember}).
    */
-  public void resume(TopicPartition partition, OffsetAndMetadata committed) {
-    if (committed == null || !committed.metadata().startsWith(METADATA_PREFIX)) {
-      return;
+  public Map<TraceId, RememberedDecision> resume(
+      TopicPartition partition, @Nullable OffsetAndMetadata committed) {
+    if (committed == null
+        || !(committed.metadata().startsWith(METADATA_PREFIX)
+            || committed.metadata().startsWith(METADATA_PREFIX_V1))) {
+      return Map.of();
     }
     String[] parts = committed.metadata().split(";", 3);
     Set<TraceId> decided = new HashSet<>();
+    Map<TraceId, RememberedDecision> outcomes = new HashMap<>();
     long until;
     try {
       until = Long.parseLong(parts[1]);
-      for (String hex : parts.length > 2 ? parts[2].split(",") : new String[0]) {
-        if (!hex.isEmpty()) {
-          decided.add(TraceId.fromHex(hex));
+      for (String entry : parts.length > 2 ? parts[2].split(",", -1) : new String[0]) {
+        if (entry.length() < 32) {
+          continue;
+        }
+        TraceId id = TraceId.fromHex(entry.substring(0, 32));
+        decided.add(id);
+        String outcome = entry.substring(32);
+        if (outcome.equals("-")) {
+          outcomes.put(id, new RememberedDecision(false, INHERITED_DROPPED, 1));
+        } else if (outcome.startsWith("+")) {
+          outcomes.put(
+              id,
+              new RememberedDecision(
+                  true, INHERITED_KEPT, Double.parseDouble(outcome.substring(1))));
         }
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
       // Written by another program into the same group: re-read everything, as without metadata.
-      return;
+      return Map.of();
     }
     synchronized (lock) {
       Partition p = partitions.computeIfAbsent(partition, tp -> new Partition());
       p.decidedBefore = decided;
+      p.outcomesBefore = Map.copyOf(outcomes);
       p.skipUntil = until;
     }
+    return Map.copyOf(outcomes);
   }
 
   /**
@@ -323,6 +384,18 @@ public final class OffsetLedger {
     }
   }
 
+  /** Keeps a decision taken here for the commit metadata of the partitions holding its trace. */
+  private void recordOutcome(TraceId traceId, Decision decision) {
+    synchronized (lock) {
+      List<Ref> refs = pending.get(traceId);
+      if (refs != null) {
+        RememberedDecision outcome =
+            new RememberedDecision(decision.kept(), decision.reason(), decision.adjustedCount());
+        refs.forEach(ref -> ref.partition().outcomes.put(traceId, outcome));
+      }
+    }
+  }
+
   private boolean release(TraceId traceId) {
     synchronized (lock) {
       return disowned.remove(traceId);
@@ -349,6 +422,7 @@ public final class OffsetLedger {
           handedBack.increment(trace.spanCount());
           return;
         }
+        recordOutcome(id, decision);
         if (decision.kept()) {
           // Before the hand-off: the exporter may deliver, and call delivered(), at once.
           awaitDelivery(id);

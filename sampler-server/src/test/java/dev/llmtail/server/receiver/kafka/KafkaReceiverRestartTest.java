@@ -47,6 +47,7 @@ class KafkaReceiverRestartTest {
         new SpanIntake(buffer, Backpressure.none(), meters),
         LogIntake.intoBuffer(buffer, untraced -> {}, meters),
         Backpressure.none(),
+        buffer::remember,
         meters,
         Clock.systemUTC(),
         () -> {

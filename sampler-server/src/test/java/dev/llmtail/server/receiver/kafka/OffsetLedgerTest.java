@@ -128,6 +128,29 @@ class OffsetLedgerTest {
   }
 
   @Test
+  void theCommitCarriesTheOutcomeOfKeptTracesForTheNextOwner() {
+    ledger.track(SPANS_0, 10, List.of(A));
+    ledger.track(SPANS_0, 11, List.of(B));
+    guarded.onDecided(
+        new Decision(
+            B, true, "kept by baseline", 20, DecisionTrigger.COMPLETE, Instant.EPOCH, List.of()),
+        TraceView.of(B, List.of()));
+    ledger.delivered(B);
+    OffsetAndMetadata committed = ledger.commitPoints(List.of(SPANS_0)).get(SPANS_0);
+    assertThat(committed.metadata()).isEqualTo("llmtail2;12;" + B.toHex() + "+20,");
+
+    OffsetLedger next =
+        new OffsetLedger(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    assertThat(next.resume(SPANS_0, committed))
+        .containsExactly(
+            Map.entry(B, new RememberedDecision(true, OffsetLedger.INHERITED_KEPT, 20)));
+    assertThat(next.resume(SPANS_0, new OffsetAndMetadata(10, "llmtail1;12;" + B.toHex() + ",")))
+        .as("an older llmtail's commit: B is skipped, its outcome unknown")
+        .isEmpty();
+    assertThat(next.alreadyDecided(SPANS_0, 11, List.of(B))).isTrue();
+  }
+
+  @Test
   void recordsWithoutTracesDoNotHoldTheCommitBack() {
     ledger.track(SPANS_0, 0, List.of());
     assertThat(commitPoint()).isEqualTo(1);
@@ -180,7 +203,10 @@ class OffsetLedgerTest {
 
     OffsetLedger next =
         new OffsetLedger(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-    next.resume(SPANS_0, committed);
+    assertThat(next.resume(SPANS_0, committed))
+        .as("B's later spans follow its decision on the next owner")
+        .containsExactly(
+            Map.entry(B, new RememberedDecision(false, OffsetLedger.INHERITED_DROPPED, 1)));
     assertThat(next.alreadyDecided(SPANS_0, 10, List.of(A))).isFalse();
     next.track(SPANS_0, 10, List.of(A));
     assertThat(next.alreadyDecided(SPANS_0, 11, List.of(B))).isTrue();
