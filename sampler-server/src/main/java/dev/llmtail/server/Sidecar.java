@@ -383,12 +383,18 @@ final class Sidecar implements AutoCloseable {
 
   /** The OTLP/gRPC port; throws when {@code receivers.grpc.enabled} is false. */
   int grpcPort() {
-    return Objects.requireNonNull(receiver, "receivers.grpc is off").port();
+    if (receiver == null) {
+      throw new IllegalStateException("receivers.grpc is off");
+    }
+    return receiver.port();
   }
 
   /** The OTLP/HTTP port; throws when {@code receivers.http.enabled} is false. */
   int httpPort() {
-    return Objects.requireNonNull(httpReceiver, "receivers.http is off").port();
+    if (httpReceiver == null) {
+      throw new IllegalStateException("receivers.http is off");
+    }
+    return httpReceiver.port();
   }
 
   SpanLedger ledger() {

@@ -15,7 +15,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -31,22 +33,49 @@ final class KafkaBroker implements AutoCloseable {
   private final Admin admin;
   private final KafkaProducer<byte[], byte[]> producer;
 
-  private KafkaBroker(KafkaClusterTestKit cluster) {
+  /** The SASL/PLAIN user the test kit creates as a super user when its listener is SASL. */
+  static final String SASL_USER = JaasUtils.KAFKA_PLAIN_ADMIN;
+
+  static final String SASL_PASSWORD = JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD;
+
+  private KafkaBroker(KafkaClusterTestKit cluster, SecurityProtocol protocol) {
     this.cluster = cluster;
-    this.admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
-    Map<String, Object> p = new HashMap<>();
-    p.put("bootstrap.servers", cluster.bootstrapServers());
+    Map<String, Object> client = new HashMap<>();
+    client.put("bootstrap.servers", cluster.bootstrapServers());
+    if (protocol == SecurityProtocol.SASL_PLAINTEXT) {
+      client.put("security.protocol", protocol.name);
+      client.put("sasl.mechanism", "PLAIN");
+      client.put(
+          "sasl.jaas.config",
+          "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+              + SASL_USER
+              + "\" password=\""
+              + SASL_PASSWORD
+              + "\";");
+    }
+    this.admin = Admin.create(client);
+    Map<String, Object> p = new HashMap<>(client);
     p.put("acks", "all");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   static KafkaBroker start() throws Exception {
+    return start(SecurityProtocol.PLAINTEXT);
+  }
+
+  /**
+   * Starts the broker with its client listener on {@code protocol}: {@code PLAINTEXT}, or {@code
+   * SASL_PLAINTEXT} with the PLAIN mechanism and the test kit's users ({@link #SASL_USER}).
+   */
+  static KafkaBroker start(SecurityProtocol protocol) throws Exception {
     KafkaClusterTestKit cluster =
         new KafkaClusterTestKit.Builder(
                 new TestKitNodes.Builder()
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
+                    .setBrokerSecurityProtocol(protocol)
+                    .setControllerSecurityProtocol(protocol)
                     .build())
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("offsets.topic.num.partitions", "1")
@@ -58,7 +87,7 @@ final class KafkaBroker implements AutoCloseable {
     cluster.format();
     cluster.startup();
     cluster.waitForReadyBrokers();
-    return new KafkaBroker(cluster);
+    return new KafkaBroker(cluster, protocol);
   }
 
   /**
