@@ -3,6 +3,8 @@ package dev.llmtail.server;
 import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.server.tls.TestCertificates;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -38,21 +40,10 @@ final class KafkaBroker implements AutoCloseable {
 
   static final String SASL_PASSWORD = JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD;
 
-  private KafkaBroker(KafkaClusterTestKit cluster, SecurityProtocol protocol) {
+  private KafkaBroker(KafkaClusterTestKit cluster, Map<String, Object> clientSecurity) {
     this.cluster = cluster;
-    Map<String, Object> client = new HashMap<>();
+    Map<String, Object> client = new HashMap<>(clientSecurity);
     client.put("bootstrap.servers", cluster.bootstrapServers());
-    if (protocol == SecurityProtocol.SASL_PLAINTEXT) {
-      client.put("security.protocol", protocol.name);
-      client.put("sasl.mechanism", "PLAIN");
-      client.put(
-          "sasl.jaas.config",
-          "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-              + SASL_USER
-              + "\" password=\""
-              + SASL_PASSWORD
-              + "\";");
-    }
     this.admin = Admin.create(client);
     Map<String, Object> p = new HashMap<>(client);
     p.put("acks", "all");
@@ -60,34 +51,89 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   static KafkaBroker start() throws Exception {
-    return start(SecurityProtocol.PLAINTEXT);
+    return start(SecurityProtocol.PLAINTEXT, Map.of(), Map.of());
   }
 
   /**
-   * Starts the broker with its client listener on {@code protocol}: {@code PLAINTEXT}, or {@code
-   * SASL_PLAINTEXT} with the PLAIN mechanism and the test kit's users ({@link #SASL_USER}).
+   * A broker whose client listener is {@code SASL_PLAINTEXT} with the PLAIN mechanism and the test
+   * kit's users ({@link #SASL_USER}); the controller's listener too, as the kit's authorizer needs.
    */
-  static KafkaBroker start(SecurityProtocol protocol) throws Exception {
-    KafkaClusterTestKit cluster =
+  static KafkaBroker startSasl() throws Exception {
+    return start(
+        SecurityProtocol.SASL_PLAINTEXT,
+        Map.of(),
+        Map.of(
+            "security.protocol",
+            "SASL_PLAINTEXT",
+            "sasl.mechanism",
+            "PLAIN",
+            "sasl.jaas.config",
+            "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + SASL_USER
+                + "\" password=\""
+                + SASL_PASSWORD
+                + "\";"));
+  }
+
+  /**
+   * A broker whose client listener is {@code SSL} with a certificate for localhost and 127.0.0.1
+   * signed by a test CA written to {@code dir} ({@code kafka-ca.crt}); the controller stays
+   * plaintext.
+   */
+  static KafkaBroker startTls(Path dir) throws Exception {
+    TestCertificates ca = TestCertificates.ca(dir, "kafka-ca");
+    TestCertificates.Leaf server = ca.server("kafka");
+    String caPem = Files.readString(ca.caFile());
+    // The kit accepts only PLAINTEXT and SASL_PLAINTEXT listeners: its client listener (EXTERNAL)
+    // is mapped to SSL over its PLAINTEXT one.
+    return start(
+        SecurityProtocol.PLAINTEXT,
+        Map.of(
+            "listener.security.protocol.map",
+            "EXTERNAL:SSL,CONTROLLER:PLAINTEXT",
+            "ssl.keystore.type",
+            "PEM",
+            "ssl.keystore.certificate.chain",
+            Files.readString(server.certFile()),
+            "ssl.keystore.key",
+            Files.readString(server.keyFile()),
+            "ssl.truststore.type",
+            "PEM",
+            "ssl.truststore.certificates",
+            caPem),
+        Map.of(
+            "security.protocol", "SSL",
+            "ssl.truststore.type", "PEM",
+            "ssl.truststore.certificates", caPem));
+  }
+
+  private static KafkaBroker start(
+      SecurityProtocol protocol, Map<String, Object> brokerProps, Map<String, Object> clientProps)
+      throws Exception {
+    KafkaClusterTestKit.Builder builder =
         new KafkaClusterTestKit.Builder(
                 new TestKitNodes.Builder()
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
                     .setBrokerSecurityProtocol(protocol)
-                    .setControllerSecurityProtocol(protocol)
+                    .setControllerSecurityProtocol(
+                        protocol == SecurityProtocol.SASL_PLAINTEXT
+                            ? protocol
+                            : SecurityProtocol.PLAINTEXT)
                     .build())
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("offsets.topic.num.partitions", "1")
             .setConfigProp("group.consumer.heartbeat.interval.ms", "500")
             .setConfigProp("group.consumer.min.heartbeat.interval.ms", "500")
             .setConfigProp("group.consumer.session.timeout.ms", "6000")
-            .setConfigProp("group.consumer.min.session.timeout.ms", "6000")
-            .build();
+            .setConfigProp("group.consumer.min.session.timeout.ms", "6000");
+    brokerProps.forEach(builder::setConfigProp);
+    KafkaClusterTestKit cluster = builder.build();
     cluster.format();
     cluster.startup();
     cluster.waitForReadyBrokers();
-    return new KafkaBroker(cluster, protocol);
+    return new KafkaBroker(cluster, clientProps);
   }
 
   /**

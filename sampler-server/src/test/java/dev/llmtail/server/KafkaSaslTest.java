@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +44,7 @@ class KafkaSaslTest {
 
   @Test
   void consumesThroughASaslPlainListenerAndIsNotReadyWithAWrongPassword() throws Exception {
-    try (KafkaBroker broker = KafkaBroker.start(SecurityProtocol.SASL_PLAINTEXT);
+    try (KafkaBroker broker = KafkaBroker.startSasl();
         OtlpTestSink sink = OtlpTestSink.start()) {
       broker.createTopics(1, "otlp_spans", "otlp_logs");
       TraceBuilder failed = TraceBuilder.trace();
