@@ -4,6 +4,7 @@ import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.tls.TestCertificates;
+import dev.llmtail.testing.TraceBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -252,6 +253,27 @@ final class KafkaBroker implements AutoCloseable {
                 payload))
         .get(30, TimeUnit.SECONDS)
         .offset();
+  }
+
+  /**
+   * Creates {@code otlp_spans} and {@code otlp_logs} with one partition each and writes one trace
+   * whose root failed to the spans topic; returns it.
+   */
+  TraceBuilder writeOneFailedTrace() throws Exception {
+    createTopics(1, "otlp_spans", "otlp_logs");
+    TraceBuilder failed = TraceBuilder.trace();
+    failed.root("POST /chat").error("upstream 500");
+    send("otlp_spans", 1, failed);
+    return failed;
+  }
+
+  /** Writes the export request of {@code message} as one message, keyed by its trace id. */
+  long send(String topic, int partitions, TraceBuilder message) throws Exception {
+    return send(
+        topic,
+        partitions,
+        HexFormat.of().parseHex(message.traceIdHex()),
+        message.request().toByteArray());
   }
 
   /** The group's committed offsets. */

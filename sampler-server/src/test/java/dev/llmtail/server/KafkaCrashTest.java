@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,11 +102,7 @@ class KafkaCrashTest {
   }
 
   private void send(TraceBuilder message) throws Exception {
-    broker.send(
-        "otlp_spans",
-        PARTITIONS,
-        HexFormat.of().parseHex(message.traceIdHex()),
-        message.request().toByteArray());
+    broker.send("otlp_spans", PARTITIONS, message);
   }
 
   /** The sum of a Prometheus counter's series whose labels contain {@code labels}. */

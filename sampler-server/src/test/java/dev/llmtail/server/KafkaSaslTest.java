@@ -8,7 +8,6 @@ import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,14 +45,7 @@ class KafkaSaslTest {
   void consumesThroughASaslPlainListenerAndIsNotReadyWithAWrongPassword() throws Exception {
     try (KafkaBroker broker = KafkaBroker.startSasl();
         OtlpTestSink sink = OtlpTestSink.start()) {
-      broker.createTopics(1, "otlp_spans", "otlp_logs");
-      TraceBuilder failed = TraceBuilder.trace();
-      failed.root("POST /chat").error("upstream 500");
-      broker.send(
-          "otlp_spans",
-          1,
-          HexFormat.of().parseHex(failed.traceIdHex()),
-          failed.request().toByteArray());
+      TraceBuilder failed = broker.writeOneFailedTrace();
 
       try (Sidecar wrong =
               Sidecar.start(

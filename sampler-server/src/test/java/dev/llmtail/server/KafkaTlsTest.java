@@ -8,7 +8,6 @@ import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,14 +29,7 @@ class KafkaTlsTest {
   void consumesFromATlsListenerTrustingTheCaFile() throws Exception {
     try (KafkaBroker broker = KafkaBroker.startTls(dir);
         OtlpTestSink sink = OtlpTestSink.start()) {
-      broker.createTopics(1, "otlp_spans", "otlp_logs");
-      TraceBuilder failed = TraceBuilder.trace();
-      failed.root("POST /chat").error("upstream 500");
-      broker.send(
-          "otlp_spans",
-          1,
-          HexFormat.of().parseHex(failed.traceIdHex()),
-          failed.request().toByteArray());
+      TraceBuilder failed = broker.writeOneFailedTrace();
 
       try (Sidecar llmtail =
           Sidecar.start(
