@@ -3,7 +3,6 @@ package dev.llmtail.bench;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,37 +19,94 @@ import java.util.Map;
  * policy set (and the shipped config at its trace bound) over the same pre-encoded traffic mix, in
  * one run on one machine, and prints the table of docs/performance.md.
  *
- * <p>Options ({@code --name=value}): {@code duration} measured seconds per configuration (20),
- * {@code warmup} seconds before measuring (5; llmtail waits one quiet period more, so that the
- * window also pays for the decisions of the traffic it receives), {@code rate} spans/s (0: as fast
- * as possible), {@code inflight} concurrent requests (4), {@code configs} (a,b,c,d), {@code config}
- * the shipped config file (config/llmtail.yaml), {@code out} directory for logs and JFR files
- * (sampler-bench/target/bench), {@code jfr} record a JFR profile of each llmtail (false), {@code
- * heap-spans} spans sent for the heap measurement (100000), {@code xmx} llmtail's heap (2g).
+ * <p>Each configuration runs on each input of {@code --inputs}: the 10-span "mix" and the
+ * LLM-shaped "llm" input of {@link TrafficMix}. {@link #USAGE} lists the options.
  */
 public final class BenchmarkRun {
 
   private static final int REQUESTS = 40;
   private static final int TRACES_PER_REQUEST = 50;
   private static final int SEQ_CAPACITY = 4_000_000;
+  private static final double HEAP_WIRE_BYTES = 53.4e6;
+
+  static final String USAGE =
+      """
+      usage: java -jar sampler-bench/target/llmtail-bench.jar [--name=value ...]
+        --configs=a,b,c,e,d  rows: (a) decode floor, (b) pass-through, (c) shipped policy set,
+                             (e)/(f) (c) with the span log, sync os/always, (d) (c) at the bound
+        --inputs=mix,llm     mix: 6-14-span traces; llm: 3-4-span traces, 2-8 KiB prompts and
+                             outputs on every LLM span
+        --duration=20        measured seconds per row
+        --warmup=5           seconds before measuring (llmtail rows wait one quiet period more)
+        --rate=0             spans/s on the mix input (0: as fast as possible)
+        --llm-rate=2000      spans/s on the llm input (0: as fast as possible; about 3 000 spans/s
+                             of it fill buffer.max_bytes within the 10 s quiet period)
+        --inflight=4         concurrent requests
+        --config=config/llmtail.yaml   the shipped config the rows derive from
+        --out=sampler-bench/target/bench   configs, logs and JFR files
+        --jfr=false          record a JFR profile (settings=profile) of each llmtail
+        --heap-spans=100000  spans sent for the heap measurement (at most 53 MB of wire bytes)
+        --xmx=2g             llmtail's heap
+      """;
+
+  /** One traffic input: its requests and the rate it is sent at. */
+  private record Input(String name, List<TrafficMix.Template> templates, double rate) {
+
+    long spans() {
+      return templates.stream().mapToLong(TrafficMix.Template::spans).sum();
+    }
+
+    long traces() {
+      return templates.stream().mapToLong(TrafficMix.Template::traces).sum();
+    }
+
+    double wirePerSpan() {
+      return templates.stream().mapToLong(t -> t.bytes().length).sum() / (double) spans();
+    }
+
+    double spansPerTrace() {
+      return spans() / (double) traces();
+    }
+  }
 
   private final Map<String, String> options;
-  private final List<TrafficMix.Template> templates;
+  private final List<Input> inputs = new ArrayList<>();
   private final Path out;
   private final ReportTable table = new ReportTable();
 
   private BenchmarkRun(Map<String, String> options) {
     this.options = options;
-    this.templates = TrafficMix.build(REQUESTS, TRACES_PER_REQUEST, 7);
+    for (String name : options.getOrDefault("inputs", "mix,llm").split(",", -1)) {
+      inputs.add(
+          switch (name) {
+            case "mix" ->
+                new Input(
+                    name,
+                    TrafficMix.build(REQUESTS, TRACES_PER_REQUEST, 7),
+                    Double.parseDouble(options.getOrDefault("rate", "0")));
+            case "llm" ->
+                new Input(
+                    name,
+                    TrafficMix.llm(REQUESTS, TRACES_PER_REQUEST, 7),
+                    Double.parseDouble(options.getOrDefault("llm-rate", "2000")));
+            default ->
+                throw new IllegalArgumentException(
+                    "--inputs: unknown input '" + name + "' (expected: mix, llm)");
+          });
+    }
     this.out = Path.of(options.getOrDefault("out", "sampler-bench/target/bench"));
   }
 
-  /** Runs the configurations named by {@code --configs} and prints the table. */
+  /** Runs the configurations named by {@code --configs} on each input and prints the table. */
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>();
     for (String a : args) {
       String[] kv = a.replaceFirst("^--", "").split("=", 2);
       options.put(kv[0], kv.length > 1 ? kv[1] : "true");
+    }
+    if (options.containsKey("help") || options.containsKey("h")) {
+      System.out.print(USAGE);
+      return;
     }
     new BenchmarkRun(options).run();
   }
@@ -64,11 +120,18 @@ public final class BenchmarkRun {
     printMachine();
     String shipped =
         Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
+    for (Input input : inputs) {
+      run(input, shipped);
+    }
+    table.print();
+  }
+
+  private void run(Input input, String shipped) throws Exception {
     List<String> configs = Arrays.asList(options.getOrDefault("configs", "a,b,c,e,d").split(","));
     // (c) is llmtail in memory only, as before the span log; (e) and (f) add the span log.
     String memoryOnly = replace(shipped, SHIPPED_STORAGE, "directory: \"\"");
     if (configs.contains("a")) {
-      decodeFloor();
+      decodeFloor(input);
     }
     try (LatencySink sink = new LatencySink()) {
       if (configs.contains("b")) {
@@ -80,6 +143,7 @@ public final class BenchmarkRun {
                     "(?s)\npolicies:.*?\nexporter:",
                     "\npolicies:\n  - {name: all, type: always_sample}\n\nexporter:");
         measure(
+            input,
             sink,
             "(b) pass-through",
             replace(yaml, SHIPPED_STORAGE, "directory: \"\""),
@@ -88,7 +152,7 @@ public final class BenchmarkRun {
             null);
       }
       if (configs.contains("c")) {
-        measure(sink, "(c) llmtail", memoryOnly, Duration.ofSeconds(10), true, null);
+        measure(input, sink, "(c) llmtail", memoryOnly, Duration.ofSeconds(10), true, null);
       }
       for (String sync : List.of("os", "always")) {
         String key = sync.equals("os") ? "e" : "f";
@@ -98,11 +162,12 @@ public final class BenchmarkRun {
           String yaml =
               replace(shipped, SHIPPED_STORAGE, "directory: " + data.toAbsolutePath())
                   .replace("sync: os", "sync: " + sync);
-          measure(sink, "(c) span log, " + sync, yaml, Duration.ofSeconds(10), true, data);
+          measure(input, sink, "(c) span log, " + sync, yaml, Duration.ofSeconds(10), true, data);
         }
       }
       if (configs.contains("d")) {
         measure(
+            input,
             sink,
             "(d) llmtail at bound",
             replace(memoryOnly, "max_traces: 100000", "max_traces: 2000"),
@@ -111,7 +176,6 @@ public final class BenchmarkRun {
             null);
       }
     }
-    table.print();
   }
 
   private static String replace(String yaml, String from, String to) {
@@ -132,8 +196,6 @@ public final class BenchmarkRun {
               .findFirst()
               .orElse(cpu);
     }
-    long spans = templates.stream().mapToLong(TrafficMix.Template::spans).sum();
-    long bytes = templates.stream().mapToLong(t -> t.bytes().length).sum();
     System.out.printf(
         Locale.ROOT,
         "machine: %d cores (%s), %s %s, Java %s (%s), load average %.2f, %s%n",
@@ -145,19 +207,29 @@ public final class BenchmarkRun {
         System.getProperty("java.vm.name"),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
         Instant.now());
-    System.out.printf(
-        Locale.ROOT,
-        "input: %d pre-encoded requests, %d traces, %d spans (%.1f per trace), %.0f wire bytes per span%n",
-        templates.size(),
-        templates.size() * TRACES_PER_REQUEST,
-        spans,
-        spans / (double) (templates.size() * TRACES_PER_REQUEST),
-        bytes / (double) spans);
+    for (Input input : inputs) {
+      System.out.printf(
+          Locale.ROOT,
+          "input %s: %d pre-encoded requests, %d traces, %d spans (%.1f per trace), %.0f wire bytes"
+              + " per span, sent at %s%n",
+          input.name(),
+          input.templates().size(),
+          input.traces(),
+          input.spans(),
+          input.spansPerTrace(),
+          input.wirePerSpan(),
+          input.rate() > 0
+              ? String.format(Locale.ROOT, "%.0f spans/s", input.rate())
+              : "full speed");
+    }
   }
 
   /** (a) The same requests, only parsed by protobuf-java, on one thread of this JVM. */
-  private void decodeFloor() throws Exception {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  private void decodeFloor(Input input) throws Exception {
+    List<TrafficMix.Template> templates = input.templates();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long self = Thread.currentThread().getId();
     long warmupEnd = System.nanoTime() + seconds("warmup", 5) * 1_000_000_000L;
     long sink = 0;
     int i = 0;
@@ -167,6 +239,7 @@ public final class BenchmarkRun {
               .getResourceSpansCount();
     }
     long cpu0 = threads.getCurrentThreadCpuTime();
+    long allocated0 = threads.getThreadAllocatedBytes(self);
     long t0 = System.nanoTime();
     long end = t0 + seconds("duration", 20) * 1_000_000_000L;
     long spans = 0;
@@ -179,11 +252,15 @@ public final class BenchmarkRun {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+    long allocated = threads.getThreadAllocatedBytes(self) - allocated0;
     table.add(
         new ReportTable.Row(
             "(a) decode floor",
+            input.name(),
             spans / seconds,
             cpu / (spans / 1e6),
+            input.spansPerTrace(),
+            allocated / (double) spans,
             Double.NaN,
             Double.NaN,
             0,
@@ -220,9 +297,15 @@ public final class BenchmarkRun {
    * bytes the span log holds on disk per span accepted, once the run has drained.
    */
   private void measure(
-      LatencySink sink, String name, String yaml, Duration quiet, boolean heap, Path spanLog)
+      Input input,
+      LatencySink sink,
+      String name,
+      String yaml,
+      Duration quiet,
+      boolean heap,
+      Path spanLog)
       throws Exception {
-    String slug = name.replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
+    String slug = (name + " " + input.name()).replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
     Path config = out.resolve(slug + ".yaml");
     Files.writeString(config, yaml);
     List<String> jvm =
@@ -233,12 +316,13 @@ public final class BenchmarkRun {
               + out.resolve(slug + ".jfr")
               + ",settings=profile,dumponexit=true");
     }
-    double rate = Double.parseDouble(options.getOrDefault("rate", "0"));
-    System.out.printf("running %s (log: %s)%n", name, out.resolve(slug + ".log"));
+    double rate = input.rate();
+    System.out.printf(
+        "running %s on %s (log: %s)%n", name, input.name(), out.resolve(slug + ".log"));
     try (SidecarProcess llmtail =
             SidecarProcess.start(config, sink.endpoint(), jvm, out.resolve(slug + ".log"));
         LoadGenerator generator =
-            new LoadGenerator(llmtail.port(), templates, seconds("inflight", 4))) {
+            new LoadGenerator(llmtail.port(), input.templates(), seconds("inflight", 4))) {
       generator.reset(SEQ_CAPACITY);
       sink.reset(SEQ_CAPACITY);
       long warmup = seconds("warmup", 5) * 1_000_000_000L + (heap ? quiet.toNanos() : 0);
@@ -281,7 +365,7 @@ public final class BenchmarkRun {
                   ? ""
                   : "; last refusal: " + generator.lastProblem());
       if (heap) {
-        heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet);
+        heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet, input);
       }
       if (spanLog != null) {
         long onDisk = bytesOnDisk(spanLog);
@@ -298,13 +382,16 @@ public final class BenchmarkRun {
       table.add(
           new ReportTable.Row(
               name,
+              input.name(),
               spans / seconds,
               (s1.cpuNanos() - s0.cpuNanos()) / 1e9 / (spans / 1e6),
+              input.spansPerTrace(),
+              (s1.allocatedBytes() - s0.allocatedBytes()) / (double) spans,
               percentile(latencies, 0.50),
               percentile(latencies, 0.99),
               latencies.length,
               heapPerSpan,
-              wirePerSpan(),
+              input.wirePerSpan(),
               s1.gcCount() - s0.gcCount(),
               s1.gcMillis() - s0.gcMillis(),
               refused,
@@ -317,7 +404,8 @@ public final class BenchmarkRun {
    * well within a quiet period, so nothing is decided yet), then heap after GC again.
    */
   private double heapPerBufferedSpan(
-      SidecarProcess llmtail, LoadGenerator generator, Duration quiet) throws Exception {
+      SidecarProcess llmtail, LoadGenerator generator, Duration quiet, Input input)
+      throws Exception {
     SidecarProcess.Stats b = llmtail.stats();
     if (b.bufferedTraces() > 0) {
       System.out.printf(
@@ -327,7 +415,12 @@ public final class BenchmarkRun {
     long before = llmtail.heapAfterGc();
     b = llmtail.stats();
     long deadline = System.nanoTime() + quiet.toNanos() / 2;
-    generator.run(deadline, 0, Long.parseLong(options.getOrDefault("heap-spans", "100000")));
+    // At most the mix's 100 000 spans' worth of wire bytes, well below buffer.max_bytes.
+    long spansToSend =
+        Math.min(
+            Long.parseLong(options.getOrDefault("heap-spans", "100000")),
+            (long) (HEAP_WIRE_BYTES / input.wirePerSpan()));
+    generator.run(deadline, 0, spansToSend);
     SidecarProcess.Stats a = llmtail.stats();
     long after = llmtail.heapAfterGc();
     long spans = a.bufferedSpans() - b.bufferedSpans();
@@ -345,12 +438,6 @@ public final class BenchmarkRun {
         before,
         after);
     return (after - before) / (double) spans;
-  }
-
-  private double wirePerSpan() {
-    long spans = templates.stream().mapToLong(TrafficMix.Template::spans).sum();
-    long bytes = templates.stream().mapToLong(t -> t.bytes().length).sum();
-    return bytes / (double) spans;
   }
 
   private static long[] latencies(LoadGenerator generator, LatencySink sink, long from, long to) {

@@ -26,7 +26,8 @@ final class SidecarProcess implements AutoCloseable {
       long bufferedTraces,
       long bufferedSpans,
       long bufferedBytes,
-      long decided) {
+      long decided,
+      long allocatedBytes) {
 
     static Stats parse(String line) {
       String[] f = line.split(" ", -1);
@@ -37,7 +38,8 @@ final class SidecarProcess implements AutoCloseable {
           Long.parseLong(f[4]),
           Long.parseLong(f[5]),
           Long.parseLong(f[6]),
-          Long.parseLong(f[7]));
+          Long.parseLong(f[7]),
+          Long.parseLong(f[8]));
     }
   }
 

@@ -17,13 +17,20 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A realistic, repeatable LLM traffic mix, pre-encoded as OTLP export requests.
+ * Two realistic, repeatable LLM traffic inputs, pre-encoded as OTLP export requests.
  *
- * <p>Each trace is an outer {@code POST /chat} HTTP span with 1–4 LLM calls (usage and finish
- * reasons, in one of the instrumentation dialects), plus retrieval and tool spans so that a trace
- * has 6–14 spans, 10 on average. One LLM span in five carries 2–8 KiB of captured message content;
- * one trace in fifty has a failed LLM call. A request holds whole traces whose spans are shuffled
- * under one resource and scope, as an SDK batch span processor sends them.
+ * <p>{@link #build} (the "mix"): each trace is an outer {@code POST /chat} HTTP span with 1–4 LLM
+ * calls (usage and finish reasons, in one of the instrumentation dialects), plus retrieval and tool
+ * spans so that a trace has 6–14 spans, 10 on average. One LLM span in five carries 2–8 KiB of
+ * captured message content; one trace in fifty has a failed LLM call. A request holds whole traces
+ * whose spans are shuffled under one resource and scope, as an SDK batch span processor sends them.
+ *
+ * <p>{@link #llm} (the "llm" input, shaped like LLM traffic): each trace is a {@code POST
+ * /support/chat} request span, one or two LLM calls and one tool span (3–4 spans), with 2–8 KiB
+ * prompts and outputs captured on every LLM span, in the dialects the recordings of {@code
+ * src-test-fixtures/recorded} show capturing content (OpenTelemetry GenAI {@code
+ * gen_ai.input.messages}/{@code gen_ai.output.messages} twice as often as OpenInference {@code
+ * input.value}/{@code output.value} and OpenLLMetry's flattened {@code gen_ai.prompt.N.content}).
  *
  * <p>Requests are encoded once. {@link Template#stamp} copies one and overwrites the first 8 bytes
  * of every trace id with a fresh sequence number, so that every sent trace is new to llmtail while
@@ -68,8 +75,25 @@ final class TrafficMix {
     return traceId.size() == 16 ? traceId.substring(0, 8).asReadOnlyByteBuffer().getLong() : -1;
   }
 
-  /** {@code requests} requests of {@code tracesPerRequest} traces each, from a seeded generator. */
+  /** One trace of an input, from the input's seeded generator. */
+  private interface TraceShape {
+    TraceBuilder trace(Random rnd, String hexId, int traceNo);
+  }
+
+  /** The mix: {@code requests} requests of {@code tracesPerRequest} 6–14-span traces each. */
   static List<Template> build(int requests, int tracesPerRequest, long seed) {
+    return encode(requests, tracesPerRequest, seed, TrafficMix::trace);
+  }
+
+  /**
+   * The LLM-shaped input: {@code requests} requests of {@code tracesPerRequest} 3–4-span traces.
+   */
+  static List<Template> llm(int requests, int tracesPerRequest, long seed) {
+    return encode(requests, tracesPerRequest, seed, TrafficMix::llmTrace);
+  }
+
+  private static List<Template> encode(
+      int requests, int tracesPerRequest, long seed, TraceShape shape) {
     Random rnd = new Random(seed);
     List<Template> templates = new ArrayList<>(requests);
     int traceNo = 0;
@@ -80,7 +104,7 @@ final class TrafficMix {
       for (int t = 0; t < tracesPerRequest; t++) {
         byte[] id = new byte[16];
         rnd.nextBytes(id);
-        TraceBuilder trace = trace(rnd, HexFormat.of().formatHex(id), traceNo++);
+        TraceBuilder trace = shape.trace(rnd, HexFormat.of().formatHex(id), traceNo++);
         ResourceSpans rs = trace.resourceSpans();
         first = first == null ? rs : first;
         spans.addAll(rs.getScopeSpans(0).getSpansList());
@@ -210,6 +234,70 @@ final class TrafficMix {
       }
     }
     return rebuilt;
+  }
+
+  private static final Dialect[] CAPTURING_DIALECTS = {
+    Dialect.OTEL_GENAI, Dialect.OTEL_GENAI, Dialect.OPENINFERENCE, Dialect.TRACELOOP_LEGACY
+  };
+
+  /**
+   * A request span, one or two LLM calls (the first asking for the tool when there are two) and the
+   * tool's span; every LLM span captures a 2–8 KiB prompt and a 2–8 KiB output.
+   */
+  private static TraceBuilder llmTrace(Random rnd, String hexId, int traceNo) {
+    Dialect dialect = CAPTURING_DIALECTS[rnd.nextInt(CAPTURING_DIALECTS.length)];
+    int calls = 1 + rnd.nextInt(2);
+    boolean failing = traceNo % 50 == 7; // 2 %
+    TraceBuilder trace = TraceBuilder.trace(hexId).service("support-chat");
+    TraceBuilder.SpanBuilder root = trace.root("POST /support/chat");
+    long at = 30;
+    for (int c = 0; c < calls; c++) {
+      long duration = 400L + rnd.nextInt(3000);
+      LlmCallSpec spec = LlmCallSpec.healthy().at(at, duration);
+      at += duration + 10;
+      if (rnd.nextInt(3) == 0) {
+        spec.provider("anthropic").models("claude-sonnet-4-5", "claude-sonnet-4-5");
+      } else {
+        spec.models("gpt-4o", "gpt-4o-2024-08-06");
+      }
+      spec.usage(600L + rnd.nextInt(2000), 300L + rnd.nextInt(1500))
+          .finishReason(c < calls - 1 ? "tool_calls" : "stop")
+          .prompt(content(rnd, 2048 + rnd.nextInt(6 * 1024)))
+          .output(content(rnd, 2048 + rnd.nextInt(6 * 1024)))
+          .attribute("gen_ai.response.id", "chatcmpl-" + Long.toHexString(rnd.nextLong()));
+      if (dialect.expressesStreaming() && rnd.nextInt(3) == 0) {
+        spec.streaming();
+      }
+      if (failing && c == calls - 1) {
+        spec.error("500").finishReason(null).usage(null, null);
+      }
+      dialect.write(root, spec);
+      if (c == 0) {
+        long toolDuration = 5L + rnd.nextInt(200);
+        root.child("execute_tool lookup_order")
+            .startMillis(at)
+            .durationMillis(toolDuration)
+            .attribute("gen_ai.operation.name", "execute_tool")
+            .attribute("gen_ai.tool.name", "lookup_order")
+            .attribute("gen_ai.tool.call.id", "call_" + Long.toHexString(rnd.nextLong()))
+            .attribute("gen_ai.tool.type", "function")
+            .attribute(
+                "gen_ai.tool.call.arguments", "{\"order_id\":\"" + rnd.nextInt(100_000) + "\"}")
+            .attribute(
+                "gen_ai.tool.call.result",
+                "{\"status\":\"shipped\",\"eta\":\"2026-12-0" + (1 + rnd.nextInt(9)) + "\"}");
+        at += toolDuration + 10;
+      }
+    }
+    root.durationMillis(at + 20)
+        .attribute("http.request.method", "POST")
+        .attribute("http.route", "/support/chat")
+        .attribute("http.response.status_code", failing ? 500L : 200L)
+        .attribute("url.path", "/support/chat")
+        .attribute("url.scheme", "http")
+        .attribute("server.address", "support.internal")
+        .attribute("user_agent.original", "support-web/2.3.1");
+    return trace;
   }
 
   private static String content(Random rnd, int size) {

@@ -62,7 +62,9 @@ public final class BenchSidecar {
     sidecar.close();
   }
 
-  /** cpuNanos gcCount gcMillis bufferedTraces bufferedSpans bufferedBytes decided. */
+  /**
+   * cpuNanos gcCount gcMillis bufferedTraces bufferedSpans bufferedBytes decided allocatedBytes.
+   */
   private static String stats(Sidecar sidecar, SimpleMeterRegistry meters) {
     long gcCount = 0;
     long gcMillis = 0;
@@ -88,7 +90,24 @@ public final class BenchSidecar {
         + " "
         + sidecar.buffer().bufferedBytes()
         + " "
-        + (long) decided;
+        + (long) decided
+        + " "
+        + allocatedBytes();
+  }
+
+  /**
+   * Heap bytes allocated so far by the live threads of this JVM (receivers, deciders, exporter,
+   * timers): unlike CPU time, the same for the same work however loaded the machine is. A thread
+   * that has ended takes its count with it; llmtail's threads live as long as the sidecar.
+   */
+  private static long allocatedBytes() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   /** Heap in use after a full collection (run twice so that finalizable garbage is gone too). */
