@@ -348,16 +348,25 @@ public final class BenchmarkRun {
       }
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       Thread.sleep(1500); // the exporter's last batch
+      // CPU and allocation from the window's start until its traffic is decided and exported: the
+      // work for the spans accepted in the window and for those still buffered when it began
+      // (their decisions fall in it), so that a backlog growing over the window does not hide
+      // the deciding that is still owed.
+      SidecarProcess.Stats s2 = llmtail.stats();
+      double spansOwed = spans + s0.bufferedSpans();
       long[] latencies = latencies(generator, sink, seq0, seq1);
       long refused = generator.refusedRequests() - refused0;
       double heapPerSpan = Double.NaN;
       String note =
           String.format(
                   Locale.ROOT,
-                  "load %.1f; backlog %+d traces over the window; drained in %.1f s",
+                  "load %.1f; backlog %+d traces over the window; drained in %.1f s%s",
                   ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                   s1.bufferedTraces() - s0.bufferedTraces(),
-                  drainSeconds)
+                  drainSeconds,
+                  s2.bufferedTraces() > 0
+                      ? " (not drained: CPU and allocation miss " + s2.bufferedTraces() + " traces)"
+                      : "")
               + (generator.failedRequests() > 0
                   ? "; " + generator.failedRequests() + " failed requests"
                   : "")
@@ -384,9 +393,9 @@ public final class BenchmarkRun {
               name,
               input.name(),
               spans / seconds,
-              (s1.cpuNanos() - s0.cpuNanos()) / 1e9 / (spans / 1e6),
+              (s2.cpuNanos() - s0.cpuNanos()) / 1e3 / spansOwed,
               input.spansPerTrace(),
-              (s1.allocatedBytes() - s0.allocatedBytes()) / (double) spans,
+              (s2.allocatedBytes() - s0.allocatedBytes()) / spansOwed,
               percentile(latencies, 0.50),
               percentile(latencies, 0.99),
               latencies.length,

@@ -13,10 +13,11 @@ final class ReportTable {
    * One line of the table; NaN where a figure does not apply.
    *
    * @param input which traffic the row was measured on ("mix" or "llm")
-   * @param cpuMicrosPerSpan CPU time per accepted span: llmtail's process CPU time (every thread,
-   *     GC and JIT included) or, for (a), the decoding thread's CPU time
-   * @param allocatedPerSpan heap bytes allocated per accepted span by llmtail's threads (for (a),
-   *     by the decoding thread)
+   * @param cpuMicrosPerSpan CPU time per span: llmtail's process CPU time (every thread, GC and JIT
+   *     included) from the window's start until its traffic was decided and exported, per span
+   *     accepted in the window or buffered at its start; for (a), the decoding thread's CPU time
+   * @param allocatedPerSpan heap bytes allocated per span, over the same time and spans, by
+   *     llmtail's threads (for (a), by the decoding thread)
    */
   record Row(
       String name,
