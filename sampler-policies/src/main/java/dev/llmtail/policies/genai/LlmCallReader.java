@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  */
 final class LlmCallReader {
 
+  private static final Pattern STREAM_TRUE = Pattern.compile("\"stream\"\\s*:\\s*true");
+  private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]+)\"");
+
   private LlmCallReader() {}
 
   /**
@@ -37,7 +40,7 @@ final class LlmCallReader {
     if (streaming == null && vercel) {
       streaming = s.name().contains("stream") || s.name().contains("Stream");
     }
-    if (streaming == null && invocation.matches("(?s).*\"stream\"\\s*:\\s*true.*")) {
+    if (streaming == null && STREAM_TRUE.matcher(invocation).find()) {
       streaming = true;
     }
 
@@ -56,7 +59,8 @@ final class LlmCallReader {
       }
     }
     if (requestModel.isEmpty()) {
-      requestModel = jsonString(invocation, "model");
+      Matcher m = MODEL.matcher(invocation);
+      requestModel = m.find() ? m.group(1) : "";
     }
 
     String operation = a.text("gen_ai.operation.name", "llm.request.type").toLowerCase(Locale.ROOT);
@@ -179,10 +183,5 @@ final class LlmCallReader {
   /** Spring AI writes {@code "none"} for an unknown model. */
   private static String model(String raw) {
     return raw.equalsIgnoreCase("none") || raw.equalsIgnoreCase("null") ? "" : raw;
-  }
-
-  private static String jsonString(String json, String key) {
-    Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
-    return m.find() ? m.group(1) : "";
   }
 }

@@ -3,9 +3,8 @@ package dev.llmtail.policies.genai;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -18,67 +17,97 @@ import org.jspecify.annotations.Nullable;
  * doubles or strings ({@code "123"} in Spring AI), booleans as bools or strings, lists as arrays or
  * strings ({@code "[STOP]"}). A value that cannot be read as the wanted type is ignored and
  * reported to {@code onMalformed} with its key; reads never throw.
+ *
+ * <p>Read once, without a map per span: the GenAI normaliser's view walks the span's attributes
+ * once and files each key it knows ({@link GenAiKeys}) in a slot; any other key is found by
+ * scanning the span's own attribute list from the end. Where a key repeats, the last one wins.
  */
 public final class SpanAttributes {
 
   private static final Pattern INDEXED = Pattern.compile("(\\d+)\\.(.+)");
 
-  private final Map<String, AnyValue> values;
+  private final List<KeyValue> attributes;
+
+  /** The values of {@link GenAiKeys} by slot, or null for a view that scans. */
+  private final @Nullable AnyValue @Nullable [] known;
+
+  /** The only keys this view shows, or null for all of them. */
+  private final String @Nullable [] only;
+
   private final Consumer<String> onMalformed;
 
   /** The attributes of one span, for policies that read a configurable attribute. */
   public static SpanAttributes of(dev.llmtail.core.SpanView span) {
-    return new SpanAttributes(span.proto().getAttributesList(), key -> {});
+    return new SpanAttributes(span.proto().getAttributesList(), null, null, key -> {});
   }
 
   /**
    * Only the attributes named {@code keys} of one span: for a policy that reads a few keys of every
-   * span, this skips indexing all the others.
+   * span; the others are not visible.
    */
   public static SpanAttributes of(dev.llmtail.core.SpanView span, String... keys) {
-    Map<String, AnyValue> wanted = new HashMap<>(4);
-    for (KeyValue kv : span.proto().getAttributesList()) {
-      String key = kv.getKey();
-      for (String k : keys) {
-        if (k.equals(key)) {
-          wanted.put(key, kv.getValue()); // the last duplicate wins, as in the full index
-          break;
-        }
+    return new SpanAttributes(span.proto().getAttributesList(), null, keys, key -> {});
+  }
+
+  private SpanAttributes(
+      List<KeyValue> attributes,
+      @Nullable AnyValue @Nullable [] known,
+      String @Nullable [] only,
+      Consumer<String> onMalformed) {
+    this.attributes = attributes;
+    this.known = known;
+    this.only = only;
+    this.onMalformed = onMalformed;
+  }
+
+  /** The normaliser's view: one pass files the keys it reads; the rest are scanned for. */
+  SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
+    this(attributes, GenAiKeys.file(attributes), null, onMalformed);
+  }
+
+  private @Nullable AnyValue get(String key) {
+    if (known != null) {
+      int slot = GenAiKeys.slot(key);
+      if (slot >= 0) {
+        return known[slot];
       }
     }
-    return new SpanAttributes(wanted, key -> {});
-  }
-
-  private SpanAttributes(Map<String, AnyValue> values, Consumer<String> onMalformed) {
-    this.values = values;
-    this.onMalformed = onMalformed;
-  }
-
-  SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
-    this.values = new HashMap<>(attributes.size() * 2);
-    for (KeyValue kv : attributes) {
-      values.put(kv.getKey(), kv.getValue());
+    if (only != null && !named(key)) {
+      return null;
     }
-    this.onMalformed = onMalformed;
+    for (int i = attributes.size() - 1; i >= 0; i--) {
+      KeyValue kv = attributes.get(i);
+      if (kv.getKey().equals(key)) {
+        return kv.getValue();
+      }
+    }
+    return null;
   }
 
-  public boolean has(String key) {
-    return values.containsKey(key);
-  }
-
-  boolean hasAnyWithPrefix(String prefix) {
-    for (String key : values.keySet()) {
-      if (key.startsWith(prefix)) {
+  private boolean named(String key) {
+    for (String k : Objects.requireNonNull(only)) {
+      if (k.equals(key)) {
         return true;
       }
     }
     return false;
   }
 
+  /** Every visible attribute, in the span's order. */
+  private Iterable<KeyValue> visible() {
+    return only == null
+        ? attributes
+        : attributes.stream().filter(kv -> named(kv.getKey())).toList();
+  }
+
+  public boolean has(String key) {
+    return get(key) != null;
+  }
+
   /** The first of {@code keys} with a non-blank value, as text; {@code ""} if none. */
   public String text(String... keys) {
     for (String key : keys) {
-      AnyValue v = values.get(key);
+      AnyValue v = get(key);
       if (v == null) {
         continue;
       }
@@ -115,7 +144,7 @@ public final class SpanAttributes {
   /** The first present key's value that {@code read} understands; others are reported malformed. */
   private <T> @Nullable T first(String[] keys, Function<AnyValue, @Nullable T> read) {
     for (String key : keys) {
-      AnyValue v = values.get(key);
+      AnyValue v = get(key);
       if (v == null) {
         continue;
       }
@@ -177,7 +206,7 @@ public final class SpanAttributes {
    */
   public List<String> list(String... keys) {
     for (String key : keys) {
-      AnyValue v = values.get(key);
+      AnyValue v = get(key);
       if (v == null) {
         continue;
       }
@@ -216,15 +245,15 @@ public final class SpanAttributes {
    */
   List<String> indexed(String prefix, String suffix) {
     TreeMap<Integer, String> byIndex = new TreeMap<>();
-    for (Map.Entry<String, AnyValue> e : values.entrySet()) {
-      String key = e.getKey();
+    for (KeyValue kv : visible()) {
+      String key = kv.getKey();
       if (!key.startsWith(prefix)) {
         continue;
       }
       Matcher m = INDEXED.matcher(key.substring(prefix.length()));
-      if (m.matches() && m.group(2).equals(suffix) && e.getValue().hasStringValue()) {
+      if (m.matches() && m.group(2).equals(suffix) && kv.getValue().hasStringValue()) {
         try {
-          byIndex.put(Integer.parseInt(m.group(1)), e.getValue().getStringValue());
+          byIndex.put(Integer.parseInt(m.group(1)), kv.getValue().getStringValue());
         } catch (NumberFormatException tooLarge) {
           onMalformed.accept(key);
         }
@@ -236,7 +265,8 @@ public final class SpanAttributes {
   /** The distinct indexes N of flattened attributes {@code prefix.N.…}, ascending. */
   List<Integer> indexes(String prefix) {
     TreeMap<Integer, Boolean> seen = new TreeMap<>();
-    for (String key : values.keySet()) {
+    for (KeyValue kv : visible()) {
+      String key = kv.getKey();
       if (key.startsWith(prefix)) {
         Matcher m = INDEXED.matcher(key.substring(prefix.length()));
         if (m.matches()) {
