@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -84,11 +85,16 @@ final class BillingGapPolicy implements Policy {
                 ">= " + options.minTokens() + " or >= " + options.minPercent() + "%"));
       }
     }
+    int delivered = judged;
     return Verdict.noOpinion(
-        judged == 0
-            ? "no LLM call reports delivered tokens"
-            : "billed matched delivered in " + judged + " calls",
-        Evidence.ofTrace(
-            "calls with a delivered count", Integer.toString(judged), String.join(" | ", keys)));
+        () ->
+            Explanation.of(
+                delivered == 0
+                    ? "no LLM call reports delivered tokens"
+                    : "billed matched delivered in " + delivered + " calls",
+                Evidence.ofTrace(
+                    "calls with a delivered count",
+                    Integer.toString(delivered),
+                    String.join(" | ", keys))));
   }
 }

@@ -3,6 +3,7 @@ package dev.llmtail.policies;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -93,13 +94,17 @@ final class CacheMissPolicy implements Policy {
                 "<= " + options.maxCacheReadRatio()));
       }
     }
+    int prompts = judged;
+    long minInputTokens = options.minInputTokens();
     return Verdict.noOpinion(
-        judged == 0
-            ? "no long mid-conversation prompt with reported cache reads"
-            : judged + " long prompts all read from the cache",
-        Evidence.ofTrace(
-            "calls judged",
-            Integer.toString(judged),
-            ">= " + options.minInputTokens() + " input tokens, turn > 1"));
+        () ->
+            Explanation.of(
+                prompts == 0
+                    ? "no long mid-conversation prompt with reported cache reads"
+                    : prompts + " long prompts all read from the cache",
+                Evidence.ofTrace(
+                    "calls judged",
+                    Integer.toString(prompts),
+                    ">= " + minInputTokens + " input tokens, turn > 1")));
   }
 }

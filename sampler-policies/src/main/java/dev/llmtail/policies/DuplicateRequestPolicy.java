@@ -3,6 +3,7 @@ package dev.llmtail.policies;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
@@ -230,11 +231,14 @@ final class DuplicateRequestPolicy implements Policy {
         return resent;
       }
     }
+    int billed = calls.size();
     return Verdict.noOpinion(
-        calls.isEmpty()
-            ? "no billed LLM call with a captured prompt"
-            : "no prompt billed twice in " + calls.size() + " calls",
-        Evidence.ofTrace(
-            "billed calls with prompts", Integer.toString(calls.size()), "a repeated prompt"));
+        () ->
+            Explanation.of(
+                billed == 0
+                    ? "no billed LLM call with a captured prompt"
+                    : "no prompt billed twice in " + billed + " calls",
+                Evidence.ofTrace(
+                    "billed calls with prompts", Integer.toString(billed), "a repeated prompt")));
   }
 }

@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code high-cost} policy type: keeps a trace whose LLM calls cost at least {@code
@@ -76,8 +79,10 @@ final class HighCostPolicy implements Policy {
     List<LlmCall> calls = trace.llmCalls();
     if (calls.isEmpty()) {
       return Verdict.noOpinion(
-          "no LLM calls",
-          Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd())));
+          () ->
+              Explanation.of(
+                  "no LLM calls",
+                  Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd()))));
     }
     double total = 0;
     LlmCall priciest = null;
@@ -96,25 +101,37 @@ final class HighCostPolicy implements Policy {
         priciest = call;
       }
     }
-    List<Evidence> evidence = new ArrayList<>();
-    evidence.add(Evidence.ofTrace("trace cost", usd(total), ">= " + usd(options.thresholdUsd())));
-    if (priciest != null) {
-      evidence.add(
-          LlmEvidence.of(
-              priciest,
-              priciest.costUsd() != null ? "cost on span" : "priced usage",
-              usd(priciestCost),
-              "largest of " + calls.size() + " calls"));
-    }
-    if (!unpriced.isEmpty()) {
-      evidence.add(
-          Evidence.ofTrace(
-              "models without a price", String.join(", ", unpriced), "add them with price_file"));
-    }
-    Evidence[] ev = evidence.toArray(Evidence[]::new);
-    if (total >= options.thresholdUsd() && total > 0) {
+    // The words capture values only (a decision log holds verdicts long after the trace).
+    double sum = total;
+    double threshold = options.thresholdUsd();
+    @Nullable String priciestSpan = priciest == null ? null : priciest.spanId();
+    String priced =
+        priciest != null && priciest.costUsd() != null ? "cost on span" : "priced usage";
+    double largest = priciestCost;
+    int callCount = calls.size();
+    Supplier<List<Evidence>> evidence =
+        () -> {
+          List<Evidence> ev = new ArrayList<>();
+          ev.add(Evidence.ofTrace("trace cost", usd(sum), ">= " + usd(threshold)));
+          if (priciestSpan != null) {
+            ev.add(
+                new Evidence(
+                    priciestSpan, priced, usd(largest), "largest of " + callCount + " calls"));
+          }
+          if (!unpriced.isEmpty()) {
+            ev.add(
+                Evidence.ofTrace(
+                    "models without a price",
+                    String.join(", ", unpriced),
+                    "add them with price_file"));
+          }
+          return ev;
+        };
+    if (total >= threshold && total > 0) {
       return Verdict.keep(
-          "high-cost: trace cost " + usd(total) + " >= " + usd(options.thresholdUsd()), ev);
+          () ->
+              new Explanation(
+                  "high-cost: trace cost " + usd(sum) + " >= " + usd(threshold), evidence.get()));
     }
     if (options.topPercent() != null) {
       double cutoff = rememberAndRank(total);
@@ -131,7 +148,8 @@ final class HighCostPolicy implements Policy {
                 ">= " + usd(cutoff) + " (top " + options.topPercent() + "%)"));
       }
     }
-    return Verdict.noOpinion("high-cost: " + usd(total) + " < " + usd(options.thresholdUsd()), ev);
+    return Verdict.noOpinion(
+        () -> new Explanation("high-cost: " + usd(sum) + " < " + usd(threshold), evidence.get()));
   }
 
   /**

@@ -2,11 +2,13 @@ package dev.llmtail.policies;
 
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The {@code latency} policy type: keeps a trace whose duration (earliest span start to latest span
@@ -57,13 +59,14 @@ final class LatencyPolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     long duration = trace.durationNanos();
-    Evidence evidence =
-        Evidence.ofTrace("trace duration", DurationFormat.formatNanos(duration), range);
-    if (duration >= min && duration <= max) {
-      return Verdict.keep(
-          "trace took " + DurationFormat.formatNanos(duration) + ", in " + range, evidence);
-    }
-    return Verdict.noOpinion(
-        "trace took " + DurationFormat.formatNanos(duration) + ", not in " + range, evidence);
+    boolean inRange = duration >= min && duration <= max;
+    Supplier<Explanation> words =
+        () -> {
+          String took = DurationFormat.formatNanos(duration);
+          return Explanation.of(
+              "trace took " + took + (inRange ? ", in " : ", not in ") + range,
+              Evidence.ofTrace("trace duration", took, range));
+        };
+    return inRange ? Verdict.keep(words) : Verdict.noOpinion(words);
   }
 }

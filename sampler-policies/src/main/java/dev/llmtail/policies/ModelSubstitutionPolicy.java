@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -87,11 +88,14 @@ final class ModelSubstitutionPolicy implements Policy {
                 "= request model " + call.requestModel()));
       }
     }
+    int matched = compared;
     return Verdict.noOpinion(
-        compared == 0
-            ? "no LLM call reported its answering model"
-            : "every answering model matched (" + compared + " calls)",
-        Evidence.ofTrace(
-            "calls compared", Integer.toString(compared), "answering = requested model"));
+        () ->
+            Explanation.of(
+                matched == 0
+                    ? "no LLM call reported its answering model"
+                    : "every answering model matched (" + matched + " calls)",
+                Evidence.ofTrace(
+                    "calls compared", Integer.toString(matched), "answering = requested model")));
   }
 }

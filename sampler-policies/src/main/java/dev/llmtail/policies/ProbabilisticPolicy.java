@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.TraceView;
@@ -51,15 +52,22 @@ final class ProbabilisticPolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     long randomness = trace.traceId().randomness();
-    Evidence evidence =
-        Evidence.ofTrace(
-            "trace id randomness (56 low bits)",
-            String.format(Locale.ROOT, "%014x", randomness),
-            String.format(Locale.ROOT, ">= %014x (%s sample)", threshold, percent));
     if (randomness >= threshold) {
-      return Verdict.keepSampled(p, "trace id falls in the " + percent + " sample", evidence);
+      return Verdict.keepSampled(
+          p,
+          () ->
+              Explanation.of("trace id falls in the " + percent + " sample", evidence(randomness)));
     }
-    return Verdict.noOpinion("trace id is outside the " + percent + " sample", evidence);
+    return Verdict.noOpinion(
+        () ->
+            Explanation.of("trace id is outside the " + percent + " sample", evidence(randomness)));
+  }
+
+  private Evidence evidence(long randomness) {
+    return Evidence.ofTrace(
+        "trace id randomness (56 low bits)",
+        String.format(Locale.ROOT, "%014x", randomness),
+        String.format(Locale.ROOT, ">= %014x (%s sample)", threshold, percent));
   }
 
   private static String formatPercent(double percent) {

@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
@@ -91,8 +92,11 @@ final class RefusalPolicy implements Policy {
         }
       }
     }
+    int judged = calls.size();
     return Verdict.noOpinion(
-        calls.isEmpty() ? "no LLM calls" : "no refusal in " + calls.size() + " LLM calls",
-        Evidence.ofTrace("llm calls", Integer.toString(calls.size()), reasonList));
+        () ->
+            Explanation.of(
+                judged == 0 ? "no LLM calls" : "no refusal in " + judged + " LLM calls",
+                Evidence.ofTrace("llm calls", Integer.toString(judged), reasonList)));
   }
 }

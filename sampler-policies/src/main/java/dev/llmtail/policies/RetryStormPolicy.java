@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -16,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The {@code retry-storm} policy type: keeps a trace in which one LLM request was attempted at
@@ -99,13 +101,15 @@ final class RetryStormPolicy implements Policy {
   public Verdict evaluate(TraceView trace) {
     List<LlmCall> calls = trace.llmCalls();
     Attempts most = mostAttempted(trace, calls);
-    Evidence evidence =
-        new Evidence(
-            most.spanId(),
-            "attempts (" + most.how() + ")",
-            Integer.toString(most.count()),
-            ">= " + options.minAttempts());
-    if (most.count() >= options.minAttempts()) {
+    int minAttempts = options.minAttempts();
+    Supplier<Evidence> evidence =
+        () ->
+            new Evidence(
+                most.spanId(),
+                "attempts (" + most.how() + ")",
+                Integer.toString(most.count()),
+                ">= " + minAttempts);
+    if (most.count() >= minAttempts) {
       return Verdict.keep(
           "retry-storm: "
               + most.count()
@@ -114,7 +118,7 @@ final class RetryStormPolicy implements Policy {
               + "request ("
               + most.how()
               + ")",
-          evidence);
+          evidence.get());
     }
     if (options.rolling() != null && !calls.isEmpty()) {
       String model = ModelNames.base(calls.get(0).model());
@@ -134,9 +138,12 @@ final class RetryStormPolicy implements Policy {
                 "> " + options.rolling().maxRetryRate()));
       }
     }
+    boolean noCalls = calls.isEmpty();
     return Verdict.noOpinion(
-        calls.isEmpty() ? "no LLM calls" : "at most " + most.count() + " attempt(s) of any request",
-        evidence);
+        () ->
+            Explanation.of(
+                noCalls ? "no LLM calls" : "at most " + most.count() + " attempt(s) of any request",
+                evidence.get()));
   }
 
   private Attempts mostAttempted(TraceView trace, List<LlmCall> calls) {

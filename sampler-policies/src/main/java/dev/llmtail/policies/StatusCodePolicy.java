@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.SpanView;
@@ -57,9 +58,12 @@ final class StatusCodePolicy implements Policy {
             Evidence.ofSpan(span, "status.code", name(span.statusCode()), threshold));
       }
     }
+    int spans = trace.spanCount();
     return Verdict.noOpinion(
-        "no span of " + trace.spanCount() + " has a status " + threshold,
-        Evidence.ofTrace("span statuses", "none matched", threshold));
+        () ->
+            Explanation.of(
+                "no span of " + spans + " has a status " + threshold,
+                Evidence.ofTrace("span statuses", "none matched", threshold)));
   }
 
   private static String name(StatusCode code) {

@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
@@ -82,11 +83,17 @@ final class TokenDriftPolicy implements Policy {
                 ">= " + options.minPercent() + "% off"));
       }
     }
+    int estimated = judged;
+    double minPercent = options.minPercent();
     return Verdict.noOpinion(
-        judged == 0
-            ? "no LLM call carries a token estimate"
-            : "estimates within " + options.minPercent() + "% in " + judged + " calls",
-        Evidence.ofTrace(
-            "calls with an estimate", Integer.toString(judged), String.join(" | ", keys)));
+        () ->
+            Explanation.of(
+                estimated == 0
+                    ? "no LLM call carries a token estimate"
+                    : "estimates within " + minPercent + "% in " + estimated + " calls",
+                Evidence.ofTrace(
+                    "calls with an estimate",
+                    Integer.toString(estimated),
+                    String.join(" | ", keys))));
   }
 }

@@ -1,6 +1,7 @@
 package dev.llmtail.policies;
 
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
@@ -106,9 +107,15 @@ final class TruncatedStreamPolicy implements Policy {
             Evidence.ofSpan(orphan, "status", "ERROR with missing parent", "a complete call"));
       }
     }
+    int streamed = judged;
     return Verdict.noOpinion(
-        judged == 0 ? "no streamed LLM calls" : judged + " streamed calls all finished normally",
-        Evidence.ofTrace("streamed calls", Integer.toString(judged), "a normal finish each"));
+        () ->
+            Explanation.of(
+                streamed == 0
+                    ? "no streamed LLM calls"
+                    : streamed + " streamed calls all finished normally",
+                Evidence.ofTrace(
+                    "streamed calls", Integer.toString(streamed), "a normal finish each")));
   }
 
   private static @Nullable SpanView failedOrphanHttpSpan(TraceView trace) {
