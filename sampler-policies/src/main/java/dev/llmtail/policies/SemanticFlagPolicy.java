@@ -2,17 +2,20 @@ package dev.llmtail.policies;
 
 import dev.llmtail.core.Evaluation;
 import dev.llmtail.core.Evidence;
+import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code semantic-flag} policy type: keeps a trace that an evaluator, guardrail or user flagged
@@ -81,11 +84,18 @@ final class SemanticFlagPolicy implements Policy {
   private final double minRiskScore;
   private final List<Pattern> patterns;
 
+  /** Per pattern, the literal its matches contain, or null; checked before the pattern runs. */
+  private final List<@Nullable RequiredLiteral> literals;
+
   SemanticFlagPolicy(Options options) {
     this.labels = Set.copyOf(options.labels());
     this.maxScore = options.maxScore();
     this.minRiskScore = options.minRiskScore();
     this.patterns = Patterns.compileAll("patterns", options.patterns(), EXAMPLE_PATTERN);
+    this.literals = new ArrayList<>();
+    for (String expression : options.patterns()) {
+      literals.add(RequiredLiteral.of(expression));
+    }
   }
 
   /** {@code Thumbs-Down} and {@code thumbs down} are {@code thumbs_down}. */
@@ -124,8 +134,20 @@ final class SemanticFlagPolicy implements Policy {
       if (call.judge()) {
         continue; // a classifier naming the commands it checked for flags nothing
       }
-      for (Pattern p : patterns) {
-        Matcher m = p.matcher(call.outputText());
+      String output = call.outputText();
+      String lowered = null;
+      for (int i = 0; i < patterns.size(); i++) {
+        RequiredLiteral literal = literals.get(i);
+        if (literal != null) {
+          if (literal.ignoresCase() && lowered == null) {
+            lowered = output.toLowerCase(Locale.ROOT);
+          }
+          if (!literal.in(output, lowered == null ? output : lowered)) {
+            continue; // kilobytes of output without the literal: the pattern cannot match
+          }
+        }
+        Pattern p = patterns.get(i);
+        Matcher m = p.matcher(output);
         if (m.find()) {
           return Verdict.keep(
               "semantic-flag: " + LlmEvidence.label(call) + " output matched \"" + m.group() + "\"",
@@ -133,18 +155,18 @@ final class SemanticFlagPolicy implements Policy {
         }
       }
     }
+    int evaluations = trace.evaluations().size();
+    int outputs = trace.llmCalls().size();
     return Verdict.noOpinion(
-        "no flag in "
-            + trace.evaluations().size()
-            + " evaluations and "
-            + trace.llmCalls().size()
-            + " LLM outputs",
-        Evidence.ofTrace(
-            "evaluations",
-            Integer.toString(trace.evaluations().size()),
-            labels.stream()
-                .sorted()
-                .limit(4)
-                .collect(Collectors.joining(", ", "labels like ", "…"))));
+        () ->
+            Explanation.of(
+                "no flag in " + evaluations + " evaluations and " + outputs + " LLM outputs",
+                Evidence.ofTrace(
+                    "evaluations",
+                    Integer.toString(evaluations),
+                    labels.stream()
+                        .sorted()
+                        .limit(4)
+                        .collect(Collectors.joining(", ", "labels like ", "…")))));
   }
 }

@@ -1,0 +1,95 @@
+package dev.llmtail.policies;
+
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The literal text every match of a regular expression must contain, read off the expression's
+ * start ({@code (?i)\brm\s+-rf\b} needs {@code rm}), so that a pattern is run only over text that
+ * contains it: a case-insensitive pattern that opens with {@code \b} is tried at every position of
+ * a several-kilobyte LLM output, while {@link String#contains} skips through it.
+ *
+ * <p>Conservative: an expression whose start is anything but letters and digits (after an optional
+ * {@code (?i)} and {@code \b}), that has other inline flags, or a {@code |} outside parentheses,
+ * has no required literal, and is always run. A literal followed by {@code ?}, {@code *} or a brace
+ * quantifier loses its last character. The check may let text through that the pattern does not
+ * match; it never stops text that it does.
+ */
+final class RequiredLiteral {
+
+  private final String literal;
+  private final boolean ignoreCase;
+
+  private RequiredLiteral(String literal, boolean ignoreCase) {
+    this.literal = literal;
+    this.ignoreCase = ignoreCase;
+  }
+
+  /** The literal {@code expression} requires, or null if none can be read off safely. */
+  static @Nullable RequiredLiteral of(String expression) {
+    String s = expression;
+    boolean ignoreCase = false;
+    if (s.startsWith("(?i)")) {
+      ignoreCase = true;
+      s = s.substring(4);
+    } else if (s.startsWith("(?")) {
+      return null;
+    }
+    if (hasTopLevelAlternation(s)) {
+      return null;
+    }
+    while (s.startsWith("\\b")) {
+      s = s.substring(2);
+    }
+    int end = 0;
+    while (end < s.length() && isAsciiLetterOrDigit(s.charAt(end))) {
+      end++;
+    }
+    if (end < s.length() && "?*{".indexOf(s.charAt(end)) >= 0) {
+      end--; // the quantifier makes the last character optional
+    }
+    if (end < 2) {
+      return null;
+    }
+    String literal = s.substring(0, end);
+    return new RequiredLiteral(ignoreCase ? literal.toLowerCase(Locale.ROOT) : literal, ignoreCase);
+  }
+
+  /**
+   * Whether {@code text} (and {@code lowered}, the same text lower-cased with {@link Locale#ROOT})
+   * contains the literal.
+   */
+  boolean in(String text, String lowered) {
+    return (ignoreCase ? lowered : text).contains(literal);
+  }
+
+  boolean ignoresCase() {
+    return ignoreCase;
+  }
+
+  private static boolean isAsciiLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+
+  private static boolean hasTopLevelAlternation(String s) {
+    int depth = 0;
+    boolean inClass = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\') {
+        i++; // an escaped character is a literal
+      } else if (inClass) {
+        inClass = c != ']';
+      } else if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')') {
+        depth--;
+      } else if (c == '|' && depth == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
