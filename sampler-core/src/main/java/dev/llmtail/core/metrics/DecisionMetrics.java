@@ -4,6 +4,7 @@ import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.PolicyVerdict;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.Vote;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sampling metrics that need the whole decision: traces and spans kept and dropped, which policy
@@ -31,6 +34,7 @@ public final class DecisionMetrics implements DecisionListener {
 
   private final MeterRegistry meters;
   private final Timer latency;
+  private final Map<String, Map<Vote, Counter>> votes = new ConcurrentHashMap<>();
 
   public DecisionMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -43,6 +47,31 @@ public final class DecisionMetrics implements DecisionListener {
       traces(outcome);
       spans(outcome);
     }
+  }
+
+  /**
+   * The counter of {@code policy}'s {@code vote}, registered on its first vote and then looked up:
+   * building and registering it for each of the 13 verdicts of every decided trace showed in
+   * profiles.
+   */
+  private Counter votes(String policy, Vote vote) {
+    Map<Vote, Counter> byVote = votes.get(policy);
+    if (byVote == null) {
+      byVote = votes.computeIfAbsent(policy, p -> new ConcurrentHashMap<>());
+    }
+    Counter counter = byVote.get(vote);
+    if (counter == null) {
+      counter =
+          byVote.computeIfAbsent(
+              vote,
+              v ->
+                  Counter.builder("llmtail.policy.votes")
+                      .description("Votes of each policy, over every decided trace")
+                      .tag("policy", policy)
+                      .tag("vote", v.name().toLowerCase(Locale.ROOT))
+                      .register(meters));
+    }
+    return counter;
   }
 
   private Counter traces(String outcome) {
@@ -74,12 +103,7 @@ public final class DecisionMetrics implements DecisionListener {
     traces(outcome).increment();
     spans(outcome).increment(trace.spanCount());
     for (PolicyVerdict v : decision.verdicts()) {
-      Counter.builder("llmtail.policy.votes")
-          .description("Votes of each policy, over every decided trace")
-          .tag("policy", v.policy())
-          .tag("vote", v.verdict().vote().name().toLowerCase(Locale.ROOT))
-          .register(meters)
-          .increment();
+      votes(v.policy(), v.verdict().vote()).increment();
     }
     if (trace.endEpochNanos() > 0) {
       long ended = trace.endEpochNanos();
