@@ -244,7 +244,7 @@ public final class SpanAttributes {
    * indexed("gen_ai.completion.", "content")}.
    */
   List<String> indexed(String prefix, String suffix) {
-    TreeMap<Integer, String> byIndex = new TreeMap<>();
+    TreeMap<Integer, String> byIndex = null; // most spans have none: nothing to allocate
     for (KeyValue kv : visible()) {
       String key = kv.getKey();
       if (!key.startsWith(prefix)) {
@@ -253,31 +253,39 @@ public final class SpanAttributes {
       Matcher m = INDEXED.matcher(key.substring(prefix.length()));
       if (m.matches() && m.group(2).equals(suffix) && kv.getValue().hasStringValue()) {
         try {
-          byIndex.put(Integer.parseInt(m.group(1)), kv.getValue().getStringValue());
+          int index = Integer.parseInt(m.group(1));
+          if (byIndex == null) {
+            byIndex = new TreeMap<>();
+          }
+          byIndex.put(index, kv.getValue().getStringValue());
         } catch (NumberFormatException tooLarge) {
           onMalformed.accept(key);
         }
       }
     }
-    return new ArrayList<>(byIndex.values());
+    return byIndex == null ? List.of() : new ArrayList<>(byIndex.values());
   }
 
   /** The distinct indexes N of flattened attributes {@code prefix.N.…}, ascending. */
   List<Integer> indexes(String prefix) {
-    TreeMap<Integer, Boolean> seen = new TreeMap<>();
+    TreeMap<Integer, Boolean> seen = null;
     for (KeyValue kv : visible()) {
       String key = kv.getKey();
       if (key.startsWith(prefix)) {
         Matcher m = INDEXED.matcher(key.substring(prefix.length()));
         if (m.matches()) {
           try {
-            seen.put(Integer.parseInt(m.group(1)), true);
+            int index = Integer.parseInt(m.group(1));
+            if (seen == null) {
+              seen = new TreeMap<>();
+            }
+            seen.put(index, true);
           } catch (NumberFormatException tooLarge) {
             onMalformed.accept(key);
           }
         }
       }
     }
-    return new ArrayList<>(seen.keySet());
+    return seen == null ? List.of() : new ArrayList<>(seen.keySet());
   }
 }
