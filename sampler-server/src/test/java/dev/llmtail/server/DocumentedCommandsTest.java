@@ -106,7 +106,7 @@ class DocumentedCommandsTest {
               "not run: the benchmark build (-Pbench)"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar",
-              "not run: the benchmark takes about four minutes"),
+              "not run: the benchmark takes about fifteen minutes"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --rate=8000",
               "not run: a benchmark run"),
@@ -127,7 +127,19 @@ class DocumentedCommandsTest {
               "not run: JMH benchmarks"),
           Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.HotPathCpuTime",
-              "not run: a benchmark run"));
+              "not run: a benchmark run"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.HotPathCpuTime 3",
+              "not run: a benchmark run (3 s per hot path)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --help",
+              "not run: needs the benchmark build (-Pbench); prints the bench's options"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --jfr=true",
+              "not run: a benchmark run (with a JFR profile of each llmtail)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000",
+              "not run: a benchmark run (the shipped policy set at a fixed rate, both inputs)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
