@@ -37,15 +37,7 @@ public final class SamplingAnnotations {
       double adjustedCount,
       boolean late,
       boolean promoted) {
-    List<KeyValue> extra = new ArrayList<>(4);
-    extra.add(kv(REASON, AnyValue.newBuilder().setStringValue(reason).build()));
-    extra.add(kv(ADJUSTED_COUNT, AnyValue.newBuilder().setDoubleValue(adjustedCount).build()));
-    if (late) {
-      extra.add(kv(LATE, AnyValue.newBuilder().setBoolValue(true).build()));
-    }
-    if (promoted) {
-      extra.add(kv(PROMOTED, AnyValue.newBuilder().setBoolValue(true).build()));
-    }
+    List<KeyValue> extra = attributes(reason, adjustedCount, late, promoted);
     List<ResourceSpans> out = new ArrayList<>(fragments.size());
     for (ResourceSpans rs : fragments) {
       ResourceSpans.Builder rsb = rs.toBuilder();
@@ -57,6 +49,39 @@ public final class SamplingAnnotations {
       out.add(rsb.build());
     }
     return out;
+  }
+
+  /**
+   * As {@link #annotate(List, String, double, boolean, boolean)}, on encoded {@code ResourceSpans}
+   * (e.g. the bytes a span store holds): the attributes are appended to each encoded span, so the
+   * result parses to what {@code annotate} returns for the parsed fragments, without building
+   * messages or encoding them again.
+   *
+   * @throws IllegalArgumentException if an element is not an encoded {@code ResourceSpans}
+   */
+  public static List<byte[]> annotateEncoded(
+      List<byte[]> fragments, String reason, double adjustedCount, boolean late, boolean promoted) {
+    EncodedSpansAppender appender =
+        new EncodedSpansAppender(attributes(reason, adjustedCount, late, promoted));
+    List<byte[]> out = new ArrayList<>(fragments.size());
+    for (byte[] rs : fragments) {
+      out.add(appender.append(rs));
+    }
+    return out;
+  }
+
+  private static List<KeyValue> attributes(
+      String reason, double adjustedCount, boolean late, boolean promoted) {
+    List<KeyValue> extra = new ArrayList<>(4);
+    extra.add(kv(REASON, AnyValue.newBuilder().setStringValue(reason).build()));
+    extra.add(kv(ADJUSTED_COUNT, AnyValue.newBuilder().setDoubleValue(adjustedCount).build()));
+    if (late) {
+      extra.add(kv(LATE, AnyValue.newBuilder().setBoolValue(true).build()));
+    }
+    if (promoted) {
+      extra.add(kv(PROMOTED, AnyValue.newBuilder().setBoolValue(true).build()));
+    }
+    return extra;
   }
 
   private static KeyValue kv(String key, AnyValue value) {

@@ -18,6 +18,7 @@ public final class TraceView {
 
   private final TraceId traceId;
   private final List<ResourceSpans> fragments;
+  private final List<byte[]> stored;
   private final List<ResourceLogs> logs;
   private final List<SpanView> spans;
   private final long startEpochNanos;
@@ -27,8 +28,18 @@ public final class TraceView {
 
   private TraceView(
       TraceId traceId, List<ResourceSpans> fragments, List<ResourceLogs> logs, GenAiFacts genAi) {
+    this(traceId, fragments, List.of(), logs, genAi);
+  }
+
+  private TraceView(
+      TraceId traceId,
+      List<ResourceSpans> fragments,
+      List<byte[]> stored,
+      List<ResourceLogs> logs,
+      GenAiFacts genAi) {
     this.traceId = traceId;
     this.fragments = List.copyOf(fragments);
+    this.stored = List.copyOf(stored);
     this.logs = List.copyOf(logs);
     this.llmCalls = genAi.calls();
     this.evaluations = genAi.evaluations();
@@ -60,6 +71,27 @@ public final class TraceView {
     return new TraceView(traceId, fragments, logs, GenAiFacts.NONE);
   }
 
+  /**
+   * A view over fragments read back from a span store: {@code stored} holds each fragment's bytes
+   * as received (the encoded {@code ResourceSpans} that {@code fragments} were parsed from, in the
+   * same order), so that a kept trace is exported from them without encoding it again.
+   */
+  public static TraceView stored(
+      TraceId traceId,
+      List<byte[]> stored,
+      List<ResourceSpans> fragments,
+      List<ResourceLogs> logs) {
+    if (stored.size() != fragments.size()) {
+      throw new IllegalArgumentException(
+          "stored: "
+              + stored.size()
+              + " encoded fragments for "
+              + fragments.size()
+              + " parsed ones (expected: the bytes each fragment was parsed from)");
+    }
+    return new TraceView(traceId, fragments, stored, logs, GenAiFacts.NONE);
+  }
+
   /** A view with the LLM calls and evaluations read from its spans. */
   public static TraceView of(TraceId traceId, List<ResourceSpans> fragments, GenAiFacts genAi) {
     return new TraceView(traceId, fragments, List.of(), genAi);
@@ -67,7 +99,7 @@ public final class TraceView {
 
   /** This view with the facts {@code reader} finds in it. */
   public TraceView withGenAi(GenAiReader reader) {
-    return new TraceView(traceId, fragments, logs, reader.read(this));
+    return new TraceView(traceId, fragments, stored, logs, reader.read(this));
   }
 
   public TraceId traceId() {
@@ -77,6 +109,21 @@ public final class TraceView {
   /** The spans as received, grouped under their resource and scope (the export shape). */
   public List<ResourceSpans> fragments() {
     return fragments;
+  }
+
+  /**
+   * Each fragment encoded as a {@code ResourceSpans}, in the order of {@link #fragments()}: the
+   * bytes as received when the view was read from a span store, otherwise encoded now.
+   */
+  public List<byte[]> encodedFragments() {
+    if (!stored.isEmpty() || fragments.isEmpty()) {
+      return stored;
+    }
+    List<byte[]> encoded = new ArrayList<>(fragments.size());
+    for (ResourceSpans rs : fragments) {
+      encoded.add(rs.toByteArray());
+    }
+    return encoded;
   }
 
   /** Log records that carry this trace's id (GenAI events), under their resource and scope. */

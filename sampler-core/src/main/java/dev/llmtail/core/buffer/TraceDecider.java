@@ -72,7 +72,7 @@ final class TraceDecider {
     synchronized (s.lock) {
       logs = List.copyOf(s.logs()); // closed: no more logs join s.logs
     }
-    TraceView view = TraceView.of(s.traceId, fragments, logs).withGenAi(genAi);
+    TraceView view = TraceView.stored(s.traceId, raw, fragments, logs).withGenAi(genAi);
     Decision decision = revise(engine.get().decide(view, trigger), view);
     RememberedDecision remembered = RememberedDecision.of(decision);
     decisions.put(s.traceId, remembered);

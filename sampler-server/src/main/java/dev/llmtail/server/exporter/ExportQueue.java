@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * receivers to refuse new requests, which bounds the overshoot), or, at shutdown, counted as {@code
  * failed}. Callers of {@link #offer} never block; the sender thread is the only consumer.
  */
-final class ExportQueue<T extends com.google.protobuf.MessageLite> {
+final class ExportQueue<T> {
 
   /** The export call for one batch; returns how many items the backend rejected. */
   interface BatchCall<T> {

@@ -91,9 +91,9 @@ public final class KeptTraceForwarder implements DecisionListener {
       promoted.increment(trace.spanCount());
     }
     if (decision.kept()) {
-      exporter.export(
-          SamplingAnnotations.annotate(
-              trace.fragments(),
+      exporter.exportEncoded(
+          SamplingAnnotations.annotateEncoded(
+              trace.encodedFragments(),
               decision.reason(),
               decision.adjustedCount(),
               false,
@@ -114,9 +114,13 @@ public final class KeptTraceForwarder implements DecisionListener {
   @Override
   public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
     if (decision.kept()) {
-      exporter.export(
-          SamplingAnnotations.annotate(
-              List.of(fragment.spans()), decision.reason(), decision.adjustedCount(), true),
+      exporter.exportEncoded(
+          SamplingAnnotations.annotateEncoded(
+              List.of(fragment.spans().toByteArray()),
+              decision.reason(),
+              decision.adjustedCount(),
+              true,
+              false),
           fragment.spanCount(),
           () -> delivered.spans(fragment.traceId(), List.of(fragment.spans())));
     } else {

@@ -1,6 +1,5 @@
 package dev.llmtail.server.exporter;
 
-import com.google.protobuf.MessageLite;
 import dev.llmtail.core.DurationFormat;
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import io.micrometer.core.instrument.Counter;
@@ -10,6 +9,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,7 +31,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
   private final OtlpChannel channel;
   private final ExportHealth health;
   private final RetryClock clock;
-  private final ExportQueue<ResourceSpans> spans;
+  private final ExportQueue<byte[]> spans;
   private final ExportQueue<ResourceLogs> logs;
   private final Optional<String> spanLog;
 
@@ -87,7 +87,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
         queue(Signal.LOGS, OtlpSender.logs(channel, health), budget, sender, meters).start();
   }
 
-  private <T extends MessageLite> ExportQueue<T> queue(
+  private <T> ExportQueue<T> queue(
       Signal<T> signal,
       ExportQueue.BatchCall<T> call,
       Optional<SpillBudget> budget,
@@ -108,12 +108,26 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   @Override
   public boolean export(List<ResourceSpans> batch, int spanCount) {
-    return spans.offer(batch, spanCount, ExportQueue.UNTRACKED);
+    return spans.offer(encoded(batch), spanCount, ExportQueue.UNTRACKED);
   }
 
   @Override
   public boolean export(List<ResourceSpans> batch, int spanCount, Runnable settled) {
-    return spans.offer(batch, spanCount, settled);
+    return spans.offer(encoded(batch), spanCount, settled);
+  }
+
+  /** Queued as they are: the request that sends them is written from these bytes. */
+  @Override
+  public boolean exportEncoded(List<byte[]> resourceSpans, int spanCount, Runnable settled) {
+    return spans.offer(resourceSpans, spanCount, settled);
+  }
+
+  private static List<byte[]> encoded(List<ResourceSpans> batch) {
+    List<byte[]> encoded = new ArrayList<>(batch.size());
+    for (ResourceSpans rs : batch) {
+      encoded.add(rs.toByteArray());
+    }
+    return encoded;
   }
 
   /** Log records of kept traces: queued, retried and spilled like spans. */

@@ -1,13 +1,15 @@
 package dev.llmtail.server.exporter;
 
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -35,18 +37,28 @@ final class OtlpSender<T> implements ExportQueue.BatchCall<T> {
     this.call = call;
   }
 
-  static OtlpSender<ResourceSpans> spans(OtlpChannel channel, ExportHealth health) {
+  /**
+   * Sends encoded {@code ResourceSpans} as they are: the trace service's export method with a
+   * request marshaller that writes the bytes of {@link EncodedSpansRequest} instead of a message.
+   */
+  static OtlpSender<byte[]> spans(OtlpChannel channel, ExportHealth health) {
     TraceServiceGrpc.TraceServiceBlockingStub stub =
         channel.configure(TraceServiceGrpc.newBlockingStub(channel.channel()));
+    MethodDescriptor<byte[], ExportTraceServiceResponse> export =
+        TraceServiceGrpc.getExportMethod().toBuilder(
+                new EncodedRequest(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+            .build();
     return new OtlpSender<>(
         Signal.SPANS,
         health,
         batch -> {
+          TraceServiceGrpc.TraceServiceBlockingStub call = channel.withDeadline(stub);
           ExportTraceServiceResponse response =
-              channel
-                  .withDeadline(stub)
-                  .export(
-                      ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build());
+              ClientCalls.blockingUnaryCall(
+                  call.getChannel(),
+                  export,
+                  call.getCallOptions(),
+                  EncodedSpansRequest.encode(batch));
           return new PartialSuccess(
               response.getPartialSuccess().getRejectedSpans(),
               response.getPartialSuccess().getErrorMessage());
@@ -68,6 +80,19 @@ final class OtlpSender<T> implements ExportQueue.BatchCall<T> {
               response.getPartialSuccess().getRejectedLogRecords(),
               response.getPartialSuccess().getErrorMessage());
         });
+  }
+
+  /** Writes an encoded request as it is; llmtail never receives one on this channel. */
+  private static final class EncodedRequest implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public InputStream stream(byte[] request) {
+      return new ByteArrayInputStream(request);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      throw new UnsupportedOperationException("the exporter only sends export requests");
+    }
   }
 
   @Override

@@ -3,9 +3,7 @@ package dev.llmtail.server.exporter;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.util.List;
 
 /**
@@ -14,17 +12,21 @@ import java.util.List;
  * request of its service). Everything else — queue, batching, retries, spilling — is the same for
  * both, which is the delivery contract.
  */
-final class Signal<T extends MessageLite> {
+final class Signal<T> {
 
-  /** Kept spans: meters {@code llmtail.exporter.queue.spans}, {@code …spill.spans}, … */
-  static final Signal<ResourceSpans> SPANS =
+  /**
+   * Kept spans, each an encoded {@code ResourceSpans} (they leave as they are stored, see {@link
+   * EncodedSpansRequest}): meters {@code llmtail.exporter.queue.spans}, {@code …spill.spans}, …
+   */
+  static final Signal<byte[]> SPANS =
       new Signal<>(
           "spans",
           "spans",
           "",
           ".otlp",
-          batch -> ExportTraceServiceRequest.newBuilder().addAllResourceSpans(batch).build(),
-          bytes -> ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansList());
+          EncodedSpansRequest::encode,
+          EncodedSpansRequest::decode,
+          bytes -> bytes.length);
 
   /** Log records of kept traces: meters {@code llmtail.exporter.queue.log_records}, … */
   static final Signal<ResourceLogs> LOGS =
@@ -33,11 +35,17 @@ final class Signal<T extends MessageLite> {
           "log_records",
           "log_",
           ".logs.otlp",
-          batch -> ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch).build(),
-          bytes -> ExportLogsServiceRequest.parseFrom(bytes).getResourceLogsList());
+          batch ->
+              ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch).build().toByteArray(),
+          bytes -> ExportLogsServiceRequest.parseFrom(bytes).getResourceLogsList(),
+          MessageLite::getSerializedSize);
 
   interface Encoder<T> {
-    MessageLite request(List<T> batch);
+    byte[] request(List<T> batch);
+  }
+
+  interface Sizer<T> {
+    long bytes(T item);
   }
 
   interface Decoder<T> {
@@ -50,6 +58,7 @@ final class Signal<T extends MessageLite> {
   private final String fileSuffix;
   private final Encoder<T> encoder;
   private final Decoder<T> decoder;
+  private final Sizer<T> sizer;
 
   private Signal(
       String noun,
@@ -57,13 +66,15 @@ final class Signal<T extends MessageLite> {
       String meterPrefix,
       String fileSuffix,
       Encoder<T> encoder,
-      Decoder<T> decoder) {
+      Decoder<T> decoder,
+      Sizer<T> sizer) {
     this.noun = noun;
     this.countMeter = countMeter;
     this.meterPrefix = meterPrefix;
     this.fileSuffix = fileSuffix;
     this.encoder = encoder;
     this.decoder = decoder;
+    this.sizer = sizer;
   }
 
   /** {@code spans} or {@code log_records}: for thread names. */
@@ -96,7 +107,7 @@ final class Signal<T extends MessageLite> {
   }
 
   byte[] encode(List<T> batch) {
-    return encoder.request(batch).toByteArray();
+    return encoder.request(batch);
   }
 
   List<T> decode(byte[] request) throws InvalidProtocolBufferException {
@@ -106,7 +117,7 @@ final class Signal<T extends MessageLite> {
   long sizeOf(List<T> batch) {
     long bytes = 0;
     for (T item : batch) {
-      bytes += item.getSerializedSize();
+      bytes += sizer.bytes(item);
     }
     return bytes;
   }

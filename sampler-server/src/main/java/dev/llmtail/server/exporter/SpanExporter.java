@@ -1,8 +1,10 @@
 package dev.llmtail.server.exporter;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,6 +31,27 @@ public interface SpanExporter {
       settled.run();
     }
     return taken;
+  }
+
+  /**
+   * Like {@link #export(List, int, Runnable)}, for spans already encoded, each an encoded {@code
+   * ResourceSpans} (e.g. as a span store holds them, with the sampling attributes appended): an
+   * exporter that sends protobuf sends these bytes as they are. The default parses them for
+   * exporters that need messages.
+   *
+   * @throws IllegalArgumentException if an element is not an encoded {@code ResourceSpans}
+   */
+  default boolean exportEncoded(List<byte[]> resourceSpans, int spanCount, Runnable settled) {
+    List<ResourceSpans> parsed = new ArrayList<>(resourceSpans.size());
+    for (byte[] rs : resourceSpans) {
+      try {
+        parsed.add(ResourceSpans.parseFrom(rs));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalArgumentException(
+            "exportEncoded: " + rs.length + " bytes that are not an encoded ResourceSpans", e);
+      }
+    }
+    return export(parsed, spanCount, settled);
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.llmtail.server.exporter;
 
-import com.google.protobuf.MessageLite;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * .corrupt}, counted, and left for an operator. The byte bound is a {@link SpillBudget} that the
  * spans' and the log records' directories share. Thread-safe: all state under {@code lock}.
  */
-final class SpillDirectory<T extends MessageLite> {
+final class SpillDirectory<T> {
 
   private static final System.Logger LOG = System.getLogger(SpillDirectory.class.getName());
 

@@ -2,6 +2,7 @@ package dev.llmtail.server.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -20,14 +21,22 @@ class SpillDirectoryTest {
   @TempDir Path dir;
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-  private static List<ResourceSpans> batch(String name) {
+  private static List<byte[]> batch(String name) {
     TraceBuilder t = TraceBuilder.trace();
     t.root(name);
     t.child("chat gpt-4o");
-    return List.of(t.resourceSpans());
+    return List.of(t.resourceSpans().toByteArray());
   }
 
-  private SpillDirectory<ResourceSpans> spans(long maxBytes, SimpleMeterRegistry registry) {
+  private static String firstSpanName(SpillDirectory.Batch<byte[]> batch) {
+    try {
+      return ResourceSpans.parseFrom(batch.items().get(0)).getScopeSpans(0).getSpans(0).getName();
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError("spilled spans do not parse", e);
+    }
+  }
+
+  private SpillDirectory<byte[]> spans(long maxBytes, SimpleMeterRegistry registry) {
     return new SpillDirectory<>(dir, Signal.SPANS, new SpillBudget(maxBytes), registry);
   }
 
@@ -37,43 +46,39 @@ class SpillDirectoryTest {
 
   @Test
   void handsBatchesBackOldestFirstAndForgetsThemOnlyWhenRemoved() {
-    SpillDirectory<ResourceSpans> spill = spans(1 << 20, meters);
+    SpillDirectory<byte[]> spill = spans(1 << 20, meters);
     assertThat(spill.offer(batch("first"), 2)).isTrue();
     assertThat(spill.offer(batch("second"), 2)).isTrue();
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(4);
 
-    SpillDirectory.Batch<ResourceSpans> oldest = spill.peek().orElseThrow();
-    assertThat(oldest.items().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("first");
+    SpillDirectory.Batch<byte[]> oldest = spill.peek().orElseThrow();
+    assertThat(firstSpanName(oldest)).isEqualTo("first");
     assertThat(spill.peek().orElseThrow().file())
         .isEqualTo(oldest.file()); // still there until removed
     spill.remove(oldest);
-    assertThat(spill.peek().orElseThrow().items().get(0).getScopeSpans(0).getSpans(0).getName())
-        .isEqualTo("second");
+    assertThat(firstSpanName(spill.peek().orElseThrow())).isEqualTo("second");
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(2);
   }
 
   @Test
   void handsManySmallBatchesBackTogetherUpToTheSpanLimit() {
-    SpillDirectory<ResourceSpans> spill = spans(1 << 20, meters);
+    SpillDirectory<byte[]> spill = spans(1 << 20, meters);
     for (int i = 0; i < 10; i++) {
       spill.offer(batch("b" + i), 2);
     }
-    List<SpillDirectory.Batch<ResourceSpans>> first = spill.peekUpTo(7);
+    List<SpillDirectory.Batch<byte[]>> first = spill.peekUpTo(7);
     assertThat(first).hasSize(3);
-    assertThat(first.get(0).items().get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("b0");
+    assertThat(firstSpanName(first.get(0))).isEqualTo("b0");
     first.forEach(spill::remove);
     assertThat(spill.peekUpTo(1))
         .singleElement()
-        .satisfies(
-            b ->
-                assertThat(b.items().get(0).getScopeSpans(0).getSpans(0).getName())
-                    .isEqualTo("b3"));
+        .satisfies(b -> assertThat(firstSpanName(b)).isEqualTo("b3"));
   }
 
   @Test
   void refusesABatchThatWouldPassTheSizeBound() {
-    long oneBatch = batch("x").get(0).getSerializedSize();
-    SpillDirectory<ResourceSpans> spill = spans(oneBatch * 3 / 2, meters);
+    long oneBatch = batch("x").get(0).length;
+    SpillDirectory<byte[]> spill = spans(oneBatch * 3 / 2, meters);
     assertThat(spill.offer(batch("x"), 2)).isTrue();
     assertThat(spill.offer(batch("y"), 2)).isFalse();
     assertThat(spill.hasRoomFor(oneBatch)).isFalse();
@@ -85,11 +90,10 @@ class SpillDirectoryTest {
     Files.write(dir.resolve("0000000000000000099-2.otlp.tmp"), new byte[] {1, 2, 3});
 
     SimpleMeterRegistry afterRestart = new SimpleMeterRegistry();
-    SpillDirectory<ResourceSpans> reopened = spans(1 << 20, afterRestart);
+    SpillDirectory<byte[]> reopened = spans(1 << 20, afterRestart);
 
     assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
-    assertThat(reopened.peek().orElseThrow().items().get(0).getScopeSpans(0).getSpans(0).getName())
-        .isEqualTo("survivor");
+    assertThat(firstSpanName(reopened.peek().orElseThrow())).isEqualTo("survivor");
     assertThat(dir.resolve("0000000000000000099-2.otlp.tmp")).doesNotExist();
     assertThat(reopened.offer(batch("next"), 2)).isTrue(); // numbering continues after the survivor
     assertThat(dir.toFile().list()).hasSize(2);
@@ -98,11 +102,10 @@ class SpillDirectoryTest {
   @Test
   void anUnreadableBatchIsSetAsideAndCounted() throws Exception {
     Files.write(dir.resolve("0000000000000000001-5.otlp"), new byte[] {0x0a, 0x7f, 0x01});
-    SpillDirectory<ResourceSpans> spill = spans(1 << 20, meters);
+    SpillDirectory<byte[]> spill = spans(1 << 20, meters);
     spill.offer(batch("good"), 2);
 
-    assertThat(spill.peek().orElseThrow().items().get(0).getScopeSpans(0).getSpans(0).getName())
-        .isEqualTo("good");
+    assertThat(firstSpanName(spill.peek().orElseThrow())).isEqualTo("good");
     assertThat(meters.get("llmtail.exporter.spill.corrupt").counter().count()).isEqualTo(5);
     assertThat(dir.resolve("0000000000000000001-5.otlp.corrupt")).exists();
     assertThat(gauge("llmtail.exporter.spill.spans")).isEqualTo(2);
@@ -114,7 +117,7 @@ class SpillDirectoryTest {
     long spanBatch = Signal.SPANS.encode(batch("x")).length;
     long logBatch = Signal.LOGS.encode(evaluation).length;
     SpillBudget shared = new SpillBudget(spanBatch + logBatch - 1);
-    SpillDirectory<ResourceSpans> spans = new SpillDirectory<>(dir, Signal.SPANS, shared, meters);
+    SpillDirectory<byte[]> spans = new SpillDirectory<>(dir, Signal.SPANS, shared, meters);
     SpillDirectory<ResourceLogs> logs = new SpillDirectory<>(dir, Signal.LOGS, shared, meters);
 
     assertThat(logs.offer(evaluation, 1)).isTrue();
@@ -123,7 +126,7 @@ class SpillDirectoryTest {
     assertThat(spans.isEmpty()).isTrue();
 
     SimpleMeterRegistry afterRestart = new SimpleMeterRegistry();
-    SpillDirectory<ResourceSpans> spansAgain =
+    SpillDirectory<byte[]> spansAgain =
         new SpillDirectory<>(dir, Signal.SPANS, new SpillBudget(1 << 20), afterRestart);
     SpillDirectory<ResourceLogs> logsAgain =
         new SpillDirectory<>(dir, Signal.LOGS, new SpillBudget(1 << 20), afterRestart);
