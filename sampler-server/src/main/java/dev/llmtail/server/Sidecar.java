@@ -2,6 +2,7 @@ package dev.llmtail.server;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.buffer.DecisionRecall;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
@@ -22,6 +23,7 @@ import dev.llmtail.server.exporter.KeptTraceForwarder.Delivered;
 import dev.llmtail.server.exporter.SpanExporter;
 import dev.llmtail.server.promotion.ConversationKeeper;
 import dev.llmtail.server.promotion.LateEvidence;
+import dev.llmtail.server.promotion.SpanLogRecall;
 import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.receiver.Backpressure;
 import dev.llmtail.server.receiver.LogIntake;
@@ -202,6 +204,10 @@ final class Sidecar implements AutoCloseable {
             .engine(reloader.engine())
             .listener(offsets == null ? decided : offsets.guard(decided))
             .revision(conversations)
+            // Late evidence for a dropped trace the decision cache forgot still reaches the
+            // promoter while the span log retains the trace.
+            .recall(
+                spanLog.durable() ? new SpanLogRecall(spanLog, decisionLog) : DecisionRecall.NONE)
             .genAi(genAi)
             // With the span log on, buffered span bytes stay in it; the heap holds where they are.
             .store(spanLog.spanStore())

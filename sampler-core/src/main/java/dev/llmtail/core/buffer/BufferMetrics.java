@@ -24,6 +24,7 @@ final class BufferMetrics {
   final Counter logRecordsAdmitted;
   final Counter decidedEarly;
   final Counter listenerFailures;
+  final Counter recalled;
   private final Counter lateKept;
   private final Counter lateDropped;
   private final Counter overSpanLimit;
@@ -69,6 +70,12 @@ final class BufferMetrics {
     listenerFailures =
         Counter.builder("llmtail.buffer.listener.failures")
             .description("Decided traces or late spans the downstream listener failed to take")
+            .register(meters);
+    recalled =
+        Counter.builder("llmtail.buffer.decisions.recalled")
+            .description(
+                "Decisions the decision cache had forgotten, recalled (from the span log) for a"
+                    + " late fragment carrying evidence, which then followed them")
             .register(meters);
   }
 

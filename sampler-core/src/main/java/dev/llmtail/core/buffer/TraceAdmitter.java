@@ -24,6 +24,7 @@ final class TraceAdmitter {
   private final Deadlines deadlines;
   private final TraceDecider decider;
   private final BufferMetrics metrics;
+  private final DecisionRecall recall;
   private final AtomicLong sequence = new AtomicLong();
 
   TraceAdmitter(
@@ -33,7 +34,8 @@ final class TraceAdmitter {
       Cache<TraceId, RememberedDecision> decisions,
       Deadlines deadlines,
       TraceDecider decider,
-      BufferMetrics metrics) {
+      BufferMetrics metrics,
+      DecisionRecall recall) {
     this.settings = settings;
     this.store = store;
     this.traces = traces;
@@ -41,6 +43,7 @@ final class TraceAdmitter {
     this.deadlines = deadlines;
     this.decider = decider;
     this.metrics = metrics;
+    this.recall = recall;
   }
 
   /**
@@ -63,8 +66,11 @@ final class TraceAdmitter {
     metrics.spansAdmitted.increment(fragment.spanCount());
     // The wire size, memoised by protobuf (the span log has usually encoded the fragment already).
     int size = fragment.spans().getSerializedSize();
+    RememberedDecision recalled =
+        unknown(fragment.traceId()) ? recall.spans(fragment).orElse(null) : null;
     Admission a =
-        admitToTrace(fragment.traceId(), now, state -> append(state, fragment, size, now));
+        admitToTrace(
+            fragment.traceId(), now, recalled, state -> append(state, fragment, size, now));
     if (a.late() != null) {
       decider.forwardLate(a.late(), fragment);
     }
@@ -74,7 +80,10 @@ final class TraceAdmitter {
   /** Admits one log fragment that arrived at {@code now}. */
   void admitLogs(LogFragment fragment, long now) {
     metrics.logRecordsAdmitted.increment(fragment.recordCount());
-    Admission a = admitToTrace(fragment.traceId(), now, state -> appendLogs(state, fragment, now));
+    RememberedDecision recalled =
+        unknown(fragment.traceId()) ? recall.logs(fragment).orElse(null) : null;
+    Admission a =
+        admitToTrace(fragment.traceId(), now, recalled, state -> appendLogs(state, fragment, now));
     if (a.late() != null) {
       decider.forwardLateLogs(a.late(), fragment);
     }
@@ -82,11 +91,26 @@ final class TraceAdmitter {
   }
 
   /**
+   * Whether neither the buffer nor its decision cache knows the trace: only then is the recall
+   * asked (outside the map's compute, so that a slow answer holds no lock of another trace).
+   */
+  private boolean unknown(TraceId traceId) {
+    return recall != DecisionRecall.NONE
+        && traces.getIfPresent(traceId) == null
+        && decisions.getIfPresent(traceId) == null;
+  }
+
+  /**
    * Applies {@code append} to the trace's state atomically (creating the trace if it is neither
-   * buffered nor remembered as decided).
+   * buffered nor remembered as decided). A {@code recalled} decision counts as remembered when the
+   * trace is still unknown inside the compute; it is remembered again, so that the trace's next
+   * fragments follow it without asking.
    */
   private Admission admitToTrace(
-      TraceId traceId, long now, Function<TraceState, Admission> append) {
+      TraceId traceId,
+      long now,
+      @Nullable RememberedDecision recalled,
+      Function<TraceState, Admission> append) {
     Admission[] result = {Admission.NONE};
     traces
         .asMap()
@@ -95,6 +119,11 @@ final class TraceAdmitter {
             (id, state) -> {
               if (state == null) {
                 RememberedDecision remembered = decisions.getIfPresent(id);
+                if (remembered == null && recalled != null) {
+                  decisions.put(id, recalled);
+                  metrics.recalled.increment();
+                  remembered = recalled;
+                }
                 if (remembered != null) {
                   result[0] = Admission.late(remembered);
                   return null;

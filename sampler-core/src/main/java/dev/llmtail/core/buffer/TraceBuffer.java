@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  * first, when the buffer holds more than {@code max_traces} traces or {@code max_bytes} span bytes
  * ({@link DecisionTrigger#PRESSURE}), or on {@link #decideAll shutdown}. A trace is never dropped
  * undecided. Spans that arrive after their trace was decided follow the remembered decision (a
- * Caffeine cache bounded by size and age).
+ * Caffeine cache bounded by size and age); once it forgot one, a {@link DecisionRecall} may still
+ * find it for a fragment that should follow it.
  *
  * <p>Design. This class admits: traces live in a Caffeine cache used as the concurrent map (keyed
  * by {@link TraceId}); each span batch for a trace is applied inside {@code asMap().compute} so
@@ -94,7 +95,8 @@ public final class TraceBuffer {
               deadlines.forget(s);
             });
     this.admitter =
-        new TraceAdmitter(settings, store, traces, decisions, deadlines, decider, metrics);
+        new TraceAdmitter(
+            settings, store, traces, decisions, deadlines, decider, metrics, b.recall);
   }
 
   public static Builder builder() {
@@ -325,14 +327,15 @@ public final class TraceBuffer {
   }
 
   /**
-   * Builds a {@link TraceBuffer}; every setting is required except the revision, store, ticker and
-   * meters.
+   * Builds a {@link TraceBuffer}; every setting is required except the revision, recall, store,
+   * ticker and meters.
    */
   public static final class Builder {
     private @Nullable BufferSettings settings;
     private @Nullable Supplier<DecisionEngine> engine;
     private @Nullable DecisionListener listener;
     private DecisionRevision revision = DecisionRevision.NONE;
+    private DecisionRecall recall = DecisionRecall.NONE;
     private SpanStore store = new MemorySpanStore();
     private GenAiReader genAi = GenAiReader.NONE;
     private Ticker ticker = Ticker.systemTicker();
@@ -359,6 +362,15 @@ public final class TraceBuffer {
     /** Revises each decision before it is remembered and told to the listener; default none. */
     public Builder revision(DecisionRevision revision) {
       this.revision = Objects.requireNonNull(revision, "revision");
+      return this;
+    }
+
+    /**
+     * Recalls the decisions the decision cache forgot, for fragments that should still follow them;
+     * default none (such a fragment opens a new trace).
+     */
+    public Builder recall(DecisionRecall recall) {
+      this.recall = Objects.requireNonNull(recall, "recall");
       return this;
     }
 
