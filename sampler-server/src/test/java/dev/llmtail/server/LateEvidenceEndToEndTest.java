@@ -46,6 +46,14 @@ class LateEvidenceEndToEndTest {
 
   /** Starts llmtail on the span log in {@code dir}; the backend outlives a restart. */
   private void start(String retention) throws Exception {
+    start(retention, "10m");
+  }
+
+  /**
+   * As {@link #start(String)}, with {@code decision_cache.ttl} {@code cacheTtl}: a short one stands
+   * for evidence that comes after the shipped 10 minutes.
+   */
+  private void start(String retention, String cacheTtl) throws Exception {
     if (sink == null) {
       sink = OtlpTestSink.start();
     }
@@ -55,6 +63,8 @@ class LateEvidenceEndToEndTest {
             buffer:
               quiet_period: 100ms
               max_trace_wait: 5m
+            decision_cache:
+              ttl: %s
             policies:
               - name: flagged
                 type: semantic-flag
@@ -68,7 +78,7 @@ class LateEvidenceEndToEndTest {
               directory: ${env:DATA}
               retention: %s
             """
-                .formatted(retention);
+                .formatted(cacheTtl, retention);
     llmtail =
         Sidecar.start(
             ConfigLoader.withEnvironment(
@@ -176,6 +186,63 @@ class LateEvidenceEndToEndTest {
     assertThat(sink.spansOf(trace.traceIdHex())).hasSize(spanCount);
     assertThat(admin.get("/metrics").body())
         .contains("llmtail_promotions_total{policy=\"flagged\"} 1.0");
+  }
+
+  /** Awaits the decision cache forgetting the trace: later spans no longer find it there. */
+  private void awaitForgottenByTheDecisionCache(TraceBuilder trace) {
+    await()
+        .atMost(WAIT)
+        .until(() -> llmtail.buffer().rememberedDecision(trace.traceId()).isEmpty());
+  }
+
+  @Test
+  void anEvaluationSentAfterTheDecisionCacheForgotTheDropStillPromotesTheRetainedTrace()
+      throws Exception {
+    start("1h", "200ms");
+    TraceBuilder trace = droppedChat();
+    awaitForgottenByTheDecisionCache(trace);
+
+    assertThat(sendEvaluation(trace, "incorrect")).isTrue();
+
+    int spanCount = trace.view().spanCount();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                sink.spansOf(trace.traceIdHex()).size() >= spanCount
+                    && !sink.logRecords().isEmpty());
+    await().atMost(WAIT).until(() -> llmtail.ledger().unaccounted() == 0);
+    assertThat(sink.spansOf(trace.traceIdHex())).as("every span, once").hasSize(spanCount);
+    assertThat(sink.logRecords()).as("the evaluation travels with its trace").hasSize(1);
+    assertExportedOnce(trace, "kept by flagged on late evidence");
+    assertThat(llmtail.buffer().bufferedTraces()).as("the evaluation opened no trace").isZero();
+    assertThat(admin.get("/metrics").body())
+        .contains("llmtail_promotions_total{policy=\"flagged\"} 1.0")
+        .contains("llmtail_buffer_decisions_recalled_total 1.0");
+  }
+
+  @Test
+  void feedbackPastRetentionAfterTheDecisionCacheForgotItIsCountedTooLate() throws Exception {
+    start("0s", "200ms");
+    TraceBuilder trace = droppedChat();
+    awaitForgottenByTheDecisionCache(trace);
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> admin.post("/debug/traces/" + trace.traceIdHex() + "/keep").statusCode() == 410);
+
+    assertThat(sendEvaluation(trace, "incorrect")).as("the client's request succeeds").isTrue();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> admin.get("/metrics").body().contains("llmtail_promotions_too_late_total 1.0"));
+    JsonNode debug = admin.json("/debug/traces/" + trace.traceIdHex());
+    assertThat(debug.path("late_evidence").asText()).contains("too late to keep it");
+    assertThat(debug.at("/decision/outcome").asText()).isEqualTo("dropped");
+    assertThat(llmtail.buffer().bufferedTraces()).as("the feedback opened no trace").isZero();
+    assertThat(sink.spansOf(trace.traceIdHex())).isEmpty();
+    assertThat(sink.logRecords()).isEmpty();
   }
 
   @Test
