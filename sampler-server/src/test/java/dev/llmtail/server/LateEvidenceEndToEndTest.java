@@ -151,14 +151,11 @@ class LateEvidenceEndToEndTest {
         .orElse("");
   }
 
-  @Test
-  void anEvaluationSentAfterItsTraceWasDroppedPromotesItAndEverySpanArrivesOnce() throws Exception {
-    start("1h");
-    TraceBuilder trace = droppedChat();
-    assertThat(sink.spansOf(trace.traceIdHex())).isEmpty();
-
-    assertThat(sendEvaluation(trace, "incorrect")).isTrue();
-
+  /**
+   * Awaits every span of the promoted trace at the backend, once, with the one evaluation that
+   * promoted it, and everything accounted for; returns the span count.
+   */
+  private int awaitEverySpanOnceWithTheEvaluation(TraceBuilder trace) {
     int spanCount = trace.view().spanCount();
     await()
         .atMost(WAIT)
@@ -169,6 +166,18 @@ class LateEvidenceEndToEndTest {
     await().atMost(WAIT).until(() -> llmtail.ledger().unaccounted() == 0);
     assertThat(sink.spansOf(trace.traceIdHex())).as("every span, once").hasSize(spanCount);
     assertThat(sink.logRecords()).as("the evaluation travels with its trace").hasSize(1);
+    return spanCount;
+  }
+
+  @Test
+  void anEvaluationSentAfterItsTraceWasDroppedPromotesItAndEverySpanArrivesOnce() throws Exception {
+    start("1h");
+    TraceBuilder trace = droppedChat();
+    assertThat(sink.spansOf(trace.traceIdHex())).isEmpty();
+
+    assertThat(sendEvaluation(trace, "incorrect")).isTrue();
+
+    int spanCount = awaitEverySpanOnceWithTheEvaluation(trace);
     for (Span s : sink.spansOf(trace.traceIdHex())) {
       assertThat(attribute(s, SamplingAnnotations.PROMOTED)).isEqualTo("true");
       assertThat(attribute(s, SamplingAnnotations.REASON))
@@ -204,16 +213,7 @@ class LateEvidenceEndToEndTest {
 
     assertThat(sendEvaluation(trace, "incorrect")).isTrue();
 
-    int spanCount = trace.view().spanCount();
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                sink.spansOf(trace.traceIdHex()).size() >= spanCount
-                    && !sink.logRecords().isEmpty());
-    await().atMost(WAIT).until(() -> llmtail.ledger().unaccounted() == 0);
-    assertThat(sink.spansOf(trace.traceIdHex())).as("every span, once").hasSize(spanCount);
-    assertThat(sink.logRecords()).as("the evaluation travels with its trace").hasSize(1);
+    awaitEverySpanOnceWithTheEvaluation(trace);
     assertExportedOnce(trace, "kept by flagged on late evidence");
     assertThat(llmtail.buffer().bufferedTraces()).as("the evaluation opened no trace").isZero();
     assertThat(admin.get("/metrics").body())

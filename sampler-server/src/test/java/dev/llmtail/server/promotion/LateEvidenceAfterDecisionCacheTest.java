@@ -2,7 +2,6 @@ package dev.llmtail.server.promotion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.NamedPolicy;
@@ -14,7 +13,6 @@ import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.log.DecisionRecord;
 import dev.llmtail.server.config.ByteSize;
@@ -27,8 +25,6 @@ import dev.llmtail.server.storage.SpanLogDecisions;
 import dev.llmtail.testing.MutableClock;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
@@ -39,7 +35,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -197,29 +192,17 @@ class LateEvidenceAfterDecisionCacheTest {
 
   /** What a receiver does with an evaluator's verdict: the span log first, then the buffer. */
   private void receiveEvaluation(TraceId traceId, String label) {
-    LogRecord record =
-        LogRecord.newBuilder()
-            .setTraceId(ByteString.copyFrom(HexFormat.of().parseHex(traceId.toHex())))
-            .setEventName("gen_ai.evaluation.result")
-            .addAttributes(text("gen_ai.evaluation.name", "answer_correctness"))
-            .addAttributes(text("gen_ai.evaluation.score.label", label))
-            .build();
     List<LogFragment> fragments =
-        LogGrouper.group(
-                List.of(
-                    ResourceLogs.newBuilder()
-                        .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(record))
-                        .build()))
-            .fragments();
+        List.of(
+            SpanLogRecallTest.event(
+                traceId,
+                "gen_ai.evaluation.result",
+                "gen_ai.evaluation.name",
+                "answer_correctness",
+                "gen_ai.evaluation.score.label",
+                label));
     log.append(List.of(), fragments);
     buffer.admitLogs(fragments);
-  }
-
-  private static KeyValue text(String key, String value) {
-    return KeyValue.newBuilder()
-        .setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value))
-        .build();
   }
 
   private static boolean promoted(Span s) {

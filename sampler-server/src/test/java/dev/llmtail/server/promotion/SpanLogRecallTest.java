@@ -20,6 +20,8 @@ import dev.llmtail.server.storage.RecoveryReport;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
@@ -96,12 +98,18 @@ class SpanLogRecallTest {
     return trace.fragments().get(0);
   }
 
-  private static LogFragment event(TraceId traceId, String name) {
-    LogRecord record =
+  /** One log record of trace {@code traceId}: the event {@code name} with string attributes. */
+  static LogFragment event(TraceId traceId, String name, String... keyValues) {
+    LogRecord.Builder record =
         LogRecord.newBuilder()
             .setTraceId(ByteString.copyFrom(HexFormat.of().parseHex(traceId.toHex())))
-            .setEventName(name)
-            .build();
+            .setEventName(name);
+    for (int i = 0; i < keyValues.length; i += 2) {
+      record.addAttributes(
+          KeyValue.newBuilder()
+              .setKey(keyValues[i])
+              .setValue(AnyValue.newBuilder().setStringValue(keyValues[i + 1])));
+    }
     return LogGrouper.group(
             List.of(
                 ResourceLogs.newBuilder()
