@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -347,6 +348,25 @@ public final class KafkaReceiver implements AutoCloseable {
     paused.set(consumer.paused().size());
   }
 
+  /**
+   * Tracks the message's traces in the offset ledger and answers true, or skips the message (its
+   * traces were decided beyond the commit point by the partition's previous owner) and answers
+   * false.
+   */
+  private <F> boolean claim(
+      TopicPartition tp, long offset, List<F> fragments, Function<F, TraceId> traceId) {
+    List<TraceId> ids = new ArrayList<>(fragments.size());
+    for (F f : fragments) {
+      ids.add(traceId.apply(f));
+    }
+    if (ledger.alreadyDecided(tp, offset, ids)) {
+      skip(tp, offset, ids);
+      return false;
+    }
+    ledger.track(tp, offset, ids);
+    return true;
+  }
+
   private void admit(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     boolean isTraces = record.topic().equals(config.traces().topic());
@@ -356,31 +376,17 @@ public final class KafkaReceiver implements AutoCloseable {
         ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
         decode(record.value(), encoding, request);
         GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
-        List<TraceId> ids = new ArrayList<>(grouped.fragments().size());
-        for (TraceFragment f : grouped.fragments()) {
-          ids.add(f.traceId());
+        if (claim(tp, record.offset(), grouped.fragments(), TraceFragment::traceId)) {
+          spans.admitUnlogged(grouped, TRANSPORT);
         }
-        if (ledger.alreadyDecided(tp, record.offset(), ids)) {
-          skip(tp, record.offset(), ids);
-          return;
-        }
-        ledger.track(tp, record.offset(), ids);
-        spans.admitUnlogged(grouped, TRANSPORT);
       } else {
         ExportLogsServiceRequest.Builder request = ExportLogsServiceRequest.newBuilder();
         decode(record.value(), encoding, request);
         ExportLogsServiceRequest built = request.build();
         GroupedLogs grouped = LogGrouper.group(built.getResourceLogsList());
-        List<TraceId> ids = new ArrayList<>(grouped.fragments().size());
-        for (LogFragment f : grouped.fragments()) {
-          ids.add(f.traceId());
+        if (claim(tp, record.offset(), grouped.fragments(), LogFragment::traceId)) {
+          logs.accept(built);
         }
-        if (ledger.alreadyDecided(tp, record.offset(), ids)) {
-          skip(tp, record.offset(), ids);
-          return;
-        }
-        ledger.track(tp, record.offset(), ids);
-        logs.accept(built);
       }
     } catch (InvalidProtocolBufferException e) {
       invalid.increment();
