@@ -1,12 +1,10 @@
 package dev.llmtail.bench;
 
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,28 +47,8 @@ public final class BenchmarkRun {
         --xmx=2g             llmtail's heap
       """;
 
-  /** One traffic input: its requests and the rate it is sent at. */
-  private record Input(String name, List<TrafficMix.Template> templates, double rate) {
-
-    long spans() {
-      return templates.stream().mapToLong(TrafficMix.Template::spans).sum();
-    }
-
-    long traces() {
-      return templates.stream().mapToLong(TrafficMix.Template::traces).sum();
-    }
-
-    double wirePerSpan() {
-      return templates.stream().mapToLong(t -> t.bytes().length).sum() / (double) spans();
-    }
-
-    double spansPerTrace() {
-      return spans() / (double) traces();
-    }
-  }
-
   private final Map<String, String> options;
-  private final List<Input> inputs = new ArrayList<>();
+  private final List<BenchInput> inputs = new ArrayList<>();
   private final Path out;
   private final ReportTable table = new ReportTable();
 
@@ -80,12 +58,12 @@ public final class BenchmarkRun {
       inputs.add(
           switch (name) {
             case "mix" ->
-                new Input(
+                new BenchInput(
                     name,
                     TrafficMix.build(REQUESTS, TRACES_PER_REQUEST, 7),
                     Double.parseDouble(options.getOrDefault("rate", "0")));
             case "llm" ->
-                new Input(
+                new BenchInput(
                     name,
                     TrafficMix.llm(REQUESTS, TRACES_PER_REQUEST, 7),
                     Double.parseDouble(options.getOrDefault("llm-rate", "2000")));
@@ -117,16 +95,16 @@ public final class BenchmarkRun {
 
   private void run() throws Exception {
     Files.createDirectories(out);
-    printMachine();
+    MachineReport.print(inputs);
     String shipped =
         Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
-    for (Input input : inputs) {
+    for (BenchInput input : inputs) {
       run(input, shipped);
     }
     table.print();
   }
 
-  private void run(Input input, String shipped) throws Exception {
+  private void run(BenchInput input, String shipped) throws Exception {
     List<String> configs = Arrays.asList(options.getOrDefault("configs", "a,b,c,e,d").split(","));
     // (c) is llmtail in memory only, as before the span log; (e) and (f) add the span log.
     String memoryOnly = replace(shipped, SHIPPED_STORAGE, "directory: \"\"");
@@ -158,7 +136,7 @@ public final class BenchmarkRun {
         String key = sync.equals("os") ? "e" : "f";
         if (configs.contains(key)) {
           Path data = out.resolve("span-log-" + sync);
-          deleteTree(data);
+          SpanLogFiles.deleteTree(data);
           String yaml =
               replace(shipped, SHIPPED_STORAGE, "directory: " + data.toAbsolutePath())
                   .replace("sync: os", "sync: " + sync);
@@ -185,47 +163,8 @@ public final class BenchmarkRun {
     return yaml.replace(from, to);
   }
 
-  private void printMachine() throws IOException {
-    String cpu = "unknown";
-    Path cpuinfo = Path.of("/proc/cpuinfo");
-    if (Files.isReadable(cpuinfo)) {
-      cpu =
-          Files.readAllLines(cpuinfo).stream()
-              .filter(l -> l.startsWith("model name"))
-              .map(l -> l.substring(l.indexOf(':') + 1).trim())
-              .findFirst()
-              .orElse(cpu);
-    }
-    System.out.printf(
-        Locale.ROOT,
-        "machine: %d cores (%s), %s %s, Java %s (%s), load average %.2f, %s%n",
-        Runtime.getRuntime().availableProcessors(),
-        cpu,
-        System.getProperty("os.name"),
-        System.getProperty("os.version"),
-        System.getProperty("java.version"),
-        System.getProperty("java.vm.name"),
-        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-        Instant.now());
-    for (Input input : inputs) {
-      System.out.printf(
-          Locale.ROOT,
-          "input %s: %d pre-encoded requests, %d traces, %d spans (%.1f per trace), %.0f wire bytes"
-              + " per span, sent at %s%n",
-          input.name(),
-          input.templates().size(),
-          input.traces(),
-          input.spans(),
-          input.spansPerTrace(),
-          input.wirePerSpan(),
-          input.rate() > 0
-              ? String.format(Locale.ROOT, "%.0f spans/s", input.rate())
-              : "full speed");
-    }
-  }
-
   /** (a) The same requests, only parsed by protobuf-java, on one thread of this JVM. */
-  private void decodeFloor(Input input) throws Exception {
+  private void decodeFloor(BenchInput input) throws Exception {
     List<TrafficMix.Template> templates = input.templates();
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -275,29 +214,12 @@ public final class BenchmarkRun {
   /** The shipped config's span log line; the rows replace it. */
   private static final String SHIPPED_STORAGE = "directory: ${env:LLMTAIL_STORAGE_DIRECTORY:-data}";
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  private static long bytesOnDisk(Path dir) throws IOException {
-    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    }
-  }
-
   /**
    * Measures one configuration; with {@code spanLog} (its storage.directory) the note says how many
    * bytes the span log holds on disk per span accepted, once the run has drained.
    */
   private void measure(
-      Input input,
+      BenchInput input,
       LatencySink sink,
       String name,
       String yaml,
@@ -354,7 +276,7 @@ public final class BenchmarkRun {
       // the deciding that is still owed.
       SidecarProcess.Stats s2 = llmtail.stats();
       double spansOwed = spans + s0.bufferedSpans();
-      long[] latencies = latencies(generator, sink, seq0, seq1);
+      long[] latencies = LatencyStats.latencies(generator, sink, seq0, seq1);
       long refused = generator.refusedRequests() - refused0;
       double heapPerSpan = Double.NaN;
       String note =
@@ -377,7 +299,7 @@ public final class BenchmarkRun {
         heapPerSpan = heapPerBufferedSpan(llmtail, generator, quiet, input);
       }
       if (spanLog != null) {
-        long onDisk = bytesOnDisk(spanLog);
+        long onDisk = SpanLogFiles.bytesOnDisk(spanLog);
         long accepted = generator.acceptedSpans();
         note +=
             String.format(
@@ -396,8 +318,8 @@ public final class BenchmarkRun {
               (s2.cpuNanos() - s0.cpuNanos()) / 1e3 / spansOwed,
               input.spansPerTrace(),
               (s2.allocatedBytes() - s0.allocatedBytes()) / spansOwed,
-              percentile(latencies, 0.50),
-              percentile(latencies, 0.99),
+              LatencyStats.percentile(latencies, 0.50),
+              LatencyStats.percentile(latencies, 0.99),
               latencies.length,
               heapPerSpan,
               input.wirePerSpan(),
@@ -413,7 +335,7 @@ public final class BenchmarkRun {
    * well within a quiet period, so nothing is decided yet), then heap after GC again.
    */
   private double heapPerBufferedSpan(
-      SidecarProcess llmtail, LoadGenerator generator, Duration quiet, Input input)
+      SidecarProcess llmtail, LoadGenerator generator, Duration quiet, BenchInput input)
       throws Exception {
     SidecarProcess.Stats b = llmtail.stats();
     if (b.bufferedTraces() > 0) {
@@ -447,28 +369,5 @@ public final class BenchmarkRun {
         before,
         after);
     return (after - before) / (double) spans;
-  }
-
-  private static long[] latencies(LoadGenerator generator, LatencySink sink, long from, long to) {
-    long[] all = new long[(int) (to - from)];
-    int n = 0;
-    for (long seq = from; seq < to; seq++) {
-      long sent = generator.sentAt(seq);
-      long arrived = sink.arrival(seq);
-      if (sent != 0 && arrived != 0) {
-        all[n++] = arrived - sent;
-      }
-    }
-    long[] kept = Arrays.copyOf(all, n);
-    Arrays.sort(kept);
-    return kept;
-  }
-
-  private static double percentile(long[] sorted, double p) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int index = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
-    return sorted[Math.max(0, index)] / 1e6;
   }
 }
