@@ -6,10 +6,7 @@ import dev.llmtail.core.buffer.DecisionRecall;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
-import dev.llmtail.core.metrics.DecisionMetrics;
-import dev.llmtail.core.metrics.LlmUsageAtDecision;
 import dev.llmtail.core.metrics.LlmUsageMetrics;
-import dev.llmtail.core.metrics.ModelCardinalityFilter;
 import dev.llmtail.policies.PriceTable;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.admin.AdminServer;
@@ -17,12 +14,8 @@ import dev.llmtail.server.admin.KeptSpans;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
-import dev.llmtail.server.exporter.Exporters;
-import dev.llmtail.server.exporter.KeptTraceForwarder;
-import dev.llmtail.server.exporter.KeptTraceForwarder.Delivered;
 import dev.llmtail.server.exporter.SpanExporter;
 import dev.llmtail.server.promotion.ConversationKeeper;
-import dev.llmtail.server.promotion.LateEvidence;
 import dev.llmtail.server.promotion.SpanLogRecall;
 import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.receiver.Backpressure;
@@ -33,16 +26,13 @@ import dev.llmtail.server.receiver.SpanIntake;
 import dev.llmtail.server.receiver.kafka.KafkaReceiver;
 import dev.llmtail.server.receiver.kafka.OffsetLedger;
 import dev.llmtail.server.storage.SpanLog;
-import dev.llmtail.server.storage.SpanLogDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -106,33 +96,11 @@ final class Sidecar implements AutoCloseable {
     this.config = config;
     this.shutdownDeadline = shutdownDeadline;
     Clock clock = Clock.systemUTC();
-    PrometheusMeterRegistry prometheus =
-        given instanceof PrometheusMeterRegistry p
-            ? p
-            : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    CompositeMeterRegistry meters = new CompositeMeterRegistry();
-    // Before any meter exists: a filter only applies to meters registered after it.
-    meters.config().meterFilter(ModelCardinalityFilter.withDefaults());
-    meters.add(prometheus);
-    if (given != prometheus) {
-      meters.add(given);
-    }
+    SidecarMeters registries = SidecarMeters.of(given);
+    PrometheusMeterRegistry prometheus = registries.prometheus();
+    CompositeMeterRegistry meters = registries.meters();
     this.spanLog = SpanLog.open(config.storage(), clock, meters);
-    if (spanLog.durable() && config.exporter().otlp().spill().enabled()) {
-      // One mechanism for kept traces not yet delivered: with the span log on, they stay in it.
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "exporter.otlp.spill.directory {0} is not used: with the span log on (storage.directory"
-              + " {1}) kept traces not yet delivered stay in the span log; remove"
-              + " exporter.otlp.spill from the config",
-          config.exporter().otlp().spill().directory(),
-          config.storage().directory());
-    }
-    this.exporter =
-        Exporters.create(
-            config.exporter(),
-            spanLog.durable() ? Optional.of(config.storage().directory()) : Optional.empty(),
-            meters);
+    this.exporter = SidecarExporter.create(config, spanLog, meters);
     this.reloader =
         new ConfigReloader(
             config.source(),
@@ -173,31 +141,17 @@ final class Sidecar implements AutoCloseable {
             meters,
             clock);
     FanOutListener decided =
-        new FanOutListener(
-            List.of(
-                // First: by the time a decision is counted, its usage is too.
-                new LlmUsageAtDecision(llmUsage, genAi),
-                // Before the forwarder: the decision is on disk before export settles it.
-                new SpanLogDecisions(spanLog),
-                new KeptTraceForwarder(
-                    exporter,
-                    Delivered.of(
-                        offsets == null
-                            ? spanLog::spansDelivered
-                            : (id, spans) -> {
-                              spanLog.spansDelivered(id, spans);
-                              // A kept trace's offsets are committed once its spans are delivered.
-                              offsets.delivered(id);
-                            },
-                        spanLog::logsDelivered),
-                    meters),
-                decisionLog,
-                keptSpans,
-                new DecisionMetrics(meters),
-                // Last: a promotion exports the trace through the listeners above.
-                new LateEvidence(
-                    id -> Objects.requireNonNull(promoter.get()).weighLateEvidence(id)),
-                conversations));
+        DecidedListeners.of(
+            llmUsage,
+            genAi,
+            spanLog,
+            exporter,
+            offsets,
+            decisionLog,
+            keptSpans,
+            promoter,
+            conversations,
+            meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
@@ -324,34 +278,9 @@ final class Sidecar implements AutoCloseable {
       sidecar.kafka.start();
     }
     sidecar.ready.set(true);
-    LOG.log(
-        System.Logger.Level.INFO,
-        "llmtail listening for {0}, admin HTTP on port {1}; {2} policies from {3}; kept traces go"
-            + " to {4}",
-        sidecar.receiving(),
-        String.valueOf(sidecar.admin.port()),
-        String.valueOf(config.policies().size()),
-        config.source(),
-        config.exporter().destination());
+    StartupLine.log(
+        config, sidecar.receiver, sidecar.httpReceiver, sidecar.kafka, sidecar.admin.port());
     return sidecar;
-  }
-
-  /** What it receives, for the start-up line: each OTLP port, or off, and the Kafka topics. */
-  private String receiving() {
-    List<String> parts = new java.util.ArrayList<>();
-    parts.add(receiver == null ? "OTLP/gRPC off" : "OTLP/gRPC on port " + receiver.port());
-    parts.add(httpReceiver == null ? "OTLP/HTTP off" : "OTLP/HTTP on port " + httpReceiver.port());
-    if (kafka != null) {
-      var k = config.receivers().kafka();
-      parts.add(
-          "Kafka topics "
-              + k.traces().topic()
-              + " and "
-              + k.logs().topic()
-              + " as group "
-              + k.groupId());
-    }
-    return String.join(", ", parts);
   }
 
   /** {@code /readyz}: started, not stopping, and (with Kafka) owning a partition in time. */

@@ -155,41 +155,10 @@ final class RocksSpanLog implements SpanLog {
     SpanLogDb store = new SpanLogDb(db, spans, decisions, expiry, writeOptions);
     this.writer = new SpanLogWriter(store, directory, clock, meters);
     this.retention = new SpanLogRetention(store, config, clock, meters);
-    this.corrupt =
-        Counter.builder("llmtail.storage.records.corrupt")
-            .description("Span log records skipped when read back because their checksum failed")
-            .register(meters);
+    this.corrupt = SpanLogMeters.corrupt(meters);
     this.reads = new TraceReads(db, spans, corrupt, meters);
-    long skippedWal = walTail.skippedBytes();
-    long skippedRecords = walTail.skippedRecords();
-    Counter.builder("llmtail.storage.wal.skipped")
-        .description(
-            "Write-ahead log bytes skipped at start: a torn or damaged tail (never acknowledged"
-                + " with sync: always) and what followed it")
-        .baseUnit("bytes")
-        .register(meters)
-        .increment(skippedWal);
-    Counter.builder("llmtail.storage.wal.skipped.records")
-        .description(
-            "Write-ahead log records skipped at start: the torn or damaged one and each whole one"
-                + " after it")
-        .register(meters)
-        .increment(skippedRecords);
-    if (skippedWal > 0) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "span log {0}: the write-ahead log ended in a torn or damaged record; skipped {1} records"
-              + " ({2} bytes) after the last whole request (counted in"
-              + " llmtail.storage.wal.skipped.records and llmtail.storage.wal.skipped)",
-          directory,
-          skippedRecords,
-          skippedWal);
-    }
-    this.recoveredSpans =
-        Counter.builder("llmtail.storage.spans.recovered")
-            .description(
-                "Spans read back from the span log at start: restored to the buffer or exported")
-            .register(meters);
+    SpanLogMeters.walSkipped(walTail, directory, meters);
+    this.recoveredSpans = SpanLogMeters.recoveredSpans(meters);
     Gauge.builder("llmtail.storage.full", this, log -> log.refusal() == null ? 0 : 1)
         .description("1 while the span log refuses new data (disk full or storage.max_size)")
         .register(meters);
