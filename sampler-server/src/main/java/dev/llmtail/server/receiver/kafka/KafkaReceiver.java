@@ -1,39 +1,22 @@
 package dev.llmtail.server.receiver.kafka;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.buffer.RememberedDecision;
-import dev.llmtail.core.ingest.GroupedLogs;
-import dev.llmtail.core.ingest.GroupedRequest;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.LogGrouper;
-import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.ingest.TraceGrouper;
-import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.server.config.KafkaReceiverConfig;
 import dev.llmtail.server.receiver.Backpressure;
 import dev.llmtail.server.receiver.LogIntake;
 import dev.llmtail.server.receiver.SpanIntake;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -88,10 +71,7 @@ public final class KafkaReceiver implements AutoCloseable {
 
   private final KafkaReceiverConfig config;
   private final OffsetLedger ledger;
-  private final SpanIntake spans;
-  private final LogIntake logs;
   private final Backpressure backpressure;
-  private final MeterRegistry meters;
   private final Clock clock;
   private final Supplier<Consumer<byte[], byte[]>> consumers;
   private final Duration firstRestartDelay;
@@ -99,18 +79,11 @@ public final class KafkaReceiver implements AutoCloseable {
   // Replaced by the consumer thread on a restart; read by close() to wake it.
   private volatile Consumer<byte[], byte[]> consumer;
   private final Thread thread;
-  private final AtomicInteger owned = new AtomicInteger();
+  private final KafkaReceiverMetrics metrics;
+  private final KafkaRecordAdmitter admitter;
   // Consumer thread only.
   private final java.util.Set<TopicPartition> assignedNow = new java.util.HashSet<>();
-  private final AtomicInteger paused = new AtomicInteger();
   private final AtomicReference<Instant> unassignedSince;
-  private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
-  private final Map<TopicPartition, Gauge> lagGauges = new ConcurrentHashMap<>();
-  private final Counter redelivered;
-  private final Counter invalid;
-  private final Counter skipped;
-  private final Counter restarts;
-  private final Counter inherited;
   private final BiConsumer<TraceId, RememberedDecision> remember;
   private volatile boolean running = true;
   private Instant lastCommit;
@@ -156,10 +129,7 @@ public final class KafkaReceiver implements AutoCloseable {
       Duration firstRestartDelay) {
     this.config = config;
     this.ledger = ledger;
-    this.spans = spans;
-    this.logs = logs;
     this.backpressure = backpressure;
-    this.meters = meters;
     this.clock = clock;
     this.unassignedSince = new AtomicReference<>(clock.instant());
     this.lastCommit = clock.instant();
@@ -169,44 +139,9 @@ public final class KafkaReceiver implements AutoCloseable {
     this.consumer = consumers.get();
     this.thread = new Thread(this::run, "llmtail-kafka");
     this.thread.setDaemon(true);
-    Gauge.builder("llmtail.kafka.partitions.owned", owned, AtomicInteger::get)
-        .description("Partitions of the spans and logs topics assigned to this instance")
-        .register(meters);
-    Gauge.builder("llmtail.kafka.partitions.paused", paused, AtomicInteger::get)
-        .description("Owned partitions paused because the buffer or the exporter is full")
-        .register(meters);
-    Gauge.builder("llmtail.kafka.traces.disowned", ledger, OffsetLedger::disownedTraces)
-        .description(
-            "Traces of revoked partitions still waiting here; their decision here goes nowhere, their new"
-                + " owner decides them")
-        .register(meters);
-    this.redelivered =
-        Counter.builder("llmtail.kafka.redelivered.traces")
-            .description(
-                "Traces decided here whose messages lie past the committed offset of a revoked"
-                    + " partition: their new owner decides them again (a kept one is exported"
-                    + " twice)")
-            .register(meters);
-    this.skipped =
-        Counter.builder("llmtail.kafka.messages.skipped")
-            .description(
-                "Messages re-read after a rebalance whose traces the previous owner already decided")
-            .register(meters);
-    this.inherited =
-        Counter.builder("llmtail.kafka.decisions.inherited")
-            .description(
-                "Decisions of a partition's previous owner read from its commit: later spans of"
-                    + " those traces follow them here")
-            .register(meters);
-    this.restarts =
-        Counter.builder("llmtail.kafka.consumer.restarts")
-            .description("Times the Kafka consumer failed and was replaced by a new one")
-            .register(meters);
-    this.invalid =
-        Counter.builder("llmtail.receiver.requests.invalid")
-            .description("Export requests refused as unparseable")
-            .tag("transport", TRANSPORT)
-            .register(meters);
+    this.metrics = new KafkaReceiverMetrics(meters, ledger);
+    this.admitter =
+        new KafkaRecordAdmitter(config, ledger, spans, logs, metrics.invalid, metrics.skipped);
   }
 
   /** Subscribes and starts consuming on its own thread. */
@@ -231,7 +166,7 @@ public final class KafkaReceiver implements AutoCloseable {
 
   /** Partitions currently assigned to this instance. */
   public int ownedPartitions() {
-    return owned.get();
+    return metrics.owned.get();
   }
 
   /** The consumer thread: consumes until closed, replacing a failed consumer after a delay. */
@@ -246,7 +181,7 @@ public final class KafkaReceiver implements AutoCloseable {
       if (Duration.between(started, clock.instant()).compareTo(MAX_RESTART_DELAY) > 0) {
         delay = firstRestartDelay; // it ran well for a while: this is a new failure
       }
-      restarts.increment();
+      metrics.restarts.increment();
       LOG.log(
           System.Logger.Level.ERROR,
           "the Kafka consumer failed; a new one joins the group in " + delay,
@@ -284,7 +219,7 @@ public final class KafkaReceiver implements AutoCloseable {
     try {
       while (running) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-          admit(record);
+          admitter.admit(record);
         }
         applyBackpressure();
         Instant now = clock.instant();
@@ -325,7 +260,7 @@ public final class KafkaReceiver implements AutoCloseable {
     try {
       consumer
           .endOffsets(assignedNow, Duration.ofSeconds(1))
-          .forEach((tp, end) -> lag.put(tp, Math.max(0, end - consumer.position(tp))));
+          .forEach((tp, end) -> metrics.lag(tp, Math.max(0, end - consumer.position(tp))));
     } catch (RuntimeException e) {
       // A slow broker: keep the last values; the next tick asks again.
       LOG.log(System.Logger.Level.DEBUG, "measuring consumer lag failed: {0}", e.toString());
@@ -345,78 +280,7 @@ public final class KafkaReceiver implements AutoCloseable {
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
     }
-    paused.set(consumer.paused().size());
-  }
-
-  /**
-   * Tracks the message's traces in the offset ledger and answers true, or skips the message (its
-   * traces were decided beyond the commit point by the partition's previous owner) and answers
-   * false.
-   */
-  private <F> boolean claim(
-      TopicPartition tp, long offset, List<F> fragments, Function<F, TraceId> traceId) {
-    List<TraceId> ids = new ArrayList<>(fragments.size());
-    for (F f : fragments) {
-      ids.add(traceId.apply(f));
-    }
-    if (ledger.alreadyDecided(tp, offset, ids)) {
-      skip(tp, offset, ids);
-      return false;
-    }
-    ledger.track(tp, offset, ids);
-    return true;
-  }
-
-  private void admit(ConsumerRecord<byte[], byte[]> record) {
-    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-    boolean isTraces = record.topic().equals(config.traces().topic());
-    String encoding = isTraces ? config.traces().encoding() : config.logs().encoding();
-    try {
-      if (isTraces) {
-        ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-        decode(record.value(), encoding, request);
-        GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
-        if (claim(tp, record.offset(), grouped.fragments(), TraceFragment::traceId)) {
-          spans.admitUnlogged(grouped, TRANSPORT);
-        }
-      } else {
-        ExportLogsServiceRequest.Builder request = ExportLogsServiceRequest.newBuilder();
-        decode(record.value(), encoding, request);
-        ExportLogsServiceRequest built = request.build();
-        GroupedLogs grouped = LogGrouper.group(built.getResourceLogsList());
-        if (claim(tp, record.offset(), grouped.fragments(), LogFragment::traceId)) {
-          logs.accept(built);
-        }
-      }
-    } catch (InvalidProtocolBufferException e) {
-      invalid.increment();
-      ledger.track(tp, record.offset(), List.of());
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "skipped message {0}@{1}: not {2} ({3}); check the encoding of the Collector''s kafka"
-              + " exporter",
-          tp,
-          record.offset(),
-          encoding,
-          e.getMessage());
-    }
-  }
-
-  private void skip(TopicPartition tp, long offset, List<TraceId> ids) {
-    ledger.trackDecided(tp, offset, ids);
-    skipped.increment();
-  }
-
-  private static void decode(byte[] value, String encoding, Message.Builder into)
-      throws InvalidProtocolBufferException {
-    if (value == null) {
-      throw new InvalidProtocolBufferException("empty message");
-    }
-    if (encoding.equals("otlp_json")) {
-      OtlpJson.merge(value, into);
-    } else {
-      into.mergeFrom(value);
-    }
+    metrics.paused.set(consumer.paused().size());
   }
 
   /** Runs on the consumer thread, inside {@code poll} or {@code close}. */
@@ -431,7 +295,7 @@ public final class KafkaReceiver implements AutoCloseable {
                   (tp, committed) -> {
                     Map<TraceId, RememberedDecision> decided = ledger.resume(tp, committed);
                     decided.forEach(remember);
-                    inherited.increment(decided.size());
+                    metrics.inherited.increment(decided.size());
                   });
         } catch (RuntimeException e) {
           // Without the previous owner's list, its decided traces are decided again (counted by
@@ -444,18 +308,11 @@ public final class KafkaReceiver implements AutoCloseable {
         }
       }
       for (TopicPartition tp : assigned) {
-        lagGauges.computeIfAbsent(
-            tp,
-            p ->
-                Gauge.builder("llmtail.kafka.consumer.lag", lag, m -> m.getOrDefault(p, 0L))
-                    .description("Messages of an owned partition not read yet")
-                    .tag("topic", p.topic())
-                    .tag("partition", String.valueOf(p.partition()))
-                    .register(meters));
+        metrics.watchLag(tp);
       }
       assignedNow.addAll(assigned);
-      owned.set(assignedNow.size());
-      if (owned.get() > 0) {
+      metrics.owned.set(assignedNow.size());
+      if (metrics.owned.get() > 0) {
         unassignedSince.set(null);
       }
       LOG.log(System.Logger.Level.INFO, "assigned Kafka partitions {0}", assigned);
@@ -485,17 +342,13 @@ public final class KafkaReceiver implements AutoCloseable {
     }
 
     private void forget(Collection<TopicPartition> gone) {
-      redelivered.increment(ledger.revoke(gone));
+      metrics.redelivered.increment(ledger.revoke(gone));
       for (TopicPartition tp : gone) {
-        lag.remove(tp);
-        Gauge g = lagGauges.remove(tp);
-        if (g != null) {
-          meters.remove(g);
-        }
+        metrics.forgetLag(tp);
       }
       assignedNow.removeAll(gone);
-      owned.set(assignedNow.size());
-      if (owned.get() == 0) {
+      metrics.owned.set(assignedNow.size());
+      if (metrics.owned.get() == 0) {
         unassignedSince.compareAndSet(null, clock.instant());
       }
       LOG.log(System.Logger.Level.INFO, "Kafka partitions {0} revoked", gone);

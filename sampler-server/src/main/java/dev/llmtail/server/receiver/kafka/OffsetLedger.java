@@ -2,11 +2,8 @@ package dev.llmtail.server.receiver.kafka;
 
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.TraceId;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.RememberedDecision;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -194,7 +191,7 @@ public final class OffsetLedger {
   }
 
   /** A kept trace about to be handed to the exporter: it settles on {@link #delivered}. */
-  private void awaitDelivery(TraceId traceId) {
+  void awaitDelivery(TraceId traceId) {
     synchronized (lock) {
       if (pending.containsKey(traceId)) {
         awaitingDelivery.add(traceId);
@@ -203,7 +200,7 @@ public final class OffsetLedger {
   }
 
   /** Settles a trace's records after its decision, unless it waits for delivery. */
-  private void settleUnlessAwaited(TraceId traceId) {
+  void settleUnlessAwaited(TraceId traceId) {
     synchronized (lock) {
       if (!awaitingDelivery.contains(traceId)) {
         settleLocked(traceId);
@@ -212,7 +209,7 @@ public final class OffsetLedger {
   }
 
   /** Gives up waiting for the delivery of a trace whose export threw: commits must not stall. */
-  private void settleFailed(TraceId traceId) {
+  void settleFailed(TraceId traceId) {
     synchronized (lock) {
       awaitingDelivery.remove(traceId);
       settleLocked(traceId);
@@ -251,7 +248,7 @@ public final class OffsetLedger {
             for (TraceId id : e.traces) {
               inRecords.add(id);
               if (!pending.containsKey(id) && !disowned.contains(id) && !listed.contains(id)) {
-                String entry = metadataEntry(id, p.outcomes.get(id));
+                String entry = CommitMetadata.entry(id, p.outcomes.get(id));
                 if (metadata.length() + entry.length() <= METADATA_MAX_CHARS) {
                   metadata.append(entry);
                   listed.add(id);
@@ -268,21 +265,6 @@ public final class OffsetLedger {
     return points;
   }
 
-  private static String metadataEntry(TraceId id, @Nullable RememberedDecision outcome) {
-    String hex = id.toHex();
-    if (outcome == null) {
-      return hex + ",";
-    }
-    if (!outcome.kept()) {
-      return hex + "-,";
-    }
-    double count = outcome.adjustedCount();
-    return hex
-        + "+"
-        + (count == Math.rint(count) ? String.valueOf((long) count) : String.valueOf(count))
-        + ",";
-  }
-
   /**
    * Takes over a partition whose last commit is {@code committed} (null if none): messages before
    * the previous owner's position whose traces it listed as decided are {@link #alreadyDecided}.
@@ -291,44 +273,17 @@ public final class OffsetLedger {
    */
   public Map<TraceId, RememberedDecision> resume(
       TopicPartition partition, @Nullable OffsetAndMetadata committed) {
-    if (committed == null
-        || !(committed.metadata().startsWith(METADATA_PREFIX)
-            || committed.metadata().startsWith(METADATA_PREFIX_V1))) {
-      return Map.of();
-    }
-    String[] parts = committed.metadata().split(";", 3);
-    Set<TraceId> decided = new HashSet<>();
-    Map<TraceId, RememberedDecision> outcomes = new HashMap<>();
-    long until;
-    try {
-      until = Long.parseLong(parts[1]);
-      for (String entry : parts.length > 2 ? parts[2].split(",", -1) : new String[0]) {
-        if (entry.length() < 32) {
-          continue;
-        }
-        TraceId id = TraceId.fromHex(entry.substring(0, 32));
-        decided.add(id);
-        String outcome = entry.substring(32);
-        if (outcome.equals("-")) {
-          outcomes.put(id, new RememberedDecision(false, INHERITED_DROPPED, 1));
-        } else if (outcome.startsWith("+")) {
-          outcomes.put(
-              id,
-              new RememberedDecision(
-                  true, INHERITED_KEPT, Double.parseDouble(outcome.substring(1))));
-        }
-      }
-    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-      // Written by another program into the same group: re-read everything, as without metadata.
+    CommitMetadata.Parsed parsed = CommitMetadata.parse(committed);
+    if (parsed == null) {
       return Map.of();
     }
     synchronized (lock) {
       Partition p = partitions.computeIfAbsent(partition, tp -> new Partition());
-      p.decidedBefore = decided;
-      p.outcomesBefore = Map.copyOf(outcomes);
-      p.skipUntil = until;
+      p.decidedBefore = parsed.decided();
+      p.outcomesBefore = Map.copyOf(parsed.outcomes());
+      p.skipUntil = parsed.until();
     }
-    return Map.copyOf(outcomes);
+    return Map.copyOf(parsed.outcomes());
   }
 
   /**
@@ -385,7 +340,7 @@ public final class OffsetLedger {
   }
 
   /** Keeps a decision taken here for the commit metadata of the partitions holding its trace. */
-  private void recordOutcome(TraceId traceId, Decision decision) {
+  void recordOutcome(TraceId traceId, Decision decision) {
     synchronized (lock) {
       List<Ref> refs = pending.get(traceId);
       if (refs != null) {
@@ -396,13 +351,13 @@ public final class OffsetLedger {
     }
   }
 
-  private boolean release(TraceId traceId) {
+  boolean release(TraceId traceId) {
     synchronized (lock) {
       return disowned.remove(traceId);
     }
   }
 
-  private boolean isDisowned(TraceId traceId) {
+  boolean isDisowned(TraceId traceId) {
     synchronized (lock) {
       return disowned.contains(traceId);
     }
@@ -414,57 +369,6 @@ public final class OffsetLedger {
    * the listener, and so the exporter, took it.
    */
   public DecisionListener guard(DecisionListener exporter) {
-    return new DecisionListener() {
-      @Override
-      public void onDecided(Decision decision, TraceView trace) {
-        TraceId id = trace.traceId();
-        if (release(id)) {
-          handedBack.increment(trace.spanCount());
-          return;
-        }
-        recordOutcome(id, decision);
-        if (decision.kept()) {
-          // Before the hand-off: the exporter may deliver, and call delivered(), at once.
-          awaitDelivery(id);
-        }
-        boolean handedOff = false;
-        try {
-          exporter.onDecided(decision, trace);
-          handedOff = true;
-        } finally {
-          if (!handedOff) {
-            // A failing exporter counts its own failure; an unsettled trace would stop commits.
-            settleFailed(id);
-          } else if (!decision.kept()) {
-            settle(id);
-          }
-        }
-      }
-
-      @Override
-      public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {
-        if (isDisowned(fragment.traceId())) {
-          handedBack.increment(fragment.spanCount());
-          return;
-        }
-        try {
-          exporter.onLateSpans(decision, fragment);
-        } finally {
-          settleUnlessAwaited(fragment.traceId());
-        }
-      }
-
-      @Override
-      public void onLateLogs(RememberedDecision decision, LogFragment fragment) {
-        if (isDisowned(fragment.traceId())) {
-          return;
-        }
-        try {
-          exporter.onLateLogs(decision, fragment);
-        } finally {
-          settleUnlessAwaited(fragment.traceId());
-        }
-      }
-    };
+    return new LedgerGuard(this, exporter, handedBack);
   }
 }
