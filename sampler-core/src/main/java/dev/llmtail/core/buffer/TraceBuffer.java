@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -248,10 +247,7 @@ public final class TraceBuffer {
       raw = store.peek(traceId);
       logs = List.copyOf(s.logs());
     }
-    List<ResourceSpans> fragments = new ArrayList<>(raw.size());
-    for (byte[] bytes : raw) {
-      fragments.add(TraceDecider.parseStored(bytes));
-    }
+    List<ResourceSpans> fragments = raw.stream().map(TraceDecider::parseStored).toList();
     return Optional.of(TraceView.of(traceId, fragments, logs).withGenAi(genAi));
   }
 

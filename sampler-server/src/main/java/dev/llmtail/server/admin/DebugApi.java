@@ -66,44 +66,25 @@ final class DebugApi {
   private final @Nullable Supplier<List<String>> policyNames; // null: names not known, not checked
 
   /**
-   * @param status where a trace is now ({@link TraceStatusLookup#status})
+   * As below, without a span log or notes on late evidence; {@code policyNames} may be null (a
+   * {@code policy=} filter then answers no decisions).
    */
   DebugApi(
-      DecisionLog log, Function<TraceId, TraceStatus> status, Clock clock, boolean showContent) {
-    this(log, status, Map.of(), clock, showContent, null);
-  }
-
-  /** As below, without the running config's policy names. */
-  DebugApi(
-      DecisionLog log,
-      Function<TraceId, TraceStatus> status,
-      Map<String, SpanSource> spans,
-      Clock clock,
-      boolean showContent) {
-    this(log, status, spans, clock, showContent, null);
-  }
-
-  /** As below, without a span log. */
-  DebugApi(
       DecisionLog log,
       Function<TraceId, TraceStatus> status,
       Map<String, SpanSource> spans,
       Clock clock,
       boolean showContent,
       @Nullable Supplier<List<String>> policyNames) {
-    this(log, status, spans, SpanLog.memoryOnly(), clock, showContent, policyNames);
-  }
-
-  /** As below, without notes on late evidence. */
-  DebugApi(
-      DecisionLog log,
-      Function<TraceId, TraceStatus> status,
-      Map<String, SpanSource> spans,
-      SpanLog spanLog,
-      Clock clock,
-      boolean showContent,
-      @Nullable Supplier<List<String>> policyNames) {
-    this(log, status, spans, spanLog, clock, showContent, policyNames, id -> Optional.empty());
+    this(
+        log,
+        status,
+        spans,
+        SpanLog.memoryOnly(),
+        clock,
+        showContent,
+        policyNames,
+        id -> Optional.empty());
   }
 
   /**

@@ -81,7 +81,12 @@ class DebugApiTest {
 
   private final DebugApi api =
       new DebugApi(
-          log, new TraceStatusLookup(buffer, log)::status, spanSources(buffer, kept), clock, false);
+          log,
+          new TraceStatusLookup(buffer, log)::status,
+          spanSources(buffer, kept),
+          clock,
+          false,
+          null);
 
   private JsonNode trace(String id) throws Exception {
     return DebugApi.JSON.readTree(new String(api.trace(id).body(), StandardCharsets.UTF_8));
@@ -169,7 +174,8 @@ class DebugApiTest {
             new TraceStatusLookup(buffer, log)::status,
             spanSources(buffer, kept),
             clock,
-            true);
+            true,
+            null);
 
     JsonNode shown = body(showing.trace(t.traceIdHex())).path("waterfall").path("spans");
     assertThat(shown.findValuesAsText("input")).contains("What is my refund status?");
@@ -209,7 +215,7 @@ class DebugApiTest {
     sources.put(
         "retained", id -> id.equals(t.traceId()) ? Optional.of(t.view()) : Optional.empty());
     DebugApi withSpanLog =
-        new DebugApi(log, new TraceStatusLookup(buffer, log)::status, sources, clock, false);
+        new DebugApi(log, new TraceStatusLookup(buffer, log)::status, sources, clock, false, null);
 
     JsonNode answer = body(withSpanLog.trace(t.traceIdHex()));
     assertThat(answer.path("decision").path("outcome").asText()).isEqualTo("dropped");
