@@ -7,6 +7,7 @@ import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.Policy;
 import dev.llmtail.core.PolicyProvider;
+import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.policies.genai.CapturedInput;
@@ -48,7 +49,7 @@ final class CacheMissPolicy implements Policy {
   private final TraceClock clock = new TraceClock();
 
   /** Expires in trace time, so that replay remembers what live traffic remembered. */
-  private final Cache<String, String> firstTrace;
+  private final Cache<String, TraceId> firstTrace;
 
   CacheMissPolicy(Options options) {
     this.options = options;
@@ -64,16 +65,20 @@ final class CacheMissPolicy implements Policy {
   public Verdict evaluate(TraceView trace) {
     clock.advance(trace);
     int judged = 0;
+    TraceId self = trace.traceId();
     for (LlmCall call : trace.llmCalls()) {
-      boolean laterTurn = CapturedInput.continuesConversation(call.inputText());
+      boolean laterTurn = false;
       if (!call.conversationId().isEmpty()) {
-        String first = firstTrace.get(call.conversationId(), id -> trace.traceId().toHex());
-        laterTurn |= !first.equals(trace.traceId().toHex());
+        // Every call's conversation is remembered, judged or not: a later trace is a later turn.
+        laterTurn = !firstTrace.get(call.conversationId(), id -> self).equals(self);
       }
       if (call.inputTokens() == null
           || call.cacheReadTokens() == null
-          || call.inputTokens() < options.minInputTokens()
-          || !laterTurn) {
+          || call.inputTokens() < options.minInputTokens()) {
+        continue;
+      }
+      // Reading the captured messages (a JSON tree) only for a call that is judged otherwise.
+      if (!laterTurn && !CapturedInput.continuesConversation(call.inputText())) {
         continue;
       }
       judged++;

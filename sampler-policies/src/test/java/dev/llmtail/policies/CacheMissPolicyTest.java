@@ -123,4 +123,19 @@ class CacheMissPolicyTest extends PolicyContract<CacheMissPolicy.Options> {
                         LlmCallSpec.healthy().usage(30_000L, 400L).afterTurns("ok"))));
     assertThat(v.vote()).isEqualTo(Vote.NO_OPINION);
   }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aShortFirstTurnStillStartsTheConversation(Dialect d) {
+    assumeTrue(d.expressesConversation() && d.expressesCache());
+    Policy p = provider.create(options());
+    LlmCallSpec shortFirst =
+        LlmCallSpec.healthy().usage(900L, 40L).cache(0L, 900L).conversation("c-8");
+    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(d, shortFirst))).vote())
+        .as("too short to judge")
+        .isEqualTo(Vote.NO_OPINION);
+    LlmCallSpec longSecond =
+        LlmCallSpec.healthy().usage(31_000L, 400L).cache(0L, null).conversation("c-8");
+    assertThat(p.evaluate(LlmViews.of(LlmTraces.chat(d, longSecond))).vote()).isEqualTo(Vote.KEEP);
+  }
 }
