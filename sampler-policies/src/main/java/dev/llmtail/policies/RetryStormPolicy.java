@@ -9,6 +9,7 @@ import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.policies.genai.SpanAttributes;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -82,6 +84,8 @@ final class RetryStormPolicy implements Policy {
     "http.url",
     "status"
   };
+
+  private static final Set<String> HTTP_KEY_SET = Set.of(HTTP_KEYS);
 
   private final Options options;
   private final TraceClock clock = new TraceClock();
@@ -153,41 +157,24 @@ final class RetryStormPolicy implements Policy {
             calls.isEmpty() ? "" : calls.get(0).spanId(),
             calls.isEmpty() ? "" : calls.get(0).model(),
             "one call each");
-    // Same model and span name alone is an agent loop or a batch, not a retry: calls count as
-    // attempts of one request only with an identical captured prompt, or when one of them failed.
-    Map<String, List<LlmCall>> same = new HashMap<>();
     for (LlmCall call : calls) {
-      if (call.operation().equals("embeddings")) {
-        continue;
-      }
-      same.computeIfAbsent(RequestFingerprint.of(call) + "|" + call.model(), k -> new ArrayList<>())
-          .add(call);
-      if (call.attempt() != null && call.attempt() + 1 > best.count()) {
+      if (!call.operation().equals("embeddings")
+          && call.attempt() != null
+          && call.attempt() + 1 > best.count()) {
         best =
             new Attempts(
                 call.attempt() + 1, call.spanId(), call.model(), "resend count on the LLM span");
       }
     }
-    for (List<LlmCall> group : same.values()) {
-      LlmCall first = group.get(0);
-      boolean failed = group.stream().anyMatch(c -> c.statusError() || !c.errorType().isEmpty());
-      if (group.size() > best.count() && (RequestFingerprint.hasPrompt(first) || failed)) {
-        best =
-            new Attempts(
-                group.size(),
-                first.spanId(),
-                first.model(),
-                failed
-                    ? "LLM spans of one request, some failed"
-                    : "LLM spans with the same model and prompt");
+    if (mayRepeat(calls)) {
+      best = mostRepeated(calls, best);
+    }
+    Map<String, Integer> failedHttp = null;
+    Set<String> present = null;
+    for (SpanView s : trace.spans()) {
+      if (!hasHttpKey(s)) {
+        continue; // most spans: nothing below reads anything from them
       }
-    }
-    Map<String, Integer> failedHttp = new HashMap<>();
-    Set<String> present = new HashSet<>();
-    for (SpanView s : trace.spans()) {
-      present.add(s.spanIdHex());
-    }
-    for (SpanView s : trace.spans()) {
       SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
       Long resend = a.whole("http.request.resend_count");
       if (resend != null && resend + 1 > best.count()) {
@@ -201,6 +188,13 @@ final class RetryStormPolicy implements Policy {
         status = a.whole("status");
       }
       if (status != null && (status == 429 || status >= 500)) {
+        if (present == null) {
+          present = new HashSet<>();
+          for (SpanView span : trace.spans()) {
+            present.add(span.spanIdHex());
+          }
+          failedHttp = new HashMap<>();
+        }
         String parent =
             java.util.HexFormat.of().formatHex(s.proto().getParentSpanId().toByteArray());
         // Attempts of one call share its span; when that span never arrived (LangChain retries
@@ -209,13 +203,101 @@ final class RetryStormPolicy implements Policy {
         String request =
             present.contains(parent) ? parent : "url:" + a.text("url.full", "http.url");
         // each failed attempt plus the one that followed it
-        int n = failedHttp.merge(request, 1, Integer::sum) + 1;
+        int n = Objects.requireNonNull(failedHttp).merge(request, 1, Integer::sum) + 1;
         if (n > best.count()) {
           best = new Attempts(n, s.spanIdHex(), "", "HTTP attempts answered 429/5xx");
         }
       }
     }
     return best;
+  }
+
+  /**
+   * The largest group of calls that are attempts of one request, if it beats {@code best}.
+   *
+   * <p>Same model and span name alone is an agent loop or a batch, not a retry: calls count as
+   * attempts of one request only with an identical captured prompt, or when one of them failed.
+   */
+  private static Attempts mostRepeated(List<LlmCall> calls, Attempts best) {
+    Map<String, List<LlmCall>> same = new HashMap<>();
+    for (LlmCall call : calls) {
+      if (!call.operation().equals("embeddings")) {
+        same.computeIfAbsent(
+                RequestFingerprint.of(call) + "|" + call.model(), k -> new ArrayList<>())
+            .add(call);
+      }
+    }
+    for (List<LlmCall> group : same.values()) {
+      LlmCall first = group.get(0);
+      boolean failed = false;
+      for (LlmCall c : group) {
+        failed |= c.statusError() || !c.errorType().isEmpty();
+      }
+      if (group.size() > best.count() && (RequestFingerprint.hasPrompt(first) || failed)) {
+        best =
+            new Attempts(
+                group.size(),
+                first.spanId(),
+                first.model(),
+                failed
+                    ? "LLM spans of one request, some failed"
+                    : "LLM spans with the same model and prompt");
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Whether two calls may share a request key ({@link #mostRepeated}): almost every trace has none,
+   * and then building the keys is skipped. Errs toward yes: compares the key's parts, and says yes
+   * when a part holds the key's separator or there are too many calls to compare in pairs.
+   */
+  private static boolean mayRepeat(List<LlmCall> calls) {
+    if (calls.size() < 2) {
+      return false;
+    }
+    if (calls.size() > 64) {
+      return true;
+    }
+    for (LlmCall c : calls) {
+      if (c.model().indexOf('|') >= 0
+          || c.requestModel().indexOf('|') >= 0
+          || c.spanName().indexOf('|') >= 0) {
+        return true;
+      }
+    }
+    for (int i = 0; i < calls.size(); i++) {
+      LlmCall a = calls.get(i);
+      for (int j = i + 1; j < calls.size(); j++) {
+        LlmCall b = calls.get(j);
+        if (!a.operation().equals("embeddings")
+            && !b.operation().equals("embeddings")
+            && a.model().equals(b.model())
+            && a.inputDigest().equals(b.inputDigest())
+            && (!a.inputDigest().isEmpty() || a.spanName().equals(b.spanName()))
+            && RequestFingerprint.of(a).equals(RequestFingerprint.of(b))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the span has any of {@link #HTTP_KEYS}: one pass, no attribute view. Each of them
+   * starts with {@code http.} or {@code url.} or is {@code status}, which rules out almost every
+   * key without hashing it.
+   */
+  private static boolean hasHttpKey(SpanView span) {
+    List<KeyValue> attributes = span.proto().getAttributesList();
+    for (int i = 0, n = attributes.size(); i < n; i++) {
+      String key = attributes.get(i).getKey();
+      if ((key.startsWith("http.") || key.startsWith("url.") || key.equals("status"))
+          && HTTP_KEY_SET.contains(key)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private double recordAndRate(TraceView trace, String model, int calls, int retries) {

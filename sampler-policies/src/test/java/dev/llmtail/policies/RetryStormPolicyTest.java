@@ -184,4 +184,38 @@ class RetryStormPolicyTest extends PolicyContract<RetryStormPolicy.Options> {
     }
     assertThat(last).isEqualTo(Vote.KEEP);
   }
+
+  @Test
+  void theMostAttemptedRequestIsFoundAmongOtherCalls() {
+    TraceBuilder t =
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI,
+            LlmCallSpec.healthy().prompt("plan the trip"),
+            LlmCallSpec.healthy().prompt("book the hotel").at(1000, 500),
+            LlmCallSpec.healthy().prompt("book the hotel").at(2000, 500),
+            LlmCallSpec.healthy().prompt("write the summary").at(3000, 500),
+            LlmCallSpec.healthy().prompt("book the hotel").at(4000, 500));
+    Verdict v = provider.create(options()).evaluate(LlmViews.of(t));
+    assertThat(v.vote()).isEqualTo(Vote.KEEP);
+    assertThat(v.reason()).startsWith("retry-storm: 3 attempts of one");
+  }
+
+  @Test
+  void attemptsAreCountedWhenTheModelNameHoldsAVerticalBar() {
+    TraceBuilder t =
+        LlmTraces.chat(
+            Dialect.OTEL_GENAI,
+            LlmCallSpec.healthy()
+                .models("gateway|gpt-4o", "gateway|gpt-4o")
+                .prompt("book the hotel"),
+            LlmCallSpec.healthy()
+                .models("gateway|gpt-4o", "gateway|gpt-4o")
+                .prompt("book the hotel")
+                .at(1000, 500),
+            LlmCallSpec.healthy()
+                .models("gateway|gpt-4o", "gateway|gpt-4o")
+                .prompt("book the hotel")
+                .at(2000, 500));
+    assertThat(provider.create(options()).evaluate(LlmViews.of(t)).vote()).isEqualTo(Vote.KEEP);
+  }
 }
