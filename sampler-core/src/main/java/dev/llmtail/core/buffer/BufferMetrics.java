@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,6 +32,14 @@ final class BufferMetrics {
   private final Counter overSpanLimit;
   private final Counter overByteLimit;
   private final MeterRegistry meters;
+
+  /**
+   * {@code llmtail.decisions} of kept and of dropped traces by trigger, each registered on first
+   * use, then looked up: registering it for every decided trace showed in profiles.
+   */
+  private final Map<DecisionTrigger, Counter> keptDecisions = new ConcurrentHashMap<>();
+
+  private final Map<DecisionTrigger, Counter> droppedDecisions = new ConcurrentHashMap<>();
 
   BufferMetrics(MeterRegistry meters, BufferSettings settings) {
     this.meters = meters;
@@ -105,11 +115,20 @@ final class BufferMetrics {
   }
 
   void decided(Decision decision) {
-    Counter.builder("llmtail.decisions")
-        .description("Traces decided, by outcome and trigger")
-        .tag("outcome", decision.kept() ? "kept" : "dropped")
-        .tag("trigger", decision.trigger().name().toLowerCase(Locale.ROOT))
-        .register(meters)
-        .increment();
+    Map<DecisionTrigger, Counter> byTrigger = decision.kept() ? keptDecisions : droppedDecisions;
+    Counter counter = byTrigger.get(decision.trigger());
+    if (counter == null) {
+      // Registered on first use, so that only the outcomes and triggers that happened show.
+      counter =
+          byTrigger.computeIfAbsent(
+              decision.trigger(),
+              trigger ->
+                  Counter.builder("llmtail.decisions")
+                      .description("Traces decided, by outcome and trigger")
+                      .tag("outcome", decision.kept() ? "kept" : "dropped")
+                      .tag("trigger", trigger.name().toLowerCase(Locale.ROOT))
+                      .register(meters));
+    }
+    counter.increment();
   }
 }

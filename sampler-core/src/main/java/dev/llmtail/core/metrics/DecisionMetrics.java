@@ -35,6 +35,10 @@ public final class DecisionMetrics implements DecisionListener {
   private final MeterRegistry meters;
   private final Timer latency;
   private final Map<String, Map<Vote, Counter>> votes = new ConcurrentHashMap<>();
+  private final Counter keptTraces;
+  private final Counter droppedTraces;
+  private final Counter keptSpans;
+  private final Counter droppedSpans;
 
   public DecisionMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -43,10 +47,10 @@ public final class DecisionMetrics implements DecisionListener {
             .description("From the end of a trace's last span to its decision")
             .register(meters);
     // At zero from the start, so that dashboards and alert ratios have a series to show.
-    for (String outcome : List.of("kept", "dropped")) {
-      traces(outcome);
-      spans(outcome);
-    }
+    this.keptTraces = traces("kept");
+    this.keptSpans = spans("kept");
+    this.droppedTraces = traces("dropped");
+    this.droppedSpans = spans("dropped");
   }
 
   /**
@@ -99,9 +103,8 @@ public final class DecisionMetrics implements DecisionListener {
           .increment();
       return;
     }
-    String outcome = decision.kept() ? "kept" : "dropped";
-    traces(outcome).increment();
-    spans(outcome).increment(trace.spanCount());
+    (decision.kept() ? keptTraces : droppedTraces).increment();
+    (decision.kept() ? keptSpans : droppedSpans).increment(trace.spanCount());
     for (PolicyVerdict v : decision.verdicts()) {
       votes(v.policy(), v.verdict().vote()).increment();
     }

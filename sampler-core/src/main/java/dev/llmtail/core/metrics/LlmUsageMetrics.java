@@ -1,5 +1,7 @@
 package dev.llmtail.core.metrics;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import io.micrometer.core.instrument.Counter;
@@ -8,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -47,8 +50,32 @@ public final class LlmUsageMetrics {
   private static final String UNPRICED_HELP =
       "LLM calls that reported token usage for a model without a price: missing from llmtail.llm.cost";
 
+  private static final int CALLS_SLOT = 0;
+  private static final int INPUT_SLOT = 1;
+  private static final int OUTPUT_SLOT = 2;
+  private static final int CACHED_SLOT = 3;
+  private static final int COST_SLOT = 4;
+  private static final int UNPRICED_SLOT = 5;
+  private static final int ERRORS_SLOT = 6;
+  private static final int RETRIES_SLOT = 7;
+  private static final int REFUSED_SLOT = 8;
+  private static final int TRUNCATED_SLOT = 9;
+  private static final int SLOTS = 10;
+
+  /** (Provider, model) pairs whose counters are remembered; others are registered again. */
+  private static final int REMEMBERED_MODELS = 1024;
+
   private final MeterRegistry meters;
   private final Function<LlmCall, OptionalDouble> cost;
+
+  /**
+   * The counters of each (provider, model) as the calls report them, so that counting a call is
+   * increments, not ten meter registrations (a builder, tags and a registry lookup each): they
+   * showed in the decider thread's profile. Bounded, since model names come from the traffic; a
+   * forgotten pair is registered again, which finds the same meters.
+   */
+  private final Cache<ModelKey, ModelMeters> byModel =
+      Caffeine.newBuilder().maximumSize(REMEMBERED_MODELS).executor(Runnable::run).build();
 
   /** Counts cost only from calls whose span reported one; calls with usage count as unpriced. */
   public LlmUsageMetrics(MeterRegistry meters) {
@@ -87,45 +114,51 @@ public final class LlmUsageMetrics {
   /** Counts LLM calls: those of one decided trace, or of spans that arrived after it. */
   public void count(List<LlmCall> calls) {
     for (LlmCall call : calls) {
-      String provider =
-          call.provider().isEmpty() ? "unknown" : call.provider().toLowerCase(Locale.ROOT);
-      String model = call.model().isEmpty() ? "unknown" : call.model().toLowerCase(Locale.ROOT);
-      counter(CALLS, CALLS_HELP, provider, model).increment();
-      tokens(provider, model, "input", call.inputTokens());
-      tokens(provider, model, "output", call.outputTokens());
-      tokens(provider, model, "cached_input", call.cacheReadTokens());
+      ModelMeters m = meters(call.provider(), call.model());
+      m.get(CALLS_SLOT).increment();
+      tokens(m, INPUT_SLOT, call.inputTokens());
+      tokens(m, OUTPUT_SLOT, call.outputTokens());
+      tokens(m, CACHED_SLOT, call.cacheReadTokens());
       OptionalDouble usd = cost.apply(call);
       if (usd.isEmpty()) {
-        counter(UNPRICED, UNPRICED_HELP, provider, model).increment();
+        m.get(UNPRICED_SLOT).increment();
       } else if (usd.getAsDouble() > 0) {
-        cost(provider, model).increment(usd.getAsDouble());
+        m.get(COST_SLOT).increment(usd.getAsDouble());
       }
       if (call.statusError() || !call.errorType().isEmpty()) {
-        counter(ERRORS, ERRORS_HELP, provider, model).increment();
+        m.get(ERRORS_SLOT).increment();
       }
       if (call.attempt() != null && call.attempt() > 1) {
-        counter(RETRIES, RETRIES_HELP, provider, model).increment();
+        m.get(RETRIES_SLOT).increment();
       }
-      if (FinishReasons.classify(call) == FinishReasons.Outcome.REFUSED) {
-        counter(REFUSED, REFUSED_HELP, provider, model).increment();
+      FinishReasons.Outcome outcome = FinishReasons.classify(call);
+      if (outcome == FinishReasons.Outcome.REFUSED) {
+        m.get(REFUSED_SLOT).increment();
       }
-      if (truncated(call)) {
-        counter(TRUNCATED, TRUNCATED_HELP, provider, model).increment();
+      if (truncated(outcome)) {
+        m.get(TRUNCATED_SLOT).increment();
       }
     }
+  }
+
+  private ModelMeters meters(String provider, String model) {
+    return byModel.get(new ModelKey(provider, model), ModelMeters::new);
   }
 
   /**
    * A call cut by a token limit, or a stream cut before it finished (see {@link FinishReasons}).
    */
   static boolean truncated(LlmCall call) {
-    FinishReasons.Outcome outcome = FinishReasons.classify(call);
+    return truncated(FinishReasons.classify(call));
+  }
+
+  private static boolean truncated(FinishReasons.Outcome outcome) {
     return outcome == FinishReasons.Outcome.TRUNCATED || outcome == FinishReasons.Outcome.CUT;
   }
 
-  private void tokens(String provider, String model, String type, @Nullable Long value) {
+  private static void tokens(ModelMeters m, int slot, @Nullable Long value) {
     if (value != null && value > 0) {
-      tokens(provider, model, type).increment(value);
+      m.get(slot).increment(value);
     }
   }
 
@@ -155,5 +188,50 @@ public final class LlmUsageMetrics {
         .tag("provider", provider)
         .tag("model", model)
         .register(meters);
+  }
+
+  /** A call's provider and model as reported, before they are lower-cased into tags. */
+  private record ModelKey(String provider, String model) {}
+
+  /**
+   * The counters of one (provider, model), each registered on first use, as before: a model that
+   * never failed has no error series. Racy but benign: two threads registering the same counter get
+   * the same meter from the registry.
+   */
+  private final class ModelMeters {
+    private final String provider;
+    private final String model;
+    private final AtomicReferenceArray<Counter> counters = new AtomicReferenceArray<>(SLOTS);
+
+    ModelMeters(ModelKey key) {
+      this.provider =
+          key.provider().isEmpty() ? "unknown" : key.provider().toLowerCase(Locale.ROOT);
+      this.model = key.model().isEmpty() ? "unknown" : key.model().toLowerCase(Locale.ROOT);
+    }
+
+    Counter get(int slot) {
+      Counter c = counters.get(slot);
+      if (c == null) {
+        c = register(slot);
+        counters.set(slot, c);
+      }
+      return c;
+    }
+
+    private Counter register(int slot) {
+      return switch (slot) {
+        case CALLS_SLOT -> counter(CALLS, CALLS_HELP, provider, model);
+        case INPUT_SLOT -> tokens(provider, model, "input");
+        case OUTPUT_SLOT -> tokens(provider, model, "output");
+        case CACHED_SLOT -> tokens(provider, model, "cached_input");
+        case COST_SLOT -> cost(provider, model);
+        case UNPRICED_SLOT -> counter(UNPRICED, UNPRICED_HELP, provider, model);
+        case ERRORS_SLOT -> counter(ERRORS, ERRORS_HELP, provider, model);
+        case RETRIES_SLOT -> counter(RETRIES, RETRIES_HELP, provider, model);
+        case REFUSED_SLOT -> counter(REFUSED, REFUSED_HELP, provider, model);
+        case TRUNCATED_SLOT -> counter(TRUNCATED, TRUNCATED_HELP, provider, model);
+        default -> throw new IllegalArgumentException("no counter in slot " + slot);
+      };
+    }
   }
 }

@@ -120,4 +120,55 @@ class LlmUsageMetricsTest {
         .isEqualTo(1);
     assertThat(meters.find("llmtail.llm.cost").tags("model", "gpt-4o").counter()).isNull();
   }
+
+  private static LlmCall answeredBy(String model, boolean error) {
+    LlmCall c = streamed(false, List.of("stop"), error);
+    return new LlmCall(
+        c.spanId(),
+        c.spanName(),
+        c.provider(),
+        model,
+        model,
+        c.operation(),
+        c.streaming(),
+        c.finishReasons(),
+        c.inputTokens(),
+        c.outputTokens(),
+        c.cacheReadTokens(),
+        c.cacheWriteTokens(),
+        c.reasoningTokens(),
+        c.costUsd(),
+        c.errorType(),
+        c.statusError(),
+        c.ended(),
+        c.attempt(),
+        c.conversationId(),
+        c.inputText(),
+        c.outputText(),
+        c.startEpochNanos(),
+        c.endEpochNanos(),
+        c.inputDigest(),
+        c.judge());
+  }
+
+  @Test
+  void eachModelsSeriesAppearsWithItsFirstCallOfThatKindAndFoldsIntoOtherPastTheModelCap() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    meters.config().meterFilter(new ModelCardinalityFilter(List.of("gpt-"), 1));
+    LlmUsageMetrics usage = new LlmUsageMetrics(meters);
+
+    for (int i = 0; i < 3; i++) {
+      usage.count(List.of(answeredBy("GPT-4o", false), answeredBy("gpt-4.1", i == 2)));
+    }
+
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count())
+        .isEqualTo(3);
+    // Past the cap of one model, another model counts under "other", every time.
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "other").count())
+        .isEqualTo(3);
+    assertThat(meters.counter("llmtail.llm.errors", "provider", "openai", "model", "other").count())
+        .isEqualTo(1);
+    // A model that never failed has no error series.
+    assertThat(meters.find("llmtail.llm.errors").tags("model", "gpt-4o").counter()).isNull();
+  }
 }
