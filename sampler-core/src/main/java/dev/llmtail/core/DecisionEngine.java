@@ -3,7 +3,7 @@ package dev.llmtail.core;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -83,28 +83,29 @@ public final class DecisionEngine {
   }
 
   public Decision decide(TraceView trace, DecisionTrigger trigger) {
-    List<PolicyVerdict> verdicts = new ArrayList<>(policies.size());
-    List<String> keepers = new ArrayList<>();
-    List<String> droppers = new ArrayList<>();
+    PolicyVerdict[] verdicts = new PolicyVerdict[policies.size()];
+    boolean anyKeep = false;
+    boolean anyDrop = false;
     double keepProbability = 0;
-    for (NamedPolicy p : policies) {
+    for (int i = 0; i < verdicts.length; i++) {
+      NamedPolicy p = policies.get(i);
       Verdict v = evaluate(p, trace);
-      verdicts.add(new PolicyVerdict(p.name(), p.type(), v));
+      verdicts[i] = new PolicyVerdict(p.name(), p.type(), v);
       switch (v.vote()) {
         case KEEP -> {
-          keepers.add(p.name());
+          anyKeep = true;
           keepProbability = Math.max(keepProbability, v.keepProbability());
         }
-        case DROP -> droppers.add(p.name());
+        case DROP -> anyDrop = true;
         case NO_OPINION -> {}
       }
     }
-    boolean kept = droppers.isEmpty() && !keepers.isEmpty();
+    boolean kept = !anyDrop && anyKeep;
     String reason;
-    if (!droppers.isEmpty()) {
-      reason = "dropped by " + String.join(", ", droppers);
+    if (anyDrop) {
+      reason = names("dropped by ", verdicts, Vote.DROP);
     } else if (kept) {
-      reason = "kept by " + String.join(", ", keepers);
+      reason = names("kept by ", verdicts, Vote.KEEP);
     } else {
       reason = "no policy matched";
     }
@@ -116,8 +117,21 @@ public final class DecisionEngine {
         adjustedCount,
         trigger,
         clock.instant(),
-        verdicts,
+        Arrays.asList(verdicts),
         configVersion);
+  }
+
+  /** {@code prefix} and the names of the policies that voted {@code vote}, comma-separated. */
+  private static String names(String prefix, PolicyVerdict[] verdicts, Vote vote) {
+    StringBuilder out = new StringBuilder(prefix);
+    String separator = "";
+    for (PolicyVerdict v : verdicts) {
+      if (v.verdict().vote() == vote) {
+        out.append(separator).append(v.policy());
+        separator = ", ";
+      }
+    }
+    return out.toString();
   }
 
   private Verdict evaluate(NamedPolicy p, TraceView trace) {

@@ -76,10 +76,14 @@ public final class FinishReasons {
   /** The class of one call's end; refused wins over truncated, truncated over cut. */
   public static Outcome classify(LlmCall call) {
     List<String> reasons = call.finishReasons();
-    if (reasons.stream().anyMatch(REFUSALS::contains)) {
-      return Outcome.REFUSED;
+    boolean truncated = false;
+    for (String r : reasons) {
+      if (REFUSALS.contains(r)) {
+        return Outcome.REFUSED;
+      }
+      truncated |= TRUNCATIONS.contains(r) && !r.equals(ERROR);
     }
-    if (reasons.stream().anyMatch(r -> TRUNCATIONS.contains(r) && !r.equals(ERROR))) {
+    if (truncated) {
       return Outcome.TRUNCATED;
     }
     if (!cutSign(call).isEmpty()) {

@@ -43,6 +43,14 @@ public final class ModelFamilies {
   /** Whether {@code model} (without a provider prefix) starts like a published model name. */
   public static boolean known(String model) {
     String m = model.trim().toLowerCase(Locale.ROOT);
-    return !m.equals("unknown") && PREFIXES.stream().anyMatch(m::startsWith);
+    if (m.equals("unknown")) {
+      return false;
+    }
+    for (String prefix : PREFIXES) {
+      if (m.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

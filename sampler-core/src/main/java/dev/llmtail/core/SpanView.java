@@ -1,5 +1,6 @@
 package dev.llmtail.core;
 
+import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -51,10 +52,22 @@ public final class SpanView {
   public String spanIdHex() {
     String hex = spanIdHex;
     if (hex == null) {
-      hex = HEX.formatHex(span.getSpanId().toByteArray());
+      hex = hex(span.getSpanId());
       spanIdHex = hex;
     }
     return hex;
+  }
+
+  /** Lower-case hex of a span id: a valid one (8 bytes) without copying it into an array first. */
+  private static String hex(ByteString id) {
+    if (id.size() != 8) {
+      return HEX.formatHex(id.toByteArray());
+    }
+    long bits = 0;
+    for (int i = 0; i < 8; i++) {
+      bits = (bits << 8) | (id.byteAt(i) & 0xFF);
+    }
+    return HEX.toHexDigits(bits);
   }
 
   /** True for a span without a parent: the root of its trace. */
@@ -82,9 +95,12 @@ public final class SpanView {
 
   /** The {@code service.name} resource attribute, or {@code "unknown_service"}. */
   public String serviceName() {
-    return resourceAttribute("service.name")
-        .map(AnyValue::getStringValue)
-        .orElse("unknown_service");
+    for (KeyValue kv : resource.getAttributesList()) {
+      if (kv.getKey().equals("service.name")) {
+        return kv.getValue().getStringValue();
+      }
+    }
+    return "unknown_service";
   }
 
   public Optional<AnyValue> attribute(String key) {

@@ -99,7 +99,23 @@ public final class TraceView {
 
   /** This view with the facts {@code reader} finds in it. */
   public TraceView withGenAi(GenAiReader reader) {
-    return new TraceView(traceId, fragments, stored, logs, reader.read(this));
+    return new TraceView(this, reader.read(this));
+  }
+
+  /**
+   * {@code view} with other facts: its spans are shared, not wrapped again, so that what a span
+   * view computed once (its hex id) while the facts were read is not computed again for policies.
+   */
+  private TraceView(TraceView view, GenAiFacts genAi) {
+    this.traceId = view.traceId;
+    this.fragments = view.fragments;
+    this.stored = view.stored;
+    this.logs = view.logs;
+    this.spans = view.spans;
+    this.startEpochNanos = view.startEpochNanos;
+    this.endEpochNanos = view.endEpochNanos;
+    this.llmCalls = genAi.calls();
+    this.evaluations = genAi.evaluations();
   }
 
   public TraceId traceId() {
@@ -183,7 +199,12 @@ public final class TraceView {
 
   /** The root span, if it was received. */
   public Optional<SpanView> root() {
-    return spans.stream().filter(SpanView::isRoot).findFirst();
+    for (SpanView s : spans) {
+      if (s.isRoot()) {
+        return Optional.of(s);
+      }
+    }
+    return Optional.empty();
   }
 
   /** Earliest span start in the trace (epoch nanos), 0 for an empty trace. */

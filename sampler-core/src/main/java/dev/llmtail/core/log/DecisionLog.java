@@ -2,6 +2,7 @@ package dev.llmtail.core.log;
 
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionTrigger;
+import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
@@ -11,7 +12,7 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Remembers every decided trace, kept or dropped, as a compact {@link DecisionRecord}, so that "why
@@ -50,9 +52,10 @@ import java.util.function.Predicate;
  */
 public final class DecisionLog implements DecisionListener {
 
-  /** Span attributes read for conversation ids besides the normalised LLM calls. */
-  private static final List<String> CONVERSATION_ATTRIBUTES =
-      List.of("gen_ai.conversation.id", "session.id");
+  /** Span attributes read for conversation ids besides the normalised LLM calls, in this order. */
+  private static final String CONVERSATION_ATTRIBUTE = "gen_ai.conversation.id";
+
+  private static final String SESSION_ATTRIBUTE = "session.id";
 
   private final int maxEntries;
   private final Duration maxAge;
@@ -252,14 +255,17 @@ public final class DecisionLog implements DecisionListener {
 
   /** The compact record of a decided trace. */
   static DecisionRecord recordOf(Decision decision, TraceView trace, boolean keepContent) {
-    Optional<SpanView> root = trace.root();
-    String service =
-        root.map(SpanView::serviceName)
-            .orElse(trace.spans().isEmpty() ? "" : trace.spans().get(0).serviceName());
+    SpanView root = trace.root().orElse(null);
+    String service;
+    if (root != null) {
+      service = root.serviceName();
+    } else {
+      service = trace.spans().isEmpty() ? "" : trace.spans().get(0).serviceName();
+    }
     return new DecisionRecord(
         trace.traceId(),
         conversationIdsOf(trace),
-        root.map(SpanView::name).orElse(""),
+        root == null ? "" : root.name(),
         service,
         Instant.EPOCH.plusNanos(trace.startEpochNanos()),
         Duration.ofNanos(trace.durationNanos()),
@@ -276,16 +282,33 @@ public final class DecisionLog implements DecisionListener {
    * of any span.
    */
   public static List<String> conversationIdsOf(TraceView trace) {
-    Set<String> ids = new LinkedHashSet<>(trace.conversationIds());
-    for (SpanView span : trace.spans()) {
-      for (String key : CONVERSATION_ATTRIBUTES) {
-        span.attribute(key)
-            .map(AnyValue::getStringValue)
-            .filter(v -> !v.isEmpty())
-            .ifPresent(ids::add);
-      }
+    Set<String> ids = null; // most traces have none: nothing to allocate
+    for (LlmCall call : trace.llmCalls()) {
+      ids = add(ids, call.conversationId());
     }
-    return List.copyOf(ids);
+    for (SpanView span : trace.spans()) {
+      // One pass over the span's attributes for both keys; the first of each key counts.
+      String conversation = null;
+      String session = null;
+      for (KeyValue kv : span.proto().getAttributesList()) {
+        if (conversation == null && kv.getKey().equals(CONVERSATION_ATTRIBUTE)) {
+          conversation = kv.getValue().getStringValue();
+        } else if (session == null && kv.getKey().equals(SESSION_ATTRIBUTE)) {
+          session = kv.getValue().getStringValue();
+        }
+      }
+      ids = add(add(ids, conversation), session);
+    }
+    return ids == null ? List.of() : List.copyOf(ids);
+  }
+
+  private static @Nullable Set<String> add(@Nullable Set<String> ids, @Nullable String id) {
+    if (id == null || id.isEmpty()) {
+      return ids;
+    }
+    Set<String> to = ids == null ? new LinkedHashSet<>() : ids;
+    to.add(id);
+    return to;
   }
 
   /** A held record and the late spans counted since; guarded by the log's lock. */

@@ -25,6 +25,10 @@ public record LlmSummary(
   /** Longest prompt or output text kept per call when content is captured. */
   static final int CONTENT_CAP = 2_000;
 
+  /** A trace without LLM calls: most of them, so one shared value. */
+  private static final LlmSummary NONE =
+      new LlmSummary(0, List.of(), List.of(), 0, 0, 0, null, List.of());
+
   public LlmSummary {
     modelsAsked = List.copyOf(modelsAsked);
     modelsAnswered = List.copyOf(modelsAnswered);
@@ -35,13 +39,16 @@ public record LlmSummary(
   public record MessageContent(String spanId, String input, String output) {}
 
   static LlmSummary of(List<LlmCall> calls, boolean keepContent) {
-    Set<String> asked = new LinkedHashSet<>();
-    Set<String> answered = new LinkedHashSet<>();
+    if (calls.isEmpty()) {
+      return NONE;
+    }
+    Set<String> asked = new LinkedHashSet<>(4);
+    Set<String> answered = new LinkedHashSet<>(4);
     long in = 0;
     long out = 0;
     long cached = 0;
     Double cost = null;
-    List<MessageContent> content = new ArrayList<>();
+    List<MessageContent> content = keepContent ? new ArrayList<>() : List.of();
     for (LlmCall c : calls) {
       if (!c.requestModel().isEmpty()) {
         asked.add(c.requestModel());

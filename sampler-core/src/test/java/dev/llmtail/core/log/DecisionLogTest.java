@@ -115,6 +115,30 @@ class DecisionLogTest {
   }
 
   @Test
+  void conversationIdsKeepFirstSeenOrderAndTheFirstValueOfARepeatedAttribute() {
+    TraceId id = traceId(4);
+    Span root =
+        withConversation(
+            withConversation(
+                withConversation(span(id, 1, 0, true, false), "session.id", "s-1"),
+                "gen_ai.conversation.id",
+                "c-1"),
+            "gen_ai.conversation.id",
+            "c-repeated");
+    Span child =
+        withConversation(
+            withConversation(span(id, 2, 1, true, false), "gen_ai.conversation.id", ""),
+            "session.id",
+            "c-1");
+    TraceView t = TestSpans.view(id, root, child);
+
+    // Per span the conversation id before the session id, each as first written; blanks and
+    // repeats left out.
+    assertThat(DecisionLog.conversationIdsOf(t)).containsExactly("c-1", "s-1");
+    assertThat(DecisionLog.conversationIdsOf(trace(5, null))).isEmpty();
+  }
+
+  @Test
   void oldestRecordsAreForgottenBeyondMaxEntriesButTheirOutcomeIsRemembered() {
     DecisionLog log = new DecisionLog(2, Duration.ofHours(1), false, clock);
     TraceView a = trace(1, "c");

@@ -116,7 +116,7 @@ public final class ConversationKeeper implements DecisionListener, DecisionRevis
     if (!config.keepSiblings()
         || decision.kept()
         || followed.estimatedSize() == 0
-        || decision.verdicts().stream().anyMatch(v -> v.verdict().vote() == Vote.DROP)) {
+        || anyDrop(decision)) {
       return decision;
     }
     Instant now = clock.instant();
@@ -227,13 +227,27 @@ public final class ConversationKeeper implements DecisionListener, DecisionRevis
 
   /** Kept by a policy that judged the trace, not by a sampler, a budget, a request or this. */
   static boolean keptOnEvidence(Decision decision) {
-    return decision.kept()
-        && decision.verdicts().stream()
-            .anyMatch(
-                v ->
-                    v.verdict().vote() == Vote.KEEP
-                        && !v.type().equals(POLICY)
-                        && !EvidencePolicies.NOT_AGAIN.contains(v.type()));
+    if (!decision.kept()) {
+      return false;
+    }
+    for (PolicyVerdict v : decision.verdicts()) {
+      if (v.verdict().vote() == Vote.KEEP
+          && !v.type().equals(POLICY)
+          && !EvidencePolicies.NOT_AGAIN.contains(v.type())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a policy voted to drop: an explicit drop is never overruled. */
+  private static boolean anyDrop(Decision decision) {
+    for (PolicyVerdict v : decision.verdicts()) {
+      if (v.verdict().vote() == Vote.DROP) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
