@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -66,7 +65,11 @@ public final class DecisionLog implements DecisionListener {
   private final Object lock = new Object();
   // All guarded by lock.
   private final Map<TraceId, Entry> byTrace = new HashMap<>();
-  private final TreeMap<Long, Entry> byOrder = new TreeMap<>();
+  // Decision order: a doubly linked list through the entries, oldest first, newest last. Unlike
+  // a sorted map it appends, unlinks and finds the oldest in constant time without a node per
+  // record (the log holds 50 000 by default and every insert evicts one when full).
+  private @Nullable Entry oldest;
+  private @Nullable Entry newest;
   private final Map<String, Set<TraceId>> byConversation = new HashMap<>();
   private final LinkedHashMap<TraceId, ForgottenTrace> forgotten;
   private long sequence;
@@ -124,7 +127,7 @@ public final class DecisionLog implements DecisionListener {
       }
       Entry e = new Entry(++sequence, record);
       byTrace.put(record.traceId(), e);
-      byOrder.put(e.seq, e);
+      append(e);
       for (String conversation : record.conversationIds()) {
         byConversation
             .computeIfAbsent(conversation, c -> new LinkedHashSet<>())
@@ -179,7 +182,7 @@ public final class DecisionLog implements DecisionListener {
     List<DecisionRecord> out = new ArrayList<>(Math.min(limit, 256));
     synchronized (lock) {
       evict(clock.instant());
-      for (Entry e : byOrder.descendingMap().values()) {
+      for (Entry e = newest; e != null; e = e.older) {
         if (out.size() >= limit) {
           break;
         }
@@ -199,8 +202,8 @@ public final class DecisionLog implements DecisionListener {
       if (!anyForgotten) {
         return createdAt;
       }
-      Map.Entry<Long, Entry> oldest = byOrder.firstEntry();
-      return oldest == null ? clock.instant() : oldest.getValue().record.decision().decidedAt();
+      Entry first = oldest;
+      return first == null ? clock.instant() : first.record.decision().decidedAt();
     }
   }
 
@@ -225,23 +228,22 @@ public final class DecisionLog implements DecisionListener {
 
   private void evict(Instant now) {
     Instant cutoff = now.minus(maxAge);
-    while (!byOrder.isEmpty()) {
-      Entry oldest = byOrder.firstEntry().getValue();
-      if (byOrder.size() <= maxEntries && !oldest.record.decision().decidedAt().isBefore(cutoff)) {
+    for (Entry first = oldest; first != null; first = oldest) {
+      if (byTrace.size() <= maxEntries && !first.record.decision().decidedAt().isBefore(cutoff)) {
         return;
       }
-      remove(oldest);
+      remove(first);
       anyForgotten = true;
-      Decision d = oldest.record.decision();
+      Decision d = first.record.decision();
       forgotten.put(
-          oldest.record.traceId(),
-          new ForgottenTrace(oldest.record.traceId(), d.decidedAt(), d.kept(), now));
+          first.record.traceId(),
+          new ForgottenTrace(first.record.traceId(), d.decidedAt(), d.kept(), now));
     }
   }
 
   private void remove(Entry e) {
     byTrace.remove(e.record.traceId(), e);
-    byOrder.remove(e.seq);
+    unlink(e);
     for (String conversation : e.record.conversationIds()) {
       Set<TraceId> ids = byConversation.get(conversation);
       if (ids != null) {
@@ -251,6 +253,31 @@ public final class DecisionLog implements DecisionListener {
         }
       }
     }
+  }
+
+  private void append(Entry e) {
+    e.older = newest;
+    if (newest == null) {
+      oldest = e;
+    } else {
+      newest.newer = e;
+    }
+    newest = e;
+  }
+
+  private void unlink(Entry e) {
+    if (e.older == null) {
+      oldest = e.newer;
+    } else {
+      e.older.newer = e.newer;
+    }
+    if (e.newer == null) {
+      newest = e.older;
+    } else {
+      e.newer.older = e.older;
+    }
+    e.older = null;
+    e.newer = null;
   }
 
   /** The compact record of a decided trace. */
@@ -316,6 +343,8 @@ public final class DecisionLog implements DecisionListener {
     final long seq;
     final DecisionRecord record;
     int lateSpans;
+    @Nullable Entry older;
+    @Nullable Entry newer;
 
     Entry(long seq, DecisionRecord record) {
       this.seq = seq;

@@ -212,6 +212,28 @@ class DecisionLogTest {
   }
 
   @Test
+  void aTraceDecidedAgainBecomesTheNewestAndTheOldestOthersAreForgottenFirst() {
+    DecisionLog log = new DecisionLog(3, Duration.ofHours(1), false, clock);
+    for (int i = 1; i <= 3; i++) {
+      decide(log, trace(i, null), false);
+    }
+    decide(log, trace(2, null), true); // from the middle to the newest
+    assertThat(log.recent(r -> true, 10))
+        .extracting(r -> r.traceId().low())
+        .containsExactly(2L, 3L, 1L);
+
+    decide(log, trace(4, null), false);
+    decide(log, trace(5, null), false);
+
+    assertThat(log.recent(r -> true, 10))
+        .extracting(r -> r.traceId().low())
+        .containsExactly(5L, 4L, 2L);
+    assertThat(log.forgotten(traceId(1))).isPresent();
+    assertThat(log.forgotten(traceId(3))).isPresent();
+    assertThat(log.horizon()).isEqualTo(T0);
+  }
+
+  @Test
   void messageContentIsKeptOnlyWhenAskedFor() {
     TraceView t = trace(1, null);
     LlmCall call =
