@@ -19,12 +19,17 @@ class LlmUsageMetricsTest {
 
   private static LlmCall streamed(
       Boolean streaming, List<String> finish, boolean error, Long outputTokens) {
+    return call("gpt-4o", streaming, finish, error, outputTokens);
+  }
+
+  private static LlmCall call(
+      String model, Boolean streaming, List<String> finish, boolean error, Long outputTokens) {
     return new LlmCall(
         "0000000000000001",
         "chat",
         "openai",
-        "gpt-4o",
-        "gpt-4o",
+        model,
+        model,
         "chat",
         streaming,
         finish,
@@ -121,36 +126,6 @@ class LlmUsageMetricsTest {
     assertThat(meters.find("llmtail.llm.cost").tags("model", "gpt-4o").counter()).isNull();
   }
 
-  private static LlmCall answeredBy(String model, boolean error) {
-    LlmCall c = streamed(false, List.of("stop"), error);
-    return new LlmCall(
-        c.spanId(),
-        c.spanName(),
-        c.provider(),
-        model,
-        model,
-        c.operation(),
-        c.streaming(),
-        c.finishReasons(),
-        c.inputTokens(),
-        c.outputTokens(),
-        c.cacheReadTokens(),
-        c.cacheWriteTokens(),
-        c.reasoningTokens(),
-        c.costUsd(),
-        c.errorType(),
-        c.statusError(),
-        c.ended(),
-        c.attempt(),
-        c.conversationId(),
-        c.inputText(),
-        c.outputText(),
-        c.startEpochNanos(),
-        c.endEpochNanos(),
-        c.inputDigest(),
-        c.judge());
-  }
-
   @Test
   void eachModelsSeriesAppearsWithItsFirstCallOfThatKindAndFoldsIntoOtherPastTheModelCap() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -158,7 +133,10 @@ class LlmUsageMetricsTest {
     LlmUsageMetrics usage = new LlmUsageMetrics(meters);
 
     for (int i = 0; i < 3; i++) {
-      usage.count(List.of(answeredBy("GPT-4o", false), answeredBy("gpt-4.1", i == 2)));
+      usage.count(
+          List.of(
+              call("GPT-4o", false, List.of("stop"), false, 1L),
+              call("gpt-4.1", false, List.of("stop"), i == 2, 1L)));
     }
 
     assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count())
