@@ -27,6 +27,7 @@ final class BufferMetrics {
   final Counter decidedEarly;
   final Counter listenerFailures;
   final Counter recalled;
+  final Counter unreadableFragments;
   private final Counter lateKept;
   private final Counter lateDropped;
   private final Counter overSpanLimit;
@@ -80,6 +81,12 @@ final class BufferMetrics {
     listenerFailures =
         Counter.builder("llmtail.buffer.listener.failures")
             .description("Decided traces or late spans the downstream listener failed to take")
+            .register(meters);
+    unreadableFragments =
+        Counter.builder("llmtail.buffer.fragments.unreadable")
+            .description(
+                "Fragments read back from the span store that did not parse (a bug): their trace"
+                    + " was decided without them")
             .register(meters);
     recalled =
         Counter.builder("llmtail.buffer.decisions.recalled")

@@ -6,16 +6,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link SpanStore} on the heap: the encoded bytes of each fragment, nothing else. */
+/**
+ * A {@link SpanStore} on the heap: the encoded bytes of each fragment, nothing else (the fragment's
+ * own array, as sliced from the request: not copied).
+ */
 public final class MemorySpanStore implements SpanStore {
 
   private final ConcurrentHashMap<TraceId, List<byte[]>> fragments = new ConcurrentHashMap<>();
 
   @Override
   public void append(TraceFragment fragment) {
-    fragments
-        .computeIfAbsent(fragment.traceId(), id -> new ArrayList<>(4))
-        .add(fragment.spans().toByteArray());
+    fragments.computeIfAbsent(fragment.traceId(), id -> new ArrayList<>(4)).add(fragment.encoded());
   }
 
   @Override

@@ -64,8 +64,8 @@ final class TraceAdmitter {
   /** Admits one span fragment that arrived at {@code now}. */
   void admitSpans(TraceFragment fragment, long now) {
     metrics.spansAdmitted.increment(fragment.spanCount());
-    // The wire size, memoised by protobuf (the span log has usually encoded the fragment already).
-    int size = fragment.spans().getSerializedSize();
+    // The wire size: the fragment is held encoded.
+    int size = fragment.size();
     RememberedDecision recalled =
         unknown(fragment.traceId()) ? recall.spans(fragment).orElse(null) : null;
     Admission a =
@@ -172,7 +172,8 @@ final class TraceAdmitter {
 
   /**
    * Checks the completion rules once the root span arrived: the first whose condition matches it
-   * sets the trace's timing. Until the root arrives the buffer's defaults apply.
+   * sets the trace's timing. Until the root arrives the buffer's defaults apply. Parses the
+   * fragment: only with completion rules, and only until the root is seen.
    */
   private void applyCompletionRule(TraceState state, TraceFragment fragment) {
     ResourceSpans rs = fragment.spans();

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -247,7 +248,8 @@ public final class TraceBuffer {
       raw = store.peek(traceId);
       logs = List.copyOf(s.logs());
     }
-    List<ResourceSpans> fragments = raw.stream().map(TraceDecider::parseStored).toList();
+    List<ResourceSpans> fragments = new ArrayList<>(raw.size());
+    decider.readStored(traceId, raw, new ArrayList<>(raw.size()), fragments);
     return Optional.of(TraceView.of(traceId, fragments, logs).withGenAi(genAi));
   }
 

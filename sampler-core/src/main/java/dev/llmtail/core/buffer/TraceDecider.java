@@ -63,11 +63,9 @@ final class TraceDecider {
 
   /** Decides a closed trace: exactly one thread gets here per trace. */
   void decide(TraceState s, DecisionTrigger trigger) {
-    List<byte[]> raw = store.take(s.traceId);
-    List<ResourceSpans> fragments = new ArrayList<>(raw.size());
-    for (byte[] bytes : raw) {
-      fragments.add(parseStored(bytes));
-    }
+    List<byte[]> raw = new ArrayList<>();
+    List<ResourceSpans> fragments = new ArrayList<>();
+    readStored(s.traceId, store.take(s.traceId), raw, fragments);
     List<ResourceLogs> logs;
     synchronized (s.lock) {
       logs = List.copyOf(s.logs()); // closed: no more logs join s.logs
@@ -149,12 +147,37 @@ final class TraceDecider {
     LOG.log(System.Logger.Level.ERROR, "decision listener failed; the trace's spans are lost", e);
   }
 
-  static ResourceSpans parseStored(byte[] bytes) {
-    try {
-      return ResourceSpans.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      // The store only holds bytes this class encoded; anything else is a store bug.
-      throw new IllegalStateException("span store returned bytes that are not ResourceSpans", e);
+  /**
+   * Parses a trace's stored fragments into {@code parsed}, and their bytes into {@code readable}
+   * (same order). A fragment that does not parse (the receivers checked every fragment as
+   * protobuf's parser would, so this is a bug) is counted in {@code
+   * llmtail.buffer.fragments.unreadable}, logged and left out: the trace is decided, and its other
+   * fragments exported, without it.
+   */
+  void readStored(
+      TraceId traceId, List<byte[]> stored, List<byte[]> readable, List<ResourceSpans> parsed) {
+    for (int i = 0; i < stored.size(); i++) {
+      byte[] bytes = stored.get(i);
+      try {
+        parsed.add(ResourceSpans.parseFrom(bytes));
+        readable.add(bytes);
+      } catch (InvalidProtocolBufferException e) {
+        metrics.unreadableFragments.increment();
+        LOG.log(
+            System.Logger.Level.ERROR,
+            "fragment "
+                + (i + 1)
+                + " of "
+                + stored.size()
+                + " of trace "
+                + traceId
+                + " ("
+                + bytes.length
+                + " bytes) read back from the span store is not an encoded ResourceSpans ("
+                + e.getMessage()
+                + "); the trace is decided on its other fragments and these spans are lost",
+            e);
+      }
     }
   }
 }

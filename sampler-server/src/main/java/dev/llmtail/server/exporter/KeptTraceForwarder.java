@@ -116,7 +116,7 @@ public final class KeptTraceForwarder implements DecisionListener {
     if (decision.kept()) {
       exporter.exportEncoded(
           SamplingAnnotations.annotateEncoded(
-              List.of(fragment.spans().toByteArray()),
+              List.of(fragment.encoded()),
               decision.reason(),
               decision.adjustedCount(),
               true,

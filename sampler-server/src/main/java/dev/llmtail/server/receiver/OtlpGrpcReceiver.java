@@ -2,10 +2,11 @@ package dev.llmtail.server.receiver;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Parser;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.llmtail.core.buffer.TraceBuffer;
+import dev.llmtail.core.ingest.SlicedRequest;
+import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.auth.AuthConfig;
 import dev.llmtail.server.auth.BearerTokenInterceptor;
 import dev.llmtail.server.config.HostPort;
@@ -173,9 +174,9 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   }
 
   private void export(byte[] body, StreamObserver<ExportTraceServiceResponse> response) {
-    ExportTraceServiceRequest request =
-        parseOrRefuse(
-            body, ExportTraceServiceRequest.parser(), "ExportTraceServiceRequest", response);
+    // Walked, not decoded: the spans travel on as the bytes they arrived as.
+    SlicedRequest request =
+        parseOrRefuse(body, TraceSlicer::slice, "ExportTraceServiceRequest", response);
     if (request == null) {
       return;
     }
@@ -200,7 +201,10 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private void exportLogs(byte[] body, StreamObserver<ExportLogsServiceResponse> response) {
     ExportLogsServiceRequest request =
         parseOrRefuse(
-            body, ExportLogsServiceRequest.parser(), "ExportLogsServiceRequest", response);
+            body,
+            ExportLogsServiceRequest.parser()::parseFrom,
+            "ExportLogsServiceRequest",
+            response);
     if (request != null) {
       ExportLogsServiceResponse answer;
       try {
@@ -214,13 +218,19 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     }
   }
 
+  /** Reads a request body; throws for a body that is not the expected message. */
+  @FunctionalInterface
+  private interface Decoder<T> {
+    T decode(byte[] body) throws InvalidProtocolBufferException;
+  }
+
   /**
    * Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been.
    */
   private <T> @Nullable T parseOrRefuse(
-      byte[] body, Parser<T> parser, String expected, StreamObserver<?> response) {
+      byte[] body, Decoder<T> parser, String expected, StreamObserver<?> response) {
     try {
-      return parser.parseFrom(body);
+      return parser.decode(body);
     } catch (InvalidProtocolBufferException e) {
       intake.invalid("grpc");
       response.onError(

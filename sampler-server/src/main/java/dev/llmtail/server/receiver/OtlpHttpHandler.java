@@ -5,6 +5,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
+import dev.llmtail.core.ingest.SlicedRequest;
+import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.server.internal.NettyHttp;
@@ -175,9 +177,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
     byte[] body = decompress(request);
     if (traces) {
-      ExportTraceServiceRequest.Builder parsed = ExportTraceServiceRequest.newBuilder();
-      decode(body, json, parsed, "ExportTraceServiceRequest");
-      answerTraces(ctx, request, json, spans.accept(parsed.build(), "http"));
+      answerTraces(ctx, request, json, spans.accept(slice(body, json), "http"));
     } else {
       ExportLogsServiceRequest.Builder parsed = ExportLogsServiceRequest.newBuilder();
       decode(body, json, parsed, "ExportLogsServiceRequest");
@@ -202,16 +202,38 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       }
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       // JsonFormat reports some type mismatches as unchecked exceptions: still the client's error.
-      throw new Refusal(
-          HttpResponseStatus.BAD_REQUEST,
-          Code.INVALID_ARGUMENT,
-          "request body ("
-              + body.length
-              + " bytes) is not "
-              + (json ? "an OTLP JSON " : "a protobuf ")
-              + what
-              + ": "
-              + abbreviate(String.valueOf(e.getMessage())));
+      throw invalidBody(body, json, what, e);
+    }
+  }
+
+  private static Refusal invalidBody(byte[] body, boolean json, String what, Exception e) {
+    return new Refusal(
+        HttpResponseStatus.BAD_REQUEST,
+        Code.INVALID_ARGUMENT,
+        "request body ("
+            + body.length
+            + " bytes) is not "
+            + (json ? "an OTLP JSON " : "a protobuf ")
+            + what
+            + ": "
+            + abbreviate(String.valueOf(e.getMessage())));
+  }
+
+  /**
+   * Walks a protobuf traces body without decoding it; a JSON body is decoded and encoded once, then
+   * walked the same way.
+   */
+  private static SlicedRequest slice(byte[] body, boolean json) throws Refusal {
+    byte[] encoded = body;
+    if (json) {
+      ExportTraceServiceRequest.Builder parsed = ExportTraceServiceRequest.newBuilder();
+      decode(body, true, parsed, "ExportTraceServiceRequest");
+      encoded = parsed.build().toByteArray();
+    }
+    try {
+      return TraceSlicer.slice(encoded);
+    } catch (InvalidProtocolBufferException e) {
+      throw invalidBody(body, json, "ExportTraceServiceRequest", e);
     }
   }
 

@@ -2,8 +2,9 @@ package dev.llmtail.server.receiver;
 
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.GroupedRequest;
+import dev.llmtail.core.ingest.SlicedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.storage.SpanLogFullException;
 import io.micrometer.core.instrument.Counter;
@@ -15,11 +16,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What every OTLP receiver does with a decoded trace export request, so that gRPC and HTTP behave
- * the same: refuse it whole under {@link Backpressure}, or group it with {@link TraceGrouper},
- * admit the valid spans to the buffer and report the invalid ones as a partial success.
+ * What every OTLP receiver does with a trace export request it has read ({@link TraceSlicer}), so
+ * that gRPC and HTTP behave the same: refuse it whole under {@link Backpressure}, or split it into
+ * trace fragments of the request's own bytes, admit the valid spans to the buffer and report the
+ * invalid ones as a partial success. A refused request is counted, never split.
  *
- * <p>Every span of a decoded request is counted exactly once in {@code llmtail.receiver.spans}:
+ * <p>Every span of a readable request is counted exactly once in {@code llmtail.receiver.spans}:
  * {@code accepted}, {@code rejected} (invalid ids, reported in partial success) or {@code refused}
  * (backpressure, the client retries). Thread-safe.
  */
@@ -72,12 +74,12 @@ public final class SpanIntake {
   /**
    * Admits or refuses one request that arrived over {@code transport} ({@code grpc}, {@code http}).
    */
-  public Outcome accept(ExportTraceServiceRequest request, String transport) {
+  public Outcome accept(SlicedRequest request, String transport) {
     Backpressure.Refusal refusal = backpressure.check();
     GroupedRequest grouped = null;
     List<TraceFragment> logged = List.of();
     if (refusal == null) {
-      grouped = TraceGrouper.group(request.getResourceSpansList());
+      grouped = request.group();
       try {
         // Written before the answer: a crash after this loses nothing that was acknowledged.
         // And before the buffer admits: a buffer that reads span bytes back from the log finds
@@ -88,7 +90,7 @@ public final class SpanIntake {
       }
     }
     if (refusal != null) {
-      int spans = countSpans(request);
+      int spans = request.spanCount();
       spans(transport, "refused").increment(spans);
       refusals(transport, refusal.kind()).increment();
       return new Refused(refusal, spans);
@@ -142,6 +144,7 @@ public final class SpanIntake {
         .register(meters);
   }
 
+  /** The spans of a decoded request (what {@link SlicedRequest#spanCount()} counts undecoded). */
   static int countSpans(ExportTraceServiceRequest request) {
     int spans = 0;
     for (ResourceSpans rs : request.getResourceSpansList()) {

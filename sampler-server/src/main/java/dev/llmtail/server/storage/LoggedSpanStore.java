@@ -41,7 +41,7 @@ final class LoggedSpanStore implements SpanStore {
     if (fragment.logged()) {
       h.add(fragment.logPosition());
     } else {
-      h.addUnlogged(fragment.spans().toByteArray());
+      h.addUnlogged(fragment.encoded());
     }
   }
 

@@ -19,10 +19,9 @@ import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.core.ingest.TraceSlicer;
 import io.micrometer.core.instrument.Counter;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -159,7 +158,7 @@ final class SpanLogRecovery {
     byte[] payload = Arrays.copyOfRange(value, HEADER, value.length);
     try {
       if (kind == SPANS) {
-        GroupedRequest grouped = TraceGrouper.group(List.of(ResourceSpans.parseFrom(payload)));
+        GroupedRequest grouped = TraceSlicer.sliceResourceSpans(payload).group();
         for (TraceFragment f : grouped.fragments()) {
           if (f.traceId().equals(traceId)) {
             spanList.add(new RecoveredTrace.Timed<>(f.loggedAt(seq), at));

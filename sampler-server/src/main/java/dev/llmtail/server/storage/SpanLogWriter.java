@@ -86,7 +86,7 @@ final class SpanLogWriter {
     try (WriteBatch batch = new WriteBatch()) {
       for (TraceFragment f : spanFragments) {
         long seq = sequence.incrementAndGet();
-        batch.put(store.spans(), key(f.traceId(), seq), value(SPANS, now, f.spans().toByteArray()));
+        batch.put(store.spans(), key(f.traceId(), seq), value(SPANS, now, f.encoded()));
         logged.add(f.loggedAt(seq));
       }
       for (LogFragment f : logFragments) {

@@ -7,8 +7,9 @@ import dev.llmtail.core.ingest.GroupedLogs;
 import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.LogGrouper;
+import dev.llmtail.core.ingest.SlicedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.server.config.KafkaReceiverConfig;
 import dev.llmtail.server.receiver.LogIntake;
@@ -74,9 +75,7 @@ final class KafkaRecordAdmitter {
     String encoding = isTraces ? config.traces().encoding() : config.logs().encoding();
     try {
       if (isTraces) {
-        ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-        decode(record.value(), encoding, request);
-        GroupedRequest grouped = TraceGrouper.group(request.getResourceSpansList());
+        GroupedRequest grouped = slice(record.value(), encoding).group();
         if (claim(tp, record.offset(), grouped.fragments(), TraceFragment::traceId)) {
           spans.admitUnlogged(grouped, KafkaReceiver.TRANSPORT);
         }
@@ -106,6 +105,20 @@ final class KafkaRecordAdmitter {
   private void skip(TopicPartition tp, long offset, List<TraceId> ids) {
     ledger.trackDecided(tp, offset, ids);
     skipped.increment();
+  }
+
+  /**
+   * Walks a protobuf traces message without decoding it; JSON is decoded and encoded once, then
+   * walked the same way.
+   */
+  private static SlicedRequest slice(byte[] value, String encoding)
+      throws InvalidProtocolBufferException {
+    if (value == null || encoding.equals("otlp_json")) {
+      ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
+      decode(value, encoding, request);
+      return TraceSlicer.slice(request.build().toByteArray());
+    }
+    return TraceSlicer.slice(value);
   }
 
   private static void decode(byte[] value, String encoding, Message.Builder into)
