@@ -15,6 +15,7 @@ import static dev.llmtail.server.storage.SpanLogKeys.next;
 import static dev.llmtail.server.storage.SpanLogKeys.state;
 import static dev.llmtail.server.storage.SpanLogKeys.value;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.buffer.RememberedDecision;
@@ -22,6 +23,8 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -187,7 +190,9 @@ final class SpanLogWriter {
         RocksIterator it = store.db().newIterator(store.spans(), read)) {
       for (it.seek(id); it.isValid() && Arrays.equals(it.key(), 0, 16, id, 0, 16); it.next()) {
         byte[] v = it.value();
-        if (v.length >= HEADER && v[0] == kind && removeMatch(payloads, v)) {
+        if (v.length >= HEADER
+            && v[0] == kind
+            && (removeMatch(payloads, v) || (kind == SPANS && removeCanonicalMatch(payloads, v)))) {
           batch.delete(store.spans(), it.key());
         }
       }
@@ -204,6 +209,30 @@ final class SpanLogWriter {
           System.Logger.Level.WARNING,
           "span log: delivery of " + traceId + " not recorded: " + e.getMessage());
     }
+  }
+
+  /**
+   * Like {@link #removeMatch}, for a span fragment stored as the client encoded it: its spans'
+   * bytes are the request's own, which a client may encode otherwise than protobuf-java (field
+   * order, unknown fields), while {@code payloads} were encoded from the parsed messages. Compared
+   * after the same round trip; only fragments whose bytes matched nothing pay for it.
+   */
+  private static boolean removeCanonicalMatch(List<byte[]> payloads, byte[] value) {
+    byte[] canonical;
+    try {
+      canonical =
+          ResourceSpans.parseFrom(ByteBuffer.wrap(value, HEADER, value.length - HEADER))
+              .toByteArray();
+    } catch (InvalidProtocolBufferException e) {
+      return false; // not readable: never delivered, and recovery counts it damaged
+    }
+    for (int i = 0; i < payloads.size(); i++) {
+      if (Arrays.equals(payloads.get(i), canonical)) {
+        payloads.remove(i);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Removes from {@code payloads} the one {@code value} holds, if any. */
