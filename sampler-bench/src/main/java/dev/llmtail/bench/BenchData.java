@@ -3,8 +3,9 @@ package dev.llmtail.bench;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.SlicedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.ingest.TraceGrouper;
+import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -41,12 +42,19 @@ final class BenchData {
   static List<TraceView> traces() {
     List<TraceView> views = new ArrayList<>();
     for (byte[] request : requests()) {
-      for (TraceFragment f :
-          TraceGrouper.group(parse(request).getResourceSpansList()).fragments()) {
+      for (TraceFragment f : slice(request).group().fragments()) {
         views.add(TraceView.of(f.traceId(), List.of(f.spans())));
       }
     }
     return views;
+  }
+
+  static SlicedRequest slice(byte[] request) {
+    try {
+      return TraceSlicer.slice(request);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static ExportTraceServiceRequest parse(byte[] request) {
