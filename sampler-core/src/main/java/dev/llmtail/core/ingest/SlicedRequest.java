@@ -2,6 +2,7 @@ package dev.llmtail.core.ingest;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import dev.llmtail.core.TraceId;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ public final class SlicedRequest {
       for (int k = 0; k < count; ) {
         int scope = spanScopes[members[k]];
         Container sc = scopes.get(scope);
-        w.writeTag(SCOPE_SPANS_OR_SPANS, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        w.writeTag(SCOPE_SPANS_OR_SPANS, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         w.writeUInt32NoTag(scopeLengths[runs++]);
         sc.writeHead(w, bytes);
         for (; k < count && spanScopes[members[k]] == scope; k++) {
@@ -148,7 +149,7 @@ public final class SlicedRequest {
 
   private static void write(CodedOutputStream w, int number, byte[] buf, int start, int length)
       throws IOException {
-    w.writeTag(number, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+    w.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
     w.writeUInt32NoTag(length);
     w.writeRawBytes(buf, start, length);
   }

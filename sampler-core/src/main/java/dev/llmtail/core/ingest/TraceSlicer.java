@@ -29,18 +29,19 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TraceSlicer {
 
-  private static final int RESOURCE_SPANS = tag(1);
-  private static final int RESOURCE = tag(1);
-  private static final int SCOPE_SPANS = tag(2);
-  private static final int SCHEMA_URL = tag(3);
-  private static final int SCOPE = tag(1);
-  private static final int SPANS = tag(2);
-  private static final int TRACE_ID = tag(1);
-  private static final int SPAN_ID = tag(2);
-  private static final int PARENT_SPAN_ID = tag(4);
-  private static final int NAME = tag(5);
+  private static final int RESOURCE_SPANS = tag(TracesData.RESOURCE_SPANS_FIELD_NUMBER);
+  private static final int RESOURCE = tag(ResourceSpans.RESOURCE_FIELD_NUMBER);
+  private static final int SCOPE_SPANS = tag(ResourceSpans.SCOPE_SPANS_FIELD_NUMBER);
+  private static final int RESOURCE_SCHEMA_URL = tag(ResourceSpans.SCHEMA_URL_FIELD_NUMBER);
+  private static final int SCOPE = tag(ScopeSpans.SCOPE_FIELD_NUMBER);
+  private static final int SPANS = tag(ScopeSpans.SPANS_FIELD_NUMBER);
+  private static final int SCOPE_SCHEMA_URL = tag(ScopeSpans.SCHEMA_URL_FIELD_NUMBER);
+  private static final int TRACE_ID = tag(Span.TRACE_ID_FIELD_NUMBER);
+  private static final int SPAN_ID = tag(Span.SPAN_ID_FIELD_NUMBER);
+  private static final int PARENT_SPAN_ID = tag(Span.PARENT_SPAN_ID_FIELD_NUMBER);
+  private static final int NAME = tag(Span.NAME_FIELD_NUMBER);
   private static final int END_TIME =
-      8 << 3 | WireFormat.WIRETYPE_FIXED64; // Span.end_time_unix_nano, fixed64
+      Span.END_TIME_UNIX_NANO_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_FIXED64;
 
   private static final WireCheck REQUEST = WireCheck.of(TracesData.getDescriptor());
   private static final WireCheck RESOURCE_SPANS_CHECK = WireCheck.of(ResourceSpans.getDescriptor());
@@ -118,7 +119,7 @@ public final class TraceSlicer {
         int outer = WireCheck.enter(in, length, depth);
         scopeSpans(in, out, out.resourceCount() - 1, scopeIndex++, depth + 1);
         in.popLimit(outer);
-      } else if (tag == SCHEMA_URL) {
+      } else if (tag == RESOURCE_SCHEMA_URL) {
         resource.schemaUrl(in, buf);
       } else {
         RESOURCE_SPANS_CHECK.field(in, buf, tag, depth);
@@ -142,7 +143,7 @@ public final class TraceSlicer {
       } else if (tag == SPANS) {
         int length = in.readRawVarint32();
         span(in, out, length, r, s, spanIndex++, depth);
-      } else if (tag == SCHEMA_URL) {
+      } else if (tag == SCOPE_SCHEMA_URL) {
         scope.schemaUrl(in, buf);
       } else {
         SCOPE_SPANS_CHECK.field(in, buf, tag, depth);

@@ -1,10 +1,10 @@
 package dev.llmtail.core.ingest;
 
+import com.google.common.base.Utf8;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
@@ -134,9 +134,13 @@ final class WireCheck {
     return in.pushLimit(length);
   }
 
-  /** Refuses a string field whose bytes are not UTF-8, as proto3 parsing does. */
+  /**
+   * Refuses a string field whose bytes are not UTF-8, as proto3 parsing does. (Guava's check
+   * allocates nothing; protobuf's own is not public, and wrapping the range in a {@code ByteString}
+   * to reach it cost an object per string field.)
+   */
   static void requireUtf8(byte[] buf, int start, int length) throws InvalidProtocolBufferException {
-    if (length > 0 && !UnsafeByteOperations.unsafeWrap(buf, start, length).isValidUtf8()) {
+    if (length > 0 && !Utf8.isWellFormed(buf, start, length)) {
       throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
     }
   }

@@ -40,7 +40,9 @@ class TraceSlicerPropertiesTest {
 
   @Property(tries = 500)
   void refusesDamagedBodiesExactlyWhenProtobufDoes(
-      @ForAll("requests") TracesData request, @ForAll("damage") Damage damage) throws Exception {
+      @ForAll("requests") TracesData request,
+      @ForAll("damage") MalformedRequestPropertiesTest.Corruption damage)
+      throws Exception {
     byte[] body = damage.apply(request.toByteArray());
     boolean parses = protobufParses(body);
     assertThat(slicerReads(body)).as("slicer reads it iff protobuf parses it").isEqualTo(parses);
@@ -135,27 +137,9 @@ class TraceSlicerPropertiesTest {
                     .build());
   }
 
-  /** A way to damage an encoded request. */
-  interface Damage {
-    byte[] apply(byte[] body);
-  }
-
   @Provide
-  Arbitrary<Damage> damage() {
-    Arbitrary<Damage> truncate =
-        Arbitraries.doubles().between(0, 1).map(f -> b -> Arrays.copyOf(b, (int) (b.length * f)));
-    Arbitrary<Damage> flip =
-        Combinators.combine(Arbitraries.doubles().between(0, 1), Arbitraries.bytes())
-            .as(
-                (f, x) ->
-                    b -> {
-                      byte[] c = b.clone();
-                      if (c.length > 0) {
-                        c[Math.min(c.length - 1, (int) (c.length * f))] ^= x == 0 ? 1 : x;
-                      }
-                      return c;
-                    });
-    Arbitrary<Damage> insert =
+  Arbitrary<MalformedRequestPropertiesTest.Corruption> damage() {
+    Arbitrary<MalformedRequestPropertiesTest.Corruption> insert =
         Combinators.combine(
                 Arbitraries.doubles().between(0, 1),
                 Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(4))
@@ -168,7 +152,9 @@ class TraceSlicerPropertiesTest {
                       System.arraycopy(x, 0, c, at, x.length);
                       return c;
                     });
-    return Arbitraries.oneOf(truncate, flip, insert);
+    // The receivers' malformed-request test's truncations, flipped bytes and appended bytes, and
+    // bytes inserted anywhere.
+    return Arbitraries.oneOf(new MalformedRequestPropertiesTest().corruptions(), insert);
   }
 
   private static ByteString id(int length, int last) {

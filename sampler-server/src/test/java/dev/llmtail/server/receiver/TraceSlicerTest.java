@@ -185,13 +185,7 @@ class TraceSlicerTest {
 
   @Test
   void aResourceWithoutResourceOrScopeGetsEmptyOnesAsBefore() throws Exception {
-    byte[] body =
-        TracesData.newBuilder()
-            .addResourceSpans(
-                ResourceSpans.newBuilder()
-                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_1, 1, "x"))))
-            .build()
-            .toByteArray();
+    byte[] body = oneSpan();
     GroupedRequest g = slicesLikeMessages(body, true);
     assertThat(g.fragments().get(0).spans().hasResource()).isTrue();
     assertThat(g.fragments().get(0).spans().getScopeSpans(0).hasScope()).isTrue();
@@ -279,15 +273,50 @@ class TraceSlicerTest {
         .toByteArray();
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "61", // ASCII
+        "c3a9", // é
+        "f09f9880", // an emoji, four bytes
+        "c080", // overlong NUL
+        "e080af", // overlong slash
+        "eda080", // a UTF-16 surrogate
+        "f4908080", // past U+10FFFF
+        "c3", // cut short
+        "80", // a lone continuation byte
+        "efbfbf", // U+FFFF, a noncharacter but valid UTF-8
+      })
+  void agreesWithProtobufOnEveryKindOfUtf8(String hexName) throws Exception {
+    byte[] name = java.util.HexFormat.of().parseHex(hexName);
+    byte[] span =
+        encode(
+            o -> {
+              o.writeByteArray(1, TRACE_1.toByteArray());
+              o.writeByteArray(2, id(8, 1).toByteArray());
+              o.writeByteArray(5, name);
+            });
+    byte[] scope = encode(o -> o.writeByteArray(2, span));
+    byte[] resource = encode(o -> o.writeByteArray(2, scope));
+    byte[] body = encode(o -> o.writeByteArray(1, resource));
+    assertThat(slicerReads(body)).isEqualTo(protobufParses(body));
+  }
+
+  private interface Writes {
+    void to(CodedOutputStream out) throws java.io.IOException;
+  }
+
+  private static byte[] encode(Writes writes) throws java.io.IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    writes.to(out);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
   @Test
   void refusesMalformedBodiesAsProtobufDoes() throws Exception {
-    byte[] valid =
-        TracesData.newBuilder()
-            .addResourceSpans(
-                ResourceSpans.newBuilder()
-                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_1, 1, "x"))))
-            .build()
-            .toByteArray();
+    byte[] valid = oneSpan();
     List<byte[]> malformed =
         List.of(
             java.util.Arrays.copyOf(valid, valid.length - 1), // truncated
@@ -346,6 +375,16 @@ class TraceSlicerTest {
                         .addSpans(
                             span(TRACE_1, 1, "x")
                                 .addAttributes(KeyValue.newBuilder().setKey("k").setValue(v)))))
+        .build()
+        .toByteArray();
+  }
+
+  /** A request of one span under no resource and no scope. */
+  private static byte[] oneSpan() {
+    return TracesData.newBuilder()
+        .addResourceSpans(
+            ResourceSpans.newBuilder()
+                .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_1, 1, "x"))))
         .build()
         .toByteArray();
   }
