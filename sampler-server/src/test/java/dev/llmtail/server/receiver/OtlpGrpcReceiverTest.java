@@ -97,6 +97,40 @@ class OtlpGrpcReceiverTest {
   }
 
   @Test
+  void readsAMessageThatArrivesInManyFramesWhole() {
+    TraceBuilder t = TraceBuilder.trace();
+    // Over three HTTP/2 frames of 16 KiB, and just under the size limit.
+    String prompt = "p".repeat((int) MAX_MESSAGE - 1024);
+    t.root("POST /chat").attribute("gen_ai.prompt", prompt);
+
+    assertThat(client.export(t.request()).hasPartialSuccess()).isFalse();
+    assertThat(buffer.bufferedTraces()).isEqualTo(1);
+    assertThat(t.request().getSerializedSize()).isGreaterThan(3 * 16 * 1024);
+  }
+
+  @Test
+  void acceptsAGzipCompressedRequest() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat");
+    t.child("chat gpt-4o");
+
+    assertThat(client.withCompression("gzip").export(t.request()).hasPartialSuccess()).isFalse();
+    assertThat(buffer.bufferedTraces()).isEqualTo(1);
+  }
+
+  @Test
+  void refusesAGzipRequestThatInflatesAboveTheConfiguredSize() {
+    TraceBuilder t = TraceBuilder.trace();
+    t.root("POST /chat").attribute("gen_ai.prompt", "x".repeat((int) MAX_MESSAGE));
+
+    assertThatThrownBy(() -> client.withCompression("gzip").export(t.request()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+    assertThat(buffer.bufferedTraces()).isZero();
+  }
+
+  @Test
   void answersAnUnparseableBodyWithInvalidArgument() {
     MethodDescriptor<byte[], ExportTraceServiceResponse> raw =
         TraceServiceGrpc.getExportMethod().toBuilder(
