@@ -36,6 +36,8 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -58,11 +60,23 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(OtlpGrpcReceiver.class.getName());
 
+  /**
+   * Threads that decode and admit requests: one per core, at least two. A fixed pool, as
+   * grpc-java's performance guide advises, instead of gRPC's default cached pool, which starts a
+   * thread for every request that finds the others busy and lets it die after a minute idle: here
+   * the number of requests admitted at once, and so what {@link Backpressure} can be overshot by,
+   * is bounded, and a burst reuses warm threads. Not the transport's own threads ({@code
+   * directExecutor}): admitting appends to the span log on disk, and all the streams of one client
+   * connection share one transport thread.
+   */
+  static final int THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
   private final HostPort address;
   private final Server server;
   private final SpanIntake intake;
   private final LogIntake logs;
   private final @Nullable ServerTls tls; // null for plaintext
+  private final ExecutorService executor;
 
   /** A plaintext receiver without authentication. */
   public OtlpGrpcReceiver(
@@ -124,8 +138,17 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       service = ServerInterceptors.intercept(service, check);
       logService = ServerInterceptors.intercept(logService, check);
     }
+    this.executor =
+        Executors.newFixedThreadPool(
+            THREADS,
+            task -> {
+              Thread thread = new Thread(task, "llmtail-grpc-receiver");
+              thread.setDaemon(true);
+              return thread;
+            });
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address.toSocketAddress())
+            .executor(executor)
             .maxInboundMessageSize((int) maxMessageBytes)
             .addService(service)
             .addService(logService);
@@ -277,6 +300,8 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      // In-flight calls are done or cancelled; a cancelled call's last callbacks may still run.
+      executor.shutdown();
       if (tls != null) {
         tls.close();
       }
