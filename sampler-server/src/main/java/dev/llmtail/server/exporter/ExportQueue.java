@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The way out for one {@link Signal}: a memory queue bounded by item count and bytes, one sender
@@ -45,6 +45,12 @@ final class ExportQueue<T> {
 
   /** {@code settled} runs once the batch no longer needs llmtail's memory (see {@link #offer}). */
   private record Item<T>(List<T> batch, int count, long bytes, Runnable settled) {}
+
+  /** The settle callback of {@link #WAKE}, which tells it apart. */
+  static final Runnable WAKES = () -> {};
+
+  /** Put in the queue by {@link #stop} to wake a sender waiting for items; holds none. */
+  private static final Item<Object> WAKE = new Item<>(List.of(), 0, 0, WAKES);
 
   private final Signal<T> signal;
   private final OtlpExporterConfig config;
@@ -156,6 +162,9 @@ final class ExportQueue<T> {
     queuedItems.addAndGet(count);
     queuedBytes.addAndGet(bytes);
     queue.add(new Item<>(batch, count, bytes, settled));
+    if (queuedItems.get() >= config.maxBatchSpans()) {
+      LockSupport.unpark(thread); // a full batch: no reason to wait for the batch timeout
+    }
     return true;
   }
 
@@ -173,6 +182,13 @@ final class ExportQueue<T> {
   void stop(long stopByNanos) {
     this.stopByNanos = stopByNanos;
     stopping = true;
+    queue.add(wake());
+    LockSupport.unpark(thread);
+  }
+
+  @SuppressWarnings("unchecked") // holds no items: its batch is never read
+  private Item<T> wake() {
+    return (Item<T>) WAKE;
   }
 
   /** Waits for the sender thread to finish, interrupting it after {@code millis}. */
@@ -198,27 +214,29 @@ final class ExportQueue<T> {
     long batchTimeoutNanos = config.batchTimeout().toNanos();
     try {
       while (!(stopping && queue.isEmpty()) && clock.nanoTime() < stopByNanos) {
-        // Wait for new items only when there is nothing on disk to send meanwhile.
+        // Wait for new items only when there is nothing on disk to send meanwhile; stop() wakes
+        // the wait with WAKE, so an idle queue costs no timer.
         boolean onDisk = spill.isPresent() && !spill.get().isEmpty();
-        Item<T> first = queue.poll(stopping || onDisk ? 0 : 100, TimeUnit.MILLISECONDS);
-        if (first == null) {
+        Item<T> first = stopping || onDisk ? queue.poll() : queue.take();
+        if (first == null || first.settled() == WAKES) {
           if (!stopping) {
             sendSpilled();
           }
           continue;
         }
+        awaitBatch(clock.nanoTime() + batchTimeoutNanos);
         List<Item<T>> items = new ArrayList<>();
         items.add(first);
         int count = first.count();
-        long batchDeadline = clock.nanoTime() + batchTimeoutNanos;
         while (count < config.maxBatchSpans()) {
-          long wait = stopping ? 0 : batchDeadline - clock.nanoTime();
-          Item<T> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+          Item<T> next = queue.poll();
           if (next == null) {
             break;
           }
-          items.add(next);
-          count += next.count();
+          if (next.settled() != WAKES) {
+            items.add(next);
+            count += next.count();
+          }
         }
         List<T> batch = new ArrayList<>();
         long bytes = 0;
@@ -248,10 +266,30 @@ final class ExportQueue<T> {
     }
     List<Item<T>> left = new ArrayList<>();
     queue.drainTo(left);
+    left.removeIf(item -> item.settled() == WAKES);
     for (Item<T> item : left) {
       keepForLater(List.of(item), "the shutdown deadline passed");
       queuedItems.addAndGet(-item.count());
       queuedBytes.addAndGet(-item.bytes());
+    }
+  }
+
+  /**
+   * Sleeps until {@code deadlineNanos} so that the items decided meanwhile go out in one request,
+   * unless a full batch is waiting or the exporter stops. Offers do not wake the sleep (one wake-up
+   * per batch instead of one per kept trace); one that fills a batch does.
+   */
+  private void awaitBatch(long deadlineNanos) {
+    // Parked for the clock's remaining time, measured as the park measures it, so that a clock
+    // standing still in a test waits one batch timeout and not forever. An interrupt (the
+    // shutdown deadline) ends the wait; the send that follows gives up and keeps the batch.
+    long wakeAt = System.nanoTime() + (deadlineNanos - clock.nanoTime());
+    long wait;
+    while (!stopping
+        && !Thread.currentThread().isInterrupted()
+        && queuedItems.get() < config.maxBatchSpans()
+        && (wait = wakeAt - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(this, wait);
     }
   }
 

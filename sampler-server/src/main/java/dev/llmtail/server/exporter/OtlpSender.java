@@ -1,15 +1,13 @@
 package dev.llmtail.server.exporter;
 
+import dev.llmtail.server.internal.RawBytes;
 import io.grpc.MethodDescriptor;
-import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -42,23 +40,16 @@ final class OtlpSender<T> implements ExportQueue.BatchCall<T> {
    * request marshaller that writes the bytes of {@link EncodedSpansRequest} instead of a message.
    */
   static OtlpSender<byte[]> spans(OtlpChannel channel, ExportHealth health) {
-    TraceServiceGrpc.TraceServiceBlockingStub stub =
-        channel.configure(TraceServiceGrpc.newBlockingStub(channel.channel()));
     MethodDescriptor<byte[], ExportTraceServiceResponse> export =
         TraceServiceGrpc.getExportMethod().toBuilder(
-                new EncodedRequest(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+                new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
             .build();
     return new OtlpSender<>(
         Signal.SPANS,
         health,
         batch -> {
-          TraceServiceGrpc.TraceServiceBlockingStub call = channel.withDeadline(stub);
           ExportTraceServiceResponse response =
-              ClientCalls.blockingUnaryCall(
-                  call.getChannel(),
-                  export,
-                  call.getCallOptions(),
-                  EncodedSpansRequest.encode(batch));
+              channel.call(export, EncodedSpansRequest.encode(batch));
           return new PartialSuccess(
               response.getPartialSuccess().getRejectedSpans(),
               response.getPartialSuccess().getErrorMessage());
@@ -66,33 +57,18 @@ final class OtlpSender<T> implements ExportQueue.BatchCall<T> {
   }
 
   static OtlpSender<ResourceLogs> logs(OtlpChannel channel, ExportHealth health) {
-    LogsServiceGrpc.LogsServiceBlockingStub stub =
-        channel.configure(LogsServiceGrpc.newBlockingStub(channel.channel()));
     return new OtlpSender<>(
         Signal.LOGS,
         health,
         batch -> {
           ExportLogsServiceResponse response =
-              channel
-                  .withDeadline(stub)
-                  .export(ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch).build());
+              channel.call(
+                  LogsServiceGrpc.getExportMethod(),
+                  ExportLogsServiceRequest.newBuilder().addAllResourceLogs(batch).build());
           return new PartialSuccess(
               response.getPartialSuccess().getRejectedLogRecords(),
               response.getPartialSuccess().getErrorMessage());
         });
-  }
-
-  /** Writes an encoded request as it is; llmtail never receives one on this channel. */
-  private static final class EncodedRequest implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] request) {
-      return new ByteArrayInputStream(request);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      throw new UnsupportedOperationException("the exporter only sends export requests");
-    }
   }
 
   @Override

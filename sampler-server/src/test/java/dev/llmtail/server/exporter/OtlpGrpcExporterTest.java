@@ -2,6 +2,7 @@ package dev.llmtail.server.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import dev.llmtail.server.config.ExporterConfig.RetryConfig;
@@ -140,6 +141,58 @@ class OtlpGrpcExporterTest {
     await().atMost(WAIT).until(() -> sink.spans().size() == 20);
     assertThat(sink.requests().size()).isLessThan(10);
     assertThat(sink.lastHeader("x-api-key")).isEqualTo("secret");
+  }
+
+  private OtlpGrpcExporter exporter(int maxBatchSpans, Duration batchTimeout) {
+    exporter =
+        new OtlpGrpcExporter(
+            new OtlpExporterConfig(
+                sink.endpoint(),
+                null,
+                "gzip",
+                Duration.ofSeconds(5),
+                1000,
+                null,
+                maxBatchSpans,
+                batchTimeout,
+                null,
+                null,
+                null),
+            meters);
+    return exporter;
+  }
+
+  @Test
+  void sendsTheTracesKeptWithinOneBatchTimeoutInOneRequest() {
+    OtlpGrpcExporter e = exporter(100, Duration.ofSeconds(1));
+    for (int i = 0; i < 5; i++) {
+      e.export(List.of(trace().resourceSpans()), 2);
+    }
+    await().atMost(WAIT).until(() -> sink.spans().size() == 10);
+    assertThat(sink.requests()).hasSize(1);
+  }
+
+  @Test
+  void sendsAFullBatchWithoutWaitingForTheBatchTimeout() {
+    OtlpGrpcExporter e = exporter(10, Duration.ofHours(1));
+    for (int i = 0; i < 5; i++) {
+      e.export(List.of(trace().resourceSpans()), 2);
+    }
+    await().atMost(WAIT).until(() -> sink.spans().size() == 10);
+    assertThat(sink.requests()).hasSize(1);
+  }
+
+  @Test
+  void shutdownSendsAWaitingBatchAtOnceAndStopsAnIdleExporter() {
+    OtlpGrpcExporter waiting = exporter(100, Duration.ofHours(1));
+    TraceBuilder t = trace();
+    waiting.export(List.of(t.resourceSpans()), 2);
+    assertTimeoutPreemptively(WAIT, () -> waiting.shutdown(Duration.ofHours(1)));
+    assertThat(sink.spansOf(t.traceIdHex())).hasSize(2);
+
+    OtlpGrpcExporter idle = exporter(100, Duration.ofHours(1));
+    assertTimeoutPreemptively(WAIT, () -> idle.shutdown(Duration.ofHours(1)));
+    exporter = null;
   }
 
   @Test
