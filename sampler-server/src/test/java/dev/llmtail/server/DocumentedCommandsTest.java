@@ -145,7 +145,10 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (with and without the span log at a fixed rate, both inputs)"),
           Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 2 -w 2s -i 3 -r 2s -prof gc IngestBenchmark",
-              "not run: JMH benchmarks (ingest, with allocation per request)"));
+              "not run: JMH benchmarks (ingest, with allocation per request)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000",
+              "not run: a benchmark run (the shipped policy set on the mix at a fixed rate)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
