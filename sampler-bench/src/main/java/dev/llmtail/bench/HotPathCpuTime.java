@@ -3,11 +3,14 @@ package dev.llmtail.bench;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.ingest.TraceFragment;
+import dev.llmtail.core.ingest.TraceGrouper;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
@@ -21,12 +24,24 @@ public final class HotPathCpuTime {
 
   private HotPathCpuTime() {}
 
-  /** Prints CPU ns per span for normalisation and per trace for the shipped policy set. */
+  /**
+   * Prints CPU ns per span for normalisation and per trace for the shipped policy set; the
+   * arguments are the seconds measured per figure (5) and the input, {@code mix} (the default) or
+   * {@code llm}.
+   */
   public static void main(String[] args) {
     long seconds = args.length > 0 ? Long.parseLong(args[0]) : 5;
+    String input = args.length > 1 ? args[1] : "mix";
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     GenAiNormalizer normalizer = new GenAiNormalizer(meters);
-    List<TraceView> raw = BenchData.traces();
+    List<TraceView> raw =
+        switch (input) {
+          case "mix" -> BenchData.traces();
+          case "llm" -> llmTraces();
+          default ->
+              throw new IllegalArgumentException(
+                  "input: " + input + " (expected: mix or llm, as in --inputs)");
+        };
     List<TraceView> normalised = raw.stream().map(t -> t.withGenAi(normalizer)).toList();
     DecisionEngine engine =
         new DecisionEngine(BenchData.shippedPolicies(), Clock.systemUTC(), meters);
@@ -73,13 +88,31 @@ public final class HotPathCpuTime {
           };
       System.out.printf(
           Locale.ROOT,
-          "%s: GenAI normalisation %.0f CPU ns/span, %.0f B allocated/span; shipped policy set %.1f CPU us/trace, %.0f B allocated/trace%n",
+          "%s, %s input: GenAI normalisation %.0f CPU ns/span, %.0f B allocated/span; shipped policy set %.1f CPU us/trace, %.0f B allocated/trace%n",
           label,
+          input,
           perSpan,
           allocatedPerOp(spans, normalise),
           perTrace / 1000,
           allocatedPerOp(normalised.size(), decide));
     }
+  }
+
+  /**
+   * The LLM-shaped input of {@code --inputs=llm}, as many requests as {@link BenchData#traces} has
+   * of the mix, grouped into traces as the buffer hands them to the engine.
+   */
+  private static List<TraceView> llmTraces() {
+    List<TraceView> views = new ArrayList<>();
+    long seq = 1;
+    for (TrafficMix.Template t : TrafficMix.llm(BenchData.REQUESTS, 50, 7)) {
+      for (TraceFragment f :
+          TraceGrouper.group(BenchData.parse(t.stamp(seq)).getResourceSpansList()).fragments()) {
+        views.add(TraceView.of(f.traceId(), List.of(f.spans())));
+      }
+      seq += t.traces();
+    }
+    return views;
   }
 
   /** Bytes allocated by this thread per operation: unlike time, not disturbed by other tenants. */
