@@ -9,6 +9,6 @@ public final class CapturedInput {
    * Whether the captured input holds an earlier assistant turn: the call continues a conversation.
    */
   public static boolean continuesConversation(String capturedInput) {
-    return !capturedInput.isEmpty() && MessageText.read(capturedInput).hasAssistantTurn();
+    return !capturedInput.isEmpty() && MessageText.hasAssistantTurn(capturedInput);
   }
 }

@@ -1,21 +1,41 @@
 package dev.llmtail.policies.genai;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Text and refusals out of captured messages, whichever shape they were captured in: OTel GenAI
  * {@code [{"role":…,"parts":[{"type":"text","content":…}],"finish_reason":…}]}, OpenAI-style {@code
  * {"choices":[{"message":{"content":…,"refusal":…}}]}} or {@code [{"role":…,"content":…}]}, or
  * plain text. Output is capped at {@link #MAX_CHARS} characters.
+ *
+ * <p>Read with Jackson's streaming parser, without a tree: captured prompts and outputs are 2–8 KiB
+ * on every LLM span, and a tree of each was the normaliser's largest cost. The facts are those of a
+ * walk of the tree ({@code JsonNode}) the reader used before, which the tests keep as the oracle:
+ * in an object, its own text, refusal and finish reasons come before those of its children, the
+ * children in the order {@code parts, choices, message, messages, output, candidates, body}, then a
+ * {@code content} array; where a key repeats, the last one counts (as in a tree); only the first
+ * JSON value is read (a tree ignores what trails it); and input that is not JSON to its end is
+ * plain text.
  */
 final class MessageText {
 
   static final int MAX_CHARS = 8192;
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The factory an {@code ObjectMapper} builds on: the same features and read constraints. */
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /** The keys walked into, in the order their facts are listed; a {@code content} array is last. */
+  private static final String[] CHILDREN = {
+    "parts", "choices", "message", "messages", "output", "candidates", "body"
+  };
+
+  private static final String[] REASON_KEYS = {"finish_reason", "stop_reason", "finishReason"};
 
   /** What captured output said: its text, and whether it held a refusal or a finish reason. */
   record Read(String text, boolean refusal, List<String> finishReasons, boolean hasAssistantTurn) {}
@@ -24,75 +44,241 @@ final class MessageText {
 
   static Read read(String captured) {
     String trimmed = captured.trim();
-    if (!(trimmed.startsWith("{") || trimmed.startsWith("["))) {
+    Found found = json(trimmed, true);
+    if (found == null) {
       return new Read(cap(trimmed), false, List.of(), false);
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(trimmed);
-    } catch (JsonProcessingException notJson) {
-      return new Read(cap(trimmed), false, List.of(), false);
-    }
-    Collector c = new Collector();
-    c.walk(root);
-    return new Read(cap(String.join("\n", c.texts)), c.refusal, c.finishReasons, c.assistant);
+    return new Read(found.text(), found.refusal, found.reasons(), found.assistant);
+  }
+
+  /**
+   * Whether {@code captured} holds an assistant turn: {@code read(captured).hasAssistantTurn()},
+   * without keeping any text.
+   */
+  static boolean hasAssistantTurn(String captured) {
+    Found found = json(captured.trim(), false);
+    return found != null && found.assistant;
   }
 
   static String cap(String s) {
     return s.length() <= MAX_CHARS ? s : s.substring(0, MAX_CHARS);
   }
 
-  /** Walks the known message shapes; unknown fields are skipped. */
-  private static final class Collector {
-    final List<String> texts = new ArrayList<>();
-    final List<String> finishReasons = new ArrayList<>();
+  /** The facts of the JSON {@code trimmed}, or null if it is not JSON. */
+  private static @Nullable Found json(String trimmed, boolean keepText) {
+    if (!(trimmed.startsWith("{") || trimmed.startsWith("["))) {
+      return null;
+    }
+    try (JsonParser p = JSON.createParser(trimmed)) {
+      Found found = new Found(keepText);
+      found.value(p, p.nextToken());
+      return found;
+    } catch (IOException notJson) {
+      // the tree reader took any input it could not read to its end as plain text
+      return null;
+    }
+  }
+
+  /** The facts of one walked JSON value, in the order a walk of its tree finds them. */
+  private static final class Found {
+    private final boolean keepText;
+    private @Nullable List<String> texts;
+    private @Nullable List<String> reasons;
     boolean refusal;
     boolean assistant;
 
-    void walk(JsonNode node) {
-      if (node.isArray()) {
-        node.forEach(this::walk);
-        return;
-      }
-      if (!node.isObject()) {
-        return;
-      }
-      if ("assistant".equals(node.path("role").asText())) {
-        assistant = true;
-      }
-      String type = node.path("type").asText();
-      if (type.equals("refusal")) {
-        refusal = true;
-        addText(node.path("content"));
-        addText(node.path("refusal"));
-      } else if (type.equals("text") || type.isEmpty()) {
-        addText(node.path("content"));
-        addText(node.path("text"));
-      }
-      JsonNode refusalField = node.path("refusal");
-      if (refusalField.isTextual() && !refusalField.asText().isBlank() && !type.equals("refusal")) {
-        refusal = true;
-        texts.add(refusalField.asText());
-      }
-      for (String reasonKey : List.of("finish_reason", "stop_reason", "finishReason")) {
-        if (node.path(reasonKey).isTextual()) {
-          finishReasons.add(node.path(reasonKey).asText());
+    Found(boolean keepText) {
+      this.keepText = keepText;
+    }
+
+    /** Walks the value that starts at {@code token}; the parser is left on its last token. */
+    void value(JsonParser p, @Nullable JsonToken token) throws IOException {
+      if (token == JsonToken.START_ARRAY) {
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+          if (t == null) {
+            throw new IOException("input ended inside an array");
+          }
+          value(p, t);
         }
+      } else if (token == JsonToken.START_OBJECT) {
+        new ObjectFields(keepText).read(p).addTo(this);
       }
-      for (String child :
-          List.of("parts", "choices", "message", "messages", "output", "candidates", "body")) {
-        if (node.has(child)) {
-          walk(node.get(child));
-        }
-      }
-      if (node.path("content").isArray()) {
-        walk(node.get("content")); // Anthropic-style content blocks
+      // scalars hold nothing; the parser has read them
+    }
+
+    void text(@Nullable String s) {
+      if (s != null && !s.isBlank()) {
+        alwaysText(s);
       }
     }
 
-    private void addText(JsonNode n) {
-      if (n.isTextual() && !n.asText().isBlank()) {
-        texts.add(n.asText());
+    void alwaysText(String s) {
+      if (texts == null) {
+        texts = new ArrayList<>(2);
+      }
+      texts.add(s);
+    }
+
+    void reason(@Nullable String s) {
+      if (s != null) {
+        if (reasons == null) {
+          reasons = new ArrayList<>(1);
+        }
+        reasons.add(s);
+      }
+    }
+
+    void addAll(Found child) {
+      refusal |= child.refusal;
+      assistant |= child.assistant;
+      if (child.texts != null) {
+        child.texts.forEach(this::alwaysText);
+      }
+      if (child.reasons != null) {
+        child.reasons.forEach(this::reason);
+      }
+    }
+
+    List<String> reasons() {
+      return reasons == null ? List.of() : reasons;
+    }
+
+    /** The texts joined by new lines and capped at {@link #MAX_CHARS}, copied once. */
+    String text() {
+      if (texts == null) {
+        return "";
+      }
+      if (texts.size() == 1) {
+        return cap(texts.get(0));
+      }
+      int total = texts.size() - 1;
+      for (String t : texts) {
+        total += t.length();
+      }
+      StringBuilder joined = new StringBuilder(Math.min(total, MAX_CHARS));
+      for (int i = 0; i < texts.size() && joined.length() < MAX_CHARS; i++) {
+        if (i > 0) {
+          joined.append('\n');
+        }
+        String t = texts.get(i);
+        joined.append(t, 0, Math.min(t.length(), Math.max(0, MAX_CHARS - joined.length())));
+      }
+      return joined.toString();
+    }
+  }
+
+  /** What {@code type} said, as the tree's {@code asText()} would compare. */
+  private enum Type {
+    /** Absent, {@code ""}, an object or an array. */
+    NONE,
+    TEXT,
+    REFUSAL,
+    OTHER
+  }
+
+  /** The fields of one JSON object that the walk reads; where a key repeats, the last counts. */
+  private static final class ObjectFields {
+    private final boolean keepText;
+    private boolean assistantRole;
+    private Type type = Type.NONE;
+    private @Nullable String content;
+    private @Nullable String text;
+    private @Nullable String refusal;
+    private final @Nullable String[] reasons = new String[REASON_KEYS.length];
+    private final @Nullable Found[] children = new Found[CHILDREN.length];
+    private @Nullable Found contentBlocks;
+
+    ObjectFields(boolean keepText) {
+      this.keepText = keepText;
+    }
+
+    /** Reads the object whose START_OBJECT the parser is on, up to its END_OBJECT. */
+    ObjectFields read(JsonParser p) throws IOException {
+      for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+        JsonToken value = p.nextToken();
+        boolean string = value == JsonToken.VALUE_STRING;
+        switch (key) {
+          case "role" -> assistantRole = string && "assistant".equals(p.getText());
+          case "type" -> type = type(p, value);
+          case "content" -> {
+            content = string && keepText ? p.getText() : null;
+            contentBlocks = null;
+            if (value == JsonToken.START_ARRAY) {
+              contentBlocks = new Found(keepText);
+              contentBlocks.value(p, value);
+            }
+          }
+          case "text" -> text = string && keepText ? p.getText() : null;
+          case "refusal" -> refusal = string && keepText ? p.getText() : null;
+          default -> {
+            int reason = indexOf(REASON_KEYS, key);
+            int child = reason < 0 ? indexOf(CHILDREN, key) : -1;
+            if (reason >= 0) {
+              reasons[reason] = string && keepText ? p.getText() : null;
+            } else if (child >= 0) {
+              Found found = new Found(keepText);
+              found.value(p, value);
+              children[child] = found;
+            }
+          }
+        }
+        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+          p.skipChildren(); // a no-op where the value was walked: the parser is on its end
+        }
+      }
+      if (p.currentToken() != JsonToken.END_OBJECT) {
+        throw new IOException("unexpected " + p.currentToken() + " in an object");
+      }
+      return this;
+    }
+
+    private static Type type(JsonParser p, JsonToken value) throws IOException {
+      return switch (value) {
+        case VALUE_STRING -> {
+          String s = p.getText();
+          yield s.isEmpty()
+              ? Type.NONE
+              : s.equals("text") ? Type.TEXT : s.equals("refusal") ? Type.REFUSAL : Type.OTHER;
+        }
+        case START_OBJECT, START_ARRAY -> Type.NONE;
+        default -> Type.OTHER; // numbers, booleans and null read as non-empty text
+      };
+    }
+
+    private static int indexOf(String[] keys, String key) {
+      for (int i = 0; i < keys.length; i++) {
+        if (keys[i].equals(key)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** Adds this object's facts to {@code out} in the tree walk's order. */
+    void addTo(Found out) {
+      out.assistant |= assistantRole;
+      if (type == Type.REFUSAL) {
+        out.refusal = true;
+        out.text(content);
+        out.text(refusal);
+      } else if (type == Type.TEXT || type == Type.NONE) {
+        out.text(content);
+        out.text(text);
+      }
+      if (refusal != null && !refusal.isBlank() && type != Type.REFUSAL) {
+        out.refusal = true;
+        out.alwaysText(refusal);
+      }
+      for (String reason : reasons) {
+        out.reason(reason);
+      }
+      for (Found child : children) {
+        if (child != null) {
+          out.addAll(child);
+        }
+      }
+      if (contentBlocks != null) {
+        out.addAll(contentBlocks);
       }
     }
   }
