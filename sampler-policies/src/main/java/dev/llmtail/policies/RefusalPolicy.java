@@ -58,7 +58,7 @@ final class RefusalPolicy implements Policy {
 
   private final Set<String> reasons;
   private final String reasonList;
-  private final List<String> phrases;
+  private final CaseInsensitivePhrases phrases;
 
   RefusalPolicy(Options options) {
     this.reasons = Set.copyOf(options.finishReasons());
@@ -66,7 +66,7 @@ final class RefusalPolicy implements Policy {
         options.finishReasons().stream()
             .sorted()
             .collect(Collectors.joining(", ", "one of [", "]"));
-    this.phrases = options.phrases();
+    this.phrases = new CaseInsensitivePhrases(options.phrases());
   }
 
   @Override
@@ -83,13 +83,11 @@ final class RefusalPolicy implements Policy {
       if (call.judge()) {
         continue; // a judge's output grades another answer: its phrasing is no refusal
       }
-      String output = call.outputText().toLowerCase(Locale.ROOT).replace('’', '\'');
-      for (String phrase : phrases) {
-        if (output.contains(phrase)) {
-          return Verdict.keep(
-              "refusal: " + LlmEvidence.label(call) + " answered \"" + phrase + "…\"",
-              LlmEvidence.of(call, "output text", phrase, "refusal phrasing"));
-        }
+      String phrase = phrases.firstIn(call.outputText());
+      if (phrase != null) {
+        return Verdict.keep(
+            "refusal: " + LlmEvidence.label(call) + " answered \"" + phrase + "…\"",
+            LlmEvidence.of(call, "output text", phrase, "refusal phrasing"));
       }
     }
     int judged = calls.size();
