@@ -38,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * @param outputText captured output text (capped), for patterns
  * @param startEpochNanos span start
  * @param endEpochNanos span end (0 if it has not ended)
- * @param inputDigest SHA-256 (hex) of the whole captured request — system instructions and every
- *     message, not capped like {@code inputText} — so that two calls compare equal only when all
- *     they sent was equal; {@code ""} when nothing was captured
+ * @param inputDigest a 128-bit hash (hex) of the whole captured request — system instructions and
+ *     every message, not capped like {@code inputText} — so that two calls compare equal only when
+ *     all they sent was equal; {@code ""} when nothing was captured
  * @param judge whether the call grades another answer rather than answers the user: an LLM judge or
  *     classifier called inside an evaluator or guardrail span (see {@code genai-dialects})
  */

@@ -1,12 +1,15 @@
 package dev.llmtail.policies.genai;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.dynatrace.hash4j.hashing.HashValue128;
+import com.dynatrace.hash4j.hashing.Hasher128;
+import com.dynatrace.hash4j.hashing.Hashing;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -18,7 +21,9 @@ import java.util.List;
  */
 final class CapturedText {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private static final Hasher128 XXH3 = Hashing.xxh3_128();
 
   /** What OpenInference writes in place of content it was told to hide. */
   private static final String REDACTED = "__REDACTED__";
@@ -58,24 +63,32 @@ final class CapturedText {
   }
 
   /**
-   * SHA-256 (hex) of the whole request — system instructions and input, uncapped — or {@code ""}
-   * when neither was captured: prompts that share their first kilobytes (a long shared context) and
-   * differ at the end, or differ only in their system instructions, are different requests.
+   * A 128-bit hash (XXH3, hex) of the whole request — system instructions and input, uncapped — or
+   * {@code ""} when neither was captured: prompts that share their first kilobytes (a long shared
+   * context) and differ at the end, or differ only in their system instructions, are different
+   * requests.
+   *
+   * <p>Not a cryptographic digest, on purpose: it was SHA-256 of the UTF-8 bytes, a copy of every
+   * prompt and most of the normaliser's hashing time. Equal digests stand for equal requests within
+   * one trace and among the 200 000 a duplicate-request policy remembers: two different requests
+   * share a 128-bit hash with a chance of about n²/2¹²⁹, 10⁻²⁸ for n = 200 000. A client that
+   * crafted a collision (XXH3 does not resist that) would only get its own trace kept as a
+   * duplicate. The characters are hashed as they are, without encoding them to bytes; the length of
+   * the system instructions goes first, so that where they end is part of what is hashed.
    */
   static String digest(String systemInstructions, String input) {
     if (systemInstructions.isEmpty() && input.isEmpty()) {
       return "";
     }
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(systemInstructions.getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      sha.update(input.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      // every Java platform must provide SHA-256 (MessageDigest's Javadoc)
-      throw new IllegalStateException("SHA-256 is not available on this JVM", e);
-    }
+    HashValue128 hash =
+        XXH3.hashStream()
+            .putInt(systemInstructions.length())
+            .putChars(systemInstructions)
+            .putChars(input)
+            .get();
+    HexFormat hex = HexFormat.of();
+    return hex.toHexDigits(hash.getMostSignificantBits())
+        + hex.toHexDigits(hash.getLeastSignificantBits());
   }
 
   static String output(SpanView s, SpanAttributes a) {
@@ -105,15 +118,32 @@ final class CapturedText {
     if (contents.isEmpty()) {
       return "";
     }
-    List<String> roles = a.indexed(prefix, roleKey);
-    ArrayNode messages = JSON.createArrayNode();
-    for (int i = 0; i < contents.size(); i++) {
-      messages
-          .addObject()
-          .put("role", i < roles.size() ? roles.get(i) : "user")
-          .put("content", contents.get(i));
+    return messagesJson(a.indexed(prefix, roleKey), contents);
+  }
+
+  /**
+   * {@code [{"role":…,"content":…},…]} as a Jackson tree of the messages prints itself, without
+   * building the tree; a message without a role is the user's.
+   */
+  static String messagesJson(List<String> roles, List<String> contents) {
+    int length = 2;
+    for (String content : contents) {
+      length += content.length() + 32;
     }
-    return messages.toString();
+    StringWriter out = new StringWriter(length);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.writeStartArray();
+      for (int i = 0; i < contents.size(); i++) {
+        json.writeStartObject();
+        json.writeStringField("role", i < roles.size() ? roles.get(i) : "user");
+        json.writeStringField("content", contents.get(i));
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to a string cannot fail", e);
+    }
+    return out.toString();
   }
 
   private static String eventAttribute(SpanView s, String eventName, String key) {
