@@ -1,8 +1,5 @@
 package dev.llmtail.policies.genai;
 
-import com.dynatrace.hash4j.hashing.HashValue128;
-import com.dynatrace.hash4j.hashing.Hasher128;
-import com.dynatrace.hash4j.hashing.Hashing;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmtail.core.SpanView;
@@ -10,7 +7,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.util.HexFormat;
+import java.io.Writer;
 import java.util.List;
 
 /**
@@ -23,8 +20,6 @@ final class CapturedText {
 
   private static final JsonFactory JSON = new JsonFactory();
 
-  private static final Hasher128 XXH3 = Hashing.xxh3_128();
-
   /** What OpenInference writes in place of content it was told to hide. */
   private static final String REDACTED = "__REDACTED__";
 
@@ -35,7 +30,19 @@ final class CapturedText {
     return text.equals(REDACTED) ? "" : text;
   }
 
-  static String input(SpanView s, SpanAttributes a) {
+  /**
+   * A call's captured request: its input as the policies read it, capped at {@link
+   * MessageText#MAX_CHARS}, and the {@link RequestDigest} of its system instructions and whole
+   * input.
+   */
+  record Request(String text, String digest) {}
+
+  /**
+   * The request the call span {@code s} captured, or else {@code logged} (its messages sent as log
+   * records).
+   */
+  static Request request(SpanView s, SpanAttributes a, String logged) {
+    String system = systemInstructions(a);
     String direct =
         unredacted(
             a.text(
@@ -44,14 +51,17 @@ final class CapturedText {
                 "ai.prompt.messages",
                 "ai.prompt",
                 "gen_ai.prompt"));
-    if (!direct.isEmpty()) {
-      return direct;
+    if (direct.isEmpty()) {
+      direct = flattenedMessages(a, "gen_ai.prompt.", "role", "content");
     }
-    String flat = flattenedMessages(a, "gen_ai.prompt.", "role", "content");
-    if (flat.isEmpty()) {
-      flat = flattenedMessages(a, "llm.input_messages.", "message.role", "message.content");
+    if (direct.isEmpty()) {
+      direct = flattenedMessages(a, "llm.input_messages.", "message.role", "message.content");
     }
-    return flat.isEmpty() ? eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt") : flat;
+    if (direct.isEmpty()) {
+      direct = eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt");
+    }
+    String input = direct.isEmpty() ? logged : direct;
+    return new Request(MessageText.cap(input), RequestDigest.of(system, input));
   }
 
   /**
@@ -60,35 +70,6 @@ final class CapturedText {
    */
   static String systemInstructions(SpanAttributes a) {
     return unredacted(a.text("gen_ai.system_instructions"));
-  }
-
-  /**
-   * A 128-bit hash (XXH3, hex) of the whole request — system instructions and input, uncapped — or
-   * {@code ""} when neither was captured: prompts that share their first kilobytes (a long shared
-   * context) and differ at the end, or differ only in their system instructions, are different
-   * requests.
-   *
-   * <p>Not a cryptographic digest, on purpose: it was SHA-256 of the UTF-8 bytes, a copy of every
-   * prompt and most of the normaliser's hashing time. Equal digests stand for equal requests within
-   * one trace and among the 200 000 a duplicate-request policy remembers: two different requests
-   * share a 128-bit hash with a chance of about n²/2¹²⁹, 10⁻²⁸ for n = 200 000. A client that
-   * crafted a collision (XXH3 does not resist that) would only get its own trace kept as a
-   * duplicate. The characters are hashed as they are, without encoding them to bytes; the length of
-   * the system instructions goes first, so that where they end is part of what is hashed.
-   */
-  static String digest(String systemInstructions, String input) {
-    if (systemInstructions.isEmpty() && input.isEmpty()) {
-      return "";
-    }
-    HashValue128 hash =
-        XXH3.hashStream()
-            .putInt(systemInstructions.length())
-            .putChars(systemInstructions)
-            .putChars(input)
-            .get();
-    HexFormat hex = HexFormat.of();
-    return hex.toHexDigits(hash.getMostSignificantBits())
-        + hex.toHexDigits(hash.getLeastSignificantBits());
   }
 
   static String output(SpanView s, SpanAttributes a) {
@@ -110,7 +91,8 @@ final class CapturedText {
 
   /**
    * Flattened messages ({@code prefix.N.role}, {@code prefix.N.content}) as one JSON array, so that
-   * roles survive for later checks (e.g. whether an earlier assistant turn was sent).
+   * roles survive for later checks (e.g. whether an earlier assistant turn was sent); {@code ""} if
+   * there are none.
    */
   private static String flattenedMessages(
       SpanAttributes a, String prefix, String roleKey, String contentKey) {
@@ -118,19 +100,20 @@ final class CapturedText {
     if (contents.isEmpty()) {
       return "";
     }
-    return messagesJson(a.indexed(prefix, roleKey), contents);
-  }
-
-  /**
-   * {@code [{"role":…,"content":…},…]} as a Jackson tree of the messages prints itself, without
-   * building the tree; a message without a role is the user's.
-   */
-  static String messagesJson(List<String> roles, List<String> contents) {
     int length = 2;
     for (String content : contents) {
       length += content.length() + 32;
     }
     StringWriter out = new StringWriter(length);
+    writeMessages(a.indexed(prefix, roleKey), contents, out);
+    return out.toString();
+  }
+
+  /**
+   * Writes {@code [{"role":…,"content":…},…]} as a Jackson tree of the messages prints itself,
+   * without building the tree; a message without a role is the user's.
+   */
+  static void writeMessages(List<String> roles, List<String> contents, Writer out) {
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartArray();
       for (int i = 0; i < contents.size(); i++) {
@@ -141,9 +124,8 @@ final class CapturedText {
       }
       json.writeEndArray();
     } catch (IOException e) {
-      throw new UncheckedIOException("writing to a string cannot fail", e);
+      throw new UncheckedIOException("writing to memory cannot fail", e);
     }
-    return out.toString();
   }
 
   private static String eventAttribute(SpanView s, String eventName, String key) {

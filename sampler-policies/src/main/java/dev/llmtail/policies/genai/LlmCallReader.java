@@ -95,8 +95,7 @@ final class LlmCallReader {
     if (errorType.isEmpty() && error) {
       errorType = s.proto().getStatus().getMessage();
     }
-    String capturedInput = CapturedText.input(s, a);
-    String input = capturedInput.isEmpty() ? loggedInput : capturedInput;
+    CapturedText.Request request = CapturedText.request(s, a, loggedInput);
     Long attempt =
         a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
 
@@ -159,11 +158,11 @@ final class LlmCallReader {
         s.proto().getEndTimeUnixNano() != 0,
         attempt == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(0, attempt)),
         a.text(GenAiKeys.CONVERSATION),
-        MessageText.cap(input),
+        request.text(),
         output.text(),
         s.startEpochNanos(),
         s.endEpochNanos(),
-        CapturedText.digest(CapturedText.systemInstructions(a), input),
+        request.digest(),
         judge);
   }
 

@@ -43,10 +43,9 @@ final class MessageText {
   private MessageText() {}
 
   static Read read(String captured) {
-    String trimmed = captured.trim();
-    Found found = json(trimmed, true);
+    Found found = json(captured, true);
     if (found == null) {
-      return new Read(cap(trimmed), false, List.of(), false);
+      return new Read(trimmedAndCapped(captured), false, List.of(), false);
     }
     return new Read(found.text(), found.refusal, found.reasons(), found.assistant);
   }
@@ -56,7 +55,7 @@ final class MessageText {
    * without keeping any text.
    */
   static boolean hasAssistantTurn(String captured) {
-    Found found = json(captured.trim(), false);
+    Found found = json(captured, false);
     return found != null && found.assistant;
   }
 
@@ -64,12 +63,34 @@ final class MessageText {
     return s.length() <= MAX_CHARS ? s : s.substring(0, MAX_CHARS);
   }
 
-  /** The facts of the JSON {@code trimmed}, or null if it is not JSON. */
-  private static @Nullable Found json(String trimmed, boolean keepText) {
-    if (!(trimmed.startsWith("{") || trimmed.startsWith("["))) {
+  /** {@code cap(s.trim())}, copied once at most. */
+  private static String trimmedAndCapped(String s) {
+    int start = 0;
+    int end = s.length();
+    while (start < end && s.charAt(start) <= ' ') {
+      start++;
+    }
+    while (end > start && s.charAt(end - 1) <= ' ') {
+      end--;
+    }
+    return s.substring(start, Math.min(end, start + MAX_CHARS));
+  }
+
+  /** The facts of {@code captured}, trimmed, read as JSON; null if it is not JSON. */
+  private static @Nullable Found json(String captured, boolean keepText) {
+    int start = 0;
+    boolean jsonSpace = true; // whether what trim() would drop before the value is JSON whitespace
+    while (start < captured.length() && captured.charAt(start) <= ' ') {
+      char c = captured.charAt(start++);
+      jsonSpace &= c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+    if (start == captured.length()
+        || (captured.charAt(start) != '{' && captured.charAt(start) != '[')) {
       return null;
     }
-    try (JsonParser p = JSON.createParser(trimmed)) {
+    // the parser stops after the first value: what trails it, trimmed or not, is never read
+    String json = jsonSpace ? captured : captured.substring(start);
+    try (JsonParser p = JSON.createParser(json)) {
       Found found = new Found(keepText);
       found.value(p, p.nextToken());
       return found;
@@ -102,8 +123,9 @@ final class MessageText {
         }
       } else if (token == JsonToken.START_OBJECT) {
         new ObjectFields(keepText).read(p).addTo(this);
+      } else {
+        pass(p, token); // scalars hold nothing
       }
-      // scalars hold nothing; the parser has read them
     }
 
     void text(@Nullable String s) {
@@ -167,6 +189,34 @@ final class MessageText {
     }
   }
 
+  /**
+   * Reads past the value that starts at {@code token}, to its last token. Strings are finished
+   * (read into the parser's buffer, not copied) rather than skipped: Jackson's {@code skipChildren}
+   * skips a string at half the speed it reads one, and a skipped 2–8 KiB prompt made {@link
+   * #hasAssistantTurn} slower than the tree it replaced.
+   */
+  private static void pass(JsonParser p, @Nullable JsonToken token) throws IOException {
+    if (token == JsonToken.VALUE_STRING) {
+      p.getTextLength();
+      return;
+    }
+    if (token != JsonToken.START_OBJECT && token != JsonToken.START_ARRAY) {
+      return;
+    }
+    for (int depth = 1; depth > 0; ) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        throw new IOException("input ended inside a value");
+      } else if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+        depth++;
+      } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+        depth--;
+      } else if (t == JsonToken.VALUE_STRING) {
+        p.getTextLength();
+      }
+    }
+  }
+
   /** What {@code type} said, as the tree's {@code asText()} would compare. */
   private enum Type {
     /** Absent, {@code ""}, an object or an array. */
@@ -222,8 +272,8 @@ final class MessageText {
             }
           }
         }
-        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
-          p.skipChildren(); // a no-op where the value was walked: the parser is on its end
+        if (p.currentToken() == value) {
+          pass(p, value); // a value not walked (a walked one leaves the parser on its end)
         }
       }
       if (p.currentToken() != JsonToken.END_OBJECT) {

@@ -2,37 +2,72 @@ package dev.llmtail.policies.genai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 
-/** What makes two captured requests the same: all they sent, not only what was kept of it. */
+/**
+ * What makes two captured requests the same: all they sent, not only what was kept of it; and
+ * flattened messages read as the JSON a tree of them printed.
+ */
 class CapturedTextTest {
 
-  @Test
+  @Example
   void digestIsEmptyOnlyWhenNothingWasCaptured() {
-    assertThat(CapturedText.digest("", "")).isEmpty();
-    assertThat(CapturedText.digest("", "hi")).hasSize(32).matches("[0-9a-f]{32}");
-    assertThat(CapturedText.digest("be brief", "")).hasSize(32);
+    assertThat(RequestDigest.of("", "")).isEmpty();
+    assertThat(RequestDigest.of("", "hi")).hasSize(32).matches("[0-9a-f]{32}");
+    assertThat(RequestDigest.of("be brief", "")).hasSize(32);
   }
 
-  @Test
+  @Example
   void equalRequestsHaveEqualDigests() {
     String prompt = "[{\"role\":\"user\",\"content\":\"" + "ü".repeat(9000) + "\"}]";
 
-    assertThat(CapturedText.digest("be brief", prompt))
-        .isEqualTo(CapturedText.digest("be brief", new String(prompt.toCharArray())));
+    assertThat(RequestDigest.of("be brief", prompt))
+        .isEqualTo(RequestDigest.of("be brief", new String(prompt.toCharArray())));
   }
 
-  @Test
+  @Example
   void requestsThatDifferAnywhereHaveDifferentDigests() {
     String context = "shared context ".repeat(2000);
 
-    assertThat(CapturedText.digest("", context + "a"))
-        .isNotEqualTo(CapturedText.digest("", context + "b"));
-    assertThat(CapturedText.digest("be brief", context))
-        .isNotEqualTo(CapturedText.digest("be long", context));
-    assertThat(CapturedText.digest("ab", "c"))
+    assertThat(RequestDigest.of("", context + "a"))
+        .isNotEqualTo(RequestDigest.of("", context + "b"));
+    assertThat(RequestDigest.of("be brief", context))
+        .isNotEqualTo(RequestDigest.of("be long", context));
+    assertThat(RequestDigest.of("ab", "c"))
         .as("where the system instructions end is part of the request")
-        .isNotEqualTo(CapturedText.digest("a", "bc"));
-    assertThat(CapturedText.digest("", "\uD800")).isNotEqualTo(CapturedText.digest("", "\uDC00"));
+        .isNotEqualTo(RequestDigest.of("a", "bc"));
+    assertThat(RequestDigest.of("", "\uD800")).isNotEqualTo(RequestDigest.of("", "\uDC00"));
+  }
+
+  @Property(tries = 500)
+  void flattenedMessagesAreWrittenAsTheirTreePrintedThem(@ForAll long seed) {
+    Random rnd = new Random(seed);
+    List<String> roles = new ArrayList<>();
+    List<String> contents = new ArrayList<>();
+    for (int i = rnd.nextInt(4) + 1; i > 0; i--) {
+      contents.add(MessageTextPropertiesTest.text(rnd));
+      if (rnd.nextInt(4) > 0) {
+        roles.add(MessageTextPropertiesTest.text(rnd));
+      }
+    }
+    ArrayNode tree = new ObjectMapper().createArrayNode();
+    for (int i = 0; i < contents.size(); i++) {
+      tree.addObject()
+          .put("role", i < roles.size() ? roles.get(i) : "user")
+          .put("content", contents.get(i));
+    }
+    StringWriter json = new StringWriter();
+
+    CapturedText.writeMessages(roles, contents, json);
+
+    assertThat(json.toString()).isEqualTo(tree.toString());
   }
 }
