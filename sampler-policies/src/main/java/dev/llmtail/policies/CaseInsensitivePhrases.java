@@ -1,94 +1,85 @@
 package dev.llmtail.policies;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Phrases found in a text as {@code text.toLowerCase(Locale.ROOT).replace('’', '\'')
- * .contains(phrase)} finds them, without the lower-cased copy: each character is lower-cased where
- * it is compared, in one pass over the text for all phrases. LLM outputs are several kilobytes, and
- * a lower-cased copy of each was most of a phrase search's cost.
+ * .contains(phrase)} finds them, without the lower-cased copy: one pass over the text for all
+ * phrases, lower-casing a character only where a phrase could start (a bit per character says
+ * where) and while it is followed in a tree of the phrases. LLM outputs are several kilobytes, and
+ * a lower-cased copy of each, searched once per phrase, was most of a phrase search's cost.
  *
  * <p>Lower-casing with {@link Locale#ROOT} maps each code point on its own ({@link
  * Character#toLowerCase(int)}, same length) but for two characters: {@code İ} (U+0130) becomes two
  * characters ({@code i} and a combining dot), and {@code Σ} (U+03A3) becomes {@code ς} or {@code σ}
  * depending on its neighbours. A text holding either (where a phrase could see the difference) is
- * lower-cased whole, as before; the tests hold the two ways equal on random Unicode text.
+ * lower-cased whole, as before; the tests hold the two ways equal on random Unicode text. Immutable
+ * and thread-safe.
  */
 final class CaseInsensitivePhrases {
 
   private final List<String> phrases;
   private final boolean sigma;
+  private final Node tree = new Node();
 
-  /** The first characters of the phrases below 128, as bits; whether any is 128 or above. */
-  private final long asciiFirst0;
-
-  private final long asciiFirst1;
-  private final boolean otherFirst;
+  /** Bit {@code c}: whether a phrase may start at the character {@code c}. */
+  private final long[] starts = new long[(Character.MAX_VALUE + 1) / 64];
 
   /** {@code phrases} lower-cased with {@link Locale#ROOT}, {@code ’} written {@code '}. */
   CaseInsensitivePhrases(List<String> phrases) {
     this.phrases = List.copyOf(phrases);
     this.sigma = phrases.stream().anyMatch(p -> p.indexOf('σ') >= 0 || p.indexOf('ς') >= 0);
-    long first0 = 0;
-    long first1 = 0;
-    boolean other = false;
-    for (String p : phrases) {
-      if (p.isEmpty()) {
-        continue;
+    for (int k = phrases.size() - 1; k >= 0; k--) {
+      Node node = tree;
+      node.first = k;
+      for (char c : phrases.get(k).toCharArray()) {
+        node = node.add(c);
+        node.first = k;
       }
-      char c = p.charAt(0);
-      if (c < 64) {
-        first0 |= 1L << c;
-      } else if (c < 128) {
-        first1 |= 1L << (c - 64);
-      } else {
-        other = true;
+      node.phrase = k; // added last to first: the earliest-listed of equal phrases wins
+    }
+    boolean surrogateStart = false;
+    for (char c : tree.keys) {
+      surrogateStart |= Character.isSurrogate(c);
+    }
+    for (int c = 0; c <= Character.MAX_VALUE; c++) {
+      boolean start =
+          Character.isSurrogate((char) c)
+              ? surrogateStart
+              : tree.child(lowerCase((char) c)) != null;
+      if (start) {
+        starts[c >>> 6] |= 1L << c;
       }
     }
-    this.asciiFirst0 = first0;
-    this.asciiFirst1 = first1;
-    this.otherFirst = other;
-  }
-
-  /** Whether a phrase may start with {@code c}. */
-  private boolean mayStart(char c) {
-    return c < 64
-        ? (asciiFirst0 & (1L << c)) != 0
-        : c < 128 ? (asciiFirst1 & (1L << (c - 64))) != 0 : otherFirst;
   }
 
   /** The first of the phrases, in their order, that {@code text} contains; null if none. */
   @Nullable String firstIn(String text) {
-    int n = phrases.size();
-    if (n == 0) {
+    if (phrases.isEmpty()) {
       return null;
     }
     if (text.indexOf('\u0130') >= 0 || (sigma && text.indexOf('\u03A3') >= 0)) {
       return firstInLowerCased(text.toLowerCase(Locale.ROOT).replace('’', '\''));
     }
-    int found = n; // the earliest-listed phrase found so far
-    for (int k = 0; k < n; k++) {
-      if (phrases.get(k).isEmpty()) {
-        found = k; // every text contains ""
-        break;
-      }
-    }
+    int found = tree.phrase; // the earliest-listed phrase found so far; "" is in every text
     for (int i = 0, length = text.length(); i < length && found > 0; i++) {
-      char c = lowerCaseAt(text, i);
-      if (!mayStart(c)) {
+      char c = text.charAt(i);
+      if ((starts[c >>> 6] & (1L << c)) == 0) {
         continue;
       }
-      for (int k = 0; k < found; k++) {
-        String phrase = phrases.get(k);
-        if (!phrase.isEmpty() && phrase.charAt(0) == c && startsAt(text, i, phrase)) {
-          found = k;
+      Node node = tree;
+      for (int j = i; j < length && node.first < found; j++) {
+        node = node.child(lowerCaseAt(text, j));
+        if (node == null) {
           break;
         }
+        found = Math.min(found, node.phrase);
       }
     }
-    return found < n ? phrases.get(found) : null;
+    return found < phrases.size() ? phrases.get(found) : null;
   }
 
   private @Nullable String firstInLowerCased(String lowered) {
@@ -98,18 +89,6 @@ final class CaseInsensitivePhrases {
       }
     }
     return null;
-  }
-
-  private static boolean startsAt(String text, int start, String phrase) {
-    if (start + phrase.length() > text.length()) {
-      return false;
-    }
-    for (int j = 1; j < phrase.length(); j++) {
-      if (lowerCaseAt(text, start + j) != phrase.charAt(j)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
@@ -133,7 +112,44 @@ final class CaseInsensitivePhrases {
       }
       return c;
     }
+    return lowerCase(c);
+  }
+
+  private static char lowerCase(char c) {
     char lower = Character.toLowerCase(c);
     return lower == '’' ? '\'' : lower;
+  }
+
+  /** A tree of the phrases by their characters; a node knows the phrases that end and go on. */
+  private static final class Node {
+    char[] keys = new char[0];
+    Node[] children = new Node[0];
+
+    /** The index of the earliest-listed phrase ending here, or {@code Integer.MAX_VALUE}. */
+    int phrase = Integer.MAX_VALUE;
+
+    /** The index of the earliest-listed phrase ending here or below. */
+    int first = Integer.MAX_VALUE;
+
+    @Nullable Node child(char c) {
+      for (int i = 0; i < keys.length; i++) {
+        if (keys[i] == c) {
+          return children[i];
+        }
+      }
+      return null;
+    }
+
+    Node add(char c) {
+      Node child = child(c);
+      if (child == null) {
+        child = new Node();
+        keys = Arrays.copyOf(keys, keys.length + 1);
+        children = Arrays.copyOf(children, children.length + 1);
+        keys[keys.length - 1] = c;
+        children[children.length - 1] = child;
+      }
+      return child;
+    }
   }
 }
