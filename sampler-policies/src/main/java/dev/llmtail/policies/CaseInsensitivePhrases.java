@@ -7,10 +7,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Phrases found in a text as {@code text.toLowerCase(Locale.ROOT).replace('’', '\'')
- * .contains(phrase)} finds them, without the lower-cased copy: one pass over the text for all
- * phrases, lower-casing a character only where a phrase could start (a bit per character says
- * where) and while it is followed in a tree of the phrases. LLM outputs are several kilobytes, and
- * a lower-cased copy of each, searched once per phrase, was most of a phrase search's cost.
+ * .contains(phrase)} finds them, without the lower-cased copy. The characters a phrase may start
+ * with (both cases of its first letter) are found with {@link String#indexOf(int, int)}, which the
+ * JVM runs as vector instructions; from each, the text is lower-cased a character at a time only as
+ * far as it follows a tree of the phrases. LLM outputs are several kilobytes: a lower-cased copy of
+ * each was most of a phrase search's allocation, and a loop over every character in Java measured
+ * slower than that copy and the JVM's substring search.
  *
  * <p>Lower-casing with {@link Locale#ROOT} maps each code point on its own ({@link
  * Character#toLowerCase(int)}, same length) but for two characters: {@code İ} (U+0130) becomes two
@@ -25,8 +27,13 @@ final class CaseInsensitivePhrases {
   private final boolean sigma;
   private final Node tree = new Node();
 
-  /** Bit {@code c}: whether a phrase may start at the character {@code c}. */
-  private final long[] starts = new long[(Character.MAX_VALUE + 1) / 64];
+  /** Every character a phrase may start at: those whose lower case starts a phrase. */
+  private final char[] starts;
+
+  /**
+   * Whether a phrase starts with a surrogate: such phrases are looked for in a lower-cased copy.
+   */
+  private final boolean surrogateStart;
 
   /** {@code phrases} lower-cased with {@link Locale#ROOT}, {@code ’} written {@code '}. */
   CaseInsensitivePhrases(List<String> phrases) {
@@ -41,19 +48,21 @@ final class CaseInsensitivePhrases {
       }
       node.phrase = k; // added last to first: the earliest-listed of equal phrases wins
     }
-    boolean surrogateStart = false;
+    boolean surrogate = false;
     for (char c : tree.keys) {
-      surrogateStart |= Character.isSurrogate(c);
+      surrogate |= Character.isSurrogate(c);
     }
+    this.surrogateStart = surrogate;
+    StringBuilder starts = new StringBuilder();
     for (int c = 0; c <= Character.MAX_VALUE; c++) {
-      boolean start =
-          Character.isSurrogate((char) c)
-              ? surrogateStart
-              : tree.child(lowerCase((char) c)) != null;
-      if (start) {
-        starts[c >>> 6] |= 1L << c;
+      // a text holding U+0130 is lower-cased whole
+      if (!Character.isSurrogate((char) c)
+          && c != 0x130
+          && tree.child(lowerCase((char) c)) != null) {
+        starts.append((char) c);
       }
     }
+    this.starts = starts.toString().toCharArray();
   }
 
   /** The first of the phrases, in their order, that {@code text} contains; null if none. */
@@ -61,22 +70,22 @@ final class CaseInsensitivePhrases {
     if (phrases.isEmpty()) {
       return null;
     }
-    if (text.indexOf('\u0130') >= 0 || (sigma && text.indexOf('\u03A3') >= 0)) {
+    if (surrogateStart || text.indexOf('\u0130') >= 0 || (sigma && text.indexOf('\u03A3') >= 0)) {
       return firstInLowerCased(text.toLowerCase(Locale.ROOT).replace('’', '\''));
     }
     int found = tree.phrase; // the earliest-listed phrase found so far; "" is in every text
-    for (int i = 0, length = text.length(); i < length && found > 0; i++) {
-      char c = text.charAt(i);
-      if ((starts[c >>> 6] & (1L << c)) == 0) {
-        continue;
-      }
-      Node node = tree;
-      for (int j = i; j < length && node.first < found; j++) {
-        node = node.child(lowerCaseAt(text, j));
-        if (node == null) {
-          break;
+    for (int s = 0; s < starts.length && found > 0; s++) {
+      for (int i = text.indexOf(starts[s]);
+          i >= 0 && found > 0;
+          i = text.indexOf(starts[s], i + 1)) {
+        Node node = tree;
+        for (int j = i; j < text.length() && node.first < found; j++) {
+          node = node.child(lowerCaseAt(text, j));
+          if (node == null) {
+            break;
+          }
+          found = Math.min(found, node.phrase);
         }
-        found = Math.min(found, node.phrase);
       }
     }
     return found < phrases.size() ? phrases.get(found) : null;
