@@ -8,8 +8,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,8 +21,6 @@ import org.jspecify.annotations.Nullable;
  * scanning the span's own attribute list from the end. Where a key repeats, the last one wins.
  */
 public final class SpanAttributes {
-
-  private static final Pattern INDEXED = Pattern.compile("(\\d+)\\.(.+)");
 
   private final List<KeyValue> attributes;
 
@@ -247,23 +243,50 @@ public final class SpanAttributes {
     TreeMap<Integer, String> byIndex = null; // most spans have none: nothing to allocate
     for (KeyValue kv : visible()) {
       String key = kv.getKey();
-      if (!key.startsWith(prefix)) {
+      int dot = indexEnd(key, prefix);
+      if (dot < 0
+          || key.length() - dot - 1 != suffix.length()
+          || !key.startsWith(suffix, dot + 1)
+          || !kv.getValue().hasStringValue()) {
         continue;
       }
-      Matcher m = INDEXED.matcher(key.substring(prefix.length()));
-      if (m.matches() && m.group(2).equals(suffix) && kv.getValue().hasStringValue()) {
-        try {
-          int index = Integer.parseInt(m.group(1));
-          if (byIndex == null) {
-            byIndex = new TreeMap<>();
-          }
-          byIndex.put(index, kv.getValue().getStringValue());
-        } catch (NumberFormatException tooLarge) {
-          onMalformed.accept(key);
+      try {
+        int index = Integer.parseInt(key, prefix.length(), dot, 10);
+        if (byIndex == null) {
+          byIndex = new TreeMap<>();
         }
+        byIndex.put(index, kv.getValue().getStringValue());
+      } catch (NumberFormatException tooLarge) {
+        onMalformed.accept(key);
       }
     }
     return byIndex == null ? List.of() : new ArrayList<>(byIndex.values());
+  }
+
+  /**
+   * Where the index N of a flattened key {@code prefix.N.rest} ends (the dot after it), or -1 if
+   * {@code key} is not one: N is one or more of {@code 0-9}, {@code rest} one or more characters,
+   * none a line end. As the regular expression {@code (\d+)\.(.+)} after {@code prefix} did,
+   * without a substring and a matcher per key.
+   */
+  static int indexEnd(String key, String prefix) {
+    if (!key.startsWith(prefix)) {
+      return -1;
+    }
+    int dot = prefix.length();
+    while (dot < key.length() && key.charAt(dot) >= '0' && key.charAt(dot) <= '9') {
+      dot++;
+    }
+    if (dot == prefix.length() || dot + 1 >= key.length() || key.charAt(dot) != '.') {
+      return -1;
+    }
+    for (int i = dot + 1; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+        return -1; // '.' in a regular expression matches no line end
+      }
+    }
+    return dot;
   }
 
   /** The distinct indexes N of flattened attributes {@code prefix.N.…}, ascending. */
@@ -271,18 +294,16 @@ public final class SpanAttributes {
     TreeMap<Integer, Boolean> seen = null;
     for (KeyValue kv : visible()) {
       String key = kv.getKey();
-      if (key.startsWith(prefix)) {
-        Matcher m = INDEXED.matcher(key.substring(prefix.length()));
-        if (m.matches()) {
-          try {
-            int index = Integer.parseInt(m.group(1));
-            if (seen == null) {
-              seen = new TreeMap<>();
-            }
-            seen.put(index, true);
-          } catch (NumberFormatException tooLarge) {
-            onMalformed.accept(key);
+      int dot = indexEnd(key, prefix);
+      if (dot >= 0) {
+        try {
+          int index = Integer.parseInt(key, prefix.length(), dot, 10);
+          if (seen == null) {
+            seen = new TreeMap<>();
           }
+          seen.put(index, true);
+        } catch (NumberFormatException tooLarge) {
+          onMalformed.accept(key);
         }
       }
     }
