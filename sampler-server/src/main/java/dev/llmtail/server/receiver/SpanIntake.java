@@ -14,6 +14,8 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * What every OTLP receiver does with a trace export request it has read ({@link TraceSlicer}), so
@@ -40,6 +42,9 @@ public final class SpanIntake {
   private final SpanLog spanLog;
   private final Backpressure backpressure;
   private final MeterRegistry meters;
+
+  /** Each transport's span counters, looked up once instead of built for every request. */
+  private final ConcurrentMap<String, SpanCounters> counters = new ConcurrentHashMap<>();
 
   public SpanIntake(TraceBuffer buffer, Backpressure backpressure, MeterRegistry meters) {
     this(buffer, SpanLog.memoryOnly(), backpressure, meters);
@@ -131,8 +136,23 @@ public final class SpanIntake {
   }
 
   private Counter spans(String transport, String result) {
-    return spansCounter(meters, transport, result);
+    SpanCounters c =
+        counters.computeIfAbsent(
+            transport,
+            t ->
+                new SpanCounters(
+                    spansCounter(meters, t, "accepted"),
+                    spansCounter(meters, t, "rejected"),
+                    spansCounter(meters, t, "refused")));
+    return switch (result) {
+      case "accepted" -> c.accepted();
+      case "rejected" -> c.rejected();
+      case "refused" -> c.refused();
+      default -> throw new IllegalArgumentException("no span counter for result '" + result + "'");
+    };
   }
+
+  private record SpanCounters(Counter accepted, Counter rejected, Counter refused) {}
 
   static Counter spansCounter(MeterRegistry meters, String transport, String result) {
     return Counter.builder("llmtail.receiver.spans")
