@@ -99,6 +99,8 @@ class ContainerImageIT {
     assertThat(info.getConfig().getUser()).isEqualTo("65532:65532");
     assertThat(info.getConfig().getCmd())
         .containsExactly("run", "--config", "/etc/llmtail/llmtail.yaml");
+    // docker/jvm.options, the JVM options the benchmark measures.
+    assertThat(info.getConfig().getEntrypoint()).contains("@/opt/llmtail/jvm.options");
     assertThat(info.getState().getHealth().getStatus()).isEqualTo("healthy");
     assertThat(info.getConfig().getEnv()).contains("LLMTAIL_ADMIN_ENDPOINT=0.0.0.0:5319");
     assertThat(llmtail.getLogs()).contains("policies from /etc/llmtail/llmtail.yaml");
