@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one benchmark command: runs the decode floor, pass-through and llmtail with the shipped
@@ -35,7 +36,12 @@ public final class BenchmarkRun {
         --inputs=mix,llm     mix: 6-14-span traces; llm: 3-4-span traces, 2-8 KiB prompts and
                              outputs on every LLM span
         --duration=20        measured seconds per row
-        --warmup=5           seconds before measuring (llmtail rows wait one quiet period more)
+        --warmup=5           seconds before measuring at least (llmtail rows wait one quiet
+                             period more), then on in 5 s slices until llmtail's JIT compiler
+                             threads used at most --jit-settled % of its CPU in the last slice
+        --warmup-max=45      seconds of warm-up at most
+        --jit-settled=3      % of llmtail's CPU the JIT may use in a settled 5 s slice (or 1 %
+                             of a core; Linux only: elsewhere the warm-up is --warmup)
         --rate=0             spans/s on the mix input (0: as fast as possible)
         --llm-rate=2000      spans/s on the llm input (0: as fast as possible; about 3 000 spans/s
                              of it fill buffer.max_bytes within the 10 s quiet period)
@@ -44,13 +50,18 @@ public final class BenchmarkRun {
         --out=sampler-bench/target/bench   configs, logs and JFR files
         --jfr=false          record a JFR profile (settings=profile) of each llmtail
         --heap-spans=100000  spans sent for the heap measurement (at most 53 MB of wire bytes)
-        --xmx=2g             llmtail's heap
+        --jvm-options=docker/jvm.options   llmtail's JVM options, those of the container image
+        --xmx=2g             llmtail's heap (after --jvm-options, so it wins over a percentage)
+        --jvm=               more JVM options after those, space-separated (e.g. a collector:
+                             the file names none, so the JVM picks G1 here, Serial in a container
+                             under 2 CPUs or 1792 MB)
       """;
 
   private final Map<String, String> options;
   private final List<BenchInput> inputs = new ArrayList<>();
   private final Path out;
   private final ReportTable table = new ReportTable();
+  private List<String> jvmOptions = List.of();
 
   private BenchmarkRun(Map<String, String> options) {
     this.options = options;
@@ -96,6 +107,11 @@ public final class BenchmarkRun {
   private void run() throws Exception {
     Files.createDirectories(out);
     MachineReport.print(inputs);
+    jvmOptions =
+        SidecarProcess.jvmOptions(
+            Path.of(options.getOrDefault("jvm-options", "docker/jvm.options")),
+            options.getOrDefault("xmx", "2g"),
+            options.getOrDefault("jvm", ""));
     String shipped =
         Files.readString(Path.of(options.getOrDefault("config", "config/llmtail.yaml")));
     for (BenchInput input : inputs) {
@@ -208,7 +224,9 @@ public final class BenchmarkRun {
             0,
             0,
             0,
-            sink > 0 ? "1 thread" : "?"));
+            sink > 0 ? "1 thread" : "?",
+            "",
+            cpu / (spans / 1e6)));
   }
 
   /** The shipped config's span log line; the rows replace it. */
@@ -230,8 +248,7 @@ public final class BenchmarkRun {
     String slug = (name + " " + input.name()).replaceAll("[^a-z]+", "-").replaceAll("^-|-$", "");
     Path config = out.resolve(slug + ".yaml");
     Files.writeString(config, yaml);
-    List<String> jvm =
-        new ArrayList<>(List.of("-Xmx" + options.getOrDefault("xmx", "2g"), "-XX:+UseG1GC"));
+    List<String> jvm = new ArrayList<>(jvmOptions);
     if (Boolean.parseBoolean(options.getOrDefault("jfr", "false"))) {
       jvm.add(
           "-XX:StartFlightRecording=filename="
@@ -248,8 +265,16 @@ public final class BenchmarkRun {
       generator.reset(SEQ_CAPACITY);
       sink.reset(SEQ_CAPACITY);
       long warmup = seconds("warmup", 5) * 1_000_000_000L + (heap ? quiet.toNanos() : 0);
-      generator.run(System.nanoTime() + warmup, rate);
-
+      Optional<ThreadCpu> threads = llmtail.threads();
+      Warmup.Result warm =
+          Warmup.run(
+              generator,
+              rate,
+              threads,
+              warmup,
+              Math.max(warmup, seconds("warmup-max", 45) * 1_000_000_000L),
+              Double.parseDouble(options.getOrDefault("jit-settled", "3")) / 100);
+      Optional<ThreadCpu.Snapshot> t0Threads = threads.map(ThreadCpu::snapshot);
       SidecarProcess.Stats s0 = llmtail.stats();
       long seq0 = generator.nextSequence();
       long spans0 = generator.acceptedSpans();
@@ -275,6 +300,10 @@ public final class BenchmarkRun {
       // (their decisions fall in it), so that a backlog growing over the window does not hide
       // the deciding that is still owed.
       SidecarProcess.Stats s2 = llmtail.stats();
+      Map<ThreadCpu.Group, Long> byGroup =
+          threads.isPresent() && t0Threads.isPresent()
+              ? threads.get().between(t0Threads.get(), threads.get().snapshot())
+              : Map.of();
       double spansOwed = spans + s0.bufferedSpans();
       long[] latencies = LatencyStats.latencies(generator, sink, seq0, seq1);
       long refused = generator.refusedRequests() - refused0;
@@ -282,7 +311,10 @@ public final class BenchmarkRun {
       String note =
           String.format(
                   Locale.ROOT,
-                  "load %.1f; backlog %+d traces over the window; drained in %.1f s%s",
+                  "%s; peak RSS %s MB; load %.1f; backlog %+d traces over the window; drained in"
+                      + " %.1f s%s",
+                  warm.describe(),
+                  llmtail.peakRssMegabytes(),
                   ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                   s1.bufferedTraces() - s0.bufferedTraces(),
                   drainSeconds,
@@ -326,7 +358,9 @@ public final class BenchmarkRun {
               s1.gcCount() - s0.gcCount(),
               s1.gcMillis() - s0.gcMillis(),
               refused,
-              note));
+              note,
+              byGroup.isEmpty() ? "" : ThreadCpu.perSpan(byGroup, spansOwed),
+              byGroup.isEmpty() ? Double.NaN : ThreadCpu.withoutJitPerSpan(byGroup, spansOwed)));
     }
   }
 

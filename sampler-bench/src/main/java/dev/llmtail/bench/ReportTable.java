@@ -18,6 +18,11 @@ final class ReportTable {
    *     accepted in the window or buffered at its start; for (a), the decoding thread's CPU time
    * @param allocatedPerSpan heap bytes allocated per span, over the same time and spans, by
    *     llmtail's threads (for (a), by the decoding thread)
+   * @param cpuByThread the CPU time per span split by {@link ThreadCpu.Group}, over the same time
+   *     and spans ("" where the threads cannot be read)
+   * @param cpuMicrosWithoutJit the CPU time per span less the JIT compiler threads' (NaN where the
+   *     threads cannot be read): what the JIT still compiles after the warm-up is paid once, not
+   *     per span, so this is the steady state's figure
    */
   record Row(
       String name,
@@ -34,7 +39,9 @@ final class ReportTable {
       long gcCount,
       long gcMillis,
       long refused,
-      String note) {}
+      String note,
+      String cpuByThread,
+      double cpuMicrosWithoutJit) {}
 
   void add(Row row) {
     rows.add(row);
@@ -81,6 +88,14 @@ final class ReportTable {
           r.gcCount() + " / " + r.gcMillis() + " ms",
           r.refused(),
           r.note());
+      if (!r.cpuByThread().isEmpty()) {
+        System.out.printf(
+            Locale.ROOT,
+            "%28s CPU us/span by thread: %s; without JIT %.2f%n",
+            "",
+            r.cpuByThread(),
+            r.cpuMicrosWithoutJit());
+      }
     }
     for (String input : rows.stream().map(Row::input).distinct().toList()) {
       ratios(input);
@@ -110,9 +125,12 @@ final class ReportTable {
       System.out.printf(
           Locale.ROOT,
           "(c) CPU: %.1f us per span (target <= 10), %.1f us per trace (target <= 100 on the llm"
-              + " input); %.0f bytes allocated per span%n",
+              + " input); without the JIT compiler's threads %.1f us per span, %.1f per trace;"
+              + " %.0f bytes allocated per span%n",
           c.cpuMicrosPerSpan(),
           c.cpuMicrosPerSpan() * c.spansPerTrace(),
+          c.cpuMicrosWithoutJit(),
+          c.cpuMicrosWithoutJit() * c.spansPerTrace(),
           c.allocatedPerSpan());
       System.out.printf(
           Locale.ROOT,

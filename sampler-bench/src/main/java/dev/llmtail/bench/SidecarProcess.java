@@ -6,10 +6,13 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * llmtail in a child JVM ({@code dev.llmtail.server.BenchSidecar}), so that its CPU time, heap and
@@ -80,6 +83,34 @@ final class SidecarProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * llmtail's JVM options: the container image's options file ({@code @file}), then {@code -Xmx},
+   * then {@code more} (space-separated); prints them with the file's flags spelled out.
+   */
+  static List<String> jvmOptions(Path file, String xmx, String more) throws IOException {
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException(
+          "--jvm-options: cannot read "
+              + file.toAbsolutePath()
+              + " (run from the repository root, or name the image's JVM options file)");
+    }
+    List<String> options = new ArrayList<>();
+    options.add("@" + file.toAbsolutePath());
+    options.add("-Xmx" + xmx);
+    if (!more.isBlank()) {
+      options.addAll(List.of(more.strip().split("\\s+")));
+    }
+    String flags =
+        Files.readAllLines(file).stream()
+            .map(l -> l.replaceFirst("#.*", "").strip())
+            .filter(l -> !l.isEmpty())
+            .collect(Collectors.joining(" "));
+    System.out.printf(
+        "llmtail's JVM: %s (%s) %s%n",
+        file, flags, String.join(" ", options.subList(1, options.size())));
+    return List.copyOf(options);
+  }
+
   private String expect(String prefix) throws IOException {
     String line;
     while ((line = out.readLine()) != null) {
@@ -109,6 +140,24 @@ final class SidecarProcess implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** The child's peak resident memory (Linux's VmHWM) in MB, or "?" where there is no /proc. */
+  String peakRssMegabytes() throws IOException {
+    Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+    if (!Files.isReadable(status)) {
+      return "?";
+    }
+    return Files.readAllLines(status).stream()
+        .filter(l -> l.startsWith("VmHWM:"))
+        .map(l -> Long.toString(Long.parseLong(l.replaceAll("\\D", "")) / 1024))
+        .findFirst()
+        .orElse("?");
+  }
+
+  /** The child's CPU time by thread group, where the operating system shows its threads. */
+  Optional<ThreadCpu> threads() {
+    return ThreadCpu.of(process.pid());
   }
 
   Stats stats() throws IOException {
