@@ -52,8 +52,9 @@ final class Warmup {
   private Warmup() {}
 
   /**
-   * Sends at {@code spansPerSecond} (0: as fast as possible) for {@code minNanos}, then until the
-   * JIT's share of CPU in a slice is at most {@code settledShare} or {@code maxNanos} have passed.
+   * Sends at {@code spansPerSecond} (0: as fast as possible) for {@code minNanos}, then slice by
+   * slice until the JIT's share of CPU in a slice is at most {@code settledShare} or the slices
+   * that fit between {@code minNanos} and {@code maxNanos} are done.
    */
   static Result run(
       LoadGenerator generator,
@@ -69,25 +70,25 @@ final class Warmup {
       return new Result((System.nanoTime() - start) / 1e9, Double.NaN, false);
     }
     ThreadCpu cpu = threads.get();
-    while (true) {
+    double share = Double.NaN;
+    long slices = (maxNanos - minNanos) / (SLICE_SECONDS * 1_000_000_000L);
+    for (long i = 0; i < slices; i++) {
       ThreadCpu.Snapshot from = cpu.snapshot();
       generator.run(System.nanoTime() + SLICE_SECONDS * 1_000_000_000L, spansPerSecond);
       Map<ThreadCpu.Group, Long> slice = cpu.between(from, cpu.snapshot());
-      double share = jitShare(slice);
-      boolean settled =
-          share <= settledShare
-              || slice.get(ThreadCpu.Group.JIT) <= SLICE_SECONDS * SETTLED_JIT_NANOS_PER_SECOND;
-      long elapsed = System.nanoTime() - start;
+      share = jitShare(slice);
       System.out.printf(
           Locale.ROOT,
           "warm-up %.0f s: JIT %.1f %% of llmtail's CPU in the last %d s%n",
-          elapsed / 1e9,
+          (System.nanoTime() - start) / 1e9,
           100 * share,
           SLICE_SECONDS);
-      if (settled || elapsed + SLICE_SECONDS * 1_000_000_000L > maxNanos) {
-        return new Result(elapsed / 1e9, share, settled);
+      if (share <= settledShare
+          || slice.get(ThreadCpu.Group.JIT) <= SLICE_SECONDS * SETTLED_JIT_NANOS_PER_SECOND) {
+        return new Result((System.nanoTime() - start) / 1e9, share, true);
       }
     }
+    return new Result((System.nanoTime() - start) / 1e9, share, false);
   }
 
   static double jitShare(Map<ThreadCpu.Group, Long> nanos) {

@@ -106,7 +106,7 @@ class DocumentedCommandsTest {
               "not run: the benchmark build (-Pbench)"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar",
-              "not run: the benchmark takes about fifteen minutes"),
+              "not run: the benchmark takes about ten minutes"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --rate=8000",
               "not run: a benchmark run"),
@@ -148,7 +148,22 @@ class DocumentedCommandsTest {
               "not run: JMH benchmarks (ingest, with allocation per request)"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000",
-              "not run: a benchmark run (the shipped policy set on the mix at a fixed rate)"));
+              "not run: a benchmark run (the shipped policy set on the mix at a fixed rate)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --jvm=-XX:+UseParallelGC",
+              "not run: a benchmark run (another collector than the JVM picks)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --jvm=-XX:+UseSerialGC",
+              "not run: a benchmark run (another collector than the JVM picks)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --jvm=-XX:MaxGCPauseMillis=500",
+              "not run: a benchmark run (G1 with a longer pause target)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --xmx=576m",
+              "not run: a benchmark run (the heap the Kubernetes recipes' 768Mi give)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --xmx=576m --jvm=-XX:+UseSerialGC",
+              "not run: a benchmark run (Serial, which the JVM picks in those containers)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
