@@ -197,8 +197,11 @@ class LlmEndToEndTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () -> sink.logRecords().size() == 1 && !sink.spansOf(judgedBad.traceIdHex()).isEmpty());
+    // With a 300 ms quiet period a loaded machine may decide the trace before the record arrives;
+    // the record then keeps it as late evidence ("kept by flagged on late evidence"). Either way
+    // the evaluation is what keeps it.
     assertThat(attribute(sink.spansOf(judgedBad.traceIdHex()).get(0), SamplingAnnotations.REASON))
-        .isEqualTo("kept by flagged");
+        .startsWith("kept by flagged");
     assertThat(sink.logRecords().get(0).getSpanId().toByteArray())
         .isEqualTo(java.util.HexFormat.of().parseHex(badCall));
     assertThat(sink.spansOf(judgedGood.traceIdHex())).isEmpty();
