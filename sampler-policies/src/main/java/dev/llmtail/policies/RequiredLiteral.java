@@ -56,15 +56,45 @@ final class RequiredLiteral {
   }
 
   /**
-   * Whether {@code text} (and {@code lowered}, the same text lower-cased with {@link Locale#ROOT})
-   * contains the literal.
+   * Whether {@code text} contains the literal; ignoring ASCII case if the expression does, as
+   * {@code (?i)} without {@code u} does. No lower-cased copy of the text is made: the literal is
+   * ASCII letters and digits, so only those two characters can start it.
    */
-  boolean in(String text, String lowered) {
-    return (ignoreCase ? lowered : text).contains(literal);
+  boolean in(String text) {
+    if (!ignoreCase) {
+      return text.contains(literal);
+    }
+    char lower = literal.charAt(0);
+    char upper = Character.toUpperCase(lower);
+    int last = text.length() - literal.length();
+    int nextLower = text.indexOf(lower);
+    int nextUpper = upper == lower ? -1 : text.indexOf(upper);
+    while (nextLower >= 0 || nextUpper >= 0) {
+      int at = nextUpper < 0 || (nextLower >= 0 && nextLower < nextUpper) ? nextLower : nextUpper;
+      if (at > last) {
+        return false;
+      }
+      if (startsAtIgnoringAsciiCase(text, at)) {
+        return true;
+      }
+      if (at == nextLower) {
+        nextLower = text.indexOf(lower, at + 1);
+      } else {
+        nextUpper = text.indexOf(upper, at + 1);
+      }
+    }
+    return false;
   }
 
-  boolean ignoresCase() {
-    return ignoreCase;
+  private boolean startsAtIgnoringAsciiCase(String text, int at) {
+    for (int i = 1; i < literal.length(); i++) {
+      char c = text.charAt(at + i);
+      char want = literal.charAt(i);
+      if (c != want && c != Character.toUpperCase(want)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isAsciiLetterOrDigit(char c) {

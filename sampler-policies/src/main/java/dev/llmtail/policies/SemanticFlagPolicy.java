@@ -135,16 +135,10 @@ final class SemanticFlagPolicy implements Policy {
         continue; // a classifier naming the commands it checked for flags nothing
       }
       String output = call.outputText();
-      String lowered = null;
       for (int i = 0; i < patterns.size(); i++) {
         RequiredLiteral literal = literals.get(i);
-        if (literal != null) {
-          if (literal.ignoresCase() && lowered == null) {
-            lowered = output.toLowerCase(Locale.ROOT);
-          }
-          if (!literal.in(output, lowered == null ? output : lowered)) {
-            continue; // kilobytes of output without the literal: the pattern cannot match
-          }
+        if (literal != null && !literal.in(output)) {
+          continue; // kilobytes of output without the literal: the pattern cannot match
         }
         Pattern p = patterns.get(i);
         Matcher m = p.matcher(output);

@@ -3,7 +3,6 @@ package dev.llmtail.policies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,8 +30,11 @@ class RequiredLiteralTest {
       assertThat(RequiredLiteral.of(expression)).isNotNull();
     }
     RequiredLiteral rm = RequiredLiteral.of("(?i)\\brm\\s+-rf\\b");
-    assertThat(rm.in("a long answer about orders", "a long answer about orders")).isFalse();
-    assertThat(rm.in("Then RM -rf it", "then rm -rf it")).isTrue();
+    assertThat(rm.in("a long answer about orders")).isFalse();
+    assertThat(rm.in("Then RM -rf it")).isTrue();
+    assertThat(rm.in("Then rM -rf it")).isTrue();
+    assertThat(rm.in("far")).isFalse(); // the text ends where the literal would go on
+    assertThat(rm.in("r")).isFalse();
   }
 
   @ParameterizedTest
@@ -70,7 +72,7 @@ class RequiredLiteralTest {
     RequiredLiteral literal = RequiredLiteral.of(expression);
     for (String text : TEXTS) {
       if (pattern.matcher(text).find()) {
-        assertThat(literal == null || literal.in(text, text.toLowerCase(Locale.ROOT)))
+        assertThat(literal == null || literal.in(text))
             .as("'%s' matches %s", text, expression)
             .isTrue();
       }
