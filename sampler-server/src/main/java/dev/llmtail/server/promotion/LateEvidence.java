@@ -10,9 +10,7 @@ import dev.llmtail.core.ingest.TraceFragment;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.proto.trace.v1.Status;
+import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -33,6 +31,9 @@ public final class LateEvidence implements DecisionListener {
   /** Attribute prefixes of evaluator, guardrail and feedback results, in every dialect read. */
   private static final List<String> RESULT_PREFIXES =
       List.of("gen_ai.evaluation.", "gen_ai.guardrail.", "evaluations.", "annotations.");
+
+  /** Reads {@link #carries(TraceFragment)} from the fragment's bytes, without its messages. */
+  private static final EncodedEvidence ENCODED = new EncodedEvidence(RESULT_PREFIXES);
 
   /**
    * Log events that are part of an LLM call itself (its prompt and answer), not a verdict on it.
@@ -60,20 +61,18 @@ public final class LateEvidence implements DecisionListener {
    * guardrail or feedback result (as attributes or a {@code gen_ai.evaluation.result} event).
    */
   public static boolean carries(TraceFragment fragment) {
-    for (ScopeSpans ss : fragment.spans().getScopeSpansList()) {
-      for (Span span : ss.getSpansList()) {
-        if (span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR
-            || carriesResult(span.getAttributesList())) {
-          return true;
-        }
-        for (Span.Event event : span.getEventsList()) {
-          if (event.getName().equals("gen_ai.evaluation.result")) {
-            return true;
-          }
-        }
-      }
+    try {
+      return ENCODED.carries(fragment.encoded());
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "fragment of trace "
+              + fragment.traceId()
+              + " ("
+              + fragment.size()
+              + " bytes) is not an encoded ResourceSpans: "
+              + e.getMessage(),
+          e);
     }
-    return false;
   }
 
   /**
@@ -84,17 +83,6 @@ public final class LateEvidence implements DecisionListener {
     for (ScopeLogs sl : fragment.logs().getScopeLogsList()) {
       for (LogRecord record : sl.getLogRecordsList()) {
         if (!CALL_EVENTS.contains(eventName(record))) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  private static boolean carriesResult(List<KeyValue> attributes) {
-    for (KeyValue kv : attributes) {
-      for (String prefix : RESULT_PREFIXES) {
-        if (kv.getKey().startsWith(prefix)) {
           return true;
         }
       }
