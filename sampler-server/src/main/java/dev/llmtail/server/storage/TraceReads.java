@@ -42,6 +42,16 @@ final class TraceReads {
     void visit(long sequence, byte[] value);
   }
 
+  /**
+   * Values larger than this are read into an array of their own, so that a thread keeps at most
+   * this much scratch.
+   */
+  private static final int MAX_SCRATCH = 1 << 20;
+
+  /** Each reading thread's array that span records are read into before their payload is cut. */
+  private static final ThreadLocal<byte[]> SCRATCH =
+      ThreadLocal.withInitial(() -> new byte[16 << 10]);
+
   private final RocksDB db;
   private final ColumnFamilyHandle spans;
   private final Counter corrupt;
@@ -62,19 +72,29 @@ final class TraceReads {
 
   /** Visits every record of the trace with a sequence number in {@code [from, to]}, in order. */
   void forEach(TraceId traceId, long from, long to, RecordVisitor visitor) {
+    walk(traceId, from, to, (sequence, it) -> visitor.visit(sequence, it.value()));
+  }
+
+  /** Sees one record of a trace where the iterator stands, to read its value as it needs. */
+  @FunctionalInterface
+  private interface RecordReader {
+    void read(long sequence, RocksIterator it);
+  }
+
+  private void walk(TraceId traceId, long from, long to, RecordReader reader) {
     byte[] id = id(traceId);
+    byte[] key = new byte[24];
     try (ReadOptions read = new ReadOptions().setPrefixSameAsStart(true);
         RocksIterator it = db.newIterator(spans, read)) {
       for (it.seek(key(traceId, from)); it.isValid(); it.next()) {
-        byte[] key = it.key();
-        if (key.length != 24 || !Arrays.equals(key, 0, 16, id, 0, 16)) {
+        if (it.key(key) != 24 || !Arrays.equals(key, 0, 16, id, 0, 16)) {
           break;
         }
         long sequence = ByteBuffer.wrap(key, 16, 8).getLong();
         if (sequence > to) {
           break;
         }
-        visitor.visit(sequence, it.value());
+        reader.read(sequence, it);
       }
       it.status();
     } catch (RocksDBException e) {
@@ -96,15 +116,15 @@ final class TraceReads {
       return payloads;
     }
     int[] damaged = {0};
-    forEach(
+    walk(
         traceId,
         sorted[0],
         sorted[sorted.length - 1],
-        (sequence, value) -> {
+        (sequence, it) -> {
           if (Arrays.binarySearch(sorted, sequence) < 0) {
             return; // a late span of an earlier decision, or one not admitted yet
           }
-          byte[] payload = spanPayload(value);
+          byte[] payload = spanPayload(it);
           if (payload == null) {
             damaged[0]++;
           } else {
@@ -129,14 +149,27 @@ final class TraceReads {
     return payloads;
   }
 
-  /** The payload of an intact span record, or null if it is damaged or not a span record. */
-  private static byte @Nullable [] spanPayload(byte[] value) {
-    if (value.length < HEADER || value[0] != SPANS) {
+  /**
+   * The payload of the intact span record where {@code it} stands, or null if it is damaged or not
+   * a span record. Read through this thread's scratch array, so that the payload is the one copy on
+   * the heap ({@code it.value()} would copy header and payload first).
+   */
+  private static byte @Nullable [] spanPayload(RocksIterator it) {
+    byte[] scratch = SCRATCH.get();
+    int length = it.value(scratch, 0, scratch.length);
+    if (length > scratch.length) {
+      scratch = new byte[length];
+      if (length <= MAX_SCRATCH) {
+        SCRATCH.set(scratch);
+      }
+      it.value(scratch, 0, length);
+    }
+    if (length < HEADER || scratch[0] != SPANS) {
       return null;
     }
-    int crc = ByteBuffer.wrap(value, 1 + 8, 4).getInt();
+    int crc = ByteBuffer.wrap(scratch, 1 + 8, 4).getInt();
     CRC32C check = new CRC32C();
-    check.update(value, HEADER, value.length - HEADER);
-    return (int) check.getValue() == crc ? Arrays.copyOfRange(value, HEADER, value.length) : null;
+    check.update(scratch, HEADER, length - HEADER);
+    return (int) check.getValue() == crc ? Arrays.copyOfRange(scratch, HEADER, length) : null;
   }
 }

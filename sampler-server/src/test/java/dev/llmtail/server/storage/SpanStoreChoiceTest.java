@@ -245,6 +245,32 @@ class SpanStoreChoiceTest {
   }
 
   @Test
+  void fragmentsOfEverySizeAreReadBackFromTheLogByteForByte() {
+    // Small, larger than a reader's first scratch array (16 KiB), larger than it keeps (1 MiB),
+    // and small again after both.
+    log = openLog(T0);
+    var store = log.spanStore();
+    TraceBuilder first = TraceBuilder.trace();
+    List<TraceFragment> appended = new ArrayList<>();
+    for (int size : new int[] {10, 40 << 10, 3 << 19, 10}) {
+      TraceBuilder request = TraceBuilder.trace(first.traceIdHex());
+      request.child("span of " + size).attribute("gen_ai.prompt", "p".repeat(size));
+      List<TraceFragment> logged = log.append(request.fragments(), List.of());
+      logged.forEach(store::append);
+      appended.addAll(logged);
+    }
+
+    List<byte[]> peeked = store.peek(first.traceId());
+    List<byte[]> taken = store.take(first.traceId());
+    for (List<byte[]> read : List.of(peeked, taken)) {
+      assertThat(read).hasSameSizeAs(appended);
+      for (int i = 0; i < appended.size(); i++) {
+        assertThat(read.get(i)).as("fragment %d", i).isEqualTo(appended.get(i).encoded());
+      }
+    }
+  }
+
+  @Test
   void aTraceRestoredAfterARestartIsDecidedWholeFromTheLog() {
     TraceBuilder before = TraceBuilder.trace();
     before.child("chat gpt-4o").error("rate limited");
