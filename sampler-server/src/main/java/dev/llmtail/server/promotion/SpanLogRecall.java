@@ -28,9 +28,10 @@ import java.util.Optional;
  * within {@code decision_cache.ttl}.
  *
  * <p>Cost: the buffer asks only for a fragment of a trace it neither holds nor remembers (the first
- * fragment of every new trace). A fragment without evidence is answered without reading; one with
- * evidence costs one read of the span log's decision (a RocksDB point lookup) and, when that finds
- * nothing, a look into the decision log in memory. Thread-safe.
+ * fragment of every new trace). A fragment without evidence is answered without reading the log,
+ * from a walk over its bytes that builds no message ({@link EncodedEvidence}); one with evidence
+ * costs one read of the span log's decision (a RocksDB point lookup) and, when that finds nothing,
+ * a look into the decision log in memory. Thread-safe.
  */
 public final class SpanLogRecall implements DecisionRecall {
 
