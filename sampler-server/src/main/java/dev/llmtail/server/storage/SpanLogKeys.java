@@ -61,6 +61,18 @@ final class SpanLogKeys {
     return longer;
   }
 
+  /** Writes {@link #key(TraceId, long)} into {@code into} from its position. */
+  static void key(ByteBuffer into, TraceId traceId, long seq) {
+    into.putLong(traceId.high()).putLong(traceId.low()).putLong(seq);
+  }
+
+  /** Writes {@link #value(byte, long, byte[])} into {@code into} from its position. */
+  static void value(ByteBuffer into, byte kind, long millis, byte[] payload) {
+    CRC32C crc = new CRC32C();
+    crc.update(payload);
+    into.put(kind).putLong(millis).putInt((int) crc.getValue()).put(payload);
+  }
+
   static byte[] value(byte kind, long millis, byte[] payload) {
     CRC32C crc = new CRC32C();
     crc.update(payload);

@@ -246,13 +246,13 @@ class SpanStoreChoiceTest {
 
   @Test
   void fragmentsOfEverySizeAreReadBackFromTheLogByteForByte() {
-    // Small, larger than a reader's first scratch array (16 KiB), larger than it keeps (1 MiB),
-    // and small again after both.
+    // Small, larger than the first scratch of the writing thread (64 KiB) and of the reading one
+    // (16 KiB), larger than either keeps (1 MiB), and small again after both.
     log = openLog(T0);
     var store = log.spanStore();
     TraceBuilder first = TraceBuilder.trace();
     List<TraceFragment> appended = new ArrayList<>();
-    for (int size : new int[] {10, 40 << 10, 3 << 19, 10}) {
+    for (int size : new int[] {10, 100 << 10, 3 << 19, 10}) {
       TraceBuilder request = TraceBuilder.trace(first.traceIdHex());
       request.child("span of " + size).attribute("gen_ai.prompt", "p".repeat(size));
       List<TraceFragment> logged = log.append(request.fragments(), List.of());
