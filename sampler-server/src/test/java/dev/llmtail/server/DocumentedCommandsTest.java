@@ -144,6 +144,9 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e --inputs=mix,llm --rate=5000",
               "not run: a benchmark run (with and without the span log at a fixed rate, both inputs)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=e --inputs=mix --rate=5000 --jfr=true",
+              "not run: a benchmark run (the span log row at a fixed rate, with a JFR profile)"),
+          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 2 -w 2s -i 3 -r 2s -prof gc IngestBenchmark",
               "not run: JMH benchmarks (ingest, with allocation per request)"),
           Map.entry(
