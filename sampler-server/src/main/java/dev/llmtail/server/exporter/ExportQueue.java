@@ -2,7 +2,6 @@ package dev.llmtail.server.exporter;
 
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import dev.llmtail.server.exporter.RetryingSender.Result;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -61,20 +60,12 @@ final class ExportQueue<T> {
 
   private final RetryingSender sender;
   private final BatchCall<T> call;
-  private final ExportHealth health;
+  private final ExportOutcomes outcomes;
   private final RetryClock clock;
   private final LinkedBlockingQueue<Item<T>> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedItems = new AtomicLong();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicLong unsentAtStop = new AtomicLong();
-  private final Counter sent;
-  private final Counter failed;
-  private final Counter rejectedByBackend;
-  private final Optional<Counter> spilled;
-
-  /** Items the stop left unsettled in the span log; present only with the span log on. */
-  private final Optional<Counter> leftInLog;
-
   private final Thread thread;
   private volatile boolean stopping;
   private volatile long stopByNanos = Long.MAX_VALUE;
@@ -99,22 +90,9 @@ final class ExportQueue<T> {
     this.spanLog = spanLog;
     this.sender = sender;
     this.call = call;
-    this.health = health;
     this.clock = clock;
-    this.sent = Exporters.counter(meters, signal, "otlp", "sent");
-    this.failed = Exporters.counter(meters, signal, "otlp", "failed");
-    this.rejectedByBackend = Exporters.counter(meters, signal, "otlp", "rejected_by_backend");
-    this.leftInLog =
-        spanLog.map(dir -> Exporters.counter(meters, signal, "otlp", "left_in_span_log"));
-    // Present (at zero) whether or not a spill directory is configured: alerts need the series.
-    // Absent with the span log on, which replaces the spill directory.
-    this.spilled =
-        spanLog.isPresent()
-            ? Optional.empty()
-            : Optional.of(
-                Counter.builder(signal.meter("spill", "written"))
-                    .description("Kept " + signal + " written to the spill directory")
-                    .register(meters));
+    this.outcomes =
+        new ExportOutcomes(signal, spanLog, spill.map(SpillDirectory::directory), health, meters);
     Gauge.builder(signal.countMeter("queue"), queuedItems, AtomicLong::get)
         .description("Kept " + signal + " waiting to be sent")
         .tag("exporter", "otlp")
@@ -146,13 +124,11 @@ final class ExportQueue<T> {
       }
       if (stopping && heldByLog(settled)) {
         unsentAtStop.addAndGet(count);
-        leftInLog.orElseThrow().increment(count);
-        health.undelivered(signal, count, "arrived after the exporter stopped: " + inLog());
+        outcomes.leftInLog(count, "arrived after the exporter stopped");
         return true;
       }
       if (stopping) {
-        failed.increment(count);
-        health.undelivered(signal, count, "arrived after the exporter stopped: lost" + noRoom());
+        outcomes.lost(count, "arrived after the exporter stopped");
         return false;
       }
       // Over the memory bound with nowhere else to go: take it anyway (it was accepted), and let
@@ -319,18 +295,7 @@ final class ExportQueue<T> {
   /** Sends one batch with retries and counts how it ended, except UNSENT (the caller's). */
   private Result send(List<T> batch, int count) throws InterruptedException {
     Result result = sender.send(() -> call.send(batch, count), () -> stopByNanos);
-    switch (result.outcome()) {
-      case DELIVERED -> {
-        rejectedByBackend.increment(result.rejected());
-        sent.increment(count - result.rejected());
-      }
-      case REFUSED -> {
-        failed.increment(count);
-        health.undelivered(
-            signal, count, "refused by the backend for good: lost (" + result.failure() + ")");
-      }
-      case UNSENT -> {}
-    }
+    outcomes.sendEnded(result, count);
     return result;
   }
 
@@ -340,7 +305,7 @@ final class ExportQueue<T> {
    */
   private void retryLater(List<Item<T>> items, String why) {
     int count = items.stream().mapToInt(Item::count).sum();
-    health.undelivered(signal, count, "not sent in time (" + why + "): queued again");
+    outcomes.queuedAgain(count, why);
     for (Item<T> item : items) {
       queuedItems.addAndGet(item.count());
       queuedBytes.addAndGet(item.bytes());
@@ -371,8 +336,7 @@ final class ExportQueue<T> {
       }
     }
     if (inLog > 0) {
-      leftInLog.orElseThrow().increment(inLog);
-      health.undelivered(signal, inLog, "not sent in time (" + why + "): " + inLog());
+      outcomes.leftInLog(inLog, "not sent in time (" + why + ")");
     }
     if (count > 0 && keepForLater(batch, count, why)) {
       toSpill.forEach(item -> item.settled().run());
@@ -381,12 +345,6 @@ final class ExportQueue<T> {
 
   private boolean heldByLog(Runnable settled) {
     return spanLog.isPresent() && settled != UNTRACKED;
-  }
-
-  private String inLog() {
-    return "they stay in the span log ("
-        + spanLog.orElseThrow()
-        + ") and are sent after the next start";
   }
 
   /**
@@ -406,8 +364,7 @@ final class ExportQueue<T> {
       }
     }
     if (!spilledNow) {
-      failed.increment(count);
-      health.undelivered(signal, count, "not sent in time (" + why + "): lost" + noRoom());
+      outcomes.lost(count, "not sent in time (" + why + ")");
     }
     return spilledNow;
   }
@@ -416,20 +373,7 @@ final class ExportQueue<T> {
     if (spill.isEmpty() || !spill.get().offer(batch, count)) {
       return false;
     }
-    spilled.orElseThrow().increment(count);
-    health.undelivered(
-        signal,
-        count,
-        "spilled to " + spill.get().directory() + "; sent when the backend takes them again");
+    outcomes.spilled(count);
     return true;
-  }
-
-  private String noRoom() {
-    if (spanLog.isPresent()) {
-      return ", the span log does not hold late spans and log records of kept traces";
-    }
-    return spill.isEmpty()
-        ? ", no spill directory is configured (exporter.otlp.spill.directory)"
-        : ", the spill directory is full (exporter.otlp.spill.max_size)";
   }
 }
