@@ -5,14 +5,10 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
-import dev.llmtail.core.ingest.SlicedRequest;
-import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.auth.BearerToken;
-import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.server.internal.NettyHttp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -26,15 +22,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -80,7 +70,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
   }
 
-  private final int maxBodyBytes;
+  private final OtlpHttpBodyDecoder decoder;
   private final SpanIntake spans;
   private final LogIntake logs;
   private final Metrics metrics;
@@ -89,14 +79,14 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   OtlpHttpHandler(
       int maxBodyBytes, SpanIntake spans, LogIntake logs, Metrics metrics, BearerToken token) {
     this.token = token;
-    this.maxBodyBytes = maxBodyBytes;
+    this.decoder = new OtlpHttpBodyDecoder(maxBodyBytes);
     this.spans = spans;
     this.logs = logs;
     this.metrics = metrics;
   }
 
   /** A failure answered with an HTTP status and a message, in the request's content type. */
-  private static final class Refusal extends Exception {
+  static final class Refusal extends Exception {
     final HttpResponseStatus status;
     final Code code;
 
@@ -175,12 +165,12 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
               + "' is not supported (expected: application/x-protobuf or application/json;"
               + " with curl, add -H 'Content-Type: application/json')");
     }
-    byte[] body = decompress(request);
+    byte[] body = decoder.decompress(request);
     if (traces) {
-      answerTraces(ctx, request, json, spans.accept(slice(body, json), "http"));
+      answerTraces(ctx, request, json, spans.accept(decoder.slice(body, json), "http"));
     } else {
       ExportLogsServiceRequest.Builder parsed = ExportLogsServiceRequest.newBuilder();
-      decode(body, json, parsed, "ExportLogsServiceRequest");
+      decoder.decode(body, json, parsed, "ExportLogsServiceRequest");
       ExportLogsServiceResponse answer;
       try {
         answer = logs.accept(parsed.build());
@@ -189,94 +179,6 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         return;
       }
       answer(ctx, request, json, HttpResponseStatus.OK, answer, null);
-    }
-  }
-
-  private static void decode(byte[] body, boolean json, Message.Builder into, String what)
-      throws Refusal {
-    try {
-      if (json) {
-        OtlpJson.merge(body, into);
-      } else {
-        into.mergeFrom(body);
-      }
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      // JsonFormat reports some type mismatches as unchecked exceptions: still the client's error.
-      throw invalidBody(body, json, what, e);
-    }
-  }
-
-  private static Refusal invalidBody(byte[] body, boolean json, String what, Exception e) {
-    return new Refusal(
-        HttpResponseStatus.BAD_REQUEST,
-        Code.INVALID_ARGUMENT,
-        "request body ("
-            + body.length
-            + " bytes) is not "
-            + (json ? "an OTLP JSON " : "a protobuf ")
-            + what
-            + ": "
-            + abbreviate(String.valueOf(e.getMessage())));
-  }
-
-  /**
-   * Walks a protobuf traces body without decoding it; a JSON body is decoded and encoded once, then
-   * walked the same way.
-   */
-  private static SlicedRequest slice(byte[] body, boolean json) throws Refusal {
-    byte[] encoded = body;
-    if (json) {
-      ExportTraceServiceRequest.Builder parsed = ExportTraceServiceRequest.newBuilder();
-      decode(body, true, parsed, "ExportTraceServiceRequest");
-      encoded = parsed.build().toByteArray();
-    }
-    try {
-      return TraceSlicer.slice(encoded);
-    } catch (InvalidProtocolBufferException e) {
-      throw invalidBody(body, json, "ExportTraceServiceRequest", e);
-    }
-  }
-
-  /** The body, gunzipped if it says so, never more than {@code maxBodyBytes}. */
-  private byte[] decompress(FullHttpRequest request) throws Refusal {
-    byte[] raw = ByteBufUtil.getBytes(request.content());
-    String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
-    if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
-      return raw;
-    }
-    if (!encoding.trim().equalsIgnoreCase("gzip")) {
-      throw new Refusal(
-          HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-          Code.INVALID_ARGUMENT,
-          "Content-Encoding '"
-              + abbreviate(encoding)
-              + "' is not supported (expected: gzip or none)");
-    }
-    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw), 8192)) {
-      ByteArrayOutputStream out =
-          new ByteArrayOutputStream(Math.min(maxBodyBytes, raw.length * 4 + 64));
-      byte[] chunk = new byte[8192];
-      int n;
-      while ((n = in.read(chunk)) > 0) {
-        if (out.size() + n > maxBodyBytes) {
-          throw new Refusal(
-              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-              Code.RESOURCE_EXHAUSTED,
-              "gzip body inflates to more than "
-                  + maxBodyBytes
-                  + " bytes (receivers.http.max_request_size); send smaller batches");
-        }
-        out.write(chunk, 0, n);
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new Refusal(
-          HttpResponseStatus.BAD_REQUEST,
-          Code.INVALID_ARGUMENT,
-          "Content-Encoding is gzip but the body ("
-              + raw.length
-              + " bytes) is not valid gzip: "
-              + e.getMessage());
     }
   }
 
@@ -412,7 +314,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     return (semicolon >= 0 ? type.substring(0, semicolon) : type).trim().toLowerCase(Locale.ROOT);
   }
 
-  private static String abbreviate(String text) {
+  static String abbreviate(String text) {
     return text.length() <= 200 ? text : text.substring(0, 200) + "…";
   }
 }
