@@ -1,6 +1,5 @@
 package dev.llmtail.bench;
 
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,7 +124,7 @@ public final class BenchmarkRun {
     // (c) is llmtail in memory only, as before the span log; (e) and (f) add the span log.
     String memoryOnly = replace(shipped, SHIPPED_STORAGE, "directory: \"\"");
     if (configs.contains("a")) {
-      decodeFloor(input);
+      table.add(DecodeFloor.measure(input, seconds("warmup", 5), seconds("duration", 20)));
     }
     try (LatencySink sink = new LatencySink()) {
       if (configs.contains("b")) {
@@ -177,56 +176,6 @@ public final class BenchmarkRun {
       throw new IllegalArgumentException("the shipped config no longer contains '" + from + "'");
     }
     return yaml.replace(from, to);
-  }
-
-  /** (a) The same requests, only parsed by protobuf-java, on one thread of this JVM. */
-  private void decodeFloor(BenchInput input) throws Exception {
-    List<TrafficMix.Template> templates = input.templates();
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long self = Thread.currentThread().getId();
-    long warmupEnd = System.nanoTime() + seconds("warmup", 5) * 1_000_000_000L;
-    long sink = 0;
-    int i = 0;
-    while (System.nanoTime() < warmupEnd) {
-      sink +=
-          ExportTraceServiceRequest.parseFrom(templates.get(i++ % templates.size()).bytes())
-              .getResourceSpansCount();
-    }
-    long cpu0 = threads.getCurrentThreadCpuTime();
-    long allocated0 = threads.getThreadAllocatedBytes(self);
-    long t0 = System.nanoTime();
-    long end = t0 + seconds("duration", 20) * 1_000_000_000L;
-    long spans = 0;
-    long bytes = 0;
-    while (System.nanoTime() < end) {
-      TrafficMix.Template t = templates.get(i++ % templates.size());
-      sink += ExportTraceServiceRequest.parseFrom(t.bytes()).getResourceSpansCount();
-      spans += t.spans();
-      bytes += t.bytes().length;
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
-    long allocated = threads.getThreadAllocatedBytes(self) - allocated0;
-    table.add(
-        new ReportTable.Row(
-            "(a) decode floor",
-            input.name(),
-            spans / seconds,
-            cpu / (spans / 1e6),
-            input.spansPerTrace(),
-            allocated / (double) spans,
-            Double.NaN,
-            Double.NaN,
-            0,
-            Double.NaN,
-            bytes / (double) spans,
-            0,
-            0,
-            0,
-            sink > 0 ? "1 thread" : "?",
-            "",
-            Double.NaN));
   }
 
   /** The shipped config's span log line; the rows replace it. */
