@@ -97,6 +97,7 @@ class TlsEndToEndTest {
                 "127.0.0.1:" + receiving.grpcPort(),
                 null,
                 null,
+                null,
                 Duration.ofSeconds(5),
                 null,
                 null,

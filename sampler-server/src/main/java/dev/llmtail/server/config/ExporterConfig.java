@@ -16,7 +16,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
     otlp =
         otlp == null
             ? new OtlpExporterConfig(
-                null, null, null, null, null, null, null, null, null, null, null)
+                null, null, null, null, null, null, null, null, null, null, null, null)
             : otlp;
     file = file == null ? new FileExporterConfig(null, null, null) : file;
     if (!otlp.enabled() && file.path().isBlank()) {
@@ -37,6 +37,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
    *     https://host:port} (TLS); empty disables OTLP export
    * @param headers sent with every request, e.g. an API key
    * @param compression {@code gzip} (default) or {@code none}
+   * @param compressionParams how hard {@code compression} works; see {@link CompressionParams}
    * @param timeout per request; default {@code 10s}
    * @param queueSize most spans waiting in memory to be sent; default {@code 200000}
    * @param queueMaxBytes most span bytes waiting in memory to be sent; default {@code 64MiB}
@@ -52,6 +53,7 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
       String endpoint,
       Map<String, String> headers,
       String compression,
+      CompressionParams compressionParams,
       Duration timeout,
       Integer queueSize,
       ByteSize queueMaxBytes,
@@ -70,6 +72,8 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
         throw new IllegalArgumentException(
             "compression: '" + compression + "' (expected: gzip or none)");
       }
+      compressionParams =
+          compressionParams == null ? new CompressionParams(null) : compressionParams;
       timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
       queueSize = queueSize == null ? 200_000 : queueSize;
       queueMaxBytes = queueMaxBytes == null ? new ByteSize(64L << 20) : queueMaxBytes;
@@ -102,6 +106,30 @@ public record ExporterConfig(OtlpExporterConfig otlp, FileExporterConfig file) {
     public HostPort target() {
       return HostPort.parse(
           "endpoint", endpoint.replaceFirst("^https?://", "").replaceFirst("/$", ""));
+    }
+  }
+
+  /**
+   * The {@code exporter.otlp.compression_params} section, named and meant as the OpenTelemetry
+   * Collector's ({@code configcompression.CompressionParams}).
+   *
+   * @param level the gzip level: {@code 1} (fastest) to {@code 9} (smallest), or {@code -1}
+   *     (default), zlib's default level, which is {@code 6}; the Collector's default too
+   */
+  public record CompressionParams(Integer level) {
+
+    /** zlib's "default compression", the Collector's default: level 6. */
+    public static final int DEFAULT_LEVEL = -1;
+
+    public CompressionParams {
+      level = level == null ? DEFAULT_LEVEL : level;
+      if (level != DEFAULT_LEVEL && (level < 1 || level > 9)) {
+        throw new IllegalArgumentException(
+            "level: "
+                + level
+                + " (expected: 1 (fastest) to 9 (smallest), or -1 for the default, 6; for no"
+                + " compression set compression: none)");
+      }
     }
   }
 

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The exporter's connection to its backend: the one place where the gRPC channel is built (address,
- * transport security, see {@link ClientTls}) and where every call gets the configured headers,
- * compression and deadline.
+ * transport security, see {@link ClientTls}, gzip at the configured level, see {@link GzipAtLevel})
+ * and where every call gets the configured headers, compression and deadline.
  *
  * <p>A call blocks its sender thread until the answer, like a blocking stub, but the answer is
  * taken on the transport's thread ({@link #DIRECT}) and wakes the sender once: a blocking stub
@@ -44,7 +44,9 @@ final class OtlpChannel {
     HostPort target = config.target();
     this.channel =
         ClientTls.configure(
-                NettyChannelBuilder.forAddress(target.host(), target.port()), config.tls())
+                NettyChannelBuilder.forAddress(target.host(), target.port())
+                    .compressorRegistry(GzipAtLevel.registry(config.compressionParams().level())),
+                config.tls())
             .build();
     Metadata headers = new Metadata();
     config

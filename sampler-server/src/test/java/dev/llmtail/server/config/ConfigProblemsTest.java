@@ -1,6 +1,7 @@
 package dev.llmtail.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.llmtail.core.NamedPolicy;
 import java.nio.file.Files;
@@ -8,6 +9,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What a person sees for the mistakes of a first config: every problem at once, in plain words, and
@@ -52,11 +55,31 @@ class ConfigProblemsTest {
     assertThat(e.problems())
         .containsExactly(
             "test.yaml:8: exporter.otlp.compresion: unknown key; did you mean compression?"
-                + " (allowed here: batch_timeout, compression, endpoint, headers, max_batch_spans,"
-                + " queue_max_bytes, queue_size, retry, spill, timeout, tls)",
+                + " (allowed here: batch_timeout, compression, compression_params, endpoint, headers,"
+                + " max_batch_spans, queue_max_bytes, queue_size, retry, spill, timeout, tls)",
             "test.yaml:9: exporter.otlp.timeout: '10' is not a duration (expected: a number with"
                 + " a unit, e.g. 250ms, 10s, 5m)",
             "test.yaml:10: exporter.otlp.queue_size: 0 (expected: >= 1 span)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, -2, 10})
+  void aGzipLevelOutsideOneToNineIsRefusedWithTheRange(int level) {
+    ConfigException e =
+        problems(
+            POLICIES
+                + """
+                exporter:
+                  otlp:
+                    endpoint: collector:4317
+                    compression_params:
+                      level: %d
+                """
+                    .formatted(level));
+    assertThat(e.problems())
+        .singleElement(STRING)
+        .contains("exporter.otlp.compression_params.level: " + level)
+        .contains("1 (fastest) to 9 (smallest), or -1 for the default, 6");
   }
 
   @Test
@@ -93,7 +116,7 @@ class ConfigProblemsTest {
     ConfigException e =
         problems(POLICIES + "exporter:\n  otlp:\n    endpoint: https://backend:4318/v1/traces\n");
     assertThat(e.problems())
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(STRING)
         .contains("has the path /v1/traces (write https://backend:4318;", "OTLP/gRPC");
   }
 
@@ -171,7 +194,7 @@ class ConfigProblemsTest {
                 + "exporter: {file: {path: kept.jsonl}}\n"
                 + "admin:\n  endpoint: 192.0.2.1:5319\n");
     assertThat(e.problems())
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(STRING)
         .startsWith("test.yaml:7: admin.endpoint: '192.0.2.1:5319': 192.0.2.1 is not an address of")
         .contains("this machine");
   }
@@ -182,7 +205,7 @@ class ConfigProblemsTest {
     ConfigException e =
         problems(POLICIES + "exporter:\n  file:\n    path: " + notADirectory + "/kept.jsonl\n");
     assertThat(e.problems())
-        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .singleElement(STRING)
         .startsWith("test.yaml:7: exporter.file.path: '" + notADirectory + "/kept.jsonl'")
         .endsWith("is not a writable directory");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.llmtail.server.config.ExporterConfig.CompressionParams;
 import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import dev.llmtail.server.config.ExporterConfig.RetryConfig;
 import dev.llmtail.server.config.ExporterConfig.SpillConfig;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class OtlpGrpcExporterTest {
 
@@ -62,6 +65,7 @@ class OtlpGrpcExporterTest {
                 sink.endpoint(),
                 Map.of("x-api-key", "secret"),
                 "gzip",
+                null,
                 Duration.ofSeconds(5),
                 queueSize,
                 null,
@@ -72,6 +76,37 @@ class OtlpGrpcExporterTest {
                 null),
             meters);
     return exporter;
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 9})
+  void sendsGzipAtTheConfiguredLevelThatTheBackendDecodesToTheSameSpans(int level) {
+    exporter =
+        new OtlpGrpcExporter(
+            new OtlpExporterConfig(
+                sink.endpoint(),
+                null,
+                "gzip",
+                new CompressionParams(level),
+                Duration.ofSeconds(5),
+                null,
+                null,
+                null,
+                Duration.ofMillis(10),
+                null,
+                null,
+                null),
+            meters);
+    TraceBuilder t = trace();
+    exporter.export(List.of(t.resourceSpans()), 2);
+
+    await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);
+    assertThat(sink.lastHeader("grpc-encoding")).isEqualTo("gzip");
+    assertThat(sink.spansOf(t.traceIdHex()))
+        .containsExactlyInAnyOrderElementsOf(
+            t.resourceSpans().getScopeSpansList().stream()
+                .flatMap(s -> s.getSpansList().stream())
+                .toList());
   }
 
   private static TraceBuilder trace() {
@@ -150,6 +185,7 @@ class OtlpGrpcExporterTest {
                 sink.endpoint(),
                 null,
                 "gzip",
+                null,
                 Duration.ofSeconds(5),
                 1000,
                 null,
@@ -295,6 +331,7 @@ class OtlpGrpcExporterTest {
                 null,
                 null,
                 null,
+                null,
                 Duration.ofMillis(10),
                 null,
                 new SpillConfig(spill.toString(), null),
@@ -315,6 +352,7 @@ class OtlpGrpcExporterTest {
   private static OtlpExporterConfig config(String endpoint, String spill, Duration maxElapsed) {
     return new OtlpExporterConfig(
         endpoint,
+        null,
         null,
         null,
         Duration.ofSeconds(2),
