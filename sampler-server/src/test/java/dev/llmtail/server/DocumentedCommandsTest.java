@@ -166,7 +166,10 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (the heap the Kubernetes recipes' 768Mi give)"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --xmx=576m --jvm=-XX:+UseSerialGC",
-              "not run: a benchmark run (Serial, which the JVM picks in those containers)"));
+              "not run: a benchmark run (Serial, which the JVM picks in those containers)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --config=FILE",
+              "not run: a benchmark run (the llm input with a config whose gzip level is changed)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
