@@ -81,22 +81,7 @@ class OtlpGrpcExporterTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 9})
   void sendsGzipAtTheConfiguredLevelThatTheBackendDecodesToTheSameSpans(int level) {
-    exporter =
-        new OtlpGrpcExporter(
-            new OtlpExporterConfig(
-                sink.endpoint(),
-                null,
-                "gzip",
-                new CompressionParams(level),
-                Duration.ofSeconds(5),
-                null,
-                null,
-                null,
-                Duration.ofMillis(10),
-                null,
-                null,
-                null),
-            meters);
+    exporter(new CompressionParams(level), 1024, Duration.ofMillis(10));
     TraceBuilder t = trace();
     exporter.export(List.of(t.resourceSpans()), 2);
 
@@ -179,13 +164,18 @@ class OtlpGrpcExporterTest {
   }
 
   private OtlpGrpcExporter exporter(int maxBatchSpans, Duration batchTimeout) {
+    return exporter(null, maxBatchSpans, batchTimeout);
+  }
+
+  private OtlpGrpcExporter exporter(
+      CompressionParams gzip, int maxBatchSpans, Duration batchTimeout) {
     exporter =
         new OtlpGrpcExporter(
             new OtlpExporterConfig(
                 sink.endpoint(),
                 null,
                 "gzip",
-                null,
+                gzip,
                 Duration.ofSeconds(5),
                 1000,
                 null,
