@@ -2,15 +2,21 @@ package dev.llmtail.policies.genai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.dynatrace.hash4j.hashing.HashValue128;
+import com.dynatrace.hash4j.hashing.Hashing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.StringWriter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 
 /**
  * What makes two captured requests the same: all they sent, not only what was kept of it; and
@@ -45,6 +51,38 @@ class CapturedTextTest {
         .as("where the system instructions end is part of the request")
         .isNotEqualTo(RequestDigest.of("a", "bc"));
     assertThat(RequestDigest.of("", "\uD800")).isNotEqualTo(RequestDigest.of("", "\uDC00"));
+  }
+
+  /**
+   * The digest is XXH3-128 of the system instructions' length and the characters, as hash4j's
+   * {@code putChars} hashes them, whatever the characters (surrogates alone or in pairs) and
+   * wherever the chunks they are copied in end.
+   */
+  @Property(tries = 300)
+  void digestIsTheHashOfEveryCharacterAsPutCharsHashesThem(
+      @ForAll("requests") String systemInstructions, @ForAll("requests") String input) {
+    HashValue128 hash =
+        Hashing.xxh3_128()
+            .hashStream()
+            .putInt(systemInstructions.length())
+            .putChars(systemInstructions)
+            .putChars(input)
+            .get();
+    String expected =
+        systemInstructions.isEmpty() && input.isEmpty()
+            ? ""
+            : HexFormat.of().toHexDigits(hash.getMostSignificantBits())
+                + HexFormat.of().toHexDigits(hash.getLeastSignificantBits());
+
+    assertThat(RequestDigest.of(systemInstructions, input)).isEqualTo(expected);
+  }
+
+  @Provide
+  Arbitrary<String> requests() {
+    return Arbitraries.oneOf(
+        Arbitraries.strings().all().ofMaxLength(20),
+        Arbitraries.strings().all().ofMinLength(2040).ofMaxLength(6200),
+        Arbitraries.strings().withChars("ab\u00e9\u4e2d\ud83d\ude00").ofMaxLength(4500));
   }
 
   @Property(tries = 500)
