@@ -17,12 +17,35 @@ import org.jspecify.annotations.Nullable;
  */
 final class RequiredLiteral {
 
+  /** ASCII letters from the most to the least frequent in English text. */
+  private static final String BY_FREQUENCY = "etaoinshrdlcumwfgypbvkjxqz";
+
   private final String literal;
   private final boolean ignoreCase;
+
+  /**
+   * The index in {@link #literal} of its rarest letter in English (digits rarer still), which
+   * {@link #in} looks for: from the literal's first letter, the {@code r} of {@code rm} is found
+   * every few words of an LLM output, each a call of {@link String#indexOf(int, int)}.
+   */
+  private final int anchor;
 
   private RequiredLiteral(String literal, boolean ignoreCase) {
     this.literal = literal;
     this.ignoreCase = ignoreCase;
+    int rarest = 0;
+    for (int i = 1; i < literal.length(); i++) {
+      if (frequencyRank(literal.charAt(i)) > frequencyRank(literal.charAt(rarest))) {
+        rarest = i;
+      }
+    }
+    this.anchor = rarest;
+  }
+
+  /** Higher is rarer; a digit is rarer than every letter. */
+  private static int frequencyRank(char c) {
+    int rank = BY_FREQUENCY.indexOf(Character.toLowerCase(c));
+    return rank < 0 ? BY_FREQUENCY.length() : rank;
   }
 
   /** The literal {@code expression} requires, or null if none can be read off safely. */
@@ -58,23 +81,24 @@ final class RequiredLiteral {
   /**
    * Whether {@code text} contains the literal; ignoring ASCII case if the expression does, as
    * {@code (?i)} without {@code u} does. No lower-cased copy of the text is made: the literal is
-   * ASCII letters and digits, so only those two characters can start it.
+   * ASCII letters and digits, so only the two cases of its {@link #anchor} letter can stand where
+   * that letter does in a match.
    */
   boolean in(String text) {
     if (!ignoreCase) {
       return text.contains(literal);
     }
-    char lower = literal.charAt(0);
+    char lower = literal.charAt(anchor);
     char upper = Character.toUpperCase(lower);
     int last = text.length() - literal.length();
-    int nextLower = text.indexOf(lower);
-    int nextUpper = upper == lower ? -1 : text.indexOf(upper);
+    int nextLower = text.indexOf(lower, anchor);
+    int nextUpper = upper == lower ? -1 : text.indexOf(upper, anchor);
     while (nextLower >= 0 || nextUpper >= 0) {
       int at = nextUpper < 0 || (nextLower >= 0 && nextLower < nextUpper) ? nextLower : nextUpper;
-      if (at > last) {
+      if (at - anchor > last) {
         return false;
       }
-      if (startsAtIgnoringAsciiCase(text, at)) {
+      if (startsAtIgnoringAsciiCase(text, at - anchor)) {
         return true;
       }
       if (at == nextLower) {
@@ -87,7 +111,7 @@ final class RequiredLiteral {
   }
 
   private boolean startsAtIgnoringAsciiCase(String text, int at) {
-    for (int i = 1; i < literal.length(); i++) {
+    for (int i = 0; i < literal.length(); i++) {
       char c = text.charAt(at + i);
       char want = literal.charAt(i);
       if (c != want && c != Character.toUpperCase(want)) {

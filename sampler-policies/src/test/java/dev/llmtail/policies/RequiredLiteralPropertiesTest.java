@@ -26,6 +26,27 @@ class RequiredLiteralPropertiesTest {
     assertThat(required.in(text)).as("'%s' in '%s'", literal, text).isEqualTo(expected);
   }
 
+  /**
+   * Wherever the literal stands and in whichever case, it is found, whichever of its letters the
+   * check looks for first.
+   */
+  @Property(tries = 1000)
+  void findsTheLiteralInAnyCaseAnywhere(
+      @ForAll("literals") String literal,
+      @ForAll("texts") String before,
+      @ForAll("texts") String after,
+      @ForAll long cases) {
+    StringBuilder written = new StringBuilder();
+    for (int i = 0; i < literal.length(); i++) {
+      char c = literal.charAt(i);
+      written.append((cases >>> i & 1) == 0 ? Character.toLowerCase(c) : Character.toUpperCase(c));
+    }
+    RequiredLiteral required = RequiredLiteral.of("(?i)" + literal + "\\s");
+
+    assertThat(required).isNotNull();
+    assertThat(required.in(before + written + after)).isTrue();
+  }
+
   @Provide
   Arbitrary<String> literals() {
     return Arbitraries.strings().withChars("rmdopRMDOP0k").ofMinLength(2).ofMaxLength(4);
