@@ -21,6 +21,10 @@ final class RequiredLiteral {
   private static final String BY_FREQUENCY = "etaoinshrdlcumwfgypbvkjxqz";
 
   private final String literal;
+
+  /** {@link #literal} in upper case: ASCII letters and digits, so of the same length. */
+  private final String upperCase;
+
   private final boolean ignoreCase;
 
   /**
@@ -32,6 +36,7 @@ final class RequiredLiteral {
 
   private RequiredLiteral(String literal, boolean ignoreCase) {
     this.literal = literal;
+    this.upperCase = literal.toUpperCase(Locale.ROOT);
     this.ignoreCase = ignoreCase;
     int rarest = 0;
     for (int i = 1; i < literal.length(); i++) {
@@ -89,7 +94,7 @@ final class RequiredLiteral {
       return text.contains(literal);
     }
     char lower = literal.charAt(anchor);
-    char upper = Character.toUpperCase(lower);
+    char upper = upperCase.charAt(anchor);
     int last = text.length() - literal.length();
     int nextLower = text.indexOf(lower, anchor);
     int nextUpper = upper == lower ? -1 : text.indexOf(upper, anchor);
@@ -113,8 +118,7 @@ final class RequiredLiteral {
   private boolean startsAtIgnoringAsciiCase(String text, int at) {
     for (int i = 0; i < literal.length(); i++) {
       char c = text.charAt(at + i);
-      char want = literal.charAt(i);
-      if (c != want && c != Character.toUpperCase(want)) {
+      if (c != literal.charAt(i) && c != upperCase.charAt(i)) {
         return false;
       }
     }
