@@ -28,10 +28,12 @@ final class ThreadCpu {
   /** Where a thread's CPU time is counted. */
   enum Group {
     /**
-     * gRPC and Netty threads: the OTLP receivers, and the exporter's gRPC channel, which shares
-     * their event loops and executor.
+     * Receiving: gRPC's and Netty's threads (the OTLP receivers' transport, and the exporter's gRPC
+     * channel, which shares their event loops and executor) and the gRPC receiver's pool, which
+     * slices and admits requests ({@code llmtail-grpc-receiver}, {@code llmtail-grpc-re} in {@code
+     * /proc}).
      */
-    GRPC("grpc/netty"),
+    RECEIVING("receiving"),
     DECIDERS("deciders"),
     /** llmtail's export queues (batching, gzip, handing batches to the channel). */
     EXPORTER("exporter"),
@@ -51,8 +53,10 @@ final class ThreadCpu {
     }
 
     static Group of(String threadName) {
-      if (threadName.startsWith("grpc-") || threadName.startsWith("multiThreadIoEv")) {
-        return GRPC;
+      if (threadName.startsWith("grpc-")
+          || threadName.startsWith("multiThreadIoEv")
+          || threadName.startsWith("llmtail-grpc-re")) {
+        return RECEIVING;
       }
       if (threadName.startsWith("llmtail-decider")) {
         return DECIDERS;
@@ -172,7 +176,7 @@ final class ThreadCpu {
     return (total - nanos.get(Group.JIT)) / 1e3 / spans;
   }
 
-  /** "grpc/netty 12.1 | deciders 20.3 | ..." in microseconds per span. */
+  /** "receiving 12.1 | deciders 20.3 | ..." in microseconds per span. */
   static String perSpan(Map<Group, Long> nanos, double spans) {
     StringBuilder line = new StringBuilder();
     for (Map.Entry<Group, Long> e : nanos.entrySet()) {

@@ -60,9 +60,11 @@ class ThreadCpuTest {
 
   @Test
   void groupsTheThreadsOfLlmtailAndOfEachCollectorByName() {
-    assertThat(Group.of("grpc-nio-worker")).isEqualTo(Group.GRPC);
-    assertThat(Group.of("grpc-default-ex")).isEqualTo(Group.GRPC);
-    assertThat(Group.of("multiThreadIoEv")).isEqualTo(Group.GRPC);
+    assertThat(Group.of("grpc-nio-worker")).isEqualTo(Group.RECEIVING);
+    assertThat(Group.of("grpc-default-ex")).isEqualTo(Group.RECEIVING);
+    assertThat(Group.of("multiThreadIoEv")).isEqualTo(Group.RECEIVING);
+    // The gRPC receiver's pool, "llmtail-grpc-receiver" cut to the 15 characters /proc keeps.
+    assertThat(Group.of("llmtail-grpc-re")).isEqualTo(Group.RECEIVING);
     assertThat(Group.of("llmtail-decider")).isEqualTo(Group.DECIDERS);
     assertThat(Group.of("llmtail-otlp-sp")).isEqualTo(Group.EXPORTER);
     assertThat(Group.of("llmtail-otlp-lo")).isEqualTo(Group.EXPORTER);
@@ -87,32 +89,34 @@ class ThreadCpuTest {
             102L, stat(102, "llmtail-decider", 300, 10),
             103L, stat(103, "C2 CompilerThre", 200, 0),
             104L, stat(104, "Finalizer", 1, 0),
-            105L, stat(105, "grpc-default-ex", 50, 0)));
+            105L, stat(105, "grpc-default-ex", 50, 0),
+            107L, stat(107, "llmtail-grpc-re", 70, 10)));
     ThreadCpu.Snapshot from = cpu.snapshot();
     // 105 ended (its 7 more ticks stay in the process's total); 106 started.
     write(
-        1217,
+        1247,
         Map.of(
             101L, stat(101, "grpc-nio-worker", 130, 30),
             102L, stat(102, "llmtail-decider", 400, 10),
             103L, stat(103, "C2 CompilerThre", 250, 0),
             104L, stat(104, "Finalizer", 1, 0),
-            106L, stat(106, "GC Thread#0", 15, 5)));
+            106L, stat(106, "GC Thread#0", 15, 5),
+            107L, stat(107, "llmtail-grpc-re", 90, 20)));
     Map<Group, Long> nanos = cpu.between(from, cpu.snapshot());
 
     assertThat(nanos)
-        .containsEntry(Group.GRPC, 400_000_000L)
+        .containsEntry(Group.RECEIVING, 700_000_000L)
         .containsEntry(Group.DECIDERS, 1_000_000_000L)
         .containsEntry(Group.JIT, 500_000_000L)
         .containsEntry(Group.GC, 200_000_000L)
         .containsEntry(Group.EXPORTER, 0L)
         .containsEntry(Group.OTHER, 70_000_000L);
-    assertThat(nanos.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2_170_000_000L);
-    assertThat(Warmup.jitShare(nanos)).isEqualTo(500 / 2170.0);
+    assertThat(nanos.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2_470_000_000L);
+    assertThat(Warmup.jitShare(nanos)).isEqualTo(500 / 2470.0);
     assertThat(ThreadCpu.perSpan(nanos, 10_000))
         .isEqualTo(
-            "grpc/netty 40.0 | deciders 100.0 | exporter 0.0 | GC 20.0 | JIT 50.0 | other 7.0");
-    assertThat(ThreadCpu.withoutJitPerSpan(nanos, 10_000)).isEqualTo(167.0);
+            "receiving 70.0 | deciders 100.0 | exporter 0.0 | GC 20.0 | JIT 50.0 | other 7.0");
+    assertThat(ThreadCpu.withoutJitPerSpan(nanos, 10_000)).isEqualTo(197.0);
   }
 
   @Test
