@@ -27,9 +27,25 @@ final class BenchData {
 
   /** The encoded requests (stamped once, so every trace id is distinct). */
   static List<byte[]> requests() {
+    return requests("mix");
+  }
+
+  /**
+   * The encoded requests of the bench's input {@code mix} or {@code llm} (the generator's LLM-only
+   * traffic, with prompts and outputs of a few KiB), stamped once.
+   */
+  static List<byte[]> requests(String input) {
+    List<TrafficMix.Template> templates =
+        switch (input) {
+          case "mix" -> TrafficMix.build(REQUESTS, 50, 7);
+          case "llm" -> TrafficMix.llm(REQUESTS, 50, 7);
+          default ->
+              throw new IllegalArgumentException(
+                  "input: " + input + " (expected: mix or llm, as in --inputs)");
+        };
     List<byte[]> requests = new ArrayList<>();
     long seq = 1;
-    for (TrafficMix.Template t : TrafficMix.build(REQUESTS, 50, 7)) {
+    for (TrafficMix.Template t : templates) {
       requests.add(t.stamp(seq));
       seq += t.traces();
     }

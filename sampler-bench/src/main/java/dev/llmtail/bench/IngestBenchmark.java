@@ -10,27 +10,32 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Ingest per request of about 500 spans: protobuf decode alone (the floor the receivers no longer
- * pay), walking the request as the receivers do ({@code slice}: checked and counted, what a refused
- * request costs), and walking + splitting it into trace fragments of the request's bytes, which the
- * buffer stores as they are.
+ * Ingest per request of 50 traces (about 500 spans of the mix, or of the llm input's prompt-sized
+ * spans): protobuf decode alone (the floor the receivers no longer pay), walking the request as the
+ * receivers do ({@code slice}: checked and counted, what a refused request costs), and walking +
+ * splitting it into trace fragments of the request's bytes, which the buffer stores as they are.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class IngestBenchmark {
 
+  /** The bench's input: {@code mix} or {@code llm}. */
+  @Param({"mix", "llm"})
+  public String input;
+
   private List<byte[]> requests;
   private int next;
 
   @Setup
   public void setUp() {
-    requests = BenchData.requests();
+    requests = BenchData.requests(input);
   }
 
   private byte[] nextRequest() {
