@@ -1,6 +1,5 @@
 package dev.llmtail.core.ingest;
 
-import com.google.common.base.Utf8;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
@@ -135,12 +134,12 @@ final class WireCheck {
   }
 
   /**
-   * Refuses a string field whose bytes are not UTF-8, as proto3 parsing does. (Guava's check
-   * allocates nothing; protobuf's own is not public, and wrapping the range in a {@code ByteString}
-   * to reach it cost an object per string field.)
+   * Refuses a string field whose bytes are not UTF-8, as proto3 parsing does. ({@link Utf8Bytes}
+   * allocates nothing; protobuf's own check is not public, and wrapping the range in a {@code
+   * ByteString} to reach it cost an object per string field.)
    */
   static void requireUtf8(byte[] buf, int start, int length) throws InvalidProtocolBufferException {
-    if (length > 0 && !Utf8.isWellFormed(buf, start, length)) {
+    if (length > 0 && !Utf8Bytes.isWellFormed(buf, start, length)) {
       throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
     }
   }
