@@ -7,9 +7,7 @@ import dev.llmtail.core.TraceId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A traces request read by {@link TraceSlicer}: where each resource, scope and accepted span lies
@@ -44,7 +42,8 @@ public final class SlicedRequest {
   private int[] spanLengths = new int[8];
   private int[] spanScopes = new int[8];
   private boolean[] endsRoot = new boolean[8];
-  private TraceId[] traceIds = new TraceId[8];
+  private long[] traceHighs = new long[8];
+  private long[] traceLows = new long[8];
   private int rejected;
   private final List<String> reasons = new ArrayList<>(0);
 
@@ -70,15 +69,11 @@ public final class SlicedRequest {
     int first = 0;
     for (int r = 0; r < resources.size(); r++) {
       int end = resourceEnds[r];
-      if (end - first == 1) {
-        fragments.add(fragment(resources.get(r), new int[] {first}, 1));
-      } else if (end > first) {
-        Map<TraceId, Members> byTrace = new LinkedHashMap<>();
-        for (int k = first; k < end; k++) {
-          byTrace.computeIfAbsent(traceIds[k], id -> new Members()).add(k);
-        }
-        for (Members m : byTrace.values()) {
-          fragments.add(fragment(resources.get(r), m.spans, m.count));
+      if (end > first) {
+        TraceGroups byTrace = TraceGroups.of(traceHighs, traceLows, first, end);
+        for (int g = 0; g < byTrace.count(); g++) {
+          fragments.add(
+              fragment(resources.get(r), byTrace.spans(), byTrace.start(g), byTrace.start(g + 1)));
         }
       }
       first = end;
@@ -95,18 +90,18 @@ public final class SlicedRequest {
     return new GroupedRequest(List.copyOf(fragments), accepted, rejected, message);
   }
 
-  /** The fragment of the {@code count} spans at {@code members} (ascending), all of one trace. */
-  private TraceFragment fragment(Container resource, int[] members, int count) {
+  /** The fragment of the spans at {@code members[from .. to - 1]} (ascending), all of one trace. */
+  private TraceFragment fragment(Container resource, int[] members, int from, int to) {
     // Pass 1: the length of each ScopeSpans (one per run of spans under the same scope).
-    int[] scopeLengths = new int[count];
+    int[] scopeLengths = new int[to - from];
     int runs = 0;
     int size = resource.headSize() + resource.tailSize();
     boolean root = false;
-    for (int k = 0; k < count; ) {
+    for (int k = from; k < to; ) {
       int scope = spanScopes[members[k]];
       Container sc = scopes.get(scope);
       int length = sc.headSize() + sc.tailSize();
-      for (; k < count && spanScopes[members[k]] == scope; k++) {
+      for (; k < to && spanScopes[members[k]] == scope; k++) {
         length += field(SCOPE_SPANS_OR_SPANS, spanLengths[members[k]]);
         root |= endsRoot[members[k]];
       }
@@ -119,13 +114,13 @@ public final class SlicedRequest {
     try {
       resource.writeHead(w, bytes);
       runs = 0;
-      for (int k = 0; k < count; ) {
+      for (int k = from; k < to; ) {
         int scope = spanScopes[members[k]];
         Container sc = scopes.get(scope);
         w.writeTag(SCOPE_SPANS_OR_SPANS, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         w.writeUInt32NoTag(scopeLengths[runs++]);
         sc.writeHead(w, bytes);
-        for (; k < count && spanScopes[members[k]] == scope; k++) {
+        for (; k < to && spanScopes[members[k]] == scope; k++) {
           int span = members[k];
           write(w, SCOPE_SPANS_OR_SPANS, bytes, spanStarts[span], spanLengths[span]);
         }
@@ -137,7 +132,9 @@ public final class SlicedRequest {
       // Only possible if the sizes above are wrong: a bug, not the client's input.
       throw new IllegalStateException("fragment encoding overran its computed size", e);
     }
-    return new TraceFragment(traceIds[members[0]], out, count, root);
+    int first = members[from];
+    TraceId traceId = new TraceId(traceHighs[first], traceLows[first]);
+    return new TraceFragment(traceId, out, to - from, root);
   }
 
   /** The encoded size of a length-delimited field {@code number} holding {@code length} bytes. */
@@ -179,20 +176,22 @@ public final class SlicedRequest {
     return c;
   }
 
-  void accept(int start, int length, TraceId traceId, boolean root) {
+  void accept(int start, int length, long traceHigh, long traceLow, boolean root) {
     if (accepted == spanStarts.length) {
       int grown = accepted * 2;
       spanStarts = Arrays.copyOf(spanStarts, grown);
       spanLengths = Arrays.copyOf(spanLengths, grown);
       spanScopes = Arrays.copyOf(spanScopes, grown);
       endsRoot = Arrays.copyOf(endsRoot, grown);
-      traceIds = Arrays.copyOf(traceIds, grown);
+      traceHighs = Arrays.copyOf(traceHighs, grown);
+      traceLows = Arrays.copyOf(traceLows, grown);
     }
     spanStarts[accepted] = start;
     spanLengths[accepted] = length;
     spanScopes[accepted] = scopes.size() - 1;
     endsRoot[accepted] = root;
-    traceIds[accepted] = traceId;
+    traceHighs[accepted] = traceHigh;
+    traceLows[accepted] = traceLow;
     accepted++;
   }
 
@@ -204,19 +203,6 @@ public final class SlicedRequest {
 
   void explain(String reason) {
     reasons.add(reason);
-  }
-
-  /** The spans of one trace within one resource, by their index among the accepted spans. */
-  private static final class Members {
-    int[] spans = new int[4];
-    int count;
-
-    void add(int span) {
-      if (count == spans.length) {
-        spans = Arrays.copyOf(spans, count * 2);
-      }
-      spans[count++] = span;
-    }
   }
 
   /**

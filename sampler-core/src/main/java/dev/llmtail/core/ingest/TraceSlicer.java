@@ -11,6 +11,9 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +45,9 @@ public final class TraceSlicer {
   private static final int NAME = tag(Span.NAME_FIELD_NUMBER);
   private static final int END_TIME =
       Span.END_TIME_UNIX_NANO_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_FIXED64;
+
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private static final WireCheck REQUEST = WireCheck.of(TracesData.getDescriptor());
   private static final WireCheck RESOURCE_SPANS_CHECK = WireCheck.of(ResourceSpans.getDescriptor());
@@ -191,9 +197,10 @@ public final class TraceSlicer {
       }
     }
     in.popLimit(outer);
-    TraceId traceId = traceId(buf, traceStart, traceLength);
-    String problem = problem(buf, traceId, traceLength, spanStart, spanLength, parentLength);
-    if (traceId == null || problem != null) {
+    long high = traceLength == 16 ? word(buf, traceStart) : 0;
+    long low = traceLength == 16 ? word(buf, traceStart + 8) : 0;
+    String problem = problem(buf, high, low, traceLength, spanStart, spanLength, parentLength);
+    if (problem != null) {
       if (out.reject()) {
         out.explain(
             "span '%s' (resource_spans[%d].scope_spans[%d].spans[%d]): %s"
@@ -206,31 +213,26 @@ public final class TraceSlicer {
       }
       return;
     }
-    out.accept(start, length, traceId, parentLength == 0 && end != 0);
+    out.accept(start, length, high, low, parentLength == 0 && end != 0);
   }
 
-  /** The trace id in {@code buf[start, start + length)}, or null unless 16 bytes, not all zero. */
-  private static @Nullable TraceId traceId(byte[] buf, int start, int length) {
-    if (length != 16) {
-      return null;
-    }
-    long high = 0;
-    long low = 0;
-    for (int k = 0; k < 8; k++) {
-      high = (high << 8) | (buf[start + k] & 0xFF);
-      low = (low << 8) | (buf[start + 8 + k] & 0xFF);
-    }
-    return high == 0 && low == 0 ? null : new TraceId(high, low);
+  /**
+   * The eight bytes at {@code buf[start]} as a big-endian number, as {@link TraceId} holds them.
+   */
+  private static long word(byte[] buf, int start) {
+    return (long) BIG_ENDIAN_LONGS.get(buf, start);
   }
 
+  /** Why a span with these ids is rejected, or null if they are valid. */
   private static @Nullable String problem(
       byte[] buf,
-      @Nullable TraceId traceId,
+      long traceHigh,
+      long traceLow,
       int traceLength,
       int spanStart,
       int spanLength,
       int parentLength) {
-    if (traceId == null) {
+    if (traceLength != 16 || (traceHigh == 0 && traceLow == 0)) {
       return "trace_id is %d bytes%s (expected: 16 bytes, not all zero)"
           .formatted(traceLength, traceLength == 16 ? " of zeros" : "");
     }
