@@ -42,8 +42,7 @@ public final class SlicedRequest {
   private int[] spanLengths = new int[8];
   private int[] spanScopes = new int[8];
   private boolean[] endsRoot = new boolean[8];
-  private long[] traceHighs = new long[8];
-  private long[] traceLows = new long[8];
+  private int[] traceStarts = new int[8]; // where each span's 16-byte trace id lies in 'bytes'
   private int rejected;
   private final List<String> reasons = new ArrayList<>(0);
 
@@ -70,7 +69,7 @@ public final class SlicedRequest {
     for (int r = 0; r < resources.size(); r++) {
       int end = resourceEnds[r];
       if (end > first) {
-        TraceGroups byTrace = TraceGroups.of(traceHighs, traceLows, first, end);
+        TraceGroups byTrace = TraceGroups.of(bytes, traceStarts, first, end);
         for (int g = 0; g < byTrace.count(); g++) {
           fragments.add(
               fragment(resources.get(r), byTrace.spans(), byTrace.start(g), byTrace.start(g + 1)));
@@ -132,8 +131,8 @@ public final class SlicedRequest {
       // Only possible if the sizes above are wrong: a bug, not the client's input.
       throw new IllegalStateException("fragment encoding overran its computed size", e);
     }
-    int first = members[from];
-    TraceId traceId = new TraceId(traceHighs[first], traceLows[first]);
+    int id = traceStarts[members[from]];
+    TraceId traceId = new TraceId(TraceGroups.high(bytes, id), TraceGroups.low(bytes, id));
     return new TraceFragment(traceId, out, to - from, root);
   }
 
@@ -176,22 +175,21 @@ public final class SlicedRequest {
     return c;
   }
 
-  void accept(int start, int length, long traceHigh, long traceLow, boolean root) {
+  /** Notes an accepted span whose valid 16-byte trace id starts at {@code traceStart}. */
+  void accept(int start, int length, int traceStart, boolean root) {
     if (accepted == spanStarts.length) {
       int grown = accepted * 2;
       spanStarts = Arrays.copyOf(spanStarts, grown);
       spanLengths = Arrays.copyOf(spanLengths, grown);
       spanScopes = Arrays.copyOf(spanScopes, grown);
       endsRoot = Arrays.copyOf(endsRoot, grown);
-      traceHighs = Arrays.copyOf(traceHighs, grown);
-      traceLows = Arrays.copyOf(traceLows, grown);
+      traceStarts = Arrays.copyOf(traceStarts, grown);
     }
     spanStarts[accepted] = start;
     spanLengths[accepted] = length;
     spanScopes[accepted] = scopes.size() - 1;
     endsRoot[accepted] = root;
-    traceHighs[accepted] = traceHigh;
-    traceLows[accepted] = traceLow;
+    traceStarts[accepted] = traceStart;
     accepted++;
   }
 

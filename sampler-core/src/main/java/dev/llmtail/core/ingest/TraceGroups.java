@@ -1,18 +1,27 @@
 package dev.llmtail.core.ingest;
 
+import dev.llmtail.core.TraceId;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * The spans of one resource grouped by trace id, in the order of each trace's first span: group
  * {@code g}'s spans are {@code spans()[start(g)] .. spans()[start(g + 1) - 1]}, ascending.
  *
  * <p>Design. A request holds tens to hundreds of spans of a few dozen traces, usually interleaved.
  * Grouping them with a map keyed by trace id cost a {@code TraceId}, a map entry and a list per
- * trace and hashed boxed keys; here the ids stay two {@code long}s per span and the groups are
- * found with an open-addressing table of ints (linear probing, Fibonacci hashing of both halves, at
- * most half full) and laid out by a counting sort. Built and read by one request's thread.
+ * trace and hashed boxed keys; here each span's id is read where it lies in the request's bytes
+ * (two {@code long}s through a {@link VarHandle} view) and the groups are found with an
+ * open-addressing table of ints (linear probing, Fibonacci hashing of both halves, at most half
+ * full) and laid out by a counting sort. Built and read by one request's thread.
  */
 final class TraceGroups {
 
   private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
+
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final int[] spans;
   private final int[] starts;
@@ -24,8 +33,24 @@ final class TraceGroups {
     this.count = count;
   }
 
-  /** Groups spans {@code from .. to - 1}, whose trace ids are {@code (highs[k], lows[k])}. */
-  static TraceGroups of(long[] highs, long[] lows, int from, int to) {
+  /**
+   * The high half of the 16-byte trace id at {@code buf[start]}: its first eight bytes, big-endian,
+   * as {@link TraceId} holds them.
+   */
+  static long high(byte[] buf, int start) {
+    return (long) BIG_ENDIAN_LONGS.get(buf, start);
+  }
+
+  /** The low half of the 16-byte trace id at {@code buf[start]}. */
+  static long low(byte[] buf, int start) {
+    return (long) BIG_ENDIAN_LONGS.get(buf, start + 8);
+  }
+
+  /**
+   * Groups spans {@code from .. to - 1}, whose trace ids are the 16 bytes at {@code
+   * buf[traceStarts[k]]}.
+   */
+  static TraceGroups of(byte[] buf, int[] traceStarts, int from, int to) {
     int n = to - from;
     // A table of at least 2n slots, a power of two: 'bits' >= 1, so the shift below is < 64.
     int bits = 32 - Integer.numberOfLeadingZeros(2 * n - 1);
@@ -35,8 +60,8 @@ final class TraceGroups {
     int[] firstOf = new int[n];
     int groups = 0;
     for (int k = 0; k < n; k++) {
-      long high = highs[from + k];
-      long low = lows[from + k];
+      long high = high(buf, traceStarts[from + k]);
+      long low = low(buf, traceStarts[from + k]);
       int slot = (int) (((high ^ Long.rotateLeft(low, 32)) * GOLDEN) >>> (64 - bits));
       int group;
       while (true) {
@@ -47,8 +72,8 @@ final class TraceGroups {
           firstOf[group] = from + k;
           break;
         }
-        int first = firstOf[group];
-        if (highs[first] == high && lows[first] == low) {
+        int first = traceStarts[firstOf[group]];
+        if (high(buf, first) == high && low(buf, first) == low) {
           break;
         }
         slot = (slot + 1) & mask;

@@ -3,7 +3,6 @@ package dev.llmtail.core.ingest;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import dev.llmtail.core.TraceId;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -11,9 +10,6 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -45,9 +41,6 @@ public final class TraceSlicer {
   private static final int NAME = tag(Span.NAME_FIELD_NUMBER);
   private static final int END_TIME =
       Span.END_TIME_UNIX_NANO_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_FIXED64;
-
-  private static final VarHandle BIG_ENDIAN_LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private static final WireCheck REQUEST = WireCheck.of(TracesData.getDescriptor());
   private static final WireCheck RESOURCE_SPANS_CHECK = WireCheck.of(ResourceSpans.getDescriptor());
@@ -197,8 +190,8 @@ public final class TraceSlicer {
       }
     }
     in.popLimit(outer);
-    long high = traceLength == 16 ? word(buf, traceStart) : 0;
-    long low = traceLength == 16 ? word(buf, traceStart + 8) : 0;
+    long high = traceLength == 16 ? TraceGroups.high(buf, traceStart) : 0;
+    long low = traceLength == 16 ? TraceGroups.low(buf, traceStart) : 0;
     String problem = problem(buf, high, low, traceLength, spanStart, spanLength, parentLength);
     if (problem != null) {
       if (out.reject()) {
@@ -213,14 +206,7 @@ public final class TraceSlicer {
       }
       return;
     }
-    out.accept(start, length, high, low, parentLength == 0 && end != 0);
-  }
-
-  /**
-   * The eight bytes at {@code buf[start]} as a big-endian number, as {@link TraceId} holds them.
-   */
-  private static long word(byte[] buf, int start) {
-    return (long) BIG_ENDIAN_LONGS.get(buf, start);
+    out.accept(start, length, traceStart, parentLength == 0 && end != 0);
   }
 
   /** Why a span with these ids is rejected, or null if they are valid. */

@@ -2,6 +2,7 @@ package dev.llmtail.core.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,14 +26,21 @@ class TraceGroupsPropertiesTest {
       @ForAll @IntRange(max = 5) int skip) {
     int from = Math.min(skip, highs.size() - 1);
     int to = highs.size();
-    long[] high = highs.stream().mapToLong(Long::longValue).toArray();
-    long[] low = lows.stream().mapToLong(Long::longValue).toArray();
+    // Span k's trace id at byte 16 * k + 3 of a request, as (highs[k], lows[k]).
+    ByteBuffer request = ByteBuffer.allocate(16 * to + 3);
+    int[] traceStarts = new int[to];
     Map<List<Long>, List<Integer>> expected = new LinkedHashMap<>();
-    for (int k = from; k < to; k++) {
-      expected.computeIfAbsent(List.of(high[k], low[k]), id -> new ArrayList<>()).add(k);
+    for (int k = 0; k < to; k++) {
+      traceStarts[k] = 16 * k + 3;
+      request.putLong(traceStarts[k], highs.get(k)).putLong(traceStarts[k] + 8, lows.get(k));
+      if (k >= from) {
+        expected
+            .computeIfAbsent(List.of(highs.get(k), lows.get(k)), id -> new ArrayList<>())
+            .add(k);
+      }
     }
 
-    TraceGroups groups = TraceGroups.of(high, low, from, to);
+    TraceGroups groups = TraceGroups.of(request.array(), traceStarts, from, to);
 
     List<List<Integer>> actual = new ArrayList<>();
     for (int g = 0; g < groups.count(); g++) {
