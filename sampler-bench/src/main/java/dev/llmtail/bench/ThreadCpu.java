@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The CPU time of another process's threads by group (receivers, deciders, exporter, GC, JIT,
+ * The CPU time of another process's threads by group (receiving, deciders, exporter, GC, JIT,
  * other), read from Linux's {@code /proc/<pid>/task/<tid>/stat}.
  *
  * <p>Only Linux has {@code /proc}: {@link #of} is empty elsewhere and the bench skips the
