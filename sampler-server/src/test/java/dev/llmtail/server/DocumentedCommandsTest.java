@@ -153,6 +153,12 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 2 -w 2s -i 3 -r 2s -prof gc IngestBenchmark",
               "not run: JMH benchmarks (ingest, with allocation per request)"),
           Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 2 -w 2s -i 5 -r 2s -prof gc IngestBenchmark.slice",
+              "not run: JMH benchmarks (the walk and the fragments, both inputs, with allocation)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45",
+              "not run: a benchmark run (the shipped policy set on the mix at a fixed rate, warmed up 45 s)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000",
               "not run: a benchmark run (the shipped policy set on the mix at a fixed rate)"),
           Map.entry(
