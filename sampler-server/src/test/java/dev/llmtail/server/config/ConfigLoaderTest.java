@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.llmtail.core.NamedPolicy;
+import dev.llmtail.server.config.ExporterConfig.CompressionParams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -72,6 +73,9 @@ class ConfigLoaderTest {
             .load(SHIPPED);
     assertThat(config.exporter().otlp().enabled()).isTrue();
     assertThat(config.exporter().otlp().target()).isEqualTo(new HostPort("collector", 4317));
+    // The Collector beside it compresses again towards the backend: the fastest gzip level here.
+    assertThat(config.exporter().otlp().compression()).isEqualTo("gzip");
+    assertThat(config.exporter().otlp().compressionParams().level()).isEqualTo(1);
   }
 
   @Test
@@ -87,6 +91,8 @@ class ConfigLoaderTest {
     assertThat(config.exporter().otlp().queueMaxBytes().bytes()).isEqualTo(64L << 20);
     assertThat(config.exporter().otlp().spill().enabled()).isFalse();
     assertThat(config.exporter().otlp().spill().maxSize().bytes()).isEqualTo(1L << 30);
+    assertThat(config.exporter().otlp().compressionParams().level())
+        .isEqualTo(CompressionParams.DEFAULT_LEVEL);
   }
 
   @Test
