@@ -178,7 +178,16 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (Serial, which the JVM picks in those containers)"),
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --config=FILE",
-              "not run: a benchmark run (the llm input with a config whose gzip level is changed)"));
+              "not run: a benchmark run (the llm input with a config whose gzip level is changed)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45",
+              "not run: a benchmark run (the mix at a fixed rate, warmed up 45 s, for a profile)"),
+          Map.entry(
+              "java -Xint -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu mix 200 2 1",
+              "not run: a benchmark run (the exporter's sender thread, interpreted)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu mix 3000 2 1",
+              "not run: a benchmark run (the exporter's sender thread, compiled)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
