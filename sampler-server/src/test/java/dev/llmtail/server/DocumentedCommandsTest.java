@@ -180,9 +180,6 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --config=FILE",
               "not run: a benchmark run (the llm input with a config whose gzip level is changed)"),
           Map.entry(
-              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45",
-              "not run: a benchmark run (the mix at a fixed rate, warmed up 45 s, for a profile)"),
-          Map.entry(
               "java -Xint -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu mix 200 2 1",
               "not run: a benchmark run (the exporter's sender thread, interpreted)"),
           Map.entry(
