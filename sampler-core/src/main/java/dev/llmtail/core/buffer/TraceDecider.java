@@ -156,10 +156,11 @@ final class TraceDecider {
    */
   void readStored(
       TraceId traceId, List<byte[]> stored, List<byte[]> readable, List<ResourceSpans> parsed) {
+    FragmentDecoder decoder = new FragmentDecoder();
     for (int i = 0; i < stored.size(); i++) {
       byte[] bytes = stored.get(i);
       try {
-        parsed.add(ResourceSpans.parseFrom(bytes));
+        parsed.add(decoder.decode(bytes));
         readable.add(bytes);
       } catch (InvalidProtocolBufferException e) {
         metrics.unreadableFragments.increment();
