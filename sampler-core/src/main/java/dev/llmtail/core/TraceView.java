@@ -46,9 +46,13 @@ public final class TraceView {
     List<SpanView> all = new ArrayList<>();
     long start = Long.MAX_VALUE;
     long end = Long.MIN_VALUE;
-    for (ResourceSpans rs : this.fragments) {
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        for (Span s : ss.getSpansList()) {
+    // Indexed loops: no iterator per fragment, scope and span list on the deciders' path.
+    for (int f = 0; f < this.fragments.size(); f++) {
+      ResourceSpans rs = this.fragments.get(f);
+      for (int i = 0; i < rs.getScopeSpansCount(); i++) {
+        ScopeSpans ss = rs.getScopeSpans(i);
+        for (int j = 0; j < ss.getSpansCount(); j++) {
+          Span s = ss.getSpans(j);
           all.add(new SpanView(s, rs.getResource(), ss.getScope()));
           start = Math.min(start, s.getStartTimeUnixNano());
           end = Math.max(end, s.getEndTimeUnixNano());

@@ -13,6 +13,7 @@ import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -309,15 +310,20 @@ public final class DecisionLog implements DecisionListener {
    * of any span.
    */
   public static List<String> conversationIdsOf(TraceView trace) {
-    Set<String> ids = null; // most traces have none: nothing to allocate
-    for (LlmCall call : trace.llmCalls()) {
-      ids = add(ids, call.conversationId());
+    // Most traces have none: nothing to allocate, not even iterators (indexed loops).
+    Set<String> ids = null;
+    List<LlmCall> calls = trace.llmCalls();
+    for (int c = 0; c < calls.size(); c++) {
+      ids = add(ids, calls.get(c).conversationId());
     }
-    for (SpanView span : trace.spans()) {
+    List<SpanView> spans = trace.spans();
+    for (int s = 0; s < spans.size(); s++) {
+      Span span = spans.get(s).proto();
       // One pass over the span's attributes for both keys; the first of each key counts.
       String conversation = null;
       String session = null;
-      for (KeyValue kv : span.proto().getAttributesList()) {
+      for (int a = 0; a < span.getAttributesCount(); a++) {
+        KeyValue kv = span.getAttributes(a);
         if (conversation == null && kv.getKey().equals(CONVERSATION_ATTRIBUTE)) {
           conversation = kv.getValue().getStringValue();
         } else if (session == null && kv.getKey().equals(SESSION_ATTRIBUTE)) {

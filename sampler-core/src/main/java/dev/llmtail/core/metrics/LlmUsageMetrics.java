@@ -142,7 +142,10 @@ public final class LlmUsageMetrics {
   }
 
   private ModelMeters meters(String provider, String model) {
-    return byModel.get(new ModelKey(provider, model), ModelMeters::new);
+    ModelKey key = new ModelKey(provider, model);
+    ModelMeters held = byModel.getIfPresent(key);
+    // Looked up first: the function reference is a new object on every call to get.
+    return held != null ? held : byModel.get(key, ModelMeters::new);
   }
 
   /**
