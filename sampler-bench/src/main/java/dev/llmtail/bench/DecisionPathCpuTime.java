@@ -12,7 +12,6 @@ import dev.llmtail.core.metrics.LlmUsageAtDecision;
 import dev.llmtail.core.metrics.LlmUsageMetrics;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,8 +83,8 @@ public final class DecisionPathCpuTime {
             .meters(meters)
             .build();
     for (int round = 0; round < 2; round++) {
-      double cpu = cpuPerSpan(seconds, buffer, passes, spans);
-      double bytes = allocatedPerSpan(buffer, passes, spans);
+      double cpu = HotPathCpuTime.cpuPerOp(seconds, spans, () -> pass(buffer, passes));
+      double bytes = HotPathCpuTime.allocatedPerOp(spans, () -> pass(buffer, passes));
       System.out.printf(
           Locale.ROOT,
           "%s, mix input: admit and decide %.0f CPU ns/span, %.0f B allocated/span%n",
@@ -102,34 +101,5 @@ public final class DecisionPathCpuTime {
       buffer.admit(request);
     }
     return buffer.decideAll(DecisionTrigger.COMPLETE);
-  }
-
-  private static double allocatedPerSpan(
-      TraceBuffer buffer, List<List<List<TraceFragment>>> passes, int spans) {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long id = Thread.currentThread().getId();
-    long before = threads.getThreadAllocatedBytes(id);
-    int sink = 0;
-    for (int i = 0; i < 20; i++) {
-      sink += pass(buffer, passes);
-    }
-    long bytes = threads.getThreadAllocatedBytes(id) - before;
-    return sink == Integer.MIN_VALUE ? 0 : bytes / (20.0 * spans);
-  }
-
-  private static double cpuPerSpan(
-      long seconds, TraceBuffer buffer, List<List<List<TraceFragment>>> passes, int spans) {
-    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    long cpu0 = threads.getCurrentThreadCpuTime();
-    long done = 0;
-    long sink = 0;
-    while (System.nanoTime() < end) {
-      sink += pass(buffer, passes);
-      done += spans;
-    }
-    long cpu = threads.getCurrentThreadCpuTime() - cpu0;
-    return sink == Long.MIN_VALUE ? 0 : cpu / (double) done;
   }
 }

@@ -116,7 +116,7 @@ public final class HotPathCpuTime {
   }
 
   /** Bytes allocated by this thread per operation: unlike time, not disturbed by other tenants. */
-  private static double allocatedPerOp(int opsPerPass, IntSupplier pass) {
+  static double allocatedPerOp(int opsPerPass, IntSupplier pass) {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long id = Thread.currentThread().getId();
@@ -129,7 +129,8 @@ public final class HotPathCpuTime {
     return sink == Integer.MIN_VALUE ? 0 : bytes / (20.0 * opsPerPass);
   }
 
-  private static double cpuPerOp(long seconds, int opsPerPass, IntSupplier pass) {
+  /** Thread CPU ns per operation of {@code pass} (each {@code opsPerPass} operations), over {@code seconds}. */
+  static double cpuPerOp(long seconds, int opsPerPass, IntSupplier pass) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     long cpu0 = threads.getCurrentThreadCpuTime();
