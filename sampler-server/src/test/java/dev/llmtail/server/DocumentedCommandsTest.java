@@ -184,7 +184,13 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (the exporter's sender thread, interpreted)"),
           Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu mix 3000 2 1",
-              "not run: a benchmark run (the exporter's sender thread, compiled)"));
+              "not run: a benchmark run (the exporter's sender thread, compiled)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15",
+              "not run: a benchmark run (the mix's decision path on one thread, 15 s per figure)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc StoredTraceBenchmark",
+              "not run: JMH benchmarks (a buffered trace read back, with allocation per trace)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
