@@ -146,6 +146,24 @@ public final class TraceView {
     return encoded;
   }
 
+  /**
+   * The trace's spans' OTLP wire size in bytes: the stored fragments' lengths when the view was
+   * read from a span store (nothing is encoded), otherwise each fragment's serialized size.
+   */
+  public long wireBytes() {
+    long bytes = 0;
+    if (!stored.isEmpty() || fragments.isEmpty()) {
+      for (int i = 0; i < stored.size(); i++) {
+        bytes += stored.get(i).length;
+      }
+      return bytes;
+    }
+    for (int i = 0; i < fragments.size(); i++) {
+      bytes += fragments.get(i).getSerializedSize();
+    }
+    return bytes;
+  }
+
   /** Log records that carry this trace's id (GenAI events), under their resource and scope. */
   public List<ResourceLogs> logs() {
     return logs;

@@ -11,7 +11,6 @@ import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.status.SpanSource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -48,12 +47,9 @@ public final class KeptSpans implements DecisionListener, SpanSource {
             .build();
   }
 
+  /** The trace's wire bytes: the stored fragments' lengths, not a walk of the decoded spans. */
   private static int weight(TraceView view) {
-    long bytes = 0;
-    for (ResourceSpans rs : view.fragments()) {
-      bytes += rs.getSerializedSize();
-    }
-    return (int) Math.min(Integer.MAX_VALUE, bytes);
+    return (int) Math.min(Integer.MAX_VALUE, view.wireBytes());
   }
 
   @Override
