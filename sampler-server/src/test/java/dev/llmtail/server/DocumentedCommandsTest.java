@@ -144,6 +144,9 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e --inputs=mix,llm --rate=5000 --warmup-max=45",
               "not run: a benchmark run (with and without the span log at a fixed rate, warmed up 45 s)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --warmup-max=120",
+              "not run: a benchmark run (the shipped policy set at a fixed rate, warmed up until the JIT settles)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e --inputs=mix,llm --rate=5000",
               "not run: a benchmark run (with and without the span log at a fixed rate, both inputs)"),
           Map.entry(
