@@ -11,7 +11,6 @@ import dev.llmtail.server.auth.AuthConfig;
 import dev.llmtail.server.auth.BearerTokenInterceptor;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.ReceiversConfig.GrpcReceiverConfig;
-import dev.llmtail.server.internal.RawBytes;
 import dev.llmtail.server.tls.ServerTls;
 import dev.llmtail.server.tls.ServerTlsConfig;
 import io.grpc.MethodDescriptor;
@@ -72,6 +71,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   static final int THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private final HostPort address;
+  private final long maxMessageBytes;
   private final Server server;
   private final SpanIntake intake;
   private final LogIntake logs;
@@ -113,12 +113,13 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       LogIntake logs,
       MeterRegistry meters) {
     this.address = address;
+    this.maxMessageBytes = maxMessageBytes;
     this.intake = intake;
     this.logs = logs;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
         TraceServiceGrpc.getExportMethod();
     MethodDescriptor<byte[], ExportTraceServiceResponse> rawExport =
-        export.toBuilder(new RawBytes(), export.getResponseMarshaller()).build();
+        export.toBuilder(new ReceivedBytes(), export.getResponseMarshaller()).build();
     ServerServiceDefinition service =
         ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
             .addMethod(rawExport, ServerCalls.asyncUnaryCall(this::export))
@@ -128,7 +129,8 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     ServerServiceDefinition logService =
         ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
             .addMethod(
-                exportLogs.toBuilder(new RawBytes(), exportLogs.getResponseMarshaller()).build(),
+                exportLogs.toBuilder(new ReceivedBytes(), exportLogs.getResponseMarshaller())
+                    .build(),
                 ServerCalls.asyncUnaryCall(this::exportLogs))
             .build();
     if (auth.token().required()) {
@@ -252,6 +254,16 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
    */
   private <T> @Nullable T parseOrRefuse(
       byte[] body, Decoder<T> parser, String expected, StreamObserver<?> response) {
+    if (body == ReceivedBytes.TOO_LARGE) {
+      response.onError(
+          Status.RESOURCE_EXHAUSTED
+              .withDescription(
+                  "compressed request inflates to more than "
+                      + maxMessageBytes
+                      + " bytes (receivers.grpc.max_message_size); send smaller batches")
+              .asRuntimeException());
+      return null;
+    }
     try {
       return parser.decode(body);
     } catch (InvalidProtocolBufferException e) {

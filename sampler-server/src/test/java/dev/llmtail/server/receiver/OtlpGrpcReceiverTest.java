@@ -123,10 +123,17 @@ class OtlpGrpcReceiverTest {
     TraceBuilder t = TraceBuilder.trace();
     t.root("POST /chat").attribute("gen_ai.prompt", "x".repeat((int) MAX_MESSAGE));
 
-    // gRPC enforces the limit while inflating, inside the marshaller, and answers what a
-    // marshaller throws as UNKNOWN (not RESOURCE_EXHAUSTED as for an uncompressed message).
+    // As gRPC answers an uncompressed message over the limit: not retryable as it is (no
+    // RetryInfo), and the message names the setting and the fix.
     assertThatThrownBy(() -> client.withCompression("gzip").export(t.request()))
-        .isInstanceOf(StatusRuntimeException.class);
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription())
+                  .contains("receivers.grpc.max_message_size")
+                  .contains("send smaller batches");
+            });
     assertThat(buffer.bufferedTraces()).isZero();
   }
 
