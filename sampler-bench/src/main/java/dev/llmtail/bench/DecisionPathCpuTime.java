@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The whole decision path of the mix input on one thread, in CPU time and allocated bytes per
- * span: fragments admitted to a {@link TraceBuffer} on the heap, then every trace decided as the
+ * The whole decision path of the mix input on one thread, in CPU time and allocated bytes per span:
+ * fragments admitted to a {@link TraceBuffer} on the heap, then every trace decided as the
  * sidecar's deciders do — read back and decoded, normalised, decided by the shipped policy set,
  * remembered, and told to the decision log and the decision and usage metrics. {@link
  * HotPathCpuTime} measures the normaliser and the policy set alone; the difference is the buffer,

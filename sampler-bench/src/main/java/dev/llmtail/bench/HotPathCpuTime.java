@@ -129,7 +129,10 @@ public final class HotPathCpuTime {
     return sink == Integer.MIN_VALUE ? 0 : bytes / (20.0 * opsPerPass);
   }
 
-  /** Thread CPU ns per operation of {@code pass} (each {@code opsPerPass} operations), over {@code seconds}. */
+  /**
+   * Thread CPU ns per operation of {@code pass} (each {@code opsPerPass} operations), over {@code
+   * seconds}.
+   */
   static double cpuPerOp(long seconds, int opsPerPass, IntSupplier pass) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long end = System.nanoTime() + seconds * 1_000_000_000L;

@@ -1,14 +1,10 @@
 package dev.llmtail.bench;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.TraceId;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.DecisionListener;
-import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -50,18 +46,9 @@ public class StoredTraceBenchmark {
                     1L << 30,
                     1_000,
                     Duration.ofMinutes(10)))
-            .engine(() -> new DecisionEngine(List.of(), Clock.systemUTC(), new SimpleMeterRegistry()))
-            .listener(
-                new DecisionListener() {
-                  @Override
-                  public void onDecided(Decision decision, TraceView trace) {}
-
-                  @Override
-                  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-                  @Override
-                  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-                })
+            .engine(
+                () -> new DecisionEngine(List.of(), Clock.systemUTC(), new SimpleMeterRegistry()))
+            .listener(DecisionListener.ofDecided((decision, trace) -> {}))
             .build();
     traces = new ArrayList<>();
     for (byte[] request : BenchData.requests()) {

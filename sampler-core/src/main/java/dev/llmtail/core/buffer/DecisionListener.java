@@ -4,6 +4,7 @@ import dev.llmtail.core.Decision;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
+import java.util.function.BiConsumer;
 
 /**
  * Receives what the buffer decided: whole traces when they are decided, and spans that arrived
@@ -19,4 +20,23 @@ public interface DecisionListener {
 
   /** Log records of an already decided trace arrived; they follow {@code decision}. */
   void onLateLogs(RememberedDecision decision, LogFragment fragment);
+
+  /**
+   * A listener that hands each decided trace to {@code decided} and ignores what arrives after its
+   * trace was decided: for a consumer of decisions only (tests, benchmarks, embedding).
+   */
+  static DecisionListener ofDecided(BiConsumer<Decision, TraceView> decided) {
+    return new DecisionListener() {
+      @Override
+      public void onDecided(Decision decision, TraceView trace) {
+        decided.accept(decision, trace);
+      }
+
+      @Override
+      public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
+
+      @Override
+      public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
+    };
+  }
 }

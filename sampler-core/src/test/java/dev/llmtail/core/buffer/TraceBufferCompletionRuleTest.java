@@ -5,15 +5,11 @@ import static dev.llmtail.core.TestSpans.endedRoot;
 import static dev.llmtail.core.TestSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,18 +75,8 @@ class TraceBufferCompletionRuleTest {
                       Clock.systemUTC(),
                       new SimpleMeterRegistry()))
           .listener(
-              new DecisionListener() {
-                @Override
-                public void onDecided(Decision decision, TraceView trace) {
-                  decided.put(decision.traceId(), decision.trigger());
-                }
-
-                @Override
-                public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-                @Override
-                public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-              })
+              DecisionListener.ofDecided(
+                  (decision, trace) -> decided.put(decision.traceId(), decision.trigger())))
           .ticker(now::get)
           .build();
 

@@ -5,14 +5,10 @@ import static dev.llmtail.core.TestSpans.endedRoot;
 import static dev.llmtail.core.TestSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,18 +35,11 @@ class TraceBufferConcurrentDecidersTest {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Map<TraceId, AtomicInteger> decided = new ConcurrentHashMap<>();
     DecisionListener listener =
-        new DecisionListener() {
-          @Override
-          public void onDecided(Decision decision, TraceView trace) {
-            decided.computeIfAbsent(trace.traceId(), id -> new AtomicInteger()).incrementAndGet();
-          }
-
-          @Override
-          public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-          @Override
-          public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-        };
+        DecisionListener.ofDecided(
+            (decision, trace) ->
+                decided
+                    .computeIfAbsent(trace.traceId(), id -> new AtomicInteger())
+                    .incrementAndGet());
     DecisionEngine engine =
         new DecisionEngine(
             List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),

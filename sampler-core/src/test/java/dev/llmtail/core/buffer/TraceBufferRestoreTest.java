@@ -10,10 +10,7 @@ import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,19 +40,7 @@ class TraceBufferRestoreTest {
                       List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
                       Clock.systemUTC(),
                       new SimpleMeterRegistry()))
-          .listener(
-              new DecisionListener() {
-                @Override
-                public void onDecided(Decision decision, TraceView trace) {
-                  decided.add(decision);
-                }
-
-                @Override
-                public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-                @Override
-                public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-              })
+          .listener(DecisionListener.ofDecided((decision, trace) -> decided.add(decision)))
           .ticker(now::get)
           .build();
 

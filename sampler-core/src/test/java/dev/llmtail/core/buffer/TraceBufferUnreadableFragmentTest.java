@@ -5,13 +5,11 @@ import static dev.llmtail.core.TestSpans.endedRoot;
 import static dev.llmtail.core.TestSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceId;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
-import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -44,19 +42,7 @@ class TraceBufferUnreadableFragmentTest {
             new BufferSettings(
                 QUIET, Duration.ofMinutes(5), 1000, 1 << 20, 1000, Duration.ofMinutes(10)))
         .engine(() -> keepAll)
-        .listener(
-            new DecisionListener() {
-              @Override
-              public void onDecided(Decision decision, TraceView trace) {
-                decided.add(trace);
-              }
-
-              @Override
-              public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-              @Override
-              public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-            })
+        .listener(DecisionListener.ofDecided((decision, trace) -> decided.add(trace)))
         .ticker(now::get)
         .meters(meters)
         .build();

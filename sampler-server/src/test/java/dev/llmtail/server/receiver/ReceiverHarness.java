@@ -1,16 +1,11 @@
 package dev.llmtail.server.receiver;
 
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.NamedPolicy;
-import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.DecisionListener;
-import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.LogFragment;
-import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.config.BufferConfig;
 import dev.llmtail.server.config.HostPort;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -108,17 +103,7 @@ public final class ReceiverHarness implements AutoCloseable {
                 defaults.maxTraceSpans(),
                 defaults.maxTraceBytes().bytes()))
         .engine(() -> engine)
-        .listener(
-            new DecisionListener() {
-              @Override
-              public void onDecided(Decision decision, TraceView trace) {}
-
-              @Override
-              public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-              @Override
-              public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-            })
+        .listener(DecisionListener.ofDecided((decision, trace) -> {}))
         .meters(meters)
         .build();
   }

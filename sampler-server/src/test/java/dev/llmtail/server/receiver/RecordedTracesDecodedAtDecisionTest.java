@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.DecisionListener;
-import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.codec.OtlpJson;
@@ -53,19 +50,7 @@ class RecordedTracesDecodedAtDecisionTest {
                     Duration.ofMinutes(1)))
             .engine(
                 () -> new DecisionEngine(List.of(), Clock.systemUTC(), new SimpleMeterRegistry()))
-            .listener(
-                new DecisionListener() {
-                  @Override
-                  public void onDecided(Decision decision, TraceView trace) {
-                    decided.add(trace);
-                  }
-
-                  @Override
-                  public void onLateSpans(RememberedDecision decision, TraceFragment fragment) {}
-
-                  @Override
-                  public void onLateLogs(RememberedDecision decision, LogFragment fragment) {}
-                })
+            .listener(DecisionListener.ofDecided((decision, trace) -> decided.add(trace)))
             .build();
     List<Path> files;
     try (Stream<Path> walk = Files.walk(CORPUS)) {
