@@ -23,7 +23,7 @@ import java.util.concurrent.Semaphore;
  * compile it within a run: most of its time is the interpreter's. Run with {@code -Xint} to measure
  * that state (a deterministic count of the interpreted work per call), without it for the compiled
  * state a long-running sidecar reaches. Arguments: the input ({@code mix} or {@code llm}), batches
- * measured (200), traces per batch (2), gzip level (1).
+ * measured (200), traces per batch (2), gzip level (1, or {@code none}: uncompressed).
  */
 public final class ExporterCallCpu {
 
@@ -33,7 +33,9 @@ public final class ExporterCallCpu {
     String input = args.length > 0 ? args[0] : "mix";
     int batches = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int tracesPerBatch = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-    int level = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+    String levelArg = args.length > 3 ? args[3] : "1";
+    boolean uncompressed = levelArg.equals("none");
+    int level = uncompressed ? 1 : Integer.parseInt(levelArg);
     List<TraceFragment> traces = traces(input);
     try (LatencySink sink = new LatencySink()) {
       OtlpGrpcExporter exporter =
@@ -41,7 +43,7 @@ public final class ExporterCallCpu {
               new OtlpExporterConfig(
                   sink.endpoint(),
                   null,
-                  "gzip",
+                  uncompressed ? "none" : "gzip",
                   new CompressionParams(level),
                   null,
                   null,
@@ -79,10 +81,10 @@ public final class ExporterCallCpu {
       exporter.shutdown(Duration.ofSeconds(5));
       System.out.printf(
           Locale.ROOT,
-          "%s, gzip level %d, %d batches of %.1f spans: sender CPU %.1f us per batch, %.2f us per"
+          "%s, %s, %d batches of %.1f spans: sender CPU %.1f us per batch, %.2f us per"
               + " kept span%n",
           input,
-          level,
+          uncompressed ? "uncompressed" : "gzip level " + level,
           batches,
           (double) spans / batches,
           cpu / 1e3 / batches,

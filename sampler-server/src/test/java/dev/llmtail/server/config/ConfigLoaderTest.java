@@ -73,7 +73,21 @@ class ConfigLoaderTest {
             .load(SHIPPED);
     assertThat(config.exporter().otlp().enabled()).isTrue();
     assertThat(config.exporter().otlp().target()).isEqualTo(new HostPort("collector", 4317));
-    // The Collector beside it compresses again towards the backend: the fastest gzip level here.
+    // The Collector beside it compresses towards the backend: nothing to gain by compressing here.
+    assertThat(config.exporter().otlp().compression()).isEqualTo("none");
+    assertThat(config.exporter().otlp().compressionParams().level()).isEqualTo(1);
+  }
+
+  @Test
+  void shippedDefaultConfigCompressesWithTheFastestGzipLevelWhenAskedTo() throws Exception {
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(
+                Map.of(
+                    "LLMTAIL_EXPORTER_ENDPOINT",
+                    "backend.example:4317",
+                    "LLMTAIL_EXPORTER_COMPRESSION",
+                    "gzip"))
+            .load(SHIPPED);
     assertThat(config.exporter().otlp().compression()).isEqualTo("gzip");
     assertThat(config.exporter().otlp().compressionParams().level()).isEqualTo(1);
   }
