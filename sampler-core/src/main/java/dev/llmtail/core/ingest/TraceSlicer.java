@@ -62,7 +62,17 @@ public final class TraceSlicer {
    * the result is in use.
    */
   public static SlicedRequest slice(byte[] request) throws InvalidProtocolBufferException {
-    CodedInputStream in = CodedInputStream.newInstance(request);
+    return slice(request, request.length);
+  }
+
+  /**
+   * Walks the encoded request in {@code request[0, size)}, e.g. a body read into a reused array
+   * longer than it; the bytes after {@code size} are never read. The array must not change while
+   * the result is in use; its fragments ({@link SlicedRequest#group()}) are copies and outlive it.
+   */
+  public static SlicedRequest slice(byte[] request, int size)
+      throws InvalidProtocolBufferException {
+    CodedInputStream in = CodedInputStream.newInstance(request, 0, size);
     SlicedRequest out = new SlicedRequest(request);
     try {
       int tag;

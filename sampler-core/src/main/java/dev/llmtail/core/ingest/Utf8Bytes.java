@@ -32,6 +32,16 @@ final class Utf8Bytes {
     int end = start + length;
     int i = start;
     while (i < end) {
+      // Four words a step while they are ASCII: one test per 32 bytes instead of per 8.
+      while (i <= end - 4 * Long.BYTES
+          && (((long) LONGS.get(buf, i)
+                      | (long) LONGS.get(buf, i + Long.BYTES)
+                      | (long) LONGS.get(buf, i + 2 * Long.BYTES)
+                      | (long) LONGS.get(buf, i + 3 * Long.BYTES))
+                  & NOT_ASCII)
+              == 0) {
+        i += 4 * Long.BYTES;
+      }
       while (i <= end - Long.BYTES && ((long) LONGS.get(buf, i) & NOT_ASCII) == 0) {
         i += Long.BYTES;
       }

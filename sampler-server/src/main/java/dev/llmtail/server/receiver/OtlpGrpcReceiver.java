@@ -118,8 +118,9 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     this.logs = logs;
     MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
         TraceServiceGrpc.getExportMethod();
-    MethodDescriptor<byte[], ExportTraceServiceResponse> rawExport =
-        export.toBuilder(new ReceivedBytes(), export.getResponseMarshaller()).build();
+    ReceivedBytes bodies = new ReceivedBytes(new BodyArrays());
+    MethodDescriptor<ReceivedBytes.Body, ExportTraceServiceResponse> rawExport =
+        export.toBuilder(bodies, export.getResponseMarshaller()).build();
     ServerServiceDefinition service =
         ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
             .addMethod(rawExport, ServerCalls.asyncUnaryCall(this::export))
@@ -129,8 +130,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     ServerServiceDefinition logService =
         ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
             .addMethod(
-                exportLogs.toBuilder(new ReceivedBytes(), exportLogs.getResponseMarshaller())
-                    .build(),
+                exportLogs.toBuilder(bodies, exportLogs.getResponseMarshaller()).build(),
                 ServerCalls.asyncUnaryCall(this::exportLogs))
             .build();
     if (auth.token().required()) {
@@ -198,38 +198,55 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     return server.getPort();
   }
 
-  private void export(byte[] body, StreamObserver<ExportTraceServiceResponse> response) {
-    // Walked, not decoded: the spans travel on as the bytes they arrived as.
-    SlicedRequest request =
-        parseOrRefuse(body, TraceSlicer::slice, "ExportTraceServiceRequest", response);
-    if (request == null) {
-      return;
+  private void export(
+      ReceivedBytes.Body body, StreamObserver<ExportTraceServiceResponse> response) {
+    SpanIntake.Outcome outcome;
+    try {
+      // Walked, not decoded: the spans travel on as the bytes they arrived as, copied out of the
+      // body into their fragments before it is released.
+      SlicedRequest request =
+          parseOrRefuse(body, TraceSlicer::slice, "ExportTraceServiceRequest", response);
+      if (request == null) {
+        return;
+      }
+      outcome = intake.accept(request, "grpc");
+    } finally {
+      body.release();
     }
-    SpanIntake.Outcome outcome = intake.accept(request, "grpc");
     if (outcome instanceof SpanIntake.Refused refused) {
       response.onError(retryable(refused.refusal()));
       return;
     }
     SpanIntake.Admitted admitted = (SpanIntake.Admitted) outcome;
-    ExportTraceServiceResponse.Builder answer = ExportTraceServiceResponse.newBuilder();
+    ExportTraceServiceResponse answer = ExportTraceServiceResponse.getDefaultInstance();
     if (admitted.rejectedSpans() > 0) {
       LOG.log(System.Logger.Level.DEBUG, admitted.message());
-      answer.setPartialSuccess(
-          ExportTracePartialSuccess.newBuilder()
-              .setRejectedSpans(admitted.rejectedSpans())
-              .setErrorMessage(admitted.message()));
+      answer =
+          ExportTraceServiceResponse.newBuilder()
+              .setPartialSuccess(
+                  ExportTracePartialSuccess.newBuilder()
+                      .setRejectedSpans(admitted.rejectedSpans())
+                      .setErrorMessage(admitted.message()))
+              .build();
     }
-    response.onNext(answer.build());
+    response.onNext(answer);
     response.onCompleted();
   }
 
-  private void exportLogs(byte[] body, StreamObserver<ExportLogsServiceResponse> response) {
-    ExportLogsServiceRequest request =
-        parseOrRefuse(
-            body,
-            ExportLogsServiceRequest.parser()::parseFrom,
-            "ExportLogsServiceRequest",
-            response);
+  private void exportLogs(
+      ReceivedBytes.Body body, StreamObserver<ExportLogsServiceResponse> response) {
+    @Nullable ExportLogsServiceRequest request;
+    try {
+      // Parsed into messages that copy what they hold, so the body is free once parsed.
+      request =
+          parseOrRefuse(
+              body,
+              (bytes, length) -> ExportLogsServiceRequest.parser().parseFrom(bytes, 0, length),
+              "ExportLogsServiceRequest",
+              response);
+    } finally {
+      body.release();
+    }
     if (request != null) {
       ExportLogsServiceResponse answer;
       try {
@@ -246,15 +263,15 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   /** Reads a request body; throws for a body that is not the expected message. */
   @FunctionalInterface
   private interface Decoder<T> {
-    T decode(byte[] body) throws InvalidProtocolBufferException;
+    T decode(byte[] bytes, int length) throws InvalidProtocolBufferException;
   }
 
   /**
    * Parses an export request, or answers INVALID_ARGUMENT naming what the body should have been.
    */
   private <T> @Nullable T parseOrRefuse(
-      byte[] body, Decoder<T> parser, String expected, StreamObserver<?> response) {
-    if (body == ReceivedBytes.TOO_LARGE) {
+      ReceivedBytes.Body body, Decoder<T> parser, String expected, StreamObserver<?> response) {
+    if (body.tooLarge()) {
       response.onError(
           Status.RESOURCE_EXHAUSTED
               .withDescription(
@@ -265,14 +282,14 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       return null;
     }
     try {
-      return parser.decode(body);
+      return parser.decode(body.bytes(), body.length());
     } catch (InvalidProtocolBufferException e) {
       intake.invalid("grpc");
       response.onError(
           Status.INVALID_ARGUMENT
               .withDescription(
                   "request body ("
-                      + body.length
+                      + body.length()
                       + " bytes) is not an "
                       + expected
                       + ": "
