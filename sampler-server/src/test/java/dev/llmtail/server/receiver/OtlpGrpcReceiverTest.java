@@ -3,6 +3,7 @@ package dev.llmtail.server.receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.server.config.HostPort;
@@ -21,6 +22,8 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -106,6 +109,31 @@ class OtlpGrpcReceiverTest {
     assertThat(client.export(t.request()).hasPartialSuccess()).isFalse();
     assertThat(buffer.bufferedTraces()).isEqualTo(1);
     assertThat(t.request().getSerializedSize()).isGreaterThan(3 * 16 * 1024);
+  }
+
+  @Test
+  void keepsEachRequestsOwnSpansWhenRequestsOfDifferentSizesArriveTogether() throws Exception {
+    // The receiver reads bodies into arrays it reuses: each request's spans must still be its own.
+    TraceServiceGrpc.TraceServiceFutureStub async =
+        TraceServiceGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    List<TraceBuilder> traces = new ArrayList<>();
+    List<ListenableFuture<ExportTraceServiceResponse>> answers = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      TraceBuilder t = TraceBuilder.trace();
+      String prompt = (i + " ").repeat(i % 3 == 0 ? 12_000 : 40 + i);
+      t.root("POST /chat " + i).attribute("gen_ai.prompt", prompt);
+      traces.add(t);
+      answers.add(async.export(t.request()));
+    }
+    for (ListenableFuture<ExportTraceServiceResponse> answer : answers) {
+      assertThat(answer.get(10, TimeUnit.SECONDS).hasPartialSuccess()).isFalse();
+    }
+
+    for (TraceBuilder t : traces) {
+      assertThat(buffer.bufferedSpans(t.traceId()))
+          .hasValueSatisfying(
+              view -> assertThat(view.fragments()).containsExactly(t.resourceSpans()));
+    }
   }
 
   @Test
