@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.llmtail.core.buffer.BufferSettings;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,21 +37,38 @@ final class BenchData {
    * traffic, with prompts and outputs of a few KiB), stamped once.
    */
   static List<byte[]> requests(String input) {
-    List<TrafficMix.Template> templates =
-        switch (input) {
-          case "mix" -> TrafficMix.build(REQUESTS, 50, 7);
-          case "llm" -> TrafficMix.llm(REQUESTS, 50, 7);
-          default ->
-              throw new IllegalArgumentException(
-                  "input: " + input + " (expected: mix or llm, as in --inputs)");
-        };
     List<byte[]> requests = new ArrayList<>();
     long seq = 1;
-    for (TrafficMix.Template t : templates) {
+    for (TrafficMix.Template t : templates(input)) {
       requests.add(t.stamp(seq));
       seq += t.traces();
     }
     return requests;
+  }
+
+  /** The requests of {@link #requests(String)} before stamping: 50 traces each. */
+  static List<TrafficMix.Template> templates(String input) {
+    return switch (input) {
+      case "mix" -> TrafficMix.build(REQUESTS, 50, 7);
+      case "llm" -> TrafficMix.llm(REQUESTS, 50, 7);
+      default ->
+          throw new IllegalArgumentException(
+              "input: " + input + " (expected: mix or llm, as in --inputs)");
+    };
+  }
+
+  /**
+   * A buffer's settings for the benchmarks that admit and decide on their own thread: a 10-s quiet
+   * period and room for 100 000 traces and 1 GiB, so that nothing is decided early.
+   */
+  static BufferSettings bufferSettings() {
+    return new BufferSettings(
+        Duration.ofSeconds(10),
+        Duration.ofMinutes(5),
+        100_000,
+        1L << 30,
+        2_000,
+        Duration.ofMinutes(10));
   }
 
   /**

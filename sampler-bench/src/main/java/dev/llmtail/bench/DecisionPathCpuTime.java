@@ -2,7 +2,6 @@ package dev.llmtail.bench;
 
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
-import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.TraceFragment;
@@ -64,14 +63,7 @@ public final class DecisionPathCpuTime {
     DecisionLog log = new DecisionLog(50_000, Duration.ofHours(1), false, Clock.systemUTC());
     TraceBuffer buffer =
         TraceBuffer.builder()
-            .settings(
-                new BufferSettings(
-                    Duration.ofSeconds(10),
-                    Duration.ofMinutes(5),
-                    100_000,
-                    1L << 30,
-                    2_000,
-                    Duration.ofMinutes(10)))
+            .settings(BenchData.bufferSettings())
             .engine(() -> engine)
             .genAi(normalizer)
             .listener(

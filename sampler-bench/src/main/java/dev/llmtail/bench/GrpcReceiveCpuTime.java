@@ -2,7 +2,6 @@ package dev.llmtail.bench;
 
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
-import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.buffer.DecisionListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.server.config.HostPort;
@@ -19,7 +18,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -44,26 +42,12 @@ public final class GrpcReceiveCpuTime {
     long seconds = args.length > 0 ? Long.parseLong(args[0]) : 10;
     String input = args.length > 1 ? args[1] : "mix";
     double rate = args.length > 2 ? Double.parseDouble(args[2]) : 0;
-    List<TrafficMix.Template> templates =
-        switch (input) {
-          case "mix" -> TrafficMix.build(BenchData.REQUESTS, 50, 7);
-          case "llm" -> TrafficMix.llm(BenchData.REQUESTS, 50, 7);
-          default ->
-              throw new IllegalArgumentException(
-                  "input: " + input + " (expected: mix or llm, as in --inputs)");
-        };
+    List<TrafficMix.Template> templates = BenchData.templates(input);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     DecisionEngine engine = new DecisionEngine(List.of(), Clock.systemUTC(), meters);
     TraceBuffer buffer =
         TraceBuffer.builder()
-            .settings(
-                new BufferSettings(
-                    Duration.ofSeconds(10),
-                    Duration.ofMinutes(5),
-                    1_000_000,
-                    1L << 31,
-                    2_000,
-                    Duration.ofMinutes(10)))
+            .settings(BenchData.bufferSettings())
             .engine(() -> engine)
             .listener(DecisionListener.ofDecided((decision, trace) -> {}))
             .meters(meters)

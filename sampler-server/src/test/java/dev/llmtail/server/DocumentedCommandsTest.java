@@ -189,6 +189,24 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu mix 3000 2 1",
               "not run: a benchmark run (the exporter's sender thread, compiled)"),
           Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu llm 3000 2 1",
+              "not run: a benchmark run (the exporter's sender thread on the llm input, gzip level 1)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu llm 3000 2 none",
+              "not run: a benchmark run (the exporter's sender thread on the llm input, uncompressed)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=90 --config=FILE",
+              "not run: a benchmark run (receiving before and after, mix input)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --rate=5000 --warmup-max=90 --config=FILE",
+              "not run: a benchmark run (receiving before and after, llm input)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 8 llm",
+              "not run: a benchmark run (the gRPC receiver alone, llm input)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 8 mix",
+              "not run: a benchmark run (the gRPC receiver alone, mix input)"),
+          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15",
               "not run: a benchmark run (the mix's decision path on one thread, 15 s per figure)"),
           Map.entry(
