@@ -3,12 +3,10 @@ package dev.llmtail.policies.genai;
 import dev.llmtail.core.SpanView;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which spans of a trace are LLM calls, whatever the dialect: spans of an LLM operation ({@code
@@ -28,9 +26,8 @@ final class CallSpans {
   private static final Set<String> VERCEL_WRAPPERS =
       Set.of("ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject");
   private static final int MAX_ANCESTRY = 64;
-  private static final HexFormat HEX = HexFormat.of();
 
-  private enum Role {
+  enum Role {
     CALL,
     WRAPPER,
     NONE
@@ -38,36 +35,53 @@ final class CallSpans {
 
   private CallSpans() {}
 
-  /** The span ids of the calls among {@code spans}, given each span's attributes by span id. */
-  static Set<String> of(List<SpanView> spans, Map<String, SpanAttributes> attributes) {
-    Map<String, Role> roles = new HashMap<>();
-    Map<String, String> parents = new HashMap<>();
-    for (SpanView s : spans) {
-      roles.put(s.spanIdHex(), roleOf(s, Objects.requireNonNull(attributes.get(s.spanIdHex()))));
-      if (!s.isRoot()) {
-        parents.put(s.spanIdHex(), HEX.formatHex(s.proto().getParentSpanId().toByteArray()));
-      }
+  /** Per span of {@code spans}, whether it is a call (spans sharing an id all are, or none). */
+  static boolean[] of(TraceSpans spans) {
+    int n = spans.size();
+    Role[] roles = new Role[n];
+    boolean anyCall = false;
+    boolean anyWrapper = false;
+    for (int i = 0; i < n; i++) {
+      SpanAttributes a = spans.attributes(i);
+      roles[i] = a == null ? Role.NONE : roleOf(spans.speaker(i), a);
+      anyCall |= roles[i] == Role.CALL;
+      anyWrapper |= roles[i] == Role.WRAPPER;
     }
-    Set<String> aboveACall = new HashSet<>();
-    for (Map.Entry<String, Role> e : roles.entrySet()) {
-      if (e.getValue() == Role.CALL) {
-        String p = parents.get(e.getKey());
-        for (int depth = 0; p != null && depth < MAX_ANCESTRY && aboveACall.add(p); depth++) {
-          p = parents.get(p);
-        }
-      }
+    // Only a wrapper asks whether a call arrived below it.
+    @Nullable Set<String> aboveACall = anyCall && anyWrapper ? aboveACall(spans, roles) : null;
+    boolean[] calls = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      calls[i] =
+          roles[i] == Role.CALL
+              || (roles[i] == Role.WRAPPER
+                  && (aboveACall == null || !aboveACall.contains(spans.span(i).spanIdHex())));
     }
-    Set<String> calls = new HashSet<>();
-    roles.forEach(
-        (id, role) -> {
-          if (role == Role.CALL || (role == Role.WRAPPER && !aboveACall.contains(id))) {
-            calls.add(id);
-          }
-        });
     return calls;
   }
 
-  private static Role roleOf(SpanView s, SpanAttributes a) {
+  /**
+   * The ids of the spans above a call. Walked from each call in the order of a hash map of every
+   * span's role, as before there was a fast path: where a walk stops at {@link #MAX_ANCESTRY}, the
+   * order decides what a later walk adds.
+   */
+  private static Set<String> aboveACall(TraceSpans spans, Role[] roles) {
+    Map<String, Role> byId = new HashMap<>();
+    for (int i = 0; i < roles.length; i++) {
+      byId.put(spans.span(i).spanIdHex(), roles[i]);
+    }
+    Set<String> above = new HashSet<>();
+    for (Map.Entry<String, Role> e : byId.entrySet()) {
+      if (e.getValue() == Role.CALL) {
+        String p = spans.parentOf(e.getKey());
+        for (int depth = 0; p != null && depth < MAX_ANCESTRY && above.add(p); depth++) {
+          p = spans.parentOf(p);
+        }
+      }
+    }
+    return above;
+  }
+
+  static Role roleOf(SpanView s, SpanAttributes a) {
     String name = s.name();
     if (name.startsWith("ai.")) {
       if (name.endsWith(".doGenerate") || name.endsWith(".doStream") || name.endsWith(".doEmbed")) {

@@ -21,32 +21,38 @@ final class Evaluations {
 
   /** Adds the results span {@code s}, with attributes {@code a}, carries to {@code out}. */
   static void read(SpanView s, SpanAttributes a, Consumer<String> ignored, List<Evaluation> out) {
-    String id = s.spanIdHex();
-    String judged =
-        s.proto().getLinksCount() > 0
-            ? HEX.formatHex(s.proto().getLinks(0).getSpanId().toByteArray())
-            : id;
-    for (Span.Event event : s.proto().getEventsList()) {
+    Span span = s.proto();
+    for (int e = 0, n = span.getEventsCount(); e < n; e++) {
+      Span.Event event = span.getEvents(e);
       if (event.getName().equals("gen_ai.evaluation.result")) {
-        out.add(otel(id, new SpanAttributes(event.getAttributesList(), ignored)));
+        out.add(otel(s.spanIdHex(), new SpanAttributes(event.getAttributesList(), ignored)));
       }
     }
-    if (a.has("gen_ai.evaluation.name") || a.has("gen_ai.evaluation.score.label")) {
-      out.add(otel(judged, a));
-    }
-    for (int i : a.indexes("evaluations.")) {
-      out.add(openInference(judged, a, "evaluations." + i + ".evaluation.", "evaluation"));
-    }
-    for (int i : a.indexes("annotations.")) {
-      String p = "annotations." + i + ".annotation.";
-      String source =
-          a.text(p + "annotator_kind").equalsIgnoreCase("HUMAN") ? "feedback" : "evaluation";
-      out.add(openInference(judged, a, p, source));
+    boolean otel = a.has("gen_ai.evaluation.name") || a.has("gen_ai.evaluation.score.label");
+    List<Integer> evaluations = a.indexes("evaluations.");
+    List<Integer> annotations = a.indexes("annotations.");
+    if (otel || !evaluations.isEmpty() || !annotations.isEmpty()) {
+      String judged =
+          span.getLinksCount() > 0
+              ? HEX.formatHex(span.getLinks(0).getSpanId().toByteArray())
+              : s.spanIdHex();
+      if (otel) {
+        out.add(otel(judged, a));
+      }
+      for (int i : evaluations) {
+        out.add(openInference(judged, a, "evaluations." + i + ".evaluation.", "evaluation"));
+      }
+      for (int i : annotations) {
+        String p = "annotations." + i + ".annotation.";
+        String source =
+            a.text(p + "annotator_kind").equalsIgnoreCase("HUMAN") ? "feedback" : "evaluation";
+        out.add(openInference(judged, a, p, source));
+      }
     }
     if (a.has("gen_ai.guardrail.result.type") || a.has("gen_ai.guardrail.result.value")) {
       out.add(
           new Evaluation(
-              id,
+              s.spanIdHex(),
               a.text("gen_ai.guardrail.risk.category", "gen_ai.guardrail.name"),
               a.text("gen_ai.guardrail.result.type", "gen_ai.guardrail.result.value"),
               a.number("gen_ai.guardrail.risk.score"),

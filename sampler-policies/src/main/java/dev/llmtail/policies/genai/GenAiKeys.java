@@ -31,6 +31,19 @@ final class GenAiKeys {
     "ai.telemetry.metadata.threadId"
   };
 
+  /**
+   * Prefixes of flattened lists ({@code prefix.N.…}) whose presence one pass notes, so that a span
+   * without them is not scanned for them: prompts and outputs, evaluations and annotations.
+   */
+  private static final String[] FLATTENED = {
+    "gen_ai.prompt.",
+    "gen_ai.completion.",
+    "llm.input_messages.",
+    "llm.output_messages.",
+    "evaluations.",
+    "annotations."
+  };
+
   private static final List<String> KEYS = keys();
 
   private static List<String> keys() {
@@ -117,8 +130,44 @@ final class GenAiKeys {
       if (slots.putIfAbsent(key, slots.size()) != null) {
         throw new IllegalStateException("GenAiKeys lists '" + key + "' twice");
       }
+      if (flattened(key) != 0) {
+        // file() notes prefixes of keys without a slot only
+        throw new IllegalStateException("GenAiKeys lists '" + key + "', a flattened list's key");
+      }
     }
     return slots;
+  }
+
+  /** How many slots {@link #file} fills. */
+  static int count() {
+    return KEYS.size();
+  }
+
+  /** The bit {@link #file} sets for a key starting with {@code prefix}, or 0 if it sets none. */
+  static int flattenedBit(String prefix) {
+    for (int i = 0; i < FLATTENED.length; i++) {
+      if (FLATTENED[i].equals(prefix)) {
+        return 1 << i;
+      }
+    }
+    return 0;
+  }
+
+  /** The bit of the first of {@link #FLATTENED} that {@code key} starts with, or 0. */
+  private static int flattened(String key) {
+    if (key.isEmpty()) {
+      return 0;
+    }
+    char first = key.charAt(0);
+    if (first != 'g' && first != 'l' && first != 'e' && first != 'a') {
+      return 0; // most keys: no prefix compared
+    }
+    for (int i = 0; i < FLATTENED.length; i++) {
+      if (key.startsWith(FLATTENED[i])) {
+        return 1 << i;
+      }
+    }
+    return 0;
   }
 
   /** The slot of {@code key}, or -1 if it has none. */
@@ -127,16 +176,22 @@ final class GenAiKeys {
     return slot == null ? -1 : slot;
   }
 
-  /** One pass over {@code attributes}: each listed key's value in its slot (the last one wins). */
-  static @Nullable AnyValue[] file(List<KeyValue> attributes) {
-    @Nullable AnyValue[] known = new AnyValue[KEYS.size()];
+  /**
+   * One pass over {@code attributes}: each listed key's value in its slot of {@code known} (the
+   * last one wins); returns the bits ({@link #flattenedBit}) of the flattened prefixes seen.
+   */
+  static int file(List<KeyValue> attributes, @Nullable AnyValue[] known) {
+    int flattened = 0;
     for (int i = 0, n = attributes.size(); i < n; i++) {
       KeyValue kv = attributes.get(i);
-      Integer slot = SLOTS.get(kv.getKey());
+      String key = kv.getKey();
+      Integer slot = SLOTS.get(key);
       if (slot != null) {
         known[slot] = kv.getValue();
+      } else {
+        flattened |= flattened(key);
       }
     }
-    return known;
+    return flattened;
   }
 }

@@ -9,12 +9,11 @@ import dev.llmtail.core.TraceView;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads every LLM call and evaluation result in a trace into one model, whatever the dialect:
@@ -22,11 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * current), the Vercel AI SDK's {@code ai.*} spans and Spring AI's all-string values (see {@code
  * genai-dialects.md}). Non-LLM spans are left alone.
  *
- * <p>The jobs are split: {@link CallSpans} picks the spans that are calls, {@link LlmCallReader}
- * reads one call span (with {@link CapturedText} for its prompt and output), {@link JudgeCalls}
- * marks the calls an evaluator or guardrail made, {@link Evaluations} reads the results a span
- * carries, {@link LogEvents} the GenAI events sent as log records, and {@link FrameworkSpans} drops
- * a framework's span of a call the client reported too.
+ * <p>The jobs are split: {@link TraceSpans} gives each span that has something to read ({@link
+ * PlainSpans} rules out the others in one pass over their keys) an attribute view, {@link
+ * CallSpans} picks the spans that are calls, {@link LlmCallReader} reads one call span (with {@link
+ * CapturedText} for its prompt and output), {@link JudgeCalls} marks the calls an evaluator or
+ * guardrail made, {@link Evaluations} reads the results a span carries, {@link LogEvents} the GenAI
+ * events sent as log records, and {@link FrameworkSpans} drops a framework's span of a call the
+ * client reported too.
  *
  * <p>A value of the wrong type is ignored and counted in {@code llmtail.genai.values.ignored{key}};
  * reading never throws. Thread-safe.
@@ -35,38 +36,53 @@ public final class GenAiNormalizer implements GenAiReader {
 
   private final MeterRegistry meters;
   private final Map<String, Counter> ignored = new ConcurrentHashMap<>();
+  private final Consumer<String> onIgnored = this::countIgnored;
+
+  /** Whether spans with nothing to read are told apart first ({@link PlainSpans}). */
+  private final boolean triage;
 
   /** A normaliser that counts ignored values in {@code meters}. */
   public GenAiNormalizer(MeterRegistry meters) {
+    this(meters, true);
+  }
+
+  /**
+   * With {@code triage} false, every span is read the general way: the tests hold the facts of both
+   * equal.
+   */
+  GenAiNormalizer(MeterRegistry meters, boolean triage) {
     this.meters = meters;
+    this.triage = triage;
   }
 
   @Override
   public GenAiFacts read(TraceView trace) {
-    List<SpanView> spans = trace.spans();
-    Map<String, SpanAttributes> attributes = new HashMap<>();
-    for (SpanView s : spans) {
-      attributes.put(
-          s.spanIdHex(), new SpanAttributes(s.proto().getAttributesList(), this::countIgnored));
+    TraceSpans spans = TraceSpans.of(trace.spans(), onIgnored, triage);
+    if (!spans.anyViewed() && trace.logs().isEmpty()) {
+      return GenAiFacts.NONE; // most traces of a mix, with one pass over each span's keys
     }
-    Set<String> callIds = CallSpans.of(spans, attributes);
-    Set<String> judges = JudgeCalls.of(spans, attributes, callIds);
-    LogEvents logged = LogEvents.read(trace, this::countIgnored);
+    boolean[] callSpans = CallSpans.of(spans);
+    boolean @Nullable [] judges = JudgeCalls.of(spans, callSpans);
+    LogEvents logged = LogEvents.read(trace, onIgnored);
     List<Evaluation> evaluations = new ArrayList<>(logged.evaluations());
     List<LlmCall> calls = new ArrayList<>();
-    for (SpanView s : spans) {
-      String id = s.spanIdHex();
-      SpanAttributes a = Objects.requireNonNull(attributes.get(id));
-      if (callIds.contains(id)) {
+    for (int i = 0; i < spans.size(); i++) {
+      SpanAttributes a = spans.attributes(i);
+      if (a == null) {
+        continue; // neither a call nor carrying a result
+      }
+      SpanView s = spans.span(i);
+      if (callSpans[i]) {
+        String id = s.spanIdHex();
         calls.add(
             LlmCallReader.read(
                 s,
                 a,
                 logged.input().getOrDefault(id, ""),
                 logged.output().getOrDefault(id, ""),
-                judges.contains(id)));
+                judges != null && judges[i]));
       }
-      Evaluations.read(s, a, this::countIgnored, evaluations);
+      Evaluations.read(s, a, onIgnored, evaluations);
     }
     return new GenAiFacts(FrameworkSpans.dropRepeats(calls), evaluations);
   }

@@ -1,14 +1,9 @@
 package dev.llmtail.policies.genai;
 
-import dev.llmtail.core.SpanView;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which LLM calls of a trace grade another answer instead of answering the user: calls made inside
@@ -25,41 +20,45 @@ final class JudgeCalls {
 
   private static final Set<String> GRADING_KINDS = Set.of("EVALUATOR", "GUARDRAIL");
   private static final int MAX_ANCESTRY = 64;
-  private static final HexFormat HEX = HexFormat.of();
 
   private JudgeCalls() {}
 
-  /** The ids among {@code callIds} whose span has an evaluator or guardrail span above it. */
-  static Set<String> of(
-      List<SpanView> spans, Map<String, SpanAttributes> attributes, Set<String> callIds) {
-    Map<String, String> parents = new HashMap<>();
-    Set<String> grading = new HashSet<>();
-    for (SpanView s : spans) {
-      if (!s.isRoot()) {
-        parents.put(s.spanIdHex(), HEX.formatHex(s.proto().getParentSpanId().toByteArray()));
-      }
-      if (grades(Objects.requireNonNull(attributes.get(s.spanIdHex())))) {
-        grading.add(s.spanIdHex());
+  /**
+   * Per span, whether it is one of {@code calls} with an evaluator or guardrail span above it; null
+   * when the trace has no such span (almost every trace: nothing is walked).
+   */
+  static boolean @Nullable [] of(TraceSpans spans, boolean[] calls) {
+    @Nullable Set<String> grading = null;
+    for (int i = 0; i < spans.size(); i++) {
+      SpanAttributes a = spans.attributes(i);
+      if (a != null && grades(a)) {
+        if (grading == null) {
+          grading = new HashSet<>();
+        }
+        grading.add(spans.span(i).spanIdHex());
       }
     }
-    Set<String> judges = new HashSet<>();
-    if (grading.isEmpty()) {
-      return judges;
+    if (grading == null) {
+      return null;
     }
-    for (String id : callIds) {
-      String p = parents.get(id);
+    boolean[] judges = new boolean[spans.size()];
+    for (int i = 0; i < spans.size(); i++) {
+      if (!calls[i]) {
+        continue;
+      }
+      String p = spans.parentOf(spans.span(i).spanIdHex());
       for (int depth = 0; p != null && depth < MAX_ANCESTRY; depth++) {
         if (grading.contains(p)) {
-          judges.add(id);
+          judges[i] = true;
           break;
         }
-        p = parents.get(p);
+        p = spans.parentOf(p);
       }
     }
     return judges;
   }
 
-  private static boolean grades(SpanAttributes a) {
+  static boolean grades(SpanAttributes a) {
     return GRADING_KINDS.contains(a.text("openinference.span.kind").toUpperCase(Locale.ROOT))
         || a.text("gen_ai.operation.name").equalsIgnoreCase("apply_guardrail");
   }

@@ -6,7 +6,6 @@ import dev.llmtail.core.LlmProviders;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -23,7 +22,80 @@ final class LlmCallReader {
   private static final Pattern STREAM_TRUE = Pattern.compile("\"stream\"\\s*:\\s*true");
   private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]+)\"");
 
+  // The keys of each fact, in the order they are tried (constants: no array per read).
+  private static final String[] STREAM = {
+    "gen_ai.request.stream", "llm.is_streaming", "gen_ai.is_streaming"
+  };
+  private static final String[] REQUEST_MODEL = {
+    "gen_ai.request.model", "llm.request.model_name", "ai.model.id"
+  };
+  private static final String[] RESPONSE_MODEL = {
+    "gen_ai.response.model", "llm.response.model_name", "ai.response.model"
+  };
+  private static final String[] OPERATION = {"gen_ai.operation.name", "llm.request.type"};
+  private static final String[] FINISH_REASONS = {
+    "gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"
+  };
+  private static final String[] ATTEMPT = {
+    "http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt"
+  };
+  private static final String[] INPUT_TOKENS = {
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.prompt_tokens",
+    "llm.token_count.prompt",
+    "ai.usage.inputTokens",
+    "ai.usage.promptTokens"
+  };
+  private static final String[] OUTPUT_TOKENS = {
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.completion_tokens",
+    "llm.token_count.completion",
+    "ai.usage.outputTokens",
+    "ai.usage.completionTokens"
+  };
+  private static final String[] PROVIDER = {
+    "gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider"
+  };
+  private static final String[] CACHE_READ = {
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "llm.token_count.prompt_details.cache_read",
+    "ai.usage.cachedInputTokens",
+    "ai.usage.inputTokenDetails.cacheReadTokens"
+  };
+  private static final String[] CACHE_WRITE = {
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_write.input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+    "llm.token_count.prompt_details.cache_write"
+  };
+  private static final String[] REASONING = {
+    "gen_ai.usage.reasoning.output_tokens",
+    "llm.token_count.completion_details.reasoning",
+    "ai.usage.reasoningTokens"
+  };
+  private static final String[] COST = {"llm.cost.total", "gen_ai.usage.cost"};
+
   private LlmCallReader() {}
+
+  /** Adds each of {@code raw} normalised to {@code out}, blanks and repeats left out. */
+  private static void addNormalised(List<String> raw, List<String> out) {
+    for (int i = 0; i < raw.size(); i++) {
+      String r = FinishReasons.normalise(raw.get(i));
+      if (!r.isEmpty() && !out.contains(r)) {
+        out.add(r);
+      }
+    }
+  }
+
+  private static boolean anyNonBlank(List<String> values) {
+    for (int i = 0; i < values.size(); i++) {
+      if (!values.get(i).isBlank()) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /**
    * The call span {@code s}, with attributes {@code a}, as an LLM call; {@code loggedInput} and
@@ -36,18 +108,16 @@ final class LlmCallReader {
     boolean openInference = a.has("openinference.span.kind");
     String invocation = a.text("llm.invocation_parameters");
 
-    Boolean streaming = a.flag("gen_ai.request.stream", "llm.is_streaming", "gen_ai.is_streaming");
+    Boolean streaming = a.flag(STREAM);
     if (streaming == null && vercel) {
       streaming = s.name().contains("stream") || s.name().contains("Stream");
     }
-    if (streaming == null && STREAM_TRUE.matcher(invocation).find()) {
+    if (streaming == null && !invocation.isEmpty() && STREAM_TRUE.matcher(invocation).find()) {
       streaming = true;
     }
 
-    String requestModel =
-        model(a.text("gen_ai.request.model", "llm.request.model_name", "ai.model.id"));
-    String responseModel =
-        model(a.text("gen_ai.response.model", "llm.response.model_name", "ai.response.model"));
+    String requestModel = model(a.text(REQUEST_MODEL));
+    String responseModel = model(a.text(RESPONSE_MODEL));
     String openInferenceModel = model(a.text("llm.model_name"));
     if (openInference && !openInferenceModel.isEmpty()) {
       // OpenInference keeps the requested model in llm.model_name on streams, the answering one
@@ -58,12 +128,12 @@ final class LlmCallReader {
         responseModel = openInferenceModel;
       }
     }
-    if (requestModel.isEmpty()) {
+    if (requestModel.isEmpty() && !invocation.isEmpty()) {
       Matcher m = MODEL.matcher(invocation);
       requestModel = m.find() ? m.group(1) : "";
     }
 
-    String operation = a.text("gen_ai.operation.name", "llm.request.type").toLowerCase(Locale.ROOT);
+    String operation = a.text(OPERATION).toLowerCase(Locale.ROOT);
     if (operation.isEmpty()) {
       String kind = a.text("openinference.span.kind");
       operation =
@@ -72,21 +142,20 @@ final class LlmCallReader {
               : "chat";
     }
 
-    List<String> reasons = new ArrayList<>();
-    reasons.addAll(
-        a.list("gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"));
-    reasons.addAll(a.indexed("gen_ai.completion.", "finish_reason"));
+    // FinishReasons.normaliseAll of the reasons in this order, and a refusal added: distinct, in
+    // the order first seen.
+    List<String> normalised = new ArrayList<>(2);
+    addNormalised(a.list(FINISH_REASONS), normalised);
+    addNormalised(a.indexed("gen_ai.completion.", "finish_reason"), normalised);
 
     String capturedOutput = CapturedText.output(s, a);
     MessageText.Read output =
         MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
-    reasons.addAll(output.finishReasons());
-    LinkedHashSet<String> normalised = new LinkedHashSet<>(FinishReasons.normaliseAll(reasons));
+    addNormalised(output.finishReasons(), normalised);
     // OpenLLMetry writes an OpenAI refusal message as gen_ai.completion.N.refusal (finish reason
     // stop, no content).
-    boolean flatRefusal =
-        a.indexed("gen_ai.completion.", "refusal").stream().anyMatch(r -> !r.isBlank());
-    if (output.refusal() || flatRefusal) {
+    if ((output.refusal() || anyNonBlank(a.indexed("gen_ai.completion.", "refusal")))
+        && !normalised.contains(FinishReasons.REFUSAL)) {
       normalised.add(FinishReasons.REFUSAL);
     }
 
@@ -96,23 +165,10 @@ final class LlmCallReader {
       errorType = s.proto().getStatus().getMessage();
     }
     CapturedText.Request request = CapturedText.request(s, a, loggedInput);
-    Long attempt =
-        a.whole("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
+    Long attempt = a.whole(ATTEMPT);
 
-    Long inputTokens =
-        a.whole(
-            "gen_ai.usage.input_tokens",
-            "gen_ai.usage.prompt_tokens",
-            "llm.token_count.prompt",
-            "ai.usage.inputTokens",
-            "ai.usage.promptTokens");
-    Long outputTokens =
-        a.whole(
-            "gen_ai.usage.output_tokens",
-            "gen_ai.usage.completion_tokens",
-            "llm.token_count.completion",
-            "ai.usage.outputTokens",
-            "ai.usage.completionTokens");
+    Long inputTokens = a.whole(INPUT_TOKENS);
+    Long outputTokens = a.whole(OUTPUT_TOKENS);
     if (Long.valueOf(0).equals(inputTokens) && Long.valueOf(0).equals(outputTokens)) {
       // Spring AI writes 0 and 0 for a stream that carried no usage (stream usage is off by
       // default, and a cut stream never sends it); no call reads zero input tokens.
@@ -123,13 +179,7 @@ final class LlmCallReader {
     return new LlmCall(
         s.spanIdHex(),
         s.name(),
-        provider(
-            a.text(
-                "gen_ai.provider.name",
-                "gen_ai.system",
-                "llm.provider",
-                "llm.system",
-                "ai.model.provider")),
+        provider(a.text(PROVIDER)),
         requestModel,
         responseModel,
         operation,
@@ -137,22 +187,10 @@ final class LlmCallReader {
         List.copyOf(normalised),
         inputTokens,
         outputTokens,
-        a.whole(
-            "gen_ai.usage.cache_read.input_tokens",
-            "gen_ai.usage.cache_read_input_tokens",
-            "llm.token_count.prompt_details.cache_read",
-            "ai.usage.cachedInputTokens",
-            "ai.usage.inputTokenDetails.cacheReadTokens"),
-        a.whole(
-            "gen_ai.usage.cache_creation.input_tokens",
-            "gen_ai.usage.cache_write.input_tokens",
-            "gen_ai.usage.cache_creation_input_tokens",
-            "llm.token_count.prompt_details.cache_write"),
-        a.whole(
-            "gen_ai.usage.reasoning.output_tokens",
-            "llm.token_count.completion_details.reasoning",
-            "ai.usage.reasoningTokens"),
-        a.number("llm.cost.total", "gen_ai.usage.cost"),
+        a.whole(CACHE_READ),
+        a.whole(CACHE_WRITE),
+        a.whole(REASONING),
+        a.number(COST),
         errorType,
         error,
         s.proto().getEndTimeUnixNano() != 0,

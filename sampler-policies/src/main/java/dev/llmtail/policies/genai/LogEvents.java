@@ -27,8 +27,14 @@ record LogEvents(
 
   private static final HexFormat HEX = HexFormat.of();
 
+  /** The events of a trace without log records. */
+  private static final LogEvents NONE = new LogEvents(List.of(), Map.of(), Map.of());
+
   /** Reads the events of {@code trace}; a malformed value's key goes to {@code ignored}. */
   static LogEvents read(TraceView trace, Consumer<String> ignored) {
+    if (trace.logs().isEmpty()) {
+      return NONE;
+    }
     LogEvents events = new LogEvents(new ArrayList<>(), new HashMap<>(), new HashMap<>());
     for (ResourceLogs rl : trace.logs()) {
       for (ScopeLogs sl : rl.getScopeLogsList()) {

@@ -30,11 +30,18 @@ public final class SpanAttributes {
   /** The only keys this view shows, or null for all of them. */
   private final String @Nullable [] only;
 
+  /**
+   * Which of {@link GenAiKeys#FLATTENED}'s prefixes some key of the span starts with (a bit each),
+   * so that the normaliser's view answers "no such list" without a scan; all bits for a view that
+   * scans.
+   */
+  private final int flattened;
+
   private final Consumer<String> onMalformed;
 
   /** The attributes of one span, for policies that read a configurable attribute. */
   public static SpanAttributes of(dev.llmtail.core.SpanView span) {
-    return new SpanAttributes(span.proto().getAttributesList(), null, null, key -> {});
+    return new SpanAttributes(span.proto().getAttributesList(), null, null, -1, key -> {});
   }
 
   /**
@@ -42,23 +49,30 @@ public final class SpanAttributes {
    * span; the others are not visible.
    */
   public static SpanAttributes of(dev.llmtail.core.SpanView span, String... keys) {
-    return new SpanAttributes(span.proto().getAttributesList(), null, keys, key -> {});
+    return new SpanAttributes(span.proto().getAttributesList(), null, keys, -1, key -> {});
   }
 
   private SpanAttributes(
       List<KeyValue> attributes,
       @Nullable AnyValue @Nullable [] known,
       String @Nullable [] only,
+      int flattened,
       Consumer<String> onMalformed) {
     this.attributes = attributes;
     this.known = known;
     this.only = only;
+    this.flattened = flattened;
     this.onMalformed = onMalformed;
   }
 
   /** The normaliser's view: one pass files the keys it reads; the rest are scanned for. */
   SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
-    this(attributes, GenAiKeys.file(attributes), null, onMalformed);
+    this(attributes, new @Nullable AnyValue[GenAiKeys.count()], onMalformed);
+  }
+
+  private SpanAttributes(
+      List<KeyValue> attributes, @Nullable AnyValue[] known, Consumer<String> onMalformed) {
+    this(attributes, known, null, GenAiKeys.file(attributes, known), onMalformed);
   }
 
   private @Nullable AnyValue get(String key) {
@@ -90,14 +104,26 @@ public final class SpanAttributes {
   }
 
   /** Every visible attribute, in the span's order. */
-  private Iterable<KeyValue> visible() {
+  private List<KeyValue> visible() {
     return only == null
         ? attributes
         : attributes.stream().filter(kv -> named(kv.getKey())).toList();
   }
 
+  /** Whether no key can start with {@code prefix}: the normaliser's view knows without a scan. */
+  private boolean noneStartWith(String prefix) {
+    int bit = GenAiKeys.flattenedBit(prefix);
+    return bit != 0 && (flattened & bit) == 0;
+  }
+
   public boolean has(String key) {
     return get(key) != null;
+  }
+
+  /** {@code key}'s value as text, as {@link #text(String...)} reads it (no array per read). */
+  public String text(String key) {
+    AnyValue v = get(key);
+    return v == null ? "" : text(v);
   }
 
   /** The first of {@code keys} with a non-blank value, as text; {@code ""} if none. */
@@ -107,19 +133,38 @@ public final class SpanAttributes {
       if (v == null) {
         continue;
       }
-      String s =
-          switch (v.getValueCase()) {
-            case STRING_VALUE -> v.getStringValue();
-            case INT_VALUE -> Long.toString(v.getIntValue());
-            case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
-            case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
-            default -> "";
-          };
+      String s = untrimmed(v);
       if (!s.isBlank()) {
         return s.trim();
       }
     }
     return "";
+  }
+
+  /** One value as {@link #text} reads it: {@code ""} if blank or not a scalar, else trimmed. */
+  static String text(AnyValue v) {
+    String s = untrimmed(v);
+    return s.isBlank() ? "" : s.trim();
+  }
+
+  private static String untrimmed(AnyValue v) {
+    return switch (v.getValueCase()) {
+      case STRING_VALUE -> v.getStringValue();
+      case INT_VALUE -> Long.toString(v.getIntValue());
+      case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
+      case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
+      default -> "";
+    };
+  }
+
+  /** {@code key}'s value as a whole number, as {@link #whole(String...)} reads it. */
+  public @Nullable Long whole(String key) {
+    return first(key, SpanAttributes::asWhole);
+  }
+
+  /** {@code key}'s value as a number, as {@link #number(String...)} reads it. */
+  public @Nullable Double number(String key) {
+    return first(key, SpanAttributes::asNumber);
   }
 
   /** The first of {@code keys} readable as a whole number, or null. */
@@ -140,17 +185,27 @@ public final class SpanAttributes {
   /** The first present key's value that {@code read} understands; others are reported malformed. */
   private <T> @Nullable T first(String[] keys, Function<AnyValue, @Nullable T> read) {
     for (String key : keys) {
-      AnyValue v = get(key);
-      if (v == null) {
-        continue;
-      }
-      T value = read.apply(v);
+      T value = first(key, read);
       if (value != null) {
         return value;
       }
-      onMalformed.accept(key);
     }
     return null;
+  }
+
+  /**
+   * {@code key}'s value if {@code read} understands it; otherwise reported malformed if present.
+   */
+  private <T> @Nullable T first(String key, Function<AnyValue, @Nullable T> read) {
+    AnyValue v = get(key);
+    if (v == null) {
+      return null;
+    }
+    T value = read.apply(v);
+    if (value == null) {
+      onMalformed.accept(key);
+    }
+    return value;
   }
 
   private static @Nullable Long asWhole(AnyValue v) {
@@ -219,7 +274,7 @@ public final class SpanAttributes {
           s = s.substring(1, s.length() - 1);
         }
         for (String part : s.split(",", -1)) {
-          String p = part.trim().replaceAll("^[\"']|[\"']$", "");
+          String p = unquoted(part.trim());
           if (!p.isEmpty()) {
             out.add(p);
           }
@@ -236,12 +291,46 @@ public final class SpanAttributes {
   }
 
   /**
+   * {@code part} without one leading and one trailing quote ({@code "} or {@code '}), as {@code
+   * part.replaceAll("^[\"']|[\"']$", "")} removes them without compiling that expression per part:
+   * the trailing one may stand before a final line end (where {@code $} matches too); {@code part}
+   * is trimmed, so that end is {@code \u0085}, {@code \u2028} or {@code \u2029}.
+   */
+  static String unquoted(String part) {
+    int n = part.length();
+    int start = n > 0 && quote(part.charAt(0)) ? 1 : 0;
+    int end = -1; // the trailing quote's index
+    if (n - 1 >= start && quote(part.charAt(n - 1))) {
+      end = n - 1;
+    } else if (n - 2 >= start && lineEnd(part.charAt(n - 1)) && quote(part.charAt(n - 2))) {
+      end = n - 2;
+    }
+    if (end < 0) {
+      return start == 0 ? part : part.substring(start);
+    }
+    return part.substring(start, end) + part.substring(end + 1);
+  }
+
+  private static boolean quote(char c) {
+    return c == '"' || c == '\'';
+  }
+
+  private static boolean lineEnd(char c) {
+    return c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029';
+  }
+
+  /**
    * Values of flattened list attributes {@code prefix.N.suffix} in index order, e.g. {@code
    * indexed("gen_ai.completion.", "content")}.
    */
   List<String> indexed(String prefix, String suffix) {
+    if (noneStartWith(prefix)) {
+      return List.of();
+    }
     TreeMap<Integer, String> byIndex = null; // most spans have none: nothing to allocate
-    for (KeyValue kv : visible()) {
+    List<KeyValue> visible = visible();
+    for (int i = 0, n = visible.size(); i < n; i++) {
+      KeyValue kv = visible.get(i);
       String key = kv.getKey();
       int dot = indexEnd(key, prefix);
       if (dot < 0
@@ -291,8 +380,13 @@ public final class SpanAttributes {
 
   /** The distinct indexes N of flattened attributes {@code prefix.N.…}, ascending. */
   List<Integer> indexes(String prefix) {
+    if (noneStartWith(prefix)) {
+      return List.of();
+    }
     TreeMap<Integer, Boolean> seen = null;
-    for (KeyValue kv : visible()) {
+    List<KeyValue> visible = visible();
+    for (int i = 0, n = visible.size(); i < n; i++) {
+      KeyValue kv = visible.get(i);
       String key = kv.getKey();
       int dot = indexEnd(key, prefix);
       if (dot >= 0) {

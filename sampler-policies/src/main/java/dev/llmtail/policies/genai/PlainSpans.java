@@ -1,0 +1,118 @@
+package dev.llmtail.policies.genai;
+
+import dev.llmtail.core.SpanView;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which spans the GenAI normaliser has nothing to read from: not a call, wrapper, evaluator or
+ * guardrail, and carrying no evaluation result. Most spans of an LLM app are such (HTTP, database,
+ * a tool's {@code execute_tool} span), and telling them apart takes one pass over their keys, with
+ * no attribute view, map or string built.
+ *
+ * <p>Errs toward "not plain": a span is plain only when {@link CallSpans}, {@link JudgeCalls} and
+ * {@link Evaluations} would find nothing in it — no {@code ai.*} name, no {@code
+ * gen_ai.evaluation.result} event, no OpenInference span kind, no evaluation, guardrail result,
+ * {@code evaluations.N.*} or {@code annotations.N.*} key, and either no operation name and nothing
+ * that marks a call without one ({@code llm.request.type}, {@code gen_ai.system}, {@code
+ * gen_ai.provider.name}), or an operation that is no call, wrapper or guardrail ({@code
+ * execute_tool}, {@code retrieval}…). {@code PlainSpansPropertiesTest} holds it to that.
+ */
+final class PlainSpans {
+
+  private static final String OPERATION = "gen_ai.operation.name";
+
+  /** Keys that make a span worth reading whatever their value. */
+  private static final String[] READ_ANYWAY = {
+    "gen_ai.evaluation.name",
+    "gen_ai.evaluation.score.label",
+    "gen_ai.guardrail.result.type",
+    "gen_ai.guardrail.result.value"
+  };
+
+  /** Operations that make a span a call, a wrapper or a guardrail, as the readers compare them. */
+  private static final Set<String> READ_OPERATIONS =
+      Set.of(
+          "chat",
+          "text_completion",
+          "generate_content",
+          "embeddings",
+          "completion",
+          "responses",
+          "invoke_agent");
+
+  private PlainSpans() {}
+
+  /** Whether the normaliser would find nothing in {@code s}. */
+  static boolean plain(SpanView s) {
+    if (s.name().startsWith("ai.")) {
+      return false;
+    }
+    Span span = s.proto();
+    for (int i = 0, n = span.getEventsCount(); i < n; i++) {
+      if (span.getEvents(i).getName().equals("gen_ai.evaluation.result")) {
+        return false;
+      }
+    }
+    @Nullable AnyValue operation = null;
+    boolean callWithoutOperation = false;
+    List<KeyValue> attributes = span.getAttributesList();
+    for (int i = 0, n = attributes.size(); i < n; i++) {
+      KeyValue kv = attributes.get(i);
+      String key = kv.getKey();
+      if (key.isEmpty()) {
+        continue;
+      }
+      // The first character rules out almost every key without comparing it.
+      switch (key.charAt(0)) {
+        case 'g' -> {
+          if (key.equals(OPERATION)) {
+            operation = kv.getValue(); // the last one wins, as in the readers' view
+          } else if (key.equals("gen_ai.system") || key.equals("gen_ai.provider.name")) {
+            callWithoutOperation = true;
+          } else if (readAnyway(key)) {
+            return false;
+          }
+        }
+        case 'o' -> {
+          if (key.equals("openinference.span.kind")) {
+            return false;
+          }
+        }
+        case 'l' -> callWithoutOperation |= key.equals("llm.request.type");
+        case 'e' -> {
+          if (key.startsWith("evaluations.")) {
+            return false;
+          }
+        }
+        case 'a' -> {
+          if (key.startsWith("annotations.")) {
+            return false;
+          }
+        }
+        default -> {}
+      }
+    }
+    if (operation == null) {
+      return !callWithoutOperation;
+    }
+    String named = SpanAttributes.text(operation);
+    return !named.isEmpty()
+        && !READ_OPERATIONS.contains(named.toLowerCase(Locale.ROOT))
+        && !named.equalsIgnoreCase("apply_guardrail");
+  }
+
+  private static boolean readAnyway(String key) {
+    for (String k : READ_ANYWAY) {
+      if (k.equals(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
