@@ -14,6 +14,7 @@ import dev.llmtail.core.Verdict;
 import dev.llmtail.policies.genai.SpanAttributes;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -91,11 +92,7 @@ final class DuplicateRequestPolicy implements Policy {
    * a call of the same model and span name that finished, is the client re-sending.
    */
   private static @Nullable Verdict resentWithoutPrompt(TraceView trace) {
-    List<LlmCall> calls =
-        trace.llmCalls().stream()
-            .filter(c -> !c.operation().equals("embeddings") && !RequestFingerprint.hasPrompt(c))
-            .sorted(Comparator.comparingLong(LlmCall::startEpochNanos))
-            .toList();
+    List<LlmCall> calls = byStart(trace, false);
     for (int i = 0; i < calls.size(); i++) {
       LlmCall earlier = calls.get(i);
       if (!earlier.statusError() || !earlier.finishReasons().isEmpty()) {
@@ -127,19 +124,23 @@ final class DuplicateRequestPolicy implements Policy {
    * itself is not in the trace, so the URL is the evidence.
    */
   private static @Nullable Verdict resentAfterCutHttp(TraceView trace) {
-    Set<String> present = new HashSet<>();
-    for (SpanView s : trace.spans()) {
-      present.add(s.spanIdHex());
-    }
+    Set<String> present = null; // built for the rare failed span that is not the root
     Set<String> calls = new HashSet<>();
-    for (LlmCall c : trace.llmCalls()) {
-      calls.add(c.spanId());
-    }
     HexFormat hex = HexFormat.of();
     for (SpanView cut : trace.spans()) {
-      if (cut.isRoot()
-          || cut.statusCode() != Status.StatusCode.STATUS_CODE_ERROR
-          || present.contains(hex.formatHex(cut.proto().getParentSpanId().toByteArray()))) {
+      if (cut.isRoot() || cut.statusCode() != Status.StatusCode.STATUS_CODE_ERROR) {
+        continue;
+      }
+      if (present == null) {
+        present = new HashSet<>();
+        for (SpanView s : trace.spans()) {
+          present.add(s.spanIdHex());
+        }
+        for (LlmCall c : trace.llmCalls()) {
+          calls.add(c.spanId());
+        }
+      }
+      if (present.contains(hex.formatHex(cut.proto().getParentSpanId().toByteArray()))) {
         continue;
       }
       String url = SpanAttributes.of(cut, HTTP_KEYS).text("url.full");
@@ -166,21 +167,42 @@ final class DuplicateRequestPolicy implements Policy {
     return null;
   }
 
+  /**
+   * The trace's calls other than embeddings, by start time (a stable sort): with {@code prompted},
+   * those with a captured prompt that were billed or cut; without, those without a prompt.
+   */
+  private static List<LlmCall> byStart(TraceView trace, boolean prompted) {
+    List<LlmCall> all = trace.llmCalls();
+    List<LlmCall> calls = new ArrayList<>(all.size());
+    for (LlmCall c : all) {
+      if (!c.operation().equals("embeddings")
+          && (prompted
+              ? RequestFingerprint.hasPrompt(c) && (billed(c) || cut(c))
+              : !RequestFingerprint.hasPrompt(c))) {
+        calls.add(c);
+      }
+    }
+    if (calls.size() > 1) {
+      calls.sort(Comparator.comparingLong(LlmCall::startEpochNanos));
+    }
+    return calls;
+  }
+
   @Override
   public Verdict evaluate(TraceView trace) {
     clock.advance(trace);
     // A cut stream usually carries no usage (the instrumentation never saw the final chunk), yet
     // the provider billed its prompt: a cut call counts without usage.
-    List<LlmCall> calls =
-        trace.llmCalls().stream()
-            .filter(c -> !c.operation().equals("embeddings"))
-            .filter(c -> RequestFingerprint.hasPrompt(c) && (billed(c) || cut(c)))
-            .sorted(Comparator.comparingLong(LlmCall::startEpochNanos))
-            .toList();
+    List<LlmCall> calls = byStart(trace, true);
     Map<String, LlmCall> first = new HashMap<>();
     for (LlmCall call : calls) {
-      String fingerprint = RequestFingerprint.of(call);
-      LlmCall earlier = first.putIfAbsent(fingerprint, call);
+      // The fingerprint is a new string: made only when there is something to compare it with.
+      String fingerprint = null;
+      LlmCall earlier = null;
+      if (calls.size() > 1) {
+        fingerprint = RequestFingerprint.of(call);
+        earlier = first.putIfAbsent(fingerprint, call);
+      }
       if (earlier != null && (!options.requireFirstCut() || cut(earlier))) {
         return Verdict.keep(
             "duplicate-request: "
@@ -195,6 +217,9 @@ final class DuplicateRequestPolicy implements Policy {
                 options.requireFirstCut() ? "first call cut off" : "billed twice"));
       }
       if (!options.window().isZero() && !call.conversationId().isEmpty()) {
+        if (fingerprint == null) {
+          fingerprint = RequestFingerprint.of(call);
+        }
         String key = call.conversationId() + "|" + fingerprint;
         Seen seen =
             conversations.get(

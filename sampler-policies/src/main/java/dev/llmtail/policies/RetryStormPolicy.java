@@ -85,8 +85,6 @@ final class RetryStormPolicy implements Policy {
     "status"
   };
 
-  private static final Set<String> HTTP_KEY_SET = Set.of(HTTP_KEYS);
-
   private final Options options;
   private final TraceClock clock = new TraceClock();
   private final Object lock = new Object();
@@ -293,7 +291,17 @@ final class RetryStormPolicy implements Policy {
     for (int i = 0, n = attributes.size(); i < n; i++) {
       String key = attributes.get(i).getKey();
       if ((key.startsWith("http.") || key.startsWith("url.") || key.equals("status"))
-          && HTTP_KEY_SET.contains(key)) {
+          && isHttpKey(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@code HTTP_KEYS} contains {@code key}: compared, not hashed (a decoded key has no hash). */
+  private static boolean isHttpKey(String key) {
+    for (String k : HTTP_KEYS) {
+      if (k.equals(key)) {
         return true;
       }
     }
