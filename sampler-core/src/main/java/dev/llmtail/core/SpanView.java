@@ -58,6 +58,31 @@ public final class SpanView {
     return hex;
   }
 
+  /**
+   * Whether this span's id is {@code hex} (lower-case, as {@link #spanIdHex} writes it), compared
+   * without writing this span's id as hex: a policy looking up one call's span passes the others.
+   */
+  public boolean hasSpanIdHex(String hex) {
+    String own = spanIdHex;
+    if (own != null) {
+      return own.equals(hex);
+    }
+    ByteString id = span.getSpanId();
+    if (hex.length() != 2 * id.size()) {
+      return false;
+    }
+    for (int i = 0; i < id.size(); i++) {
+      int b = id.byteAt(i) & 0xFF;
+      if (hex.charAt(2 * i) != DIGITS.charAt(b >>> 4)
+          || hex.charAt(2 * i + 1) != DIGITS.charAt(b & 0xF)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final String DIGITS = "0123456789abcdef";
+
   /** Lower-case hex of a span id: a valid one (8 bytes) without copying it into an array first. */
   private static String hex(ByteString id) {
     if (id.size() != 8) {

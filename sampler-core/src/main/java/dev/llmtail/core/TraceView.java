@@ -196,8 +196,9 @@ public final class TraceView {
 
   /** The span with this hex id, if the trace has it. */
   public Optional<SpanView> span(String spanIdHex) {
-    for (SpanView s : spans) {
-      if (s.spanIdHex().equals(spanIdHex)) {
+    for (int i = 0; i < spans.size(); i++) {
+      SpanView s = spans.get(i);
+      if (s.hasSpanIdHex(spanIdHex)) {
         return Optional.of(s);
       }
     }
