@@ -85,6 +85,9 @@ final class CapturedText {
     if (flat.isEmpty()) {
       flat = a.indexed("llm.output_messages.", "message.content");
     }
+    if (flat.size() == 1) {
+      return flat.get(0); // what joining one would give, without copying kilobytes of output
+    }
     return flat.isEmpty()
         ? eventAttribute(s, "gen_ai.content.completion", "gen_ai.completion")
         : String.join("\n", flat);

@@ -5,8 +5,6 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,16 +33,21 @@ final class PlainSpans {
     "gen_ai.guardrail.result.value"
   };
 
-  /** Operations that make a span a call, a wrapper or a guardrail, as the readers compare them. */
-  private static final Set<String> READ_OPERATIONS =
-      Set.of(
-          "chat",
-          "text_completion",
-          "generate_content",
-          "embeddings",
-          "completion",
-          "responses",
-          "invoke_agent");
+  /**
+   * Operations that make a span a call, a wrapper or a guardrail. Compared ignoring case, which
+   * matches whatever the readers' lower case ({@code Locale.ROOT}) matches, and more (the Kelvin
+   * sign, a dotted capital I): more spans read, never fewer.
+   */
+  private static final String[] READ_OPERATIONS = {
+    "chat",
+    "text_completion",
+    "generate_content",
+    "embeddings",
+    "completion",
+    "responses",
+    "invoke_agent",
+    "apply_guardrail"
+  };
 
   private PlainSpans() {}
 
@@ -102,9 +105,15 @@ final class PlainSpans {
       return !callWithoutOperation;
     }
     String named = SpanAttributes.text(operation);
-    return !named.isEmpty()
-        && !READ_OPERATIONS.contains(named.toLowerCase(Locale.ROOT))
-        && !named.equalsIgnoreCase("apply_guardrail");
+    if (named.isEmpty()) {
+      return false;
+    }
+    for (String read : READ_OPERATIONS) {
+      if (read.equalsIgnoreCase(named)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean readAnyway(String key) {

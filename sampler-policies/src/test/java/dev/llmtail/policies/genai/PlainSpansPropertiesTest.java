@@ -105,7 +105,10 @@ class PlainSpansPropertiesTest {
     "x",
     "HUMAN",
     "fail",
-    "true"
+    "true",
+    "İNVOKE_AGENT",
+    "\u212Aind",
+    "ſtop"
   };
 
   @Property(tries = 3000)
