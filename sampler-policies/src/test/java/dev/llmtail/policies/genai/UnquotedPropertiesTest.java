@@ -23,7 +23,7 @@ class UnquotedPropertiesTest {
     }
     String part = b.toString().trim();
 
-    assertThat(SpanAttributes.unquoted(part))
+    assertThat(ListItems.unquoted(part))
         .as("%s", part)
         .isEqualTo(part.replaceAll("^[\"']|[\"']$", ""));
   }
