@@ -188,6 +188,24 @@ final class DuplicateRequestPolicy implements Policy {
     return calls;
   }
 
+  /**
+   * Whether two of {@code calls} (each with a captured prompt) share an input digest: only then can
+   * they share a fingerprint, whose end is {@code prompt:} and the digest (hex, no {@code |}).
+   */
+  private static boolean sharesDigest(List<LlmCall> calls) {
+    if (calls.size() > 64) {
+      return true; // not compared in pairs
+    }
+    for (int i = 0; i < calls.size(); i++) {
+      for (int j = i + 1; j < calls.size(); j++) {
+        if (calls.get(i).inputDigest().equals(calls.get(j).inputDigest())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   @Override
   public Verdict evaluate(TraceView trace) {
     clock.advance(trace);
@@ -195,11 +213,12 @@ final class DuplicateRequestPolicy implements Policy {
     // the provider billed its prompt: a cut call counts without usage.
     List<LlmCall> calls = byStart(trace, true);
     Map<String, LlmCall> first = new HashMap<>();
+    boolean compare = sharesDigest(calls);
     for (LlmCall call : calls) {
       // The fingerprint is a new string: made only when there is something to compare it with.
       String fingerprint = null;
       LlmCall earlier = null;
-      if (calls.size() > 1) {
+      if (compare) {
         fingerprint = RequestFingerprint.of(call);
         earlier = first.putIfAbsent(fingerprint, call);
       }
