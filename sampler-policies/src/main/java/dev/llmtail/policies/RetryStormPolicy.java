@@ -85,6 +85,9 @@ final class RetryStormPolicy implements Policy {
     "status"
   };
 
+  /** {@link #HTTP_KEYS} as a list: compared, not hashed (a decoded key has no hash yet). */
+  private static final List<String> HTTP_KEY_LIST = List.of(HTTP_KEYS);
+
   private final Options options;
   private final TraceClock clock = new TraceClock();
   private final Object lock = new Object();
@@ -291,17 +294,7 @@ final class RetryStormPolicy implements Policy {
     for (int i = 0, n = attributes.size(); i < n; i++) {
       String key = attributes.get(i).getKey();
       if ((key.startsWith("http.") || key.startsWith("url.") || key.equals("status"))
-          && isHttpKey(key)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** {@code HTTP_KEYS} contains {@code key}: compared, not hashed (a decoded key has no hash). */
-  private static boolean isHttpKey(String key) {
-    for (String k : HTTP_KEYS) {
-      if (k.equals(key)) {
+          && HTTP_KEY_LIST.contains(key)) {
         return true;
       }
     }

@@ -25,13 +25,13 @@ final class PlainSpans {
 
   private static final String OPERATION = "gen_ai.operation.name";
 
-  /** Keys that make a span worth reading whatever their value. */
-  private static final String[] READ_ANYWAY = {
-    "gen_ai.evaluation.name",
-    "gen_ai.evaluation.score.label",
-    "gen_ai.guardrail.result.type",
-    "gen_ai.guardrail.result.value"
-  };
+  /** Keys that make a span worth reading whatever their value (a list: compared, not hashed). */
+  private static final List<String> READ_ANYWAY =
+      List.of(
+          "gen_ai.evaluation.name",
+          "gen_ai.evaluation.score.label",
+          "gen_ai.guardrail.result.type",
+          "gen_ai.guardrail.result.value");
 
   /**
    * Operations that make a span a call, a wrapper or a guardrail. Compared ignoring case, which
@@ -78,7 +78,7 @@ final class PlainSpans {
             operation = kv.getValue(); // the last one wins, as in the readers' view
           } else if (key.equals("gen_ai.system") || key.equals("gen_ai.provider.name")) {
             callWithoutOperation = true;
-          } else if (readAnyway(key)) {
+          } else if (READ_ANYWAY.contains(key)) {
             return false;
           }
         }
@@ -114,14 +114,5 @@ final class PlainSpans {
       }
     }
     return true;
-  }
-
-  private static boolean readAnyway(String key) {
-    for (String k : READ_ANYWAY) {
-      if (k.equals(key)) {
-        return true;
-      }
-    }
-    return false;
   }
 }
