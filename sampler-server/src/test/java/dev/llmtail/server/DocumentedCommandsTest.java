@@ -162,6 +162,18 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45",
               "not run: a benchmark run (the shipped policy set on the mix at a fixed rate, warmed up 45 s)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45 --jvm='-Xlog:gc*,gc+age=trace:file=/tmp/gc-%p.log'",
+              "not run: a benchmark run (G1 at -Xmx2g, with a GC log)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --rate=5000 --warmup-max=45 --jvm='-Xlog:gc*,gc+age=trace:file=/tmp/gc-%p.log'",
+              "not run: a benchmark run (G1 at -Xmx2g, with a GC log)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45 --xmx=576m --jvm='-XX:+UseSerialGC -Xlog:gc*,gc+age=trace:file=/tmp/gc-%p.log'",
+              "not run: a benchmark run (Serial at 576 MB, a small container's collector, with a GC log)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --rate=5000 --warmup-max=45 --xmx=576m --jvm='-XX:+UseSerialGC -Xlog:gc*,gc+age=trace:file=/tmp/gc-%p.log'",
+              "not run: a benchmark run (Serial at 576 MB, a small container's collector, with a GC log)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000",
               "not run: a benchmark run (the shipped policy set on the mix at a fixed rate)"),
           Map.entry(

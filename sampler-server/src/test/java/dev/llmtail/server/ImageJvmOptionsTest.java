@@ -42,7 +42,13 @@ class ImageJvmOptionsTest {
             .map(l -> l.replaceFirst("#.*", "").strip())
             .filter(l -> !l.isEmpty())
             .toList();
-    assertThat(flags).containsExactly("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(flags)
+        .containsExactly(
+            "-XX:MaxRAMPercentage=75",
+            "-XX:+ExitOnOutOfMemoryError",
+            // Buffered spans promoted at the first young collection they survive: copied once
+            // (docs/performance.md, "The GC threads' cost").
+            "-XX:MaxTenuringThreshold=0");
     // No collector: the JVM's choice (G1 from 2 CPUs and 1792 MB, Serial below) was the cheaper
     // one in both cases docs/performance.md measured ("Which collector"); naming one changes that.
     assertThat(flags).noneMatch(f -> f.matches("-XX:\\+Use\\w+GC"));
@@ -58,6 +64,8 @@ class ImageJvmOptionsTest {
     String out = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(java.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(java.exitValue()).as(out).isZero();
-    assertThat(out).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(out)
+        .contains(
+            "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxTenuringThreshold=0");
   }
 }
