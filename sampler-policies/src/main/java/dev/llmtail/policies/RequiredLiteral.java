@@ -1,19 +1,22 @@
 package dev.llmtail.policies;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The literal text every match of a regular expression must contain, read off the expression's
- * start ({@code (?i)\brm\s+-rf\b} needs {@code rm}), so that a pattern is run only over text that
- * contains it: a case-insensitive pattern that opens with {@code \b} is tried at every position of
- * a several-kilobyte LLM output, while {@link String#contains} skips through it.
+ * start ({@code (?i)\brm\s+-rf\b} needs {@code rm} and {@code -rf}; the one with the rarest
+ * character is kept, here {@code -rf}), so that a pattern is run only over text that contains it: a
+ * case-insensitive pattern that opens with {@code \b} is tried at every position of a
+ * several-kilobyte LLM output, while {@link String#indexOf(int, int)} skips through it.
  *
- * <p>Conservative: an expression whose start is anything but letters and digits (after an optional
- * {@code (?i)} and {@code \b}), that has other inline flags, or a {@code |} outside parentheses,
- * has no required literal, and is always run. A literal followed by {@code ?}, {@code *} or a brace
- * quantifier loses its last character. The check may let text through that the pattern does not
- * match; it never stops text that it does.
+ * <p>Conservative: an expression whose start is anything but letters, digits and {@code -} (after
+ * an optional {@code (?i)}, {@code \b} and {@code \s}), that has other inline flags, or a {@code |}
+ * outside parentheses, has no required literal, and is always run. A literal followed by {@code ?},
+ * {@code *} or a brace quantifier loses its last character. The check may let text through that the
+ * pattern does not match; it never stops text that it does.
  */
 final class RequiredLiteral {
 
@@ -22,15 +25,16 @@ final class RequiredLiteral {
 
   private final String literal;
 
-  /** {@link #literal} in upper case: ASCII letters and digits, so of the same length. */
+  /** {@link #literal} in upper case: ASCII letters, digits and {@code -}, so of the same length. */
   private final String upperCase;
 
   private final boolean ignoreCase;
 
   /**
-   * The index in {@link #literal} of its rarest letter in English (digits rarer still), which
-   * {@link #in} looks for: from the literal's first letter, the {@code r} of {@code rm} is found
-   * every few words of an LLM output, each a call of {@link String#indexOf(int, int)}.
+   * The index in {@link #literal} of its rarest letter in English (digits and {@code -} rarer
+   * still), which {@link #in} looks for: from the literal's first letter, the {@code r} of {@code
+   * rm} is found every few words of an LLM output, each a call of {@link String#indexOf(int, int)}
+   * that costs about as much as skipping a hundred characters without one.
    */
   private final int anchor;
 
@@ -47,7 +51,7 @@ final class RequiredLiteral {
     this.anchor = rarest;
   }
 
-  /** Higher is rarer; a digit is rarer than every letter. */
+  /** Higher is rarer; a digit or {@code -} is rarer than every letter. */
   private static int frequencyRank(char c) {
     int rank = BY_FREQUENCY.indexOf(Character.toLowerCase(c));
     return rank < 0 ? BY_FREQUENCY.length() : rank;
@@ -66,21 +70,62 @@ final class RequiredLiteral {
     if (hasTopLevelAlternation(s)) {
       return null;
     }
-    while (s.startsWith("\\b")) {
-      s = s.substring(2);
+    String best = null;
+    for (String run : requiredRuns(s)) {
+      if (run.length() >= 2 && (best == null || rarity(run) > rarity(best))) {
+        best = run;
+      }
     }
-    int end = 0;
-    while (end < s.length() && isAsciiLetterOrDigit(s.charAt(end))) {
-      end++;
-    }
-    if (end < s.length() && "?*{".indexOf(s.charAt(end)) >= 0) {
-      end--; // the quantifier makes the last character optional
-    }
-    if (end < 2) {
+    if (best == null) {
       return null;
     }
-    String literal = s.substring(0, end);
-    return new RequiredLiteral(ignoreCase ? literal.toLowerCase(Locale.ROOT) : literal, ignoreCase);
+    return new RequiredLiteral(ignoreCase ? best.toLowerCase(Locale.ROOT) : best, ignoreCase);
+  }
+
+  /**
+   * The runs of literal characters (ASCII letters, digits, {@code -}) that every match of {@code s}
+   * contains, read from its start up to the first element other than a literal character, a {@code
+   * \b}, or a {@code \s} with or without {@code +}, {@code *} or {@code ?}: {@code rm\s+-rf}
+   * requires {@code rm} and {@code -rf}. A character followed by {@code ?}, {@code *} or a brace
+   * quantifier ends the reading; one followed by {@code +} ends its run.
+   */
+  private static List<String> requiredRuns(String s) {
+    List<String> runs = new ArrayList<>();
+    StringBuilder run = new StringBuilder();
+    int i = 0;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      char next = i + 1 < s.length() ? s.charAt(i + 1) : '\0';
+      if (c == '\\' && (next == 'b' || next == 's')) {
+        runs.add(run.toString());
+        run.setLength(0);
+        i += 2;
+        if (next == 's' && i < s.length() && "+*?".indexOf(s.charAt(i)) >= 0) {
+          i++;
+        }
+      } else if (isLiteral(c) && "?*{".indexOf(next) < 0) {
+        run.append(c);
+        i++;
+        if (next == '+') {
+          runs.add(run.toString());
+          run.setLength(0);
+          i++;
+        }
+      } else {
+        break; // an optional character, a group, a class, an escape: read no further
+      }
+    }
+    runs.add(run.toString());
+    return runs;
+  }
+
+  /** The rank of the literal's rarest character: the literal with the rarest is looked for. */
+  private static int rarity(String literal) {
+    int rarest = 0;
+    for (int i = 0; i < literal.length(); i++) {
+      rarest = Math.max(rarest, frequencyRank(literal.charAt(i)));
+    }
+    return rarest;
   }
 
   /**
@@ -125,8 +170,9 @@ final class RequiredLiteral {
     return true;
   }
 
-  private static boolean isAsciiLetterOrDigit(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  /** ASCII letters, digits and {@code -}: literal in a pattern outside a character class. */
+  private static boolean isLiteral(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
   }
 
   private static boolean hasTopLevelAlternation(String s) {

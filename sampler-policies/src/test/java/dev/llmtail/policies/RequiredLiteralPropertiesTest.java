@@ -2,14 +2,20 @@ package dev.llmtail.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
+import java.util.Random;
 import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 class RequiredLiteralPropertiesTest {
+
+  /** What {@link #patterns} puts between a pattern's words. */
+  private static final Pattern JOINTS = Pattern.compile("\\\\[bs][+*?]?|[+]");
 
   /**
    * The case-insensitive check finds the literal exactly where Java's {@code (?i)} (ASCII case)
@@ -45,6 +51,39 @@ class RequiredLiteralPropertiesTest {
 
     assertThat(required).isNotNull();
     assertThat(required.in(before + written + after)).isTrue();
+  }
+
+  /**
+   * A text the literal check stops is one the pattern does not match, for patterns that require
+   * literals after {@code \\s}, {@code \\b} and {@code +} (the check keeps the one with the rarest
+   * character), on texts that hold the pattern's words in any case, split by any spacing.
+   */
+  @Property(tries = 3000)
+  void neverStopsATextThePatternMatches(
+      @ForAll("patterns") String pattern, @ForAll("texts") String before, @ForAll long seed) {
+    Random rnd = new Random(seed);
+    StringBuilder text = new StringBuilder(before);
+    for (String word : JOINTS.split(pattern.replace("(?i)", ""), -1)) {
+      text.append(rnd.nextBoolean() ? word.toUpperCase(Locale.ROOT) : word);
+      text.append(" \t-rm\u212a".charAt(rnd.nextInt(5)));
+    }
+    String written = text.toString();
+    RequiredLiteral required = RequiredLiteral.of(pattern);
+
+    if (Pattern.compile(pattern).matcher(written).find()) {
+      assertThat(required == null || required.in(written))
+          .as("'%s' matches %s", written, pattern)
+          .isTrue();
+    }
+  }
+
+  @Provide
+  Arbitrary<String> patterns() {
+    Arbitrary<String> word =
+        Arbitraries.strings().withChars("rmdfRM-0").ofMinLength(1).ofMaxLength(3);
+    Arbitrary<String> joint = Arbitraries.of("\\s+", "\\s*", "\\s?", "\\s", "\\b", "+", "");
+    return Combinators.combine(Arbitraries.of("", "(?i)"), word, joint, word, joint, word)
+        .as((flags, a, j, b, k, c) -> flags + a + j + b + k + c);
   }
 
   @Provide
