@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -35,6 +36,19 @@ final class CaseInsensitivePhrases {
    */
   private final boolean surrogateStart;
 
+  /**
+   * Every two characters a phrase may start at (those whose lower case starts a phrase), or null
+   * where a phrase is one character long, its second character is a surrogate, or there are more
+   * than {@link #MAX_START_PAIRS}: then the phrases are looked for from each of {@link #starts}.
+   */
+  private final String @Nullable [] startPairs;
+
+  /**
+   * Each pair is a pass of {@link String#indexOf(String, int)} over the text; the default phrases
+   * need six ({@code i }, {@code I }, and {@code i'} and {@code I'} with either apostrophe).
+   */
+  private static final int MAX_START_PAIRS = 16;
+
   /** {@code phrases} lower-cased with {@link Locale#ROOT}, {@code ’} written {@code '}. */
   CaseInsensitivePhrases(List<String> phrases) {
     this.phrases = List.copyOf(phrases);
@@ -63,6 +77,42 @@ final class CaseInsensitivePhrases {
       }
     }
     this.starts = starts.toString().toCharArray();
+    this.startPairs = surrogate ? null : startPairs(tree, this.starts);
+  }
+
+  /**
+   * The pairs of characters whose lower cases are the first two characters of a phrase: where a
+   * phrase occurs in the lower-cased text, one of them stands in the text. From the first letters
+   * alone, every {@code i} and {@code I} of an LLM output started a walk of the tree; {@code "i "}
+   * is found a few times per kilobyte.
+   */
+  private static String @Nullable [] startPairs(Node tree, char[] starts) {
+    List<String> pairs = new ArrayList<>();
+    for (int k = 0; k < tree.keys.length; k++) {
+      Node first = tree.children[k];
+      if (first.phrase != Integer.MAX_VALUE) {
+        return null; // a one-character phrase
+      }
+      for (char second : first.keys) {
+        if (Character.isSurrogate(second)) {
+          return null; // lower-cased with its neighbour
+        }
+        for (char a : starts) {
+          if (lowerCase(a) != tree.keys[k]) {
+            continue;
+          }
+          for (int c = 0; c <= Character.MAX_VALUE; c++) {
+            if (!Character.isSurrogate((char) c) && c != 0x130 && lowerCase((char) c) == second) {
+              pairs.add(new String(new char[] {a, (char) c}));
+            }
+          }
+          if (pairs.size() > MAX_START_PAIRS) {
+            return null;
+          }
+        }
+      }
+    }
+    return pairs.toArray(new String[0]);
   }
 
   /** The first of the phrases, in their order, that {@code text} contains; null if none. */
@@ -74,21 +124,37 @@ final class CaseInsensitivePhrases {
       return firstInLowerCased(text.toLowerCase(Locale.ROOT).replace('’', '\''));
     }
     int found = tree.phrase; // the earliest-listed phrase found so far; "" is in every text
-    for (int s = 0; s < starts.length && found > 0; s++) {
-      for (int i = text.indexOf(starts[s]);
-          i >= 0 && found > 0;
-          i = text.indexOf(starts[s], i + 1)) {
-        Node node = tree;
-        for (int j = i; j < text.length() && node.first < found; j++) {
-          node = node.child(lowerCaseAt(text, j));
-          if (node == null) {
-            break;
-          }
-          found = Math.min(found, node.phrase);
+    if (startPairs != null) {
+      for (int s = 0; s < startPairs.length && found > 0; s++) {
+        for (int i = text.indexOf(startPairs[s]);
+            i >= 0 && found > 0;
+            i = text.indexOf(startPairs[s], i + 1)) {
+          found = walk(text, i, found);
+        }
+      }
+    } else {
+      for (int s = 0; s < starts.length && found > 0; s++) {
+        for (int i = text.indexOf(starts[s]);
+            i >= 0 && found > 0;
+            i = text.indexOf(starts[s], i + 1)) {
+          found = walk(text, i, found);
         }
       }
     }
     return found < phrases.size() ? phrases.get(found) : null;
+  }
+
+  /** The earlier of {@code found} and the earliest-listed phrase at {@code i} of {@code text}. */
+  private int walk(String text, int i, int found) {
+    Node node = tree;
+    for (int j = i; j < text.length() && node.first < found; j++) {
+      node = node.child(lowerCaseAt(text, j));
+      if (node == null) {
+        break;
+      }
+      found = Math.min(found, node.phrase);
+    }
+    return found;
   }
 
   private @Nullable String firstInLowerCased(String lowered) {

@@ -117,6 +117,62 @@ class CaseInsensitivePhrasesTest {
         .isEqualTo(lowerCasedSearch(lowered, text.toString()));
   }
 
+  /**
+   * Phrases of two characters or more are looked for from the pairs of characters they may start
+   * with: it finds what the lower-cased search found, with phrases in any mix of cases at the
+   * text's start, end and next to each other, next to the characters whose case mappings are
+   * unusual.
+   */
+  @Property(tries = 3000)
+  void findsWhatTheLowerCasedSearchFoundFromTheFirstTwoCharacters(@ForAll long seed) {
+    Random rnd = new Random(seed);
+    List<String> phrases = new ArrayList<>();
+    for (int i = rnd.nextInt(4); i >= 0; i--) {
+      phrases.add(random(rnd, 2 + rnd.nextInt(4)));
+    }
+    if (rnd.nextBoolean()) {
+      phrases.addAll(RefusalPolicy.DEFAULT_PHRASES);
+    }
+    List<String> lowered = options(phrases);
+    StringBuilder text = new StringBuilder(random(rnd, rnd.nextInt(30)));
+    for (int i = rnd.nextInt(4); i > 0; i--) {
+      String phrase = phrases.get(rnd.nextInt(phrases.size()));
+      int at =
+          switch (rnd.nextInt(3)) {
+            case 0 -> 0;
+            case 1 -> text.length();
+            default -> rnd.nextInt(text.length() + 1);
+          };
+      text.insert(at, mixedCase(rnd, phrase));
+    }
+    if (rnd.nextInt(4) == 0) {
+      text.setLength(rnd.nextInt(text.length() + 1)); // a phrase cut off by the end
+    }
+
+    assertThat(new CaseInsensitivePhrases(lowered).firstIn(text.toString()))
+        .as("%s in %s", lowered, text)
+        .isEqualTo(lowerCasedSearch(lowered, text.toString()));
+  }
+
+  @Example
+  void findsTheShippedPhrasesAtTheEdgesOfTheText() {
+    CaseInsensitivePhrases phrases = new CaseInsensitivePhrases(RefusalPolicy.DEFAULT_PHRASES);
+
+    assertThat(phrases.firstIn("I Won’T Be Able To Help")).isEqualTo("i won't be able to help");
+    assertThat(phrases.firstIn("Sorry. i am unable to help")).isEqualTo("i am unable to help");
+    assertThat(phrases.firstIn("Sorry. i am unable to hel")).isNull();
+    assertThat(phrases.firstIn("hi am unable to help")).isEqualTo("i am unable to help");
+  }
+
+  /** Each character of {@code s} in its own case, upper or lower, at random. */
+  private static String mixedCase(Random rnd, String s) {
+    StringBuilder mixed = new StringBuilder();
+    s.codePoints()
+        .map(c -> rnd.nextBoolean() ? Character.toUpperCase(c) : Character.toLowerCase(c))
+        .forEach(mixed::appendCodePoint);
+    return mixed.toString();
+  }
+
   private static String random(Random rnd, int length) {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < length; i++) {
