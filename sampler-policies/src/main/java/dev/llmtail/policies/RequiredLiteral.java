@@ -131,8 +131,8 @@ final class RequiredLiteral {
   /**
    * Whether {@code text} contains the literal; ignoring ASCII case if the expression does, as
    * {@code (?i)} without {@code u} does. No lower-cased copy of the text is made: the literal is
-   * ASCII letters and digits, so only the two cases of its {@link #anchor} letter can stand where
-   * that letter does in a match.
+   * ASCII letters, digits and {@code -}, so only the two cases of its {@link #anchor} letter (or
+   * the one of a digit or {@code -}) can stand where that character does in a match.
    */
   boolean in(String text) {
     if (!ignoreCase) {
