@@ -3,17 +3,18 @@ package dev.llmtail.bench;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.NamedPolicy;
 import dev.llmtail.core.TraceView;
+import dev.llmtail.core.buffer.BufferSettings;
 import dev.llmtail.core.ingest.SlicedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.ingest.TraceSlicer;
 import dev.llmtail.server.config.ConfigException;
 import dev.llmtail.server.config.ConfigLoader;
+import dev.llmtail.server.config.LlmtailConfig;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.llmtail.core.buffer.BufferSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,9 +106,17 @@ final class BenchData {
    * elsewhere).
    */
   static List<NamedPolicy> shippedPolicies() {
+    return shippedConfig(Map.of()).policies();
+  }
+
+  /**
+   * The shipped {@code config/llmtail.yaml} (set {@code -Dllmtail.config} elsewhere), its {@code
+   * ${env:…}} references resolved from {@code environment}.
+   */
+  static LlmtailConfig shippedConfig(Map<String, String> environment) {
     Path file = Path.of(System.getProperty("llmtail.config", "config/llmtail.yaml"));
     try {
-      return ConfigLoader.withEnvironment(Map.of()).parse(file, Files.readString(file)).policies();
+      return ConfigLoader.withEnvironment(environment).parse(file, Files.readString(file));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (ConfigException e) {

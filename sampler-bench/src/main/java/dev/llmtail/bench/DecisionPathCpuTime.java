@@ -1,97 +1,126 @@
 package dev.llmtail.bench;
 
-import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.DecisionTrigger;
-import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.core.log.DecisionLog;
-import dev.llmtail.core.metrics.DecisionMetrics;
-import dev.llmtail.core.metrics.LlmUsageAtDecision;
-import dev.llmtail.core.metrics.LlmUsageMetrics;
-import dev.llmtail.policies.genai.GenAiNormalizer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
-import java.time.Duration;
+import dev.llmtail.server.BenchDecisionPath;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The whole decision path of the mix input on one thread, in CPU time and allocated bytes per span:
- * fragments admitted to a {@link TraceBuffer} on the heap, then every trace decided as the
- * sidecar's deciders do — read back and decoded, normalised, decided by the shipped policy set,
- * remembered, and told to the decision log and the decision and usage metrics. {@link
- * HotPathCpuTime} measures the normaliser and the policy set alone; the difference is the buffer,
- * the decode and the listeners.
+ * The whole decision path of the mix input on one thread, in CPU time and allocated bytes per
+ * decided span, wired as the sidecar wires it ({@link BenchDecisionPath}: the shipped config, its
+ * meters over a Prometheus registry, every decision listener including the exporter's enqueue of
+ * kept traces to a sink in this JVM): requests admitted at 5 000 spans/s of a fake clock, and every
+ * trace decided once its quiet period passed, as the sidecar's deciders do — its fragments read
+ * back ten seconds (of the fake clock: some 65 requests) after they were stored, decoded,
+ * normalised, decided by the shipped policy set, remembered, and told to every listener. Trace ids
+ * never repeat, so no fragment is late. {@link HotPathCpuTime} measures the normaliser and the
+ * policy set alone; the difference is the buffer, the decode and the listeners.
+ *
+ * <p>With the argument {@code fresh}, every trace is decided right after its request was admitted
+ * instead (fragments still in the processor's caches); the difference to the default is what
+ * reading ten-second-old fragments costs. Stamping and slicing the requests (the receivers' work)
+ * is outside the measured time.
  */
 public final class DecisionPathCpuTime {
 
-  /** Passes of distinct traces in a cycle (about 2.4 MB of fragments each). */
-  private static final int PASSES = 30;
+  /** Spans a second of the fake clock, the rate of the bench's fixed-rate rows. */
+  private static final long SPANS_PER_SECOND = 5_000;
 
-  private static int next;
+  private final TrafficMix.Template[] templates =
+      BenchData.templates("mix").toArray(new TrafficMix.Template[0]);
+  private final TraceBuffer buffer;
+  private final MeterRegistry meters;
+  private final boolean fresh;
+  private long seq = 1;
 
-  private DecisionPathCpuTime() {}
+  private DecisionPathCpuTime(BenchDecisionPath path, boolean fresh) {
+    this.buffer = path.buffer();
+    this.meters = path.meters();
+    this.fresh = fresh;
+  }
 
-  /** Prints CPU ns and allocated bytes per span; the argument is the seconds measured (5). */
+  /**
+   * Prints CPU ns and allocated bytes per decided span; the arguments are the seconds measured (5)
+   * and optionally {@code fresh}.
+   */
   public static void main(String[] args) {
     long seconds = args.length > 0 ? Long.parseLong(args[0]) : 5;
-    // Distinct trace ids in every pass of a cycle, and a decision cache that forgot a pass's
-    // traces long before the cycle repeats them: each pass decides new traces.
-    List<List<List<TraceFragment>>> passes = new ArrayList<>();
-    List<TrafficMix.Template> templates = TrafficMix.build(BenchData.REQUESTS, 50, 7);
-    long seq = 1;
-    int spans = 0;
-    for (int p = 0; p < PASSES; p++) {
-      List<List<TraceFragment>> pass = new ArrayList<>();
-      spans = 0;
-      for (TrafficMix.Template t : templates) {
-        List<TraceFragment> fragments = BenchData.slice(t.stamp(seq)).group().fragments();
-        seq += t.traces();
-        pass.add(fragments);
-        for (TraceFragment f : fragments) {
-          spans += f.spanCount();
-        }
+    boolean fresh = args.length > 1 && args[1].equals("fresh");
+    AtomicLong clock = new AtomicLong();
+    try (LatencySink sink = new LatencySink();
+        BenchDecisionPath path =
+            new BenchDecisionPath(
+                BenchData.shippedConfig(Map.of("LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint())),
+                clock::get)) {
+      DecisionPathCpuTime bench = new DecisionPathCpuTime(path, fresh);
+      for (int round = 0; round < 2; round++) {
+        double[] perSpan = bench.measure(seconds, clock);
+        System.out.printf(
+            Locale.ROOT,
+            "%s, mix input, decided %s: admit and decide %.0f CPU ns/span, %.0f B allocated/span%n",
+            round == 0 ? "warm-up" : "measured",
+            fresh ? "at once" : "after the quiet period",
+            perSpan[0],
+            perSpan[1]);
       }
-      passes.add(pass);
-    }
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    GenAiNormalizer normalizer = new GenAiNormalizer(meters);
-    DecisionEngine engine =
-        new DecisionEngine(BenchData.shippedPolicies(), Clock.systemUTC(), meters);
-    DecisionLog log = new DecisionLog(50_000, Duration.ofHours(1), false, Clock.systemUTC());
-    TraceBuffer buffer =
-        TraceBuffer.builder()
-            .settings(BenchData.bufferSettings())
-            .engine(() -> engine)
-            .genAi(normalizer)
-            .listener(
-                new FanOutListener(
-                    List.of(
-                        new LlmUsageAtDecision(new LlmUsageMetrics(meters), normalizer),
-                        log,
-                        new DecisionMetrics(meters))))
-            .meters(meters)
-            .build();
-    for (int round = 0; round < 2; round++) {
-      double cpu = HotPathCpuTime.cpuPerOp(seconds, spans, () -> pass(buffer, passes));
-      double bytes = HotPathCpuTime.allocatedPerOp(spans, () -> pass(buffer, passes));
-      System.out.printf(
-          Locale.ROOT,
-          "%s, mix input: admit and decide %.0f CPU ns/span, %.0f B allocated/span%n",
-          round == 0 ? "warm-up" : "measured",
-          cpu,
-          bytes);
     }
   }
 
-  /** Admits every request of the next pass, then decides every trace; returns how many. */
-  private static int pass(TraceBuffer buffer, List<List<List<TraceFragment>>> passes) {
-    List<List<TraceFragment>> requests = passes.get(Math.floorMod(next++, passes.size()));
-    for (List<TraceFragment> request : requests) {
-      buffer.admit(request);
+  /**
+   * Admits and decides for {@code seconds}; returns CPU ns and allocated bytes per decided span.
+   */
+  private double[] measure(long seconds, AtomicLong clock) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    long cpu = 0;
+    long bytes = 0;
+    double spans0 = decidedSpans();
+    while (System.nanoTime() < end) {
+      List<List<TraceFragment>> requests = nextRequests();
+      long cpu0 = threads.getCurrentThreadCpuTime();
+      long bytes0 = threads.getThreadAllocatedBytes(thread);
+      int admitted = 0;
+      for (List<TraceFragment> request : requests) {
+        buffer.admit(request);
+        for (TraceFragment f : request) {
+          admitted += f.spanCount();
+        }
+      }
+      clock.addAndGet(admitted * 1_000_000_000L / SPANS_PER_SECOND);
+      if (fresh) {
+        buffer.decideAll(DecisionTrigger.COMPLETE);
+      } else {
+        buffer.decideDue();
+      }
+      cpu += threads.getCurrentThreadCpuTime() - cpu0;
+      bytes += threads.getThreadAllocatedBytes(thread) - bytes0;
     }
-    return buffer.decideAll(DecisionTrigger.COMPLETE);
+    double spans = decidedSpans() - spans0;
+    return new double[] {cpu / spans, bytes / spans};
+  }
+
+  /** The next requests of the mix, each trace numbered anew, sliced and grouped by trace. */
+  private List<List<TraceFragment>> nextRequests() {
+    List<List<TraceFragment>> requests = new ArrayList<>(templates.length);
+    for (TrafficMix.Template t : templates) {
+      requests.add(BenchData.slice(t.stamp(seq)).group().fragments());
+      seq += t.traces();
+    }
+    return requests;
+  }
+
+  /** Spans of decided traces so far, kept or dropped ({@code llmtail.spans}). */
+  private double decidedSpans() {
+    return meters.find("llmtail.spans").counters().stream().mapToDouble(Counter::count).sum();
   }
 }
