@@ -3,7 +3,9 @@ package dev.llmtail.server;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.GarbageCollectorMXBean;
@@ -38,7 +40,8 @@ public final class BenchSidecar {
                     "LLMTAIL_ADMIN_ENDPOINT", "127.0.0.1:0",
                     "LLMTAIL_EXPORTER_ENDPOINT", args[1]))
             .parse(config, Files.readString(config));
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    // As `llmtail run` passes it: the sidecar's meters go straight on it (SidecarMeters).
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Sidecar sidecar = Sidecar.start(parsed, meters, Duration.ofSeconds(10));
     System.out.println("READY " + sidecar.grpcPort());
     System.out.flush();
@@ -65,7 +68,7 @@ public final class BenchSidecar {
   /**
    * cpuNanos gcCount gcMillis bufferedTraces bufferedSpans bufferedBytes decided allocatedBytes.
    */
-  private static String stats(Sidecar sidecar, SimpleMeterRegistry meters) {
+  private static String stats(Sidecar sidecar, MeterRegistry meters) {
     long gcCount = 0;
     long gcMillis = 0;
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {

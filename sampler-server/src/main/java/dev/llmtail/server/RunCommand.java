@@ -74,10 +74,6 @@ final class RunCommand implements Callable<Integer> {
       return LlmtailCommand.CONFIG_ERROR;
     }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(meters);
-    new JvmThreadMetrics().bindTo(meters);
-    new ProcessorMetrics().bindTo(meters);
-    new UptimeMetrics().bindTo(meters);
     Sidecar sidecar;
     try {
       sidecar = Sidecar.start(loaded, meters, deadline, loader, reloadEvery);
@@ -92,6 +88,12 @@ final class RunCommand implements Callable<Integer> {
       err.println(e.getMessage());
       return LlmtailCommand.CONFIG_ERROR;
     }
+    // After the sidecar's own meters: it registers them straight on an empty Prometheus registry
+    // (see SidecarMeters), whose meter filter must come before any meter.
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -27,7 +27,6 @@ import dev.llmtail.server.receiver.kafka.KafkaReceiver;
 import dev.llmtail.server.receiver.kafka.OffsetLedger;
 import dev.llmtail.server.storage.SpanLog;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,7 +97,7 @@ final class Sidecar implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     SidecarMeters registries = SidecarMeters.of(given);
     PrometheusMeterRegistry prometheus = registries.prometheus();
-    CompositeMeterRegistry meters = registries.meters();
+    MeterRegistry meters = registries.meters();
     this.spanLog = SpanLog.open(config.storage(), clock, meters);
     this.exporter = SidecarExporter.create(config, spanLog, meters);
     this.reloader =
