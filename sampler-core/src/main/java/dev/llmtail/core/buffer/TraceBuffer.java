@@ -12,6 +12,7 @@ import dev.llmtail.core.TraceView;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.time.Duration;
@@ -61,6 +62,7 @@ public final class TraceBuffer {
   private final Ticker ticker;
   private final Cache<TraceId, TraceState> traces;
   private final Cache<TraceId, RememberedDecision> decisions;
+  private final DecisionCache decisionCache;
   private final Deadlines deadlines;
   private final TraceDecider decider;
   private final BufferMetrics metrics;
@@ -72,13 +74,8 @@ public final class TraceBuffer {
     this.genAi = b.genAi;
     this.ticker = b.ticker;
     this.traces = Caffeine.newBuilder().executor(Runnable::run).build();
-    this.decisions =
-        Caffeine.newBuilder()
-            .maximumSize(settings.decisionCacheSize())
-            .expireAfterWrite(settings.decisionCacheTtl())
-            .ticker(ticker)
-            .executor(Runnable::run)
-            .build();
+    this.decisionCache = new DecisionCache(settings, ticker);
+    this.decisions = decisionCache.cache();
     this.deadlines = new Deadlines(settings);
     this.metrics = new BufferMetrics(b.meters, settings);
     this.decider =
@@ -153,6 +150,7 @@ public final class TraceBuffer {
       decider.decide(due.state(), due.trigger());
       decided++;
     }
+    decisionCache.maintain();
     return decided;
   }
 
@@ -165,6 +163,7 @@ public final class TraceBuffer {
         decided++;
       }
     }
+    decisionCache.maintain();
     return decided;
   }
 
@@ -337,7 +336,7 @@ public final class TraceBuffer {
     private SpanStore store = new MemorySpanStore();
     private GenAiReader genAi = GenAiReader.NONE;
     private Ticker ticker = Ticker.systemTicker();
-    private MeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private MeterRegistry meters = new SimpleMeterRegistry();
 
     private Builder() {}
 
