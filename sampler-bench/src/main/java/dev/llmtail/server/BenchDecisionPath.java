@@ -3,23 +3,14 @@ package dev.llmtail.server;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionEngine;
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.log.DecisionLog;
-import dev.llmtail.core.metrics.LlmUsageMetrics;
-import dev.llmtail.policies.PriceTable;
-import dev.llmtail.policies.genai.GenAiNormalizer;
-import dev.llmtail.server.admin.KeptSpans;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.SpanExporter;
-import dev.llmtail.server.promotion.ConversationKeeper;
-import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.storage.SpanLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The sidecar's decision path without its receivers and threads, for {@code DecisionPathCpuTime}: a
@@ -29,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * metrics, late evidence, conversations) and revision — with an injected ticker, so that the caller
  * decides traces at the age the deciders do.
  *
- * <p>Lives in {@code dev.llmtail.server} because the wiring it repeats is package-private; it adds
- * no behaviour. Nothing is promoted here: late evidence needs spans after a decision, which a bench
+ * <p>Lives in {@code dev.llmtail.server} because the wiring it uses is package-private; it adds no
+ * behaviour. Nothing is promoted here: late evidence needs spans after a decision, which a bench
  * that never repeats a trace id does not send.
  */
 public final class BenchDecisionPath implements AutoCloseable {
@@ -46,49 +37,16 @@ public final class BenchDecisionPath implements AutoCloseable {
     this.meters = SidecarMeters.of(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).meters();
     this.spanLog = SpanLog.open(config.storage(), clock, meters);
     this.exporter = SidecarExporter.create(config, spanLog, meters);
-    DecisionLog decisionLog =
-        new DecisionLog(
-                config.admin().decisionLog().maxEntries(),
-                config.admin().decisionLog().maxAge(),
-                config.admin().showMessageContent(),
-                clock)
-            .registerMetrics(meters);
-    LlmUsageMetrics llmUsage =
-        new LlmUsageMetrics(meters, PriceTable.configured(config.policyOptions().values())::priced);
-    GenAiNormalizer genAi = new GenAiNormalizer(meters);
-    KeptSpans keptSpans =
-        new KeptSpans(
-            KeptSpans.DEFAULT_MAX_BYTES,
-            config.admin().decisionLog().maxAge(),
-            Ticker.systemTicker());
-    AtomicReference<TracePromoter> promoter = new AtomicReference<>();
-    ConversationKeeper conversations =
-        new ConversationKeeper(
-            config.conversations(),
-            decisionLog,
-            (id, reason, verdicts) ->
-                Objects.requireNonNull(promoter.get()).keep(id, reason, verdicts),
-            meters,
-            clock);
+    DecidedListeners listeners =
+        DecidedListeners.wire(config, spanLog, exporter, null, meters, clock);
     DecisionEngine engine = new DecisionEngine(config.policies(), clock, meters);
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
             .engine(() -> engine)
-            .listener(
-                DecidedListeners.of(
-                    llmUsage,
-                    genAi,
-                    spanLog,
-                    exporter,
-                    null,
-                    decisionLog,
-                    keptSpans,
-                    promoter,
-                    conversations,
-                    meters))
-            .revision(conversations)
-            .genAi(genAi)
+            .listener(listeners.listener())
+            .revision(listeners.conversations())
+            .genAi(listeners.genAi())
             .store(spanLog.spanStore())
             .ticker(ticker)
             .meters(meters)

@@ -1,13 +1,11 @@
 package dev.llmtail.server;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.buffer.DecisionRecall;
 import dev.llmtail.core.buffer.FanOutListener;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.log.DecisionLog;
 import dev.llmtail.core.metrics.LlmUsageMetrics;
-import dev.llmtail.policies.PriceTable;
 import dev.llmtail.policies.genai.GenAiNormalizer;
 import dev.llmtail.server.admin.AdminServer;
 import dev.llmtail.server.admin.KeptSpans;
@@ -31,7 +29,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -108,49 +105,19 @@ final class Sidecar implements AutoCloseable {
             clock,
             meters);
     this.reloadInterval = reloadWith == null ? Duration.ZERO : reloadInterval;
-    this.decisionLog =
-        new DecisionLog(
-                config.admin().decisionLog().maxEntries(),
-                config.admin().decisionLog().maxAge(),
-                config.admin().showMessageContent(),
-                clock)
-            .registerMetrics(meters);
-    // The cost metric prices what high-cost prices: the shipped table and its price_file (read at
-    // start; a reload that changes price_file applies to the policy, not to the metric).
-    this.llmUsage =
-        new LlmUsageMetrics(meters, PriceTable.configured(config.policyOptions().values())::priced);
-    GenAiNormalizer genAi = new GenAiNormalizer(meters);
-    KeptSpans keptSpans =
-        new KeptSpans(
-            KeptSpans.DEFAULT_MAX_BYTES,
-            config.admin().decisionLog().maxAge(),
-            Ticker.systemTicker());
     // With a Kafka receiver, offsets are committed only past traces every listener saw (kept ones:
     // once delivered), and a revoked partition's traces are handed back: neither exported nor
     // logged as decided here.
     OffsetLedger offsets = config.receivers().kafka() == null ? null : new OffsetLedger(meters);
-    // Set once the buffer it promotes in exists; late spans arrive only after start.
-    AtomicReference<TracePromoter> promoter = new AtomicReference<>();
-    ConversationKeeper conversations =
-        new ConversationKeeper(
-            config.conversations(),
-            decisionLog,
-            (id, reason, verdicts) ->
-                Objects.requireNonNull(promoter.get()).keep(id, reason, verdicts),
-            meters,
-            clock);
-    FanOutListener decided =
-        DecidedListeners.of(
-            llmUsage,
-            genAi,
-            spanLog,
-            exporter,
-            offsets,
-            decisionLog,
-            keptSpans,
-            promoter,
-            conversations,
-            meters);
+    DecidedListeners listeners =
+        DecidedListeners.wire(config, spanLog, exporter, offsets, meters, clock);
+    this.decisionLog = listeners.decisionLog();
+    this.llmUsage = listeners.llmUsage();
+    GenAiNormalizer genAi = listeners.genAi();
+    KeptSpans keptSpans = listeners.keptSpans();
+    ConversationKeeper conversations = listeners.conversations();
+    AtomicReference<TracePromoter> promoter = listeners.promoter();
+    FanOutListener decided = listeners.listener();
     this.buffer =
         TraceBuffer.builder()
             .settings(config.buffer())
