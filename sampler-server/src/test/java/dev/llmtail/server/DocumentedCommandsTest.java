@@ -222,6 +222,12 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15",
               "not run: a benchmark run (the mix's decision path on one thread, 15 s per figure)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=90",
+              "not run: a benchmark run (the mix at a fixed rate, warmed up at most 90 s)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15 fresh",
+              "not run: a benchmark run (the same, each trace decided as soon as it was admitted)"),
+          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc StoredTraceBenchmark",
               "not run: JMH benchmarks (a buffered trace read back, with allocation per trace)"));
 
