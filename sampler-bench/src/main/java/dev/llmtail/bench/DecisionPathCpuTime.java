@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * meters over a Prometheus registry, every decision listener including the exporter's enqueue of
  * kept traces to a sink in this JVM): requests admitted at 5 000 spans/s of a fake clock, and every
  * trace decided once its quiet period passed, as the sidecar's deciders do — its fragments read
- * back ten seconds (of the fake clock: some 65 requests) after they were stored, decoded,
+ * back ten seconds (of the fake clock: some 100 requests) after they were stored, decoded,
  * normalised, decided by the shipped policy set, remembered, and told to every listener. Trace ids
  * never repeat, so no fragment is late. {@link HotPathCpuTime} measures the normaliser and the
  * policy set alone; the difference is the buffer, the decode and the listeners.
