@@ -225,7 +225,10 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=90",
               "not run: a benchmark run (the mix at a fixed rate, warmed up at most 90 s)"),
           Map.entry(
-              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15 fresh",
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 30",
+              "not run: a benchmark run (the mix's decision path on one thread, 30 s per figure)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 30 fresh",
               "not run: a benchmark run (the same, each trace decided as soon as it was admitted)"),
           Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc StoredTraceBenchmark",
