@@ -192,6 +192,12 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --xmx=576m --jvm=-XX:+UseSerialGC",
               "not run: a benchmark run (Serial, which the JVM picks in those containers)"),
           Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --warmup-max=45 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options",
+              "not run: a benchmark run (an earlier commit's bench jar, config and JVM options)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --warmup-max=45",
+              "not run: a benchmark run (both inputs at fixed rates)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --config=FILE",
               "not run: a benchmark run (the llm input with a config whose gzip level is changed)"),
           Map.entry(
