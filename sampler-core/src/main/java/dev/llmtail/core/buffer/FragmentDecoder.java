@@ -1,8 +1,10 @@
 package dev.llmtail.core.buffer;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -47,6 +49,9 @@ final class FragmentDecoder {
   private static final int SCOPE_DEPTH = 2;
   private static final int SPAN_PART_DEPTH = 3;
   private static final int VALUE_DEPTH = 4;
+
+  /** Shortest string value kept as its bytes until read (see {@link #value(AnyValue.Builder)}). */
+  static final int LAZY_FROM = 256;
 
   private static final DecodedStrings STRINGS = new DecodedStrings();
 
@@ -163,7 +168,7 @@ final class FragmentDecoder {
     int limit = in.pushLimit(length);
     AnyValue.Builder out = value.clear();
     switch (in.readTag()) {
-      case 10 -> out.setStringValue(string(false));
+      case 10 -> value(out);
       case 16 -> out.setBoolValue(in.readBool());
       case 24 -> out.setIntValue(in.readInt64());
       case 33 -> out.setDoubleValue(in.readDouble());
@@ -177,6 +182,33 @@ final class FragmentDecoder {
     }
     in.popLimit(limit);
     return out.build();
+  }
+
+  /**
+   * A string value: a long one as its bytes, wrapped, not decoded ({@code getStringValue} decodes
+   * it when something reads it, once; the captured-text readers parse and hash the bytes); a short
+   * one decoded now. Long values are prompts and outputs of 2–8 KiB that the normaliser mostly
+   * reads as UTF-8 (a String of each was a third of what the llm input allocated per span);
+   * wrapping a short one costs more than it saves. Checked as protobuf checks a string (valid
+   * UTF-8 or {@code parseFrom}'s exception). The wrapped array is the stored fragment, never
+   * written again once stored, so the value cannot change under its reader.
+   */
+  private void value(AnyValue.Builder out) throws IOException, PlainShapeOnly {
+    int length = in.readRawVarint32();
+    if (length < LAZY_FROM) {
+      out.setStringValue(string(length, false));
+      return;
+    }
+    int start = in.getTotalBytesRead();
+    if (length > bytes.length - start) {
+      throw new PlainShapeOnly();
+    }
+    ByteString utf8 = UnsafeByteOperations.unsafeWrap(bytes, start, length);
+    if (!utf8.isValidUtf8()) {
+      throw new PlainShapeOnly();
+    }
+    in.skipRawBytes(length);
+    out.setStringValueBytes(utf8);
   }
 
   private Status status() throws IOException, PlainShapeOnly {
@@ -200,7 +232,10 @@ final class FragmentDecoder {
    * shared, 850 with values too, 750 without the decoder).
    */
   private String string(boolean shared) throws IOException, PlainShapeOnly {
-    int length = in.readRawVarint32();
+    return string(in.readRawVarint32(), shared);
+  }
+
+  private String string(int length, boolean shared) throws IOException, PlainShapeOnly {
     int start = in.getTotalBytesRead();
     if (length < 0 || length > bytes.length - start) {
       throw new PlainShapeOnly();

@@ -151,6 +151,55 @@ class FragmentDecoderTest {
   }
 
   @Test
+  void refusesInvalidUtf8InALongValueAsProtobufDoes() {
+    String text = "x".repeat(FragmentDecoder.LAZY_FROM) + "naXe";
+    byte[] bytes =
+        ResourceSpans.newBuilder()
+            .addScopeSpans(
+                ScopeSpans.newBuilder()
+                    .addSpans(
+                        Span.newBuilder()
+                            .addAttributes(
+                                KeyValue.newBuilder()
+                                    .setKey("gen_ai.output.messages")
+                                    .setValue(AnyValue.newBuilder().setStringValue(text)))))
+            .build()
+            .toByteArray();
+    int at = indexOf(bytes, "naXe".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) + 2;
+    bytes[at] = (byte) 0xC3;
+    assertThatThrownBy(() -> ResourceSpans.parseFrom(bytes))
+        .isInstanceOf(InvalidProtocolBufferException.class);
+    assertThatThrownBy(() -> new FragmentDecoder().decode(bytes))
+        .isInstanceOf(InvalidProtocolBufferException.class);
+  }
+
+  @Test
+  void readsALongValueKeptAsBytesAsItsText() throws Exception {
+    String text = "prompt ü 😀 ".repeat(FragmentDecoder.LAZY_FROM / 8);
+    ResourceSpans fragment =
+        ResourceSpans.newBuilder()
+            .addScopeSpans(
+                ScopeSpans.newBuilder()
+                    .addSpans(
+                        Span.newBuilder()
+                            .addAttributes(
+                                KeyValue.newBuilder()
+                                    .setKey("input.value")
+                                    .setValue(AnyValue.newBuilder().setStringValue(text)))))
+            .build();
+    AnyValue value =
+        new FragmentDecoder()
+            .decode(fragment.toByteArray())
+            .getScopeSpans(0)
+            .getSpans(0)
+            .getAttributes(0)
+            .getValue();
+    assertThat(value.getStringValueBytes().toStringUtf8()).isEqualTo(text);
+    assertThat(value.getStringValue()).isEqualTo(text);
+    assertThat(value.getStringValueBytes().toStringUtf8()).isEqualTo(text);
+  }
+
+  @Test
   void sharesTheShortStringsOfSpansDecodedApart() throws Exception {
     ResourceSpans fragment =
         ResourceSpans.newBuilder()
@@ -319,13 +368,24 @@ class FragmentDecoderTest {
                         .build()));
   }
 
-  /** Short ASCII (shared), long ASCII (decoded each time) and any Unicode, surrogates included. */
+  /**
+   * Short ASCII (shared), long ASCII (decoded each time), any Unicode, surrogates included, and
+   * values either side of {@link FragmentDecoder#LAZY_FROM} bytes (kept as bytes until read).
+   */
   private Arbitrary<String> text() {
     return Arbitraries.oneOf(
         Arbitraries.of("", "gen_ai.system", "http.route", "chat", "stop"),
         Arbitraries.strings().ascii().ofMaxLength(20),
         Arbitraries.strings().ascii().ofMinLength(60).ofMaxLength(80),
-        Arbitraries.strings().all().ofMaxLength(12));
+        Arbitraries.strings().all().ofMaxLength(12),
+        Arbitraries.strings()
+            .ascii()
+            .ofMinLength(FragmentDecoder.LAZY_FROM - 2)
+            .ofMaxLength(FragmentDecoder.LAZY_FROM + 600),
+        Arbitraries.strings()
+            .all()
+            .ofMinLength(FragmentDecoder.LAZY_FROM / 4)
+            .ofMaxLength(FragmentDecoder.LAZY_FROM + 40));
   }
 
   private static KeyValue kv(String key) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import dev.llmtail.core.SpanView;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,24 +74,53 @@ final class CapturedText {
     return unredacted(a.text("gen_ai.system_instructions"));
   }
 
-  static String output(SpanView s, SpanAttributes a) {
-    String direct =
-        unredacted(
-            a.text(
-                "gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion"));
-    if (!direct.isEmpty()) {
-      return direct;
+  /** The keys a call's output is captured under as one attribute, the first non-blank read. */
+  private static final String[] OUTPUT_KEYS = {
+    "gen_ai.output.messages", "output.value", "ai.response.text", "gen_ai.completion"
+  };
+
+  /**
+   * What the call span {@code s} captured as its output, or else {@code logged} (its messages sent
+   * as log records), read by {@link MessageText}. One attribute that starts with visible ASCII is
+   * read from its UTF-8 bytes ({@link Utf8Text}); any other as the text {@code a.text(OUTPUT_KEYS)}
+   * returns.
+   */
+  static MessageText.Read output(SpanView s, SpanAttributes a, String logged) {
+    for (String key : OUTPUT_KEYS) {
+      AnyValue v = a.value(key);
+      if (v == null) {
+        continue;
+      }
+      Utf8Text bytes = Utf8Text.trimmed(v);
+      if (bytes != null) {
+        return bytes.isAscii(REDACTED)
+            ? MessageText.read(notOneAttribute(s, a, logged))
+            : MessageText.read(bytes);
+      }
+      if (!SpanAttributes.blank(v)) {
+        String direct = unredacted(SpanAttributes.text(v));
+        return MessageText.read(direct.isEmpty() ? notOneAttribute(s, a, logged) : direct);
+      }
     }
+    return MessageText.read(notOneAttribute(s, a, logged));
+  }
+
+  /** Output captured as flattened messages or an event, else {@code logged}. */
+  private static String notOneAttribute(SpanView s, SpanAttributes a, String logged) {
     List<String> flat = a.indexed("gen_ai.completion.", "content");
     if (flat.isEmpty()) {
       flat = a.indexed("llm.output_messages.", "message.content");
     }
+    String captured;
     if (flat.size() == 1) {
-      return flat.get(0); // what joining one would give, without copying kilobytes of output
+      captured = flat.get(0); // what joining one would give, without copying kilobytes of output
+    } else {
+      captured =
+          flat.isEmpty()
+              ? eventAttribute(s, "gen_ai.content.completion", "gen_ai.completion")
+              : String.join("\n", flat);
     }
-    return flat.isEmpty()
-        ? eventAttribute(s, "gen_ai.content.completion", "gen_ai.completion")
-        : String.join("\n", flat);
+    return captured.isEmpty() ? logged : captured;
   }
 
   /**

@@ -148,9 +148,7 @@ final class LlmCallReader {
     addNormalised(a.list(FINISH_REASONS), normalised);
     addNormalised(a.indexed("gen_ai.completion.", "finish_reason"), normalised);
 
-    String capturedOutput = CapturedText.output(s, a);
-    MessageText.Read output =
-        MessageText.read(capturedOutput.isEmpty() ? loggedOutput : capturedOutput);
+    MessageText.Read output = CapturedText.output(s, a, loggedOutput);
     addNormalised(output.finishReasons(), normalised);
     // OpenLLMetry writes an OpenAI refusal message as gen_ai.completion.N.refusal (finish reason
     // stop, no content).

@@ -51,6 +51,30 @@ final class MessageText {
   }
 
   /**
+   * {@code read(captured.string())}, without that string: JSON is parsed from the bytes by Jackson's
+   * UTF-8 parser, and only the texts it holds become strings (a captured output is 2–8 KiB of JSON
+   * on every LLM span; decoding it, then parsing the characters, was two passes and a copy).
+   */
+  static Read read(Utf8Text captured) {
+    byte first = captured.at(0);
+    if (first != '{' && first != '[') {
+      return new Read(captured.capped(MAX_CHARS), false, List.of(), false);
+    }
+    if (captured.length() > 1 && captured.at(1) == 0) {
+      // Jackson's byte parser would take "{" and a NUL for UTF-16 or UTF-32; as characters it is
+      // not JSON (plain text, read as such)
+      return read(captured.string());
+    }
+    Found found;
+    try (JsonParser p = JSON.createParser(captured.bytes(), captured.start(), captured.length())) {
+      found = walk(p, true);
+    } catch (IOException notJson) {
+      return new Read(captured.capped(MAX_CHARS), false, List.of(), false);
+    }
+    return new Read(found.text(), found.refusal, found.reasons(), found.assistant);
+  }
+
+  /**
    * Whether {@code captured} holds an assistant turn: {@code read(captured).hasAssistantTurn()},
    * without keeping any text.
    */
@@ -91,13 +115,18 @@ final class MessageText {
     // the parser stops after the first value: what trails it, trimmed or not, is never read
     String json = jsonSpace ? captured : captured.substring(start);
     try (JsonParser p = JSON.createParser(json)) {
-      Found found = new Found(keepText);
-      found.value(p, p.nextToken());
-      return found;
+      return walk(p, keepText);
     } catch (IOException notJson) {
       // the tree reader took any input it could not read to its end as plain text
       return null;
     }
+  }
+
+  /** The facts of the first JSON value {@code p} reads. */
+  private static Found walk(JsonParser p, boolean keepText) throws IOException {
+    Found found = new Found(keepText);
+    found.value(p, p.nextToken());
+    return found;
   }
 
   /** The facts of one walked JSON value, in the order a walk of its tree finds them. */

@@ -75,6 +75,11 @@ public final class SpanAttributes {
     this(attributes, known, null, GenAiKeys.file(attributes, known), onMalformed);
   }
 
+  /** {@code key}'s value, or null: for readers of its bytes ({@link Utf8Text}). */
+  @Nullable AnyValue value(String key) {
+    return get(key);
+  }
+
   private @Nullable AnyValue get(String key) {
     if (known != null) {
       int slot = GenAiKeys.slot(key);
@@ -145,6 +150,11 @@ public final class SpanAttributes {
   static String text(AnyValue v) {
     String s = untrimmed(v);
     return s.isBlank() ? "" : s.trim();
+  }
+
+  /** Whether {@link #text(String...)} passes over {@code v} to the next key. */
+  static boolean blank(AnyValue v) {
+    return untrimmed(v).isBlank();
   }
 
   private static String untrimmed(AnyValue v) {
