@@ -186,12 +186,12 @@ final class FragmentDecoder {
 
   /**
    * A string value: a long one as its bytes, wrapped, not decoded ({@code getStringValue} decodes
-   * it when something reads it, once; the captured-text readers parse and hash the bytes); a short
-   * one decoded now. Long values are prompts and outputs of 2–8 KiB that the normaliser mostly
-   * reads as UTF-8 (a String of each was a third of what the llm input allocated per span);
-   * wrapping a short one costs more than it saves. Checked as protobuf checks a string (valid
-   * UTF-8 or {@code parseFrom}'s exception). The wrapped array is the stored fragment, never
-   * written again once stored, so the value cannot change under its reader.
+   * it when something reads it, once; the captured-text readers parse the bytes); a short one
+   * decoded now. Long values are the prompts and outputs of 2–8 KiB that LLM spans capture: their
+   * Strings were a quarter of what llmtail allocated on the llm input (JFR), and an output is read
+   * only as UTF-8 JSON. Wrapping a short one would cost more than it saves. Checked as protobuf
+   * checks a string (valid UTF-8, or {@code parseFrom}'s exception). The wrapped array is the
+   * stored fragment, never written once stored, so the value cannot change under its reader.
    */
   private void value(AnyValue.Builder out) throws IOException, PlainShapeOnly {
     int length = in.readRawVarint32();

@@ -51,9 +51,10 @@ final class MessageText {
   }
 
   /**
-   * {@code read(captured.string())}, without that string: JSON is parsed from the bytes by Jackson's
-   * UTF-8 parser, and only the texts it holds become strings (a captured output is 2–8 KiB of JSON
-   * on every LLM span; decoding it, then parsing the characters, was two passes and a copy).
+   * {@code read(captured.string())}, without that string: JSON is parsed from the bytes by
+   * Jackson's UTF-8 parser, and only the texts it holds become strings (a captured output is 2–8
+   * KiB of JSON on every LLM span; decoding it, then parsing the characters, was two passes and a
+   * copy).
    */
   static Read read(Utf8Text captured) {
     byte first = captured.at(0);

@@ -105,8 +105,8 @@ final class Utf8Text {
 
   /**
    * The first {@code maxChars} characters of the text (all of it if shorter): decoding only those
-   * when they are ASCII, as most captured text is, rather than all of a longer text and copying
-   * its start.
+   * when they are ASCII, as most captured text is, rather than all of a longer text and copying its
+   * start.
    */
   String capped(int maxChars) {
     if (end - start <= maxChars) {

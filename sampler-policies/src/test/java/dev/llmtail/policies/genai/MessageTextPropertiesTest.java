@@ -1,9 +1,11 @@
 package dev.llmtail.policies.genai;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.List;
@@ -72,6 +74,14 @@ class MessageTextPropertiesTest {
     assertThat(MessageText.hasAssistantTurn(captured))
         .as(captured)
         .isEqualTo(tree.hasAssistantTurn());
+
+    // read from its UTF-8 bytes (what protobuf keeps of it: lone surrogates become '?'), as the
+    // decoder leaves a captured output
+    String valid = new String(captured.getBytes(UTF_8), UTF_8);
+    Utf8Text bytes = Utf8Text.trimmed(AnyValue.newBuilder().setStringValue(valid).build());
+    if (bytes != null) {
+      assertThat(MessageText.read(bytes)).as(valid).isEqualTo(MessageText.read(valid));
+    }
   }
 
   @Example
@@ -188,6 +198,7 @@ class MessageTextPropertiesTest {
       case 2 -> "  \n" + json + "\t ";
       case 3 -> "x" + json;
       case 4 -> "\u0001 " + json; // trimmed away, but no JSON whitespace
+      case 5 -> json.charAt(0) + "\u0000" + json.substring(1); // "{" and NUL: not UTF-16
       default -> json;
     };
   }
