@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where each dialect captures a call's prompt and output on its span: one attribute ({@code
@@ -39,20 +40,24 @@ final class CapturedText {
    */
   record Request(String text, String digest) {}
 
+  /** The keys a call's prompt is captured under as one attribute, the first non-blank read. */
+  private static final String[] INPUT_KEYS = {
+    "gen_ai.input.messages", "input.value", "ai.prompt.messages", "ai.prompt", "gen_ai.prompt"
+  };
+
   /**
    * The request the call span {@code s} captured, or else {@code logged} (its messages sent as log
-   * records).
+   * records). One attribute that starts with visible ASCII is capped and hashed from its UTF-8
+   * bytes ({@link Utf8Text}), without a {@code String} of all of it.
    */
   static Request request(SpanView s, SpanAttributes a, String logged) {
     String system = systemInstructions(a);
-    String direct =
-        unredacted(
-            a.text(
-                "gen_ai.input.messages",
-                "input.value",
-                "ai.prompt.messages",
-                "ai.prompt",
-                "gen_ai.prompt"));
+    OneAttribute one = OneAttribute.of(a, INPUT_KEYS);
+    if (one.bytes != null) {
+      return new Request(
+          one.bytes.capped(MessageText.MAX_CHARS), RequestDigest.of(system, one.bytes));
+    }
+    String direct = one.text;
     if (direct.isEmpty()) {
       direct = flattenedMessages(a, "gen_ai.prompt.", "role", "content");
     }
@@ -86,23 +91,37 @@ final class CapturedText {
    * returns.
    */
   static MessageText.Read output(SpanView s, SpanAttributes a, String logged) {
-    for (String key : OUTPUT_KEYS) {
-      AnyValue v = a.value(key);
-      if (v == null) {
-        continue;
-      }
-      Utf8Text bytes = Utf8Text.trimmed(v);
-      if (bytes != null) {
-        return bytes.isAscii(REDACTED)
-            ? MessageText.read(notOneAttribute(s, a, logged))
-            : MessageText.read(bytes);
-      }
-      if (!SpanAttributes.blank(v)) {
-        String direct = unredacted(SpanAttributes.text(v));
-        return MessageText.read(direct.isEmpty() ? notOneAttribute(s, a, logged) : direct);
-      }
+    OneAttribute one = OneAttribute.of(a, OUTPUT_KEYS);
+    if (one.bytes != null) {
+      return MessageText.read(one.bytes);
     }
-    return MessageText.read(notOneAttribute(s, a, logged));
+    return MessageText.read(one.text.isEmpty() ? notOneAttribute(s, a, logged) : one.text);
+  }
+
+  /**
+   * What {@code unredacted(a.text(keys))} reads: the first key whose value is not blank, as its
+   * trimmed UTF-8 bytes when they start with visible ASCII (not decoded), else as its text; neither
+   * when there is none, or it is redacted.
+   */
+  private record OneAttribute(@Nullable Utf8Text bytes, String text) {
+    private static final OneAttribute NONE = new OneAttribute(null, "");
+
+    static OneAttribute of(SpanAttributes a, String[] keys) {
+      for (String key : keys) {
+        AnyValue v = a.value(key);
+        if (v == null) {
+          continue;
+        }
+        Utf8Text bytes = Utf8Text.trimmed(v);
+        if (bytes != null) {
+          return bytes.isAscii(REDACTED) ? NONE : new OneAttribute(bytes, "");
+        }
+        if (!SpanAttributes.blank(v)) {
+          return new OneAttribute(null, unredacted(SpanAttributes.text(v)));
+        }
+      }
+      return NONE;
+    }
   }
 
   /** Output captured as flattened messages or an event, else {@code logged}. */

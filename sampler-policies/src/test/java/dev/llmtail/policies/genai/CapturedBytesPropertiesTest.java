@@ -79,6 +79,36 @@ class CapturedBytesPropertiesTest {
     assertThat(asBytes).as("%s", values).isEqualTo(expected);
   }
 
+  @Property(tries = 1000)
+  void readsTheRequestFromTheBytesAsFromTheText(
+      @ForAll("captures") List<AnyValue> values, @ForAll boolean withSystem) {
+    String[] inputKeys = {
+      "gen_ai.input.messages", "input.value", "ai.prompt.messages", "ai.prompt", "gen_ai.prompt"
+    };
+    Span.Builder builder = Span.newBuilder().setName("chat");
+    for (int i = 0; i < values.size(); i++) {
+      builder.addAttributes(
+          KeyValue.newBuilder().setKey(inputKeys[i % inputKeys.length]).setValue(values.get(i)));
+    }
+    if (withSystem) {
+      builder.addAttributes(text("gen_ai.system_instructions", " be brief ü "));
+    }
+    Span span = builder.build();
+    SpanView s = new SpanView(span, Resource.getDefaultInstance(), scope());
+    SpanAttributes a = new SpanAttributes(span.getAttributesList(), k -> {});
+    String input = a.text(inputKeys);
+    input = input.equals("__REDACTED__") ? "" : input;
+    String system = withSystem ? "be brief ü" : "";
+
+    CapturedText.Request asBytes =
+        CapturedText.request(s, new SpanAttributes(lazy(span).getAttributesList(), k -> {}), "");
+
+    assertThat(asBytes)
+        .as("%s", values)
+        .isEqualTo(
+            new CapturedText.Request(MessageText.cap(input), RequestDigest.of(system, input)));
+  }
+
   @Example
   void capsPlainTextAtTheLimitWhateverItsCharacters() {
     for (String text :

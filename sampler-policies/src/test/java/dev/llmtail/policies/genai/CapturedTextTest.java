@@ -54,20 +54,19 @@ class CapturedTextTest {
   }
 
   /**
-   * The digest is XXH3-128 of the system instructions' length and the characters, as hash4j's
-   * {@code putChars} hashes them, whatever the characters (surrogates alone or in pairs) and
-   * wherever the chunks they are copied in end.
+   * The digest is XXH3-128 of the system instructions' UTF-8, a byte {@code 0xFF} and the input's
+   * UTF-8 (a lone surrogate as its own code point), whatever the characters (surrogates alone or in
+   * pairs) and wherever the chunks they are encoded in end; and an input read as the span's bytes
+   * has the digest of its text.
    */
   @Property(tries = 300)
-  void digestIsTheHashOfEveryCharacterAsPutCharsHashesThem(
+  void digestIsTheHashOfTheRequestsUtf8(
       @ForAll("requests") String systemInstructions, @ForAll("requests") String input) {
-    HashValue128 hash =
-        Hashing.xxh3_128()
-            .hashStream()
-            .putInt(systemInstructions.length())
-            .putChars(systemInstructions)
-            .putChars(input)
-            .get();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    utf8(systemInstructions, bytes);
+    bytes.write(0xFF);
+    utf8(input, bytes);
+    HashValue128 hash = Hashing.xxh3_128().hashBytesTo128Bits(bytes.toByteArray());
     String expected =
         systemInstructions.isEmpty() && input.isEmpty()
             ? ""
@@ -75,6 +74,35 @@ class CapturedTextTest {
                 + HexFormat.of().toHexDigits(hash.getLeastSignificantBits());
 
     assertThat(RequestDigest.of(systemInstructions, input)).isEqualTo(expected);
+    Utf8Text asBytes =
+        Utf8Text.trimmed(
+            io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(input).build());
+    if (asBytes != null && asBytes.string().equals(input)) {
+      assertThat(RequestDigest.of(systemInstructions, asBytes)).isEqualTo(expected);
+    }
+  }
+
+  /** Each code point as UTF-8 encodes it, a lone surrogate like any other code point. */
+  private static void utf8(String s, java.io.ByteArrayOutputStream out) {
+    s.codePoints()
+        .forEach(
+            cp -> {
+              if (cp < 0x80) {
+                out.write(cp);
+              } else if (cp < 0x800) {
+                out.write(0xC0 | (cp >> 6));
+                out.write(0x80 | (cp & 0x3F));
+              } else if (cp < 0x10000) {
+                out.write(0xE0 | (cp >> 12));
+                out.write(0x80 | ((cp >> 6) & 0x3F));
+                out.write(0x80 | (cp & 0x3F));
+              } else {
+                out.write(0xF0 | (cp >> 18));
+                out.write(0x80 | ((cp >> 12) & 0x3F));
+                out.write(0x80 | ((cp >> 6) & 0x3F));
+                out.write(0x80 | (cp & 0x3F));
+              }
+            });
   }
 
   @Provide
@@ -82,7 +110,8 @@ class CapturedTextTest {
     return Arbitraries.oneOf(
         Arbitraries.strings().all().ofMaxLength(20),
         Arbitraries.strings().all().ofMinLength(2040).ofMaxLength(6200),
-        Arbitraries.strings().withChars("ab\u00e9\u4e2d\ud83d\ude00").ofMaxLength(4500));
+        Arbitraries.strings().withChars("ab\u00e9\u4e2d\ud83d\ude00").ofMaxLength(4500),
+        Arbitraries.strings().ascii().ofMinLength(1).ofMaxLength(5000).map(t -> "x" + t + "x"));
   }
 
   @Property(tries = 500)
