@@ -153,18 +153,7 @@ class FragmentDecoderTest {
   @Test
   void refusesInvalidUtf8InALongValueAsProtobufDoes() {
     String text = "x".repeat(FragmentDecoder.LAZY_FROM) + "naXe";
-    byte[] bytes =
-        ResourceSpans.newBuilder()
-            .addScopeSpans(
-                ScopeSpans.newBuilder()
-                    .addSpans(
-                        Span.newBuilder()
-                            .addAttributes(
-                                KeyValue.newBuilder()
-                                    .setKey("gen_ai.output.messages")
-                                    .setValue(AnyValue.newBuilder().setStringValue(text)))))
-            .build()
-            .toByteArray();
+    byte[] bytes = oneAttribute("gen_ai.output.messages", text).toByteArray();
     int at = indexOf(bytes, "naXe".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) + 2;
     bytes[at] = (byte) 0xC3;
     assertThatThrownBy(() -> ResourceSpans.parseFrom(bytes))
@@ -176,20 +165,9 @@ class FragmentDecoderTest {
   @Test
   void readsALongValueKeptAsBytesAsItsText() throws Exception {
     String text = "prompt ü 😀 ".repeat(FragmentDecoder.LAZY_FROM / 8);
-    ResourceSpans fragment =
-        ResourceSpans.newBuilder()
-            .addScopeSpans(
-                ScopeSpans.newBuilder()
-                    .addSpans(
-                        Span.newBuilder()
-                            .addAttributes(
-                                KeyValue.newBuilder()
-                                    .setKey("input.value")
-                                    .setValue(AnyValue.newBuilder().setStringValue(text)))))
-            .build();
     AnyValue value =
         new FragmentDecoder()
-            .decode(fragment.toByteArray())
+            .decode(oneAttribute("input.value", text).toByteArray())
             .getScopeSpans(0)
             .getSpans(0)
             .getAttributes(0)
@@ -386,6 +364,18 @@ class FragmentDecoderTest {
             .all()
             .ofMinLength(FragmentDecoder.LAZY_FROM / 4)
             .ofMaxLength(FragmentDecoder.LAZY_FROM + 40));
+  }
+
+  /** A fragment of one span with one string attribute. */
+  private static ResourceSpans oneAttribute(String key, String text) {
+    KeyValue kv =
+        KeyValue.newBuilder()
+            .setKey(key)
+            .setValue(AnyValue.newBuilder().setStringValue(text))
+            .build();
+    return ResourceSpans.newBuilder()
+        .addScopeSpans(ScopeSpans.newBuilder().addSpans(Span.newBuilder().addAttributes(kv)))
+        .build();
   }
 
   private static KeyValue kv(String key) {
