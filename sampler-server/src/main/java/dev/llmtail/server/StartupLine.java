@@ -1,5 +1,6 @@
 package dev.llmtail.server;
 
+import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
 import dev.llmtail.server.receiver.OtlpHttpReceiver;
@@ -8,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** The one log line a started sidecar writes: what it listens on and where kept traces go. */
+/**
+ * The one log line a started sidecar writes: what it listens on, where kept traces go, and how many
+ * span bytes the buffer holds (buffer.max_bytes as resolved, a share of the heap in bytes).
+ */
 final class StartupLine {
 
   private static final System.Logger LOG = System.getLogger(Sidecar.class.getName());
@@ -25,12 +29,22 @@ final class StartupLine {
     LOG.log(
         System.Logger.Level.INFO,
         "llmtail listening for {0}, admin HTTP on port {1}; {2} policies from {3}; kept traces go"
-            + " to {4}",
+            + " to {4}; {5}",
         receiving(config, grpc, http, kafka),
         String.valueOf(adminPort),
         String.valueOf(config.policies().size()),
         config.source(),
-        config.exporter().destination());
+        config.exporter().destination(),
+        bufferBound(config));
+  }
+
+  /** buffer.max_bytes as resolved: a share of the heap is a number of bytes by now. */
+  private static String bufferBound(LlmtailConfig config) {
+    return "the buffer holds up to "
+        + new ByteSize(config.buffer().maxBytes())
+        + " of spans (buffer.max_bytes; max heap "
+        + (Runtime.getRuntime().maxMemory() >> 20)
+        + "MiB)";
   }
 
   /** What it receives, for the start-up line: each OTLP port, or off, and the Kafka topics. */

@@ -6,6 +6,7 @@ import dev.llmtail.policies.RootSpanCondition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code buffer} section: when a trace is complete and how much may wait.
@@ -14,11 +15,12 @@ import java.util.List;
  *     {@code 10s}
  * @param maxTraceWait decide at the latest this long after a trace's first span; default {@code 5m}
  * @param maxTraces most traces held at once; default {@code 100000}
- * @param maxBytes most span bytes held at once; default {@code 256MiB}
+ * @param maxBytes most span bytes held at once: a size, or a share of the JVM's max heap resolved
+ *     at start; default {@code 25%}
  * @param maxTraceSpans a trace holding more spans is decided at once on what it holds; default
  *     {@code 10000}
- * @param maxTraceBytes a trace holding more span bytes is decided at once on what it holds; default
- *     {@code 32MiB}
+ * @param maxTraceBytes a trace holding more span bytes is decided at once on what it holds; null
+ *     for the default, an eighth of {@code maxBytes}
  * @param completionRules traces whose root span matches a rule's condition wait its quiet period
  *     and hard cap instead; the first match wins; default none
  */
@@ -26,19 +28,19 @@ public record BufferConfig(
     Duration quietPeriod,
     Duration maxTraceWait,
     Integer maxTraces,
-    ByteSize maxBytes,
+    HeapShareOrSize maxBytes,
     Integer maxTraceSpans,
-    ByteSize maxTraceBytes,
+    @Nullable ByteSize maxTraceBytes,
     List<CompletionRuleConfig> completionRules) {
 
   public BufferConfig {
     quietPeriod = quietPeriod == null ? Duration.ofSeconds(10) : quietPeriod;
     maxTraceWait = maxTraceWait == null ? Duration.ofMinutes(5) : maxTraceWait;
     maxTraces = maxTraces == null ? 100_000 : maxTraces;
-    maxBytes = maxBytes == null ? new ByteSize(256L << 20) : maxBytes;
+    // Why a quarter of the heap: docs/configuration.md, "The buffer and the heap".
+    maxBytes = maxBytes == null ? new HeapShareOrSize(null, 25) : maxBytes;
     // Why these defaults: docs/configuration.md, "Why these per-trace limits".
     maxTraceSpans = maxTraceSpans == null ? 10_000 : maxTraceSpans;
-    maxTraceBytes = maxTraceBytes == null ? new ByteSize(32L << 20) : maxTraceBytes;
     completionRules = completionRules == null ? List.of() : List.copyOf(completionRules);
   }
 
@@ -76,10 +78,12 @@ public record BufferConfig(
   }
 
   /**
-   * The settings the buffer runs with, each completion rule's condition compiled; throws with the
-   * offending key if they do not fit.
+   * The settings the buffer runs with in a JVM whose max heap is {@code maxHeap} bytes ({@code
+   * max_bytes} resolved, each completion rule's condition compiled); throws with the offending key
+   * if they do not fit.
    */
-  public BufferSettings toSettings(DecisionCacheConfig cache) {
+  public BufferSettings toSettings(DecisionCacheConfig cache, long maxHeap) {
+    long bytes = maxBytes.bytes(maxHeap);
     List<CompletionRule> rules = new ArrayList<>(completionRules.size());
     for (int i = 0; i < completionRules.size(); i++) {
       CompletionRuleConfig r = completionRules.get(i);
@@ -105,11 +109,11 @@ public record BufferConfig(
         quietPeriod,
         maxTraceWait,
         maxTraces,
-        maxBytes.bytes(),
+        bytes,
         cache.maxEntries(),
         cache.ttl(),
         maxTraceSpans,
-        maxTraceBytes.bytes(),
+        maxTraceBytes == null ? Math.max(1, bytes / 8) : maxTraceBytes.bytes(),
         rules);
   }
 }

@@ -53,22 +53,33 @@ public final class ConfigLoader {
   private final PolicyTypes types;
   private final RecordBinder binder;
   private final PolicyReader policies;
+  private final long maxHeap;
 
-  private ConfigLoader(Map<String, String> environment, PolicyTypes types) {
+  private ConfigLoader(Map<String, String> environment, PolicyTypes types, long maxHeap) {
     this.env = new EnvSubstitution(environment);
+    this.maxHeap = maxHeap;
     this.types = types;
     this.binder = new RecordBinder(b -> new SubPolicyReader(types, b));
     this.policies = new PolicyReader(types, binder);
   }
 
-  /** A loader that reads the process environment and the policy types on the class path. */
+  /**
+   * A loader that reads the process environment and the policy types on the class path, and
+   * resolves shares of the heap ({@code buffer.max_bytes: 40%}) against this JVM's max heap.
+   */
   public static ConfigLoader withSystemEnvironment() {
-    return new ConfigLoader(System.getenv(), PolicyTypes.discover());
+    return new ConfigLoader(
+        System.getenv(), PolicyTypes.discover(), Runtime.getRuntime().maxMemory());
   }
 
   /** A loader with an explicit environment (for tests). */
   public static ConfigLoader withEnvironment(Map<String, String> environment) {
-    return new ConfigLoader(Map.copyOf(environment), PolicyTypes.discover());
+    return withEnvironment(environment, Runtime.getRuntime().maxMemory());
+  }
+
+  /** A loader with an explicit environment and max heap in bytes (for tests). */
+  public static ConfigLoader withEnvironment(Map<String, String> environment, long maxHeap) {
+    return new ConfigLoader(Map.copyOf(environment), PolicyTypes.discover(), maxHeap);
   }
 
   /** The options record of each policy type this loader knows, by type name, sorted. */
@@ -150,7 +161,7 @@ public final class ConfigLoader {
     BufferSettings settings = null;
     if (buffer != null && cache != null) {
       try {
-        settings = buffer.toSettings(cache);
+        settings = buffer.toSettings(cache, maxHeap);
       } catch (IllegalArgumentException e) {
         String message = String.valueOf(e.getMessage());
         String section = message.startsWith("decision_cache.") ? "/decision_cache" : "/buffer";

@@ -130,6 +130,18 @@ public final class ConfigSchema {
                 .put("type", "string")
                 .put("pattern", "^\\s*\\d+\\s*(B|KiB|MiB|GiB|KB|MB|GB)?\\s*$"))
         .add(ref("env"));
+    ObjectNode share = defs.putObject("size_or_heap_share");
+    share.put(
+        "description",
+        "A size (e.g. 256MiB) or a share of the JVM's max heap from 1% to 90%, resolved at start"
+            + " (e.g. 40%).");
+    share
+        .putArray("anyOf")
+        .add(ref("size"))
+        .add(
+            JSON.createObjectNode()
+                .put("type", "string")
+                .put("pattern", "^\\s*([1-9]|[1-8][0-9]|90)\\s*%\\s*$"));
     return root;
   }
 
@@ -196,6 +208,9 @@ public final class ConfigSchema {
     }
     if (raw == ByteSize.class) {
       return ref("size");
+    }
+    if (raw == HeapShareOrSize.class) {
+      return ref("size_or_heap_share");
     }
     if (raw == NamedPolicy.class) {
       return ref("sub_policy");

@@ -51,7 +51,7 @@ class ConfigViewTest {
   void showsThePerTraceLimitsUnderTheKeysTheFileUsesWithTheirDefaults() throws Exception {
     ObjectNode view =
         ConfigView.of(
-            ConfigLoader.withEnvironment(Map.of())
+            ConfigLoader.withEnvironment(Map.of(), 2048L << 20)
                 .parse(
                     Path.of("view.yaml"),
                     """
@@ -64,6 +64,8 @@ class ConfigViewTest {
                     """));
 
     assertThat(view.path("buffer").path("max_trace_spans").asInt()).isEqualTo(2500);
-    assertThat(view.path("buffer").path("max_trace_bytes").asText()).isEqualTo("32MiB");
+    // A quarter of a 2 GiB heap, and an eighth of that for one trace.
+    assertThat(view.path("buffer").path("max_bytes").asText()).isEqualTo("512MiB");
+    assertThat(view.path("buffer").path("max_trace_bytes").asText()).isEqualTo("64MiB");
   }
 }

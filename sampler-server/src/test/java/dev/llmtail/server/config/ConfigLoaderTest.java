@@ -97,7 +97,13 @@ class ConfigLoaderTest {
     LlmtailConfig config = parse(MINIMAL_POLICIES);
     assertThat(config.receivers().grpc().maxMessageSize().bytes()).isEqualTo(4L << 20);
     assertThat(config.buffer().maxTraces()).isEqualTo(100_000);
-    assertThat(config.buffer().maxBytes()).isEqualTo(256L << 20);
+    assertThat(
+            ConfigLoader.withEnvironment(Map.of(), 2048L << 20)
+                .parse(Path.of("test.yaml"), MINIMAL_POLICIES)
+                .buffer()
+                .maxBytes())
+        .as("a quarter of the max heap")
+        .isEqualTo(512L << 20);
     assertThat(config.buffer().decisionCacheTtl()).isEqualTo(Duration.ofMinutes(10));
     assertThat(config.exporter().otlp().retry().maxElapsedTime()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.receivers().http().endpoint()).isEqualTo("0.0.0.0:5318");
@@ -317,7 +323,69 @@ class ConfigLoaderTest {
             problems(() -> parse("buffer:\n  max_bytes: 12 parsecs\n" + MINIMAL_POLICIES))
                 .problems())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
-        .startsWith("test.yaml:2: buffer.max_bytes: '12 parsecs' is not a size");
+        .startsWith("test.yaml:2: buffer.max_bytes: '12 parsecs' is neither a size nor a share");
+  }
+
+  @Test
+  void shippedConfigHoldsAQuarterOfTheMaxHeapInTheBuffer() throws Exception {
+    // -Xmx2g as the benchmark runs it; 556 MiB is what Serial reports of the recipes' -Xmx576m.
+    LlmtailConfig twoGiB = ConfigLoader.withEnvironment(Map.of(), 2048L << 20).load(SHIPPED);
+    LlmtailConfig serial576 = ConfigLoader.withEnvironment(Map.of(), 556L << 20).load(SHIPPED);
+
+    assertThat(twoGiB.buffer().maxBytes()).isEqualTo(512L << 20);
+    assertThat(twoGiB.buffer().maxTraceBytes()).isEqualTo(64L << 20);
+    assertThat(serial576.buffer().maxBytes()).isEqualTo(139L << 20);
+  }
+
+  @Test
+  void maxBytesAsAShareOfTheMaxHeapIsResolvedAgainstTheHeapAtStart() throws Exception {
+    String yaml = "buffer:\n  max_bytes: 40%\n" + MINIMAL_POLICIES;
+    LlmtailConfig twoGiB =
+        ConfigLoader.withEnvironment(Map.of(), 2048L << 20).parse(Path.of("test.yaml"), yaml);
+    LlmtailConfig serial576 =
+        ConfigLoader.withEnvironment(Map.of(), 556L << 20).parse(Path.of("test.yaml"), yaml);
+
+    // 40 % of 2 GiB is 819.2 MiB, rounded down to whole MiB; one trace may hold an eighth of it.
+    assertThat(twoGiB.buffer().maxBytes()).isEqualTo(819L << 20);
+    assertThat(twoGiB.buffer().maxTraceBytes()).isEqualTo((819L << 20) / 8);
+    assertThat(serial576.buffer().maxBytes()).isEqualTo(222L << 20);
+  }
+
+  @Test
+  void maxBytesAsASizeIgnoresTheHeapAndMaxTraceBytesDefaultsToAnEighthOfIt() throws Exception {
+    String yaml = "buffer:\n  max_bytes: 64MiB\n" + MINIMAL_POLICIES;
+    LlmtailConfig config =
+        ConfigLoader.withEnvironment(Map.of(), 2048L << 20).parse(Path.of("test.yaml"), yaml);
+    LlmtailConfig explicit =
+        parse("buffer:\n  max_bytes: 64MiB\n  max_trace_bytes: 1MiB\n" + MINIMAL_POLICIES);
+
+    assertThat(config.buffer().maxBytes()).isEqualTo(64L << 20);
+    assertThat(config.buffer().maxTraceBytes()).isEqualTo(8L << 20);
+    assertThat(explicit.buffer().maxTraceBytes()).isEqualTo(1L << 20);
+  }
+
+  @Test
+  void aShareOfTheHeapOutsideOneToNinetyPercentNamesTheKeyAndTheFix() {
+    assertThat(problems(() -> parse("buffer:\n  max_bytes: 0%\n" + MINIMAL_POLICIES)).problems())
+        .containsExactly(
+            "test.yaml:2: buffer.max_bytes: 0% of the max heap holds nothing (expected: 1% to 90%"
+                + " of the max heap, e.g. 40%, or a size, e.g. 256MiB)");
+    assertThat(problems(() -> parse("buffer:\n  max_bytes: 95%\n" + MINIMAL_POLICIES)).problems())
+        .containsExactly(
+            "test.yaml:2: buffer.max_bytes: 95% of the max heap leaves too little for the rest of"
+                + " llmtail (expected: 1% to 90% of the max heap, e.g. 40%, or a size, e.g."
+                + " 256MiB)");
+    assertThat(problems(() -> parse("buffer:\n  max_bytes: 12.5%\n" + MINIMAL_POLICIES)).problems())
+        .containsExactly(
+            "test.yaml:2: buffer.max_bytes: '12.5%' is not a share of the max heap (expected: a"
+                + " whole percentage from 1% to 90%, e.g. 40%)");
+    assertThat(
+            problems(() -> parse("buffer:\n  max_bytes: forty percent\n" + MINIMAL_POLICIES))
+                .problems())
+        .containsExactly(
+            "test.yaml:2: buffer.max_bytes: 'forty percent' is neither a size nor a share of the"
+                + " max heap (expected: a number with KiB, MiB, GiB, KB, MB, GB, e.g. 256MiB, or a"
+                + " percentage, e.g. 40%)");
   }
 
   @Test

@@ -85,7 +85,10 @@ public final class ReceiverHarness implements AutoCloseable {
    */
   public static TraceBuffer keepAllBuffer(
       int maxTraces, long maxBytes, SimpleMeterRegistry meters) {
-    BufferConfig defaults = new BufferConfig(null, null, null, null, null, null, null);
+    BufferSettings defaults =
+        new BufferConfig(null, null, null, null, null, null, null)
+            .toSettings(
+                new BufferConfig.DecisionCacheConfig(null, null), Runtime.getRuntime().maxMemory());
     DecisionEngine engine =
         new DecisionEngine(
             List.of(new NamedPolicy("all", "test", t -> Verdict.keep("all"))),
@@ -101,7 +104,7 @@ public final class ReceiverHarness implements AutoCloseable {
                 100,
                 Duration.ofMinutes(1),
                 defaults.maxTraceSpans(),
-                defaults.maxTraceBytes().bytes()))
+                defaults.maxTraceBytes()))
         .engine(() -> engine)
         .listener(DecisionListener.ofDecided((decision, trace) -> {}))
         .meters(meters)
