@@ -198,6 +198,18 @@ class DocumentedCommandsTest {
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix,llm --rate=5000 --warmup-max=45",
               "not run: a benchmark run (both inputs at fixed rates)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,d --inputs=mix,llm --rate=0 --llm-rate=0 --config=FILE",
+              "not run: a benchmark run (the buffer held full with a share of the heap, -Xmx2g)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,d --inputs=mix,llm --rate=0 --llm-rate=0 --config=FILE --xmx=576m --jvm=-XX:+UseSerialGC",
+              "not run: a benchmark run (the buffer held full in the recipes' heap and collector)"),
+          Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=b,c --inputs=mix --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options",
+              "not run: a benchmark run (an earlier commit's pass-through and saturated rows)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=b,c --inputs=mix",
+              "not run: a benchmark run (pass-through and saturated rows on the mix)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --config=FILE",
               "not run: a benchmark run (the llm input with a config whose gzip level is changed)"),
           Map.entry(
