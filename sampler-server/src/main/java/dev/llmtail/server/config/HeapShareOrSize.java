@@ -25,7 +25,7 @@ public record HeapShareOrSize(@Nullable ByteSize size, int percent) {
 
   private static final long MIB = 1L << 20;
 
-  private static final Pattern PERCENT = Pattern.compile("(\\d+)\\s*%");
+  private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})\\s*%");
 
   public HeapShareOrSize {
     if (size == null && (percent < 1 || percent > MAX_PERCENT)) {
@@ -40,7 +40,7 @@ public record HeapShareOrSize(@Nullable ByteSize size, int percent) {
   }
 
   /** A fixed size. */
-  public static HeapShareOrSize of(ByteSize size) {
+  static HeapShareOrSize of(ByteSize size) {
     return new HeapShareOrSize(size, 0);
   }
 

@@ -29,6 +29,11 @@ class ConfigLoaderTest {
     return ConfigLoader.withEnvironment(Map.of()).parse(Path.of("test.yaml"), yaml);
   }
 
+  /** Parses {@code yaml} as a JVM whose max heap is {@code maxHeap} bytes would. */
+  private static LlmtailConfig parseWithMaxHeap(long maxHeap, String yaml) throws ConfigException {
+    return ConfigLoader.withEnvironment(Map.of(), maxHeap).parse(Path.of("test.yaml"), yaml);
+  }
+
   private static ConfigException problems(ThrowingCallable load) {
     try {
       load.call();
@@ -97,11 +102,7 @@ class ConfigLoaderTest {
     LlmtailConfig config = parse(MINIMAL_POLICIES);
     assertThat(config.receivers().grpc().maxMessageSize().bytes()).isEqualTo(4L << 20);
     assertThat(config.buffer().maxTraces()).isEqualTo(100_000);
-    assertThat(
-            ConfigLoader.withEnvironment(Map.of(), 2048L << 20)
-                .parse(Path.of("test.yaml"), MINIMAL_POLICIES)
-                .buffer()
-                .maxBytes())
+    assertThat(parseWithMaxHeap(2048L << 20, MINIMAL_POLICIES).buffer().maxBytes())
         .as("a quarter of the max heap")
         .isEqualTo(512L << 20);
     assertThat(config.buffer().decisionCacheTtl()).isEqualTo(Duration.ofMinutes(10));
@@ -340,10 +341,8 @@ class ConfigLoaderTest {
   @Test
   void maxBytesAsAShareOfTheMaxHeapIsResolvedAgainstTheHeapAtStart() throws Exception {
     String yaml = "buffer:\n  max_bytes: 40%\n" + MINIMAL_POLICIES;
-    LlmtailConfig twoGiB =
-        ConfigLoader.withEnvironment(Map.of(), 2048L << 20).parse(Path.of("test.yaml"), yaml);
-    LlmtailConfig serial576 =
-        ConfigLoader.withEnvironment(Map.of(), 556L << 20).parse(Path.of("test.yaml"), yaml);
+    LlmtailConfig twoGiB = parseWithMaxHeap(2048L << 20, yaml);
+    LlmtailConfig serial576 = parseWithMaxHeap(556L << 20, yaml);
 
     // 40 % of 2 GiB is 819.2 MiB, rounded down to whole MiB; one trace may hold an eighth of it.
     assertThat(twoGiB.buffer().maxBytes()).isEqualTo(819L << 20);
@@ -354,8 +353,7 @@ class ConfigLoaderTest {
   @Test
   void maxBytesAsASizeIgnoresTheHeapAndMaxTraceBytesDefaultsToAnEighthOfIt() throws Exception {
     String yaml = "buffer:\n  max_bytes: 64MiB\n" + MINIMAL_POLICIES;
-    LlmtailConfig config =
-        ConfigLoader.withEnvironment(Map.of(), 2048L << 20).parse(Path.of("test.yaml"), yaml);
+    LlmtailConfig config = parseWithMaxHeap(2048L << 20, yaml);
     LlmtailConfig explicit =
         parse("buffer:\n  max_bytes: 64MiB\n  max_trace_bytes: 1MiB\n" + MINIMAL_POLICIES);
 
