@@ -1,6 +1,7 @@
 package dev.llmtail.core.metrics;
 
 import dev.llmtail.core.Decision;
+import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.GenAiReader;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.buffer.DecisionListener;
@@ -19,7 +20,8 @@ import java.util.Objects;
  * as does a framework span whose client span came apart; and finish reasons sent as log records
  * join their call only in the trace. Every trace is decided (a full buffer decides early, never
  * drops undecided), so the counts still cover 100 % of traffic. Late spans are counted on their
- * own; late log records are not counted (their call was counted when its trace was decided).
+ * own; late log records are not counted (their call was counted when its trace was decided), nor is
+ * a promotion ({@link DecisionTrigger#PROMOTED}): its calls were counted when it was dropped.
  */
 public final class LlmUsageAtDecision implements DecisionListener {
 
@@ -34,7 +36,11 @@ public final class LlmUsageAtDecision implements DecisionListener {
 
   @Override
   public void onDecided(Decision decision, TraceView trace) {
-    usage.count(trace.llmCalls());
+    // A promotion keeps a trace that was decided (and counted) before, whose late spans were
+    // counted as they came: counting its calls again would count them twice.
+    if (decision.trigger() != DecisionTrigger.PROMOTED) {
+      usage.count(trace.llmCalls());
+    }
   }
 
   @Override

@@ -24,7 +24,7 @@ class LlmUsageAtDecisionTest {
   }
 
   @Test
-  void countsTheCallsOfADecidedTraceOnceAndLateSpansOnTheirOwn() {
+  void countsTheCallsOfADecidedTraceOnceLateSpansOnTheirOwnAndAPromotionNotAgain() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     LlmCall late = call();
     LlmUsageAtDecision listener =
@@ -55,6 +55,24 @@ class LlmUsageAtDecisionTest {
         new RememberedDecision(false, "no policy matched", 0),
         new TraceFragment(
             id, TestSpans.resourceSpans(TestSpans.span(id, 9, 1, true, false)), 1, false));
+    assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count())
+        .isEqualTo(3);
+
+    // Late evidence keeps the dropped trace: its calls, the late one included, were counted.
+    listener.onDecided(
+        new Decision(
+            id,
+            true,
+            "kept by flagged on late evidence",
+            0,
+            DecisionTrigger.PROMOTED,
+            Instant.EPOCH,
+            List.of(),
+            1),
+        TraceViews.withCalls(
+            id,
+            List.of(TestSpans.resourceSpans(TestSpans.span(id, 1, 0, true, false))),
+            List.of(call(), call(), late)));
     assertThat(meters.counter("llmtail.llm.calls", "provider", "openai", "model", "gpt-4o").count())
         .isEqualTo(3);
   }
