@@ -27,6 +27,13 @@ public final class SpanView {
    */
   private @Nullable String spanIdHex;
 
+  /**
+   * What one pass over this span's attribute keys found, or 0 before any pass: kept so that the
+   * readers of one decision (the GenAI normaliser, then policies) walk the keys once. Racy but
+   * benign, as {@link #spanIdHex}: every pass over the same keys stores the same value.
+   */
+  private int keyMarks;
+
   public SpanView(Span span, Resource resource, InstrumentationScope scope) {
     this.span = span;
     this.resource = resource;
@@ -93,6 +100,19 @@ public final class SpanView {
       bits = (bits << 8) | (id.byteAt(i) & 0xFF);
     }
     return HEX.toHexDigits(bits);
+  }
+
+  /**
+   * What a pass over this span's attribute keys noted ({@link #keyMarks(int)}), or 0 if none has
+   * run: the bits are the pass's own (sampler-policies' {@code SpanKeys}).
+   */
+  public int keyMarks() {
+    return keyMarks;
+  }
+
+  /** Keeps what a pass over this span's keys found: non-zero, the same for the same keys. */
+  public void keyMarks(int marks) {
+    keyMarks = marks;
   }
 
   /** True for a span without a parent: the root of its trace. */

@@ -9,7 +9,7 @@ import dev.llmtail.core.SpanView;
 import dev.llmtail.core.TraceView;
 import dev.llmtail.core.Verdict;
 import dev.llmtail.policies.genai.SpanAttributes;
-import io.opentelemetry.proto.common.v1.KeyValue;
+import dev.llmtail.policies.genai.SpanKeys;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -74,19 +74,6 @@ final class RetryStormPolicy implements Policy {
 
   /** The most-attempted request of a trace. */
   private record Attempts(int count, String spanId, String model, String how) {}
-
-  /** The only attributes read from every span (indexing all of them was a hot spot). */
-  private static final String[] HTTP_KEYS = {
-    "http.request.resend_count",
-    "http.response.status_code",
-    "http.status_code",
-    "url.full",
-    "http.url",
-    "status"
-  };
-
-  /** {@link #HTTP_KEYS} as a list: compared, not hashed (a decoded key has no hash yet). */
-  private static final List<String> HTTP_KEY_LIST = List.of(HTTP_KEYS);
 
   private final Options options;
   private final TraceClock clock = new TraceClock();
@@ -173,10 +160,11 @@ final class RetryStormPolicy implements Policy {
     Map<String, Integer> failedHttp = null;
     Set<String> present = null;
     for (SpanView s : trace.spans()) {
-      if (!hasHttpKey(s)) {
-        continue; // most spans: nothing below reads anything from them
+      if (!SpanKeys.hasHttpAttempt(s)) {
+        continue; // most spans, told by the normaliser's pass over their keys
       }
-      SpanAttributes a = SpanAttributes.of(s, HTTP_KEYS);
+      // Only HTTP keys are read: a view of all keys reads them as one of only those would.
+      SpanAttributes a = SpanAttributes.of(s);
       Long resend = a.whole("http.request.resend_count");
       if (resend != null && resend + 1 > best.count()) {
         best =
@@ -279,23 +267,6 @@ final class RetryStormPolicy implements Policy {
             && RequestFingerprint.of(a).equals(RequestFingerprint.of(b))) {
           return true;
         }
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether the span has any of {@link #HTTP_KEYS}: one pass, no attribute view. Each of them
-   * starts with {@code http.} or {@code url.} or is {@code status}, which rules out almost every
-   * key without hashing it.
-   */
-  private static boolean hasHttpKey(SpanView span) {
-    List<KeyValue> attributes = span.proto().getAttributesList();
-    for (int i = 0, n = attributes.size(); i < n; i++) {
-      String key = attributes.get(i).getKey();
-      if ((key.startsWith("http.") || key.startsWith("url.") || key.equals("status"))
-          && HTTP_KEY_LIST.contains(key)) {
-        return true;
       }
     }
     return false;

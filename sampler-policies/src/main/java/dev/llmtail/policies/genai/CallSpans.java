@@ -26,6 +26,9 @@ final class CallSpans {
   private static final Set<String> VERCEL_WRAPPERS =
       Set.of("ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject");
   private static final int MAX_ANCESTRY = 64;
+  private static final GenAiKeys.Keys REQUEST_TYPE = GenAiKeys.keys("llm.request.type");
+  private static final GenAiKeys.Keys PROVIDER =
+      GenAiKeys.keys("gen_ai.system", "gen_ai.provider.name");
 
   enum Role {
     CALL,
@@ -91,27 +94,24 @@ final class CallSpans {
         return Role.WRAPPER;
       }
     }
-    String kind = a.text("openinference.span.kind").toUpperCase(Locale.ROOT);
+    String kind = a.text(GenAiKeys.SPAN_KIND).toUpperCase(Locale.ROOT);
     if (!kind.isEmpty()) {
       return kind.equals("LLM") || kind.equals("EMBEDDING") ? Role.CALL : Role.NONE;
     }
-    String operation = a.text("gen_ai.operation.name").toLowerCase(Locale.ROOT);
+    String operation = a.text(GenAiKeys.OPERATION_NAME).toLowerCase(Locale.ROOT);
     if (CALL_OPERATIONS.contains(operation)) {
       return Role.CALL;
     }
     if (WRAPPER_OPERATIONS.contains(operation)) {
-      return a.has("gen_ai.request.model") || a.has("gen_ai.response.model")
-          ? Role.WRAPPER
-          : Role.NONE;
+      return a.has(GenAiKeys.MODELS) ? Role.WRAPPER : Role.NONE;
     }
     if (!operation.isEmpty()) {
       return Role.NONE; // execute_tool, retrieval, create_agent, …
     }
-    if (a.has("llm.request.type")) {
+    if (a.has(REQUEST_TYPE)) {
       return Role.CALL;
     }
-    if ((a.has("gen_ai.system") || a.has("gen_ai.provider.name"))
-        && (a.has("gen_ai.request.model") || a.has("gen_ai.response.model"))) {
+    if (a.has(PROVIDER) && a.has(GenAiKeys.MODELS)) {
       return Role.CALL;
     }
     return Role.NONE;

@@ -16,6 +16,10 @@ import java.util.function.Consumer;
 final class Evaluations {
 
   private static final HexFormat HEX = HexFormat.of();
+  private static final GenAiKeys.Keys EVALUATION =
+      GenAiKeys.keys("gen_ai.evaluation.name", "gen_ai.evaluation.score.label");
+  private static final GenAiKeys.Keys GUARDRAIL_RESULT =
+      GenAiKeys.keys("gen_ai.guardrail.result.type", "gen_ai.guardrail.result.value");
 
   private Evaluations() {}
 
@@ -28,7 +32,7 @@ final class Evaluations {
         out.add(otel(s.spanIdHex(), new SpanAttributes(event.getAttributesList(), ignored)));
       }
     }
-    boolean otel = a.has("gen_ai.evaluation.name") || a.has("gen_ai.evaluation.score.label");
+    boolean otel = a.has(EVALUATION);
     List<Integer> evaluations = a.indexes("evaluations.");
     List<Integer> annotations = a.indexes("annotations.");
     if (otel || !evaluations.isEmpty() || !annotations.isEmpty()) {
@@ -49,7 +53,7 @@ final class Evaluations {
         out.add(openInference(judged, a, p, source));
       }
     }
-    if (a.has("gen_ai.guardrail.result.type") || a.has("gen_ai.guardrail.result.value")) {
+    if (a.has(GUARDRAIL_RESULT)) {
       out.add(
           new Evaluation(
               s.spanIdHex(),

@@ -122,6 +122,11 @@ final class GenAiKeys {
 
   private static final Map<String, Integer> SLOTS = slots();
 
+  // Keys several readers read (declared after SLOTS, which they need).
+  static final Keys SPAN_KIND = keys("openinference.span.kind");
+  static final Keys OPERATION_NAME = keys("gen_ai.operation.name");
+  static final Keys MODELS = keys("gen_ai.request.model", "gen_ai.response.model");
+
   private GenAiKeys() {}
 
   private static Map<String, Integer> slots() {
@@ -136,6 +141,37 @@ final class GenAiKeys {
       }
     }
     return slots;
+  }
+
+  /**
+   * Keys of one fact in the order they are tried, each with its slot: the normaliser's view reads
+   * them from their slots, without a lookup per key; any other view by name.
+   */
+  static final class Keys {
+    final String[] names;
+    final int[] slots;
+
+    private Keys(String[] names, int[] slots) {
+      this.names = names;
+      this.slots = slots;
+    }
+  }
+
+  /** {@code names} with their slots; each must have one (checked once, when the class loads). */
+  static Keys keys(String... names) {
+    int[] slots = new int[names.length];
+    for (int i = 0; i < names.length; i++) {
+      slots[i] = slot(names[i]);
+      if (slots[i] < 0) {
+        throw new IllegalStateException("GenAiKeys does not list '" + names[i] + "'; add it");
+      }
+    }
+    return new Keys(names.clone(), slots);
+  }
+
+  /** Every key with a slot, in slot order. */
+  static List<String> names() {
+    return KEYS;
   }
 
   /** How many slots {@link #file} fills. */

@@ -59,7 +59,7 @@ final class JudgeCalls {
   }
 
   static boolean grades(SpanAttributes a) {
-    return GRADING_KINDS.contains(a.text("openinference.span.kind").toUpperCase(Locale.ROOT))
-        || a.text("gen_ai.operation.name").equalsIgnoreCase("apply_guardrail");
+    return GRADING_KINDS.contains(a.text(GenAiKeys.SPAN_KIND).toUpperCase(Locale.ROOT))
+        || a.text(GenAiKeys.OPERATION_NAME).equalsIgnoreCase("apply_guardrail");
   }
 }

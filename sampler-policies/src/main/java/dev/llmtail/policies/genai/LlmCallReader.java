@@ -22,59 +22,64 @@ final class LlmCallReader {
   private static final Pattern STREAM_TRUE = Pattern.compile("\"stream\"\\s*:\\s*true");
   private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]+)\"");
 
-  // The keys of each fact, in the order they are tried (constants: no array per read).
-  private static final String[] STREAM = {
-    "gen_ai.request.stream", "llm.is_streaming", "gen_ai.is_streaming"
-  };
-  private static final String[] REQUEST_MODEL = {
-    "gen_ai.request.model", "llm.request.model_name", "ai.model.id"
-  };
-  private static final String[] RESPONSE_MODEL = {
-    "gen_ai.response.model", "llm.response.model_name", "ai.response.model"
-  };
-  private static final String[] OPERATION = {"gen_ai.operation.name", "llm.request.type"};
-  private static final String[] FINISH_REASONS = {
-    "gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason"
-  };
-  private static final String[] ATTEMPT = {
-    "http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt"
-  };
-  private static final String[] INPUT_TOKENS = {
-    "gen_ai.usage.input_tokens",
-    "gen_ai.usage.prompt_tokens",
-    "llm.token_count.prompt",
-    "ai.usage.inputTokens",
-    "ai.usage.promptTokens"
-  };
-  private static final String[] OUTPUT_TOKENS = {
-    "gen_ai.usage.output_tokens",
-    "gen_ai.usage.completion_tokens",
-    "llm.token_count.completion",
-    "ai.usage.outputTokens",
-    "ai.usage.completionTokens"
-  };
-  private static final String[] PROVIDER = {
-    "gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider"
-  };
-  private static final String[] CACHE_READ = {
-    "gen_ai.usage.cache_read.input_tokens",
-    "gen_ai.usage.cache_read_input_tokens",
-    "llm.token_count.prompt_details.cache_read",
-    "ai.usage.cachedInputTokens",
-    "ai.usage.inputTokenDetails.cacheReadTokens"
-  };
-  private static final String[] CACHE_WRITE = {
-    "gen_ai.usage.cache_creation.input_tokens",
-    "gen_ai.usage.cache_write.input_tokens",
-    "gen_ai.usage.cache_creation_input_tokens",
-    "llm.token_count.prompt_details.cache_write"
-  };
-  private static final String[] REASONING = {
-    "gen_ai.usage.reasoning.output_tokens",
-    "llm.token_count.completion_details.reasoning",
-    "ai.usage.reasoningTokens"
-  };
-  private static final String[] COST = {"llm.cost.total", "gen_ai.usage.cost"};
+  // The keys of each fact, in the order they are tried, read from their slots (no lookup per key).
+  private static final GenAiKeys.Keys STREAM =
+      GenAiKeys.keys("gen_ai.request.stream", "llm.is_streaming", "gen_ai.is_streaming");
+  private static final GenAiKeys.Keys REQUEST_MODEL =
+      GenAiKeys.keys("gen_ai.request.model", "llm.request.model_name", "ai.model.id");
+  private static final GenAiKeys.Keys RESPONSE_MODEL =
+      GenAiKeys.keys("gen_ai.response.model", "llm.response.model_name", "ai.response.model");
+  private static final GenAiKeys.Keys OPERATION =
+      GenAiKeys.keys("gen_ai.operation.name", "llm.request.type");
+  private static final GenAiKeys.Keys FINISH_REASONS =
+      GenAiKeys.keys(
+          "gen_ai.response.finish_reasons", "llm.finish_reason", "ai.response.finishReason");
+  private static final GenAiKeys.Keys ATTEMPT =
+      GenAiKeys.keys("http.request.resend_count", "gen_ai.request.attempt", "llm.request.attempt");
+  private static final GenAiKeys.Keys INPUT_TOKENS =
+      GenAiKeys.keys(
+          "gen_ai.usage.input_tokens",
+          "gen_ai.usage.prompt_tokens",
+          "llm.token_count.prompt",
+          "ai.usage.inputTokens",
+          "ai.usage.promptTokens");
+  private static final GenAiKeys.Keys OUTPUT_TOKENS =
+      GenAiKeys.keys(
+          "gen_ai.usage.output_tokens",
+          "gen_ai.usage.completion_tokens",
+          "llm.token_count.completion",
+          "ai.usage.outputTokens",
+          "ai.usage.completionTokens");
+  private static final GenAiKeys.Keys PROVIDER =
+      GenAiKeys.keys(
+          "gen_ai.provider.name",
+          "gen_ai.system",
+          "llm.provider",
+          "llm.system",
+          "ai.model.provider");
+  private static final GenAiKeys.Keys CACHE_READ =
+      GenAiKeys.keys(
+          "gen_ai.usage.cache_read.input_tokens",
+          "gen_ai.usage.cache_read_input_tokens",
+          "llm.token_count.prompt_details.cache_read",
+          "ai.usage.cachedInputTokens",
+          "ai.usage.inputTokenDetails.cacheReadTokens");
+  private static final GenAiKeys.Keys CACHE_WRITE =
+      GenAiKeys.keys(
+          "gen_ai.usage.cache_creation.input_tokens",
+          "gen_ai.usage.cache_write.input_tokens",
+          "gen_ai.usage.cache_creation_input_tokens",
+          "llm.token_count.prompt_details.cache_write");
+  private static final GenAiKeys.Keys REASONING =
+      GenAiKeys.keys(
+          "gen_ai.usage.reasoning.output_tokens",
+          "llm.token_count.completion_details.reasoning",
+          "ai.usage.reasoningTokens");
+  private static final GenAiKeys.Keys INVOCATION = GenAiKeys.keys("llm.invocation_parameters");
+  private static final GenAiKeys.Keys OPENINFERENCE_MODEL = GenAiKeys.keys("llm.model_name");
+  private static final GenAiKeys.Keys ERROR_TYPE = GenAiKeys.keys("error.type");
+  private static final GenAiKeys.Keys CONVERSATION = GenAiKeys.keys(GenAiKeys.CONVERSATION);
+  private static final GenAiKeys.Keys COST = GenAiKeys.keys("llm.cost.total", "gen_ai.usage.cost");
 
   private LlmCallReader() {}
 
@@ -105,8 +110,8 @@ final class LlmCallReader {
   static LlmCall read(
       SpanView s, SpanAttributes a, String loggedInput, String loggedOutput, boolean judge) {
     boolean vercel = s.name().startsWith("ai.");
-    boolean openInference = a.has("openinference.span.kind");
-    String invocation = a.text("llm.invocation_parameters");
+    boolean openInference = a.has(GenAiKeys.SPAN_KIND);
+    String invocation = a.text(INVOCATION);
 
     Boolean streaming = a.flag(STREAM);
     if (streaming == null && vercel) {
@@ -118,7 +123,7 @@ final class LlmCallReader {
 
     String requestModel = model(a.text(REQUEST_MODEL));
     String responseModel = model(a.text(RESPONSE_MODEL));
-    String openInferenceModel = model(a.text("llm.model_name"));
+    String openInferenceModel = model(a.text(OPENINFERENCE_MODEL));
     if (openInference && !openInferenceModel.isEmpty()) {
       // OpenInference keeps the requested model in llm.model_name on streams, the answering one
       // otherwise.
@@ -135,7 +140,7 @@ final class LlmCallReader {
 
     String operation = a.text(OPERATION).toLowerCase(Locale.ROOT);
     if (operation.isEmpty()) {
-      String kind = a.text("openinference.span.kind");
+      String kind = a.text(GenAiKeys.SPAN_KIND);
       operation =
           kind.equalsIgnoreCase("EMBEDDING") || s.name().endsWith(".doEmbed")
               ? "embeddings"
@@ -158,7 +163,7 @@ final class LlmCallReader {
     }
 
     boolean error = s.statusCode() == Status.StatusCode.STATUS_CODE_ERROR;
-    String errorType = a.text("error.type");
+    String errorType = a.text(ERROR_TYPE);
     if (errorType.isEmpty() && error) {
       errorType = s.proto().getStatus().getMessage();
     }
@@ -193,7 +198,7 @@ final class LlmCallReader {
         error,
         s.proto().getEndTimeUnixNano() != 0,
         attempt == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(0, attempt)),
-        a.text(GenAiKeys.CONVERSATION),
+        a.text(CONVERSATION),
         request.text(),
         output.text(),
         s.startEpochNanos(),

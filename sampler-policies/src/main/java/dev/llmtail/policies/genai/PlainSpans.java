@@ -1,17 +1,13 @@
 package dev.llmtail.policies.genai;
 
 import dev.llmtail.core.SpanView;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Which spans the GenAI normaliser has nothing to read from: not a call, wrapper, evaluator or
  * guardrail, and carrying no evaluation result. Most spans of an LLM app are such (HTTP, database,
  * a tool's {@code execute_tool} span), and telling them apart takes one pass over their keys, with
- * no attribute view, map or string built.
+ * no attribute view, map or string built ({@link SpanKeys}, whose marks the policies read too).
  *
  * <p>Errs toward "not plain": a span is plain only when {@link CallSpans}, {@link JudgeCalls} and
  * {@link Evaluations} would find nothing in it — no {@code ai.*} name, no {@code
@@ -22,32 +18,6 @@ import org.jspecify.annotations.Nullable;
  * execute_tool}, {@code retrieval}…). {@code PlainSpansPropertiesTest} holds it to that.
  */
 final class PlainSpans {
-
-  private static final String OPERATION = "gen_ai.operation.name";
-
-  /** Keys that make a span worth reading whatever their value (a list: compared, not hashed). */
-  private static final List<String> READ_ANYWAY =
-      List.of(
-          "gen_ai.evaluation.name",
-          "gen_ai.evaluation.score.label",
-          "gen_ai.guardrail.result.type",
-          "gen_ai.guardrail.result.value");
-
-  /**
-   * Operations that make a span a call, a wrapper or a guardrail. Compared ignoring case, which
-   * matches whatever the readers' lower case ({@code Locale.ROOT}) matches, and more (the Kelvin
-   * sign, a dotted capital I): more spans read, never fewer.
-   */
-  private static final String[] READ_OPERATIONS = {
-    "chat",
-    "text_completion",
-    "generate_content",
-    "embeddings",
-    "completion",
-    "responses",
-    "invoke_agent",
-    "apply_guardrail"
-  };
 
   private PlainSpans() {}
 
@@ -62,57 +32,12 @@ final class PlainSpans {
         return false;
       }
     }
-    @Nullable AnyValue operation = null;
-    boolean callWithoutOperation = false;
-    List<KeyValue> attributes = span.getAttributesList();
-    for (int i = 0, n = attributes.size(); i < n; i++) {
-      KeyValue kv = attributes.get(i);
-      String key = kv.getKey();
-      if (key.isEmpty()) {
-        continue;
-      }
-      // The first character rules out almost every key without comparing it.
-      switch (key.charAt(0)) {
-        case 'g' -> {
-          if (key.equals(OPERATION)) {
-            operation = kv.getValue(); // the last one wins, as in the readers' view
-          } else if (key.equals("gen_ai.system") || key.equals("gen_ai.provider.name")) {
-            callWithoutOperation = true;
-          } else if (READ_ANYWAY.contains(key)) {
-            return false;
-          }
-        }
-        case 'o' -> {
-          if (key.equals("openinference.span.kind")) {
-            return false;
-          }
-        }
-        case 'l' -> callWithoutOperation |= key.equals("llm.request.type");
-        case 'e' -> {
-          if (key.startsWith("evaluations.")) {
-            return false;
-          }
-        }
-        case 'a' -> {
-          if (key.startsWith("annotations.")) {
-            return false;
-          }
-        }
-        default -> {}
-      }
-    }
-    if (operation == null) {
-      return !callWithoutOperation;
-    }
-    String named = SpanAttributes.text(operation);
-    if (named.isEmpty()) {
+    int marks = SpanKeys.marks(s); // the one pass over its keys, kept for the policies
+    if ((marks & SpanKeys.READ) != 0) {
       return false;
     }
-    for (String read : READ_OPERATIONS) {
-      if (read.equalsIgnoreCase(named)) {
-        return false;
-      }
-    }
-    return true;
+    return (marks & SpanKeys.OPERATION) == 0
+        ? (marks & SpanKeys.CALL_MARK) == 0
+        : (marks & SpanKeys.READ_OPERATION) == 0;
   }
 }

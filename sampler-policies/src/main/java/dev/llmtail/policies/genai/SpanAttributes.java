@@ -65,6 +65,11 @@ public final class SpanAttributes {
     this.onMalformed = onMalformed;
   }
 
+  /** A view that scans for every key, as a policy's does: the tests hold the normaliser's to it. */
+  static SpanAttributes scanning(List<KeyValue> attributes, Consumer<String> onMalformed) {
+    return new SpanAttributes(attributes, null, null, -1, onMalformed);
+  }
+
   /** The normaliser's view: one pass files the keys it reads; the rest are scanned for. */
   SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
     this(attributes, new @Nullable AnyValue[GenAiKeys.count()], onMalformed);
@@ -99,6 +104,11 @@ public final class SpanAttributes {
     return null;
   }
 
+  /** The value of {@code names[i]}: from its slot in the normaliser's view when given one. */
+  private @Nullable AnyValue get(String[] names, int @Nullable [] slots, int i) {
+    return known != null && slots != null ? known[slots[i]] : get(names[i]);
+  }
+
   private boolean named(String key) {
     for (String k : Objects.requireNonNull(only)) {
       if (k.equals(key)) {
@@ -125,6 +135,16 @@ public final class SpanAttributes {
     return get(key) != null;
   }
 
+  /** Whether any of {@code keys} is present. */
+  boolean has(GenAiKeys.Keys keys) {
+    for (int i = 0; i < keys.names.length; i++) {
+      if (get(keys.names, keys.slots, i) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** {@code key}'s value as text, as {@link #text(String...)} reads it (no array per read). */
   public String text(String key) {
     AnyValue v = get(key);
@@ -133,12 +153,21 @@ public final class SpanAttributes {
 
   /** The first of {@code keys} with a non-blank value, as text; {@code ""} if none. */
   public String text(String... keys) {
-    for (String key : keys) {
-      AnyValue v = get(key);
+    return text(keys, null);
+  }
+
+  /** As {@link #text(String...)}, each key from its slot. */
+  String text(GenAiKeys.Keys keys) {
+    return text(keys.names, keys.slots);
+  }
+
+  private String text(String[] names, int @Nullable [] slots) {
+    for (int i = 0; i < names.length; i++) {
+      AnyValue v = get(names, slots, i);
       if (v == null) {
         continue;
       }
-      String s = untrimmed(v);
+      String s = TolerantValues.untrimmed(v);
       if (!s.isBlank()) {
         return s.trim();
       }
@@ -148,54 +177,59 @@ public final class SpanAttributes {
 
   /** One value as {@link #text} reads it: {@code ""} if blank or not a scalar, else trimmed. */
   static String text(AnyValue v) {
-    String s = untrimmed(v);
-    return s.isBlank() ? "" : s.trim();
+    return TolerantValues.text(v);
   }
 
   /** Whether {@link #text(String...)} passes over {@code v} to the next key. */
   static boolean blank(AnyValue v) {
-    return untrimmed(v).isBlank();
-  }
-
-  private static String untrimmed(AnyValue v) {
-    return switch (v.getValueCase()) {
-      case STRING_VALUE -> v.getStringValue();
-      case INT_VALUE -> Long.toString(v.getIntValue());
-      case DOUBLE_VALUE -> Double.toString(v.getDoubleValue());
-      case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
-      default -> "";
-    };
+    return TolerantValues.untrimmed(v).isBlank();
   }
 
   /** {@code key}'s value as a whole number, as {@link #whole(String...)} reads it. */
   public @Nullable Long whole(String key) {
-    return first(key, SpanAttributes::asWhole);
+    return read(get(key), key, TolerantValues::whole);
   }
 
   /** {@code key}'s value as a number, as {@link #number(String...)} reads it. */
   public @Nullable Double number(String key) {
-    return first(key, SpanAttributes::asNumber);
+    return read(get(key), key, TolerantValues::number);
   }
 
   /** The first of {@code keys} readable as a whole number, or null. */
   public @Nullable Long whole(String... keys) {
-    return first(keys, SpanAttributes::asWhole);
+    return first(keys, null, TolerantValues::whole);
+  }
+
+  /** As {@link #whole(String...)}, each key from its slot. */
+  @Nullable Long whole(GenAiKeys.Keys keys) {
+    return first(keys.names, keys.slots, TolerantValues::whole);
   }
 
   /** The first of {@code keys} readable as a number, or null. */
   public @Nullable Double number(String... keys) {
-    return first(keys, SpanAttributes::asNumber);
+    return first(keys, null, TolerantValues::number);
+  }
+
+  /** As {@link #number(String...)}, each key from its slot. */
+  @Nullable Double number(GenAiKeys.Keys keys) {
+    return first(keys.names, keys.slots, TolerantValues::number);
   }
 
   /** The first of {@code keys} readable as a boolean, or null. */
   public @Nullable Boolean flag(String... keys) {
-    return first(keys, SpanAttributes::asFlag);
+    return first(keys, null, TolerantValues::flag);
+  }
+
+  /** As {@link #flag(String...)}, each key from its slot. */
+  @Nullable Boolean flag(GenAiKeys.Keys keys) {
+    return first(keys.names, keys.slots, TolerantValues::flag);
   }
 
   /** The first present key's value that {@code read} understands; others are reported malformed. */
-  private <T> @Nullable T first(String[] keys, Function<AnyValue, @Nullable T> read) {
-    for (String key : keys) {
-      T value = first(key, read);
+  private <T> @Nullable T first(
+      String[] names, int @Nullable [] slots, Function<AnyValue, @Nullable T> read) {
+    for (int i = 0; i < names.length; i++) {
+      T value = read(get(names, slots, i), names[i], read);
       if (value != null) {
         return value;
       }
@@ -203,11 +237,9 @@ public final class SpanAttributes {
     return null;
   }
 
-  /**
-   * {@code key}'s value if {@code read} understands it; otherwise reported malformed if present.
-   */
-  private <T> @Nullable T first(String key, Function<AnyValue, @Nullable T> read) {
-    AnyValue v = get(key);
+  /** {@code v} if {@code read} understands it; otherwise reported malformed if present. */
+  private <T> @Nullable T read(
+      @Nullable AnyValue v, String key, Function<AnyValue, @Nullable T> read) {
     if (v == null) {
       return null;
     }
@@ -218,56 +250,22 @@ public final class SpanAttributes {
     return value;
   }
 
-  private static @Nullable Long asWhole(AnyValue v) {
-    return switch (v.getValueCase()) {
-      case INT_VALUE -> v.getIntValue();
-      case DOUBLE_VALUE -> {
-        double d = v.getDoubleValue();
-        yield d == Math.rint(d) && !Double.isInfinite(d) ? (long) d : null;
-      }
-      case STRING_VALUE -> {
-        try {
-          yield Long.parseLong(v.getStringValue().trim());
-        } catch (NumberFormatException e) {
-          yield null;
-        }
-      }
-      default -> null;
-    };
-  }
-
-  private static @Nullable Double asNumber(AnyValue v) {
-    return switch (v.getValueCase()) {
-      case INT_VALUE -> (double) v.getIntValue();
-      case DOUBLE_VALUE -> v.getDoubleValue();
-      case STRING_VALUE -> {
-        try {
-          yield Double.parseDouble(v.getStringValue().trim());
-        } catch (NumberFormatException e) {
-          yield null;
-        }
-      }
-      default -> null;
-    };
-  }
-
-  private static @Nullable Boolean asFlag(AnyValue v) {
-    if (v.hasBoolValue()) {
-      return v.getBoolValue();
-    }
-    String s = v.hasStringValue() ? v.getStringValue().trim() : "";
-    return (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))
-        ? Boolean.parseBoolean(s)
-        : null;
-  }
-
   /**
    * The first of {@code keys} as a list of strings: an array, or a string holding one value or a
    * bracketed list ({@code "[STOP]"}, {@code "[\"stop\",\"length\"]"}).
    */
   public List<String> list(String... keys) {
-    for (String key : keys) {
-      AnyValue v = get(key);
+    return list(keys, null);
+  }
+
+  /** As {@link #list(String...)}, each key from its slot. */
+  List<String> list(GenAiKeys.Keys keys) {
+    return list(keys.names, keys.slots);
+  }
+
+  private List<String> list(String[] names, int @Nullable [] slots) {
+    for (int i = 0; i < names.length; i++) {
+      AnyValue v = get(names, slots, i);
       if (v == null) {
         continue;
       }
@@ -290,7 +288,7 @@ public final class SpanAttributes {
           }
         }
       } else {
-        onMalformed.accept(key);
+        onMalformed.accept(names[i]);
         continue;
       }
       if (!out.isEmpty()) {
