@@ -58,7 +58,8 @@ final class BillingGapPolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     int judged = 0;
-    for (LlmCall call : trace.llmCalls()) {
+    for (int ci = 0; ci < trace.llmCalls().size(); ci++) {
+      LlmCall call = trace.llmCalls().get(ci);
       if (call.outputTokens() == null) {
         continue;
       }

@@ -66,7 +66,8 @@ final class CacheMissPolicy implements Policy {
     clock.advance(trace);
     int judged = 0;
     TraceId self = trace.traceId();
-    for (LlmCall call : trace.llmCalls()) {
+    for (int ci = 0; ci < trace.llmCalls().size(); ci++) {
+      LlmCall call = trace.llmCalls().get(ci);
       boolean laterTurn = false;
       if (!call.conversationId().isEmpty()) {
         // Every call's conversation is remembered, judged or not: a later trace is a later turn.

@@ -72,8 +72,10 @@ final class RefusalPolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     List<LlmCall> calls = trace.llmCalls();
-    for (LlmCall call : calls) {
-      for (String r : call.finishReasons()) {
+    for (int ci = 0; ci < calls.size(); ci++) {
+      LlmCall call = calls.get(ci);
+      for (int ri = 0; ri < call.finishReasons().size(); ri++) {
+        String r = call.finishReasons().get(ri);
         if (reasons.contains(r)) {
           return Verdict.keep(
               "refusal: " + LlmEvidence.label(call) + " " + call.model() + " finished with " + r,

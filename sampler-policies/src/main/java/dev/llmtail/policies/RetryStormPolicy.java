@@ -145,7 +145,8 @@ final class RetryStormPolicy implements Policy {
             calls.isEmpty() ? "" : calls.get(0).spanId(),
             calls.isEmpty() ? "" : calls.get(0).model(),
             "one call each");
-    for (LlmCall call : calls) {
+    for (int ci = 0; ci < calls.size(); ci++) {
+      LlmCall call = calls.get(ci);
       if (!call.operation().equals("embeddings")
           && call.attempt() != null
           && call.attempt() + 1 > best.count()) {
@@ -159,7 +160,8 @@ final class RetryStormPolicy implements Policy {
     }
     Map<String, Integer> failedHttp = null;
     Set<String> present = null;
-    for (SpanView s : trace.spans()) {
+    for (int si = 0; si < trace.spans().size(); si++) {
+      SpanView s = trace.spans().get(si);
       if (!SpanKeys.hasHttpAttempt(s)) {
         continue; // most spans, told by the normaliser's pass over their keys
       }
@@ -179,7 +181,8 @@ final class RetryStormPolicy implements Policy {
       if (status != null && (status == 429 || status >= 500)) {
         if (present == null) {
           present = new HashSet<>();
-          for (SpanView span : trace.spans()) {
+          for (int sj = 0; sj < trace.spans().size(); sj++) {
+            SpanView span = trace.spans().get(sj);
             present.add(span.spanIdHex());
           }
           failedHttp = new HashMap<>();
@@ -209,7 +212,8 @@ final class RetryStormPolicy implements Policy {
    */
   private static Attempts mostRepeated(List<LlmCall> calls, Attempts best) {
     Map<String, List<LlmCall>> same = new HashMap<>();
-    for (LlmCall call : calls) {
+    for (int ci = 0; ci < calls.size(); ci++) {
+      LlmCall call = calls.get(ci);
       if (!call.operation().equals("embeddings")) {
         same.computeIfAbsent(
                 RequestFingerprint.of(call) + "|" + call.model(), k -> new ArrayList<>())
@@ -248,7 +252,8 @@ final class RetryStormPolicy implements Policy {
     if (calls.size() > 64) {
       return true;
     }
-    for (LlmCall c : calls) {
+    for (int ci = 0; ci < calls.size(); ci++) {
+      LlmCall c = calls.get(ci);
       if (c.model().indexOf('|') >= 0
           || c.requestModel().indexOf('|') >= 0
           || c.spanName().indexOf('|') >= 0) {

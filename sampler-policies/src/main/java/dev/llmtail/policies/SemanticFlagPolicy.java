@@ -105,7 +105,8 @@ final class SemanticFlagPolicy implements Policy {
 
   @Override
   public Verdict evaluate(TraceView trace) {
-    for (Evaluation e : trace.evaluations()) {
+    for (int ei = 0; ei < trace.evaluations().size(); ei++) {
+      Evaluation e = trace.evaluations().get(ei);
       String label = normaliseLabel(e.label());
       String what = e.source() + " " + (e.name().isEmpty() ? "result" : e.name());
       if (labels.contains(label)) {
@@ -130,7 +131,8 @@ final class SemanticFlagPolicy implements Policy {
             new Evidence(e.spanId(), what + " score", e.score().toString(), "<= " + maxScore));
       }
     }
-    for (LlmCall call : trace.llmCalls()) {
+    for (int ci = 0; ci < trace.llmCalls().size(); ci++) {
+      LlmCall call = trace.llmCalls().get(ci);
       if (call.judge()) {
         continue; // a classifier naming the commands it checked for flags nothing
       }

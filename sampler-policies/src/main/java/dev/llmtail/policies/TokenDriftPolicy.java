@@ -56,7 +56,8 @@ final class TokenDriftPolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     int judged = 0;
-    for (LlmCall call : trace.llmCalls()) {
+    for (int ci = 0; ci < trace.llmCalls().size(); ci++) {
+      LlmCall call = trace.llmCalls().get(ci);
       if (call.inputTokens() == null || call.inputTokens() < options.minTokens()) {
         continue;
       }

@@ -65,7 +65,8 @@ final class TruncatedStreamPolicy implements Policy {
   @Override
   public Verdict evaluate(TraceView trace) {
     int judged = 0;
-    for (LlmCall call : trace.llmCalls()) {
+    for (int ci = 0; ci < trace.llmCalls().size(); ci++) {
+      LlmCall call = trace.llmCalls().get(ci);
       if (call.operation().equals("embeddings")) {
         continue;
       }
@@ -75,7 +76,8 @@ final class TruncatedStreamPolicy implements Policy {
       judged += judge ? 1 : 0;
       String why = null;
       Evidence evidence = null;
-      for (String r : call.finishReasons()) {
+      for (int ri = 0; ri < call.finishReasons().size(); ri++) {
+        String r = call.finishReasons().get(ri);
         // An answer cut by max_tokens is cut whether it streamed or not.
         if (truncating.contains(r)) {
           why = "finished with " + r;
@@ -120,7 +122,8 @@ final class TruncatedStreamPolicy implements Policy {
 
   private static @Nullable SpanView failedOrphanHttpSpan(TraceView trace) {
     Set<String> present = null; // built only for the rare failed non-root HTTP span
-    for (SpanView s : trace.spans()) {
+    for (int si = 0; si < trace.spans().size(); si++) {
+      SpanView s = trace.spans().get(si);
       if (s.isRoot() || s.statusCode() != Status.StatusCode.STATUS_CODE_ERROR) {
         continue;
       }
@@ -131,7 +134,8 @@ final class TruncatedStreamPolicy implements Policy {
       }
       if (present == null) {
         present = new HashSet<>();
-        for (SpanView p : trace.spans()) {
+        for (int sj = 0; sj < trace.spans().size(); sj++) {
+          SpanView p = trace.spans().get(sj);
           present.add(p.spanIdHex());
         }
       }

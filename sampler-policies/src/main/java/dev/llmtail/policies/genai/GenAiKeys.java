@@ -1,12 +1,10 @@
 package dev.llmtail.policies.genai;
 
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The attribute keys the GenAI normaliser reads on every span, each with a fixed slot, so that one
@@ -212,18 +210,22 @@ final class GenAiKeys {
     return slot == null ? -1 : slot;
   }
 
+  /** The most attributes {@link #file} numbers in a byte. */
+  static final int MAX_FILED = 255;
+
   /**
-   * One pass over {@code attributes}: each listed key's value in its slot of {@code known} (the
-   * last one wins); returns the bits ({@link #flattenedBit}) of the flattened prefixes seen.
+   * One pass over at most {@link #MAX_FILED} {@code attributes}: in each listed key's slot of
+   * {@code known}, 1 + the position of its last attribute; returns the bits ({@link #flattenedBit})
+   * of the flattened prefixes seen.
    */
-  static int file(List<KeyValue> attributes, @Nullable AnyValue[] known) {
+  static int file(List<KeyValue> attributes, byte[] known) {
     int flattened = 0;
     for (int i = 0, n = attributes.size(); i < n; i++) {
       KeyValue kv = attributes.get(i);
       String key = kv.getKey();
       Integer slot = SLOTS.get(key);
       if (slot != null) {
-        known[slot] = kv.getValue();
+        known[slot] = (byte) (i + 1);
       } else {
         flattened |= flattened(key);
       }

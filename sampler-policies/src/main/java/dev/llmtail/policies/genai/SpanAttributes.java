@@ -1,6 +1,7 @@
 package dev.llmtail.policies.genai;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,11 @@ public final class SpanAttributes {
 
   private final List<KeyValue> attributes;
 
-  /** The values of {@link GenAiKeys} by slot, or null for a view that scans. */
-  private final @Nullable AnyValue @Nullable [] known;
+  /**
+   * By slot of {@link GenAiKeys}, 1 + the position of the key's last attribute, 0 if absent (a byte
+   * each, not a reference: a quarter of the bytes per span); null for a view that scans.
+   */
+  private final byte @Nullable [] known;
 
   /** The only keys this view shows, or null for all of them. */
   private final String @Nullable [] only;
@@ -54,7 +58,7 @@ public final class SpanAttributes {
 
   private SpanAttributes(
       List<KeyValue> attributes,
-      @Nullable AnyValue @Nullable [] known,
+      byte @Nullable [] known,
       String @Nullable [] only,
       int flattened,
       Consumer<String> onMalformed) {
@@ -70,14 +74,31 @@ public final class SpanAttributes {
     return new SpanAttributes(attributes, null, null, -1, onMalformed);
   }
 
-  /** The normaliser's view: one pass files the keys it reads; the rest are scanned for. */
+  /**
+   * The normaliser's view: one pass files the keys it reads; the rest are scanned for. A span of
+   * more attributes than a byte numbers (no instrumentation writes so many) is scanned instead.
+   */
   SpanAttributes(List<KeyValue> attributes, Consumer<String> onMalformed) {
-    this(attributes, new @Nullable AnyValue[GenAiKeys.count()], onMalformed);
+    this(
+        attributes,
+        attributes.size() <= GenAiKeys.MAX_FILED ? new byte[GenAiKeys.count()] : null,
+        onMalformed);
   }
 
   private SpanAttributes(
-      List<KeyValue> attributes, @Nullable AnyValue[] known, Consumer<String> onMalformed) {
-    this(attributes, known, null, GenAiKeys.file(attributes, known), onMalformed);
+      List<KeyValue> attributes, byte @Nullable [] known, Consumer<String> onMalformed) {
+    this(
+        attributes,
+        known,
+        null,
+        known == null ? -1 : GenAiKeys.file(attributes, known),
+        onMalformed);
+  }
+
+  /** The value filed at {@code slot}, or null. */
+  private @Nullable AnyValue filed(byte[] known, int slot) {
+    int position = known[slot] & 0xFF;
+    return position == 0 ? null : attributes.get(position - 1).getValue();
   }
 
   /** {@code key}'s value, or null: for readers of its bytes ({@link Utf8Text}). */
@@ -89,7 +110,7 @@ public final class SpanAttributes {
     if (known != null) {
       int slot = GenAiKeys.slot(key);
       if (slot >= 0) {
-        return known[slot];
+        return filed(known, slot);
       }
     }
     if (only != null && !named(key)) {
@@ -106,7 +127,7 @@ public final class SpanAttributes {
 
   /** The value of {@code names[i]}: from its slot in the normaliser's view when given one. */
   private @Nullable AnyValue get(String[] names, int @Nullable [] slots, int i) {
-    return known != null && slots != null ? known[slots[i]] : get(names[i]);
+    return known != null && slots != null ? filed(known, slots[i]) : get(names[i]);
   }
 
   private boolean named(String key) {
@@ -271,7 +292,9 @@ public final class SpanAttributes {
       }
       List<String> out = new ArrayList<>();
       if (v.hasArrayValue()) {
-        for (AnyValue item : v.getArrayValue().getValuesList()) {
+        ArrayValue array = v.getArrayValue();
+        for (int j = 0, n = array.getValuesCount(); j < n; j++) { // no iterator per read
+          AnyValue item = array.getValues(j);
           if (item.hasStringValue() && !item.getStringValue().isBlank()) {
             out.add(item.getStringValue().trim());
           }

@@ -63,4 +63,20 @@ class SpanAttributesTest {
     SpanView s = span();
     assertThat(s.spanIdHex()).isEqualTo("0102030405060708").isSameAs(s.spanIdHex());
   }
+
+  @Test
+  void normalisersViewReadsASpanOfMoreAttributesThanItNumbersByScanning() {
+    java.util.List<KeyValue> attributes = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      attributes.add(kv("app.field." + i, AnyValue.newBuilder().setIntValue(i).build()));
+    }
+    attributes.add(kv("gen_ai.request.model", AnyValue.newBuilder().setStringValue("a").build()));
+    attributes.add(kv("gen_ai.request.model", AnyValue.newBuilder().setStringValue("b").build()));
+
+    SpanAttributes a = new SpanAttributes(attributes, key -> {});
+
+    assertThat(a.text("gen_ai.request.model")).isEqualTo("b");
+    assertThat(a.text(GenAiKeys.MODELS)).isEqualTo("b");
+    assertThat(a.whole("app.field.299")).isEqualTo(299L);
+  }
 }
