@@ -334,7 +334,7 @@ public final class SpanAttributes {
     for (int i = 0, n = visible.size(); i < n; i++) {
       KeyValue kv = visible.get(i);
       String key = kv.getKey();
-      int dot = indexEnd(key, prefix);
+      int dot = GenAiKeys.indexEnd(key, prefix);
       if (dot < 0
           || key.length() - dot - 1 != suffix.length()
           || !key.startsWith(suffix, dot + 1)
@@ -354,32 +354,6 @@ public final class SpanAttributes {
     return byIndex == null ? List.of() : new ArrayList<>(byIndex.values());
   }
 
-  /**
-   * Where the index N of a flattened key {@code prefix.N.rest} ends (the dot after it), or -1 if
-   * {@code key} is not one: N is one or more of {@code 0-9}, {@code rest} one or more characters,
-   * none a line end. As the regular expression {@code (\d+)\.(.+)} after {@code prefix} did,
-   * without a substring and a matcher per key.
-   */
-  static int indexEnd(String key, String prefix) {
-    if (!key.startsWith(prefix)) {
-      return -1;
-    }
-    int dot = prefix.length();
-    while (dot < key.length() && key.charAt(dot) >= '0' && key.charAt(dot) <= '9') {
-      dot++;
-    }
-    if (dot == prefix.length() || dot + 1 >= key.length() || key.charAt(dot) != '.') {
-      return -1;
-    }
-    for (int i = dot + 1; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
-        return -1; // '.' in a regular expression matches no line end
-      }
-    }
-    return dot;
-  }
-
   /** The distinct indexes N of flattened attributes {@code prefix.N.…}, ascending. */
   List<Integer> indexes(String prefix) {
     if (noneStartWith(prefix)) {
@@ -390,7 +364,7 @@ public final class SpanAttributes {
     for (int i = 0, n = visible.size(); i < n; i++) {
       KeyValue kv = visible.get(i);
       String key = kv.getKey();
-      int dot = indexEnd(key, prefix);
+      int dot = GenAiKeys.indexEnd(key, prefix);
       if (dot >= 0) {
         try {
           int index = Integer.parseInt(key, prefix.length(), dot, 10);
