@@ -90,7 +90,7 @@ public final class DecisionEngine {
     for (int i = 0; i < verdicts.length; i++) {
       NamedPolicy p = policies.get(i);
       Verdict v = evaluate(p, trace);
-      verdicts[i] = new PolicyVerdict(p.name(), p.type(), v);
+      verdicts[i] = v.namedAs(p.name(), p.type());
       switch (v.vote()) {
         case KEEP -> {
           anyKeep = true;

@@ -23,19 +23,20 @@ public final class Verdict {
 
   private final Vote vote;
   private final double keepProbability;
-  private final Supplier<Explanation> words;
-  private volatile @Nullable Explanation explanation;
+  // A Supplier<Explanation> until the words are first read, then the Explanation: one field for
+  // both, so that with `named` a verdict stays at 32 bytes.
+  private volatile Object words;
+  // The policy verdict this verdict was last recorded as. A shared verdict (CountedVerdicts, a
+  // policy's constant "no match") is recorded under the same policy trace after trace, so the
+  // engine allocates nothing for it. Racy on purpose: a PolicyVerdict is immutable (final fields,
+  // safely published without a lock) and a lost write only costs the next caller an allocation.
+  private @Nullable PolicyVerdict named;
 
   public Verdict(Vote vote, String reason, List<Evidence> evidence, double keepProbability) {
-    this(vote, keepProbability, new Explanation(reason, evidence));
+    this(vote, keepProbability, (Object) new Explanation(reason, evidence));
   }
 
-  private Verdict(Vote vote, double keepProbability, Explanation explanation) {
-    this(vote, keepProbability, () -> explanation);
-    this.explanation = explanation;
-  }
-
-  private Verdict(Vote vote, double keepProbability, Supplier<Explanation> words) {
+  private Verdict(Vote vote, double keepProbability, Object words) {
     this.vote = Objects.requireNonNull(vote, "vote");
     this.words = Objects.requireNonNull(words, "words");
     if (!(keepProbability > 0 && keepProbability <= 1)) {
@@ -102,12 +103,26 @@ public final class Verdict {
 
   /** The reason and evidence, put into words now if they were not yet. */
   public Explanation explanation() {
-    Explanation e = explanation;
-    if (e == null) {
-      e = Objects.requireNonNull(words.get(), "the verdict's explanation supplier returned null");
-      explanation = e;
+    Object w = words;
+    if (w instanceof Explanation e) {
+      return e;
     }
+    @SuppressWarnings("unchecked")
+    Supplier<Explanation> supplier = (Supplier<Explanation>) w;
+    Explanation e =
+        Objects.requireNonNull(supplier.get(), "the verdict's explanation supplier returned null");
+    words = e;
     return e;
+  }
+
+  /** This verdict as recorded for the policy {@code name} of type {@code type}. */
+  PolicyVerdict namedAs(String name, String type) {
+    PolicyVerdict n = named;
+    if (n == null || !n.policy().equals(name) || !n.type().equals(type)) {
+      n = new PolicyVerdict(name, type, this);
+      named = n;
+    }
+    return n;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
@@ -49,10 +50,21 @@ final class BillingGapPolicy implements Policy {
 
   private final Options options;
   private final String[] keys;
+  private final CountedVerdicts billedAsDelivered;
 
   BillingGapPolicy(Options options) {
     this.options = options;
     this.keys = options.deliveredAttributes().toArray(String[]::new);
+    String keyList = String.join(" | ", keys);
+    this.billedAsDelivered =
+        CountedVerdicts.noOpinion(
+            delivered ->
+                Explanation.of(
+                    delivered == 0
+                        ? "no LLM call reports delivered tokens"
+                        : "billed matched delivered in " + delivered + " calls",
+                    Evidence.ofTrace(
+                        "calls with a delivered count", Integer.toString(delivered), keyList)));
   }
 
   @Override
@@ -86,16 +98,6 @@ final class BillingGapPolicy implements Policy {
                 ">= " + options.minTokens() + " or >= " + options.minPercent() + "%"));
       }
     }
-    int delivered = judged;
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                delivered == 0
-                    ? "no LLM call reports delivered tokens"
-                    : "billed matched delivered in " + delivered + " calls",
-                Evidence.ofTrace(
-                    "calls with a delivered count",
-                    Integer.toString(delivered),
-                    String.join(" | ", keys))));
+    return billedAsDelivered.of(judged);
   }
 }

@@ -2,6 +2,7 @@ package dev.llmtail.policies;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
@@ -51,8 +52,22 @@ final class CacheMissPolicy implements Policy {
   /** Expires in trace time, so that replay remembers what live traffic remembered. */
   private final Cache<String, TraceId> firstTrace;
 
+  private final CountedVerdicts allCached;
+
   CacheMissPolicy(Options options) {
     this.options = options;
+    long minInputTokens = options.minInputTokens();
+    this.allCached =
+        CountedVerdicts.noOpinion(
+            prompts ->
+                Explanation.of(
+                    prompts == 0
+                        ? "no long mid-conversation prompt with reported cache reads"
+                        : prompts + " long prompts all read from the cache",
+                    Evidence.ofTrace(
+                        "calls judged",
+                        Integer.toString(prompts),
+                        ">= " + minInputTokens + " input tokens, turn > 1")));
     this.firstTrace =
         Caffeine.newBuilder()
             .maximumSize(200_000)
@@ -100,17 +115,6 @@ final class CacheMissPolicy implements Policy {
                 "<= " + options.maxCacheReadRatio()));
       }
     }
-    int prompts = judged;
-    long minInputTokens = options.minInputTokens();
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                prompts == 0
-                    ? "no long mid-conversation prompt with reported cache reads"
-                    : prompts + " long prompts all read from the cache",
-                Evidence.ofTrace(
-                    "calls judged",
-                    Integer.toString(prompts),
-                    ">= " + minInputTokens + " input tokens, turn > 1")));
+    return allCached.of(judged);
   }
 }

@@ -2,6 +2,7 @@ package dev.llmtail.policies;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.FinishReasons;
@@ -61,6 +62,15 @@ final class DuplicateRequestPolicy implements Policy {
 
   private final Options options;
   private final TraceClock clock = new TraceClock();
+  private final CountedVerdicts billedOnce =
+      CountedVerdicts.noOpinion(
+          billed ->
+              Explanation.of(
+                  billed == 0
+                      ? "no billed LLM call with a captured prompt"
+                      : "no prompt billed twice in " + billed + " calls",
+                  Evidence.ofTrace(
+                      "billed calls with prompts", Integer.toString(billed), "a repeated prompt")));
 
   /** Expires in trace time, so that replay remembers what live traffic remembered. */
   private final Cache<String, Seen> conversations;
@@ -275,14 +285,6 @@ final class DuplicateRequestPolicy implements Policy {
         return resent;
       }
     }
-    int billed = calls.size();
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                billed == 0
-                    ? "no billed LLM call with a captured prompt"
-                    : "no prompt billed twice in " + billed + " calls",
-                Evidence.ofTrace(
-                    "billed calls with prompts", Integer.toString(billed), "a repeated prompt")));
+    return billedOnce.of(calls.size());
   }
 }

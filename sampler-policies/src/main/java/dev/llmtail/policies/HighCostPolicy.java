@@ -61,6 +61,9 @@ final class HighCostPolicy implements Policy {
   private final Object lock = new Object();
   private final ArrayDeque<Double> recent = new ArrayDeque<>(); // guarded by lock
 
+  /** The answer for a trace without LLM calls: one shared verdict. */
+  private final Verdict noCalls;
+
   HighCostPolicy(Options options) {
     PriceTable prices = PriceTable.shipped();
     if (options.priceFile() != null && !options.priceFile().isBlank()) {
@@ -68,6 +71,11 @@ final class HighCostPolicy implements Policy {
     }
     this.prices = prices;
     this.options = options;
+    String threshold = ">= " + usd(options.thresholdUsd());
+    this.noCalls =
+        Verdict.noOpinion(
+            () ->
+                Explanation.of("no LLM calls", Evidence.ofTrace("trace cost", usd(0), threshold)));
   }
 
   static String usd(double amount) {
@@ -78,19 +86,16 @@ final class HighCostPolicy implements Policy {
   public Verdict evaluate(TraceView trace) {
     List<LlmCall> calls = trace.llmCalls();
     if (calls.isEmpty()) {
-      return Verdict.noOpinion(
-          () ->
-              Explanation.of(
-                  "no LLM calls",
-                  Evidence.ofTrace("trace cost", usd(0), ">= " + usd(options.thresholdUsd()))));
+      return noCalls;
     }
     double total = 0;
     LlmCall priciest = null;
     double priciestCost = -1;
-    TreeSet<String> unpriced = new TreeSet<>();
+    TreeSet<String> unpriced = null; // most traces price every call
     for (LlmCall call : calls) {
       OptionalDouble priced = prices.priced(call);
       if (priced.isEmpty()) {
+        unpriced = unpriced == null ? new TreeSet<>() : unpriced;
         unpriced.add(call.model().isEmpty() ? "(unnamed model)" : call.model());
         continue;
       }
@@ -101,37 +106,20 @@ final class HighCostPolicy implements Policy {
         priciest = call;
       }
     }
-    // The words capture values only (a decision log holds verdicts long after the trace).
-    double sum = total;
     double threshold = options.thresholdUsd();
-    @Nullable String priciestSpan = priciest == null ? null : priciest.spanId();
-    String priced =
-        priciest != null && priciest.costUsd() != null ? "cost on span" : "priced usage";
-    double largest = priciestCost;
-    int callCount = calls.size();
-    Supplier<List<Evidence>> evidence =
-        () -> {
-          List<Evidence> ev = new ArrayList<>();
-          ev.add(Evidence.ofTrace("trace cost", usd(sum), ">= " + usd(threshold)));
-          if (priciestSpan != null) {
-            ev.add(
-                new Evidence(
-                    priciestSpan, priced, usd(largest), "largest of " + callCount + " calls"));
-          }
-          if (!unpriced.isEmpty()) {
-            ev.add(
-                Evidence.ofTrace(
-                    "models without a price",
-                    String.join(", ", unpriced),
-                    "add them with price_file"));
-          }
-          return ev;
-        };
-    if (total >= threshold && total > 0) {
-      return Verdict.keep(
-          () ->
-              new Explanation(
-                  "high-cost: trace cost " + usd(sum) + " >= " + usd(threshold), evidence.get()));
+    boolean over = total >= threshold && total > 0;
+    CostWords words =
+        new CostWords(
+            over,
+            total,
+            threshold,
+            priciest == null ? null : priciest.spanId(),
+            priciest != null && priciest.costUsd() != null ? "cost on span" : "priced usage",
+            priciestCost,
+            calls.size(),
+            unpriced);
+    if (over) {
+      return Verdict.keep(words);
     }
     if (options.topPercent() != null) {
       double cutoff = rememberAndRank(total);
@@ -148,8 +136,43 @@ final class HighCostPolicy implements Policy {
                 ">= " + usd(cutoff) + " (top " + options.topPercent() + "%)"));
       }
     }
-    return Verdict.noOpinion(
-        () -> new Explanation("high-cost: " + usd(sum) + " < " + usd(threshold), evidence.get()));
+    return Verdict.noOpinion(words);
+  }
+
+  /**
+   * The words of a priced trace's verdict, from values only: a decision log holds verdicts long
+   * after the trace, so no call is captured, and one object holds them all.
+   */
+  private record CostWords(
+      boolean over,
+      double sum,
+      double threshold,
+      @Nullable String priciestSpan,
+      String priced,
+      double largest,
+      int callCount,
+      @Nullable TreeSet<String> unpriced)
+      implements Supplier<Explanation> {
+
+    @Override
+    public Explanation get() {
+      List<Evidence> ev = new ArrayList<>();
+      ev.add(Evidence.ofTrace("trace cost", usd(sum), ">= " + usd(threshold)));
+      if (priciestSpan != null) {
+        ev.add(
+            new Evidence(priciestSpan, priced, usd(largest), "largest of " + callCount + " calls"));
+      }
+      if (unpriced != null) {
+        ev.add(
+            Evidence.ofTrace(
+                "models without a price", String.join(", ", unpriced), "add them with price_file"));
+      }
+      String reason =
+          over
+              ? "high-cost: trace cost " + usd(sum) + " >= " + usd(threshold)
+              : "high-cost: " + usd(sum) + " < " + usd(threshold);
+      return new Explanation(reason, ev);
+    }
   }
 
   /**

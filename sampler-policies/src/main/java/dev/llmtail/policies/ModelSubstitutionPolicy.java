@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
@@ -42,6 +43,15 @@ final class ModelSubstitutionPolicy implements Policy {
 
   private final Set<String> allowed;
   private final boolean compareRequested;
+  private final CountedVerdicts allMatched =
+      CountedVerdicts.noOpinion(
+          matched ->
+              Explanation.of(
+                  matched == 0
+                      ? "no LLM call reported its answering model"
+                      : "every answering model matched (" + matched + " calls)",
+                  Evidence.ofTrace(
+                      "calls compared", Integer.toString(matched), "answering = requested model")));
 
   ModelSubstitutionPolicy(Options options) {
     this.allowed =
@@ -88,14 +98,6 @@ final class ModelSubstitutionPolicy implements Policy {
                 "= request model " + call.requestModel()));
       }
     }
-    int matched = compared;
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                matched == 0
-                    ? "no LLM call reported its answering model"
-                    : "every answering model matched (" + matched + " calls)",
-                Evidence.ofTrace(
-                    "calls compared", Integer.toString(matched), "answering = requested model")));
+    return allMatched.of(compared);
   }
 }

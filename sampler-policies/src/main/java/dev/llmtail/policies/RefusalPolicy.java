@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.FinishReasons;
@@ -59,6 +60,7 @@ final class RefusalPolicy implements Policy {
   private final Set<String> reasons;
   private final String reasonList;
   private final CaseInsensitivePhrases phrases;
+  private final CountedVerdicts noRefusal;
 
   RefusalPolicy(Options options) {
     this.reasons = Set.copyOf(options.finishReasons());
@@ -67,6 +69,12 @@ final class RefusalPolicy implements Policy {
             .sorted()
             .collect(Collectors.joining(", ", "one of [", "]"));
     this.phrases = new CaseInsensitivePhrases(options.phrases());
+    this.noRefusal =
+        CountedVerdicts.noOpinion(
+            judged ->
+                Explanation.of(
+                    judged == 0 ? "no LLM calls" : "no refusal in " + judged + " LLM calls",
+                    Evidence.ofTrace("llm calls", Integer.toString(judged), reasonList)));
   }
 
   @Override
@@ -92,11 +100,6 @@ final class RefusalPolicy implements Policy {
             LlmEvidence.of(call, "output text", phrase, "refusal phrasing"));
       }
     }
-    int judged = calls.size();
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                judged == 0 ? "no LLM calls" : "no refusal in " + judged + " LLM calls",
-                Evidence.ofTrace("llm calls", Integer.toString(judged), reasonList)));
+    return noRefusal.of(calls.size());
   }
 }

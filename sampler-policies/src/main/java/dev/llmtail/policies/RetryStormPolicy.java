@@ -85,8 +85,17 @@ final class RetryStormPolicy implements Policy {
   /** Traces already counted in a window. Guarded by lock. */
   private final CountedTraces counted = new CountedTraces();
 
+  /** The answer for a trace without LLM calls or HTTP attempts. */
+  private final Verdict noCalls;
+
   RetryStormPolicy(Options options) {
     this.options = options;
+    String threshold = ">= " + options.minAttempts();
+    this.noCalls =
+        Verdict.noOpinion(
+            () ->
+                Explanation.of(
+                    "no LLM calls", new Evidence("", "attempts (one call each)", "0", threshold)));
   }
 
   @Override
@@ -129,6 +138,9 @@ final class RetryStormPolicy implements Policy {
                 String.format(java.util.Locale.ROOT, "%.3f", rate),
                 "> " + options.rolling().maxRetryRate()));
       }
+    }
+    if (most.count() == 0) {
+      return noCalls; // no LLM call and no HTTP attempt: the answer of most traces, shared
     }
     boolean noCalls = calls.isEmpty();
     return Verdict.noOpinion(

@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evaluation;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
@@ -87,6 +88,9 @@ final class SemanticFlagPolicy implements Policy {
   /** Per pattern, the literal its matches contain, or null; checked before the pattern runs. */
   private final List<@Nullable RequiredLiteral> literals;
 
+  /** The common answer, no evaluation and no flagged output, by the number of outputs. */
+  private final CountedVerdicts noFlagNorEvaluation;
+
   SemanticFlagPolicy(Options options) {
     this.labels = Set.copyOf(options.labels());
     this.maxScore = options.maxScore();
@@ -96,6 +100,7 @@ final class SemanticFlagPolicy implements Policy {
     for (String expression : options.patterns()) {
       literals.add(RequiredLiteral.of(expression));
     }
+    this.noFlagNorEvaluation = CountedVerdicts.noOpinion(outputs -> noFlag(0, outputs));
   }
 
   /** {@code Thumbs-Down} and {@code thumbs down} are {@code thumbs_down}. */
@@ -153,16 +158,20 @@ final class SemanticFlagPolicy implements Policy {
     }
     int evaluations = trace.evaluations().size();
     int outputs = trace.llmCalls().size();
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                "no flag in " + evaluations + " evaluations and " + outputs + " LLM outputs",
-                Evidence.ofTrace(
-                    "evaluations",
-                    Integer.toString(evaluations),
-                    labels.stream()
-                        .sorted()
-                        .limit(4)
-                        .collect(Collectors.joining(", ", "labels like ", "…")))));
+    return evaluations == 0
+        ? noFlagNorEvaluation.of(outputs)
+        : Verdict.noOpinion(() -> noFlag(evaluations, outputs));
+  }
+
+  private Explanation noFlag(int evaluations, int outputs) {
+    return Explanation.of(
+        "no flag in " + evaluations + " evaluations and " + outputs + " LLM outputs",
+        Evidence.ofTrace(
+            "evaluations",
+            Integer.toString(evaluations),
+            labels.stream()
+                .sorted()
+                .limit(4)
+                .collect(Collectors.joining(", ", "labels like ", "…"))));
   }
 }

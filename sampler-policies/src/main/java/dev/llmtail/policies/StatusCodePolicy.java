@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.Policy;
@@ -43,10 +44,18 @@ final class StatusCodePolicy implements Policy {
 
   private final Set<StatusCode> wanted = EnumSet.noneOf(StatusCode.class);
   private final String threshold;
+  private final CountedVerdicts noneMatched;
 
   StatusCodePolicy(Options options) {
     options.statusCodes().forEach(c -> wanted.add(parse(c)));
     this.threshold = "one of " + options.statusCodes();
+    String statuses = threshold;
+    this.noneMatched =
+        CountedVerdicts.noOpinion(
+            spans ->
+                Explanation.of(
+                    "no span of " + spans + " has a status " + statuses,
+                    Evidence.ofTrace("span statuses", "none matched", statuses)));
   }
 
   @Override
@@ -58,12 +67,7 @@ final class StatusCodePolicy implements Policy {
             Evidence.ofSpan(span, "status.code", name(span.statusCode()), threshold));
       }
     }
-    int spans = trace.spanCount();
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                "no span of " + spans + " has a status " + threshold,
-                Evidence.ofTrace("span statuses", "none matched", threshold)));
+    return noneMatched.of(trace.spanCount());
   }
 
   private static String name(StatusCode code) {

@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.LlmCall;
@@ -47,10 +48,22 @@ final class TokenDriftPolicy implements Policy {
 
   private final Options options;
   private final String[] keys;
+  private final CountedVerdicts withinEstimates;
 
   TokenDriftPolicy(Options options) {
     this.options = options;
     this.keys = options.estimateAttributes().toArray(String[]::new);
+    double minPercent = options.minPercent();
+    String keyList = String.join(" | ", keys);
+    this.withinEstimates =
+        CountedVerdicts.noOpinion(
+            estimated ->
+                Explanation.of(
+                    estimated == 0
+                        ? "no LLM call carries a token estimate"
+                        : "estimates within " + minPercent + "% in " + estimated + " calls",
+                    Evidence.ofTrace(
+                        "calls with an estimate", Integer.toString(estimated), keyList)));
   }
 
   @Override
@@ -84,17 +97,6 @@ final class TokenDriftPolicy implements Policy {
                 ">= " + options.minPercent() + "% off"));
       }
     }
-    int estimated = judged;
-    double minPercent = options.minPercent();
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                estimated == 0
-                    ? "no LLM call carries a token estimate"
-                    : "estimates within " + minPercent + "% in " + estimated + " calls",
-                Evidence.ofTrace(
-                    "calls with an estimate",
-                    Integer.toString(estimated),
-                    String.join(" | ", keys))));
+    return withinEstimates.of(judged);
   }
 }

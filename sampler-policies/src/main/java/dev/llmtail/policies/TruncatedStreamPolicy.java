@@ -1,5 +1,6 @@
 package dev.llmtail.policies;
 
+import dev.llmtail.core.CountedVerdicts;
 import dev.llmtail.core.Evidence;
 import dev.llmtail.core.Explanation;
 import dev.llmtail.core.FinishReasons;
@@ -55,6 +56,15 @@ final class TruncatedStreamPolicy implements Policy {
   private final Set<String> truncating;
   private final boolean streamedOnly;
   private final boolean orphanHttpErrors;
+  private final CountedVerdicts finishedNormally =
+      CountedVerdicts.noOpinion(
+          streamed ->
+              Explanation.of(
+                  streamed == 0
+                      ? "no streamed LLM calls"
+                      : streamed + " streamed calls all finished normally",
+                  Evidence.ofTrace(
+                      "streamed calls", Integer.toString(streamed), "a normal finish each")));
 
   TruncatedStreamPolicy(Options options) {
     this.truncating = Set.copyOf(options.truncatingReasons());
@@ -109,15 +119,7 @@ final class TruncatedStreamPolicy implements Policy {
             Evidence.ofSpan(orphan, "status", "ERROR with missing parent", "a complete call"));
       }
     }
-    int streamed = judged;
-    return Verdict.noOpinion(
-        () ->
-            Explanation.of(
-                streamed == 0
-                    ? "no streamed LLM calls"
-                    : streamed + " streamed calls all finished normally",
-                Evidence.ofTrace(
-                    "streamed calls", Integer.toString(streamed), "a normal finish each")));
+    return finishedNormally.of(judged);
   }
 
   private static @Nullable SpanView failedOrphanHttpSpan(TraceView trace) {
