@@ -14,10 +14,11 @@ import org.jspecify.annotations.Nullable;
  * lazily: every policy answers for every trace, but the words are read only for the traces someone
  * asks about ({@code /debug}, the decision log's JSON) and the kept ones, so a policy can hand over
  * an {@link Explanation} supplier instead. The supplier runs at most a few times (once per thread
- * that reads first) and must give the same words each time; it is held as long as the decision is
- * (the decision log keeps thousands), so it captures the values it formats — numbers, names, ids —
- * never an {@link LlmCall} or the {@link TraceView}, whose captured prompts and outputs would stay
- * on the heap with it.
+ * that reads first) and must give the same words each time; it is held until then, as long as the
+ * decision is (the decision log keeps thousands), so it captures the values it formats — numbers,
+ * names, ids — never an {@link LlmCall} or the {@link TraceView}, whose captured prompts and
+ * outputs would stay on the heap with it. A policy's common "no match" answers can be one shared
+ * verdict each ({@link CountedVerdicts}): nothing is then allocated for them per trace.
  */
 public final class Verdict {
 

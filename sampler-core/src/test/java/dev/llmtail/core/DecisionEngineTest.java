@@ -134,4 +134,20 @@ class DecisionEngineTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'a' is used twice");
   }
+
+  @Test
+  void recordsOneSharedVerdictUnderEachPolicyThatGaveIt() {
+    Verdict shared = Verdict.noOpinion("no LLM calls");
+    DecisionEngine engine =
+        new DecisionEngine(
+            List.of(policy("a", shared), new NamedPolicy("b", "other", t -> shared)),
+            Clock.systemUTC(),
+            meters);
+    Decision first = engine.decide(trace, DecisionTrigger.COMPLETE);
+    Decision second = engine.decide(trace, DecisionTrigger.COMPLETE);
+    assertThat(second.verdicts())
+        .isEqualTo(first.verdicts())
+        .containsExactly(
+            new PolicyVerdict("a", "test", shared), new PolicyVerdict("b", "other", shared));
+  }
 }
