@@ -250,7 +250,14 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (the same, each trace decided as soon as it was admitted)"),
           Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc StoredTraceBenchmark",
-              "not run: JMH benchmarks (a buffered trace read back, with allocation per trace)"));
+              "not run: JMH benchmarks (a buffered trace read back, with allocation per trace)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.HotPathCpuTime 3 llm",
+              "not run: a benchmark run (3 s per hot path, llm input)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45 --duration=100",
+              "not run: a benchmark run (a row long enough to fill the decision log, for a heap"
+                  + " histogram)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
