@@ -255,6 +255,9 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.HotPathCpuTime 3 llm",
               "not run: a benchmark run (3 s per hot path, llm input)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --rate=5000 --warmup-max=45",
+              "not run: a benchmark run (the llm input at its fixed rate)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45 --duration=100",
               "not run: a benchmark run (a row long enough to fill the decision log, for a heap"
                   + " histogram)"));
