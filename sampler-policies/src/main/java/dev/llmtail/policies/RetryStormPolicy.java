@@ -86,12 +86,12 @@ final class RetryStormPolicy implements Policy {
   private final CountedTraces counted = new CountedTraces();
 
   /** The answer for a trace without LLM calls or HTTP attempts. */
-  private final Verdict noCalls;
+  private final Verdict nothingAttempted;
 
   RetryStormPolicy(Options options) {
     this.options = options;
     String threshold = ">= " + options.minAttempts();
-    this.noCalls =
+    this.nothingAttempted =
         Verdict.noOpinion(
             () ->
                 Explanation.of(
@@ -140,7 +140,7 @@ final class RetryStormPolicy implements Policy {
       }
     }
     if (most.count() == 0) {
-      return noCalls; // no LLM call and no HTTP attempt: the answer of most traces, shared
+      return nothingAttempted; // no LLM call and no HTTP attempt: the answer of most traces, shared
     }
     boolean noCalls = calls.isEmpty();
     return Verdict.noOpinion(
