@@ -69,9 +69,15 @@ public final class OtlpJson {
    */
   public static void merge(byte[] json, Message.Builder builder)
       throws InvalidProtocolBufferException {
+    merge(json, json.length, builder);
+  }
+
+  /** As {@link #merge(byte[], Message.Builder)}, for the JSON in {@code json[0, length)}. */
+  public static void merge(byte[] json, int length, Message.Builder builder)
+      throws InvalidProtocolBufferException {
     JsonNode tree;
     try {
-      tree = MAPPER.readTree(json);
+      tree = MAPPER.readTree(json, 0, length);
     } catch (IOException e) {
       throw new InvalidProtocolBufferException(
           "not valid JSON: "

@@ -77,9 +77,14 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   private final BearerToken token;
 
   OtlpHttpHandler(
-      int maxBodyBytes, SpanIntake spans, LogIntake logs, Metrics metrics, BearerToken token) {
+      int maxBodyBytes,
+      BodyArrays arrays,
+      SpanIntake spans,
+      LogIntake logs,
+      Metrics metrics,
+      BearerToken token) {
     this.token = token;
-    this.decoder = new OtlpHttpBodyDecoder(maxBodyBytes);
+    this.decoder = new OtlpHttpBodyDecoder(maxBodyBytes, arrays);
     this.spans = spans;
     this.logs = logs;
     this.metrics = metrics;
@@ -165,12 +170,22 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
               + "' is not supported (expected: application/x-protobuf or application/json;"
               + " with curl, add -H 'Content-Type: application/json')");
     }
-    byte[] body = decoder.decompress(request);
+    ReceivedBytes.Body body = decoder.read(request);
     if (traces) {
-      answerTraces(ctx, request, json, spans.accept(decoder.slice(body, json), "http"));
+      SpanIntake.Outcome outcome;
+      try {
+        outcome = spans.accept(decoder.slice(body, json), "http");
+      } finally {
+        body.release(); // the admitted spans are copies
+      }
+      answerTraces(ctx, request, json, outcome);
     } else {
       ExportLogsServiceRequest.Builder parsed = ExportLogsServiceRequest.newBuilder();
-      decoder.decode(body, json, parsed, "ExportLogsServiceRequest");
+      try {
+        decoder.decode(body, json, parsed, "ExportLogsServiceRequest");
+      } finally {
+        body.release(); // parsed messages copy what they hold
+      }
       ExportLogsServiceResponse answer;
       try {
         answer = logs.accept(parsed.build());

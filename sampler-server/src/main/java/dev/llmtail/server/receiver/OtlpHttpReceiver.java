@@ -25,9 +25,11 @@ import org.jspecify.annotations.Nullable;
  * gzip, on Netty's HTTP/1.1 codec.
  *
  * <p>Bodies are aggregated up to {@code max_request_size} (a larger {@code Content-Length} is
- * answered 413 before the body is read) and decoded on the I/O threads. See {@link OtlpHttpHandler}
- * for the status codes. With {@code tls} it speaks only HTTPS (mTLS with {@code client_ca_file});
- * with {@code auth} a request without the bearer token is answered 401 before its body is decoded.
+ * answered 413 before the body is read) and decoded on the I/O threads, each copied once out of
+ * Netty's buffers into a reused array (inflated into it, for gzip) and handed back once its spans
+ * are admitted. See {@link OtlpHttpHandler} for the status codes. With {@code tls} it speaks only
+ * HTTPS (mTLS with {@code client_ca_file}); with {@code auth} a request without the bearer token is
+ * answered 401 before its body is decoded.
  */
 public final class OtlpHttpReceiver implements AutoCloseable {
 
@@ -79,6 +81,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     this.address = address;
     OtlpHttpHandler.Metrics metrics = new OtlpHttpHandler.Metrics(meters);
     BearerToken token = auth.token();
+    BodyArrays arrays = new BodyArrays();
     this.tls = tlsConfig.enabled() ? ServerTls.load(tlsConfig, "receivers.http") : null;
     this.bootstrap =
         new ServerBootstrap()
@@ -89,7 +92,9 @@ public final class OtlpHttpReceiver implements AutoCloseable {
                     tls == null ? null : tls.forHttp(),
                     60,
                     (int) maxRequestBytes,
-                    () -> new OtlpHttpHandler((int) maxRequestBytes, spans, logs, metrics, token)));
+                    () ->
+                        new OtlpHttpHandler(
+                            (int) maxRequestBytes, arrays, spans, logs, metrics, token)));
   }
 
   /** Starts listening; throws with the address if the port cannot be bound. */

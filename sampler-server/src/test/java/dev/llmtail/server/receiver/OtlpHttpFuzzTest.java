@@ -57,7 +57,8 @@ class OtlpHttpFuzzTest {
     }
     EmbeddedChannel channel =
         new EmbeddedChannel(
-            new OtlpHttpHandler(MAX_BODY, SPANS, LOGS, METRICS, new BearerToken("")));
+            new OtlpHttpHandler(
+                MAX_BODY, new BodyArrays(), SPANS, LOGS, METRICS, new BearerToken("")));
     try {
       channel.writeInbound(request);
       FullHttpResponse response = channel.readOutbound();

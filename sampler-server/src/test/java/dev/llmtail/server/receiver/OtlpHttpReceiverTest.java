@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Status;
 import dev.llmtail.core.TraceId;
+import dev.llmtail.server.codec.OtlpJson;
 import dev.llmtail.testing.TraceBuilder;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
@@ -11,6 +12,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +21,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -186,6 +191,82 @@ class OtlpHttpReceiverTest {
     HttpResponse<byte[]> response = post("/v1/traces", PROTOBUF, "gzip", bomb);
     assertThat(response.statusCode()).isEqualTo(413);
     assertThat(status(response).getMessage()).contains("max_request_size");
+  }
+
+  /** A trace of {@code spans} spans whose prompts make its request about 1.3 KiB per span. */
+  private static TraceBuilder largeTrace(int spans) {
+    Random random = new Random(spans);
+    TraceBuilder t = TraceBuilder.trace();
+    TraceBuilder.SpanBuilder root = t.root("POST /chat");
+    for (int i = 0; i < spans - 1; i++) {
+      StringBuilder prompt = new StringBuilder();
+      for (int w = 0; w < 200; w++) {
+        prompt.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
+      }
+      root.child("chat gpt-4o").attribute("gen_ai.prompt", prompt.toString());
+    }
+    return t;
+  }
+
+  private static final String[] WORDS = {
+    "the", "model", "answered", "refund", "order", "déjà", "vu", "日本語", "tokens", "why"
+  };
+
+  /** The spans the buffer holds for {@code t}, as they were sent. */
+  private List<ResourceSpans> buffered(TraceBuilder t) {
+    return harness.buffer.bufferedSpans(t.traceId()).orElseThrow().fragments();
+  }
+
+  @Test
+  void acceptsLargePlainAndGzipProtobufAndJsonBodiesByteForByte() throws Exception {
+    TraceBuilder t = largeTrace(40);
+    byte[] protobuf = t.request().toByteArray();
+    byte[] json = OtlpJson.tracesData(List.of(t.resourceSpans())).getBytes(StandardCharsets.UTF_8);
+    assertThat(protobuf.length).isBetween(ReceiverHarness.MAX_BODY / 2, ReceiverHarness.MAX_BODY);
+    assertThat(json.length).isBetween(ReceiverHarness.MAX_BODY / 2, ReceiverHarness.MAX_BODY);
+
+    assertThat(post("/v1/traces", PROTOBUF, null, protobuf).statusCode()).isEqualTo(200);
+    assertThat(post("/v1/traces", PROTOBUF, "gzip", gzip(protobuf)).statusCode()).isEqualTo(200);
+    assertThat(post("/v1/traces", JSON, null, json).statusCode()).isEqualTo(200);
+    assertThat(post("/v1/traces", JSON, "gzip", gzip(json)).statusCode()).isEqualTo(200);
+
+    assertThat(harness.spans("http", "accepted")).isEqualTo(4 * 40);
+    assertThat(buffered(t)).containsOnly(t.resourceSpans()).hasSize(4);
+    assertThat(harness.buffer.bufferedSpans(t.traceId()).orElseThrow().encodedFragments())
+        .allSatisfy(bytes -> assertThat(bytes).isEqualTo(t.resourceSpans().toByteArray()));
+  }
+
+  @Test
+  void acceptsGzipBodiesOfSeveralMembersWhoseTrailerStatesOnlyTheLast() throws Exception {
+    TraceBuilder t = largeTrace(40);
+    byte[] protobuf = t.request().toByteArray();
+    int half = protobuf.length / 2;
+    ByteArrayOutputStream members = new ByteArrayOutputStream();
+    members.write(gzip(Arrays.copyOfRange(protobuf, 0, half)));
+    members.write(gzip(Arrays.copyOfRange(protobuf, half, half + 10)));
+    members.write(gzip(Arrays.copyOfRange(protobuf, half + 10, protobuf.length)));
+
+    assertThat(post("/v1/traces", PROTOBUF, "gzip", members.toByteArray()).statusCode())
+        .isEqualTo(200);
+    assertThat(buffered(t)).containsExactly(t.resourceSpans());
+  }
+
+  @Test
+  void readsBodiesUpToTheLimitAndRefusesOneByteMorePlainOrGzipped() throws Exception {
+    byte[] protobuf = largeTrace(60).request().toByteArray();
+    assertThat(protobuf.length).isGreaterThan(ReceiverHarness.MAX_BODY);
+    // Cut mid-span: read whole, then refused as a truncated message (400), not as too large.
+    byte[] atLimit = Arrays.copyOf(protobuf, ReceiverHarness.MAX_BODY);
+    byte[] overLimit = Arrays.copyOf(protobuf, ReceiverHarness.MAX_BODY + 1);
+
+    assertThat(post("/v1/traces", PROTOBUF, null, atLimit).statusCode()).isEqualTo(400);
+    assertThat(post("/v1/traces", PROTOBUF, "gzip", gzip(atLimit)).statusCode()).isEqualTo(400);
+    assertThat(post("/v1/traces", PROTOBUF, null, overLimit).statusCode()).isEqualTo(413);
+    HttpResponse<byte[]> gzipped = post("/v1/traces", PROTOBUF, "gzip", gzip(overLimit));
+    assertThat(gzipped.statusCode()).isEqualTo(413);
+    assertThat(status(gzipped).getMessage())
+        .contains("more than " + ReceiverHarness.MAX_BODY + " bytes");
+    assertThat(harness.buffer.bufferedTraces()).isZero();
   }
 
   @Test
