@@ -6,7 +6,6 @@ import dev.llmtail.server.config.ExporterConfig.OtlpExporterConfig;
 import dev.llmtail.server.exporter.OtlpGrpcExporter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Semaphore;
 
 /**
- * The exporter's sender thread, alone: CPU ns per batch and per kept span that {@code
+ * The exporter's sender thread, alone: CPU ns and allocated bytes per batch and per kept span that {@code
  * llmtail-otlp-spans} uses to send batches of the bench's traces to a sink on loopback, one batch
  * at a time, as the bench's kept traces arrive (a batch of about 16 mix spans per 50 ms batch
  * timeout).
@@ -54,16 +53,19 @@ public final class ExporterCallCpu {
                   null,
                   null),
               new SimpleMeterRegistry());
-      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
       long sender = senderThreadId();
       Semaphore settled = new Semaphore(0);
       int next = 0;
       long spans = 0;
       long startCpu = 0;
+      long startAllocated = 0;
       int warmup = Math.max(20, batches / 5);
       for (int b = 0; b < warmup + batches; b++) {
         if (b == warmup) {
           startCpu = threads.getThreadCpuTime(sender);
+          startAllocated = threads.getThreadAllocatedBytes(sender);
           spans = 0;
         }
         List<byte[]> batch = new ArrayList<>();
@@ -78,17 +80,20 @@ public final class ExporterCallCpu {
         settled.acquire();
       }
       long cpu = threads.getThreadCpuTime(sender) - startCpu;
+      long allocated = threads.getThreadAllocatedBytes(sender) - startAllocated;
       exporter.shutdown(Duration.ofSeconds(5));
       System.out.printf(
           Locale.ROOT,
           "%s, %s, %d batches of %.1f spans: sender CPU %.1f us per batch, %.2f us per"
-              + " kept span%n",
+              + " kept span; allocated %.0f B per batch, %.0f B per kept span%n",
           input,
           uncompressed ? "uncompressed" : "gzip level " + level,
           batches,
           (double) spans / batches,
           cpu / 1e3 / batches,
-          cpu / 1e3 / spans);
+          cpu / 1e3 / spans,
+          (double) allocated / batches,
+          (double) allocated / spans);
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.llmtail.server.exporter;
 
-import dev.llmtail.server.internal.RawBytes;
 import io.grpc.MethodDescriptor;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
@@ -37,19 +36,20 @@ final class OtlpSender<T> implements ExportQueue.BatchCall<T> {
 
   /**
    * Sends encoded {@code ResourceSpans} as they are: the trace service's export method with a
-   * request marshaller that writes the bytes of {@link EncodedSpansRequest} instead of a message.
+   * request marshaller ({@link EncodedSpansRequest#MARSHALLER}) that writes them behind their tags
+   * and lengths instead of a message.
    */
   static OtlpSender<byte[]> spans(OtlpChannel channel, ExportHealth health) {
-    MethodDescriptor<byte[], ExportTraceServiceResponse> export =
+    MethodDescriptor<List<byte[]>, ExportTraceServiceResponse> export =
         TraceServiceGrpc.getExportMethod().toBuilder(
-                new RawBytes(), TraceServiceGrpc.getExportMethod().getResponseMarshaller())
+                EncodedSpansRequest.MARSHALLER,
+                TraceServiceGrpc.getExportMethod().getResponseMarshaller())
             .build();
     return new OtlpSender<>(
         Signal.SPANS,
         health,
         batch -> {
-          ExportTraceServiceResponse response =
-              channel.call(export, EncodedSpansRequest.encode(batch));
+          ExportTraceServiceResponse response = channel.call(export, batch);
           return new PartialSuccess(
               response.getPartialSuccess().getRejectedSpans(),
               response.getPartialSuccess().getErrorMessage());

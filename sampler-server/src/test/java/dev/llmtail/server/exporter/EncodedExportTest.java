@@ -15,10 +15,12 @@ import dev.llmtail.server.replay.ReadProgress;
 import dev.llmtail.server.replay.RecordedTraces;
 import dev.llmtail.server.replay.RecordingFiles;
 import dev.llmtail.testing.TraceBuilder;
+import io.grpc.Drainable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,9 +57,11 @@ class EncodedExportTest {
     @Override
     public boolean exportEncoded(List<byte[]> resourceSpans, int spanCount, Runnable settled) {
       try {
+        // As gRPC writes it: the marshaller's stream drained into the transport.
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        ((Drainable) EncodedSpansRequest.MARSHALLER.stream(resourceSpans)).drainTo(wire);
         spans.addAll(
-            ExportTraceServiceRequest.parseFrom(EncodedSpansRequest.encode(resourceSpans))
-                .getResourceSpansList());
+            ExportTraceServiceRequest.parseFrom(wire.toByteArray()).getResourceSpansList());
       } catch (Exception e) {
         throw new AssertionError("the encoded request does not parse", e);
       }
