@@ -237,6 +237,18 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 8 mix",
               "not run: a benchmark run (the gRPC receiver alone, mix input)"),
           Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu mix 400 2 none",
+              "not run: a benchmark run (the exporter's sender thread, CPU and allocation, mix)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu llm 400 2 none",
+              "not run: a benchmark run (the exporter's sender thread, CPU and allocation, llm)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 15 mix 10",
+              "not run: a benchmark run (the gRPC receiver alone at 10 requests a second, mix)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 15 llm 10",
+              "not run: a benchmark run (the gRPC receiver alone at 10 requests a second, llm)"),
+          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15",
               "not run: a benchmark run (the mix's decision path on one thread, 15 s per figure)"),
           Map.entry(
