@@ -13,9 +13,9 @@ import java.util.Locale;
 import java.util.concurrent.Semaphore;
 
 /**
- * The exporter's sender thread, alone: CPU ns and allocated bytes per batch and per kept span that {@code
- * llmtail-otlp-spans} uses to send batches of the bench's traces to a sink on loopback, one batch
- * at a time, as the bench's kept traces arrive (a batch of about 16 mix spans per 50 ms batch
+ * The exporter's sender thread, alone: CPU ns and allocated bytes per batch and per kept span that
+ * {@code llmtail-otlp-spans} uses to send batches of the bench's traces to a sink on loopback, one
+ * batch at a time, as the bench's kept traces arrive (a batch of about 16 mix spans per 50 ms batch
  * timeout).
  *
  * <p>In the bench, the sender's gRPC call runs about 20 times a second, too rarely for the JIT to

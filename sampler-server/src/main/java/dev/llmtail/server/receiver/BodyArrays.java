@@ -4,8 +4,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Arrays the gRPC receiver reads request bodies into, handed back once a request's spans are copied
- * into their fragments and reused by later requests.
+ * Arrays a receiver (gRPC or OTLP/HTTP, one each) reads request bodies into, handed back once a
+ * request's spans are copied into their fragments and reused by later requests.
  *
  * <p>Design. A body is read from gRPC's buffers into an array, walked, and copied out trace by
  * trace ({@code SlicedRequest#group}); nothing keeps the array after the call. Allocating it for
