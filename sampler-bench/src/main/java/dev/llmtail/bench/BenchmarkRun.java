@@ -42,8 +42,9 @@ public final class BenchmarkRun {
         --jit-settled=3      % of llmtail's CPU the JIT may use in a settled 5 s slice (or 1 %
                              of a core; Linux only: elsewhere the warm-up is --warmup)
         --rate=0             spans/s on the mix input (0: as fast as possible)
-        --llm-rate=2000      spans/s on the llm input (0: as fast as possible; about 3 000 spans/s
-                             of it fill buffer.max_bytes within the 10 s quiet period)
+        --llm-rate=2000      spans/s on the llm input (0: as fast as possible, bounded by
+                             buffer.max_bytes: about 3 000 spans/s filled 256 MiB within the
+                             10 s quiet period)
         --inflight=4         concurrent requests
         --config=config/llmtail.yaml   the shipped config the rows derive from
         --out=sampler-bench/target/bench   configs, logs and JFR files
