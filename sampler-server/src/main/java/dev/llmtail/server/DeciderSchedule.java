@@ -21,21 +21,27 @@ final class DeciderSchedule {
         });
   }
 
-  /** Schedules the decide loops and, if {@code reloadInterval} is positive, the config check. */
+  /** Schedules the decide loop and, if {@code reloadInterval} is positive, the config check. */
   static void schedule(
       ScheduledExecutorService pool,
       Runnable decideDue,
       Runnable checkConfig,
       Duration reloadInterval) {
-    // Several loops over the same deadline queue: each due trace is taken by exactly one of them.
-    for (int i = 0; i < Sidecar.DECIDERS; i++) {
-      pool.scheduleWithFixedDelay(
-          decideDue,
-          Sidecar.DECISION_TICK.toMillis()
-              + i * Sidecar.DECISION_TICK.toMillis() / Sidecar.DECIDERS,
-          Sidecar.DECISION_TICK.toMillis(),
-          TimeUnit.MILLISECONDS);
-    }
+    // One loop wakes per tick; the pool's other threads join its passes only while a pass takes
+    // more than half a tick (a backlog). Two loops a half tick apart woke a thread twice as often,
+    // about 50 us of CPU each on a 2-vCPU VM, whether or not a trace was due
+    // (docs/performance.md, "The deciders' wake-ups").
+    long tick = Sidecar.DECISION_TICK.toMillis();
+    pool.scheduleWithFixedDelay(
+        new DecidePass(
+            pool,
+            decideDue,
+            Sidecar.DECIDERS - 1,
+            Sidecar.DECISION_TICK.toNanos() / 2,
+            System::nanoTime),
+        tick,
+        tick,
+        TimeUnit.MILLISECONDS);
     // The config check shares the decider threads: it reads and hashes a small file, and parses it
     // only when its content changed, so decisions are delayed at most by one parse per edit.
     if (!reloadInterval.isZero() && !reloadInterval.isNegative()) {
