@@ -29,8 +29,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -74,7 +72,7 @@ final class Sidecar implements AutoCloseable {
   private final @Nullable OtlpHttpReceiver httpReceiver;
   private final @Nullable KafkaReceiver kafka;
   private final SpanLedger ledger;
-  private final ScheduledExecutorService decider;
+  private final DeciderSchedule decider;
   private final Duration shutdownDeadline;
   private final DecisionLog decisionLog;
   private final LlmUsageMetrics llmUsage;
@@ -194,7 +192,7 @@ final class Sidecar implements AutoCloseable {
                 meters,
                 clock);
     this.ledger = new SpanLedger(meters);
-    this.decider = DeciderSchedule.newPool();
+    this.decider = new DeciderSchedule();
   }
 
   /**
@@ -224,8 +222,7 @@ final class Sidecar implements AutoCloseable {
       sidecar.close();
       throw e;
     }
-    DeciderSchedule.schedule(
-        sidecar.decider, sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
+    sidecar.decider.start(sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
     OtlpGrpcReceiver grpc = sidecar.receiver;
     OtlpHttpReceiver http = sidecar.httpReceiver;
     List<String> busy =
@@ -338,9 +335,8 @@ final class Sidecar implements AutoCloseable {
       // Revokes its partitions first: their undecided traces are left to the next owner.
       kafka.close();
     }
-    decider.shutdown();
     try {
-      decider.awaitTermination(shutdownDeadline.toMillis() / 4 + 1, TimeUnit.MILLISECONDS);
+      decider.stop(Duration.ofMillis(shutdownDeadline.toMillis() / 4 + 1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -48,7 +48,9 @@ class ImageJvmOptionsTest {
             "-XX:+ExitOnOutOfMemoryError",
             // Buffered spans promoted at the first young collection they survive: copied once
             // (docs/performance.md, "The GC threads' cost").
-            "-XX:MaxTenuringThreshold=0");
+            "-XX:MaxTenuringThreshold=0",
+            // No statistics sampler waking 20 times a second for jstat ("The deciders' wake-ups").
+            "-XX:-UsePerfData");
     // No collector: the JVM's choice (G1 from 2 CPUs and 1792 MB, Serial below) was the cheaper
     // one in both cases docs/performance.md measured ("Which collector"); naming one changes that.
     assertThat(flags).noneMatch(f -> f.matches("-XX:\\+Use\\w+GC"));
