@@ -2,6 +2,7 @@ package dev.llmtail.server;
 
 import dev.llmtail.server.config.ByteSize;
 import dev.llmtail.server.config.LlmtailConfig;
+import dev.llmtail.server.internal.NettyTransport;
 import dev.llmtail.server.receiver.OtlpGrpcReceiver;
 import dev.llmtail.server.receiver.OtlpHttpReceiver;
 import dev.llmtail.server.receiver.kafka.KafkaReceiver;
@@ -10,8 +11,9 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one log line a started sidecar writes: what it listens on, where kept traces go, and how many
- * span bytes the buffer holds (buffer.max_bytes as resolved, a share of the heap in bytes).
+ * The one log line a started sidecar writes: what it listens on (and over which Netty transport,
+ * epoll or NIO), where kept traces go, and how many span bytes the buffer holds (buffer.max_bytes
+ * as resolved, a share of the heap in bytes).
  */
 final class StartupLine {
 
@@ -28,14 +30,15 @@ final class StartupLine {
       int adminPort) {
     LOG.log(
         System.Logger.Level.INFO,
-        "llmtail listening for {0}, admin HTTP on port {1}; {2} policies from {3}; kept traces go"
-            + " to {4}; {5}",
+        "llmtail listening for {0}, admin HTTP on port {1} (network I/O on {6}); {2} policies from"
+            + " {3}; kept traces go to {4}; {5}",
         receiving(config, grpc, http, kafka),
         String.valueOf(adminPort),
         String.valueOf(config.policies().size()),
         config.source(),
         config.exporter().destination(),
-        bufferBound(config));
+        bufferBound(config),
+        NettyTransport.name());
   }
 
   /** buffer.max_bytes as resolved: a share of the heap is a number of bytes by now. */

@@ -12,6 +12,7 @@ import dev.llmtail.server.config.ConfigReloader;
 import dev.llmtail.server.config.LlmtailConfig;
 import dev.llmtail.server.exporter.ExportStatus;
 import dev.llmtail.server.internal.NettyHttp;
+import dev.llmtail.server.internal.NettyTransport;
 import dev.llmtail.server.promotion.TracePromoter;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.server.tls.ServerTls;
@@ -23,8 +24,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -126,7 +125,7 @@ public final class AdminServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             },
-            NioIoHandler.newFactory());
+            NettyTransport.ioHandlers());
   }
 
   /** Where a trace's spans may still be read, in the order they are asked. */
@@ -144,7 +143,7 @@ public final class AdminServer implements AutoCloseable {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
-            .channel(NioServerSocketChannel.class)
+            .channel(NettyTransport.serverChannel())
             .childHandler(
                 NettyHttp.pipeline(
                     tls == null ? null : tls.forHttp(),

@@ -5,6 +5,7 @@ import dev.llmtail.server.auth.BearerToken;
 import dev.llmtail.server.config.HostPort;
 import dev.llmtail.server.config.ReceiversConfig.HttpReceiverConfig;
 import dev.llmtail.server.internal.NettyHttp;
+import dev.llmtail.server.internal.NettyTransport;
 import dev.llmtail.server.tls.ServerTls;
 import dev.llmtail.server.tls.ServerTlsConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,8 +13,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -22,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The OTLP/HTTP receiver: {@code POST /v1/traces} and {@code /v1/logs}, protobuf or JSON, plain or
- * gzip, on Netty's HTTP/1.1 codec.
+ * gzip, on Netty's HTTP/1.1 codec (over epoll or NIO, as {@link NettyTransport} finds).
  *
  * <p>Bodies are aggregated up to {@code max_request_size} (a larger {@code Content-Length} is
  * answered 413 before the body is read) and decoded on the I/O threads, each copied once out of
@@ -40,9 +39,10 @@ public final class OtlpHttpReceiver implements AutoCloseable {
   static final int IO_THREADS = 2;
 
   private final HostPort address;
-  private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup boss =
+      new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
   private final EventLoopGroup io =
-      new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
+      new MultiThreadIoEventLoopGroup(IO_THREADS, NettyTransport.ioHandlers());
   private final ServerBootstrap bootstrap;
   private final @Nullable ServerTls tls; // null for plaintext
   private @Nullable Channel channel;
@@ -86,7 +86,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     this.bootstrap =
         new ServerBootstrap()
             .group(boss, io)
-            .channel(NioServerSocketChannel.class)
+            .channel(NettyTransport.serverChannel())
             .childHandler(
                 NettyHttp.pipeline(
                     tls == null ? null : tls.forHttp(),
