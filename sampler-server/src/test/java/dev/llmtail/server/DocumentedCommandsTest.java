@@ -249,6 +249,12 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 15 llm 10",
               "not run: a benchmark run (the gRPC receiver alone at 10 requests a second, llm)"),
           Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 8 llm 11",
+              "not run: a benchmark run (the gRPC receiver alone at the llm row's 11 requests a second)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60",
+              "not run: a benchmark run (a settled llm row, 60 s measured)"),
+          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.DecisionPathCpuTime 15",
               "not run: a benchmark run (the mix's decision path on one thread, 15 s per figure)"),
           Map.entry(
