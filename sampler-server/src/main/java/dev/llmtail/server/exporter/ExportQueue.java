@@ -214,11 +214,14 @@ final class ExportQueue<T> {
             count += next.count();
           }
         }
-        List<T> batch = new ArrayList<>();
-        long bytes = 0;
-        for (Item<T> item : items) {
-          batch.addAll(item.batch());
-          bytes += item.bytes();
+        List<T> batch = first.batch(); // most batches on the llm input: one kept trace as it came
+        long bytes = first.bytes();
+        if (items.size() > 1) {
+          batch = new ArrayList<>(batch);
+          for (Item<T> item : items.subList(1, items.size())) {
+            batch.addAll(item.batch());
+            bytes += item.bytes();
+          }
         }
         try {
           Result result = send(batch, count);
