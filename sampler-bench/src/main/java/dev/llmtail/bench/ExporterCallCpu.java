@@ -22,7 +22,9 @@ import java.util.concurrent.Semaphore;
  * compile it within a run: most of its time is the interpreter's. Run with {@code -Xint} to measure
  * that state (a deterministic count of the interpreted work per call), without it for the compiled
  * state a long-running sidecar reaches. Arguments: the input ({@code mix} or {@code llm}), batches
- * measured (200), traces per batch (2), gzip level (1, or {@code none}: uncompressed).
+ * measured (200), traces per batch (2), gzip level (1, or {@code none}: uncompressed), batches
+ * a second (0: one after another; 10 is about the bench's llm row, whose sender then stays as
+ * cold as in the bench).
  */
 public final class ExporterCallCpu {
 
@@ -35,6 +37,8 @@ public final class ExporterCallCpu {
     String levelArg = args.length > 3 ? args[3] : "1";
     boolean uncompressed = levelArg.equals("none");
     int level = uncompressed ? 1 : Integer.parseInt(levelArg);
+    int perSecond = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+    long pauseNanos = perSecond > 0 ? 1_000_000_000L / perSecond : 0;
     List<TraceFragment> traces = traces(input);
     try (LatencySink sink = new LatencySink()) {
       OtlpGrpcExporter exporter =
@@ -76,8 +80,13 @@ public final class ExporterCallCpu {
           count += f.spanCount();
         }
         spans += count;
+        long sentAt = System.nanoTime();
         exporter.exportEncoded(batch, count, settled::release);
         settled.acquire();
+        long pause = pauseNanos - (System.nanoTime() - sentAt);
+        if (pause > 0) {
+          Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
+        }
       }
       long cpu = threads.getThreadCpuTime(sender) - startCpu;
       long allocated = threads.getThreadAllocatedBytes(sender) - startAllocated;
