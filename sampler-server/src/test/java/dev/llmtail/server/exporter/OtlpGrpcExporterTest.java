@@ -10,14 +10,21 @@ import dev.llmtail.server.config.ExporterConfig.RetryConfig;
 import dev.llmtail.server.config.ExporterConfig.SpillConfig;
 import dev.llmtail.testing.OtlpTestSink;
 import dev.llmtail.testing.TraceBuilder;
+import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -411,5 +418,50 @@ class OtlpGrpcExporterTest {
         .containsIgnoringCase("connection refused")
         .contains(dead);
     assertThat(meters.get("llmtail.exporter.failing").gauge().value()).isNotNegative();
+  }
+
+  @Test
+  void shutdownEndsACallTheBackendNeverAnswersAndSpillsItsBatch(@TempDir Path spill)
+      throws IOException {
+    AtomicInteger received = new AtomicInteger();
+    Server silent =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(
+                new TraceServiceGrpc.TraceServiceImplBase() {
+                  @Override
+                  public void export(
+                      ExportTraceServiceRequest request,
+                      StreamObserver<ExportTraceServiceResponse> answer) {
+                    received.incrementAndGet(); // and never answers
+                  }
+                })
+            .build()
+            .start();
+    try {
+      OtlpGrpcExporter first =
+          new OtlpGrpcExporter(
+              new OtlpExporterConfig(
+                  "127.0.0.1:" + silent.getPort(),
+                  null,
+                  null,
+                  null,
+                  Duration.ofMinutes(5), // the request's deadline does not end the wait first
+                  null,
+                  null,
+                  null,
+                  Duration.ofMillis(10),
+                  null,
+                  new SpillConfig(spill.toString(), null),
+                  null),
+              meters);
+      first.export(List.of(trace().resourceSpans()), 2);
+      await().atMost(WAIT).until(() -> received.get() == 1);
+
+      assertTimeoutPreemptively(WAIT, () -> first.shutdown(Duration.ofMillis(300)));
+      assertThat(spill.toFile().list()).as("the unanswered batch, spilled").hasSize(1);
+      assertThat(spans("failed")).isZero();
+    } finally {
+      silent.shutdownNow();
+    }
   }
 }
