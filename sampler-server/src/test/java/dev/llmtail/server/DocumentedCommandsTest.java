@@ -278,7 +278,16 @@ class DocumentedCommandsTest {
           Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=45 --duration=100",
               "not run: a benchmark run (a row long enough to fill the decision log, for a heap"
-                  + " histogram)"));
+                  + " histogram)"),
+          Map.entry(
+              "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu llm 1200 2 none 20",
+              "not run: a benchmark run (the exporter's sender thread at 20 calls a second, llm)"),
+          Map.entry(
+              "java @docker/jvm.options -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.ExporterCallCpu llm 1200 2 none 20",
+              "not run: a benchmark run (the same with the image's JVM options)"),
+          Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options",
+              "not run: a benchmark run (a settled llm row of a jar copied aside)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
