@@ -287,7 +287,10 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (the same with the image's JVM options)"),
           Map.entry(
               "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options",
-              "not run: a benchmark run (a settled llm row of a jar copied aside)"));
+              "not run: a benchmark run (a settled llm row of a jar copied aside)"),
+          Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=90 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options",
+              "not run: a benchmark run (the mix at a fixed rate, of a jar copied aside)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped

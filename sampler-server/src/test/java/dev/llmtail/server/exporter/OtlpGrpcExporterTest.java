@@ -318,25 +318,27 @@ class OtlpGrpcExporterTest {
 
     sink.failNext(0, Status.UNAVAILABLE);
     SimpleMeterRegistry afterRestart = new SimpleMeterRegistry();
-    exporter =
-        new OtlpGrpcExporter(
-            new OtlpExporterConfig(
-                sink.endpoint(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                Duration.ofMillis(10),
-                null,
-                new SpillConfig(spill.toString(), null),
-                null),
-            afterRestart);
+    exporter = new OtlpGrpcExporter(spillingTo(sink.endpoint(), null, spill), afterRestart);
     await().atMost(WAIT).until(() -> sink.spansOf(t.traceIdHex()).size() == 2);
     assertThat(afterRestart.get("llmtail.exporter.spill.recovered").counter().count()).isEqualTo(2);
     await().atMost(WAIT).until(() -> spill.toFile().list().length == 0);
+  }
+
+  /** The defaults but a 10-ms batch timeout, and a spill directory; a null timeout: the default. */
+  private static OtlpExporterConfig spillingTo(String endpoint, Duration timeout, Path spill) {
+    return new OtlpExporterConfig(
+        endpoint,
+        null,
+        null,
+        null,
+        timeout,
+        null,
+        null,
+        null,
+        Duration.ofMillis(10),
+        null,
+        new SpillConfig(spill.toString(), null),
+        null);
   }
 
   /** A loopback port where nothing listens: bound by the OS, then closed. */
@@ -438,22 +440,10 @@ class OtlpGrpcExporterTest {
             .build()
             .start();
     try {
+      // A request deadline of 5 minutes: the wait ends by the shutdown, not by the deadline.
       OtlpGrpcExporter first =
           new OtlpGrpcExporter(
-              new OtlpExporterConfig(
-                  "127.0.0.1:" + silent.getPort(),
-                  null,
-                  null,
-                  null,
-                  Duration.ofMinutes(5), // the request's deadline does not end the wait first
-                  null,
-                  null,
-                  null,
-                  Duration.ofMillis(10),
-                  null,
-                  new SpillConfig(spill.toString(), null),
-                  null),
-              meters);
+              spillingTo("127.0.0.1:" + silent.getPort(), Duration.ofMinutes(5), spill), meters);
       first.export(List.of(trace().resourceSpans()), 2);
       await().atMost(WAIT).until(() -> received.get() == 1);
 
