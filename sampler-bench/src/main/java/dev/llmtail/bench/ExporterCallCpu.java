@@ -22,9 +22,9 @@ import java.util.concurrent.Semaphore;
  * compile it within a run: most of its time is the interpreter's. Run with {@code -Xint} to measure
  * that state (a deterministic count of the interpreted work per call), without it for the compiled
  * state a long-running sidecar reaches. Arguments: the input ({@code mix} or {@code llm}), batches
- * measured (200), traces per batch (2), gzip level (1, or {@code none}: uncompressed), batches
- * a second (0: one after another; 10 is about the bench's llm row, whose sender then stays as
- * cold as in the bench).
+ * measured (200), traces per batch (2), gzip level (1, or {@code none}: uncompressed), batches a
+ * second (0: one after another; 10 is about the bench's llm row, whose sender then stays as cold as
+ * in the bench).
  */
 public final class ExporterCallCpu {
 
