@@ -14,12 +14,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The whole decision path of the mix input on one thread, in CPU time and allocated bytes per
- * decided span, wired as the sidecar wires it ({@link BenchDecisionPath}: the shipped config, its
- * meters over a Prometheus registry, every decision listener including the exporter's enqueue of
- * kept traces to a sink in this JVM): requests admitted at 5 000 spans/s of a fake clock, and every
- * trace decided once its quiet period passed, as the sidecar's deciders do — its fragments read
- * back ten seconds (of the fake clock: some 100 requests) after they were stored, decoded,
+ * The whole decision path of the mix (or llm) input on one thread, in CPU time and allocated bytes
+ * per decided span, wired as the sidecar wires it ({@link BenchDecisionPath}: the shipped config,
+ * its meters over a Prometheus registry, every decision listener including the exporter's enqueue
+ * of kept traces to a sink in this JVM): requests admitted at 5 000 spans/s of a fake clock, and
+ * every trace decided once its quiet period passed, as the sidecar's deciders do — its fragments
+ * read back ten seconds (of the fake clock: some 100 requests) after they were stored, decoded,
  * normalised, decided by the shipped policy set, remembered, and told to every listener. Trace ids
  * never repeat, so no fragment is late. {@link HotPathCpuTime} measures the normaliser and the
  * policy set alone; the difference is the buffer, the decode and the listeners.
@@ -27,46 +27,52 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>With the argument {@code fresh}, every trace is decided right after its request was admitted
  * instead (fragments still in the processor's caches); the difference to the default is what
  * reading ten-second-old fragments costs. Stamping and slicing the requests (the receivers' work)
- * is outside the measured time.
+ * is outside the measured time. With the argument {@code llm}, the input is the bench's LLM-shaped
+ * one ({@code --inputs=llm}) at its rate.
  */
 public final class DecisionPathCpuTime {
 
-  /** Spans a second of the fake clock, the rate of the bench's fixed-rate rows. */
-  private static final long SPANS_PER_SECOND = 5_000;
-
-  private final TrafficMix.Template[] templates =
-      BenchData.templates("mix").toArray(new TrafficMix.Template[0]);
+  private final TrafficMix.Template[] templates;
   private final TraceBuffer buffer;
   private final MeterRegistry meters;
   private final boolean fresh;
+
+  /** Spans a second of the fake clock, the rate of the bench's fixed-rate rows for the input. */
+  private final long spansPerSecond;
+
   private long seq = 1;
 
-  private DecisionPathCpuTime(BenchDecisionPath path, boolean fresh) {
+  private DecisionPathCpuTime(BenchDecisionPath path, boolean fresh, String input) {
     this.buffer = path.buffer();
     this.meters = path.meters();
     this.fresh = fresh;
+    this.templates = BenchData.templates(input).toArray(new TrafficMix.Template[0]);
+    this.spansPerSecond = input.equals("llm") ? 2_000 : 5_000;
   }
 
   /**
    * Prints CPU ns and allocated bytes per decided span; the arguments are the seconds measured (5)
-   * and optionally {@code fresh}.
+   * and optionally {@code fresh} and the input {@code llm} (the default {@code mix}).
    */
   public static void main(String[] args) {
     long seconds = args.length > 0 ? Long.parseLong(args[0]) : 5;
-    boolean fresh = args.length > 1 && args[1].equals("fresh");
+    List<String> rest = args.length > 1 ? List.of(args).subList(1, args.length) : List.of();
+    boolean fresh = rest.contains("fresh");
+    String input = rest.contains("llm") ? "llm" : "mix";
     AtomicLong clock = new AtomicLong();
     try (LatencySink sink = new LatencySink();
         BenchDecisionPath path =
             new BenchDecisionPath(
                 BenchData.shippedConfig(Map.of("LLMTAIL_EXPORTER_ENDPOINT", sink.endpoint())),
                 clock::get)) {
-      DecisionPathCpuTime bench = new DecisionPathCpuTime(path, fresh);
+      DecisionPathCpuTime bench = new DecisionPathCpuTime(path, fresh, input);
       for (int round = 0; round < 2; round++) {
         double[] perSpan = bench.measure(seconds, clock);
         System.out.printf(
             Locale.ROOT,
-            "%s, mix input, decided %s: admit and decide %.0f CPU ns/span, %.0f B allocated/span%n",
+            "%s, %s input, decided %s: admit and decide %.0f CPU ns/span, %.0f B allocated/span%n",
             round == 0 ? "warm-up" : "measured",
+            input,
             fresh ? "at once" : "after the quiet period",
             perSpan[0],
             perSpan[1]);
@@ -96,7 +102,7 @@ public final class DecisionPathCpuTime {
           admitted += f.spanCount();
         }
       }
-      clock.addAndGet(admitted * 1_000_000_000L / SPANS_PER_SECOND);
+      clock.addAndGet(admitted * 1_000_000_000L / spansPerSecond);
       if (fresh) {
         buffer.decideAll(DecisionTrigger.COMPLETE);
       } else {
