@@ -34,13 +34,11 @@ import org.jspecify.annotations.Nullable;
  * @param ended whether the span has an end time
  * @param attempt retry attempt or resend count (0 or 1 for a first try, as the dialect counts)
  * @param conversationId conversation, session or thread id
- * @param inputText captured prompt text (capped), for fingerprints and patterns
+ * @param prompt the captured request: its text ({@link #inputText()}) and digest ({@link
+ *     #inputDigest()}), made when first read
  * @param outputText captured output text (capped), for patterns
  * @param startEpochNanos span start
  * @param endEpochNanos span end (0 if it has not ended)
- * @param inputDigest a 128-bit hash (hex) of the whole captured request — system instructions and
- *     every message, not capped like {@code inputText} — so that two calls compare equal only when
- *     all they sent was equal; {@code ""} when nothing was captured
  * @param judge whether the call grades another answer rather than answers the user: an LLM judge or
  *     classifier called inside an evaluator or guardrail span (see {@code genai-dialects})
  */
@@ -64,11 +62,10 @@ public record LlmCall(
     boolean ended,
     @Nullable Integer attempt,
     String conversationId,
-    String inputText,
+    CapturedPrompt prompt,
     String outputText,
     long startEpochNanos,
     long endEpochNanos,
-    String inputDigest,
     boolean judge) {
 
   public LlmCall {
@@ -81,9 +78,77 @@ public record LlmCall(
     finishReasons = finishReasons == null ? List.of() : List.copyOf(finishReasons);
     errorType = Objects.requireNonNullElse(errorType, "");
     conversationId = Objects.requireNonNullElse(conversationId, "");
-    inputText = Objects.requireNonNullElse(inputText, "");
+    prompt = Objects.requireNonNullElse(prompt, CapturedPrompt.NONE);
     outputText = Objects.requireNonNullElse(outputText, "");
-    inputDigest = Objects.requireNonNullElse(inputDigest, "");
+  }
+
+  /** A call whose captured prompt's text and digest are already made (see the record's fields). */
+  public LlmCall(
+      String spanId,
+      String spanName,
+      String provider,
+      String requestModel,
+      String responseModel,
+      String operation,
+      @Nullable Boolean streaming,
+      List<String> finishReasons,
+      @Nullable Long inputTokens,
+      @Nullable Long outputTokens,
+      @Nullable Long cacheReadTokens,
+      @Nullable Long cacheWriteTokens,
+      @Nullable Long reasoningTokens,
+      @Nullable Double costUsd,
+      String errorType,
+      boolean statusError,
+      boolean ended,
+      @Nullable Integer attempt,
+      String conversationId,
+      String inputText,
+      String outputText,
+      long startEpochNanos,
+      long endEpochNanos,
+      String inputDigest,
+      boolean judge) {
+    this(
+        spanId,
+        spanName,
+        provider,
+        requestModel,
+        responseModel,
+        operation,
+        streaming,
+        finishReasons,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        reasoningTokens,
+        costUsd,
+        errorType,
+        statusError,
+        ended,
+        attempt,
+        conversationId,
+        CapturedPrompt.of(
+            Objects.requireNonNullElse(inputText, ""), Objects.requireNonNullElse(inputDigest, "")),
+        outputText,
+        startEpochNanos,
+        endEpochNanos,
+        judge);
+  }
+
+  /** Captured prompt text (capped at 8 192 characters), for patterns; {@code ""} if none. */
+  public String inputText() {
+    return prompt.text();
+  }
+
+  /**
+   * A 128-bit hash (hex) of the whole captured request — system instructions and every message, not
+   * capped like {@link #inputText()} — so that two calls compare equal only when all they sent was
+   * equal; {@code ""} when nothing was captured.
+   */
+  public String inputDigest() {
+    return prompt.digest();
   }
 
   /** The answering model if known, else the requested one, else {@code ""}. */

@@ -14,13 +14,12 @@ final class RequestFingerprint {
   static String of(LlmCall call) {
     String model =
         ModelNames.base(call.requestModel().isEmpty() ? call.model() : call.requestModel());
-    String prompt =
-        call.inputDigest().isEmpty() ? "name:" + call.spanName() : "prompt:" + call.inputDigest();
+    String prompt = hasPrompt(call) ? "prompt:" + call.inputDigest() : "name:" + call.spanName();
     return model + "|" + prompt;
   }
 
   /** Whether the request was captured, so that equal fingerprints mean equal requests. */
   static boolean hasPrompt(LlmCall call) {
-    return !call.inputDigest().isEmpty();
+    return call.prompt().captured(); // without making the digest (most calls are never compared)
   }
 }

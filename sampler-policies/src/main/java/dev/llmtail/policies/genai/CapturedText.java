@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.util.BufferRecycler;
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -33,13 +34,6 @@ final class CapturedText {
     return text.equals(REDACTED) ? "" : text;
   }
 
-  /**
-   * A call's captured request: its input as the policies read it, capped at {@link
-   * MessageText#MAX_CHARS}, and the {@link RequestDigest} of its system instructions and whole
-   * input.
-   */
-  record Request(String text, String digest) {}
-
   /** The keys a call's prompt is captured under as one attribute, the first non-blank read. */
   private static final String[] INPUT_KEYS = {
     "gen_ai.input.messages", "input.value", "ai.prompt.messages", "ai.prompt", "gen_ai.prompt"
@@ -47,28 +41,78 @@ final class CapturedText {
 
   /**
    * The request the call span {@code s} captured, or else {@code logged} (its messages sent as log
-   * records). One attribute that starts with visible ASCII is capped and hashed from its UTF-8
-   * bytes ({@link Utf8Text}), without a {@code String} of all of it.
+   * records): its input as the policies read it, capped at {@link MessageText#MAX_CHARS}, and the
+   * {@link RequestDigest} of its system instructions and whole input. One attribute that starts
+   * with visible ASCII is capped and hashed from its UTF-8 bytes ({@link Utf8Text}), without a
+   * {@code String} of all of it; flattened messages are written as JSON. Both only when first read
+   * ({@link CapturedPrompt}): most calls are decided without either.
    */
-  static Request request(SpanView s, SpanAttributes a, String logged) {
+  static CapturedPrompt request(SpanView s, SpanAttributes a, String logged) {
     String system = systemInstructions(a);
     OneAttribute one = OneAttribute.of(a, INPUT_KEYS);
     if (one.bytes != null) {
-      return new Request(
-          one.bytes.capped(MessageText.MAX_CHARS), RequestDigest.of(system, one.bytes));
+      return CapturedPrompt.lazy(new OneAttributeInput(system, one.bytes));
     }
     String direct = one.text;
     if (direct.isEmpty()) {
-      direct = flattenedMessages(a, "gen_ai.prompt.", "role", "content");
-    }
-    if (direct.isEmpty()) {
-      direct = flattenedMessages(a, "llm.input_messages.", "message.role", "message.content");
-    }
-    if (direct.isEmpty()) {
+      CapturedPrompt flat = flattenedMessages(a, system, "gen_ai.prompt.", "role", "content");
+      if (flat == null) {
+        flat =
+            flattenedMessages(a, system, "llm.input_messages.", "message.role", "message.content");
+      }
+      if (flat != null) {
+        return flat;
+      }
       direct = eventAttribute(s, "gen_ai.content.prompt", "gen_ai.prompt");
     }
     String input = direct.isEmpty() ? logged : direct;
-    return new Request(MessageText.cap(input), RequestDigest.of(system, input));
+    return CapturedPrompt.of(MessageText.cap(input), RequestDigest.of(system, input));
+  }
+
+  /** A prompt captured in one attribute, read from the span's bytes. */
+  private record OneAttributeInput(String system, Utf8Text input) implements CapturedPrompt.Source {
+    @Override
+    public String text() {
+      return input.capped(MessageText.MAX_CHARS);
+    }
+
+    @Override
+    public String digest() {
+      return RequestDigest.of(system, input);
+    }
+  }
+
+  /** A prompt captured as flattened messages, written as one JSON array when first read. */
+  private static final class FlattenedInput implements CapturedPrompt.Source {
+    private final String system;
+    private final List<String> roles;
+    private final List<String> contents;
+    private @Nullable String json; // made once, as the strings' hashes are (see CapturedPrompt)
+
+    FlattenedInput(String system, List<String> roles, List<String> contents) {
+      this.system = system;
+      this.roles = roles;
+      this.contents = contents;
+    }
+
+    private String json() {
+      String j = json;
+      if (j == null) {
+        j = writeMessages(roles, contents);
+        json = j;
+      }
+      return j;
+    }
+
+    @Override
+    public String text() {
+      return MessageText.cap(json());
+    }
+
+    @Override
+    public String digest() {
+      return RequestDigest.of(system, json());
+    }
   }
 
   /**
@@ -143,24 +187,30 @@ final class CapturedText {
   }
 
   /**
-   * Flattened messages ({@code prefix.N.role}, {@code prefix.N.content}) as one JSON array, so that
-   * roles survive for later checks (e.g. whether an earlier assistant turn was sent); {@code ""} if
-   * there are none.
-   *
-   * <p>Written as {@code ObjectMapper.writeValueAsString} writes: into Jackson's segmented writer,
-   * with buffers the thread reuses, and made a string once. A {@code StringWriter} (a synchronized
-   * {@code StringBuffer}, grown and copied again by {@code toString}) took about half again as long
-   * for a 2-8 KiB prompt.
+   * Flattened messages ({@code prefix.N.role}, {@code prefix.N.content}) as a request whose input
+   * is one JSON array, so that roles survive for later checks (e.g. whether an earlier assistant
+   * turn was sent); null if there are none.
    */
-  private static String flattenedMessages(
-      SpanAttributes a, String prefix, String roleKey, String contentKey) {
+  private static @Nullable CapturedPrompt flattenedMessages(
+      SpanAttributes a, String system, String prefix, String roleKey, String contentKey) {
     List<String> contents = a.indexed(prefix, contentKey);
     if (contents.isEmpty()) {
-      return "";
+      return null;
     }
+    return CapturedPrompt.lazy(new FlattenedInput(system, a.indexed(prefix, roleKey), contents));
+  }
+
+  /**
+   * {@link #writeMessages(List, List, Writer)} as a string, as {@code
+   * ObjectMapper.writeValueAsString} writes: into Jackson's segmented writer, with buffers the
+   * thread reuses, and made a string once. A {@code StringWriter} (a synchronized {@code
+   * StringBuffer}, grown and copied again by {@code toString}) took about half again as long for a
+   * 2-8 KiB prompt.
+   */
+  private static String writeMessages(List<String> roles, List<String> contents) {
     BufferRecycler buffers = JSON._getBufferRecycler();
     try (SegmentedStringWriter out = new SegmentedStringWriter(buffers)) {
-      writeMessages(a.indexed(prefix, roleKey), contents, out);
+      writeMessages(roles, contents, out);
       return out.getAndClear();
     } catch (IOException e) {
       throw new UncheckedIOException("writing to memory cannot fail", e);

@@ -1,5 +1,6 @@
 package dev.llmtail.policies.genai;
 
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.FinishReasons;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.LlmProviders;
@@ -167,7 +168,7 @@ final class LlmCallReader {
     if (errorType.isEmpty() && error) {
       errorType = s.proto().getStatus().getMessage();
     }
-    CapturedText.Request request = CapturedText.request(s, a, loggedInput);
+    CapturedPrompt request = CapturedText.request(s, a, loggedInput);
     Long attempt = a.whole(ATTEMPT);
 
     Long inputTokens = a.whole(INPUT_TOKENS);
@@ -199,11 +200,10 @@ final class LlmCallReader {
         s.proto().getEndTimeUnixNano() != 0,
         attempt == null ? null : (int) Math.min(Integer.MAX_VALUE, Math.max(0, attempt)),
         a.text(CONVERSATION),
-        request.text(),
+        request,
         output.text(),
         s.startEpochNanos(),
         s.endEpochNanos(),
-        request.digest(),
         judge);
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.SpanView;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -100,13 +101,12 @@ class CapturedBytesPropertiesTest {
     input = input.equals("__REDACTED__") ? "" : input;
     String system = withSystem ? "be brief ü" : "";
 
-    CapturedText.Request asBytes =
+    CapturedPrompt asBytes =
         CapturedText.request(s, new SpanAttributes(lazy(span).getAttributesList(), k -> {}), "");
 
     assertThat(asBytes)
         .as("%s", values)
-        .isEqualTo(
-            new CapturedText.Request(MessageText.cap(input), RequestDigest.of(system, input)));
+        .isEqualTo(CapturedPrompt.of(MessageText.cap(input), RequestDigest.of(system, input)));
   }
 
   @Example

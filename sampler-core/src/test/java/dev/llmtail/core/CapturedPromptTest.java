@@ -1,0 +1,97 @@
+package dev.llmtail.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CapturedPromptTest {
+
+  /** A source that counts what it was asked to make. */
+  private static final class Counting implements CapturedPrompt.Source {
+    final AtomicInteger texts = new AtomicInteger();
+    final AtomicInteger digests = new AtomicInteger();
+
+    @Override
+    public String text() {
+      texts.incrementAndGet();
+      return "the prompt";
+    }
+
+    @Override
+    public String digest() {
+      digests.incrementAndGet();
+      return "0123abcd";
+    }
+  }
+
+  @Test
+  void makesTextAndDigestOnlyWhenFirstRead() {
+    Counting source = new Counting();
+    CapturedPrompt prompt = CapturedPrompt.lazy(source);
+
+    assertThat(prompt.captured()).isTrue();
+    assertThat(source.texts).hasValue(0);
+    assertThat(source.digests).hasValue(0);
+
+    assertThat(prompt.digest()).isEqualTo("0123abcd");
+    assertThat(prompt.digest()).isEqualTo("0123abcd");
+    assertThat(source.digests).hasValue(1);
+    assertThat(source.texts).hasValue(0);
+
+    assertThat(prompt.text()).isEqualTo("the prompt");
+    assertThat(prompt.text()).isEqualTo("the prompt");
+    assertThat(source.texts).hasValue(1);
+  }
+
+  @Test
+  void equalsThePromptMadeAtOnceWithTheSameTextAndDigest() {
+    CapturedPrompt lazy = CapturedPrompt.lazy(new Counting());
+    CapturedPrompt eager = CapturedPrompt.of("the prompt", "0123abcd");
+
+    assertThat(lazy).isEqualTo(eager).hasSameHashCodeAs(eager);
+    assertThat(lazy).isNotEqualTo(CapturedPrompt.of("the prompt", "ffff"));
+  }
+
+  @Test
+  void nothingCapturedHasAnEmptyDigest() {
+    assertThat(CapturedPrompt.NONE.captured()).isFalse();
+    assertThat(CapturedPrompt.NONE.digest()).isEmpty();
+    assertThat(CapturedPrompt.of("", "").captured()).isFalse();
+  }
+
+  @Test
+  void aCallReadsItsPromptThroughIt() {
+    CapturedPrompt prompt = CapturedPrompt.of("the prompt", "0123abcd");
+    LlmCall call =
+        new LlmCall(
+            "0000000000000002",
+            "chat",
+            "openai",
+            "gpt-4o",
+            "",
+            "chat",
+            false,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "",
+            false,
+            true,
+            null,
+            "",
+            prompt,
+            "",
+            1,
+            2,
+            false);
+
+    assertThat(call.inputText()).isEqualTo("the prompt");
+    assertThat(call.inputDigest()).isEqualTo("0123abcd");
+    assertThat(call.prompt()).isSameAs(prompt);
+  }
+}
