@@ -30,6 +30,14 @@ public final class CapturedPrompt {
 
     /** The request's digest (never {@code ""}: something was captured). */
     String digest();
+
+    /**
+     * How many bytes the digest hashes, if known without making it (requests of different sizes are
+     * different requests); -1 if not.
+     */
+    default long size() {
+      return -1;
+    }
   }
 
   private final @Nullable Source source;
@@ -82,6 +90,25 @@ public final class CapturedPrompt {
       digest = d;
     }
     return d;
+  }
+
+  /**
+   * Whether this and {@code other} are the same request: equal digests. Two calls' requests are
+   * compared only to find repeats, which are rare; where both sizes are known and differ, the
+   * answer is no without making either digest.
+   */
+  public boolean sameRequest(CapturedPrompt other) {
+    if (captured != other.captured) {
+      return false;
+    }
+    if (source != null && other.source != null) {
+      long size = source.size();
+      long otherSize = other.source.size();
+      if (size >= 0 && otherSize >= 0 && size != otherSize) {
+        return false;
+      }
+    }
+    return digest().equals(other.digest());
   }
 
   @Override

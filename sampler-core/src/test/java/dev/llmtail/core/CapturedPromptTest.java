@@ -53,6 +53,54 @@ class CapturedPromptTest {
     assertThat(lazy).isNotEqualTo(CapturedPrompt.of("the prompt", "ffff"));
   }
 
+  /** A source of one digest and size. */
+  private record Sized(String digest, long size) implements CapturedPrompt.Source {
+    @Override
+    public String text() {
+      return "";
+    }
+  }
+
+  @Test
+  void requestsAreTheSameWhenTheirDigestsAre() {
+    CapturedPrompt one = CapturedPrompt.lazy(new Sized("aa", 10));
+
+    assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("aa", 10)))).isTrue();
+    assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("bb", 10)))).isFalse();
+    assertThat(one.sameRequest(CapturedPrompt.of("", "aa"))).isTrue();
+    assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("aa", -1)))).isTrue();
+    assertThat(one.sameRequest(CapturedPrompt.NONE)).isFalse();
+    assertThat(CapturedPrompt.NONE.sameRequest(CapturedPrompt.of("", ""))).isTrue();
+  }
+
+  @Test
+  void requestsOfDifferentSizesAreComparedWithoutTheirDigests() {
+    Counting counted = new Counting();
+    CapturedPrompt one =
+        CapturedPrompt.lazy(
+            new CapturedPrompt.Source() {
+              @Override
+              public String text() {
+                return counted.text();
+              }
+
+              @Override
+              public String digest() {
+                return counted.digest();
+              }
+
+              @Override
+              public long size() {
+                return 10;
+              }
+            });
+
+    assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("0123abcd", 11)))).isFalse();
+    assertThat(counted.digests).hasValue(0);
+    assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("0123abcd", 10)))).isTrue();
+    assertThat(counted.digests).hasValue(1);
+  }
+
   @Test
   void nothingCapturedHasAnEmptyDigest() {
     assertThat(CapturedPrompt.NONE.captured()).isFalse();

@@ -208,7 +208,7 @@ final class DuplicateRequestPolicy implements Policy {
     }
     for (int i = 0; i < calls.size(); i++) {
       for (int j = i + 1; j < calls.size(); j++) {
-        if (calls.get(i).inputDigest().equals(calls.get(j).inputDigest())) {
+        if (calls.get(i).prompt().sameRequest(calls.get(j).prompt())) {
           return true;
         }
       }

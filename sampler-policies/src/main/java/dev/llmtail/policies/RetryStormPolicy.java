@@ -279,8 +279,8 @@ final class RetryStormPolicy implements Policy {
         if (!a.operation().equals("embeddings")
             && !b.operation().equals("embeddings")
             && a.model().equals(b.model())
-            && a.inputDigest().equals(b.inputDigest())
-            && (!a.inputDigest().isEmpty() || a.spanName().equals(b.spanName()))
+            && a.prompt().sameRequest(b.prompt())
+            && (a.prompt().captured() || a.spanName().equals(b.spanName()))
             && RequestFingerprint.of(a).equals(RequestFingerprint.of(b))) {
           return true;
         }

@@ -80,6 +80,11 @@ final class CapturedText {
     public String digest() {
       return RequestDigest.of(system, input);
     }
+
+    @Override
+    public long size() {
+      return RequestDigest.size(system, input);
+    }
   }
 
   /** A prompt captured as flattened messages, written as one JSON array when first read. */

@@ -56,6 +56,30 @@ final class RequestDigest {
     return hex(hash.get());
   }
 
+  /**
+   * How many bytes {@link #of(String, Utf8Text)} hashes: as many as {@link Chunk#encode} writes.
+   */
+  static long size(String systemInstructions, Utf8Text input) {
+    long bytes = 1L + input.length(); // the byte after the system instructions, and the input
+    int n = systemInstructions.length();
+    for (int i = 0; i < n; i++) {
+      char c = systemInstructions.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < n
+          && Character.isLowSurrogate(systemInstructions.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3; // a lone surrogate too
+      }
+    }
+    return bytes;
+  }
+
   private static String hex(HashValue128 hash) {
     HexFormat hex = HexFormat.of();
     return hex.toHexDigits(hash.getMostSignificantBits())

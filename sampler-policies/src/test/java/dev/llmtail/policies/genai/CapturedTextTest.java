@@ -57,7 +57,7 @@ class CapturedTextTest {
    * The digest is XXH3-128 of the system instructions' UTF-8, a byte {@code 0xFF} and the input's
    * UTF-8 (a lone surrogate as its own code point), whatever the characters (surrogates alone or in
    * pairs) and wherever the chunks they are encoded in end; and an input read as the span's bytes
-   * has the digest of its text.
+   * has the digest of its text, and the size of what is hashed.
    */
   @Property(tries = 300)
   void digestIsTheHashOfTheRequestsUtf8(
@@ -79,6 +79,9 @@ class CapturedTextTest {
             io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(input).build());
     if (asBytes != null && asBytes.string().equals(input)) {
       assertThat(RequestDigest.of(systemInstructions, asBytes)).isEqualTo(expected);
+      assertThat(RequestDigest.size(systemInstructions, asBytes))
+          .as("the bytes hashed, counted without hashing them")
+          .isEqualTo(bytes.size());
     }
   }
 
