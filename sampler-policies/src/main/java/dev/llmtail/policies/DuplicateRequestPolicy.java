@@ -199,8 +199,9 @@ final class DuplicateRequestPolicy implements Policy {
   }
 
   /**
-   * Whether two of {@code calls} (each with a captured prompt) share an input digest: only then can
-   * they share a fingerprint, whose end is {@code prompt:} and the digest (hex, no {@code |}).
+   * Whether two of {@code calls} (each with a captured prompt) ask the same model and share an
+   * input digest: only then can they share a fingerprint, the model's base, {@code |prompt:} and
+   * the digest (hex, no {@code |}). The models first: a digest is made only for calls of one model.
    */
   private static boolean sharesDigest(List<LlmCall> calls) {
     if (calls.size() > 64) {
@@ -208,7 +209,10 @@ final class DuplicateRequestPolicy implements Policy {
     }
     for (int i = 0; i < calls.size(); i++) {
       for (int j = i + 1; j < calls.size(); j++) {
-        if (calls.get(i).prompt().sameRequest(calls.get(j).prompt())) {
+        LlmCall a = calls.get(i);
+        LlmCall b = calls.get(j);
+        if (RequestFingerprint.model(a).equals(RequestFingerprint.model(b))
+            && a.prompt().sameRequest(b.prompt())) {
           return true;
         }
       }

@@ -12,10 +12,14 @@ final class RequestFingerprint {
   private RequestFingerprint() {}
 
   static String of(LlmCall call) {
-    String model =
-        ModelNames.base(call.requestModel().isEmpty() ? call.model() : call.requestModel());
+    String model = model(call);
     String prompt = hasPrompt(call) ? "prompt:" + call.inputDigest() : "name:" + call.spanName();
     return model + "|" + prompt;
+  }
+
+  /** The model part of the fingerprint: the base of the model asked for. */
+  static String model(LlmCall call) {
+    return ModelNames.base(call.requestModel().isEmpty() ? call.model() : call.requestModel());
   }
 
   /** Whether the request was captured, so that equal fingerprints mean equal requests. */
