@@ -82,61 +82,6 @@ public record LlmCall(
     outputText = Objects.requireNonNullElse(outputText, "");
   }
 
-  /** A call whose captured prompt's text and digest are already made (see the record's fields). */
-  public LlmCall(
-      String spanId,
-      String spanName,
-      String provider,
-      String requestModel,
-      String responseModel,
-      String operation,
-      @Nullable Boolean streaming,
-      List<String> finishReasons,
-      @Nullable Long inputTokens,
-      @Nullable Long outputTokens,
-      @Nullable Long cacheReadTokens,
-      @Nullable Long cacheWriteTokens,
-      @Nullable Long reasoningTokens,
-      @Nullable Double costUsd,
-      String errorType,
-      boolean statusError,
-      boolean ended,
-      @Nullable Integer attempt,
-      String conversationId,
-      String inputText,
-      String outputText,
-      long startEpochNanos,
-      long endEpochNanos,
-      String inputDigest,
-      boolean judge) {
-    this(
-        spanId,
-        spanName,
-        provider,
-        requestModel,
-        responseModel,
-        operation,
-        streaming,
-        finishReasons,
-        inputTokens,
-        outputTokens,
-        cacheReadTokens,
-        cacheWriteTokens,
-        reasoningTokens,
-        costUsd,
-        errorType,
-        statusError,
-        ended,
-        attempt,
-        conversationId,
-        CapturedPrompt.of(
-            Objects.requireNonNullElse(inputText, ""), Objects.requireNonNullElse(inputDigest, "")),
-        outputText,
-        startEpochNanos,
-        endEpochNanos,
-        judge);
-  }
-
   /** Captured prompt text (capped at 8 192 characters), for patterns; {@code ""} if none. */
   public String inputText() {
     return prompt.text();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.server.config.ConfigLoader;
 import dev.llmtail.server.config.LlmtailConfig;
@@ -400,11 +401,10 @@ class AdminEndpointsTest {
         true,
         attempt,
         "",
-        "",
+        CapturedPrompt.NONE,
         "",
         TraceBuilder.BASE_EPOCH_NANOS,
         TraceBuilder.BASE_EPOCH_NANOS + 1_000_000,
-        "",
         false);
   }
 }

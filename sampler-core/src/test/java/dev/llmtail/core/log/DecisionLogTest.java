@@ -5,6 +5,7 @@ import static dev.llmtail.core.TestSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.Decision;
 import dev.llmtail.core.DecisionTrigger;
 import dev.llmtail.core.LlmCall;
@@ -257,11 +258,10 @@ class DecisionLogTest {
             true,
             1,
             "conv-9",
-            "the prompt",
+            CapturedPrompt.of("the prompt", ""),
             "the answer",
             1,
             2,
-            "",
             false);
     TraceView withCall = TraceViews.withCalls(t.traceId(), t.fragments(), List.of(call));
 

@@ -2,6 +2,7 @@ package dev.llmtail.core.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.LlmCall;
 import dev.llmtail.core.TestSpans;
 import dev.llmtail.core.TraceId;
@@ -44,11 +45,10 @@ class LlmUsageMetricsTest {
         true,
         null,
         "",
-        "",
+        CapturedPrompt.NONE,
         "",
         1,
         2,
-        "",
         false);
   }
 

@@ -2,6 +2,7 @@ package dev.llmtail.core.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmtail.core.CapturedPrompt;
 import dev.llmtail.core.LlmCall;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
@@ -30,11 +31,10 @@ class ModelCardinalityFilterTest {
         true,
         null,
         "",
-        "",
+        CapturedPrompt.NONE,
         "",
         1,
         2,
-        "",
         false);
   }
 
