@@ -271,10 +271,6 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (the llm input's decision path on one thread, 15 s per"
                   + " figure)"),
           Map.entry(
-              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60",
-              "not run: a benchmark run (the llm input settled: warmed up at most 120 s, measured"
-                  + " 60 s)"),
-          Map.entry(
               "java -cp sampler-bench/target/llmtail-bench.jar org.openjdk.jmh.Main -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc StoredTraceBenchmark",
               "not run: JMH benchmarks (a buffered trace read back, with allocation per trace)"),
           Map.entry(
