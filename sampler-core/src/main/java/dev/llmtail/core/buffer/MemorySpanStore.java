@@ -91,8 +91,12 @@ public final class MemorySpanStore implements SpanStore {
   }
 
   private void forget(Slab slab) {
-    bySlab.remove(slab.bytes);
-    slabsHeld -= slab.bytes.length;
+    byte[] bytes = Objects.requireNonNull(slab.bytes, "a slab is forgotten once");
+    bySlab.remove(bytes);
+    slabsHeld -= bytes.length;
+    // No reference to the slab is left in the store's own (old) objects: G1 reclaims a humongous
+    // array at a young collection only if no old object's field still points at it.
+    slab.bytes = null;
   }
 
   /** How many bytes of slabs the store holds now (at most its {@code slabBytes} and one slab). */
@@ -134,7 +138,7 @@ public final class MemorySpanStore implements SpanStore {
 
   /** A slab holding fragments: those still held, and how many. */
   private static final class Slab {
-    final byte[] bytes;
+    volatile byte @Nullable [] bytes; // null once forgotten
     final List<Held> held = new ArrayList<>(); // @GuardedBy("lock")
     int live; // @GuardedBy("lock")
 
@@ -169,18 +173,20 @@ public final class MemorySpanStore implements SpanStore {
         return o;
       }
       Slab s = slab;
-      if (s != null) {
-        return Arrays.copyOfRange(s.bytes, offset, offset + size);
+      byte[] b = s == null ? null : s.bytes;
+      if (b != null) {
+        return Arrays.copyOfRange(b, offset, offset + size);
       }
-      // Moved out between the two reads: own is set before slab is cleared.
+      // Moved out between the reads: own is set before the slab is let go.
       return Objects.requireNonNull(own, "a fragment is moved out before its slab is let go");
     }
 
     /** Copies the bytes out of the slab the store lets go of, unless they were taken already. */
     void moveOut() {
       Slab s = slab;
-      if (s != null) {
-        own = Arrays.copyOfRange(s.bytes, offset, offset + size);
+      byte[] b = s == null ? null : s.bytes;
+      if (b != null) {
+        own = Arrays.copyOfRange(b, offset, offset + size);
         slab = null;
       }
     }
