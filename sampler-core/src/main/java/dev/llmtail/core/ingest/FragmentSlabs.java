@@ -10,11 +10,13 @@ import java.lang.management.ManagementFactory;
  * <p>Design. A buffered fragment lives for the quiet period, so it is alive at the next young
  * collection and copied into the old generation, then copied again when G1 compacts the partly dead
  * old regions holding it. G1 never moves a humongous object (an array of at least half a heap
- * region), so fragments written into one-region slabs are never copied by the collector: a slab is
- * freed at the first collection after its last fragment was dropped. Other collectors copy large
- * arrays like small ones, so {@link #forThisJvm()} answers {@link #NONE} for them. A fragment
- * larger than a quarter of a slab gets its own array; one that does not fit the rest of the current
- * slab starts a new slab (wasting less than a quarter of one).
+ * region), so fragments written into one-region slabs are never copied by the collector, and a slab
+ * nothing refers to any more is freed at the next young collection (G1's eager reclaim). A field of
+ * an old-generation object still pointing at a slab, even of a dead one, defers that to the next
+ * concurrent cycle, which is why the span store clears its own when it lets go of a slab. Other
+ * collectors copy large arrays like small ones, so {@link #forThisJvm()} answers {@link #NONE} for
+ * them. A fragment larger than a quarter of a slab gets its own array; one that does not fit the
+ * rest of the current slab starts a new slab (wasting less than a quarter of one).
  *
  * <p>A slab lives as long as its longest-lived fragment: whoever keeps fragments for long (the span
  * store) must move them out of old slabs ({@code MemorySpanStore} does). Each thread writes into
