@@ -71,10 +71,10 @@ public final class MemorySpanStore implements SpanStore {
         slabsHeld += bytes.length;
         while (slabsHeld > slabBytes && slabs.size() > 1) {
           Slab oldest = slabs.removeFirst();
-          forget(oldest);
           for (Held h : oldest.held) {
             h.moveOut();
           }
+          forget(oldest);
         }
       }
       slab.live++;
