@@ -7,8 +7,13 @@ import dev.llmtail.core.TraceId;
 import dev.llmtail.core.ingest.TraceFragment;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MemorySpanStoreTest {
@@ -97,5 +102,41 @@ class MemorySpanStoreTest {
             });
     assertThat(store.take(new TraceId(1, 1))).containsExactly(filled(10));
     assertThat(store.take(new TraceId(1, 5003))).containsExactly(filled(63));
+  }
+
+  @Test
+  void threadsAppendingAndTakingThroughMovesAlwaysGetTheBytesAppended() throws Exception {
+    MemorySpanStore store = new MemorySpanStore(2 * SLAB);
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        long thread = t;
+        done.add(
+            threads.submit(
+                () -> {
+                  // Each thread its own slabs, as each receiving thread writes its own; every
+                  // trace is taken two slabs later, so the store moves some out first.
+                  for (int s = 0; s < 200; s++) {
+                    byte[] slab = slab(s % 20 * 10);
+                    for (int i = 0; i < 10; i++) {
+                      store.append(inSlab(thread << 32 | s * 10L + i, slab, i));
+                    }
+                    if (s >= 2) {
+                      for (int i = 0; i < 10; i++) {
+                        TraceId id = new TraceId(1, thread << 32 | (s - 2) * 10L + i);
+                        assertThat(store.take(id)).containsExactly(filled((s - 2) % 20 * 10 + i));
+                      }
+                    }
+                  }
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(store.slabBytesHeld()).isLessThanOrEqualTo(2 * SLAB);
   }
 }
