@@ -294,7 +294,27 @@ class DocumentedCommandsTest {
               "not run: a benchmark run (a settled llm row of a jar copied aside)"),
           Map.entry(
               "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=90 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options",
-              "not run: a benchmark run (the mix at a fixed rate, of a jar copied aside)"));
+              "not run: a benchmark run (the mix at a fixed rate, of a jar copied aside)"),
+          // docs/performance.md, fifth round: fragments in slabs, before and after, with GC logs
+          Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options --jvm=-Xlog:gc*:file=/tmp/gc-%p.log",
+              "not run: a benchmark run of an older commit's jar copied aside, with a GC log"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60 --jvm=-Xlog:gc*:file=/tmp/gc-%p.log",
+              "not run: a benchmark run (the llm input settled, with a GC log)"),
+          Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=60 --duration=40 --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options --jvm=-Xlog:gc*:file=/tmp/gc-%p.log",
+              "not run: a benchmark run of an older commit's jar copied aside, with a GC log"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=mix --rate=5000 --warmup-max=60 --duration=40 --jvm=-Xlog:gc*:file=/tmp/gc-%p.log",
+              "not run: a benchmark run (the mix at a fixed rate, with a GC log)"),
+          Map.entry(
+              "java -jar BEFORE/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --duration=30 --xmx=576m --config=BEFORE/llmtail.yaml --jvm-options=BEFORE/jvm.options --jvm='-XX:+UseSerialGC -Xlog:gc*:file=/tmp/gc-%p.log'",
+              "not run: a benchmark run of an older commit's jar copied aside (Serial at 576 MB)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=45 --duration=30 --xmx=576m --jvm='-XX:+UseSerialGC -Xlog:gc*:file=/tmp/gc-%p.log'",
+              "not run: a benchmark run (Serial at 576 MB, where fragments get arrays of their"
+                  + " own)"));
 
   /**
    * The trace and conversation docs/debugging.md looks up; the trace is dropped by the shipped
