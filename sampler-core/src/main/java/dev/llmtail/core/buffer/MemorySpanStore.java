@@ -112,27 +112,23 @@ public final class MemorySpanStore implements SpanStore {
 
   @Override
   public List<byte[]> peek(TraceId traceId) {
-    List<Held> held = fragments.get(traceId);
+    return bytes(fragments.get(traceId), false);
+  }
+
+  @Override
+  public List<byte[]> take(TraceId traceId) {
+    return bytes(fragments.remove(traceId), true);
+  }
+
+  /** The fragments' bytes in arrays of their own; {@code release}: and lets go of their slabs. */
+  private List<byte[]> bytes(@Nullable List<Held> held, boolean release) {
     if (held == null) {
       return List.of();
     }
     List<byte[]> out = new ArrayList<>(held.size());
     for (Held h : held) {
       out.add(h.bytes());
-    }
-    return out;
-  }
-
-  @Override
-  public List<byte[]> take(TraceId traceId) {
-    List<Held> taken = fragments.remove(traceId);
-    if (taken == null) {
-      return List.of();
-    }
-    List<byte[]> out = new ArrayList<>(taken.size());
-    for (Held h : taken) {
-      out.add(h.bytes());
-      Slab slab = h.release();
+      Slab slab = release ? h.release() : null;
       if (slab != null) {
         released(slab);
       }
