@@ -58,7 +58,7 @@ public class IngestBenchmark {
     GroupedRequest grouped = TraceSlicer.slice(nextRequest()).group();
     long bytes = 0;
     for (TraceFragment f : grouped.fragments()) {
-      bytes += f.size();
+      bytes += f.encoded().length;
     }
     return bytes;
   }

@@ -61,15 +61,9 @@ public final class SlicedRequest {
 
   /**
    * The accepted spans as one fragment per trace id and resource, in the order of each trace's
-   * first span within its resource, with the rejected spans' count and reasons; each fragment in an
-   * array of its own.
+   * first span within its resource, with the rejected spans' count and reasons.
    */
   public GroupedRequest group() {
-    return group(FragmentSlabs.NONE);
-  }
-
-  /** As {@link #group()}, the fragments written where {@code slabs} puts them. */
-  public GroupedRequest group(FragmentSlabs slabs) {
     List<TraceFragment> fragments = new ArrayList<>();
     int first = 0;
     for (int r = 0; r < resources.size(); r++) {
@@ -78,12 +72,7 @@ public final class SlicedRequest {
         TraceGroups byTrace = TraceGroups.of(bytes, traceStarts, first, end);
         for (int g = 0; g < byTrace.count(); g++) {
           fragments.add(
-              fragment(
-                  slabs,
-                  resources.get(r),
-                  byTrace.spans(),
-                  byTrace.start(g),
-                  byTrace.start(g + 1)));
+              fragment(resources.get(r), byTrace.spans(), byTrace.start(g), byTrace.start(g + 1)));
         }
       }
       first = end;
@@ -101,8 +90,7 @@ public final class SlicedRequest {
   }
 
   /** The fragment of the spans at {@code members[from .. to - 1]} (ascending), all of one trace. */
-  private TraceFragment fragment(
-      FragmentSlabs slabs, Container resource, int[] members, int from, int to) {
+  private TraceFragment fragment(Container resource, int[] members, int from, int to) {
     // Pass 1: the length of each ScopeSpans (one per run of spans under the same scope).
     int[] scopeLengths = new int[to - from];
     int runs = 0;
@@ -120,9 +108,8 @@ public final class SlicedRequest {
       size += field(SCOPE_SPANS_OR_SPANS, length);
     }
     // Pass 2: write them.
-    byte[] out = slabs.reserve(size);
-    int offset = slabs.offset();
-    CodedOutputStream w = CodedOutputStream.newInstance(out, offset, size);
+    byte[] out = new byte[size];
+    CodedOutputStream w = CodedOutputStream.newInstance(out);
     try {
       resource.writeHead(w, bytes);
       runs = 0;
@@ -146,7 +133,7 @@ public final class SlicedRequest {
     }
     int id = traceStarts[members[from]];
     TraceId traceId = new TraceId(TraceGroups.high(bytes, id), TraceGroups.low(bytes, id));
-    return new TraceFragment(traceId, out, offset, size, to - from, root, TraceFragment.NOT_LOGGED);
+    return new TraceFragment(traceId, out, to - from, root);
   }
 
   /** The encoded size of a length-delimited field {@code number} holding {@code length} bytes. */

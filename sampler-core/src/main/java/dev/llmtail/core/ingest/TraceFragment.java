@@ -3,47 +3,30 @@ package dev.llmtail.core.ingest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.llmtail.core.TraceId;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.util.Arrays;
 
 /**
  * The spans of one trace from one export request, under their resource and scopes: the unit the
  * buffer admits, stores and forwards.
  *
  * <p>Design. A fragment carries its spans encoded, as an OTLP {@code ResourceSpans} built from the
- * request's own bytes ({@link TraceSlicer}): the {@link #size()} bytes at {@link #offset()} of
- * {@link #array()}, an array of their own or a slab shared with other fragments ({@link
- * FragmentSlabs}). The span stores, the span log and the exporter keep and send these very bytes;
- * {@link #encoded()} hands them out as an array of their own (copied from a slab). Code that needs
- * messages (completion rules on a root span, late-span metrics, replay, tests) calls {@link
- * #spans()}, which parses them on every call. The array is shared and must not be modified.
+ * request's own bytes ({@link TraceSlicer}); the span stores, the span log and the exporter keep
+ * and send these very bytes. Code that needs messages (completion rules on a root span, late-span
+ * metrics, replay, tests) calls {@link #spans()}, which parses them on every call. The array is
+ * shared, never copied, and must not be modified.
  *
- * @param array holds the fragment's spans, an encoded {@code ResourceSpans}, at {@code offset}
- * @param offset where the fragment starts in {@code array}
- * @param size the encoded size of the spans, as on the wire
+ * @param encoded the fragment's spans, an encoded {@code ResourceSpans}
  * @param logPosition where the span log holds this fragment's bytes (its sequence number under the
  *     trace id), or {@link #NOT_LOGGED}: a span store backed by the log reads the bytes back from
  *     there instead of keeping them on the heap
  */
 @SuppressWarnings("ArrayRecordComponent") // the bytes are shared on purpose; never compared
 public record TraceFragment(
-    TraceId traceId,
-    byte[] array,
-    int offset,
-    int size,
-    int spanCount,
-    boolean endsRoot,
-    long logPosition) {
+    TraceId traceId, byte[] encoded, int spanCount, boolean endsRoot, long logPosition) {
 
   /** The {@link #logPosition} of a fragment no span log holds. */
   public static final long NOT_LOGGED = -1;
 
-  /** A fragment in an array of its own, held by the span log at {@code logPosition}. */
-  public TraceFragment(
-      TraceId traceId, byte[] encoded, int spanCount, boolean endsRoot, long logPosition) {
-    this(traceId, encoded, 0, encoded.length, spanCount, endsRoot, logPosition);
-  }
-
-  /** A fragment in an array of its own that no span log holds (yet). */
+  /** A fragment no span log holds (yet). */
   public TraceFragment(TraceId traceId, byte[] encoded, int spanCount, boolean endsRoot) {
     this(traceId, encoded, spanCount, endsRoot, NOT_LOGGED);
   }
@@ -55,7 +38,7 @@ public record TraceFragment(
 
   /** This fragment, held by the span log at {@code position}. */
   public TraceFragment loggedAt(long position) {
-    return new TraceFragment(traceId, array, offset, size, spanCount, endsRoot, position);
+    return new TraceFragment(traceId, encoded, spanCount, endsRoot, position);
   }
 
   /** Whether a span log holds this fragment's bytes. */
@@ -63,30 +46,25 @@ public record TraceFragment(
     return logPosition != NOT_LOGGED;
   }
 
-  /** Whether the bytes lie in an array shared with other fragments (a slab). */
-  public boolean shared() {
-    return offset != 0 || size != array.length;
-  }
-
-  /** The encoded spans in an array of their own: {@link #array()} itself unless {@link #shared}. */
-  public byte[] encoded() {
-    return shared() ? Arrays.copyOfRange(array, offset, offset + size) : array;
+  /** The encoded size of the spans, as on the wire. */
+  public int size() {
+    return encoded.length;
   }
 
   /**
-   * The spans, parsed from the encoded bytes now (each call parses again). The bytes were checked
+   * The spans, parsed from {@link #encoded()} now (each call parses again). The bytes were checked
    * as protobuf's parser checks them when the request was read, so this fails only on a bug: then
    * with an {@link IllegalStateException} naming the trace.
    */
   public ResourceSpans spans() {
     try {
-      return ResourceSpans.parser().parseFrom(array, offset, size);
+      return ResourceSpans.parseFrom(encoded);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(
           "fragment of trace "
               + traceId
               + " ("
-              + size
+              + encoded.length
               + " bytes) is not an encoded ResourceSpans: "
               + e.getMessage(),
           e);

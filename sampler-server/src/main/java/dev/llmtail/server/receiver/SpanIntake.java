@@ -1,7 +1,6 @@
 package dev.llmtail.server.receiver;
 
 import dev.llmtail.core.buffer.TraceBuffer;
-import dev.llmtail.core.ingest.FragmentSlabs;
 import dev.llmtail.core.ingest.GroupedRequest;
 import dev.llmtail.core.ingest.SlicedRequest;
 import dev.llmtail.core.ingest.TraceFragment;
@@ -44,13 +43,6 @@ public final class SpanIntake {
   private final Backpressure backpressure;
   private final MeterRegistry meters;
 
-  /**
-   * Slabs when the spans stay on the heap (G1 then never copies their bytes; {@link
-   * dev.llmtail.core.buffer.MemorySpanStore} bounds what they hold); arrays of their own when a
-   * span log keeps them on disk.
-   */
-  private final FragmentSlabs slabs;
-
   /** Each transport's span counters, looked up once instead of built for every request. */
   private final ConcurrentMap<String, SpanCounters> counters = new ConcurrentHashMap<>();
 
@@ -64,7 +56,6 @@ public final class SpanIntake {
     this.spanLog = spanLog;
     this.backpressure = backpressure;
     this.meters = meters;
-    this.slabs = spanLog.durable() ? FragmentSlabs.NONE : FragmentSlabs.forThisJvm();
     // At zero from the start, so that the alerts in docs/operations.md have a series to watch.
     for (String transport : List.of("grpc", "http")) {
       for (String result : List.of("accepted", "rejected", "refused")) {
@@ -93,7 +84,7 @@ public final class SpanIntake {
     GroupedRequest grouped = null;
     List<TraceFragment> logged = List.of();
     if (refusal == null) {
-      grouped = request.group(slabs);
+      grouped = request.group();
       try {
         // Written before the answer: a crash after this loses nothing that was acknowledged.
         // And before the buffer admits: a buffer that reads span bytes back from the log finds
