@@ -29,6 +29,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -72,7 +74,7 @@ final class Sidecar implements AutoCloseable {
   private final @Nullable OtlpHttpReceiver httpReceiver;
   private final @Nullable KafkaReceiver kafka;
   private final SpanLedger ledger;
-  private final DeciderSchedule decider;
+  private final ScheduledExecutorService decider;
   private final Duration shutdownDeadline;
   private final DecisionLog decisionLog;
   private final LlmUsageMetrics llmUsage;
@@ -192,7 +194,7 @@ final class Sidecar implements AutoCloseable {
                 meters,
                 clock);
     this.ledger = new SpanLedger(meters);
-    this.decider = new DeciderSchedule();
+    this.decider = DeciderSchedule.newPool();
   }
 
   /**
@@ -222,7 +224,8 @@ final class Sidecar implements AutoCloseable {
       sidecar.close();
       throw e;
     }
-    sidecar.decider.start(sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
+    DeciderSchedule.schedule(
+        sidecar.decider, sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
     OtlpGrpcReceiver grpc = sidecar.receiver;
     OtlpHttpReceiver http = sidecar.httpReceiver;
     List<String> busy =
@@ -335,8 +338,9 @@ final class Sidecar implements AutoCloseable {
       // Revokes its partitions first: their undecided traces are left to the next owner.
       kafka.close();
     }
+    decider.shutdown();
     try {
-      decider.stop(Duration.ofMillis(shutdownDeadline.toMillis() / 4 + 1));
+      decider.awaitTermination(shutdownDeadline.toMillis() / 4 + 1, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
