@@ -11,7 +11,9 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -87,14 +89,17 @@ final class CapturedText {
     }
   }
 
-  /** A prompt captured as flattened messages, written as one JSON array when first read. */
+  /**
+   * A prompt captured as flattened messages, written as one JSON array when first read: only then
+   * are the contents decoded (a long one is UTF-8 bytes until {@code getStringValue}).
+   */
   private static final class FlattenedInput implements CapturedPrompt.Source {
     private final String system;
     private final List<String> roles;
-    private final List<String> contents;
+    private final List<AnyValue> contents;
     private @Nullable String json; // made once, as the strings' hashes are (see CapturedPrompt)
 
-    FlattenedInput(String system, List<String> roles, List<String> contents) {
+    FlattenedInput(String system, List<String> roles, List<AnyValue> contents) {
       this.system = system;
       this.roles = roles;
       this.contents = contents;
@@ -136,15 +141,28 @@ final class CapturedText {
   /**
    * What the call span {@code s} captured as its output, or else {@code logged} (its messages sent
    * as log records), read by {@link MessageText}. One attribute that starts with visible ASCII is
-   * read from its UTF-8 bytes ({@link Utf8Text}); any other as the text {@code a.text(OUTPUT_KEYS)}
-   * returns.
+   * read from its UTF-8 bytes ({@link Utf8Text}), and so is one flattened output message; any other
+   * as the text {@code a.text(OUTPUT_KEYS)} returns, or the flattened messages joined.
    */
   static MessageText.Read output(SpanView s, SpanAttributes a, String logged) {
     OneAttribute one = OneAttribute.of(a, OUTPUT_KEYS);
     if (one.bytes != null) {
       return MessageText.read(one.bytes);
     }
-    return MessageText.read(one.text.isEmpty() ? notOneAttribute(s, a, logged) : one.text);
+    if (!one.text.isEmpty()) {
+      return MessageText.read(one.text);
+    }
+    List<AnyValue> flat = a.indexedValues("gen_ai.completion.", "content");
+    if (flat.isEmpty()) {
+      flat = a.indexedValues("llm.output_messages.", "message.content");
+    }
+    // One flattened output whose bytes start with visible ASCII is read from them, as one attribute
+    // is: a 2-8 KiB output was decoded, then copied trimmed and capped.
+    Utf8Text single = flat.size() == 1 ? Utf8Text.trimmed(flat.get(0)) : null;
+    if (single != null) {
+      return MessageText.read(single);
+    }
+    return MessageText.read(notOneAttribute(s, flat, logged));
   }
 
   /**
@@ -173,20 +191,19 @@ final class CapturedText {
     }
   }
 
-  /** Output captured as flattened messages or an event, else {@code logged}. */
-  private static String notOneAttribute(SpanView s, SpanAttributes a, String logged) {
-    List<String> flat = a.indexed("gen_ai.completion.", "content");
-    if (flat.isEmpty()) {
-      flat = a.indexed("llm.output_messages.", "message.content");
-    }
+  /** Output captured as the flattened messages {@code flat} or an event, else {@code logged}. */
+  private static String notOneAttribute(SpanView s, List<AnyValue> flat, String logged) {
     String captured;
     if (flat.size() == 1) {
-      captured = flat.get(0); // what joining one would give, without copying kilobytes of output
+      captured = flat.get(0).getStringValue(); // what joining one would give, without a copy
+    } else if (flat.isEmpty()) {
+      captured = eventAttribute(s, "gen_ai.content.completion", "gen_ai.completion");
     } else {
-      captured =
-          flat.isEmpty()
-              ? eventAttribute(s, "gen_ai.content.completion", "gen_ai.completion")
-              : String.join("\n", flat);
+      List<String> texts = new ArrayList<>(flat.size());
+      for (AnyValue v : flat) {
+        texts.add(v.getStringValue());
+      }
+      captured = String.join("\n", texts);
     }
     return captured.isEmpty() ? logged : captured;
   }
@@ -198,7 +215,7 @@ final class CapturedText {
    */
   private static @Nullable CapturedPrompt flattenedMessages(
       SpanAttributes a, String system, String prefix, String roleKey, String contentKey) {
-    List<String> contents = a.indexed(prefix, contentKey);
+    List<AnyValue> contents = a.indexedValues(prefix, contentKey);
     if (contents.isEmpty()) {
       return null;
     }
@@ -212,10 +229,10 @@ final class CapturedText {
    * StringBuffer}, grown and copied again by {@code toString}) took about half again as long for a
    * 2-8 KiB prompt.
    */
-  private static String writeMessages(List<String> roles, List<String> contents) {
+  private static String writeMessages(List<String> roles, List<AnyValue> contents) {
     BufferRecycler buffers = JSON._getBufferRecycler();
     try (SegmentedStringWriter out = new SegmentedStringWriter(buffers)) {
-      writeMessages(roles, contents, out);
+      writeMessages(roles, contents, AnyValue::getStringValue, out);
       return out.getAndClear();
     } catch (IOException e) {
       throw new UncheckedIOException("writing to memory cannot fail", e);
@@ -229,12 +246,17 @@ final class CapturedText {
    * without building the tree; a message without a role is the user's.
    */
   static void writeMessages(List<String> roles, List<String> contents, Writer out) {
+    writeMessages(roles, contents, text -> text, out);
+  }
+
+  private static <T> void writeMessages(
+      List<String> roles, List<T> contents, Function<T, String> text, Writer out) {
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartArray();
       for (int i = 0; i < contents.size(); i++) {
         json.writeStartObject();
         json.writeStringField("role", i < roles.size() ? roles.get(i) : "user");
-        json.writeStringField("content", contents.get(i));
+        json.writeStringField("content", text.apply(contents.get(i)));
         json.writeEndObject();
       }
       json.writeEndArray();

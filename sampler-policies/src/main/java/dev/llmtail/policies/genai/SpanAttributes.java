@@ -326,10 +326,29 @@ public final class SpanAttributes {
    * indexed("gen_ai.completion.", "content")}.
    */
   List<String> indexed(String prefix, String suffix) {
+    List<AnyValue> values = indexedValues(prefix, suffix);
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    if (values.size() == 1) {
+      return List.of(values.get(0).getStringValue());
+    }
+    List<String> out = new ArrayList<>(values.size());
+    for (AnyValue v : values) {
+      out.add(v.getStringValue());
+    }
+    return out;
+  }
+
+  /**
+   * The string values {@link #indexed} decodes, not decoded: a long one the decoder kept as bytes
+   * is decoded only if it is read ({@code getStringValue}, once).
+   */
+  List<AnyValue> indexedValues(String prefix, String suffix) {
     if (noneStartWith(prefix)) {
       return List.of();
     }
-    TreeMap<Integer, String> byIndex = null; // most spans have none: nothing to allocate
+    TreeMap<Integer, AnyValue> byIndex = null; // most spans have none: nothing to allocate
     List<KeyValue> visible = visible();
     for (int i = 0, n = visible.size(); i < n; i++) {
       KeyValue kv = visible.get(i);
@@ -346,7 +365,7 @@ public final class SpanAttributes {
         if (byIndex == null) {
           byIndex = new TreeMap<>();
         }
-        byIndex.put(index, kv.getValue().getStringValue());
+        byIndex.put(index, kv.getValue());
       } catch (NumberFormatException tooLarge) {
         onMalformed.accept(key);
       }

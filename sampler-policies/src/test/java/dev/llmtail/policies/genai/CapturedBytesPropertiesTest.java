@@ -26,7 +26,7 @@ import net.jqwik.api.Provide;
  * span attributes returned: the same text, refusal, finish reasons and turns, whatever the captured
  * value (JSON, cut short, plain text, blank, white space of every kind around it, redacted, a
  * number, an opening brace and a NUL that a byte parser could take for UTF-16) and whichever of the
- * output keys hold it.
+ * output keys hold it, or the flattened output messages of either dialect.
  */
 class CapturedBytesPropertiesTest {
 
@@ -55,7 +55,10 @@ class CapturedBytesPropertiesTest {
   };
 
   @Property(tries = 2000)
-  void readsTheBytesAsItReadTheText(@ForAll("captures") List<AnyValue> values) {
+  void readsTheBytesAsItReadTheText(
+      @ForAll("captures") List<AnyValue> values,
+      @ForAll("captures") List<AnyValue> flattened,
+      @ForAll boolean openInference) {
     List<KeyValue> attributes = new ArrayList<>();
     for (int i = 0; i < values.size(); i++) {
       attributes.add(
@@ -64,12 +67,14 @@ class CapturedBytesPropertiesTest {
               .setValue(values.get(i))
               .build());
     }
-    Span span =
-        Span.newBuilder()
-            .setName("chat")
-            .addAllAttributes(attributes)
-            .addAttributes(text("gen_ai.completion.0.content", "flattened output"))
-            .build();
+    for (int i = 0; i < flattened.size(); i++) {
+      String key =
+          openInference
+              ? "llm.output_messages." + i + ".message.content"
+              : "gen_ai.completion." + i + ".content";
+      attributes.add(KeyValue.newBuilder().setKey(key).setValue(flattened.get(i)).build());
+    }
+    Span span = Span.newBuilder().setName("chat").addAllAttributes(attributes).build();
     SpanView s = new SpanView(span, Resource.getDefaultInstance(), scope());
 
     MessageText.Read expected =
@@ -133,6 +138,9 @@ class CapturedBytesPropertiesTest {
       return direct;
     }
     List<String> flat = a.indexed("gen_ai.completion.", "content");
+    if (flat.isEmpty()) {
+      flat = a.indexed("llm.output_messages.", "message.content");
+    }
     return flat.isEmpty() ? "" : String.join("\n", flat);
   }
 
