@@ -31,52 +31,24 @@ final class RequiredLiteral {
   private final boolean ignoreCase;
 
   /**
-   * Where in {@link #literal} the two characters {@link #in} looks for start, and their spellings
-   * in either ASCII case ({@link #pairs}): the pair whose letters are the rarest in English (digits
-   * and {@code -} rarer still), with the fewest spellings among equals. Looked for one character at
-   * a time, {@code drop}'s rarest letter {@code p} (and {@code P}) was found every few words of an
-   * LLM output, each a call of {@link String#indexOf(int, int)} and a comparison, together about as
-   * dear as the regular expression the check saves; {@link String#indexOf(String, int)} finds a
-   * pair at vector speed and seldom stops.
+   * The index in {@link #literal} of its rarest letter in English (digits and {@code -} rarer
+   * still), which {@link #in} looks for: from the literal's first letter, the {@code r} of {@code
+   * rm} is found every few words of an LLM output, each a call of {@link String#indexOf(int, int)}
+   * that costs about as much as skipping a hundred characters without one.
    */
-  private final int pairAt;
-
-  private final String[] pairs;
+  private final int anchor;
 
   private RequiredLiteral(String literal, boolean ignoreCase) {
     this.literal = literal;
     this.upperCase = literal.toUpperCase(Locale.ROOT);
     this.ignoreCase = ignoreCase;
-    int best = 0;
-    for (int i = 1; i + 1 < literal.length(); i++) {
-      if (pairRank(i) > pairRank(best)
-          || (pairRank(i) == pairRank(best) && spellings(i) < spellings(best))) {
-        best = i;
+    int rarest = 0;
+    for (int i = 1; i < literal.length(); i++) {
+      if (frequencyRank(literal.charAt(i)) > frequencyRank(literal.charAt(rarest))) {
+        rarest = i;
       }
     }
-    this.pairAt = best;
-    List<String> spelt = new ArrayList<>();
-    for (char a : cases(best)) {
-      for (char b : cases(best + 1)) {
-        spelt.add(new String(new char[] {a, b}));
-      }
-    }
-    this.pairs = spelt.toArray(new String[0]);
-  }
-
-  /** The characters that stand for the literal's character {@code i} in a match. */
-  private char[] cases(int i) {
-    char lower = literal.charAt(i);
-    char upper = upperCase.charAt(i);
-    return lower == upper ? new char[] {lower} : new char[] {lower, upper};
-  }
-
-  private int pairRank(int i) {
-    return frequencyRank(literal.charAt(i)) + frequencyRank(literal.charAt(i + 1));
-  }
-
-  private int spellings(int i) {
-    return cases(i).length * cases(i + 1).length;
+    this.anchor = rarest;
   }
 
   /** Higher is rarer; a digit or {@code -} is rarer than every letter. */
@@ -159,22 +131,30 @@ final class RequiredLiteral {
   /**
    * Whether {@code text} contains the literal; ignoring ASCII case if the expression does, as
    * {@code (?i)} without {@code u} does. No lower-cased copy of the text is made: the literal is
-   * ASCII letters, digits and {@code -}, so only the spellings of its {@link #pairAt} pair in
-   * either ASCII case can stand where that pair does in a match.
+   * ASCII letters, digits and {@code -}, so only the two cases of its {@link #anchor} letter (or
+   * the one of a digit or {@code -}) can stand where that character does in a match.
    */
   boolean in(String text) {
     if (!ignoreCase) {
       return text.contains(literal);
     }
+    char lower = literal.charAt(anchor);
+    char upper = upperCase.charAt(anchor);
     int last = text.length() - literal.length();
-    for (String pair : pairs) {
-      for (int at = text.indexOf(pair, pairAt); at >= 0; at = text.indexOf(pair, at + 1)) {
-        if (at - pairAt > last) {
-          break;
-        }
-        if (startsAtIgnoringAsciiCase(text, at - pairAt)) {
-          return true;
-        }
+    int nextLower = text.indexOf(lower, anchor);
+    int nextUpper = upper == lower ? -1 : text.indexOf(upper, anchor);
+    while (nextLower >= 0 || nextUpper >= 0) {
+      int at = nextUpper < 0 || (nextLower >= 0 && nextLower < nextUpper) ? nextLower : nextUpper;
+      if (at - anchor > last) {
+        return false;
+      }
+      if (startsAtIgnoringAsciiCase(text, at - anchor)) {
+        return true;
+      }
+      if (at == nextLower) {
+        nextLower = text.indexOf(lower, at + 1);
+      } else {
+        nextUpper = text.indexOf(upper, at + 1);
       }
     }
     return false;
