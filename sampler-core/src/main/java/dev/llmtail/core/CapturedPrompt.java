@@ -38,6 +38,15 @@ public final class CapturedPrompt {
     default long size() {
       return -1;
     }
+
+    /**
+     * Whether the request this source makes certainly differs from the one {@code other} makes,
+     * told without making either digest (flattened messages of different numbers or sizes); false
+     * when not known.
+     */
+    default boolean differsFrom(Source other) {
+      return false;
+    }
   }
 
   private final @Nullable Source source;
@@ -94,8 +103,9 @@ public final class CapturedPrompt {
 
   /**
    * Whether this and {@code other} are the same request: equal digests. Two calls' requests are
-   * compared only to find repeats, which are rare; where both sizes are known and differ, the
-   * answer is no without making either digest.
+   * compared only to find repeats, which are rare; where both sizes are known and differ, or a
+   * source tells they differ ({@link Source#differsFrom}), the answer is no without making either
+   * digest.
    */
   public boolean sameRequest(CapturedPrompt other) {
     if (captured != other.captured) {
@@ -104,7 +114,7 @@ public final class CapturedPrompt {
     if (source != null && other.source != null) {
       long size = source.size();
       long otherSize = other.source.size();
-      if (size >= 0 && otherSize >= 0 && size != otherSize) {
+      if ((size >= 0 && otherSize >= 0 && size != otherSize) || source.differsFrom(other.source)) {
         return false;
       }
     }

@@ -102,6 +102,35 @@ class CapturedPromptTest {
   }
 
   @Test
+  void requestsASourceTellsApartAreComparedWithoutTheirDigests() {
+    Counting counted = new Counting();
+    CapturedPrompt.Source other = new Sized("0123abcd", -1);
+    CapturedPrompt one =
+        CapturedPrompt.lazy(
+            new CapturedPrompt.Source() {
+              @Override
+              public String text() {
+                return counted.text();
+              }
+
+              @Override
+              public String digest() {
+                return counted.digest();
+              }
+
+              @Override
+              public boolean differsFrom(CapturedPrompt.Source s) {
+                return s == other;
+              }
+            });
+
+    assertThat(one.sameRequest(CapturedPrompt.lazy(other))).isFalse();
+    assertThat(counted.digests).hasValue(0);
+    assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("0123abcd", -1)))).isTrue();
+    assertThat(counted.digests).hasValue(1);
+  }
+
+  @Test
   void nothingCapturedHasAnEmptyDigest() {
     assertThat(CapturedPrompt.NONE.captured()).isFalse();
     assertThat(CapturedPrompt.NONE.digest()).isEmpty();

@@ -123,6 +123,36 @@ final class CapturedText {
     public String digest() {
       return RequestDigest.of(system, json());
     }
+
+    /**
+     * Different system instructions, numbers of messages, roles or contents' UTF-8 sizes make
+     * different JSON, so different bytes hashed: an agent's later call of the same model sends more
+     * messages than its earlier one, and {@code retry-storm} compared the two by their digests,
+     * writing both prompts as JSON (4 % of the decision path's CPU on the llm input). A long
+     * content's size is known without decoding it.
+     */
+    @Override
+    public boolean differsFrom(CapturedPrompt.Source other) {
+      if (!(other instanceof FlattenedInput o)) {
+        return false;
+      }
+      if (contents.size() != o.contents.size() || !system.equals(o.system)) {
+        return true;
+      }
+      for (int i = 0; i < contents.size(); i++) {
+        if (!role(i).equals(o.role(i))
+            || contents.get(i).getStringValueBytes().size()
+                != o.contents.get(i).getStringValueBytes().size()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** The role message {@code i} is written with: a message without one is the user's. */
+    private String role(int i) {
+      return i < roles.size() ? roles.get(i) : "user";
+    }
   }
 
   /**

@@ -6,7 +6,16 @@ import com.dynatrace.hash4j.hashing.HashValue128;
 import com.dynatrace.hash4j.hashing.Hashing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.llmtail.core.CapturedPrompt;
+import dev.llmtail.core.SpanView;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -83,6 +92,77 @@ class CapturedTextTest {
           .as("the bytes hashed, counted without hashing them")
           .isEqualTo(bytes.size());
     }
+  }
+
+  /**
+   * Two prompts captured as flattened messages are the same request exactly when their digests are
+   * equal, also where the messages' numbers, roles (a missing one is the user's) or contents' sizes
+   * tell them apart without the digests; long contents held as bytes the decoder keeps.
+   */
+  @Property(tries = 500)
+  void flattenedRequestsAreTheSameExactlyWhenTheirDigestsAre(
+      @ForAll long seed, @ForAll boolean sameSystem) {
+    Random rnd = new Random(seed);
+    List<KeyValue> first = flattened(rnd, sameSystem ? "be brief" : "be long");
+    List<KeyValue> second = new ArrayList<>(first.subList(0, rnd.nextInt(first.size() + 1)));
+    if (rnd.nextBoolean()) {
+      second.addAll(flattened(rnd, "be brief"));
+    } else {
+      second.addAll(first.subList(second.size(), first.size()));
+      second.add(
+          KeyValue.newBuilder()
+              .setKey("gen_ai.system_instructions")
+              .setValue(AnyValue.newBuilder().setStringValue("be brief"))
+              .build());
+    }
+    CapturedPrompt one = request(first);
+    CapturedPrompt two = request(second);
+
+    assertThat(one.sameRequest(two))
+        .as("%s against %s", first, second)
+        .isEqualTo(request(first).digest().equals(request(second).digest()));
+  }
+
+  /** Flattened messages of a few short and long contents, and system instructions. */
+  private static List<KeyValue> flattened(Random rnd, String system) {
+    String[] contents = {"hi", "hí", "hello", "x".repeat(300), "y".repeat(300), "ü".repeat(150)};
+    List<KeyValue> out = new ArrayList<>();
+    for (int i = 0, n = rnd.nextInt(3) + 1; i < n; i++) {
+      if (rnd.nextBoolean()) {
+        out.add(attribute("gen_ai.prompt." + i + ".role", rnd.nextBoolean() ? "user" : "system"));
+      }
+      out.add(attribute("gen_ai.prompt." + i + ".content", contents[rnd.nextInt(contents.length)]));
+    }
+    out.add(attribute("gen_ai.system_instructions", system));
+    return out;
+  }
+
+  private static KeyValue attribute(String key, String value) {
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  /** The request of a span of {@code attributes}, long contents held as UTF-8 bytes. */
+  private static CapturedPrompt request(List<KeyValue> attributes) {
+    List<KeyValue> held = new ArrayList<>();
+    for (KeyValue kv : attributes) {
+      String v = kv.getValue().getStringValue();
+      AnyValue value =
+          v.length() < 256
+              ? kv.getValue()
+              : AnyValue.newBuilder()
+                  .setStringValueBytes(
+                      UnsafeByteOperations.unsafeWrap(v.getBytes(StandardCharsets.UTF_8)))
+                  .build();
+      held.add(kv.toBuilder().setValue(value).build());
+    }
+    Span span = Span.newBuilder().setName("chat").addAllAttributes(held).build();
+    SpanView s =
+        new SpanView(
+            span, Resource.getDefaultInstance(), InstrumentationScope.getDefaultInstance());
+    return CapturedText.request(s, new SpanAttributes(held, k -> {}), "");
   }
 
   /** Each code point as UTF-8 encodes it, a lone surrogate like any other code point. */
