@@ -128,8 +128,9 @@ final class CapturedText {
      * Different system instructions, numbers of messages, roles or contents' UTF-8 sizes make
      * different JSON, so different bytes hashed: an agent's later call of the same model sends more
      * messages than its earlier one, and {@code retry-storm} compared the two by their digests,
-     * writing both prompts as JSON (4 % of the decision path's CPU on the llm input). A long
-     * content's size is known without decoding it.
+     * writing both prompts as JSON (4 % of the decision path's CPU on the llm input). A content's
+     * size is its value's encoded size (a string value's UTF-8 bytes and their count, memoised by
+     * protobuf): known without decoding a long one, or encoding a short one.
      */
     @Override
     public boolean differsFrom(CapturedPrompt.Source other) {
@@ -141,8 +142,7 @@ final class CapturedText {
       }
       for (int i = 0; i < contents.size(); i++) {
         if (!role(i).equals(o.role(i))
-            || contents.get(i).getStringValueBytes().size()
-                != o.contents.get(i).getStringValueBytes().size()) {
+            || contents.get(i).getSerializedSize() != o.contents.get(i).getSerializedSize()) {
           return true;
         }
       }
