@@ -340,10 +340,7 @@ public final class SpanAttributes {
     return out;
   }
 
-  /**
-   * The string values {@link #indexed} decodes, not decoded: a long one the decoder kept as bytes
-   * is decoded only if it is read ({@code getStringValue}, once).
-   */
+  /** The values {@link #indexed} decodes, as they are: a long one stays bytes until read. */
   List<AnyValue> indexedValues(String prefix, String suffix) {
     if (noneStartWith(prefix)) {
       return List.of();
