@@ -7,10 +7,34 @@ import org.junit.jupiter.api.Test;
 
 class CapturedPromptTest {
 
-  /** A source that counts what it was asked to make. */
+  /**
+   * A source that counts what it was asked to make, of a size (-1: unknown) and told apart from one
+   * other source.
+   */
   private static final class Counting implements CapturedPrompt.Source {
     final AtomicInteger texts = new AtomicInteger();
     final AtomicInteger digests = new AtomicInteger();
+    private final long size;
+    private final Object unlike;
+
+    Counting() {
+      this(-1, new Object());
+    }
+
+    Counting(long size, Object unlike) {
+      this.size = size;
+      this.unlike = unlike;
+    }
+
+    @Override
+    public long size() {
+      return size;
+    }
+
+    @Override
+    public boolean differsFrom(CapturedPrompt.Source other) {
+      return other == unlike;
+    }
 
     @Override
     public String text() {
@@ -75,25 +99,8 @@ class CapturedPromptTest {
 
   @Test
   void requestsOfDifferentSizesAreComparedWithoutTheirDigests() {
-    Counting counted = new Counting();
-    CapturedPrompt one =
-        CapturedPrompt.lazy(
-            new CapturedPrompt.Source() {
-              @Override
-              public String text() {
-                return counted.text();
-              }
-
-              @Override
-              public String digest() {
-                return counted.digest();
-              }
-
-              @Override
-              public long size() {
-                return 10;
-              }
-            });
+    Counting counted = new Counting(10, new Object());
+    CapturedPrompt one = CapturedPrompt.lazy(counted);
 
     assertThat(one.sameRequest(CapturedPrompt.lazy(new Sized("0123abcd", 11)))).isFalse();
     assertThat(counted.digests).hasValue(0);
@@ -103,26 +110,9 @@ class CapturedPromptTest {
 
   @Test
   void requestsASourceTellsApartAreComparedWithoutTheirDigests() {
-    Counting counted = new Counting();
     CapturedPrompt.Source other = new Sized("0123abcd", -1);
-    CapturedPrompt one =
-        CapturedPrompt.lazy(
-            new CapturedPrompt.Source() {
-              @Override
-              public String text() {
-                return counted.text();
-              }
-
-              @Override
-              public String digest() {
-                return counted.digest();
-              }
-
-              @Override
-              public boolean differsFrom(CapturedPrompt.Source s) {
-                return s == other;
-              }
-            });
+    Counting counted = new Counting(-1, other);
+    CapturedPrompt one = CapturedPrompt.lazy(counted);
 
     assertThat(one.sameRequest(CapturedPrompt.lazy(other))).isFalse();
     assertThat(counted.digests).hasValue(0);
