@@ -52,6 +52,11 @@ final class BufferLogIntake implements LogIntake {
   }
 
   @Override
+  public boolean waitsOnDisk() {
+    return spanLog.durable();
+  }
+
+  @Override
   public ExportLogsServiceResponse accept(ExportLogsServiceRequest request) {
     GroupedLogs grouped = LogGrouper.group(request.getResourceLogsList());
     if (!grouped.fragments().isEmpty()) {

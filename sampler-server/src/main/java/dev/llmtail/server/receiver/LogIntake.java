@@ -20,6 +20,9 @@ public interface LogIntake {
    */
   ExportLogsServiceResponse accept(ExportLogsServiceRequest request);
 
+  /** Whether {@link #accept} may wait on a disk write (the span log's), so not on an event loop. */
+  boolean waitsOnDisk();
+
   /** A log export request refused whole; the client should retry. */
   final class RefusedException extends RuntimeException {
     private static final long serialVersionUID = 1L;

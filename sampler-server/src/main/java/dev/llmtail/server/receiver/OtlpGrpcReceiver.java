@@ -60,13 +60,19 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(OtlpGrpcReceiver.class.getName());
 
   /**
-   * Threads that decode and admit requests: one per core, at least two. A fixed pool, as
-   * grpc-java's performance guide advises, instead of gRPC's default cached pool, which starts a
-   * thread for every request that finds the others busy and lets it die after a minute idle: here
-   * the number of requests admitted at once, and so what {@link Backpressure} can be overshot by,
-   * is bounded, and a burst reuses warm threads. Not the transport's own threads ({@code
-   * directExecutor}): admitting appends to the span log on disk, and all the streams of one client
-   * connection share one transport thread.
+   * Threads that slice and admit requests when admitting may wait on the span log's disk: one per
+   * core, at least two. A fixed pool, as grpc-java's performance guide advises, instead of gRPC's
+   * default cached pool, which starts a thread for every request that finds the others busy and
+   * lets it die after a minute idle: here the number of requests admitted at once, and so what
+   * {@link Backpressure} can be overshot by, is bounded, and a burst reuses warm threads. Not the
+   * transport's own threads there: all the streams of one client connection share one transport
+   * thread, which must not wait on a disk write.
+   *
+   * <p>Without a span log on disk nothing in a call waits (slicing, the buffer's admission, the
+   * counters), so the calls run on the transport's event loop ({@code directExecutor}): at the llm
+   * input's 11.5 requests a second the hand-off to a pool and back cost about five pool wake-ups
+   * and one more event-loop wake-up per request, each about 35 µs of CPU on a virtual machine, more
+   * than the slicing itself (docs/performance.md, "Receiving on the event loop").
    */
   static final int THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
@@ -76,7 +82,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private final SpanIntake intake;
   private final LogIntake logs;
   private final @Nullable ServerTls tls; // null for plaintext
-  private final ExecutorService executor;
+  private final @Nullable ExecutorService executor; // null: calls run on the event loop
 
   /** A plaintext receiver without authentication. */
   public OtlpGrpcReceiver(
@@ -140,20 +146,25 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       service = ServerInterceptors.intercept(service, check);
       logService = ServerInterceptors.intercept(logService, check);
     }
-    this.executor =
-        Executors.newFixedThreadPool(
-            THREADS,
-            task -> {
-              Thread thread = new Thread(task, "llmtail-grpc-receiver");
-              thread.setDaemon(true);
-              return thread;
-            });
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address.toSocketAddress())
-            .executor(executor)
             .maxInboundMessageSize((int) maxMessageBytes)
             .addService(service)
             .addService(logService);
+    if (intake.waitsOnDisk() || logs.waitsOnDisk()) {
+      this.executor =
+          Executors.newFixedThreadPool(
+              THREADS,
+              task -> {
+                Thread thread = new Thread(task, "llmtail-grpc-receiver");
+                thread.setDaemon(true);
+                return thread;
+              });
+      builder.executor(executor);
+    } else {
+      this.executor = null;
+      builder.directExecutor();
+    }
     this.tls = tlsConfig.enabled() ? ServerTls.load(tlsConfig, "receivers.grpc") : null;
     if (tls != null) {
       builder.sslContext(tls.forGrpc());
@@ -330,7 +341,9 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       // In-flight calls are done or cancelled; a cancelled call's last callbacks may still run.
-      executor.shutdown();
+      if (executor != null) {
+        executor.shutdown();
+      }
       if (tls != null) {
         tls.close();
       }

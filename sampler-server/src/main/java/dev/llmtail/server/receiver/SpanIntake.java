@@ -76,6 +76,11 @@ public final class SpanIntake {
         .register(meters);
   }
 
+  /** Whether {@link #accept} may wait on a disk write (the span log's), so not on an event loop. */
+  public boolean waitsOnDisk() {
+    return spanLog.durable();
+  }
+
   /**
    * Admits or refuses one request that arrived over {@code transport} ({@code grpc}, {@code http}).
    */
