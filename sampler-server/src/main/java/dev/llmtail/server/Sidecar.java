@@ -175,7 +175,8 @@ final class Sidecar implements AutoCloseable {
             meters);
     this.receiver =
         config.receivers().grpc().enabled()
-            ? new OtlpGrpcReceiver(config.receivers().grpc(), intake, logs, meters)
+            ? new OtlpGrpcReceiver(
+                config.receivers().grpc(), intake, logs, exporter.writesFiles(), meters)
             : null;
     this.httpReceiver =
         config.receivers().http().enabled()

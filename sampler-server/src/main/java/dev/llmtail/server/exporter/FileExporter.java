@@ -82,6 +82,11 @@ public final class FileExporter implements SpanExporter {
   }
 
   @Override
+  public boolean writesFiles() {
+    return true;
+  }
+
+  @Override
   public ExportStatus status() {
     return health.status();
   }

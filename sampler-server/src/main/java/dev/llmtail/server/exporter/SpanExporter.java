@@ -60,6 +60,11 @@ public interface SpanExporter {
    */
   boolean exportLogs(List<ResourceLogs> logs, int recordCount);
 
+  /** Whether an export writes a file before it returns (so is not called on an event loop). */
+  default boolean writesFiles() {
+    return false;
+  }
+
   /** Like {@link #exportLogs}, and runs {@code settled} as {@link #export} with it does. */
   default boolean exportLogs(List<ResourceLogs> logs, int recordCount, Runnable settled) {
     boolean taken = exportLogs(logs, recordCount);

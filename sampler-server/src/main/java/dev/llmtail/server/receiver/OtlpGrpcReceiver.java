@@ -68,11 +68,11 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
    * transport's own threads there: all the streams of one client connection share one transport
    * thread, which must not wait on a disk write.
    *
-   * <p>Without a span log on disk nothing in a call waits (slicing, the buffer's admission, the
-   * counters), so the calls run on the transport's event loop ({@code directExecutor}): at the llm
-   * input's 11.5 requests a second the hand-off to a pool and back cost about five pool wake-ups
-   * and one more event-loop wake-up per request, each about 35 µs of CPU on a virtual machine, more
-   * than the slicing itself (docs/performance.md, "Receiving on the event loop").
+   * <p>Without a span log on disk or a file exporter nothing in a call waits (slicing, the buffer's
+   * admission, the counters, an OTLP exporter's queue), so the calls run on the transport's event
+   * loop ({@code directExecutor}): at the llm input's 11.5 requests a second the hand-off to a pool
+   * and back cost about four pool wake-ups and two more event-loop wake-ups per request, each about
+   * 35 µs of CPU on a virtual machine (docs/performance.md, "Receiving on the event loop").
    */
   static final int THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
@@ -94,12 +94,22 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
         AuthConfig.NONE,
         intake,
         logs,
+        false,
         new SimpleMeterRegistry());
   }
 
-  /** A receiver as {@code config} says: address, size limit, TLS and bearer token. */
+  /**
+   * A receiver as {@code config} says: address, size limit, TLS and bearer token. {@code
+   * exporterWritesFiles} (the file exporter) says that admitting may write a file: untraced log
+   * records are exported as they arrive, and a trace decided to make room in a full buffer is
+   * exported on the admitting thread.
+   */
   public OtlpGrpcReceiver(
-      GrpcReceiverConfig config, SpanIntake intake, LogIntake logs, MeterRegistry meters) {
+      GrpcReceiverConfig config,
+      SpanIntake intake,
+      LogIntake logs,
+      boolean exporterWritesFiles,
+      MeterRegistry meters) {
     this(
         HostPort.parse("receivers.grpc.endpoint", config.endpoint()),
         config.maxMessageSize().bytes(),
@@ -107,6 +117,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
         config.auth(),
         intake,
         logs,
+        exporterWritesFiles,
         meters);
   }
 
@@ -117,6 +128,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       AuthConfig auth,
       SpanIntake intake,
       LogIntake logs,
+      boolean exporterWritesFiles,
       MeterRegistry meters) {
     this.address = address;
     this.maxMessageBytes = maxMessageBytes;
@@ -151,7 +163,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
             .maxInboundMessageSize((int) maxMessageBytes)
             .addService(service)
             .addService(logService);
-    if (intake.waitsOnDisk() || logs.waitsOnDisk()) {
+    if (intake.waitsOnDisk() || logs.waitsOnDisk() || exporterWritesFiles) {
       this.executor =
           Executors.newFixedThreadPool(
               THREADS,

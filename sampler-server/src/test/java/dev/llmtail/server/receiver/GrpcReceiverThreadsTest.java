@@ -7,10 +7,12 @@ import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
-import dev.llmtail.server.config.HostPort;
+import dev.llmtail.server.auth.AuthConfig;
+import dev.llmtail.server.config.ReceiversConfig.GrpcReceiverConfig;
 import dev.llmtail.server.storage.RecoveredTrace;
 import dev.llmtail.server.storage.RecoveryReport;
 import dev.llmtail.server.storage.SpanLog;
+import dev.llmtail.server.tls.ServerTlsConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -23,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Which threads the gRPC receiver admits on: its own pool where admitting writes the span log to
@@ -32,18 +34,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GrpcReceiverThreadsTest {
 
-  @ParameterizedTest(name = "span log on disk: {0}")
-  @ValueSource(booleans = {true, false})
-  void appendsToASpanLogOnDiskOnlyOffTheTransportThreads(boolean onDisk) {
+  @ParameterizedTest(name = "span log on disk: {0}, file exporter: {1}")
+  @CsvSource({"true, false", "false, true", "false, false"})
+  void admitsOnThePoolOnlyWhereAdmittingMayWriteADisk(boolean onDisk, boolean fileExporter) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     TraceBuffer buffer = ReceiverHarness.keepAllBuffer(1000, 1 << 24, meters);
     ThreadRecordingLog log = new ThreadRecordingLog(onDisk);
     OtlpGrpcReceiver receiver =
         new OtlpGrpcReceiver(
-                new HostPort("127.0.0.1", 0),
-                64 * 1024,
+                new GrpcReceiverConfig(
+                    "127.0.0.1:0", null, ServerTlsConfig.NONE, AuthConfig.NONE, null),
                 new SpanIntake(buffer, log, Backpressure.none(), meters),
-                LogIntake.intoBuffer(buffer, log, Backpressure.none(), untraced -> {}, meters))
+                LogIntake.intoBuffer(buffer, log, Backpressure.none(), untraced -> {}, meters),
+                fileExporter,
+                meters)
             .start();
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", receiver.port()).usePlaintext().build();
@@ -56,7 +60,7 @@ class GrpcReceiverThreadsTest {
           .export(t.request());
 
       assertThat(buffer.bufferedTraces()).isEqualTo(1);
-      if (onDisk) {
+      if (onDisk || fileExporter) {
         assertThat(log.appendedOn).startsWith("llmtail-grpc-receiver");
       } else {
         assertThat(log.appendedOn).isNotNull().doesNotStartWith("llmtail-grpc-receiver");

@@ -36,6 +36,7 @@ final class SecuredReceivers implements AutoCloseable {
                 new GrpcReceiverConfig("127.0.0.1:0", null, tls, auth, null),
                 intake,
                 LogIntake.intoBuffer(buffer, untraced -> {}, meters),
+                false,
                 meters)
             .start();
     http =
