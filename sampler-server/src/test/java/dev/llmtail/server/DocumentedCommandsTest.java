@@ -252,6 +252,12 @@ class DocumentedCommandsTest {
               "java -cp sampler-bench/target/llmtail-bench.jar dev.llmtail.bench.GrpcReceiveCpuTime 8 llm 11",
               "not run: a benchmark run (the gRPC receiver alone at the llm row's 11 requests a second)"),
           Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --duration=40",
+              "not run: a benchmark run (the llm row, 40 s measured, receiving before and after)"),
+          Map.entry(
+              "java -jar sampler-bench/target/llmtail-bench.jar --configs=c,e --inputs=mix",
+              "not run: a benchmark run (the saturated mix rows, with and without the span log)"),
+          Map.entry(
               "java -jar sampler-bench/target/llmtail-bench.jar --configs=c --inputs=llm --warmup-max=120 --duration=60",
               "not run: a benchmark run (a settled llm row, 60 s measured)"),
           Map.entry(
