@@ -14,9 +14,8 @@ import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.LogGrouper;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.core.log.DecisionLog;
+import dev.llmtail.server.storage.KeepNothingSpanLog;
 import dev.llmtail.server.storage.LoggedDecision;
-import dev.llmtail.server.storage.RecoveredTrace;
-import dev.llmtail.server.storage.RecoveryReport;
 import dev.llmtail.server.storage.SpanLog;
 import dev.llmtail.testing.TraceBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -32,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +45,7 @@ class SpanLogRecallTest {
       new RememberedDecision(false, "no policy matched", 1);
 
   /** A span log that only answers what it decided, and counts how often it was asked. */
-  private static final class CountingLog implements SpanLog {
+  private static final class CountingLog extends KeepNothingSpanLog {
     int reads;
     @Nullable LoggedDecision decision;
 
@@ -56,38 +54,6 @@ class SpanLogRecallTest {
       reads++;
       return Optional.ofNullable(decision);
     }
-
-    @Override
-    public List<TraceFragment> append(List<TraceFragment> spans, List<LogFragment> logs) {
-      return spans;
-    }
-
-    @Override
-    public void decided(TraceId traceId, RememberedDecision decision) {}
-
-    @Override
-    public void exported(TraceId traceId) {}
-
-    @Override
-    public RecoveryReport recover(Consumer<RecoveredTrace> recovered) {
-      return new RecoveryReport(0, 0, 0, 0);
-    }
-
-    @Override
-    public Optional<Instant> heldUntil(TraceId traceId) {
-      return Optional.empty();
-    }
-
-    @Override
-    public void sweep() {}
-
-    @Override
-    public @Nullable String refusal() {
-      return null;
-    }
-
-    @Override
-    public void close() {}
   }
 
   private final CountingLog log = new CountingLog();

@@ -2,27 +2,20 @@ package dev.llmtail.server.receiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmtail.core.TraceId;
-import dev.llmtail.core.buffer.RememberedDecision;
 import dev.llmtail.core.buffer.TraceBuffer;
 import dev.llmtail.core.ingest.LogFragment;
 import dev.llmtail.core.ingest.TraceFragment;
 import dev.llmtail.server.auth.AuthConfig;
 import dev.llmtail.server.config.ReceiversConfig.GrpcReceiverConfig;
-import dev.llmtail.server.storage.RecoveredTrace;
-import dev.llmtail.server.storage.RecoveryReport;
-import dev.llmtail.server.storage.SpanLog;
+import dev.llmtail.server.storage.KeepNothingSpanLog;
 import dev.llmtail.server.tls.ServerTlsConfig;
 import dev.llmtail.testing.TraceBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,7 +65,7 @@ class GrpcReceiverThreadsTest {
   }
 
   /** A span log that keeps nothing and remembers the thread of the last append. */
-  private static final class ThreadRecordingLog implements SpanLog {
+  private static final class ThreadRecordingLog extends KeepNothingSpanLog {
     private final boolean durable;
     volatile @Nullable String appendedOn;
 
@@ -90,32 +83,5 @@ class GrpcReceiverThreadsTest {
       appendedOn = Thread.currentThread().getName();
       return spans;
     }
-
-    @Override
-    public void decided(TraceId traceId, RememberedDecision decision) {}
-
-    @Override
-    public void exported(TraceId traceId) {}
-
-    @Override
-    public RecoveryReport recover(Consumer<RecoveredTrace> recovered) {
-      return new RecoveryReport(0, 0, 0, 0);
-    }
-
-    @Override
-    public Optional<Instant> heldUntil(TraceId traceId) {
-      return Optional.empty();
-    }
-
-    @Override
-    public void sweep() {}
-
-    @Override
-    public @Nullable String refusal() {
-      return null;
-    }
-
-    @Override
-    public void close() {}
   }
 }
