@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * The OTLP/gRPC receiver alone, in one JVM: a client on event loops of its own sends the bench's
  * requests one after another (or at a fixed rate), and the CPU time and allocation of the
  * receiver's threads (gRPC's Netty event loops, which also slice and admit here: there is no span
- * log) are read per request. The buffer's traces are decided, with no policies, on this thread, which is not
- * counted. For before/after comparisons of receiving; the sidecar's bench row is the reference.
+ * log) are read per request. The buffer's traces are decided, with no policies, on this thread,
+ * which is not counted. For before/after comparisons of receiving; the sidecar's bench row is the
+ * reference.
  */
 public final class GrpcReceiveCpuTime {
 
