@@ -33,8 +33,10 @@ import org.jspecify.annotations.Nullable;
 public final class OtlpHttpReceiver implements AutoCloseable {
 
   /**
-   * I/O threads, which also decode and admit requests (admitting does not block: it appends to the
-   * buffer and, for decided traces, to the exporter's queue); this bounds the requests in flight.
+   * I/O threads, which also decode and admit requests; this bounds the requests in flight.
+   * Admitting appends to the buffer and, for decided traces, to the exporter's queue; with a span
+   * log on disk it also waits for the log's write (and, with {@code storage.sync: always}, for its
+   * fsync, shared by the writers of the moment), so other connections of the same thread wait too.
    */
   static final int IO_THREADS = 2;
 
