@@ -29,8 +29,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -59,7 +57,8 @@ final class Sidecar implements AutoCloseable {
   /**
    * Threads that decide due traces: one per core, at most 4. Deciding (normalise, every policy,
    * decision log, metrics, hand-off to the exporter) is the CPU-heavy step; with one thread the
-   * benchmark (docs/performance.md) showed it falling behind the receivers on a 2-core machine.
+   * benchmark (docs/performance.md) showed it falling behind the receivers on a 2-core machine. All
+   * but one are helpers that decide only while there is a backlog ({@link DeciderSchedule}).
    */
   static final int DECIDERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
@@ -74,7 +73,7 @@ final class Sidecar implements AutoCloseable {
   private final @Nullable OtlpHttpReceiver httpReceiver;
   private final @Nullable KafkaReceiver kafka;
   private final SpanLedger ledger;
-  private final ScheduledExecutorService decider;
+  private final DeciderSchedule deciders = new DeciderSchedule();
   private final Duration shutdownDeadline;
   private final DecisionLog decisionLog;
   private final LlmUsageMetrics llmUsage;
@@ -195,7 +194,6 @@ final class Sidecar implements AutoCloseable {
                 meters,
                 clock);
     this.ledger = new SpanLedger(meters);
-    this.decider = DeciderSchedule.newPool();
   }
 
   /**
@@ -225,8 +223,12 @@ final class Sidecar implements AutoCloseable {
       sidecar.close();
       throw e;
     }
-    DeciderSchedule.schedule(
-        sidecar.decider, sidecar::decideDue, sidecar::checkConfig, sidecar.reloadInterval);
+    sidecar.deciders.start(
+        sidecar.buffer::decideDue,
+        sidecar.reloader::check,
+        sidecar.reloadInterval,
+        DECIDERS,
+        DeciderSchedule.HELPER_AFTER);
     OtlpGrpcReceiver grpc = sidecar.receiver;
     OtlpHttpReceiver http = sidecar.httpReceiver;
     List<String> busy =
@@ -258,24 +260,6 @@ final class Sidecar implements AutoCloseable {
   /** The Kafka receiver, or null when {@code receivers.kafka} is absent. */
   @Nullable KafkaReceiver kafka() {
     return kafka;
-  }
-
-  private void decideDue() {
-    try {
-      buffer.decideDue();
-    } catch (RuntimeException e) {
-      // Keep the schedule alive: a scheduled task that throws is never run again.
-      LOG.log(System.Logger.Level.ERROR, "deciding due traces failed", e);
-    }
-  }
-
-  private void checkConfig() {
-    try {
-      reloader.check();
-    } catch (RuntimeException e) {
-      // check() reports every expected failure itself; keep the schedule alive for the rest.
-      LOG.log(System.Logger.Level.ERROR, "checking the config file failed", e);
-    }
   }
 
   /** The config as reloaded; {@link ConfigReloader#check} may be called to check now. */
@@ -339,12 +323,7 @@ final class Sidecar implements AutoCloseable {
       // Revokes its partitions first: their undecided traces are left to the next owner.
       kafka.close();
     }
-    decider.shutdown();
-    try {
-      decider.awaitTermination(shutdownDeadline.toMillis() / 4 + 1, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    deciders.close(Duration.ofMillis(shutdownDeadline.toMillis() / 4 + 1));
     int decided = buffer.decideAll(DecisionTrigger.SHUTDOWN);
     Duration left = shutdownDeadline.minusNanos(System.nanoTime() - start);
     exporter.shutdown(left.isNegative() ? Duration.ofMillis(1) : left);

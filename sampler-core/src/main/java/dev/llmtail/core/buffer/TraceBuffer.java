@@ -138,17 +138,21 @@ public final class TraceBuffer {
     relievePressure();
   }
 
-  /**
-   * Decides every trace whose deadline has passed. Returns how many were decided. Called
-   * periodically by the sidecar's scheduler, and by tests after advancing the ticker; safe from
-   * several threads at once.
-   */
+  /** Decides every trace whose deadline has passed; returns how many. Safe from several threads. */
   public int decideDue() {
+    return decideDue(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Decides at most {@code max} traces whose deadline has passed; returns how many, fewer than
+   * {@code max} only when no trace was left due. The sidecar's deciders call it in chunks, so they
+   * can see a backlog while deciding it. Safe from several threads at once.
+   */
+  public int decideDue(int max) {
     int decided = 0;
     long now = ticker.read();
-    for (Deadlines.Due due = deadlines.nextDue(now); due != null; due = deadlines.nextDue(now)) {
+    for (Deadlines.Due due; decided < max && (due = deadlines.nextDue(now)) != null; decided++) {
       decider.decide(due.state(), due.trigger());
-      decided++;
     }
     decisionCache.maintain();
     return decided;
@@ -323,10 +327,7 @@ public final class TraceBuffer {
     return Optional.ofNullable(decisions.getIfPresent(traceId));
   }
 
-  /**
-   * Builds a {@link TraceBuffer}; every setting is required except the revision, recall, store,
-   * ticker and meters.
-   */
+  /** Builds a {@link TraceBuffer}; all is required but revision, recall, store, ticker, meters. */
   public static final class Builder {
     private @Nullable BufferSettings settings;
     private @Nullable Supplier<DecisionEngine> engine;
@@ -362,10 +363,7 @@ public final class TraceBuffer {
       return this;
     }
 
-    /**
-     * Recalls the decisions the decision cache forgot, for fragments that should still follow them;
-     * default none (such a fragment opens a new trace).
-     */
+    /** Recalls decisions the decision cache forgot; default none (late fragments open a trace). */
     public Builder recall(DecisionRecall recall) {
       this.recall = Objects.requireNonNull(recall, "recall");
       return this;

@@ -114,6 +114,26 @@ class TraceBufferTest {
   }
 
   @Test
+  void decidesAtMostTheGivenNumberOfDueTracesEarliestDeadlineFirst() {
+    TraceBuffer buffer = buffer();
+    for (int i = 1; i <= 5; i++) {
+      buffer.admit(endedRoot(traceId(i)));
+      advance(Duration.ofMillis(1));
+    }
+    advance(QUIET);
+
+    assertThat(buffer.decideDue(2)).isEqualTo(2);
+    assertThat(recorder.decided)
+        .extracting(Decision::traceId)
+        .containsExactly(traceId(1), traceId(2));
+    assertThat(buffer.bufferedTraces()).isEqualTo(3);
+    // Fewer than asked for: none is left due.
+    assertThat(buffer.decideDue(4)).isEqualTo(3);
+    assertThat(buffer.decideDue(4)).isZero();
+    assertThat(buffer.bufferedTraces()).isZero();
+  }
+
+  @Test
   void eachArrivingSpanRestartsTheQuietPeriod() {
     TraceBuffer buffer = buffer();
     TraceId id = traceId(1);
