@@ -21,9 +21,8 @@ import java.util.function.IntUnaryOperator;
  *
  * <p>Concurrency. Each helper's state goes IDLE → CALLED (by whoever calls it in, which then
  * unparks it) → BUSY (while it drains) → IDLE; a call that lands while it is BUSY is not needed:
- * the caller calls again after its next full chunk. Threads are never interrupted (an interrupt
- * closes the span log's file channels): {@link #close} sets a flag, unparks them, and they stop
- * between chunks.
+ * the caller calls again after its next full chunk. Threads are never interrupted (that could cut a
+ * decision's I/O short): {@link #close} sets a flag, unparks them, and they stop between chunks.
  */
 final class DeciderSchedule {
 
