@@ -72,8 +72,9 @@ final class DecidePasses {
 
   /**
    * The loop's pass: checks the config file if its interval passed, then decides due traces until
-   * none is left. Returns the clock reading at which the next pass is due: a tick after this one
-   * started (at once if this one ran longer).
+   * none is left, or for at most a tick while a backlog lasts, so that the config is still checked.
+   * Returns the clock reading at which the next pass is due: a tick after this one started (at once
+   * if this one ran longer).
    */
   long tick() {
     long start = nanoTime.getAsLong();
@@ -86,12 +87,17 @@ final class DecidePasses {
         LOG.log(System.Logger.Level.ERROR, "checking the config file failed", e);
       }
     }
-    drain();
+    drain(tickNanos);
     return start + tickNanos;
   }
 
   /** Decides due traces in chunks until none is left, calling in a helper while a backlog lasts. */
   void drain() {
+    drain(Long.MAX_VALUE);
+  }
+
+  /** Like {@link #drain()}, returning after {@code maxNanos} even with traces still due. */
+  private void drain(long maxNanos) {
     long start = nanoTime.getAsLong();
     while (!stopping.getAsBoolean()) {
       int decided;
@@ -105,8 +111,12 @@ final class DecidePasses {
       if (decided < CHUNK) {
         return;
       }
-      if (nanoTime.getAsLong() - start > helperAfterNanos) {
+      long ran = nanoTime.getAsLong() - start;
+      if (ran > helperAfterNanos) {
         callHelper.run();
+      }
+      if (ran >= maxNanos) {
+        return;
       }
     }
   }

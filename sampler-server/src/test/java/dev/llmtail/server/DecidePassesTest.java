@@ -132,6 +132,10 @@ class DecidePassesTest {
     long start = now;
     due = 1_000; // 50 ms of deciding for one thread
 
+    long next = passes.tick();
+    // A pass decides for a tick at most; the next one is due at once and goes on.
+    assertThat(due).isPositive();
+    assertThat(next).isLessThanOrEqualTo(now);
     passes.tick();
 
     // After the third full chunk (2.4 ms > 2 ms), and again after every later one while the helper
@@ -196,6 +200,33 @@ class DecidePassesTest {
     assertThat(configChecks).isEqualTo(10);
     assertThat(chunks).hasSize(40);
     assertThat(log.lines(Level.SEVERE)).hasSize(10).containsOnly("checking the config file failed");
+  }
+
+  @Test
+  void aBacklogLongerThanATickStillLetsTheLoopCheckTheConfigEveryInterval() {
+    // Traces fall due as fast as one thread decides them, for a whole second.
+    long backlogEnds = now + 1_000 * MS;
+    DecidePasses passes =
+        new DecidePasses(
+            max -> {
+              if (now < backlogEnds) {
+                due += max;
+              }
+              return decideDue(max);
+            },
+            () -> configChecks++,
+            TICK,
+            HELPER_AFTER,
+            Duration.ofMillis(100),
+            () -> now,
+            () -> helperCalls.add(now),
+            () -> stopping);
+
+    runLoop(passes, backlogEnds);
+
+    // A pass that decided until the backlog ended would have checked the config once.
+    assertThat(configChecks).isBetween(9, 10);
+    assertThat(chunks.subList(0, chunks.size() - 1)).containsOnly(DecidePasses.CHUNK);
   }
 
   @Test
